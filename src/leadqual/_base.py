@@ -1,0 +1,76 @@
+"""The base class of every public pydantic model, and shared field types."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, Self
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
+
+from leadqual.errors import ValidationFailed
+
+__all__ = ["LeadqualModel", "UtcDatetime", "as_validation_failed", "to_utc"]
+
+
+def to_utc(value: datetime) -> datetime:
+    """Return ``value`` as an aware UTC datetime; a naive value is taken to be UTC already."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+UtcDatetime = Annotated[datetime, AfterValidator(to_utc)]
+"""A datetime stored in UTC. Naive input is read as UTC, so CRM exports without offsets still load."""
+
+
+def as_validation_failed(err: ValidationError, title: str) -> ValidationFailed:
+    """Turn a pydantic error into a :class:`~leadqual.errors.ValidationFailed` naming the field."""
+    errors = err.errors(include_url=False, include_context=False)
+    first = errors[0] if errors else None
+    field = ".".join(str(part) for part in first["loc"]) if first and first["loc"] else None
+    lines = [
+        f"  {'.'.join(str(p) for p in e['loc']) or '(model)'}: {e['msg']}" for e in errors[:10]
+    ]
+    more = f"\n  ... and {len(errors) - 10} more" if len(errors) > 10 else ""
+    message = f"invalid {title}: {len(errors)} problem(s)\n" + "\n".join(lines) + more
+    plain = [{"loc": e["loc"], "msg": e["msg"], "type": e["type"]} for e in errors]
+    return ValidationFailed(message, field=field, errors=plain)
+
+
+class LeadqualModel(BaseModel):
+    """Base of leadqual's models: unknown fields refused, strings stripped.
+
+    Validation problems raise :class:`~leadqual.errors.ValidationFailed` (a ``ValueError``) that
+    names the offending field, whether the model is built with its constructor, ``model_validate``
+    or ``model_validate_json``.
+    """
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    def __init__(self, /, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except ValidationError as err:
+            raise as_validation_failed(err, type(self).__name__) from None
+
+    @classmethod
+    def model_validate(cls, obj: Any, **kwargs: Any) -> Self:
+        """Validate ``obj`` (a mapping or a model) into this model."""
+        try:
+            return super().model_validate(obj, **kwargs)
+        except ValidationError as err:
+            raise as_validation_failed(err, cls.__name__) from None
+
+    @classmethod
+    def model_validate_json(cls, json_data: str | bytes | bytearray, **kwargs: Any) -> Self:
+        """Validate a JSON document into this model."""
+        try:
+            return super().model_validate_json(json_data, **kwargs)
+        except ValidationError as err:
+            raise as_validation_failed(err, cls.__name__) from None
+
+    def replace(self, **changes: Any) -> Self:
+        """Return a validated copy with ``changes`` applied (``model_copy`` does not validate)."""
+        data = self.model_dump()
+        data.update(changes)
+        return type(self).model_validate(data)

@@ -1,0 +1,156 @@
+"""Typed errors raised by leadqual.
+
+Every error derives from :class:`LeadqualError`; most also derive from the builtin a caller would
+expect (``ValueError``, ``KeyError``, ``TimeoutError``), so ``except ValueError`` keeps working.
+
+```text
+LeadqualError
+ ├─ ConfigurationError(LeadqualError, ValueError)       a developer's mistake; says how to fix it
+ ├─ ValidationFailed(LeadqualError, ValueError)         bad input to a public model; .field, .errors
+ ├─ RecordNotFound(LeadqualError, KeyError)             .kind, .record_id
+ ├─ InsufficientTrainingData(LeadqualError, ValueError) .qualified, .disqualified, .needed
+ ├─ NotFittedError(LeadqualError, ValueError, AttributeError)
+ ├─ NotScorable(LeadqualError, ValueError)              .lead_id, .reason
+ ├─ PluginError(LeadqualError)                          .entry_point
+ ├─ ConsentRequired(LeadqualError, PermissionError)     .purpose
+ ├─ UnsafeUrlError(LeadqualError, ValueError)           .url, .reason
+ ├─ MergeError(LeadqualError, ValueError)
+ └─ ProviderError(LeadqualError)                        .provider
+     ├─ ProviderTimeout(ProviderError, TimeoutError)
+     └─ RateLimited(ProviderError)                      .retry_after
+```
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+__all__ = [
+    "ConfigurationError",
+    "ConsentRequired",
+    "InsufficientTrainingData",
+    "LeadqualError",
+    "MergeError",
+    "NotFittedError",
+    "NotScorable",
+    "PluginError",
+    "ProviderError",
+    "ProviderTimeout",
+    "RateLimited",
+    "RecordNotFound",
+    "UnsafeUrlError",
+    "ValidationFailed",
+]
+
+
+class LeadqualError(Exception):
+    """Root of every error leadqual raises on purpose."""
+
+
+class ConfigurationError(LeadqualError, ValueError):
+    """A configuration value is missing or inconsistent; the message says how to fix it."""
+
+
+class ValidationFailed(LeadqualError, ValueError):
+    """Input to a public model failed validation.
+
+    Attributes:
+        field: dotted path of the first offending field (``"lead.email"``), or ``None``.
+        errors: the full list of problems, each a mapping with ``loc``, ``msg`` and ``type``.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        errors: Sequence[Mapping[str, Any]] = (),
+    ) -> None:
+        super().__init__(message)
+        self.field = field
+        self.errors = list(errors)
+
+
+class RecordNotFound(LeadqualError, KeyError):
+    """A CRM record was looked up by id and does not exist."""
+
+    def __init__(self, kind: str, record_id: str) -> None:
+        super().__init__(f"no {kind} with id {record_id!r}")
+        self.kind = kind
+        self.record_id = record_id
+
+    def __str__(self) -> str:  # KeyError would otherwise print the repr of the message
+        return str(self.args[0])
+
+
+class InsufficientTrainingData(LeadqualError, ValueError):
+    """Too few closed leads of one class to train a model; the message says how to widen the data."""
+
+    def __init__(self, message: str, *, qualified: int, disqualified: int, needed: int) -> None:
+        super().__init__(message)
+        self.qualified = qualified
+        self.disqualified = disqualified
+        self.needed = needed
+
+
+class NotFittedError(LeadqualError, ValueError, AttributeError):
+    """A model was used before ``fit``."""
+
+
+class NotScorable(LeadqualError, ValueError):
+    """A lead cannot be scored (closed, too old, ...); ``reason`` is a stable machine code."""
+
+    def __init__(self, message: str, *, lead_id: str | None, reason: str) -> None:
+        super().__init__(message)
+        self.lead_id = lead_id
+        self.reason = reason
+
+
+class PluginError(LeadqualError):
+    """A plugin could not be loaded or does not satisfy its protocol."""
+
+    def __init__(self, message: str, *, entry_point: str | None = None) -> None:
+        super().__init__(message)
+        self.entry_point = entry_point
+
+
+class ConsentRequired(LeadqualError, PermissionError):
+    """An action needs consent that was not given (for example web research)."""
+
+    def __init__(self, message: str, *, purpose: str) -> None:
+        super().__init__(message)
+        self.purpose = purpose
+
+
+class UnsafeUrlError(LeadqualError, ValueError):
+    """A URL was refused: private, loopback, link-local or metadata address, or a bad scheme."""
+
+    def __init__(self, message: str, *, url: str, reason: str) -> None:
+        super().__init__(message)
+        self.url = url
+        self.reason = reason
+
+
+class MergeError(LeadqualError, ValueError):
+    """A merge or its undo cannot be carried out as asked."""
+
+
+class ProviderError(LeadqualError):
+    """An external provider (web source, DNS, LLM) failed."""
+
+    def __init__(self, message: str, *, provider: str) -> None:
+        super().__init__(message)
+        self.provider = provider
+
+
+class ProviderTimeout(ProviderError, TimeoutError):
+    """An external provider did not answer in time."""
+
+
+class RateLimited(ProviderError):
+    """An external provider asked us to slow down; ``retry_after`` is in seconds when known."""
+
+    def __init__(self, message: str, *, provider: str, retry_after: float | None = None) -> None:
+        super().__init__(message, provider=provider)
+        self.retry_after = retry_after

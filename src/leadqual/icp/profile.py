@@ -1,0 +1,100 @@
+"""The ideal customer profile (ICP) as data: characteristics, targets, weights and field mappings.
+
+A profile is what an admin writes (YAML or JSON). :class:`leadqual.icp.IcpMatcher` gives it behaviour.
+
+Example:
+    >>> profile = IcpProfile(characteristics=[
+    ...     IcpCharacteristic(name="Industry", kind="categorical",
+    ...                       targets=["Technology", "Financial Services", "Healthcare"],
+    ...                       fields=["lead.industry", "account.industry"]),
+    ...     IcpCharacteristic(name="Company size", kind="numeric_range", targets=["500+"],
+    ...                       fields=["account.employee_count", "lead.employee_count"]),
+    ... ])
+    >>> [c.name for c in profile.characteristics]
+    ['Industry', 'Company size']
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal, Self
+
+from pydantic import ConfigDict, Field, model_validator
+
+from leadqual._base import LeadqualModel
+
+__all__ = ["CharacteristicKind", "IcpCharacteristic", "IcpProfile", "TierCutoffs"]
+
+CharacteristicKind = Literal["categorical", "numeric_range", "location", "job_title", "need"]
+"""How a characteristic's targets are compared with the lead's values."""
+
+FieldPath = Annotated[str, Field(pattern=r"^(lead|account|contact)\.[A-Za-z_][\w.]*$")]
+"""A dotted path into the lead context: ``lead.industry``, ``account.address.country``,
+``lead.custom_fields.segment``."""
+
+
+class IcpCharacteristic(LeadqualModel):
+    """One trait of the ideal customer, with where to read it and how much it counts."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: Annotated[str, Field(min_length=1)]
+    kind: CharacteristicKind
+    targets: tuple[str, ...] = Field(min_length=1)
+    """Target values: industries, bands ("500+", "100-999"), regions or places, titles, pain points."""
+    exclude: tuple[str, ...] = ()
+    """Values that fail the characteristic even when a target matches ("New York" inside
+    "North America", "Government" for "any industry")."""
+    fields: tuple[FieldPath, ...] = Field(min_length=1)
+    """Where the value is read, in order."""
+    field_mode: Literal["first", "any"] = "first"
+    """``first``: the first non-empty field decides. ``any``: every non-empty field is tried and the
+    best result counts."""
+    weight: Annotated[float, Field(gt=0, le=100)] = 1.0
+    required: bool = False
+    """A required characteristic that does not match caps the tier at Low."""
+    description: str | None = None
+
+
+class TierCutoffs(LeadqualModel):
+    """Score cut-offs for the fit tiers (defaults are the commercial agent's documented ones)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    high: Annotated[float, Field(ge=0, le=100)] = 70.0
+    """Scores strictly above this are High."""
+    moderate: Annotated[float, Field(ge=0, le=100)] = 50.0
+    """Scores from this up to ``high`` are Moderate; below it, Low."""
+    min_known_weight: Annotated[float, Field(ge=0, le=1)] = 0.5
+    """Below this share of known weight the tier is Unknown."""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.moderate > self.high:
+            raise ValueError("moderate cut-off is above the high cut-off")
+        return self
+
+
+class IcpProfile(LeadqualModel):
+    """An ideal customer profile: named characteristics and the tier cut-offs."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str = "Ideal customer profile"
+    characteristics: tuple[IcpCharacteristic, ...] = Field(min_length=1)
+    tiers: TierCutoffs = TierCutoffs()
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> Self:
+        names = [c.name.casefold() for c in self.characteristics]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"characteristic names must be unique; repeated: {', '.join(dupes)}")
+        return self
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> Self:
+        """Load a profile from a YAML or JSON file."""
+        from leadqual.config import load_mapping
+
+        return cls.model_validate(load_mapping(path))
