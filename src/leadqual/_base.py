@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
+from pydantic._internal._model_construction import ModelMetaclass
 
 from leadqual.errors import ValidationFailed
 
@@ -37,7 +38,17 @@ def as_validation_failed(err: ValidationError, title: str) -> ValidationFailed:
     return ValidationFailed(message, field=field, errors=plain)
 
 
-class LeadqualModel(BaseModel):
+class _LeadqualMeta(ModelMetaclass):
+    # Constructor calls go through the metaclass; catching here (not in ``__init__``) keeps
+    # pydantic's fast path and the full error location for nested models.
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().__call__(*args, **kwargs)
+        except ValidationError as err:
+            raise as_validation_failed(err, cls.__name__) from None
+
+
+class LeadqualModel(BaseModel, metaclass=_LeadqualMeta):
     """Base of leadqual's models: unknown fields refused, strings stripped.
 
     Validation problems raise :class:`~leadqual.errors.ValidationFailed` (a ``ValueError``) that
@@ -46,12 +57,6 @@ class LeadqualModel(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    def __init__(self, /, **data: Any) -> None:
-        try:
-            super().__init__(**data)
-        except ValidationError as err:
-            raise as_validation_failed(err, type(self).__name__) from None
 
     @classmethod
     def model_validate(cls, obj: Any, **kwargs: Any) -> Self:
