@@ -1,6 +1,6 @@
 """The agent's configuration: what an admin sets up, as validated models loadable from YAML/JSON.
 
-Example:
+Examples:
     >>> cfg = AgentConfig(
     ...     company=CompanyKnowledge(name="Tailwind", website="https://tailwind.example"),
     ...     products=[ProductKnowledge(name="Revenue Cloud", description="CRM analytics")],

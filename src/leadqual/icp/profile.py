@@ -2,7 +2,7 @@
 
 A profile is what an admin writes (YAML or JSON). :class:`leadqual.icp.IcpMatcher` gives it behaviour.
 
-Example:
+Examples:
     >>> profile = IcpProfile(characteristics=[
     ...     IcpCharacteristic(name="Industry", kind="categorical",
     ...                       targets=["Technology", "Financial Services", "Healthcare"],

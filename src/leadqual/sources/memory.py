@@ -63,7 +63,7 @@ class MemorySource:
 
     Records are frozen, so what the source returns can be shared safely.
 
-    Example:
+    Examples:
         >>> from datetime import datetime, UTC
         >>> src = MemorySource(leads=[Lead(id="L-1", last_name="Ng", created_at=datetime.now(UTC))])
         >>> src.get_lead("L-1").last_name
