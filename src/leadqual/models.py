@@ -5,7 +5,7 @@ Records are validated, frozen pydantic models that round-trip through JSON. Chan
 (naive input is read as UTC). Email addresses are kept as given: judging them is the job of
 :class:`leadqual.EmailValidator`, and a CRM holds bad ones that a model must still be able to load.
 
-Example:
+Examples:
     >>> from leadqual.models import Lead
     >>> lead = Lead(id="L-1", first_name="Ada", last_name="Lovelace", company_name="Analytical Ltd")
     >>> lead.full_name
