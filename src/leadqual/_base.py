@@ -41,7 +41,7 @@ def as_validation_failed(err: ValidationError, title: str) -> ValidationFailed:
 class _LeadqualMeta(ModelMetaclass):
     # Constructor calls go through the metaclass; catching here (not in ``__init__``) keeps
     # pydantic's fast path and the full error location for nested models.
-    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 - a metaclass method
         try:
             return super().__call__(*args, **kwargs)
         except ValidationError as err:
