@@ -27,7 +27,7 @@ test: $(STAMP_DEV)
 	$(BIN)/ruff format --check src tests examples benchmarks scripts
 	$(BIN)/mypy --strict src
 	$(BIN)/python -m pytest
-	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir $(VENV)/site
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir $(VENV)/site
 
 lint: $(STAMP_DEV)
 	$(BIN)/ruff check src tests examples benchmarks scripts
