@@ -24,6 +24,7 @@ from leadqual.models import (
     PhoneCall,
     RecordRef,
 )
+from leadqual.sources import CrmSnapshot, SampleData
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -226,3 +227,34 @@ def test_lead_context_sorts_activity_views() -> None:
     ctx = LeadContext(lead=Lead(id="L-1", created_at=T0), activities=(email(1, 5), email(2, 1)))
     assert [e.id for e in ctx.emails] == ["E-2", "E-1"]
     assert ctx.appointments == []
+
+
+def test_every_sample_record_round_trips_through_json(sample_data: SampleData) -> None:
+    snapshot = sample_data.crm
+    again = CrmSnapshot.model_validate_json(snapshot.model_dump_json())
+    assert again == snapshot
+    assert len(again.activities) == len(snapshot.activities) > 100
+
+
+@given(
+    st.sampled_from(["email", "chat", "phone_call", "appointment", "task"]),
+    times,
+    st.integers(0, 10_000),
+)
+def test_activity_kinds_round_trip(kind: str, at: datetime, minutes: int) -> None:
+    ref = {"kind": "lead", "id": "L-1"}
+    data: dict[str, object] = {"kind": kind, "id": "X-1", "regarding": ref}
+    if kind in ("email", "chat"):
+        data.update(direction="inbound", sent_at=at, body="hello")
+        if kind == "email":
+            data["from_address"] = "a@b.com"
+    elif kind == "phone_call":
+        data.update(direction="outbound", answered=True, started_at=at, duration_seconds=minutes)
+    elif kind == "appointment":
+        data.update(start=at, end=at + timedelta(minutes=minutes))
+    else:
+        data.update(created_at=at, due=at + timedelta(minutes=minutes))
+    adapter: TypeAdapter[Activity] = TypeAdapter(Activity)
+    activity = adapter.validate_python(data)
+    assert activity.kind == kind
+    assert adapter.validate_json(adapter.dump_json(activity)) == activity
