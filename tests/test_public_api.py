@@ -51,6 +51,7 @@ EXPECTED = {
     "RecordRef",
     "RefreshPolicy",
     "Seller",
+    "SqliteSource",
     "Task",
     "TeamAccess",
     "TierCutoffs",

@@ -1,8 +1,9 @@
-"""MemorySource: look-ups, filters, writes, and build_context."""
+"""MemorySource and SqliteSource: the same look-ups, filters, writes, and build_context."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -19,11 +20,12 @@ from leadqual.models import (
     Seller,
 )
 from leadqual.sources import CrmSource, CrmWriter, MemorySource, build_context
+from leadqual.sources.sqlite import SqliteSource
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-def small_crm() -> MemorySource:
+def records() -> MemorySource:
     return MemorySource(
         sellers=[Seller(id="S-1", name="Ann"), Seller(id="S-2", name="Bo")],
         accounts=[Account(id="A-1", name="Contoso", created_at=T0)],
@@ -64,15 +66,25 @@ def small_crm() -> MemorySource:
     )
 
 
-def test_memory_source_satisfies_both_protocols() -> None:
-    src = small_crm()
+Source = MemorySource | SqliteSource
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def crm(request: pytest.FixtureRequest) -> Source:
+    if request.param == "memory":
+        return records()
+    return SqliteSource.from_snapshot(records().snapshot())
+
+
+def test_sources_satisfy_both_protocols(crm: Source) -> None:
+    src = crm
     assert isinstance(src, CrmSource)
     assert isinstance(src, CrmWriter)
 
 
-def test_lookup_of_missing_record_raises_record_not_found() -> None:
+def test_lookup_of_missing_record_raises_record_not_found(crm: Source) -> None:
     with pytest.raises(RecordNotFound) as info:
-        small_crm().get_lead("nope")
+        crm.get_lead("nope")
     assert (info.value.kind, info.value.record_id) == ("lead", "nope")
     assert isinstance(info.value, KeyError)
     assert str(info.value) == "no lead with id 'nope'"
@@ -83,8 +95,8 @@ def test_duplicate_ids_are_refused() -> None:
         MemorySource(leads=[Lead(id="L-1", created_at=T0), Lead(id="L-1", created_at=T0)])
 
 
-def test_lead_filters_combine() -> None:
-    src = small_crm()
+def test_lead_filters_combine(crm: Source) -> None:
+    src = crm
     assert [lead.id for lead in src.leads(owner_id="S-1")] == ["L-1", "L-3"]
     assert [lead.id for lead in src.leads(status=LeadStatus.OPEN)] == ["L-1", "L-2"]
     assert [lead.id for lead in src.leads(owner_id="S-1", status=LeadStatus.OPEN)] == ["L-1"]
@@ -92,14 +104,14 @@ def test_lead_filters_combine() -> None:
     assert [lead.id for lead in src.leads(modified_since=since)] == ["L-2", "L-3"]
 
 
-def test_opportunity_filters() -> None:
-    src = small_crm()
+def test_opportunity_filters(crm: Source) -> None:
+    src = crm
     assert [o.id for o in src.opportunities(account_id="A-1", status="open")] == ["O-1"]
     assert src.opportunities(account_id="A-2") == []
 
 
-def test_build_context_gathers_related_records_in_time_order() -> None:
-    ctx = build_context(small_crm(), "L-1")
+def test_build_context_gathers_related_records_in_time_order(crm: Source) -> None:
+    ctx = build_context(crm, "L-1")
     assert ctx.account is not None and ctx.account.id == "A-1"
     assert ctx.contact is not None and ctx.contact.id == "C-1"
     assert [a.id for a in ctx.activities] == ["E-1", "E-2"]  # lead's and contact's, by time
@@ -108,14 +120,14 @@ def test_build_context_gathers_related_records_in_time_order() -> None:
     assert [n.id for n in ctx.notes] == ["N-1"]
 
 
-def test_build_context_tolerates_an_owner_who_left() -> None:
-    src = small_crm()
+def test_build_context_tolerates_an_owner_who_left(crm: Source) -> None:
+    src = crm
     src.add(Lead(id="L-9", created_at=T0, owner_id="S-gone"))
     assert build_context(src, "L-9").owner is None
 
 
-def test_update_lead_status_stamps_and_clears_closed_at() -> None:
-    src = small_crm()
+def test_update_lead_status_stamps_and_clears_closed_at(crm: Source) -> None:
+    src = crm
     when = T0 + timedelta(days=10)
     lead = src.update_lead_status("L-2", LeadStatus.DISQUALIFIED, reason="Not a fit", at=when)
     assert (lead.status, lead.status_reason, lead.closed_at) == (
@@ -128,32 +140,47 @@ def test_update_lead_status_stamps_and_clears_closed_at() -> None:
     assert reopened.closed_at is None
 
 
-def test_create_refuses_existing_id() -> None:
-    src = small_crm()
+def test_create_refuses_existing_id(crm: Source) -> None:
+    src = crm
     with pytest.raises(ValidationFailed, match="exists"):
         src.create_account(Account(id="A-1", name="Again", created_at=T0))
     created = src.create_contact(Contact(id="C-2", account_id="A-1", created_at=T0))
     assert src.contacts(account_id="A-1")[-1] == created
 
 
-def test_move_notes_repoints_every_note() -> None:
-    src = small_crm()
+def test_move_notes_repoints_every_note(crm: Source) -> None:
+    src = crm
     lead_ref, contact_ref = RecordRef(kind="lead", id="L-1"), RecordRef(kind="contact", id="C-1")
     assert src.move_notes(lead_ref, contact_ref) == 1
     assert src.notes(regarding=lead_ref) == []
     assert [n.id for n in src.notes(regarding=contact_ref)] == ["N-1"]
 
 
-def test_json_round_trip(tmp_path: object) -> None:
-    from pathlib import Path
-
-    path = Path(str(tmp_path)) / "crm.json"
-    src = small_crm()
+def test_json_round_trip(tmp_path: Path) -> None:
+    path = tmp_path / "crm.json"
+    src = records()
     src.to_json(path)
     assert MemorySource.from_json(path).snapshot() == src.snapshot()
 
 
 def test_dangling_references_are_reported() -> None:
-    src = small_crm()
+    src = records()
     src.add(Lead(id="L-8", created_at=T0, account_id="A-404"))
     assert src.dangling_references() == ["lead L-8 refers to missing account 'A-404'"]
+
+
+def test_sqlite_source_persists_across_connections(tmp_path: Path) -> None:
+    path = tmp_path / "crm.sqlite"
+    with SqliteSource.from_snapshot(records().snapshot(), path) as src:
+        src.update_lead_status("L-2", LeadStatus.QUALIFIED, at=T0 + timedelta(days=9))
+    with SqliteSource(path) as again:
+        assert again.get_lead("L-2").status is LeadStatus.QUALIFIED
+
+
+def test_sqlite_matches_memory_on_the_sample(sample_source: MemorySource) -> None:
+    sql = SqliteSource.from_snapshot(sample_source.snapshot())
+    for lead in sample_source.leads()[:40]:
+        assert build_context(sql, lead.id) == build_context(sample_source, lead.id)
+    assert sql.leads(status=LeadStatus.OPEN) == sample_source.leads(status=LeadStatus.OPEN)
+    since = datetime(2026, 10, 1, tzinfo=UTC)
+    assert sql.leads(modified_since=since) == sample_source.leads(modified_since=since)

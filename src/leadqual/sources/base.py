@@ -20,7 +20,7 @@ from leadqual.models import (
     Seller,
 )
 
-__all__ = ["CrmSource", "CrmWriter", "build_context"]
+__all__ = ["CrmSource", "CrmWriter", "build_context", "with_status"]
 
 
 @runtime_checkable
@@ -129,6 +129,20 @@ class CrmWriter(Protocol):
     def move_notes(self, source: RecordRef, target: RecordRef, /) -> int:
         """Re-point every note regarding ``source`` to ``target``; return how many moved."""
         ...
+
+
+def with_status(
+    lead: Lead, status: LeadStatus, /, *, reason: str | None = None, at: datetime | None = None
+) -> Lead:
+    """``lead`` with a new status: closing stamps ``closed_at`` (``at``, default now), reopening
+    clears it; ``modified_at`` becomes ``at``. Writers share it so they behave the same."""
+    from datetime import UTC
+
+    from leadqual._base import to_utc
+
+    when = to_utc(at) if at else datetime.now(UTC)
+    closed_at = None if status is LeadStatus.OPEN else when
+    return lead.replace(status=status, status_reason=reason, closed_at=closed_at, modified_at=when)
 
 
 def build_context(source: CrmSource, lead_id: str, /) -> LeadContext:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -23,6 +23,7 @@ from leadqual.models import (
     RecordRef,
     Seller,
 )
+from leadqual.sources.base import with_status
 
 __all__ = ["CrmSnapshot", "MemorySource"]
 
@@ -328,12 +329,7 @@ class MemorySource:
         at: datetime | None = None,
     ) -> Lead:
         """Set a lead's status; closing stamps ``closed_at``, reopening clears it."""
-        lead = self.get_lead(lead_id)
-        when = to_utc(at) if at else datetime.now(UTC)
-        closed_at = None if status is LeadStatus.OPEN else when
-        updated = lead.replace(
-            status=status, status_reason=reason, closed_at=closed_at, modified_at=when
-        )
+        updated = with_status(self.get_lead(lead_id), status, reason=reason, at=at)
         self._leads[lead_id] = updated
         return updated
 

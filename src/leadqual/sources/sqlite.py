@@ -1,0 +1,389 @@
+"""A CRM kept in a SQLite file: a durable :class:`CrmSource` and :class:`CrmWriter` with no server.
+
+Records are stored as validated JSON documents beside the columns the filters need, so the source
+reads back exactly what was written and filters in SQL rather than in Python.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Self
+
+from pydantic import BaseModel, TypeAdapter
+
+from leadqual._base import to_utc
+from leadqual.errors import RecordNotFound, ValidationFailed
+from leadqual.models import (
+    Account,
+    Activity,
+    Contact,
+    Lead,
+    LeadStatus,
+    Note,
+    Opportunity,
+    OpportunityStatus,
+    RecordRef,
+    Seller,
+)
+from leadqual.sources.base import with_status
+from leadqual.sources.memory import CrmSnapshot
+
+__all__ = ["SqliteSource"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS records (
+    kind TEXT NOT NULL,
+    id TEXT NOT NULL,
+    owner_id TEXT,
+    status TEXT,
+    account_id TEXT,
+    contact_id TEXT,
+    lead_id TEXT,
+    regarding_kind TEXT,
+    regarding_id TEXT,
+    created TEXT,
+    touched TEXT,
+    doc TEXT NOT NULL,
+    PRIMARY KEY (kind, id)
+);
+CREATE INDEX IF NOT EXISTS records_owner ON records (kind, owner_id);
+CREATE INDEX IF NOT EXISTS records_account ON records (kind, account_id);
+CREATE INDEX IF NOT EXISTS records_regarding ON records (kind, regarding_kind, regarding_id);
+"""
+
+_ACTIVITY: TypeAdapter[Activity] = TypeAdapter(Activity)
+_MODELS: dict[str, type[BaseModel]] = {
+    "lead": Lead,
+    "contact": Contact,
+    "account": Account,
+    "opportunity": Opportunity,
+    "note": Note,
+    "seller": Seller,
+}
+
+
+def _ts(value: datetime | None) -> str | None:
+    # A fixed-width UTC format sorts lexicographically in time order.
+    return None if value is None else to_utc(value).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _row(record: Any) -> tuple[Any, ...]:
+    kind = getattr(record, "kind", None)
+    cols: tuple[Any, ...]
+    if isinstance(record, Lead):
+        cols = (
+            "lead",
+            record.owner_id,
+            record.status.value,
+            record.account_id,
+            record.contact_id,
+            None,
+            None,
+            None,
+            record.created_at,
+            record.modified_at or record.created_at,
+        )
+    elif isinstance(record, Contact):
+        cols = (
+            "contact",
+            record.owner_id,
+            None,
+            record.account_id,
+            None,
+            record.originating_lead_id,
+            None,
+            None,
+            record.created_at,
+            record.modified_at or record.created_at,
+        )
+    elif isinstance(record, Account):
+        cols = (
+            "account",
+            record.owner_id,
+            None,
+            None,
+            None,
+            record.originating_lead_id,
+            None,
+            None,
+            record.created_at,
+            record.modified_at or record.created_at,
+        )
+    elif isinstance(record, Opportunity):
+        cols = (
+            "opportunity",
+            record.owner_id,
+            record.status.value,
+            record.account_id,
+            record.contact_id,
+            record.originating_lead_id,
+            None,
+            None,
+            record.created_at,
+            record.modified_at or record.created_at,
+        )
+    elif isinstance(record, Note):
+        cols = (
+            "note",
+            record.author_id,
+            None,
+            None,
+            None,
+            None,
+            record.regarding.kind,
+            record.regarding.id,
+            record.created_at,
+            record.created_at,
+        )
+    elif isinstance(record, Seller):
+        cols = ("seller", None, None, None, None, None, None, None, None, None)
+    elif kind in ("email", "chat", "appointment", "phone_call", "task"):
+        cols = (
+            "activity",
+            record.owner_id,
+            None,
+            None,
+            None,
+            None,
+            record.regarding.kind,
+            record.regarding.id,
+            record.occurred_at,
+            record.occurred_at,
+        )
+    else:
+        raise ValidationFailed(f"cannot store a {type(record).__name__} in a CRM source")
+    table, owner, status, account, contact, lead, rkind, rid, created, touched = cols
+    return (table, record.id, owner, status, account, contact, lead, rkind, rid,
+            _ts(created), _ts(touched), record.model_dump_json())  # fmt: skip
+
+
+class SqliteSource:
+    """A CRM in a SQLite database file (or in memory with ``":memory:"``).
+
+    Implements :class:`~leadqual.sources.CrmSource` and :class:`~leadqual.sources.CrmWriter` with
+    the same behaviour as :class:`~leadqual.sources.MemorySource`; records survive the process.
+    Not safe to share one instance between threads; open one per thread.
+
+    Examples:
+        >>> from datetime import datetime, UTC
+        >>> src = SqliteSource(":memory:")
+        >>> src.add(Lead(id="L-1", last_name="Ng", created_at=datetime(2026, 1, 1, tzinfo=UTC)))
+        >>> src.get_lead("L-1").last_name
+        'Ng'
+    """
+
+    def __init__(self, path: str | Path = ":memory:") -> None:
+        self.path = str(path)
+        self._db = sqlite3.connect(self.path)
+        self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        """Close the database connection."""
+        self._db.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        with self._db:
+            yield self._db
+
+    # -- loading ------------------------------------------------------------------------------
+
+    def add(self, *records: Any) -> None:
+        """Add or replace records of any kind in one transaction."""
+        rows = [_row(r) for r in records]
+        with self._tx() as db:
+            db.executemany("INSERT OR REPLACE INTO records VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+
+    def import_snapshot(self, snapshot: CrmSnapshot, /) -> None:
+        """Add every record of a snapshot (e.g. ``load_sample_data().crm``)."""
+        self.add(
+            *snapshot.sellers,
+            *snapshot.accounts,
+            *snapshot.contacts,
+            *snapshot.leads,
+            *snapshot.opportunities,
+            *snapshot.activities,
+            *snapshot.notes,
+        )
+
+    @classmethod
+    def from_snapshot(cls, snapshot: CrmSnapshot, path: str | Path = ":memory:") -> SqliteSource:
+        """A source at ``path`` holding the records of ``snapshot``."""
+        src = cls(path)
+        src.import_snapshot(snapshot)
+        return src
+
+    # -- queries ------------------------------------------------------------------------------
+
+    def _docs(self, where: str, params: Iterable[Any], order: str = "created, id") -> list[str]:
+        sql = f"SELECT doc FROM records WHERE {where} ORDER BY {order}"
+        return [doc for (doc,) in self._db.execute(sql, tuple(params))]
+
+    def _one(self, kind: str, record_id: str) -> str:
+        row = self._db.execute(
+            "SELECT doc FROM records WHERE kind = ? AND id = ?", (kind, record_id)
+        ).fetchone()
+        if row is None:
+            raise RecordNotFound(kind, record_id)
+        return str(row[0])
+
+    @staticmethod
+    def _filters(**conditions: Any) -> tuple[str, list[Any]]:
+        clauses, params = [], []
+        for column, value in conditions.items():
+            if value is None:
+                continue
+            if column == "touched":
+                clauses.append("touched >= ?")
+                params.append(_ts(value))
+            else:
+                clauses.append(f"{column} = ?")
+                params.append(value)
+        return (" AND ".join(clauses) or "1"), params
+
+    def get_lead(self, lead_id: str, /) -> Lead:
+        """The lead with this id."""
+        return Lead.model_validate_json(self._one("lead", lead_id))
+
+    def get_contact(self, contact_id: str, /) -> Contact:
+        """The contact with this id."""
+        return Contact.model_validate_json(self._one("contact", contact_id))
+
+    def get_account(self, account_id: str, /) -> Account:
+        """The account with this id."""
+        return Account.model_validate_json(self._one("account", account_id))
+
+    def get_opportunity(self, opportunity_id: str, /) -> Opportunity:
+        """The opportunity with this id."""
+        return Opportunity.model_validate_json(self._one("opportunity", opportunity_id))
+
+    def get_seller(self, seller_id: str, /) -> Seller:
+        """The seller with this id."""
+        return Seller.model_validate_json(self._one("seller", seller_id))
+
+    def leads(
+        self,
+        *,
+        owner_id: str | None = None,
+        status: LeadStatus | None = None,
+        modified_since: datetime | None = None,
+    ) -> Sequence[Lead]:
+        """Leads, filtered by owner, status and last modification."""
+        where, params = self._filters(
+            kind="lead",
+            owner_id=owner_id,
+            status=LeadStatus(status).value if status is not None else None,
+            touched=modified_since,
+        )
+        return [Lead.model_validate_json(d) for d in self._docs(where, params)]
+
+    def contacts(
+        self, *, account_id: str | None = None, modified_since: datetime | None = None
+    ) -> Sequence[Contact]:
+        """Contacts, optionally those of one account."""
+        where, params = self._filters(kind="contact", account_id=account_id, touched=modified_since)
+        return [Contact.model_validate_json(d) for d in self._docs(where, params)]
+
+    def accounts(self, *, modified_since: datetime | None = None) -> Sequence[Account]:
+        """Accounts."""
+        where, params = self._filters(kind="account", touched=modified_since)
+        return [Account.model_validate_json(d) for d in self._docs(where, params)]
+
+    def opportunities(
+        self,
+        *,
+        account_id: str | None = None,
+        contact_id: str | None = None,
+        lead_id: str | None = None,
+        status: OpportunityStatus | None = None,
+    ) -> Sequence[Opportunity]:
+        """Opportunities of an account, a contact, or originating from a lead."""
+        where, params = self._filters(
+            kind="opportunity",
+            account_id=account_id,
+            contact_id=contact_id,
+            lead_id=lead_id,
+            status=OpportunityStatus(status).value if status is not None else None,
+        )
+        return [Opportunity.model_validate_json(d) for d in self._docs(where, params)]
+
+    def activities(
+        self, *, regarding: RecordRef | None = None, since: datetime | None = None
+    ) -> Sequence[Activity]:
+        """Activities regarding a record, oldest first."""
+        where, params = self._filters(
+            kind="activity",
+            regarding_kind=regarding.kind if regarding else None,
+            regarding_id=regarding.id if regarding else None,
+            touched=since,
+        )
+        return [_ACTIVITY.validate_json(d) for d in self._docs(where, params)]
+
+    def notes(self, *, regarding: RecordRef | None = None) -> Sequence[Note]:
+        """Notes regarding a record, oldest first."""
+        where, params = self._filters(
+            kind="note",
+            regarding_kind=regarding.kind if regarding else None,
+            regarding_id=regarding.id if regarding else None,
+        )
+        return [Note.model_validate_json(d) for d in self._docs(where, params)]
+
+    def sellers(self) -> Sequence[Seller]:
+        """Every seller, by id."""
+        return [Seller.model_validate_json(d) for d in self._docs("kind = 'seller'", (), "id")]
+
+    # -- CrmWriter ----------------------------------------------------------------------------
+
+    def _create(self, record: Any, kind: str) -> None:
+        try:
+            with self._tx() as db:
+                db.execute("INSERT INTO records VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", _row(record))
+        except sqlite3.IntegrityError:
+            raise ValidationFailed(
+                f"a {kind} with id {record.id!r} exists", field=f"{kind}.id"
+            ) from None
+
+    def create_account(self, account: Account, /) -> Account:
+        """Create an account; its id must be new."""
+        self._create(account, "account")
+        return account
+
+    def create_contact(self, contact: Contact, /) -> Contact:
+        """Create a contact; its id must be new."""
+        self._create(contact, "contact")
+        return contact
+
+    def create_opportunity(self, opportunity: Opportunity, /) -> Opportunity:
+        """Create an opportunity; its id must be new."""
+        self._create(opportunity, "opportunity")
+        return opportunity
+
+    def update_lead_status(
+        self,
+        lead_id: str,
+        /,
+        status: LeadStatus,
+        *,
+        reason: str | None = None,
+        at: datetime | None = None,
+    ) -> Lead:
+        """Set a lead's status; closing stamps ``closed_at``, reopening clears it."""
+        updated = with_status(self.get_lead(lead_id), status, reason=reason, at=at)
+        self.add(updated)
+        return updated
+
+    def move_notes(self, source: RecordRef, target: RecordRef, /) -> int:
+        """Re-point every note regarding ``source`` to ``target`` in one transaction."""
+        moved = [n.replace(regarding=target) for n in self.notes(regarding=source)]
+        self.add(*moved)
+        return len(moved)
