@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Self
 
-from pydantic import BaseModel, TypeAdapter
+from pydantic import TypeAdapter
 
 from leadqual._base import to_utc
 from leadqual.errors import RecordNotFound, ValidationFailed
@@ -56,14 +56,6 @@ CREATE INDEX IF NOT EXISTS records_regarding ON records (kind, regarding_kind, r
 """
 
 _ACTIVITY: TypeAdapter[Activity] = TypeAdapter(Activity)
-_MODELS: dict[str, type[BaseModel]] = {
-    "lead": Lead,
-    "contact": Contact,
-    "account": Account,
-    "opportunity": Opportunity,
-    "note": Note,
-    "seller": Seller,
-}
 
 
 def _ts(value: datetime | None) -> str | None:
@@ -71,94 +63,61 @@ def _ts(value: datetime | None) -> str | None:
     return None if value is None else to_utc(value).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def _cols(
+    table: str,
+    record: Any,
+    *,
+    owner: str | None = None,
+    status: str | None = None,
+    account: str | None = None,
+    contact: str | None = None,
+    lead: str | None = None,
+    regarding: RecordRef | None = None,
+    created: datetime | None = None,
+    touched: datetime | None = None,
+) -> tuple[Any, ...]:
+    return (
+        table,
+        record.id,
+        owner,
+        status,
+        account,
+        contact,
+        lead,
+        regarding.kind if regarding else None,
+        regarding.id if regarding else None,
+        _ts(created),
+        _ts(touched or created),
+        record.model_dump_json(),
+    )
+
+
 def _row(record: Any) -> tuple[Any, ...]:
-    kind = getattr(record, "kind", None)
-    cols: tuple[Any, ...]
     if isinstance(record, Lead):
-        cols = (
-            "lead",
-            record.owner_id,
-            record.status.value,
-            record.account_id,
-            record.contact_id,
-            None,
-            None,
-            None,
-            record.created_at,
-            record.modified_at or record.created_at,
-        )
-    elif isinstance(record, Contact):
-        cols = (
-            "contact",
-            record.owner_id,
-            None,
-            record.account_id,
-            None,
-            record.originating_lead_id,
-            None,
-            None,
-            record.created_at,
-            record.modified_at or record.created_at,
-        )
-    elif isinstance(record, Account):
-        cols = (
-            "account",
-            record.owner_id,
-            None,
-            None,
-            None,
-            record.originating_lead_id,
-            None,
-            None,
-            record.created_at,
-            record.modified_at or record.created_at,
-        )
-    elif isinstance(record, Opportunity):
-        cols = (
-            "opportunity",
-            record.owner_id,
-            record.status.value,
-            record.account_id,
-            record.contact_id,
-            record.originating_lead_id,
-            None,
-            None,
-            record.created_at,
-            record.modified_at or record.created_at,
-        )
-    elif isinstance(record, Note):
-        cols = (
-            "note",
-            record.author_id,
-            None,
-            None,
-            None,
-            None,
-            record.regarding.kind,
-            record.regarding.id,
-            record.created_at,
-            record.created_at,
-        )
-    elif isinstance(record, Seller):
-        cols = ("seller", None, None, None, None, None, None, None, None, None)
-    elif kind in ("email", "chat", "appointment", "phone_call", "task"):
-        cols = (
-            "activity",
-            record.owner_id,
-            None,
-            None,
-            None,
-            None,
-            record.regarding.kind,
-            record.regarding.id,
-            record.occurred_at,
-            record.occurred_at,
-        )
-    else:
-        raise ValidationFailed(f"cannot store a {type(record).__name__} in a CRM source")
-    table, owner, status, account, contact, lead, rkind, rid, created, touched = cols
-    return (table, record.id, owner, status, account, contact, lead, rkind, rid,
-            _ts(created), _ts(touched), record.model_dump_json())  # fmt: skip
+        return _cols("lead", record, owner=record.owner_id, status=record.status.value,
+                     account=record.account_id, contact=record.contact_id,
+                     created=record.created_at, touched=record.modified_at)  # fmt: skip
+    if isinstance(record, Contact):
+        return _cols("contact", record, owner=record.owner_id, account=record.account_id,
+                     lead=record.originating_lead_id, created=record.created_at,
+                     touched=record.modified_at)  # fmt: skip
+    if isinstance(record, Account):
+        return _cols("account", record, owner=record.owner_id, lead=record.originating_lead_id,
+                     created=record.created_at, touched=record.modified_at)  # fmt: skip
+    if isinstance(record, Opportunity):
+        return _cols("opportunity", record, owner=record.owner_id, status=record.status.value,
+                     account=record.account_id, contact=record.contact_id,
+                     lead=record.originating_lead_id, created=record.created_at,
+                     touched=record.modified_at)  # fmt: skip
+    if isinstance(record, Note):
+        return _cols("note", record, owner=record.author_id, regarding=record.regarding,
+                     created=record.created_at)  # fmt: skip
+    if isinstance(record, Seller):
+        return _cols("seller", record)
+    if getattr(record, "kind", None) in ("email", "chat", "appointment", "phone_call", "task"):
+        return _cols("activity", record, owner=record.owner_id, regarding=record.regarding,
+                     created=record.occurred_at)  # fmt: skip
+    raise ValidationFailed(f"cannot store a {type(record).__name__} in a CRM source")
 
 
 class SqliteSource:
