@@ -1,0 +1,61 @@
+"""Duplicate detection: the seeds' rules for leads, configurable rules for any table, and
+Fellegi-Sunter weights learned without labels.
+
+Pipeline: normalise -> block -> compare -> classify -> cluster -> explain; see
+:class:`DuplicateDetector`.
+"""
+
+from leadqual.dedupe.cluster import UnionFind, union_find_clusters
+from leadqual.dedupe.detector import (
+    BlockingSummary,
+    DuplicateDetector,
+    DuplicateIndex,
+    DuplicatePair,
+    DuplicateReport,
+    FieldEvidence,
+    accounts_frame,
+    contacts_frame,
+    find_duplicates,
+    leads_frame,
+)
+from leadqual.dedupe.fellegi_sunter import ComparisonWeights, FellegiSunter
+from leadqual.dedupe.normalize import Normalizer
+from leadqual.dedupe.settings import (
+    BlockingKey,
+    Comparison,
+    Condition,
+    DedupeSettings,
+    FieldSpec,
+    Rule,
+    account_settings,
+    contact_settings,
+    lead_settings,
+    person_record_settings,
+)
+
+__all__ = [
+    "BlockingKey",
+    "BlockingSummary",
+    "Comparison",
+    "ComparisonWeights",
+    "Condition",
+    "DedupeSettings",
+    "DuplicateDetector",
+    "DuplicateIndex",
+    "DuplicatePair",
+    "DuplicateReport",
+    "FellegiSunter",
+    "FieldEvidence",
+    "FieldSpec",
+    "Normalizer",
+    "Rule",
+    "UnionFind",
+    "account_settings",
+    "accounts_frame",
+    "contact_settings",
+    "contacts_frame",
+    "find_duplicates",
+    "lead_settings",
+    "leads_frame",
+    "person_record_settings",
+]

@@ -1,0 +1,722 @@
+"""The duplicate detector: batch (pandas in, pandas out), incremental index, and Lead models.
+
+Example:
+    >>> from leadqual.sources import load_sample_data
+    >>> data = load_sample_data()
+    >>> report = find_duplicates(data.crm.leads)
+    >>> pair = next(p for p in report.pairs if {p.left_id, p.right_id} == {"L-0218", "L-0248"})
+    >>> pair.rule
+    'similar_name_company'
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from bisect import bisect_left, insort
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Annotated, Any, Self
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from pydantic import ConfigDict, Field
+
+from leadqual._base import LeadqualModel
+from leadqual.dedupe.cluster import cluster_labels, union_find_clusters
+from leadqual.dedupe.fellegi_sunter import FellegiSunter, level_labels, levels_of
+from leadqual.dedupe.normalize import Normalizer
+from leadqual.dedupe.pipeline import (
+    Blocker,
+    BlockingReport,
+    Comparer,
+    IntArray,
+    Prepared,
+    Preparer,
+    apply_rules,
+)
+from leadqual.dedupe.settings import DedupeSettings, lead_settings
+from leadqual.errors import ConfigurationError, ValidationFailed
+from leadqual.models import Account, Contact, Lead
+
+__all__ = [
+    "BlockingSummary",
+    "DuplicateDetector",
+    "DuplicateIndex",
+    "DuplicatePair",
+    "DuplicateReport",
+    "FieldEvidence",
+    "accounts_frame",
+    "contacts_frame",
+    "find_duplicates",
+    "leads_frame",
+]
+
+logger = logging.getLogger(__name__)
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+
+# -- results ------------------------------------------------------------------------------------
+
+
+class FieldEvidence(LeadqualModel):
+    """How one comparison came out for a pair."""
+
+    model_config = ConfigDict(frozen=True)
+
+    comparison: str
+    similarity: float | None
+    """0-1, or ``None`` when a side is missing the value."""
+    level: str
+    """The agreement level ("exact", ">= 0.92", "disagree", "missing")."""
+    weight: float | None = None
+    """Bits of evidence the level adds in the Fellegi-Sunter model (when one is fitted)."""
+
+
+class DuplicatePair(LeadqualModel):
+    """Two records judged to be the same entity, with why.
+
+    Example:
+        >>> pair = DuplicatePair(left_id="L-1", right_id="L-2", rules=("same_email",),
+        ...                      explanation="same_email: email exact")
+        >>> pair.rule
+        'same_email'
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    left_id: str
+    right_id: str
+    rules: tuple[str, ...] = ()
+    """The rules that fired, in the settings' order."""
+    probability: Annotated[float, Field(ge=0, le=1)] | None = None
+    """Fellegi-Sunter match probability, when a model is fitted."""
+    match_weight: float | None = None
+    """Total evidence in bits (log2 odds), when a model is fitted."""
+    evidence: tuple[FieldEvidence, ...] = ()
+    explanation: str = ""
+
+    @property
+    def rule(self) -> str:
+        """The first rule that fired, or ``"model"`` when only the learned model decided."""
+        return self.rules[0] if self.rules else "model"
+
+    def similarity(self, comparison: str, /) -> float | None:
+        """The similarity of one comparison for this pair."""
+        for ev in self.evidence:
+            if ev.comparison == comparison:
+                return ev.similarity
+        raise KeyError(comparison)
+
+
+class BlockingSummary(LeadqualModel):
+    """What blocking did: candidate pairs and the non-discriminating keys it dropped."""
+
+    model_config = ConfigDict(frozen=True)
+
+    records: int
+    candidates: int
+    pairs_per_key: dict[str, int]
+    dropped_keys: tuple[tuple[str, int], ...] = ()
+    """(key name, records sharing the value) for each value dropped as too common. The value
+    itself is not reported: it is personal data (a phone number, a surname)."""
+
+
+class DuplicateReport(LeadqualModel):
+    """Duplicate pairs, the clusters they form, and what blocking did."""
+
+    model_config = ConfigDict(frozen=True)
+
+    pairs: tuple[DuplicatePair, ...]
+    clusters: tuple[tuple[str, ...], ...]
+    """Groups of ids linked directly or through other records (union-find)."""
+    blocking: BlockingSummary
+    seconds: float
+
+    def pair(self, a: str, b: str, /) -> DuplicatePair | None:
+        """The pair of ``a`` and ``b`` (either order), or ``None``."""
+        for p in self.pairs:
+            if {p.left_id, p.right_id} == {a, b}:
+                return p
+        return None
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per pair: ``left_id``, ``right_id``, ``rule``, ``probability`` and one
+        ``sim_<comparison>`` column per comparison."""
+        rows = []
+        for p in self.pairs:
+            row: dict[str, Any] = {
+                "left_id": p.left_id,
+                "right_id": p.right_id,
+                "rule": p.rule,
+                "probability": p.probability,
+            }
+            row.update({f"sim_{e.comparison}": e.similarity for e in p.evidence})
+            rows.append(row)
+        return pd.DataFrame(rows, columns=None if rows else ["left_id", "right_id", "rule"])
+
+
+# -- input frames -------------------------------------------------------------------------------
+
+
+def _country(address: Any) -> str | None:
+    return None if address is None else address.country
+
+
+def leads_frame(leads: Iterable[Lead], /) -> pd.DataFrame:
+    """Leads as the table :func:`~leadqual.dedupe.lead_settings` reads (one row per lead)."""
+    rows = [
+        {
+            "id": lead.id,
+            "first_name": lead.first_name,
+            "last_name": lead.last_name,
+            "company_name": lead.company_name,
+            "emails": lead.all_emails,
+            "phones": tuple(p.number for p in lead.phones),
+            "country": _country(lead.address),
+            "website": lead.website,
+            "created_at": lead.created_at,
+            "modified_at": lead.modified_at or lead.created_at,
+        }
+        for lead in leads
+    ]
+    return _frame(rows, ["id", "first_name", "last_name", "company_name", "emails", "phones",
+                         "country", "website", "created_at", "modified_at"])
+
+
+def contacts_frame(
+    contacts: Iterable[Contact], /, *, accounts: Iterable[Account] = ()
+) -> pd.DataFrame:
+    """Contacts as a lead-shaped table; a contact's company is its account's name."""
+    names = {a.id: a.name for a in accounts}
+    sites = {a.id: a.website for a in accounts}
+    rows = [
+        {
+            "id": c.id,
+            "first_name": c.first_name,
+            "last_name": c.last_name,
+            "company_name": names.get(c.account_id or ""),
+            "emails": c.all_emails,
+            "phones": tuple(p.number for p in c.phones),
+            "country": _country(c.address),
+            "website": sites.get(c.account_id or ""),
+            "created_at": c.created_at,
+            "modified_at": c.modified_at or c.created_at,
+        }
+        for c in contacts
+    ]
+    return _frame(rows, ["id", "first_name", "last_name", "company_name", "emails", "phones",
+                         "country", "website", "created_at", "modified_at"])
+
+
+def accounts_frame(
+    accounts: Iterable[Account], /, *, contacts: Iterable[Contact] = ()
+) -> pd.DataFrame:
+    """Accounts as the table :func:`~leadqual.dedupe.account_settings` reads; an account's
+    domains are its website's and its contacts' email domains."""
+    emails: dict[str, list[str]] = {}
+    for c in contacts:
+        if c.account_id:
+            emails.setdefault(c.account_id, []).extend(c.all_emails)
+    rows = [
+        {
+            "id": a.id,
+            "company_name": a.name,
+            "domains": tuple(x for x in (a.website, *emails.get(a.id, ())) if x),
+            "phones": tuple(p.number for p in a.phones),
+            "country": _country(a.address),
+        }
+        for a in accounts
+    ]
+    return _frame(rows, ["id", "company_name", "domains", "phones", "country"])
+
+
+def _frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=columns)
+    return frame.astype(object) if len(frame) == 0 else frame
+
+
+# -- the detector -------------------------------------------------------------------------------
+
+
+class DuplicateDetector:
+    """Finds duplicate records: normalise -> block -> compare -> classify -> cluster -> explain.
+
+    With no settings it applies the seeds' four rules to leads (same email; same phone; similar
+    name and company name; similar name and the same company email domain). Any other table works
+    with settings that name its fields, comparisons and rules; ``classify="model"`` settings use a
+    Fellegi-Sunter model whose weights are learned by EM on the data being deduplicated (or from
+    labelled pairs with :meth:`fit`).
+
+    Args:
+        settings: fields, blocking keys, comparisons, rules and decision; default
+            :func:`~leadqual.dedupe.lead_settings`.
+        normalizer: the normalisers (default phone region, free-mail list).
+        workers: threads for rapidfuzz's vectorised comparisons (``-1``: all cores).
+        random_pairs: random record pairs used to start the model's ``u`` probabilities.
+        seed: seed of that random sample, so results are reproducible.
+
+    Example:
+        >>> import pandas as pd
+        >>> frame = pd.DataFrame({
+        ...     "id": ["1", "2", "3"],
+        ...     "first_name": ["Robert", "Bob", "Ana"],
+        ...     "last_name": ["Cohen", "Cohen", "Lima"],
+        ...     "company_name": ["Pioneer Digital Inc.", "PIONEER DIGITAL", "Lima SA"],
+        ...     "emails": [(), (), ()], "phones": [(), (), ()],
+        ...     "country": [None] * 3, "website": [None] * 3,
+        ... })
+        >>> DuplicateDetector().find_frame(frame)[["left_id", "right_id", "rule"]].values.tolist()
+        [['1', '2', 'similar_name_company']]
+    """
+
+    def __init__(
+        self,
+        settings: DedupeSettings | None = None,
+        *,
+        normalizer: Normalizer | None = None,
+        workers: int = 1,
+        random_pairs: int = 100_000,
+        seed: int = 0,
+    ) -> None:
+        self.settings = settings if settings is not None else lead_settings()
+        self.normalizer = normalizer if normalizer is not None else Normalizer()
+        self.workers = workers
+        self.random_pairs = random_pairs
+        self.seed = seed
+        self.model: FellegiSunter | None = None
+        self._preparer = Preparer(self.settings, self.normalizer)
+        self._blocker = Blocker(self.settings.blocking, max_block_size=self.settings.max_block_size)
+        self._comparer = Comparer(self.settings.comparisons, self.normalizer, workers=workers)
+
+    # -- stages -------------------------------------------------------------------------------
+
+    def _frame(self, records: pd.DataFrame | Iterable[Lead]) -> pd.DataFrame:
+        if isinstance(records, pd.DataFrame):
+            return records
+        items = list(records)
+        if items and not all(isinstance(r, Lead) for r in items):
+            raise ValidationFailed(
+                "records must be a pandas DataFrame or Lead models; use contacts_frame() or "
+                "accounts_frame() for other records",
+                field="records",
+            )
+        return leads_frame(items)
+
+    def prepare(self, records: pd.DataFrame | Iterable[Lead], /) -> Prepared:
+        """Normalise records (stage 1)."""
+        return self._preparer.prepare(self._frame(records))
+
+    def _random_similarities(self, prepared: Prepared) -> FloatArray:
+        n = len(prepared)
+        rng = np.random.default_rng(self.seed)
+        k = min(self.random_pairs, n * (n - 1) // 2)
+        left = rng.integers(0, n, size=k, dtype=np.int64)
+        right = rng.integers(0, n, size=k, dtype=np.int64)
+        keep = left != right
+        return self._comparer.compare(prepared, left[keep], right[keep])
+
+    def fit(
+        self,
+        records: pd.DataFrame | Iterable[Lead],
+        /,
+        *,
+        labelled_pairs: pd.DataFrame | None = None,
+    ) -> Self:
+        """Learn the Fellegi-Sunter weights from ``records``.
+
+        Without labels, by EM over the candidate pairs (no truth needed). With
+        ``labelled_pairs`` (columns ``left_id``, ``right_id``, ``is_match``), by counting
+        agreement levels among the labelled matches and non-matches.
+        """
+        prepared = self.prepare(records)
+        model = FellegiSunter(self.settings.comparisons)
+        if labelled_pairs is not None:
+            missing = {"left_id", "right_id", "is_match"} - set(labelled_pairs.columns)
+            if missing:
+                raise ValidationFailed(
+                    f"labelled_pairs lacks column(s) {sorted(missing)}", field="labelled_pairs"
+                )
+            position = {str(x): i for i, x in enumerate(prepared.ids)}
+            try:
+                left = np.array([position[str(x)] for x in labelled_pairs["left_id"]], dtype=np.int64)
+                right = np.array([position[str(x)] for x in labelled_pairs["right_id"]], dtype=np.int64)
+            except KeyError as err:
+                raise ValidationFailed(
+                    f"labelled pair names id {err.args[0]!r}, which is not among the records",
+                    field="labelled_pairs",
+                ) from None
+            sims = self._comparer.compare(prepared, left, right)
+            model.fit_labelled(sims, labelled_pairs["is_match"].to_numpy(dtype=bool))
+        else:
+            left, right, _ = self._blocker.pairs(prepared)
+            sims = self._comparer.compare(prepared, left, right)
+            model.fit(sims, random_similarities=self._random_similarities(prepared))
+        self.model = model
+        return self
+
+    def _decide(self, sims: FloatArray) -> tuple[BoolArray, npt.NDArray[np.bool_], FloatArray | None]:
+        s = self.settings
+        fired = apply_rules(s.rules, s.comparisons, sims)
+        by_rule = fired.any(axis=1) if s.rules else np.zeros(len(sims), dtype=bool)
+        proba = self.model.predict_proba(sims) if self.model is not None else None
+        if s.classify == "rules":
+            match = by_rule
+        else:
+            assert proba is not None
+            by_model = proba >= s.threshold
+            match = by_model if s.classify == "model" else (by_rule | by_model)
+        return match, fired, proba
+
+    def _run(
+        self, prepared: Prepared
+    ) -> tuple[IntArray, IntArray, FloatArray, npt.NDArray[np.bool_], FloatArray | None, BlockingReport]:
+        left, right, report = self._blocker.pairs(prepared)
+        sims = self._comparer.compare(prepared, left, right)
+        if self.settings.classify != "rules" and self.model is None:
+            # Unsupervised: learn the weights on the data at hand.
+            model = FellegiSunter(self.settings.comparisons)
+            model.fit(sims, random_similarities=self._random_similarities(prepared))
+            self.model = model
+        match, fired, proba = self._decide(sims)
+        keep = np.flatnonzero(match)
+        return (
+            left[keep],
+            right[keep],
+            sims[keep],
+            fired[keep],
+            None if proba is None else proba[keep],
+            report,
+        )
+
+    # -- batch --------------------------------------------------------------------------------
+
+    def find_frame(
+        self, records: pd.DataFrame, /, *, transitive: bool = False
+    ) -> pd.DataFrame:
+        """Batch mode, pandas in and out: one row per duplicate pair.
+
+        Columns: ``left_id``, ``right_id``, ``rule`` (first rule fired, or ``"model"``),
+        ``probability`` (when a model is fitted), ``cluster`` (the union-find cluster label) and
+        ``sim_<comparison>`` per comparison. With ``transitive`` every pair within a cluster is
+        listed (rule ``"cluster"`` for those linked only through other records).
+        """
+        prepared = self.prepare(records)
+        left, right, sims, fired, proba, _ = self._run(prepared)
+        names = [r.name for r in self.settings.rules]
+        first = np.where(fired.any(axis=1), fired.argmax(axis=1), -1) if names else np.full(len(left), -1)
+        rule = np.array(names + ["model"], dtype=object)[first]
+        labels = cluster_labels(len(prepared), left, right)
+        ids = prepared.ids
+        out = pd.DataFrame(
+            {
+                "left_id": ids[left],
+                "right_id": ids[right],
+                "rule": rule,
+                "probability": np.full(len(left), np.nan) if proba is None else proba,
+                "cluster": ids[labels[left]],
+            }
+        )
+        for j, comp in enumerate(self.settings.comparisons):
+            out[f"sim_{comp.name}"] = sims[:, j]
+        if transitive and len(left):
+            out = self._transitive(out, ids, labels)
+        return out.reset_index(drop=True)
+
+    @staticmethod
+    def _transitive(out: pd.DataFrame, ids: Any, labels: IntArray) -> pd.DataFrame:
+        members: dict[int, list[int]] = {}
+        for i, lab in enumerate(labels.tolist()):
+            members.setdefault(lab, []).append(i)
+        have = set(zip(out["left_id"], out["right_id"], strict=True))
+        have |= {(b, a) for a, b in have}
+        extra = []
+        for group in members.values():
+            if len(group) < 3:
+                continue
+            for x in range(len(group)):
+                for y in range(x + 1, len(group)):
+                    a, b = ids[group[x]], ids[group[y]]
+                    if (a, b) not in have:
+                        extra.append({"left_id": a, "right_id": b, "rule": "cluster",
+                                      "cluster": ids[group[0]]})
+        if not extra:
+            return out
+        return pd.concat([out, pd.DataFrame(extra)], ignore_index=True)
+
+    def find(self, records: pd.DataFrame | Iterable[Lead], /) -> DuplicateReport:
+        """Every duplicate pair among ``records``, explained, with clusters.
+
+        Raises:
+            ValidationFailed: a column the settings read is missing, or ids repeat.
+        """
+        t0 = time.perf_counter()
+        prepared = self.prepare(records)
+        left, right, sims, fired, proba, report = self._run(prepared)
+        pairs = self._explain(prepared, prepared, left, right, sims, fired, proba)
+        clusters = union_find_clusters((p.left_id, p.right_id) for p in pairs)
+        seconds = time.perf_counter() - t0
+        logger.info(
+            "dedupe: %d records, %d candidates, %d duplicate pairs in %.3fs",
+            len(prepared),
+            report.candidates,
+            len(pairs),
+            seconds,
+        )
+        return DuplicateReport(
+            pairs=tuple(pairs),
+            clusters=tuple(clusters),
+            blocking=BlockingSummary(
+                records=len(prepared),
+                candidates=report.candidates,
+                pairs_per_key=report.pairs_per_key,
+                dropped_keys=tuple((d.key, d.records) for d in report.dropped),
+            ),
+            seconds=seconds,
+        )
+
+    # -- explain ------------------------------------------------------------------------------
+
+    def _explain(
+        self,
+        a: Prepared,
+        b: Prepared,
+        left: IntArray,
+        right: IntArray,
+        sims: FloatArray,
+        fired: npt.NDArray[np.bool_],
+        proba: FloatArray | None,
+    ) -> list[DuplicatePair]:
+        s = self.settings
+        comps = s.comparisons
+        levels = levels_of(comps, sims)
+        labels = [level_labels(c) for c in comps]
+        contrib = self.model.contributions(sims) if self.model is not None else None
+        weights = self.model.match_weight(sims) if self.model is not None else None
+        out = []
+        for k in range(len(left)):
+            rules = tuple(r.name for r, f in zip(s.rules, fired[k], strict=True) if f)
+            evidence = tuple(
+                FieldEvidence(
+                    comparison=c.name,
+                    similarity=None if np.isnan(sims[k, j]) else round(float(sims[k, j]), 4),
+                    level=labels[j][levels[k, j]],
+                    weight=None if contrib is None else round(float(contrib[k, j]), 3),
+                )
+                for j, c in enumerate(comps)
+            )
+            out.append(
+                DuplicatePair(
+                    left_id=str(a.ids[left[k]]),
+                    right_id=str(b.ids[right[k]]),
+                    rules=rules,
+                    probability=None if proba is None else float(proba[k]),
+                    match_weight=None if weights is None else float(weights[k]),
+                    evidence=evidence,
+                    explanation=self._sentence(rules, evidence, proba, k),
+                )
+            )
+        return out
+
+    def _sentence(
+        self,
+        rules: tuple[str, ...],
+        evidence: tuple[FieldEvidence, ...],
+        proba: FloatArray | None,
+        k: int,
+    ) -> str:
+        by_name = {e.comparison: e for e in evidence}
+        parts = []
+        for rule in self.settings.rules:
+            if rule.name not in rules:
+                continue
+            conds = ", ".join(
+                f"{c.comparison} {_fmt(by_name[c.comparison])}" for c in rule.all_of
+            )
+            parts.append(f"{rule.name}: {conds}")
+        if proba is not None:
+            top = sorted(
+                (e for e in evidence if e.weight is not None and e.weight != 0),
+                key=lambda e: -abs(e.weight or 0.0),
+            )[:3]
+            why = ", ".join(f"{e.comparison} {e.level} ({e.weight:+.1f} bits)" for e in top)
+            parts.append(f"match probability {float(proba[k]):.3f}: {why}")
+        return "; ".join(parts)
+
+    # -- incremental --------------------------------------------------------------------------
+
+    def index(self, records: pd.DataFrame | Iterable[Lead] = (), /) -> DuplicateIndex:
+        """An index of existing records, to check new ones one at a time in milliseconds."""
+        return DuplicateIndex(self, self.prepare(records) if not _empty(records) else None)
+
+
+def _fmt(ev: FieldEvidence) -> str:
+    if ev.similarity is None:
+        return "missing"
+    if ev.similarity >= 1.0:
+        return "exact"
+    return f"{ev.similarity:.2f}"
+
+
+def _empty(records: pd.DataFrame | Iterable[Lead]) -> bool:
+    if isinstance(records, pd.DataFrame):
+        return len(records) == 0
+    return isinstance(records, Sequence) and len(records) == 0
+
+
+class DuplicateIndex:
+    """Existing records, indexed by blocking key, to check a new record against in milliseconds.
+
+    Built with :meth:`DuplicateDetector.index`. Sorted-neighbourhood keys are kept as sorted lists,
+    exact keys as hash maps; a key value shared by more than ``max_block_size`` records is not
+    used for candidates (as in batch mode).
+
+    Example:
+        >>> from leadqual.sources import load_sample_data
+        >>> leads = load_sample_data().crm.leads
+        >>> index = DuplicateDetector().index(leads[:-1])
+        >>> [p.left_id for p in index.check(leads[-1])]
+        ['L-0254']
+    """
+
+    def __init__(self, detector: DuplicateDetector, prepared: Prepared | None) -> None:
+        self.detector = detector
+        settings = detector.settings
+        self._fields = [f.name for f in settings.fields]
+        self._ids: list[str] = []
+        self._position: dict[str, int] = {}
+        self._columns: dict[str, list[Any]] = {name: [] for name in self._fields}
+        self._multi: set[str] = set()
+        self._exact: dict[str, dict[Any, list[int]]] = {
+            k.name: {} for k in settings.blocking if k.window is None
+        }
+        self._sorted: dict[str, list[tuple[str, int]]] = {
+            k.name: [] for k in settings.blocking if k.window is not None
+        }
+        if prepared is not None:
+            self._add_prepared(prepared)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __contains__(self, record_id: object) -> bool:
+        return record_id in self._position
+
+    def _add_prepared(self, prepared: Prepared) -> None:
+        start = len(self._ids)
+        for rid in prepared.ids.tolist():
+            if str(rid) in self._position:
+                raise ValidationFailed(f"id {rid!r} is already indexed", field="id")
+        self._multi |= prepared.multi
+        for i, rid in enumerate(prepared.ids.tolist()):
+            self._position[str(rid)] = start + i
+            self._ids.append(str(rid))
+        for name in self._fields:
+            self._columns[name].extend(prepared.columns[name].tolist())
+        for key in self.detector.settings.blocking:
+            rows, values = Blocker.key_values(prepared, key)
+            if key.window is None:
+                table = self._exact[key.name]
+                for r, v in zip(rows.tolist(), values.tolist(), strict=True):
+                    table.setdefault(v, []).append(start + r)
+            else:
+                entries = self._sorted[key.name]
+                new = [(str(v), start + r) for r, v in zip(rows.tolist(), values.tolist(), strict=True)]
+                if len(new) > 64:
+                    entries.extend(new)
+                    entries.sort()
+                else:
+                    for item in new:
+                        insort(entries, item)
+
+    def add(self, records: pd.DataFrame | Iterable[Lead] | Lead, /) -> None:
+        """Add records (after checking them, typically)."""
+        batch = [records] if isinstance(records, Lead) else records
+        self._add_prepared(self.detector.prepare(batch))
+
+    def _candidates(self, one: Prepared) -> list[int]:
+        settings = self.detector.settings
+        found: dict[int, None] = {}
+        for key in settings.blocking:
+            _, values = Blocker.key_values(one, key)
+            for v in values.tolist():
+                if key.window is None:
+                    rows = self._exact[key.name].get(v, ())
+                    if len(rows) > settings.max_block_size:
+                        continue
+                    found.update(dict.fromkeys(rows))
+                else:
+                    entries = self._sorted[key.name]
+                    at = bisect_left(entries, (str(v), -1))
+                    lo, hi = max(0, at - key.window + 1), min(len(entries), at + key.window - 1)
+                    found.update(dict.fromkeys(r for _, r in entries[lo:hi]))
+        return list(found)
+
+    def check(self, record: Lead | Mapping[str, Any], /) -> list[DuplicatePair]:
+        """The indexed records that ``record`` duplicates, strongest first.
+
+        ``record`` is a :class:`~leadqual.models.Lead` or a mapping with the settings' source
+        columns. The record itself is not added: call :meth:`add` for that.
+        """
+        det = self.detector
+        frame = leads_frame([record]) if isinstance(record, Lead) else pd.DataFrame([dict(record)])
+        one = det.prepare(frame)
+        rid = str(one.ids[0])
+        rows = [r for r in self._candidates(one) if self._ids[r] != rid]
+        if not rows:
+            return []
+        cand = Prepared(
+            ids=np.array([self._ids[r] for r in rows], dtype=object),
+            columns={
+                name: _objects([self._columns[name][r] for r in rows]) for name in self._fields
+            },
+            multi=frozenset(self._multi | one.multi),
+        )
+        left = np.zeros(len(rows), dtype=np.int64)
+        right = np.arange(len(rows), dtype=np.int64)
+        comps = det.settings.comparisons
+        sims = np.empty((len(rows), len(comps)), dtype=np.float64)
+        for j, comp in enumerate(comps):
+            sims[:, j] = det._comparer.similarity(comp, one, cand, left, right)
+        if det.settings.classify != "rules" and det.model is None:
+            raise ConfigurationError(
+                "these settings classify with a learned model: call detector.fit(records) "
+                "before checking records one at a time"
+            )
+        match, fired, proba = det._decide(sims)
+        keep = np.flatnonzero(match)
+        pairs = det._explain(
+            cand, one, right[keep], left[keep], sims[keep], fired[keep],
+            None if proba is None else proba[keep],
+        )
+        order = np.argsort(
+            [-(p.probability if p.probability is not None else len(p.rules)) for p in pairs],
+            kind="stable",
+        )
+        return [pairs[i] for i in order]
+
+
+def _objects(values: list[Any]) -> npt.NDArray[np.object_]:
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
+
+
+def find_duplicates(
+    leads: Iterable[Lead],
+    /,
+    *,
+    settings: DedupeSettings | None = None,
+    normalizer: Normalizer | None = None,
+) -> DuplicateReport:
+    """Duplicate leads among ``leads`` by the seeds' rules (or ``settings``), explained.
+
+    Example:
+        >>> from leadqual.sources import load_sample_data
+        >>> report = find_duplicates(load_sample_data().crm.leads)
+        >>> report.pair("L-0165", "L-0241").rule
+        'same_email'
+    """
+    return DuplicateDetector(settings, normalizer=normalizer).find(list(leads))

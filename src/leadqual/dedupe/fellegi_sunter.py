@@ -1,0 +1,287 @@
+"""The Fellegi-Sunter model: a match probability per pair from learned field weights.
+
+Each comparison's similarity is cut into agreement levels (missing, disagree, ..., exact). A
+pair's evidence is the sum over comparisons of ``log2(m / u)`` for its level, where ``m`` is the
+chance of that level among true matches and ``u`` among non-matches. The weights are learned
+without labels by expectation-maximisation (as splink and recordlinkage's ECM do): ``u`` starts
+from random record pairs (almost all non-matches), then EM refines ``m``, ``u`` and the share of
+matches ``lambda`` on the candidate pairs. With labelled pairs the weights are counted directly.
+
+EM runs over the distinct agreement patterns with their counts, so a million candidate pairs
+cost a few thousand patterns per iteration.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+import numpy as np
+import numpy.typing as npt
+from pydantic import ConfigDict
+
+from leadqual._base import LeadqualModel
+from leadqual.dedupe.settings import Comparison
+from leadqual.errors import ConfigurationError, InsufficientTrainingData
+
+__all__ = ["ComparisonWeights", "FellegiSunter", "levels_of", "level_labels"]
+
+logger = logging.getLogger(__name__)
+
+FloatArray = npt.NDArray[np.float64]
+LevelArray = npt.NDArray[np.int8]
+
+_EPS = 1e-6
+
+
+def level_labels(comp: Comparison) -> tuple[str, ...]:
+    """Readable names of a comparison's levels, index = level (0 is "missing")."""
+    labels = ["missing", "disagree"]
+    labels += [f">= {t:g}" for t in reversed(comp.levels)]
+    labels.append("exact")
+    return tuple(labels)
+
+
+def levels_of(comparisons: Sequence[Comparison], similarities: FloatArray) -> LevelArray:
+    """Agreement levels (pairs x comparisons): 0 missing, 1 disagree, ..., top = exact."""
+    out = np.zeros(similarities.shape, dtype=np.int8)
+    for j, comp in enumerate(comparisons):
+        sim = similarities[:, j]
+        present = ~np.isnan(sim)
+        level = np.ones(len(sim), dtype=np.int8)
+        for k, cut in enumerate(sorted(comp.levels)):
+            level[present & (sim >= cut)] = k + 2
+        level[present & (sim >= 1.0 - 1e-12)] = len(comp.levels) + 2
+        level[~present] = 0
+        out[:, j] = level
+    return out
+
+
+class ComparisonWeights(LeadqualModel):
+    """The learned probabilities of one comparison, per level (index 0, "missing", unused)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    comparison: str
+    labels: tuple[str, ...]
+    m: tuple[float, ...]
+    """P(level | match)."""
+    u: tuple[float, ...]
+    """P(level | non-match)."""
+
+    @property
+    def weights(self) -> tuple[float, ...]:
+        """``log2(m / u)`` per level: the evidence a level adds (negative: against a match)."""
+        return tuple(
+            0.0 if i == 0 else float(np.log2(max(m, _EPS) / max(u, _EPS)))
+            for i, (m, u) in enumerate(zip(self.m, self.u, strict=True))
+        )
+
+
+class FellegiSunter:
+    """Fellegi-Sunter match probabilities, with weights learned by EM or from labelled pairs.
+
+    Args:
+        comparisons: the comparisons whose levels the model weighs.
+        max_iterations: EM iterations at most.
+        tolerance: EM stops when no probability moves more than this.
+        fix_u: keep ``u`` at its random-pair estimate instead of refining it by EM.
+
+    Example:
+        >>> import numpy as np
+        >>> from leadqual.dedupe.settings import Comparison
+        >>> comps = [Comparison(name="email", fields=("email",), method="exact", levels=())]
+        >>> model = FellegiSunter(comps)
+        >>> sims = np.array([[1.0]] * 30 + [[0.0]] * 70)
+        >>> _ = model.fit(sims, random_similarities=np.array([[0.0]] * 99 + [[1.0]]))
+        >>> bool(model.predict_proba(np.array([[1.0], [0.0]]))[0] > 0.9)
+        True
+    """
+
+    def __init__(
+        self,
+        comparisons: Sequence[Comparison],
+        *,
+        max_iterations: int = 200,
+        tolerance: float = 1e-6,
+        fix_u: bool = False,
+    ) -> None:
+        self.comparisons = tuple(comparisons)
+        self.max_iterations = max_iterations
+        self.tolerance = tolerance
+        self.fix_u = fix_u
+        self.m_: list[FloatArray] | None = None
+        self.u_: list[FloatArray] | None = None
+        self.lambda_: float | None = None
+        self.n_iter_: int = 0
+
+    @property
+    def n_levels(self) -> list[int]:
+        """Levels per comparison, "missing" included."""
+        return [len(c.levels) + 3 for c in self.comparisons]
+
+    # -- fitting ----------------------------------------------------------------------------------
+
+    def _frequencies(self, levels: LevelArray, weights: FloatArray) -> list[FloatArray]:
+        out = []
+        for j, n in enumerate(self.n_levels):
+            counts = np.bincount(levels[:, j], weights=weights, minlength=n).astype(np.float64)
+            counts[0] = 0.0
+            counts[1:] += 0.5  # Laplace smoothing: no level is ever impossible
+            out.append(counts / counts.sum())
+        return out
+
+    def _initial_m(self) -> list[FloatArray]:
+        out = []
+        for n in self.n_levels:
+            # Matches mostly agree exactly; each lower level is rarer.
+            m = np.array([0.0] + [0.5**(n - 1 - i) for i in range(1, n)], dtype=np.float64)
+            m[1] = 0.05
+            out.append(m / m.sum())
+        return out
+
+    def fit(
+        self,
+        similarities: FloatArray,
+        /,
+        *,
+        random_similarities: FloatArray | None = None,
+        prior: float | None = None,
+    ) -> FellegiSunter:
+        """Learn ``m``, ``u`` and ``lambda`` by EM from candidate pairs' similarities.
+
+        Args:
+            similarities: candidate pairs x comparisons (``NaN`` = missing).
+            random_similarities: similarities of random record pairs, to start ``u`` from (if
+                absent, ``u`` starts from the candidates' own level frequencies).
+            prior: starting share of matches among the candidates.
+        """
+        levels = levels_of(self.comparisons, similarities)
+        if len(levels) == 0:
+            raise InsufficientTrainingData(
+                "no candidate pairs to learn weights from: relax the blocking keys",
+                qualified=0,
+                disqualified=0,
+                needed=1,
+            )
+        patterns, counts = self._patterns(levels)
+        if random_similarities is not None and len(random_similarities):
+            rand_levels = levels_of(self.comparisons, random_similarities)
+            u = self._frequencies(rand_levels, np.ones(len(rand_levels)))
+        else:
+            u = self._frequencies(levels, np.ones(len(levels)))
+        m = self._initial_m()
+        lam = prior if prior is not None else 0.1
+        counts_f = counts.astype(np.float64)
+        for it in range(self.max_iterations):
+            p = self._posterior(patterns, m, u, lam)
+            new_m = self._frequencies(patterns, counts_f * p)
+            new_u = u if self.fix_u else self._frequencies(patterns, counts_f * (1 - p))
+            new_lam = float(np.clip((counts_f * p).sum() / counts_f.sum(), _EPS, 1 - _EPS))
+            delta = max(
+                abs(new_lam - lam),
+                max(float(np.abs(a - b).max()) for a, b in zip(new_m, m, strict=True)),
+                max(float(np.abs(a - b).max()) for a, b in zip(new_u, u, strict=True)),
+            )
+            m, u, lam = new_m, new_u, new_lam
+            self.n_iter_ = it + 1
+            if delta < self.tolerance:
+                break
+        self.m_, self.u_, self.lambda_ = m, u, lam
+        logger.debug("EM converged after %d iterations, lambda=%.4f", self.n_iter_, lam)
+        return self
+
+    def fit_labelled(
+        self, similarities: FloatArray, is_match: npt.ArrayLike, /
+    ) -> FellegiSunter:
+        """Count ``m`` and ``u`` from labelled pairs (``is_match`` true for duplicates).
+
+        Raises:
+            InsufficientTrainingData: the labels lack matches or non-matches.
+        """
+        y = np.asarray(is_match, dtype=bool)
+        if y.shape[0] != similarities.shape[0]:
+            raise ConfigurationError(
+                f"{similarities.shape[0]} pairs but {y.shape[0]} labels: give one label per pair"
+            )
+        n_match, n_non = int(y.sum()), int((~y).sum())
+        if n_match == 0 or n_non == 0:
+            raise InsufficientTrainingData(
+                f"labelled pairs hold {n_match} matches and {n_non} non-matches; both are needed",
+                qualified=n_match,
+                disqualified=n_non,
+                needed=1,
+            )
+        levels = levels_of(self.comparisons, similarities)
+        self.m_ = self._frequencies(levels[y], np.ones(n_match))
+        self.u_ = self._frequencies(levels[~y], np.ones(n_non))
+        self.lambda_ = n_match / len(y)
+        return self
+
+    # -- prediction -------------------------------------------------------------------------------
+
+    def _check_fitted(self) -> tuple[list[FloatArray], list[FloatArray], float]:
+        if self.m_ is None or self.u_ is None or self.lambda_ is None:
+            from leadqual.errors import NotFittedError
+
+            raise NotFittedError("the Fellegi-Sunter model is not fitted: call fit() first")
+        return self.m_, self.u_, self.lambda_
+
+    @staticmethod
+    def _patterns(levels: LevelArray) -> tuple[LevelArray, npt.NDArray[np.int64]]:
+        patterns, counts = np.unique(levels, axis=0, return_counts=True)
+        return patterns.astype(np.int8), counts.astype(np.int64)
+
+    def _log_bayes(
+        self, levels: LevelArray, m: list[FloatArray], u: list[FloatArray]
+    ) -> FloatArray:
+        total = np.zeros(len(levels), dtype=np.float64)
+        for j in range(levels.shape[1]):
+            w = np.log(np.maximum(m[j], _EPS)) - np.log(np.maximum(u[j], _EPS))
+            w[0] = 0.0
+            total += w[levels[:, j]]
+        return total
+
+    def _posterior(
+        self, levels: LevelArray, m: list[FloatArray], u: list[FloatArray], lam: float
+    ) -> FloatArray:
+        logit = np.log(lam) - np.log1p(-lam) + self._log_bayes(levels, m, u)
+        result: FloatArray = 1.0 / (1.0 + np.exp(-np.clip(logit, -700, 700)))
+        return result
+
+    def match_weight(self, similarities: FloatArray, /) -> FloatArray:
+        """Evidence for a match in bits (``log2`` odds, prior included) per pair."""
+        m, u, lam = self._check_fitted()
+        levels = levels_of(self.comparisons, similarities)
+        nat = np.log(lam) - np.log1p(-lam) + self._log_bayes(levels, m, u)
+        result: FloatArray = nat / np.log(2.0)
+        return result
+
+    def predict_proba(self, similarities: FloatArray, /) -> FloatArray:
+        """The match probability of each pair."""
+        m, u, lam = self._check_fitted()
+        return self._posterior(levels_of(self.comparisons, similarities), m, u, lam)
+
+    def contributions(self, similarities: FloatArray, /) -> FloatArray:
+        """Per pair and comparison, the bits of evidence its level adds (0 when missing)."""
+        m, u, _ = self._check_fitted()
+        levels = levels_of(self.comparisons, similarities)
+        out = np.zeros(levels.shape, dtype=np.float64)
+        for j in range(levels.shape[1]):
+            w = np.log2(np.maximum(m[j], _EPS)) - np.log2(np.maximum(u[j], _EPS))
+            w[0] = 0.0
+            out[:, j] = w[levels[:, j]]
+        return out
+
+    def weights(self) -> list[ComparisonWeights]:
+        """The learned ``m``/``u`` per comparison, for inspection and docs."""
+        m, u, _ = self._check_fitted()
+        return [
+            ComparisonWeights(
+                comparison=c.name,
+                labels=level_labels(c),
+                m=tuple(float(x) for x in m[j]),
+                u=tuple(float(x) for x in u[j]),
+            )
+            for j, c in enumerate(self.comparisons)
+        ]
+

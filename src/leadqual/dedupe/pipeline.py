@@ -1,0 +1,529 @@
+"""The stages of duplicate detection, each a small swappable object.
+
+normalise (:class:`Preparer`) -> block (:class:`Blocker`) -> compare (:class:`Comparer`) ->
+classify (rules: :func:`apply_rules`; learned: :class:`~leadqual.dedupe.FellegiSunter`) ->
+cluster (:func:`~leadqual.dedupe.union_find_clusters`) -> explain.
+
+Records travel between stages as :class:`Prepared` (column arrays, one row per record) and
+candidate pairs as two ``int64`` arrays of row positions, so every stage is vectorised.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from leadqual.dedupe.normalize import Normalizer, fold_text
+from leadqual.dedupe.settings import BlockingKey, Comparison, DedupeSettings, FieldSpec, Rule
+from leadqual.errors import ConfigurationError, ValidationFailed
+
+__all__ = [
+    "BlockingReport",
+    "Blocker",
+    "Comparer",
+    "DroppedKey",
+    "IntArray",
+    "Prepared",
+    "Preparer",
+    "apply_rules",
+]
+
+logger = logging.getLogger(__name__)
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+ObjArray = npt.NDArray[np.object_]
+
+
+# -- normalise --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Normalised records: ``ids`` and one object array per field (``None`` when missing; a
+    tuple for multi-valued fields such as phones)."""
+
+    ids: ObjArray
+    columns: Mapping[str, ObjArray]
+    multi: frozenset[str] = frozenset()
+    """Fields whose cells are tuples of values."""
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def take(self, rows: IntArray) -> Prepared:
+        """The records at ``rows``."""
+        return Prepared(
+            ids=self.ids[rows],
+            columns={k: v[rows] for k, v in self.columns.items()},
+            multi=self.multi,
+        )
+
+    def concat(self, other: Prepared) -> Prepared:
+        """These records followed by ``other``'s."""
+        return Prepared(
+            ids=np.concatenate([self.ids, other.ids]),
+            columns={k: np.concatenate([v, other.columns[k]]) for k, v in self.columns.items()},
+            multi=self.multi | other.multi,
+        )
+
+
+def _is_missing(value: object) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and value != value:
+        return True
+    return bool(isinstance(value, str) and not value.strip())
+
+
+def _as_values(cell: object) -> tuple[Any, ...]:
+    if isinstance(cell, (list, tuple, set, frozenset, np.ndarray)):
+        return tuple(v for v in cell if not _is_missing(v))
+    if _is_missing(cell) or cell is pd.NA:
+        return ()
+    return (cell,)
+
+
+class Preparer:
+    """Normalises the source columns named by the settings' :class:`FieldSpec`\\ s.
+
+    Normalisation runs once per distinct value (a column of a million values with a hundred
+    thousand distinct ones costs a hundred thousand calls).
+    """
+
+    def __init__(self, settings: DedupeSettings, normalizer: Normalizer) -> None:
+        self.settings = settings
+        self.normalizer = normalizer
+
+    def _scalar(self, spec: FieldSpec) -> Callable[[Any, str | None], str | None]:
+        n = self.normalizer
+        kind = spec.kind
+        if kind == "text":
+            return lambda v, _r: fold_text(str(v))
+        if kind == "given_name":
+            return lambda v, _r: n.person_name(str(v), None).given
+        if kind == "family_name":
+            return lambda v, _r: fold_text(str(v))
+        if kind == "company":
+            return lambda v, _r: n.company(str(v))
+        if kind == "email":
+            return lambda v, _r: n.email(str(v))
+        if kind == "email_domain":
+            return lambda v, _r: n.email_domain(str(v))
+        if kind == "website_domain":
+            return lambda v, _r: n.website_domain(str(v))
+        if kind == "phone":
+            return lambda v, r: n.phone(str(v), r)
+        if kind == "digits":
+            return lambda v, _r: "".join(ch for ch in str(v) if ch.isdigit()) or None
+        return lambda v, _r: None if _is_missing(v) else str(v)
+
+    def prepare(self, frame: pd.DataFrame, /) -> Prepared:
+        """Normalise ``frame`` (one row per record, the settings' source columns).
+
+        Raises:
+            ValidationFailed: a source column or the id column is missing, or ids repeat.
+        """
+        s = self.settings
+        if s.id_column not in frame.columns:
+            raise ValidationFailed(
+                f"the records have no id column {s.id_column!r} (columns: {list(frame.columns)})",
+                field=s.id_column,
+            )
+        ids = frame[s.id_column].to_numpy(dtype=object)
+        if pd.isna(frame[s.id_column]).any():
+            raise ValidationFailed(f"some records have no {s.id_column!r}", field=s.id_column)
+        if len(pd.unique(ids)) != len(ids):
+            raise ValidationFailed(f"ids in {s.id_column!r} repeat", field=s.id_column)
+        columns: dict[str, ObjArray] = {}
+        multi: set[str] = set()
+        for spec in s.fields:
+            if spec.column not in frame.columns:
+                raise ValidationFailed(
+                    f"field {spec.name!r} reads column {spec.column!r}, which the records lack "
+                    f"(columns: {list(frame.columns)})",
+                    field=spec.column,
+                )
+            columns[spec.name], is_multi = self._column(frame, spec)
+            if is_multi:
+                multi.add(spec.name)
+        return Prepared(ids=ids, columns=columns, multi=frozenset(multi))
+
+    def _column(self, frame: pd.DataFrame, spec: FieldSpec) -> tuple[ObjArray, bool]:
+        fn = self._scalar(spec)
+        raw = frame[spec.column]
+        regions: list[str | None]
+        if spec.region_source is not None and spec.region_source in frame.columns:
+            regions = [
+                None if _is_missing(c) else self.normalizer.region_of(str(c))
+                for c in frame[spec.region_source].tolist()
+            ]
+        else:
+            regions = [None] * len(frame)
+        is_multi = raw.dtype == object and any(
+            isinstance(v, (list, tuple, set, frozenset, np.ndarray)) for v in raw.head(1000)
+        )
+        out = np.empty(len(frame), dtype=object)
+        if not is_multi and spec.region_source is None:
+            # One call per distinct value: factorize, normalise the uniques, take back.
+            codes, uniques = pd.factorize(raw, use_na_sentinel=True)
+            normed = np.array(
+                [None if _is_missing(u) else fn(u, None) for u in uniques] + [None], dtype=object
+            )
+            out[:] = normed[codes]
+            return out, False
+        cache: dict[tuple[Any, str | None], str | None] = {}
+        for i, (cell, region) in enumerate(zip(raw.tolist(), regions, strict=True)):
+            values: list[str] = []
+            for v in _as_values(cell):
+                key = (v, region)
+                if key not in cache:
+                    cache[key] = fn(v, region)
+                norm = cache[key]
+                if norm is not None and norm not in values:
+                    values.append(norm)
+            out[i] = tuple(values) if is_multi else (values[0] if values else None)
+        return out, is_multi
+
+
+# -- block --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DroppedKey:
+    """A blocking key value shared by too many records to tell them apart (a switchboard phone,
+    a common surname): its pairs were not generated."""
+
+    key: str
+    records: int
+
+
+@dataclass
+class BlockingReport:
+    """What blocking did: candidate pairs per key and the keys dropped as non-discriminating."""
+
+    candidates: int = 0
+    pairs_per_key: dict[str, int] = field(default_factory=dict)
+    dropped: list[DroppedKey] = field(default_factory=list)
+
+    @property
+    def dropped_records(self) -> int:
+        """Records in dropped blocks (a record may count once per key)."""
+        return sum(d.records for d in self.dropped)
+
+
+def _pairs_in_groups(order: IntArray, starts: IntArray, sizes: IntArray) -> tuple[IntArray, IntArray]:
+    """Every pair (i < j by position) within each group of the sorted ``order``."""
+    if len(sizes) == 0:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty
+    # For each position p in a group [s, s+n): partners p+1 .. s+n-1.
+    first = np.cumsum(sizes) - sizes
+    pos = np.repeat(starts, sizes) + (np.arange(int(sizes.sum()), dtype=np.int64) - np.repeat(first, sizes))
+    counts = np.repeat(starts + sizes, sizes) - pos - 1
+    total = int(counts.sum())
+    left_pos = np.repeat(pos, counts)
+    offsets = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
+    right_pos = left_pos + 1 + offsets
+    return order[left_pos], order[right_pos]
+
+
+class Blocker:
+    """Generates candidate pairs: records sharing a key value, or neighbours in key order.
+
+    Keys shared by more than ``max_block_size`` records are skipped and reported; pairs are
+    returned once each, as row positions ``left < right``.
+    """
+
+    def __init__(self, keys: Sequence[BlockingKey], *, max_block_size: int) -> None:
+        self.keys = tuple(keys)
+        self.max_block_size = max_block_size
+
+    @staticmethod
+    def key_values(prepared: Prepared, key: BlockingKey) -> tuple[IntArray, ObjArray]:
+        """(row, key value) for every record with a complete key; multi-valued fields expand."""
+        n = len(prepared)
+        rows: IntArray = np.arange(n, dtype=np.int64)
+        values: ObjArray | None = None
+        for name in key.fields:
+            col = prepared.columns[name]
+            if name in prepared.multi:
+                lengths = np.fromiter((len(c) for c in col[rows]), dtype=np.int64, count=len(rows))
+                flat = np.empty(int(lengths.sum()), dtype=object)
+                flat[:] = [v for c in col[rows] for v in c]
+                rows = np.repeat(rows, lengths)
+                part = flat
+                if values is not None:
+                    values = np.repeat(values, lengths)
+            else:
+                part = col[rows]
+            if key.prefix is not None:
+                part = np.array(
+                    [None if v is None else str(v)[: key.prefix] for v in part], dtype=object
+                )
+            keep = pd.notna(pd.Series(part, dtype=object)).to_numpy()
+            rows, part = rows[keep], part[keep]
+            values = part if values is None else values[keep] + "\x1f" + part.astype(object)
+        assert values is not None
+        return rows, values
+
+    def pairs(self, prepared: Prepared, /) -> tuple[IntArray, IntArray, BlockingReport]:
+        """Candidate pairs over ``prepared``, with a report."""
+        report = BlockingReport()
+        chunks_l: list[IntArray] = []
+        chunks_r: list[IntArray] = []
+        n = len(prepared)
+        for key in self.keys:
+            rows, values = self.key_values(prepared, key)
+            if len(rows) < 2:
+                report.pairs_per_key[key.name] = 0
+                continue
+            codes, uniques = pd.factorize(values)
+            if key.window is not None:
+                left, right = self._window_pairs(rows, values, key.window)
+            else:
+                left, right = self._block_pairs(rows, codes, key, report, uniques)
+            report.pairs_per_key[key.name] = len(left)
+            chunks_l.append(left)
+            chunks_r.append(right)
+        if not chunks_l:
+            empty = np.empty(0, dtype=np.int64)
+            return empty, empty, report
+        left = np.concatenate(chunks_l)
+        right = np.concatenate(chunks_r)
+        lo = np.minimum(left, right)
+        hi = np.maximum(left, right)
+        keep = lo != hi
+        code = np.unique(lo[keep] * np.int64(n) + hi[keep])
+        report.candidates = len(code)
+        return code // n, code % n, report
+
+    def _block_pairs(
+        self,
+        rows: IntArray,
+        codes: IntArray,
+        key: BlockingKey,
+        report: BlockingReport,
+        uniques: Any,
+    ) -> tuple[IntArray, IntArray]:
+        sizes_all = np.bincount(codes)
+        too_big = np.flatnonzero(sizes_all > self.max_block_size)
+        for code in too_big:
+            report.dropped.append(DroppedKey(key=key.name, records=int(sizes_all[code])))
+        if len(too_big):
+            logger.info(
+                "blocking key %s: %d value(s) shared by more than %d records dropped",
+                key.name,
+                len(too_big),
+                self.max_block_size,
+            )
+        order = np.argsort(codes, kind="stable")
+        sorted_codes = codes[order]
+        starts_all = np.searchsorted(sorted_codes, np.arange(len(sizes_all)))
+        use = (sizes_all >= 2) & (sizes_all <= self.max_block_size)
+        left, right = _pairs_in_groups(
+            rows[order], starts_all[use].astype(np.int64), sizes_all[use].astype(np.int64)
+        )
+        # Multi-valued keys can pair a record with itself (two phones, one number twice).
+        return left, right
+
+    @staticmethod
+    def _window_pairs(rows: IntArray, values: ObjArray, window: int) -> tuple[IntArray, IntArray]:
+        order = np.argsort(values.astype(str), kind="stable")
+        srt = rows[order]
+        lefts = [srt[:-d] for d in range(1, window) if d < len(srt)]
+        rights = [srt[d:] for d in range(1, window) if d < len(srt)]
+        if not lefts:
+            empty = np.empty(0, dtype=np.int64)
+            return empty, empty
+        return np.concatenate(lefts), np.concatenate(rights)
+
+
+# -- compare ------------------------------------------------------------------------------------
+
+
+def _strings(values: ObjArray) -> tuple[list[str], npt.NDArray[np.bool_]]:
+    missing = np.fromiter((v is None or v == () for v in values), dtype=bool, count=len(values))
+    texts = [
+        "" if m else (v[0] if isinstance(v, tuple) else str(v))
+        for v, m in zip(values, missing, strict=True)
+    ]
+    return texts, missing
+
+
+class Comparer:
+    """Computes each comparison's similarity for candidate pairs, vectorised with rapidfuzz.
+
+    The result is a float matrix (pairs x comparisons) with ``NaN`` where a value is missing.
+    """
+
+    def __init__(
+        self,
+        comparisons: Sequence[Comparison],
+        normalizer: Normalizer,
+        *,
+        workers: int = 1,
+    ) -> None:
+        self.comparisons = tuple(comparisons)
+        self.normalizer = normalizer
+        self.workers = workers
+
+    def compare(self, prepared: Prepared, left: IntArray, right: IntArray, /) -> FloatArray:
+        """Similarities of the pairs ``(left[k], right[k])`` of ``prepared``."""
+        out = np.full((len(left), len(self.comparisons)), np.nan, dtype=np.float64)
+        for j, comp in enumerate(self.comparisons):
+            out[:, j] = self.similarity(comp, prepared, prepared, left, right)
+        return out
+
+    def similarity(
+        self,
+        comp: Comparison,
+        a: Prepared,
+        b: Prepared,
+        left: IntArray,
+        right: IntArray,
+    ) -> FloatArray:
+        """One comparison over pairs whose left side is in ``a`` and right side in ``b``."""
+        if comp.method == "person_name":
+            return self._person_name(comp, a, b, left, right)
+        name = comp.fields[0]
+        lv, rv = a.columns[name][left], b.columns[name][right]
+        if comp.method == "exact":
+            return self._exact(lv, rv, name in a.multi or name in b.multi)
+        ls, lm = _strings(lv)
+        rs, rm = _strings(rv)
+        if comp.method == "date":
+            sim = self._date(ls, rs)
+        else:
+            sim = self._fuzzy(comp.method, ls, rs)
+        sim[lm | rm] = np.nan
+        return sim
+
+    def _fuzzy(self, method: str, ls: list[str], rs: list[str]) -> FloatArray:
+        from rapidfuzz import fuzz, process
+        from rapidfuzz.distance import JaroWinkler, Levenshtein
+
+        if not ls:
+            return np.empty(0, dtype=np.float64)
+        if method == "jaro_winkler":
+            scorer: Any = JaroWinkler.normalized_similarity
+            scale = 1.0
+        elif method == "levenshtein":
+            scorer, scale = Levenshtein.normalized_similarity, 1.0
+        elif method == "token_set":
+            scorer, scale = fuzz.token_set_ratio, 100.0
+        else:  # pragma: no cover - settings validation keeps this out
+            raise ConfigurationError(f"unknown comparison method {method!r}")
+        sim = process.cpdist(ls, rs, scorer=scorer, dtype=np.float64, workers=self.workers)
+        result: FloatArray = np.asarray(sim, dtype=np.float64) / scale
+        return result
+
+    @staticmethod
+    def _exact(lv: ObjArray, rv: ObjArray, multi: bool) -> FloatArray:
+        out = np.full(len(lv), np.nan, dtype=np.float64)
+        if multi:
+            for k, (x, y) in enumerate(zip(lv, rv, strict=True)):
+                xs = x if isinstance(x, tuple) else (() if x is None else (x,))
+                ys = y if isinstance(y, tuple) else (() if y is None else (y,))
+                if xs and ys:
+                    out[k] = 1.0 if set(xs) & set(ys) else 0.0
+            return out
+        present = pd.notna(pd.Series(lv, dtype=object)).to_numpy() & pd.notna(
+            pd.Series(rv, dtype=object)
+        ).to_numpy()
+        eq = lv[present] == rv[present]
+        out[present] = np.asarray(eq, dtype=np.float64)
+        return out
+
+    def _date(self, ls: list[str], rs: list[str]) -> FloatArray:
+        from rapidfuzz import process
+        from rapidfuzz.distance import Levenshtein
+
+        if not ls:
+            return np.empty(0, dtype=np.float64)
+        dist = np.asarray(
+            process.cpdist(ls, rs, scorer=Levenshtein.distance, workers=self.workers),
+            dtype=np.int64,
+        )
+        out = np.where(dist == 0, 1.0, np.where(dist == 1, 0.9, 0.0))
+        # Day and month swapped (YYYYMMDD vs YYYYDDMM) is a common keying error.
+        for k in np.flatnonzero(dist == 2):
+            x, y = ls[k], rs[k]
+            if len(x) == 8 and len(y) == 8 and x[:4] == y[:4] and x[4:6] == y[6:8] and x[6:8] == y[4:6]:
+                out[k] = 0.9
+        return out.astype(np.float64)
+
+    def _person_name(
+        self, comp: Comparison, a: Prepared, b: Prepared, left: IntArray, right: IntArray
+    ) -> FloatArray:
+        from rapidfuzz import process
+        from rapidfuzz.distance import JaroWinkler
+
+        g, f = comp.fields
+        lg, lgm = _strings(a.columns[g][left])
+        lf, lfm = _strings(a.columns[f][left])
+        rg, rgm = _strings(b.columns[g][right])
+        rf, rfm = _strings(b.columns[f][right])
+        if not lg:
+            return np.empty(0, dtype=np.float64)
+
+        def jw(x: list[str], y: list[str]) -> FloatArray:
+            return np.asarray(
+                process.cpdist(x, y, scorer=JaroWinkler.normalized_similarity, workers=self.workers),
+                dtype=np.float64,
+            )
+
+        gg, ff, gf, fg = jw(lg, rg), jw(lf, rf), jw(lg, rf), jw(lf, rg)
+        # Nicknames (Bob/Robert) count as the same given name; only checked where they differ.
+        n = self.normalizer
+        for k in np.flatnonzero((gg < 1.0) & ~lgm & ~rgm):
+            if n.given_names_equivalent(lg[k], rg[k]):
+                gg[k] = 1.0
+        direct = np.minimum(gg, ff)
+        swapped = np.minimum(gf, fg)
+        sim = np.maximum(direct, swapped)
+        missing = lgm | rgm | lfm | rfm
+        sim[missing] = np.nan
+        # Only the family name on one side: some evidence, never enough for a rule on its own.
+        only_family = (lgm | rgm) & ~lfm & ~rfm
+        sim[only_family] = np.minimum(ff[only_family], 0.8)
+        return sim
+
+
+# -- classify (rules) -----------------------------------------------------------------------------
+
+
+def apply_rules(
+    rules: Sequence[Rule], comparisons: Sequence[Comparison], similarities: FloatArray
+) -> npt.NDArray[np.bool_]:
+    """A boolean matrix (pairs x rules): which rules fire for each pair.
+
+    A condition on a missing value (``NaN``) is false, so a rule never fires on absent data and
+    a veto (``none_of``) never fires on it either.
+    """
+    index = {c.name: j for j, c in enumerate(comparisons)}
+    fired = np.zeros((similarities.shape[0], len(rules)), dtype=bool)
+    with np.errstate(invalid="ignore"):
+        for r, rule in enumerate(rules):
+            mask = np.ones(similarities.shape[0], dtype=bool)
+            for cond in rule.all_of:
+                mask &= _holds(similarities[:, index[cond.comparison]], cond.at_least, cond.below)
+            for cond in rule.none_of:
+                mask &= ~_holds(similarities[:, index[cond.comparison]], cond.at_least, cond.below)
+            fired[:, r] = mask
+    return fired
+
+
+def _holds(sim: FloatArray, at_least: float | None, below: float | None) -> npt.NDArray[np.bool_]:
+    ok = ~np.isnan(sim)
+    if at_least is not None:
+        ok &= sim >= at_least - 1e-12
+    if below is not None:
+        ok &= sim < below
+    return ok
