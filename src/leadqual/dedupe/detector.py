@@ -394,14 +394,16 @@ class DuplicateDetector:
     # -- batch --------------------------------------------------------------------------------
 
     def find_frame(
-        self, records: pd.DataFrame, /, *, transitive: bool = False
+        self, records: pd.DataFrame, /, *, transitive: bool = False, max_cluster_size: int = 50
     ) -> pd.DataFrame:
         """Batch mode, pandas in and out: one row per duplicate pair.
 
         Columns: ``left_id``, ``right_id``, ``rule`` (first rule fired, or ``"model"``),
         ``probability`` (when a model is fitted), ``cluster`` (the union-find cluster label) and
         ``sim_<comparison>`` per comparison. With ``transitive`` every pair within a cluster is
-        listed (rule ``"cluster"`` for those linked only through other records).
+        listed (rule ``"cluster"`` for those linked only through other records), except in
+        clusters larger than ``max_cluster_size``, whose size suggests a chain of weak links
+        rather than one entity.
         """
         prepared = self.prepare(records)
         left, right, sims, fired, proba, _ = self._run(prepared)
@@ -422,11 +424,13 @@ class DuplicateDetector:
         for j, comp in enumerate(self.settings.comparisons):
             out[f"sim_{comp.name}"] = sims[:, j]
         if transitive and len(left):
-            out = self._transitive(out, ids, labels)
+            out = self._transitive(out, ids, labels, max_cluster_size)
         return out.reset_index(drop=True)
 
     @staticmethod
-    def _transitive(out: pd.DataFrame, ids: Any, labels: IntArray) -> pd.DataFrame:
+    def _transitive(
+        out: pd.DataFrame, ids: Any, labels: IntArray, max_cluster_size: int
+    ) -> pd.DataFrame:
         members: dict[int, list[int]] = {}
         for i, lab in enumerate(labels.tolist()):
             members.setdefault(lab, []).append(i)
@@ -434,7 +438,9 @@ class DuplicateDetector:
         have |= {(b, a) for a, b in have}
         extra = []
         for group in members.values():
-            if len(group) < 3:
+            if len(group) < 3 or len(group) > max_cluster_size:
+                if len(group) > max_cluster_size:
+                    logger.info("cluster of %d records kept as direct pairs only", len(group))
                 continue
             for x in range(len(group)):
                 for y in range(x + 1, len(group)):

@@ -43,6 +43,15 @@ ObjArray = npt.NDArray[np.object_]
 
 # -- normalise --------------------------------------------------------------------------------
 
+def _strings(values: ObjArray) -> tuple[ObjArray, npt.NDArray[np.bool_]]:
+    missing = np.fromiter((v is None or v == () for v in values), dtype=bool, count=len(values))
+    texts = np.empty(len(values), dtype=object)
+    texts[:] = [
+        "" if m else (v[0] if isinstance(v, tuple) else str(v))
+        for v, m in zip(values, missing, strict=True)
+    ]
+    return texts, missing
+
 
 @dataclass(frozen=True)
 class Prepared:
@@ -53,6 +62,16 @@ class Prepared:
     columns: Mapping[str, ObjArray]
     multi: frozenset[str] = frozenset()
     """Fields whose cells are tuples of values."""
+    _texts: dict[str, tuple[ObjArray, npt.NDArray[np.bool_]]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    def texts(self, name: str) -> tuple[ObjArray, npt.NDArray[np.bool_]]:
+        """The field as strings ("" when missing; the first value of a multi-valued cell) and
+        its missing mask, computed once per field."""
+        if name not in self._texts:
+            self._texts[name] = _strings(self.columns[name])
+        return self._texts[name]
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -348,13 +367,6 @@ class Blocker:
 # -- compare ------------------------------------------------------------------------------------
 
 
-def _strings(values: ObjArray) -> tuple[list[str], npt.NDArray[np.bool_]]:
-    missing = np.fromiter((v is None or v == () for v in values), dtype=bool, count=len(values))
-    texts = [
-        "" if m else (v[0] if isinstance(v, tuple) else str(v))
-        for v, m in zip(values, missing, strict=True)
-    ]
-    return texts, missing
 
 
 class Comparer:
@@ -396,8 +408,9 @@ class Comparer:
         lv, rv = a.columns[name][left], b.columns[name][right]
         if comp.method == "exact":
             return self._exact(lv, rv, name in a.multi or name in b.multi)
-        ls, lm = _strings(lv)
-        rs, rm = _strings(rv)
+        la, lma = a.texts(name)
+        ra, rma = b.texts(name)
+        ls, lm, rs, rm = la[left], lma[left], ra[right], rma[right]
         if comp.method == "date":
             sim = self._date(ls, rs)
         else:
@@ -405,11 +418,11 @@ class Comparer:
         sim[lm | rm] = np.nan
         return sim
 
-    def _fuzzy(self, method: str, ls: list[str], rs: list[str]) -> FloatArray:
+    def _fuzzy(self, method: str, ls: ObjArray, rs: ObjArray) -> FloatArray:
         from rapidfuzz import fuzz, process
         from rapidfuzz.distance import JaroWinkler, Levenshtein
 
-        if not ls:
+        if len(ls) == 0:
             return np.empty(0, dtype=np.float64)
         if method == "jaro_winkler":
             scorer: Any = JaroWinkler.normalized_similarity
@@ -441,11 +454,11 @@ class Comparer:
         out[present] = np.asarray(eq, dtype=np.float64)
         return out
 
-    def _date(self, ls: list[str], rs: list[str]) -> FloatArray:
+    def _date(self, ls: ObjArray, rs: ObjArray) -> FloatArray:
         from rapidfuzz import process
         from rapidfuzz.distance import Levenshtein
 
-        if not ls:
+        if len(ls) == 0:
             return np.empty(0, dtype=np.float64)
         dist = np.asarray(
             process.cpdist(ls, rs, scorer=Levenshtein.distance, workers=self.workers),
@@ -466,14 +479,14 @@ class Comparer:
         from rapidfuzz.distance import JaroWinkler
 
         g, f = comp.fields
-        lg, lgm = _strings(a.columns[g][left])
-        lf, lfm = _strings(a.columns[f][left])
-        rg, rgm = _strings(b.columns[g][right])
-        rf, rfm = _strings(b.columns[f][right])
-        if not lg:
+        (ag, agm), (af, afm) = a.texts(g), a.texts(f)
+        (bg, bgm), (bf, bfm) = b.texts(g), b.texts(f)
+        lg, lgm, lf, lfm = ag[left], agm[left], af[left], afm[left]
+        rg, rgm, rf, rfm = bg[right], bgm[right], bf[right], bfm[right]
+        if len(lg) == 0:
             return np.empty(0, dtype=np.float64)
 
-        def jw(x: list[str], y: list[str]) -> FloatArray:
+        def jw(x: ObjArray, y: ObjArray) -> FloatArray:
             return np.asarray(
                 process.cpdist(x, y, scorer=JaroWinkler.normalized_similarity, workers=self.workers),
                 dtype=np.float64,
@@ -482,7 +495,8 @@ class Comparer:
         gg, ff, gf, fg = jw(lg, rg), jw(lf, rf), jw(lg, rf), jw(lf, rg)
         # Nicknames (Bob/Robert) count as the same given name; only checked where they differ.
         n = self.normalizer
-        for k in np.flatnonzero((gg < 1.0) & ~lgm & ~rgm):
+        # Nickname look-ups only where the family names already agree (few pairs).
+        for k in np.flatnonzero((gg < 1.0) & (ff >= 0.8) & ~lgm & ~rgm):
             if n.given_names_equivalent(lg[k], rg[k]):
                 gg[k] = 1.0
         direct = np.minimum(gg, ff)

@@ -422,7 +422,9 @@ def person_record_settings(
     Fellegi-Sunter model whose weights are learned from the data itself (EM).
 
     Blocking is several single-field keys plus sorted neighbourhoods, so a typo in one field
-    never hides a pair; keys shared by more than ``max_block_size`` records are dropped.
+    never hides a pair; keys shared by more than ``max_block_size`` records are dropped. Given
+    and family name are one ``person_name`` comparison (swapped order tolerated) rather than two,
+    so the model does not count the same evidence twice.
     """
     text = ("given_name", "surname", "address_1", "address_2", "suburb")
     digits = ("street_number", "postcode", "date_of_birth", "soc_sec_id")
@@ -447,8 +449,6 @@ def person_record_settings(
         comparisons=(
             Comparison(name="name", fields=("given_name", "surname"), method="person_name",
                        levels=(0.92, 0.8)),
-            Comparison(name="given_name", fields=("given_name",), levels=(0.92, 0.8)),
-            Comparison(name="surname", fields=("surname",), levels=(0.92, 0.8)),
             Comparison(name="street_number", fields=("street_number",), method="levenshtein",
                        levels=(0.6,)),
             Comparison(name="address_1", fields=("address_1",), levels=(0.9, 0.75)),
