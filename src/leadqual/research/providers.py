@@ -1,0 +1,610 @@
+"""The research provider protocol, the records providers return, and the plugin registry.
+
+A provider looks up public facts about a *company* (never a person): it receives a
+:class:`CompanyQuery` and returns a :class:`ResearchResult` holding typed
+:class:`CompanyOverview`, :class:`CompanyFinancials` and :class:`NewsItem` records, each with its
+:class:`Provenance` (source URL, retrieval time, licence and attribution, match confidence).
+
+Third-party providers register under the entry-point group ``leadqual.research_providers`` and are
+found by a :class:`ProviderRegistry` (see ``docs/plugins.md``).
+
+Examples:
+    >>> q = CompanyQuery(name="Contoso Ltd", domain="contoso.com", country="GB")
+    >>> q.key
+    'domain:contoso.com'
+    >>> classify_news_topic("Contoso appoints new chief executive officer")
+    'leadership_change'
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import re
+from collections.abc import Callable, Iterable, Mapping
+from importlib import metadata
+from typing import Annotated, Any, Literal, Protocol, Self, runtime_checkable
+
+from pydantic import ConfigDict, Field, field_validator, model_validator
+
+from leadqual._base import LeadqualModel, UtcDatetime
+from leadqual.errors import ConfigurationError, PluginError
+
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "NEWS_TOPICS",
+    "CompanyFinancials",
+    "CompanyOverview",
+    "CompanyQuery",
+    "FinancialMetric",
+    "NewsItem",
+    "NewsTopic",
+    "Provenance",
+    "ProviderRegistry",
+    "ResearchProvider",
+    "ResearchResult",
+    "classify_news_topic",
+    "is_external",
+    "provider_from_function",
+]
+
+logger = logging.getLogger(__name__)
+
+ENTRY_POINT_GROUP = "leadqual.research_providers"
+"""The entry-point group third-party research providers register under."""
+
+NewsTopic = Literal[
+    "product_launch",
+    "leadership_change",
+    "contract_won",
+    "community_involvement",
+    "awards_recognition",
+    "financial_results",
+    "mergers_acquisitions",
+    "risk",
+    "other",
+]
+"""What a news item is about. The first five are the topics a seller is shown first (the
+commercial agent's: product launches, leadership changes, contracts and clients won, community
+involvement, awards and recognition)."""
+
+NEWS_TOPICS: tuple[NewsTopic, ...] = (
+    "product_launch",
+    "leadership_change",
+    "contract_won",
+    "community_involvement",
+    "awards_recognition",
+    "financial_results",
+    "mergers_acquisitions",
+    "risk",
+    "other",
+)
+"""Every :data:`NewsTopic`, in the order they are shown."""
+
+# Keyword rules over titles: ordered, first match wins. Titles are untrusted text; these rules
+# only read them, so an injected instruction can at worst mislabel a topic.
+_TOPIC_RULES: tuple[tuple[NewsTopic, re.Pattern[str]], ...] = (
+    (
+        "risk",
+        re.compile(
+            r"\b(bankrupt\w*|insolven\w*|layoffs?|lays? off|job cuts|restructur\w*|lawsuit|sued|"
+            r"fine[ds]?|breach|recall\w*|investigation|restat\w*|default\w*|probe)\b",
+            re.I,
+        ),
+    ),
+    (
+        "leadership_change",
+        re.compile(
+            r"\b(appoint\w*|names? (?:new )?(?:ceo|cfo|cto|coo|chief|president|chair\w*)|"
+            r"new (?:ceo|cfo|cto|coo|chief \w+ officer)|steps? down|resign\w*|hires?|hired|"
+            r"successor|joins as|promot\w*|retire\w*|board of directors|departure)\b",
+            re.I,
+        ),
+    ),
+    (
+        "mergers_acquisitions",
+        re.compile(
+            r"\b(acquir\w*|acquisition|merger|merges?|takeover|buys|to buy|divest\w*)\b", re.I
+        ),
+    ),
+    (
+        "contract_won",
+        re.compile(
+            r"\b(wins?|won|awarded (?:a |the )?contract|contract|deal with|signs?|signed|"
+            r"selected by|selects|partners? with|partnership|agreement|chosen by|customer)\b",
+            re.I,
+        ),
+    ),
+    (
+        "awards_recognition",
+        re.compile(
+            r"\b(awards?|recogni[sz]\w*|honou?r\w*|ranked|named (?:a |one of |to )|"
+            r"best places|top \d+|leader in|finalist|certified)\b",
+            re.I,
+        ),
+    ),
+    (
+        "product_launch",
+        re.compile(
+            r"\b(launch\w*|unveil\w*|introduc\w*|releases?|released|debuts?|rolls? out|"
+            r"announces? (?:new|the)|new (?:product|platform|service|feature)|available now|"
+            r"general availability|opens?)\b",
+            re.I,
+        ),
+    ),
+    (
+        "community_involvement",
+        re.compile(
+            r"\b(donat\w*|charit\w*|volunteer\w*|foundation|community|sponsor\w*|scholarship|"
+            r"non-?profit|fundrais\w*|pledge\w*|sustainab\w*)\b",
+            re.I,
+        ),
+    ),
+    (
+        "financial_results",
+        re.compile(
+            r"\b(earnings|results|revenue|quarter\w*|q[1-4]|fiscal|profit\w*|guidance|"
+            r"dividend|ipo|funding|raises?|series [a-f]|valuation)\b",
+            re.I,
+        ),
+    ),
+)
+
+
+def classify_news_topic(title: str, /) -> NewsTopic:
+    """Sort a news headline into one of the :data:`NewsTopic` values with keyword rules.
+
+    Deterministic and offline; a provider that knows better (SEC 8-K item numbers) sets the topic
+    itself.
+
+    Examples:
+        >>> classify_news_topic("Fabrikam wins five-year contract with city of Oslo")
+        'contract_won'
+        >>> classify_news_topic("Weather update")
+        'other'
+    """
+    for topic, pattern in _TOPIC_RULES:
+        if pattern.search(title):
+            return topic
+    return "other"
+
+
+_EMAIL_LIKE = re.compile(r"[^\s@]+@[^\s@]+")
+_DOMAIN = re.compile(r"^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?:\.(?!-)[a-z0-9-]{1,63})+$")
+
+
+class CompanyQuery(LeadqualModel):
+    """What a provider is told: company identifiers only, never a person's name or email.
+
+    ``ids`` holds identifiers already known, keyed by scheme: ``wikidata`` (``Q95``), ``sec_cik``,
+    ``lei``, ``companies_house``, ``wikipedia`` (an English Wikipedia title). Providers add the ids
+    they discover to :attr:`ResearchResult.identifiers` so later providers can use them.
+
+    An ``@`` anywhere in the query is refused: the guard stops an email address from leaving the
+    library by mistake.
+
+    Examples:
+        >>> CompanyQuery(name="Fabrikam Inc", website="https://www.fabrikam.com/about").domain
+        'fabrikam.com'
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str | None = None
+    """Company name as written (legal suffixes included)."""
+    domain: str | None = None
+    """Registrable domain of the company's website or work email (``contoso.com``)."""
+    website: str | None = None
+    """The company's website URL when known."""
+    country: str | None = None
+    """Country name or ISO code, as written."""
+    ids: Mapping[str, str] = Field(default_factory=dict)
+
+    @field_validator("name", "domain", "website", "country")
+    @classmethod
+    def _no_email(cls, value: str | None) -> str | None:
+        if value is not None and _EMAIL_LIKE.search(value):
+            raise ValueError(
+                "looks like an email address; providers receive company identifiers only"
+            )
+        return value or None
+
+    @field_validator("ids")
+    @classmethod
+    def _ids_clean(cls, value: Mapping[str, str]) -> Mapping[str, str]:
+        for k, v in value.items():
+            if "@" in k or "@" in v:
+                raise ValueError("ids must not contain email addresses")
+        return dict(sorted(value.items()))
+
+    @field_validator("domain")
+    @classmethod
+    def _domain_shape(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.strip().lower().rstrip(".")
+        if not _DOMAIN.match(value):
+            raise ValueError(f"{value!r} is not a domain name (expected e.g. contoso.com)")
+        return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _domain_from_website(cls, data: Any) -> Any:
+        if isinstance(data, Mapping) and not data.get("domain") and data.get("website"):
+            from leadqual.research._domains import registrable_domain
+
+            website = data["website"]
+            if isinstance(website, str) and not _EMAIL_LIKE.search(website):
+                data = {**data, "domain": registrable_domain(website)}
+        return data
+
+    @model_validator(mode="after")
+    def _has_identifier(self) -> Self:
+        if not (self.name or self.domain or self.ids):
+            raise ValueError(
+                "a CompanyQuery needs a name, a domain or a known id: there is no company "
+                "identifier to research"
+            )
+        return self
+
+    @property
+    def key(self) -> str:
+        """A stable cache key for the company: the domain when known, else the normalised name."""
+        if self.domain:
+            return f"domain:{self.domain}"
+        if self.name:
+            from leadqual.research._domains import normalize_company_name
+
+            country = (self.country or "").casefold()
+            return f"name:{normalize_company_name(self.name)}|{country}"
+        first = next(iter(self.ids.items()))
+        return f"id:{first[0]}={first[1]}"
+
+    def with_ids(self, ids: Mapping[str, str], /) -> CompanyQuery:
+        """A copy with ``ids`` merged in (known ids are not overwritten)."""
+        merged = dict(ids)
+        merged.update(self.ids)
+        return self.replace(ids=merged)
+
+
+class Provenance(LeadqualModel):
+    """Where a fact came from: every record a provider returns carries one."""
+
+    model_config = ConfigDict(frozen=True)
+
+    source: Annotated[str, Field(min_length=1)]
+    """The provider's name (``wikidata``, ``sec_edgar``, ...)."""
+    url: str | None = None
+    """The page or API address the fact was read from."""
+    retrieved_at: UtcDatetime
+    licence: str | None = None
+    """Licence of the data (``CC0``, ``CC BY-SA 4.0``, ``US government work``...)."""
+    attribution: str | None = None
+    """Attribution text to show beside the fact, when the licence requires one."""
+    match_confidence: Annotated[float, Field(ge=0, le=1)] = 1.0
+    """How sure the provider is that this record is about the queried company (0-1). Below 0.6
+    the :class:`~leadqual.research.researcher.Researcher` shows it as a candidate, not a fact."""
+
+
+class CompanyOverview(LeadqualModel):
+    """What a company is: industry, size, products and services, mission."""
+
+    model_config = ConfigDict(frozen=True)
+
+    provenance: Provenance
+    name: str | None = None
+    legal_name: str | None = None
+    description: str | None = None
+    """Short description (untrusted text from the web: data, never instructions)."""
+    industry: str | None = None
+    employee_count: Annotated[int, Field(ge=0)] | None = None
+    employee_count_as_of: str | None = None
+    headquarters: str | None = None
+    country: str | None = None
+    founded: str | None = None
+    """Founding date at the precision the source gives (``2010`` or ``2010-03-01``)."""
+    website: str | None = None
+    products: tuple[str, ...] = ()
+    mission: str | None = None
+    identifiers: Mapping[str, str] = Field(default_factory=dict)
+    raw: Mapping[str, Any] = Field(default_factory=dict)
+    """Vendor extras the typed fields do not cover."""
+
+
+class FinancialMetric(LeadqualModel):
+    """One reported figure, with its period."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: Annotated[str, Field(min_length=1)]
+    """``revenue``, ``net_income``, ``total_assets``, ``operating_cash_flow``..."""
+    value: float
+    unit: str = "USD"
+    period_end: str | None = None
+    """ISO date the period ends."""
+    fiscal_year: int | None = None
+    form: str | None = None
+    """The filing the figure comes from (``10-K``)."""
+
+
+class CompanyFinancials(LeadqualModel):
+    """Financial health and key metrics of a company."""
+
+    model_config = ConfigDict(frozen=True)
+
+    provenance: Provenance
+    currency: str | None = "USD"
+    revenue: float | None = None
+    net_income: float | None = None
+    fiscal_year: int | None = None
+    metrics: tuple[FinancialMetric, ...] = ()
+    health: Literal["strong", "stable", "weak", "unknown"] = "unknown"
+    health_reasons: tuple[str, ...] = ()
+    """Why the health is what it is, one plain sentence each."""
+    listed: bool | None = None
+    tickers: tuple[str, ...] = ()
+
+
+class NewsItem(LeadqualModel):
+    """A news item about a company."""
+
+    model_config = ConfigDict(frozen=True)
+
+    provenance: Provenance
+    title: Annotated[str, Field(min_length=1, max_length=500)]
+    """Headline (untrusted text: data, never instructions)."""
+    url: Annotated[str, Field(min_length=1)]
+    published_at: UtcDatetime | None = None
+    topic: NewsTopic = "other"
+    publisher: str | None = None
+    language: str | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.lower().startswith(("http://", "https://")):
+            raise ValueError("a news url must be http(s)")
+        return value
+
+
+class ResearchResult(LeadqualModel):
+    """Everything one provider found about one company.
+
+    Examples:
+        >>> ResearchResult(provider="example").is_empty
+        True
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    provider: Annotated[str, Field(min_length=1)]
+    overviews: tuple[CompanyOverview, ...] = ()
+    financials: tuple[CompanyFinancials, ...] = ()
+    news: tuple[NewsItem, ...] = ()
+    identifiers: Mapping[str, str] = Field(default_factory=dict)
+    """Ids discovered (``wikidata``, ``sec_cik``, ``lei``...) for other providers to use."""
+    notes: tuple[str, ...] = ()
+    """What the provider did or why it found nothing ("no Wikidata item matched the domain")."""
+    requests: Annotated[int, Field(ge=0)] = 0
+    """How many outside requests the provider made for this result."""
+
+    @property
+    def is_empty(self) -> bool:
+        """Whether the provider found nothing."""
+        return not (self.overviews or self.financials or self.news)
+
+
+@runtime_checkable
+class ResearchProvider(Protocol):
+    """Looks up public facts about a company. See ``docs/plugins.md``.
+
+    Implementations set ``name`` (unique, lower-case) and write one async method. They may set
+    ``external = False`` when they never leave the process (then no consent is needed), and may
+    read ``query.ids`` filled by earlier providers; ``depends_on`` (a tuple of provider names)
+    asks the :class:`~leadqual.research.researcher.Researcher` to run them after those.
+
+    Raise :class:`~leadqual.errors.ProviderError` (or let ``httpx`` errors through) on failure:
+    the researcher records the failure for this source and carries on with the others.
+
+    Examples:
+        >>> class Echo:
+        ...     name = "echo"
+        ...     async def research(self, company: CompanyQuery, /) -> ResearchResult:
+        ...         return ResearchResult(provider=self.name)
+        >>> isinstance(Echo(), ResearchProvider)
+        True
+    """
+
+    name: str
+
+    async def research(self, company: CompanyQuery, /) -> ResearchResult:
+        """Research one company."""
+        ...
+
+
+def is_external(provider: ResearchProvider, /) -> bool:
+    """Whether the provider sends data outside the process (the default unless it says not)."""
+    return bool(getattr(provider, "external", True))
+
+
+class _FunctionProvider:
+    def __init__(
+        self,
+        name: str,
+        fn: Callable[[CompanyQuery], ResearchResult],
+        *,
+        external: bool,
+    ) -> None:
+        self.name = name
+        self.external = external
+        self._fn = fn
+
+    async def research(self, company: CompanyQuery, /) -> ResearchResult:
+        # a sync function (requests, a database driver) runs in a worker thread, so it never
+        # blocks the event loop the other providers share
+        return await asyncio.to_thread(self._fn, company)
+
+    def __repr__(self) -> str:
+        return f"provider_from_function({self.name!r})"
+
+
+def provider_from_function(
+    name: str,
+    fn: Callable[[CompanyQuery], ResearchResult],
+    /,
+    *,
+    external: bool = True,
+) -> ResearchProvider:
+    """Adapt a plain sync function into a :class:`ResearchProvider` (it runs in a thread).
+
+    Examples:
+        >>> p = provider_from_function("crm_export", lambda q: ResearchResult(provider="crm_export"))
+        >>> p.name
+        'crm_export'
+    """
+    if not name or name != name.strip():
+        raise ConfigurationError("a provider name must be a non-empty string without spaces")
+    if inspect.iscoroutinefunction(fn):
+        raise ConfigurationError(
+            f"{name}: provider_from_function takes a sync function; an async one can be used "
+            "directly as the provider's research method"
+        )
+    return _FunctionProvider(name, fn, external=external)
+
+
+ProviderFactory = Callable[..., ResearchProvider]
+
+_BUILTINS: tuple[tuple[str, str], ...] = (
+    ("gdelt", "leadqual.research.gdelt:GdeltProvider"),
+    ("sample", "leadqual.research.sample_provider:SampleResearchProvider"),
+    ("sec_edgar", "leadqual.research.sec:SecEdgarProvider"),
+    ("website", "leadqual.research.website:WebsiteProvider"),
+    ("wikidata", "leadqual.research.wikidata:WikidataProvider"),
+)
+"""Built-in providers: registered the same way third-party ones are (``module:attribute``)."""
+
+
+def _import_target(target: str, *, entry_point: str) -> Any:
+    module_name, _, attr = target.partition(":")
+    try:
+        module = __import__(module_name, fromlist=[attr or "_"])
+        obj: Any = module
+        for part in attr.split("."):
+            obj = getattr(obj, part)
+    except (ImportError, AttributeError) as err:
+        raise PluginError(
+            f"research provider {entry_point!r}: cannot import {target!r}: {err}",
+            entry_point=entry_point,
+        ) from err
+    return obj
+
+
+class ProviderRegistry:
+    """The research providers available to an agent: the built-ins plus installed plugins.
+
+    Plugins are entry points in the group ``leadqual.research_providers`` whose value is a class
+    (or factory) building a :class:`ResearchProvider`. Nothing is imported until a provider is
+    asked for; ``load_plugins=False`` ignores installed plugins entirely (tests, locked-down
+    deployments). The registry is an instance: two agents can hold different ones.
+
+    Examples:
+        >>> reg = ProviderRegistry(load_plugins=False)
+        >>> "wikidata" in reg.names()
+        True
+        >>> reg.create("sample").name
+        'sample'
+    """
+
+    def __init__(
+        self,
+        *,
+        load_plugins: bool = True,
+        include_builtins: bool = True,
+        entry_points: Iterable[metadata.EntryPoint] | None = None,
+    ) -> None:
+        self._load_plugins = load_plugins
+        self._entry_points = None if entry_points is None else tuple(entry_points)
+        self._targets: dict[str, str] = dict(_BUILTINS) if include_builtins else {}
+        self._factories: dict[str, ProviderFactory] = {}
+        self._plugins_loaded = not load_plugins
+        self._plugin_names: set[str] = set()
+
+    def _discover(self) -> None:
+        if self._plugins_loaded:
+            return
+        self._plugins_loaded = True
+        eps = (
+            self._entry_points
+            if self._entry_points is not None
+            else tuple(metadata.entry_points(group=ENTRY_POINT_GROUP))
+        )
+        for ep in eps:
+            if ep.name in self._factories:
+                continue  # registered explicitly: the caller's choice wins
+            if ep.name in self._targets and ep.value == self._targets[ep.name]:
+                continue  # the package's own entry point for a built-in
+            if ep.name in self._plugin_names:
+                raise PluginError(
+                    f"two installed packages register a research provider named {ep.name!r}; "
+                    "uninstall one or build the registry with load_plugins=False",
+                    entry_point=ep.name,
+                )
+            self._plugin_names.add(ep.name)
+            self._targets[ep.name] = ep.value
+            logger.debug("found research provider plugin %s = %s", ep.name, ep.value)
+
+    def register(self, name: str, factory: ProviderFactory, /) -> None:
+        """Register a provider factory (a class or a callable returning a provider) by name."""
+        if not name or not name.replace("_", "").isalnum():
+            raise ConfigurationError(
+                f"provider name {name!r}: use letters, digits and underscores (e.g. 'my_source')"
+            )
+        self._factories[name] = factory
+
+    def names(self) -> list[str]:
+        """Every provider name available, sorted."""
+        self._discover()
+        return sorted({*self._targets, *self._factories})
+
+    def factory(self, name: str, /) -> ProviderFactory:
+        """The class or factory registered under ``name`` (imported on first use)."""
+        if name in self._factories:
+            return self._factories[name]
+        self._discover()
+        target = self._targets.get(name)
+        if target is None:
+            raise PluginError(
+                f"no research provider named {name!r}; available: {', '.join(self.names())}",
+                entry_point=name,
+            )
+        obj = _import_target(target, entry_point=name)
+        if not callable(obj):
+            raise PluginError(
+                f"research provider {name!r}: {target} is not a class or factory",
+                entry_point=name,
+            )
+        factory: ProviderFactory = obj
+        self._factories[name] = factory
+        return factory
+
+    def create(self, name: str, /, **options: Any) -> ResearchProvider:
+        """Build the provider ``name`` with ``options`` and check it satisfies the protocol."""
+        factory = self.factory(name)
+        try:
+            provider = factory(**options)
+        except TypeError as err:
+            raise PluginError(
+                f"research provider {name!r} could not be built with options "
+                f"{sorted(options)}: {err}",
+                entry_point=name,
+            ) from err
+        if not isinstance(provider, ResearchProvider) or not inspect.iscoroutinefunction(
+            provider.research
+        ):
+            raise PluginError(
+                f"research provider {name!r} does not satisfy ResearchProvider: it needs a "
+                "`name` attribute and an `async def research(self, company, /)` method",
+                entry_point=name,
+            )
+        return provider
