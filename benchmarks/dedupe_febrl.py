@@ -28,9 +28,9 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import SHARED_DATA, median_seconds, write_results  # noqa: E402
+from _common import SHARED_DATA, median_seconds, write_results
 
-from leadqual.dedupe import DuplicateDetector, person_record_settings  # noqa: E402
+from leadqual.dedupe import DuplicateDetector, person_record_settings
 
 FEBRL = SHARED_DATA / "febrl"
 COLUMNS = (

@@ -182,8 +182,21 @@ def leads_frame(leads: Iterable[Lead], /) -> pd.DataFrame:
         }
         for lead in leads
     ]
-    return _frame(rows, ["id", "first_name", "last_name", "company_name", "emails", "phones",
-                         "country", "website", "created_at", "modified_at"])
+    return _frame(
+        rows,
+        [
+            "id",
+            "first_name",
+            "last_name",
+            "company_name",
+            "emails",
+            "phones",
+            "country",
+            "website",
+            "created_at",
+            "modified_at",
+        ],
+    )
 
 
 def contacts_frame(
@@ -207,8 +220,21 @@ def contacts_frame(
         }
         for c in contacts
     ]
-    return _frame(rows, ["id", "first_name", "last_name", "company_name", "emails", "phones",
-                         "country", "website", "created_at", "modified_at"])
+    return _frame(
+        rows,
+        [
+            "id",
+            "first_name",
+            "last_name",
+            "company_name",
+            "emails",
+            "phones",
+            "country",
+            "website",
+            "created_at",
+            "modified_at",
+        ],
+    )
 
 
 def accounts_frame(
@@ -341,8 +367,12 @@ class DuplicateDetector:
                 )
             position = {str(x): i for i, x in enumerate(prepared.ids)}
             try:
-                left = np.array([position[str(x)] for x in labelled_pairs["left_id"]], dtype=np.int64)
-                right = np.array([position[str(x)] for x in labelled_pairs["right_id"]], dtype=np.int64)
+                left = np.array(
+                    [position[str(x)] for x in labelled_pairs["left_id"]], dtype=np.int64
+                )
+                right = np.array(
+                    [position[str(x)] for x in labelled_pairs["right_id"]], dtype=np.int64
+                )
             except KeyError as err:
                 raise ValidationFailed(
                     f"labelled pair names id {err.args[0]!r}, which is not among the records",
@@ -357,22 +387,26 @@ class DuplicateDetector:
         self.model = model
         return self
 
-    def _decide(self, sims: FloatArray) -> tuple[BoolArray, npt.NDArray[np.bool_], FloatArray | None]:
+    def _decide(
+        self, sims: FloatArray
+    ) -> tuple[BoolArray, npt.NDArray[np.bool_], FloatArray | None]:
         s = self.settings
         fired = apply_rules(s.rules, s.comparisons, sims)
-        by_rule = fired.any(axis=1) if s.rules else np.zeros(len(sims), dtype=bool)
+        by_rule: BoolArray = np.asarray(fired.any(axis=1), dtype=bool)
         proba = self.model.predict_proba(sims) if self.model is not None else None
         if s.classify == "rules":
             match = by_rule
         else:
             assert proba is not None
-            by_model = proba >= s.threshold
-            match = by_model if s.classify == "model" else (by_rule | by_model)
+            by_model: BoolArray = np.asarray(proba >= s.threshold, dtype=bool)
+            match = by_model if s.classify == "model" else by_rule | by_model
         return match, fired, proba
 
     def _run(
         self, prepared: Prepared
-    ) -> tuple[IntArray, IntArray, FloatArray, npt.NDArray[np.bool_], FloatArray | None, BlockingReport]:
+    ) -> tuple[
+        IntArray, IntArray, FloatArray, npt.NDArray[np.bool_], FloatArray | None, BlockingReport
+    ]:
         left, right, report = self._blocker.pairs(prepared)
         sims = self._comparer.compare(prepared, left, right)
         if self.settings.classify != "rules" and self.model is None:
@@ -408,8 +442,12 @@ class DuplicateDetector:
         prepared = self.prepare(records)
         left, right, sims, fired, proba, _ = self._run(prepared)
         names = [r.name for r in self.settings.rules]
-        first = np.where(fired.any(axis=1), fired.argmax(axis=1), -1) if names else np.full(len(left), -1)
-        rule = np.array(names + ["model"], dtype=object)[first]
+        first = (
+            np.where(fired.any(axis=1), fired.argmax(axis=1), -1)
+            if names
+            else np.full(len(left), -1)
+        )
+        rule = np.array([*names, "model"], dtype=object)[first]
         labels = cluster_labels(len(prepared), left, right)
         ids = prepared.ids
         out = pd.DataFrame(
@@ -446,8 +484,14 @@ class DuplicateDetector:
                 for y in range(x + 1, len(group)):
                     a, b = ids[group[x]], ids[group[y]]
                     if (a, b) not in have:
-                        extra.append({"left_id": a, "right_id": b, "rule": "cluster",
-                                      "cluster": ids[group[0]]})
+                        extra.append(
+                            {
+                                "left_id": a,
+                                "right_id": b,
+                                "rule": "cluster",
+                                "cluster": ids[group[0]],
+                            }
+                        )
         if not extra:
             return out
         return pd.concat([out, pd.DataFrame(extra)], ignore_index=True)
@@ -538,9 +582,7 @@ class DuplicateDetector:
         for rule in self.settings.rules:
             if rule.name not in rules:
                 continue
-            conds = ", ".join(
-                f"{c.comparison} {_fmt(by_name[c.comparison])}" for c in rule.all_of
-            )
+            conds = ", ".join(f"{c.comparison} {_fmt(by_name[c.comparison])}" for c in rule.all_of)
             parts.append(f"{rule.name}: {conds}")
         if proba is not None:
             top = sorted(
@@ -582,9 +624,10 @@ class DuplicateIndex:
     Example:
         >>> from leadqual.sources import load_sample_data
         >>> leads = load_sample_data().crm.leads
-        >>> index = DuplicateDetector().index(leads[:-1])
-        >>> [p.left_id for p in index.check(leads[-1])]
-        ['L-0254']
+        >>> new = next(lead for lead in leads if lead.id == "L-0252")
+        >>> index = DuplicateDetector().index([lead for lead in leads if lead.id != "L-0252"])
+        >>> [(p.left_id, p.rule) for p in index.check(new)]
+        [('L-0002', 'similar_name_domain')]
     """
 
     def __init__(self, detector: DuplicateDetector, prepared: Prepared | None) -> None:
@@ -629,7 +672,9 @@ class DuplicateIndex:
                     table.setdefault(v, []).append(start + r)
             else:
                 entries = self._sorted[key.name]
-                new = [(str(v), start + r) for r, v in zip(rows.tolist(), values.tolist(), strict=True)]
+                new = [
+                    (str(v), start + r) for r, v in zip(rows.tolist(), values.tolist(), strict=True)
+                ]
                 if len(new) > 64:
                     entries.extend(new)
                     entries.sort()
@@ -694,7 +739,12 @@ class DuplicateIndex:
         match, fired, proba = det._decide(sims)
         keep = np.flatnonzero(match)
         pairs = det._explain(
-            cand, one, right[keep], left[keep], sims[keep], fired[keep],
+            cand,
+            one,
+            right[keep],
+            left[keep],
+            sims[keep],
+            fired[keep],
             None if proba is None else proba[keep],
         )
         order = np.argsort(

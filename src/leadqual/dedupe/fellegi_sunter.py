@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+
 import numpy as np
 import numpy.typing as npt
 from pydantic import ConfigDict
@@ -89,11 +90,11 @@ class FellegiSunter:
     Example:
         >>> import numpy as np
         >>> from leadqual.dedupe.settings import Comparison
-        >>> comps = [Comparison(name="email", fields=("email",), method="exact", levels=())]
-        >>> model = FellegiSunter(comps)
-        >>> sims = np.array([[1.0]] * 30 + [[0.0]] * 70)
-        >>> _ = model.fit(sims, random_similarities=np.array([[0.0]] * 99 + [[1.0]]))
-        >>> bool(model.predict_proba(np.array([[1.0], [0.0]]))[0] > 0.9)
+        >>> comps = [Comparison(name=n, fields=(n,), method="exact", levels=())
+        ...          for n in ("email", "phone")]
+        >>> sims = np.array([[1, 1], [1, 1], [1, 0], [0, 1], [0, 0], [0, 0], [0, 0]], float)
+        >>> model = FellegiSunter(comps).fit_labelled(sims, [1, 1, 1, 0, 0, 0, 0])
+        >>> bool(model.predict_proba(np.array([[1.0, 1.0]]))[0] > 0.9)
         True
     """
 
@@ -134,7 +135,7 @@ class FellegiSunter:
         out = []
         for n in self.n_levels:
             # Matches mostly agree exactly; each lower level is rarer.
-            m = np.array([0.0] + [0.5**(n - 1 - i) for i in range(1, n)], dtype=np.float64)
+            m = np.array([0.0] + [0.5 ** (n - 1 - i) for i in range(1, n)], dtype=np.float64)
             m[1] = 0.05
             out.append(m / m.sum())
         return out
@@ -190,9 +191,7 @@ class FellegiSunter:
         logger.debug("EM converged after %d iterations, lambda=%.4f", self.n_iter_, lam)
         return self
 
-    def fit_labelled(
-        self, similarities: FloatArray, is_match: npt.ArrayLike, /
-    ) -> FellegiSunter:
+    def fit_labelled(self, similarities: FloatArray, is_match: npt.ArrayLike, /) -> FellegiSunter:
         """Count ``m`` and ``u`` from labelled pairs (``is_match`` true for duplicates).
 
         Raises:
@@ -284,4 +283,3 @@ class FellegiSunter:
             )
             for j, c in enumerate(self.comparisons)
         ]
-

@@ -43,6 +43,7 @@ ObjArray = npt.NDArray[np.object_]
 
 # -- normalise --------------------------------------------------------------------------------
 
+
 def _strings(values: ObjArray) -> tuple[ObjArray, npt.NDArray[np.bool_]]:
     missing = np.fromiter((v is None or v == () for v in values), dtype=bool, count=len(values))
     texts = np.empty(len(values), dtype=object)
@@ -237,14 +238,18 @@ class BlockingReport:
         return sum(d.records for d in self.dropped)
 
 
-def _pairs_in_groups(order: IntArray, starts: IntArray, sizes: IntArray) -> tuple[IntArray, IntArray]:
+def _pairs_in_groups(
+    order: IntArray, starts: IntArray, sizes: IntArray
+) -> tuple[IntArray, IntArray]:
     """Every pair (i < j by position) within each group of the sorted ``order``."""
     if len(sizes) == 0:
         empty = np.empty(0, dtype=np.int64)
         return empty, empty
     # For each position p in a group [s, s+n): partners p+1 .. s+n-1.
     first = np.cumsum(sizes) - sizes
-    pos = np.repeat(starts, sizes) + (np.arange(int(sizes.sum()), dtype=np.int64) - np.repeat(first, sizes))
+    pos = np.repeat(starts, sizes) + (
+        np.arange(int(sizes.sum()), dtype=np.int64) - np.repeat(first, sizes)
+    )
     counts = np.repeat(starts + sizes, sizes) - pos - 1
     total = int(counts.sum())
     left_pos = np.repeat(pos, counts)
@@ -367,8 +372,6 @@ class Blocker:
 # -- compare ------------------------------------------------------------------------------------
 
 
-
-
 class Comparer:
     """Computes each comparison's similarity for candidate pairs, vectorised with rapidfuzz.
 
@@ -411,10 +414,7 @@ class Comparer:
         la, lma = a.texts(name)
         ra, rma = b.texts(name)
         ls, lm, rs, rm = la[left], lma[left], ra[right], rma[right]
-        if comp.method == "date":
-            sim = self._date(ls, rs)
-        else:
-            sim = self._fuzzy(comp.method, ls, rs)
+        sim = self._date(ls, rs) if comp.method == "date" else self._fuzzy(comp.method, ls, rs)
         sim[lm | rm] = np.nan
         return sim
 
@@ -447,9 +447,10 @@ class Comparer:
                 if xs and ys:
                     out[k] = 1.0 if set(xs) & set(ys) else 0.0
             return out
-        present = pd.notna(pd.Series(lv, dtype=object)).to_numpy() & pd.notna(
-            pd.Series(rv, dtype=object)
-        ).to_numpy()
+        present = (
+            pd.notna(pd.Series(lv, dtype=object)).to_numpy()
+            & pd.notna(pd.Series(rv, dtype=object)).to_numpy()
+        )
         eq = lv[present] == rv[present]
         out[present] = np.asarray(eq, dtype=np.float64)
         return out
@@ -468,7 +469,13 @@ class Comparer:
         # Day and month swapped (YYYYMMDD vs YYYYDDMM) is a common keying error.
         for k in np.flatnonzero(dist == 2):
             x, y = ls[k], rs[k]
-            if len(x) == 8 and len(y) == 8 and x[:4] == y[:4] and x[4:6] == y[6:8] and x[6:8] == y[4:6]:
+            if (
+                len(x) == 8
+                and len(y) == 8
+                and x[:4] == y[:4]
+                and x[4:6] == y[6:8]
+                and x[6:8] == y[4:6]
+            ):
                 out[k] = 0.9
         return out.astype(np.float64)
 
@@ -488,7 +495,9 @@ class Comparer:
 
         def jw(x: ObjArray, y: ObjArray) -> FloatArray:
             return np.asarray(
-                process.cpdist(x, y, scorer=JaroWinkler.normalized_similarity, workers=self.workers),
+                process.cpdist(
+                    x, y, scorer=JaroWinkler.normalized_similarity, workers=self.workers
+                ),
                 dtype=np.float64,
             )
 

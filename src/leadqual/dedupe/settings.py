@@ -201,12 +201,16 @@ class DedupeSettings(_Setting):
         for key in self.blocking:
             missing = set(key.fields) - known
             if missing:
-                raise ValueError(f"blocking key {key.name!r} uses unknown field(s) {sorted(missing)}")
+                raise ValueError(
+                    f"blocking key {key.name!r} uses unknown field(s) {sorted(missing)}"
+                )
         comps = {c.name for c in self.comparisons}
         for comp in self.comparisons:
             missing = set(comp.fields) - known
             if missing:
-                raise ValueError(f"comparison {comp.name!r} uses unknown field(s) {sorted(missing)}")
+                raise ValueError(
+                    f"comparison {comp.name!r} uses unknown field(s) {sorted(missing)}"
+                )
         for rule in self.rules:
             for cond in (*rule.all_of, *rule.none_of):
                 if cond.comparison not in comps:
@@ -335,23 +339,25 @@ def lead_settings(
     )
 
 
-def contact_settings(*, name_threshold: float = 0.85, company_threshold: float = 0.85) -> DedupeSettings:
+def contact_settings(
+    *, name_threshold: float = 0.85, company_threshold: float = 0.85
+) -> DedupeSettings:
     """Rules for matching a lead against contacts: the seeds' rules, where a contact's
     company is its account's name (column ``company_name``)."""
     return lead_settings(name_threshold=name_threshold, company_threshold=company_threshold)
 
 
 def account_settings(*, company_threshold: float = 0.88) -> DedupeSettings:
-    """Rules for matching a lead's company against accounts: a similar company name, the same
-    website or email domain, or the same main phone number.
+    """Rules for matching a lead's company against accounts: a similar company name, a shared
+    website or company email domain, or the same main phone number.
 
-    Input columns: ``id``, ``company_name``, ``website``, ``email_domains`` (list), ``phones``
-    (list), ``country``.
+    Input columns (as made by :func:`leadqual.dedupe.accounts_frame`): ``id``,
+    ``company_name``, ``domains`` (websites and email addresses: their registrable domains are
+    compared, free-mail ones dropped), ``phones`` (list), ``country``.
     """
     fields = (
         FieldSpec(name="company", kind="company", source="company_name"),
-        FieldSpec(name="website", kind="website_domain", source="website"),
-        FieldSpec(name="email_domain", kind="website_domain", source="email_domains"),
+        FieldSpec(name="domain", kind="website_domain", source="domains"),
         FieldSpec(name="phone", kind="phone", source="phones", region_source="country"),
     )
     return DedupeSettings(
@@ -359,33 +365,25 @@ def account_settings(*, company_threshold: float = 0.88) -> DedupeSettings:
         blocking=(
             BlockingKey(name="company", fields=("company",)),
             BlockingKey(name="company_prefix", fields=("company",), prefix=4),
-            BlockingKey(name="website", fields=("website",)),
-            BlockingKey(name="email_domain", fields=("email_domain",)),
+            BlockingKey(name="domain", fields=("domain",)),
             BlockingKey(name="phone", fields=("phone",)),
         ),
         comparisons=(
             Comparison(name="company", fields=("company",), method="token_set", levels=(0.9, 0.75)),
-            Comparison(name="website", fields=("website",), method="exact", levels=()),
-            Comparison(name="email_domain", fields=("email_domain",), method="exact", levels=()),
+            Comparison(name="domain", fields=("domain",), method="exact", levels=()),
             Comparison(name="phone", fields=("phone",), method="exact", levels=()),
         ),
         rules=(
             Rule(
+                name="same_domain",
+                kind="matchcode",
+                all_of=(Condition(comparison="domain"),),
+                description="the same website or company email domain",
+            ),
+            Rule(
                 name="similar_company_name",
                 all_of=(Condition(comparison="company", at_least=company_threshold),),
                 description="a similar company name, legal form ignored",
-            ),
-            Rule(
-                name="same_domain",
-                kind="matchcode",
-                all_of=(Condition(comparison="website"),),
-                description="the same website domain",
-            ),
-            Rule(
-                name="same_email_domain",
-                kind="matchcode",
-                all_of=(Condition(comparison="email_domain"),),
-                description="the same company email domain",
             ),
             Rule(
                 name="same_phone",
@@ -447,19 +445,26 @@ def person_record_settings(
             BlockingKey(name="soc_sec_sn", fields=("soc_sec_id",), window=3),
         ),
         comparisons=(
-            Comparison(name="name", fields=("given_name", "surname"), method="person_name",
-                       levels=(0.92, 0.8)),
-            Comparison(name="street_number", fields=("street_number",), method="levenshtein",
-                       levels=(0.6,)),
+            Comparison(
+                name="name",
+                fields=("given_name", "surname"),
+                method="person_name",
+                levels=(0.92, 0.8),
+            ),
+            Comparison(
+                name="street_number", fields=("street_number",), method="levenshtein", levels=(0.6,)
+            ),
             Comparison(name="address_1", fields=("address_1",), levels=(0.9, 0.75)),
             Comparison(name="address_2", fields=("address_2",), levels=(0.9, 0.75)),
             Comparison(name="suburb", fields=("suburb",), levels=(0.9, 0.75)),
             Comparison(name="postcode", fields=("postcode",), method="levenshtein", levels=(0.7,)),
             Comparison(name="state", fields=("state",), method="exact", levels=()),
-            Comparison(name="date_of_birth", fields=("date_of_birth",), method="date",
-                       levels=(0.85,)),
-            Comparison(name="soc_sec_id", fields=("soc_sec_id",), method="levenshtein",
-                       levels=(0.85, 0.7)),
+            Comparison(
+                name="date_of_birth", fields=("date_of_birth",), method="date", levels=(0.85,)
+            ),
+            Comparison(
+                name="soc_sec_id", fields=("soc_sec_id",), method="levenshtein", levels=(0.85, 0.7)
+            ),
         ),
         classify="model",
         threshold=threshold,
