@@ -1,0 +1,156 @@
+"""Every email problem planted in the sample CRM is classified correctly, offline (``data.dns``),
+and no unplanted address is flagged with a planted problem."""
+
+from __future__ import annotations
+
+import pytest
+
+from leadqual.config import AgentConfig
+from leadqual.research.email import EmailCheck, EmailValidator, RecordEmailReport
+from leadqual.sources import SampleData
+from leadqual.testing.dns import StaticResolver
+
+
+@pytest.fixture(scope="module")
+def reports(sample_data: SampleData) -> dict[str, RecordEmailReport]:
+    validator = EmailValidator(
+        resolver=StaticResolver.from_sample(sample_data), now=lambda: sample_data.as_of
+    )
+    found = validator.validate_records(sample_data.crm.leads, accounts=sample_data.crm.accounts)
+    return {r.record_id: r for r in found}
+
+
+@pytest.fixture(scope="module")
+def planted(sample_data: SampleData) -> dict[str, list[str]]:
+    emails: dict[str, list[str]] = sample_data.truth["emails"]
+    return emails
+
+
+def _primary(reports: dict[str, RecordEmailReport], lead_id: str) -> EmailCheck:
+    check = reports[lead_id].primary
+    assert check is not None, lead_id
+    return check
+
+
+def test_invalid_syntax_is_invalid(
+    reports: dict[str, RecordEmailReport], planted: dict[str, list[str]]
+) -> None:
+    for lead_id in planted["invalid_syntax"]:
+        check = _primary(reports, lead_id)
+        assert check.status == "invalid", lead_id
+        assert check.normalized is None
+        assert not check.deliverability_checked
+
+
+def test_disposable(reports: dict[str, RecordEmailReport], planted: dict[str, list[str]]) -> None:
+    for lead_id in planted["disposable"]:
+        check = _primary(reports, lead_id)
+        assert check.is_disposable, lead_id
+        assert check.status == "risky"
+        assert check.is_valid
+
+
+def test_personal(reports: dict[str, RecordEmailReport], planted: dict[str, list[str]]) -> None:
+    for lead_id in planted["personal"]:
+        check = _primary(reports, lead_id)
+        assert check.email_type == "personal", lead_id
+        assert check.is_free_provider
+        assert check.status == "valid"
+
+
+def test_typos_get_the_intended_address(
+    reports: dict[str, RecordEmailReport], planted: dict[str, list[str]]
+) -> None:
+    expected = {"gmial.com": "gmail.com", "outlok.com": "outlook.com"}
+    for lead_id in planted["typo"]:
+        check = _primary(reports, lead_id)
+        assert check.has("possible_typo"), lead_id
+        assert check.domain is not None
+        assert check.suggestion == check.address.replace(check.domain, expected[check.domain])
+        assert check.status != "valid"
+
+
+def test_role_accounts(
+    reports: dict[str, RecordEmailReport], planted: dict[str, list[str]]
+) -> None:
+    for lead_id in planted["role"]:
+        check = _primary(reports, lead_id)
+        assert check.is_role_account, lead_id
+        assert check.email_type == "work"
+        assert check.status == "risky"
+
+
+def test_privacy_relay(
+    reports: dict[str, RecordEmailReport], planted: dict[str, list[str]]
+) -> None:
+    for lead_id in planted["privacy_relay"]:
+        check = _primary(reports, lead_id)
+        assert check.is_privacy_relay, lead_id
+        assert check.email_type == "personal"
+
+
+def test_domain_mismatch(
+    reports: dict[str, RecordEmailReport], planted: dict[str, list[str]]
+) -> None:
+    for lead_id in planted["domain_mismatch"]:
+        check = _primary(reports, lead_id)
+        assert check.has("domain_mismatch"), lead_id
+        assert check.status == "risky"
+
+
+def test_domain_without_dns_is_invalid(
+    reports: dict[str, RecordEmailReport], planted: dict[str, list[str]]
+) -> None:
+    for lead_id in planted["no_domain"]:
+        assert _primary(reports, lead_id).has("domain_not_found"), lead_id
+    for lead_id in planted["null_mx"]:
+        assert _primary(reports, lead_id).has("null_mx"), lead_id
+    for lead_id in planted["no_domain"] + planted["null_mx"]:
+        assert not _primary(reports, lead_id).is_valid
+
+
+def test_missing(reports: dict[str, RecordEmailReport], planted: dict[str, list[str]]) -> None:
+    for lead_id in planted["missing"]:
+        assert reports[lead_id].primary_missing, lead_id
+
+
+def test_every_planted_category_is_covered(planted: dict[str, list[str]]) -> None:
+    assert set(planted) == {
+        "invalid_syntax", "disposable", "personal", "typo", "role", "privacy_relay",
+        "domain_mismatch", "no_domain", "null_mx", "missing",
+    }  # fmt: skip
+
+
+def test_no_false_alarms_on_unplanted_leads(
+    reports: dict[str, RecordEmailReport], planted: dict[str, list[str]]
+) -> None:
+    flagged_ids = {i for ids in planted.values() for i in ids}
+    for lead_id, report in reports.items():
+        if lead_id in flagged_ids or report.primary is None:
+            continue
+        check = report.primary
+        assert check.is_valid, (lead_id, check.reason_codes)
+        quiet = {"free_provider", "smtputf8"}
+        assert set(check.reason_codes) <= quiet, (lead_id, check.reason_codes)
+
+
+def test_each_sample_domain_is_looked_up_once(sample_data: SampleData) -> None:
+    resolver = StaticResolver.from_sample(sample_data)
+    validator = EmailValidator(resolver=resolver)
+    validator.validate_records(sample_data.crm.leads, accounts=sample_data.crm.accounts)
+    validator.validate_records(sample_data.crm.contacts, accounts=sample_data.crm.accounts)
+    assert resolver.lookups
+    mx_domains = [
+        d for d, spec in sample_data.dns.items() if "mx" in spec and d in resolver.lookups
+    ]
+    assert all(resolver.lookups[d] == 1 for d in mx_domains)
+
+
+def test_demo_lists_flagged_leads(sample_data: SampleData, sample_config: AgentConfig) -> None:
+    from leadqual.research._demo_email import demo_lines
+
+    lines = demo_lines(sample_data, sample_config)
+    text = "\n".join(lines)
+    for lead_id in ("L-0219", "L-0225", "L-0182", "L-0230"):
+        assert lead_id in text
+    assert "gmail.com" in text
