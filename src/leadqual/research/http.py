@@ -480,6 +480,11 @@ class _RateLimiter:
         self._clock = clock
         self._sleep = sleep
 
+    def set_default(self, key: str, rate: float) -> None:
+        if rate <= 0:
+            raise ValueError(f"rate limit for {key!r} must be positive (requests per second)")
+        self._intervals.setdefault(key.lower(), 1.0 / rate)
+
     def key_for(self, host: str) -> str | None:
         host = host.lower()
         if host in self._intervals:
@@ -487,18 +492,20 @@ class _RateLimiter:
         domain = registrable_domain(host)
         if domain is not None and domain in self._intervals:
             return domain
-        return "*" if "*" in self._intervals else None
+        # "*" is a per-host default: every other host gets its own bucket at that rate
+        return host if "*" in self._intervals else None
 
     async def wait(self, host: str) -> float:
         key = self.key_for(host)
         if key is None:
             return 0.0
+        interval = self._intervals.get(key, self._intervals.get("*", 0.0))
         lock = self._locks.setdefault(key, asyncio.Lock())
         async with lock:
             now = self._clock()
             ready = self._next.get(key, now)
             delay = max(0.0, ready - now)
-            self._next[key] = max(now, ready) + self._intervals[key]
+            self._next[key] = max(now, ready) + interval
         if delay:
             await self._sleep(delay)
         return delay
@@ -517,7 +524,7 @@ class SafeFetcher:
         resolver: resolves host names; the system resolver by default.
         policy: timeouts, size cap, redirects and retries.
         rate_limits: requests per second per host or registrable domain
-            (``{"sec.gov": 5, "api.gdeltproject.org": 0.2}``); ``"*"`` sets a default.
+            (``{"sec.gov": 5, "api.gdeltproject.org": 0.2}``); ``"*"`` sets a per-host default.
         max_concurrency: requests in flight at once across all hosts.
         transport: an httpx transport to use instead of the guarded network transport (tests
             pass ``httpx.MockTransport``; the URL and DNS checks still run).
@@ -602,6 +609,16 @@ class SafeFetcher:
         """Close the connection pool."""
         await self._client.aclose()
 
+    def limit(self, host_or_domain: str, per_second: float, /) -> None:
+        """Declare a provider's rate limit for a host or registrable domain (hosts of a domain
+        share it). A limit the deployer passed in ``rate_limits`` is kept: theirs wins."""
+        from leadqual.errors import ConfigurationError
+
+        try:
+            self._limiter.set_default(host_or_domain, per_second)
+        except ValueError as err:
+            raise ConfigurationError(str(err)) from None
+
     async def check(self, url: str, /) -> httpx.URL:
         """Run the URL and address checks on ``url`` without fetching it."""
         parsed = check_url(url, allowed_ports=self.policy.allowed_ports)
@@ -621,6 +638,7 @@ class SafeFetcher:
         same_site: bool = False,
         provider: str = "http",
         auth: tuple[str, str] | None = None,
+        max_attempts: int | None = None,
     ) -> FetchedResponse:
         """GET ``url`` under every guard and return the body.
 
@@ -634,6 +652,7 @@ class SafeFetcher:
             same_site: refuse redirects leaving the URL's registrable domain.
             provider: name used in errors and logs.
             auth: HTTP Basic credentials, sent to the first host only (never across redirects).
+            max_attempts: attempts for this fetch (the policy's by default; 1 = no retry).
 
         Raises:
             UnsafeUrlError: the URL, a redirect or a DNS answer points somewhere not allowed.
@@ -670,7 +689,7 @@ class SafeFetcher:
                     and not isinstance(e, httpx.UnsupportedProtocol)
                 )
             ),
-            stop=stop_after_attempt(self.policy.max_attempts),
+            stop=stop_after_attempt(max_attempts or self.policy.max_attempts),
             wait=self._wait,
             sleep=self._sleep,
             reraise=True,
@@ -847,6 +866,7 @@ class SafeFetcher:
         max_bytes: int | None = None,
         provider: str = "http",
         auth: tuple[str, str] | None = None,
+        max_attempts: int | None = None,
     ) -> Any:
         """GET ``url`` and parse JSON; a non-JSON body raises :class:`MalformedResponse`."""
         response = await self.fetch(
@@ -857,5 +877,6 @@ class SafeFetcher:
             max_bytes=max_bytes,
             provider=provider,
             auth=auth,
+            max_attempts=max_attempts,
         )
         return response.parse_json(provider=provider)
