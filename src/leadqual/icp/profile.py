@@ -16,6 +16,7 @@ Examples:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Literal, Self
 
@@ -54,6 +55,18 @@ class IcpCharacteristic(LeadqualModel):
     required: bool = False
     """A required characteristic that does not match caps the tier at Low."""
     description: str | None = None
+    aliases: Mapping[str, tuple[str, ...]] = Field(default_factory=dict)
+    """More names for a target, as the CRM writes them (categorical): ``{"Technology": ["Tech
+    & Media"]}``."""
+
+    @model_validator(mode="after")
+    def _aliases_name_targets(self) -> Self:
+        unknown = sorted(set(self.aliases) - set(self.targets))
+        if unknown:
+            raise ValueError(f"aliases name values that are not targets: {', '.join(unknown)}")
+        if any(not t.strip() for t in (*self.targets, *self.exclude)):
+            raise ValueError("targets and exclusions must not be blank")
+        return self
 
 
 class TierCutoffs(LeadqualModel):
