@@ -1,0 +1,1 @@
+"""Engagement: reply intents, the next best action, and safe drafts (temporary)."""

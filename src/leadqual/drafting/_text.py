@@ -1,0 +1,121 @@
+"""Text helpers for email replies: strip quoted mail and signatures, split sentences, mark negation.
+
+Everything here treats the text as untrusted data: it is only matched, never interpreted.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["clean_reply", "clause_after_contrast", "mark_negation", "split_sentences"]
+
+# A line that starts the quoted earlier mail; everything from it on is not the lead's new text.
+_QUOTE_HEADERS = (
+    re.compile(r"^\s*On\b[^\n]{0,300}?(?:\n[^\n]{0,200}?)?\bwrote:\s*$", re.IGNORECASE | re.M),
+    re.compile(r"^\s*-{2,}\s*(?:Original|Forwarded) Message\s*-{2,}", re.IGNORECASE | re.M),
+    re.compile(r"^\s*_{8,}\s*$", re.M),
+    re.compile(
+        r"^\s*From:\s[^\n]*\n(?:[^\n]*\n){0,3}?\s*(?:Sent|Date|To|Subject):", re.IGNORECASE | re.M
+    ),
+    re.compile(
+        r"^\s*(?:Le|Am|El|Il)\s[^\n]{0,200}(?:a écrit|schrieb|escribió|ha scritto)\s*:", re.M
+    ),
+    re.compile(r"^\s*>", re.M),
+)
+
+_SIGNATURE_MARKERS = (
+    re.compile(r"^--\s*$", re.M),
+    re.compile(r"^\s*(?:Sent from my|Get Outlook for|Sent from Mail for)\b", re.IGNORECASE | re.M),
+    re.compile(
+        r"^\s*(?:CONFIDENTIALITY|DISCLAIMER|This (?:e-?mail|message)(?: and any attachments?)? "
+        r"(?:is|are|may be) (?:confidential|intended))",
+        re.IGNORECASE | re.M,
+    ),
+)
+# A line holding only a sign-off ("Best,", "Kind regards") ends the message body.
+_SIGN_OFF = re.compile(
+    r"^\s*(?:best|best wishes|best regards|kind regards|regards|warm regards|warmest regards|"
+    r"many thanks|thanks|thanks again|thank you|thx|cheers|sincerely|yours sincerely|"
+    r"yours truly|all the best|br|rgds|take care|talk soon|mit freundlichen grüßen|cordialement)"
+    r"\s*[,.!]?\s*$",
+    re.IGNORECASE | re.M,
+)
+_GREETING = re.compile(
+    r"^\s*(?:hi|hello|hey|dear|good (?:morning|afternoon|evening)|hallo|bonjour)\b[^\n]{0,60}?"
+    r"[,!:]?\s*$",
+    re.IGNORECASE,
+)
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[A-Z0-9\"'(])|(?<=[.!?])\s*\n+|\n+")
+_NEGATORS = re.compile(
+    r"^(?:not|no|never|none|nothing|neither|nor|without|cannot|can't|won't|don't|doesn't|"
+    r"didn't|isn't|aren't|wasn't|weren't|wouldn't|shouldn't|couldn't|haven't|hasn't|"
+    r"hadn't|rather|dont|wont|cant|isnt|arent|n't)$",
+    re.IGNORECASE,
+)
+_CLAUSE_END = re.compile(r"^(?:[.,;:!?]|but|however|though|although|yet|instead|and)$", re.I)
+_TOKEN = re.compile(r"[A-Za-z][A-Za-z'\u2019-]*|\d+(?:[.:/]\d+)*|[.,;:!?]")
+_CONTRAST = re.compile(r"\b(?:but|however|though|although|yet|instead)\b", re.IGNORECASE)
+
+
+def _cut_at_first(text: str, patterns: tuple[re.Pattern[str], ...]) -> str:
+    cut = len(text)
+    for pattern in patterns:
+        match = pattern.search(text)
+        if match is not None:
+            cut = min(cut, match.start())
+    return text[:cut]
+
+
+def clean_reply(text: str) -> str:
+    """The lead's own new words in an email reply: quoted mail, signature and greeting removed.
+
+    A sign-off line ("Best,") only ends the body when text precedes it, so a reply that is just
+    "Thanks!" is kept.
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ")
+    text = _cut_at_first(text, _QUOTE_HEADERS)
+    text = _cut_at_first(text, _SIGNATURE_MARKERS)
+    for match in _SIGN_OFF.finditer(text):
+        if text[: match.start()].strip():
+            text = text[: match.start()]
+            break
+    lines = text.strip().split("\n")
+    if len(lines) > 1 and _GREETING.match(lines[0]):
+        lines = lines[1:]
+    return "\n".join(lines).strip()
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences (and separate lines) of ``text``, stripped, empties dropped."""
+    return [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
+
+
+def mark_negation(text: str) -> str:
+    """Lower-cased tokens where those after a negator (to the clause end) carry a ``NEG_`` prefix.
+
+    "we are not looking to meet" becomes "we are not NEG_looking NEG_to NEG_meet", so a bag-of-words
+    model tells a declined meeting from a requested one.
+    """
+    out: list[str] = []
+    negated = False
+    for token in _TOKEN.findall(text.replace("\u2019", "'")):
+        low = token.lower()
+        if _CLAUSE_END.match(low):
+            negated = False
+            out.append(low)
+            continue
+        if _NEGATORS.match(low) or low.endswith("n't"):
+            negated = True
+            out.append(low)
+            continue
+        out.append(f"NEG_{low}" if negated else low)
+    return " ".join(out)
+
+
+def clause_after_contrast(sentence: str) -> str | None:
+    """The part of ``sentence`` after its last "but"/"however", or ``None`` when there is none."""
+    parts = _CONTRAST.split(sentence)
+    if len(parts) < 2:
+        return None
+    tail = parts[-1].strip(" ,;:-")
+    return tail or None

@@ -1,0 +1,694 @@
+"""The next best action for a lead, with the reasons a seller needs to trust it.
+
+:class:`ActionAdvisor` reads the lead's context (activities, emails, meetings), the email check
+and the ICP fit, and suggests one action: initial outreach, a follow-up email, an appointment with
+proposed slots, a task with its subject, waiting (out of office until a date, a reply pending), or
+nothing (with a suggestion to disqualify). Initial outreach is suggested only when every condition
+holds; each one that does not is reported by name.
+
+Example:
+    >>> from leadqual.sources import build_context, load_sample, load_sample_data
+    >>> data = load_sample_data()
+    >>> ctx = build_context(load_sample(), "L-0179")
+    >>> action = ActionAdvisor().advise(ctx, now=data.as_of)
+    >>> action.kind
+    'schedule_appointment'
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Literal
+
+from pydantic import ConfigDict
+
+from leadqual._base import LeadqualModel, to_utc
+from leadqual.config import AgentConfig
+from leadqual.drafting._dates import preferred_days, preferred_hours
+from leadqual.drafting._text import clean_reply
+from leadqual.drafting.inputs import EmailCheckLike, IcpFitLike, SuppressionList
+from leadqual.drafting.intents import ReplyClassifier, ReplyIntent
+from leadqual.drafting.interest import (
+    BantAssessment,
+    PurchaseInterest,
+    assess_bant,
+    assess_interest,
+    classify_thread,
+)
+from leadqual.errors import ConfigurationError
+from leadqual.models import EmailMessage, LeadContext
+
+__all__ = [
+    "INITIAL_OUTREACH_CONDITIONS",
+    "ActionAdvisor",
+    "ActionKind",
+    "Condition",
+    "NextAction",
+    "ProposedSlot",
+    "check_initial_outreach",
+]
+
+logger = logging.getLogger(__name__)
+
+ActionKind = Literal[
+    "initial_outreach",
+    "follow_up_email",
+    "schedule_appointment",
+    "create_task",
+    "wait",
+    "none",
+]
+"""The kinds of action the advisor suggests."""
+
+INITIAL_OUTREACH_CONDITIONS: tuple[str, ...] = (
+    "no_prior_emails",
+    "no_upcoming_meetings",
+    "no_past_appointments",
+    "no_unanswered_calls",
+    "company_name",
+    "deliverable_email",
+    "first_and_last_name",
+)
+"""The conditions that must all hold before a first email is suggested, by name."""
+
+_JUNK_COMPANY = re.compile(
+    r"^(?:n/?a|none|null|unknown|-+|\.+|\?+|self|self[- ]employed|private|individual|"
+    r"personal|test|tbd|no company|freelance[r]?|home)$",
+    re.I,
+)
+
+
+class Condition(LeadqualModel):
+    """One condition of initial outreach: its name, whether it holds, and why."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    met: bool
+    detail: str
+
+
+class ProposedSlot(LeadqualModel):
+    """A meeting time to propose, in UTC."""
+
+    model_config = ConfigDict(frozen=True)
+
+    start: datetime
+    end: datetime
+
+
+class NextAction(LeadqualModel):
+    """The suggested next action and its reasons.
+
+    Example:
+        >>> a = NextAction(kind="wait", reasons=("reply pending",))
+        >>> a.needs_draft
+        False
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: ActionKind
+    reasons: tuple[str, ...]
+    """Why this action, in the order a seller reads them."""
+    conditions: tuple[Condition, ...] = ()
+    """The initial-outreach conditions, evaluated (empty once outreach has started)."""
+    reply: ReplyIntent | None = None
+    """The classified latest reply that decided the action, if any."""
+    reply_email_id: str | None = None
+    slots: tuple[ProposedSlot, ...] = ()
+    """For ``schedule_appointment``: times to propose."""
+    task_subject: str | None = None
+    """For ``create_task``: the task's subject."""
+    wait_until: datetime | None = None
+    """For ``wait``: when to look again."""
+    suggest_disqualify: bool = False
+    """For ``none``: the lead declined or cannot be reached; disqualifying is suggested."""
+    suppress_address: bool = False
+    """The lead asked not to be contacted: add the address to the suppression list."""
+    interest: PurchaseInterest | None = None
+    bant: BantAssessment | None = None
+
+    @property
+    def unmet_conditions(self) -> tuple[str, ...]:
+        """Names of the initial-outreach conditions that do not hold."""
+        return tuple(c.name for c in self.conditions if not c.met)
+
+    @property
+    def needs_draft(self) -> bool:
+        """Whether the action is an email for the seller to review and send."""
+        return self.kind in ("initial_outreach", "follow_up_email", "schedule_appointment")
+
+
+def _company_condition(context: LeadContext) -> Condition:
+    name = (context.lead.company_name or "").strip()
+    if context.account is not None:
+        return Condition(
+            name="company_name", met=True, detail=f"linked to account {context.account.name}"
+        )
+    if not name:
+        return Condition(name="company_name", met=False, detail="the lead has no company name")
+    if _JUNK_COMPANY.match(name) or "@" in name or len(name) < 2:
+        return Condition(
+            name="company_name",
+            met=False,
+            detail=f"company name {name!r} cannot be associated with an account",
+        )
+    return Condition(name="company_name", met=True, detail=f"company name {name}")
+
+
+def _email_condition(context: LeadContext, check: EmailCheckLike | None) -> Condition:
+    address = context.lead.email
+    if not address:
+        return Condition(
+            name="deliverable_email", met=False, detail="the lead has no email address"
+        )
+    if check is None:
+        return Condition(
+            name="deliverable_email",
+            met=False,
+            detail="the address has not been checked (pass email_check)",
+        )
+    if not check.is_valid or check.status not in ("valid",):
+        return Condition(
+            name="deliverable_email",
+            met=False,
+            detail=f"the address is not active and deliverable (status: {check.status})",
+        )
+    return Condition(name="deliverable_email", met=True, detail="the address is deliverable")
+
+
+def check_initial_outreach(
+    context: LeadContext,
+    /,
+    *,
+    now: datetime,
+    email_check: EmailCheckLike | None = None,
+) -> tuple[Condition, ...]:
+    """Evaluate every initial-outreach condition (see :data:`INITIAL_OUTREACH_CONDITIONS`).
+
+    ``email_check`` is the result of checking ``context.lead.email``; without one, deliverability
+    is unknown and the condition is reported unmet.
+    """
+    now = to_utc(now)
+    emails = context.emails
+    appointments = [a for a in context.appointments if a.status != "canceled"]
+    upcoming = [a for a in appointments if a.start > now]
+    past = [a for a in appointments if a.start <= now]
+    unanswered = [c for c in context.phone_calls if not c.answered]
+    lead = context.lead
+    missing = [n for n, v in (("first", lead.first_name), ("last", lead.last_name)) if not v]
+    return (
+        Condition(
+            name="no_prior_emails",
+            met=not emails,
+            detail=f"{len(emails)} email(s) exchanged" if emails else "no emails yet",
+        ),
+        Condition(
+            name="no_upcoming_meetings",
+            met=not upcoming,
+            detail=(
+                f"a meeting is booked for {upcoming[0].start:%Y-%m-%d %H:%M} UTC"
+                if upcoming
+                else "no upcoming meeting"
+            ),
+        ),
+        Condition(
+            name="no_past_appointments",
+            met=not past,
+            detail=(
+                f"{len(past)} past appointment(s), the last on {past[-1].start:%Y-%m-%d}"
+                if past
+                else "no past appointment"
+            ),
+        ),
+        Condition(
+            name="no_unanswered_calls",
+            met=not unanswered,
+            detail=(
+                f"{len(unanswered)} unanswered call(s), the last on "
+                f"{unanswered[-1].started_at:%Y-%m-%d}"
+                if unanswered
+                else "no unanswered call"
+            ),
+        ),
+        _company_condition(context),
+        _email_condition(context, email_check),
+        Condition(
+            name="first_and_last_name",
+            met=not missing,
+            detail=(
+                f"the {' and '.join(missing)} name is missing" if missing else "first and last name"
+            ),
+        ),
+    )
+
+
+def _business_days(start: date, count: int, wanted: Sequence[int]) -> list[date]:
+    days: list[date] = []
+    day = start
+    # Look at most three weeks ahead for the days the lead named, then fill with any weekday.
+    for _ in range(21):
+        if day.weekday() < 5 and (not wanted or day.weekday() in wanted):
+            days.append(day)
+            if len(days) == count:
+                return days
+        day += timedelta(days=1)
+    day = start
+    while len(days) < count:
+        if day.weekday() < 5 and day not in days:
+            days.append(day)
+        day += timedelta(days=1)
+    return sorted(days)
+
+
+class ActionAdvisor:
+    """Suggests the next best action for a lead, with its reasons.
+
+    Args:
+        read_emails: read the lead's email bodies (needs consent; see
+            :attr:`leadqual.config.Consent.read_emails`). Without it only email metadata is used.
+        classifier: the reply classifier (default: :class:`~leadqual.drafting.ReplyClassifier`).
+        suppression: opted-out addresses and domains; no email is suggested to them.
+        follow_up_after_days: how long a sent email waits for a reply before a follow-up.
+        max_unanswered: after this many emails without any reply, suggest disqualifying.
+        meeting_minutes: length of proposed meetings.
+        slot_count: how many slots to propose.
+        default_hours: hours of day (UTC) to propose when the lead named none.
+
+    Example:
+        >>> from leadqual.sources import build_context, load_sample, load_sample_data
+        >>> ctx = build_context(load_sample(), "L-0215")   # an out-of-office reply
+        >>> ActionAdvisor().advise(ctx, now=load_sample_data().as_of).kind
+        'wait'
+    """
+
+    def __init__(
+        self,
+        *,
+        read_emails: bool = True,
+        classifier: ReplyClassifier | None = None,
+        suppression: SuppressionList | None = None,
+        follow_up_after_days: int = 3,
+        max_unanswered: int = 3,
+        meeting_minutes: int = 30,
+        slot_count: int = 3,
+        default_hours: Sequence[int] = (10, 14),
+    ) -> None:
+        if follow_up_after_days < 1:
+            raise ConfigurationError("follow_up_after_days must be at least 1")
+        if max_unanswered < 1:
+            raise ConfigurationError("max_unanswered must be at least 1")
+        if not 5 <= meeting_minutes <= 480:
+            raise ConfigurationError("meeting_minutes must be within 5-480")
+        if not 1 <= slot_count <= 10:
+            raise ConfigurationError("slot_count must be within 1-10")
+        if not default_hours or any(not 0 <= h <= 23 for h in default_hours):
+            raise ConfigurationError("default_hours must be hours of day, 0-23")
+        self.read_emails = read_emails
+        self.classifier = classifier or ReplyClassifier()
+        self.suppression = suppression or SuppressionList()
+        self.follow_up_after_days = follow_up_after_days
+        self.max_unanswered = max_unanswered
+        self.meeting_minutes = meeting_minutes
+        self.slot_count = slot_count
+        self.default_hours = tuple(default_hours)
+
+    @classmethod
+    def from_config(
+        cls, config: AgentConfig, /, *, suppression: SuppressionList | None = None
+    ) -> ActionAdvisor:
+        """An advisor that reads emails only when the configuration's consent allows it."""
+        return cls(read_emails=config.consent.read_emails, suppression=suppression)
+
+    def advise(
+        self,
+        context: LeadContext,
+        /,
+        *,
+        now: datetime | None = None,
+        email_check: EmailCheckLike | None = None,
+        icp_fit: IcpFitLike | None = None,
+    ) -> NextAction:
+        """The next best action for the lead in ``context``.
+
+        Args:
+            context: the lead and its related records.
+            now: the reference time (with the sample data, use ``SampleData.as_of``).
+            email_check: the result of checking the lead's email address.
+            icp_fit: the lead's ICP fit; a reason on its own, and a low fit is mentioned.
+        """
+        now = to_utc(now) if now is not None else datetime.now(UTC)
+        lead = context.lead
+        fit_reason = (
+            (f"ICP fit {icp_fit.tier} ({icp_fit.score:.0f}/100)",) if icp_fit is not None else ()
+        )
+        if not lead.is_open:
+            return NextAction(kind="none", reasons=(f"the lead is already {lead.status.value}",))
+        suppressed = self.suppression.reason_for(lead.email)
+        if suppressed:
+            return NextAction(
+                kind="none",
+                reasons=(f"no outreach: {suppressed}",),
+                suggest_disqualify=True,
+            )
+        thread = classify_thread(context, classifier=self.classifier) if self.read_emails else []
+        interest = assess_interest(context, now=now, thread=thread)
+        bant = assess_bant(context, thread=thread)
+        extra = {"interest": interest, "bant": bant}
+        emails = context.emails
+        if not emails:
+            return self._before_first_email(context, now, email_check, fit_reason, extra)
+        last = emails[-1]
+        if last.direction == "inbound":
+            if not self.read_emails:
+                return NextAction(
+                    kind="create_task",
+                    task_subject=f"Read and answer {lead.full_name or 'the lead'}'s email",
+                    reasons=(
+                        f"the lead wrote last, on {last.sent_at:%Y-%m-%d}",
+                        "reading emails is not consented, so the reply was not classified",
+                    ),
+                    **extra,  # type: ignore[arg-type]
+                )
+            intent = next(i for m, i in thread if m.id == last.id)
+            return self._after_reply(context, last, intent, now, email_check, fit_reason, extra)
+        return self._reply_pending(context, emails, thread, now, fit_reason, extra)
+
+    # -- before any email ----------------------------------------------------------------------
+
+    def _before_first_email(
+        self,
+        context: LeadContext,
+        now: datetime,
+        check: EmailCheckLike | None,
+        fit_reason: tuple[str, ...],
+        extra: dict[str, object],
+    ) -> NextAction:
+        conditions = check_initial_outreach(context, now=now, email_check=check)
+        unmet = [c for c in conditions if not c.met]
+        lead = context.lead
+        if not unmet:
+            return NextAction(
+                kind="initial_outreach",
+                reasons=(
+                    "every initial-outreach condition holds: no emails, meetings or unanswered "
+                    "calls yet, a company name, a deliverable address, first and last name",
+                    *fit_reason,
+                ),
+                conditions=conditions,
+                **extra,  # type: ignore[arg-type]
+            )
+        unmet_text = tuple(f"not initial outreach: {c.name} ({c.detail})" for c in unmet)
+        upcoming = [a for a in context.appointments if a.status == "scheduled" and a.start > now]
+        if upcoming:
+            return NextAction(
+                kind="wait",
+                wait_until=upcoming[0].start,
+                reasons=(
+                    f"a meeting is booked for {upcoming[0].start:%Y-%m-%d %H:%M} UTC: prepare "
+                    "for it rather than email",
+                    *unmet_text,
+                ),
+                conditions=conditions,
+                **extra,  # type: ignore[arg-type]
+            )
+        data_problems = [
+            c
+            for c in unmet
+            if c.name in ("company_name", "deliverable_email", "first_and_last_name")
+        ]
+        if data_problems:
+            subject = "Complete " + (lead.full_name or lead.id) + "'s record before outreach: "
+            subject += "; ".join(c.detail for c in data_problems)
+            return NextAction(
+                kind="create_task",
+                task_subject=subject[:250],
+                reasons=unmet_text + fit_reason,
+                conditions=conditions,
+                **extra,  # type: ignore[arg-type]
+            )
+        # Activity already happened without email: a meeting held or a call missed.
+        past = [a for a in context.appointments if a.status != "canceled" and a.start <= now]
+        calls = [c for c in context.phone_calls if not c.answered]
+        why = (
+            f"met on {past[-1].start:%Y-%m-%d}: follow up by email"
+            if past
+            else f"a call on {calls[-1].started_at:%Y-%m-%d} went unanswered: follow up by email"
+        )
+        return NextAction(
+            kind="follow_up_email",
+            reasons=(why, *unmet_text, *fit_reason),
+            conditions=conditions,
+            **extra,  # type: ignore[arg-type]
+        )
+
+    # -- the lead replied ----------------------------------------------------------------------
+
+    def _after_reply(
+        self,
+        context: LeadContext,
+        message: EmailMessage,
+        intent: ReplyIntent,
+        now: datetime,
+        check: EmailCheckLike | None,
+        fit_reason: tuple[str, ...],
+        extra: dict[str, object],
+    ) -> NextAction:
+        lead = context.lead
+        said = f"\u201c{intent.evidence}\u201d" if intent.evidence else "(no text)"
+        first = (
+            f"the latest reply ({message.sent_at:%Y-%m-%d}) is {intent.intent.replace('_', ' ')} "
+            f"(confidence {intent.confidence:.2f}): {said}"
+        )
+        common = {"reply": intent, "reply_email_id": message.id, **extra}
+        who = lead.full_name or "the lead"
+        company = lead.company_name or (context.account.name if context.account else "the lead")
+        kind = intent.intent
+        if kind == "meeting_request":
+            upcoming = [
+                a for a in context.appointments if a.status == "scheduled" and a.start > now
+            ]
+            if upcoming and upcoming[-1].start > message.sent_at:
+                return NextAction(
+                    kind="wait",
+                    wait_until=upcoming[-1].start,
+                    reasons=(first, f"already booked for {upcoming[-1].start:%Y-%m-%d %H:%M} UTC"),
+                    **common,  # type: ignore[arg-type]
+                )
+            slots = self.propose_slots(context, now=now, request=clean_reply(message.body))
+            return NextAction(
+                kind="schedule_appointment",
+                slots=slots,
+                reasons=(
+                    first,
+                    "propose times and send an invitation: "
+                    + ", ".join(f"{s.start:%a %d %b %H:%M}" for s in slots)
+                    + " UTC",
+                    *fit_reason,
+                ),
+                **common,  # type: ignore[arg-type]
+            )
+        if kind == "pricing_request":
+            discount = bool(
+                re.search(
+                    r"discount|% off|\boff list|price match|match the price|"
+                    r"come down|do better|negotia",
+                    message.body,
+                    re.I,
+                )
+            )
+            subject = (
+                f"Prepare {'pricing and a discount decision' if discount else 'a quote'} for "
+                f"{company} (request of {message.sent_at:%Y-%m-%d})"
+            )
+            return NextAction(
+                kind="create_task",
+                task_subject=subject,
+                reasons=(
+                    first,
+                    "pricing"
+                    + (" and a discount need" if discount else " needs")
+                    + " internal work before answering",
+                    *fit_reason,
+                ),
+                **common,  # type: ignore[arg-type]
+            )
+        if kind == "information_request":
+            return NextAction(
+                kind="follow_up_email",
+                reasons=(first, "answer with the information asked for", *fit_reason),
+                **common,  # type: ignore[arg-type]
+            )
+        if kind == "objection":
+            return NextAction(
+                kind="follow_up_email",
+                reasons=(first, "address the objection with a proof point", *fit_reason),
+                **common,  # type: ignore[arg-type]
+            )
+        if kind == "not_interested":
+            unsubscribe = bool(
+                re.search(
+                    r"unsubscribe|remove (?:me|us|my)|take (?:me|us|my \w+) off|stop|opt (?:me )?"
+                    r"out|do not (?:contact|email)|don'?t (?:contact|email)|delete my|cease",
+                    clean_reply(message.body),
+                    re.I,
+                )
+            )
+            reasons = [first, "the lead is not interested: suggest disqualifying"]
+            if unsubscribe:
+                reasons.append(
+                    "the lead asked not to be contacted: add the address to the suppression list"
+                )
+            return NextAction(
+                kind="none",
+                suggest_disqualify=True,
+                suppress_address=unsubscribe,
+                reasons=tuple(reasons),
+                **common,  # type: ignore[arg-type]
+            )
+        if kind == "out_of_office":
+            back = intent.return_date
+            if back is not None:
+                until = datetime.combine(back, time(9, 0), tzinfo=UTC) + timedelta(days=1)
+                why = f"out of the office until {back:%Y-%m-%d}: follow up the day after"
+            else:
+                until = message.sent_at + timedelta(days=7)
+                why = "out of the office with no return date: look again in a week"
+            if until <= now:
+                return NextAction(
+                    kind="follow_up_email",
+                    reasons=(first, f"{why}; that day has passed"),
+                    **common,  # type: ignore[arg-type]
+                )
+            return NextAction(
+                kind="wait",
+                wait_until=until,
+                reasons=(first, why),
+                **common,  # type: ignore[arg-type]
+            )
+        if kind == "referral":
+            people = ", ".join(intent.referred_to) or "the person named in the reply"
+            return NextAction(
+                kind="create_task",
+                task_subject=f"Add the contact {who} referred you to at {company} and reach out",
+                reasons=(
+                    first,
+                    f"referred to {people} (check the address before adding the contact)",
+                ),
+                **common,  # type: ignore[arg-type]
+            )
+        if kind == "bounce":
+            return NextAction(
+                kind="create_task",
+                task_subject=f"Find a working email address for {who} at {company}",
+                reasons=(first, "the last email bounced: the address does not receive mail"),
+                **common,  # type: ignore[arg-type]
+            )
+        due = message.sent_at + timedelta(days=self.follow_up_after_days)
+        if due > now:
+            return NextAction(
+                kind="wait",
+                wait_until=due,
+                reasons=(first, "nothing to act on yet: give the lead time, then follow up"),
+                **common,  # type: ignore[arg-type]
+            )
+        return NextAction(
+            kind="follow_up_email",
+            reasons=(first, f"no news since {message.sent_at:%Y-%m-%d}: follow up"),
+            **common,  # type: ignore[arg-type]
+        )
+
+    # -- we wrote last -------------------------------------------------------------------------
+
+    def _reply_pending(
+        self,
+        context: LeadContext,
+        emails: Sequence[EmailMessage],
+        thread: Sequence[tuple[EmailMessage, ReplyIntent]],
+        now: datetime,
+        fit_reason: tuple[str, ...],
+        extra: dict[str, object],
+    ) -> NextAction:
+        last = emails[-1]
+        inbound = [m for m in emails if m.direction == "inbound"]
+        if not inbound:
+            unanswered = sum(1 for m in emails if m.direction == "outbound")
+            if unanswered >= self.max_unanswered:
+                return NextAction(
+                    kind="none",
+                    suggest_disqualify=True,
+                    reasons=(
+                        f"{unanswered} emails without any reply: suggest disqualifying or "
+                        "trying another channel",
+                    ),
+                    **extra,  # type: ignore[arg-type]
+                )
+        # An earlier out-of-office reply still running keeps us waiting.
+        for message, intent in reversed(thread):
+            if intent.intent == "out_of_office" and intent.return_date is not None:
+                back = datetime.combine(intent.return_date, time(9, 0), tzinfo=UTC)
+                if back + timedelta(days=1) > now:
+                    return NextAction(
+                        kind="wait",
+                        wait_until=back + timedelta(days=1),
+                        reasons=(
+                            f"out of the office until {intent.return_date:%Y-%m-%d} "
+                            f"(auto-reply of {message.sent_at:%Y-%m-%d})",
+                        ),
+                        reply=intent,
+                        reply_email_id=message.id,
+                        **extra,  # type: ignore[arg-type]
+                    )
+            break
+        due = last.sent_at + timedelta(days=self.follow_up_after_days)
+        if due > now:
+            return NextAction(
+                kind="wait",
+                wait_until=due,
+                reasons=(
+                    f"reply pending to the email of {last.sent_at:%Y-%m-%d}: follow up from "
+                    f"{due:%Y-%m-%d} if there is no answer",
+                ),
+                **extra,  # type: ignore[arg-type]
+            )
+        return NextAction(
+            kind="follow_up_email",
+            reasons=(
+                f"no reply to the email of {last.sent_at:%Y-%m-%d} after "
+                f"{(now - last.sent_at).days} days: send a short follow-up",
+                *fit_reason,
+            ),
+            **extra,  # type: ignore[arg-type]
+        )
+
+    # -- meeting slots -------------------------------------------------------------------------
+
+    def propose_slots(
+        self, context: LeadContext, /, *, now: datetime, request: str = ""
+    ) -> tuple[ProposedSlot, ...]:
+        """Meeting times on the days and hours the lead named (else the next business days).
+
+        Slots start the next business day at the earliest, avoid the lead's booked meetings,
+        and are ``meeting_minutes`` long.
+        """
+        now = to_utc(now)
+        days = _business_days(
+            (now + timedelta(days=1)).date(), self.slot_count, preferred_days(request)
+        )
+        hours = preferred_hours(request) or list(self.default_hours)
+        busy = [(a.start, a.end) for a in context.appointments if a.status == "scheduled"]
+        length = timedelta(minutes=self.meeting_minutes)
+        slots: list[ProposedSlot] = []
+        for day in days:
+            for hour in hours:
+                start = datetime.combine(day, time(hour, 0), tzinfo=UTC)
+                end = start + length
+                if any(s < end and start < e for s, e in busy):
+                    continue
+                slots.append(ProposedSlot(start=start, end=end))
+                break
+        return tuple(slots[: self.slot_count])
