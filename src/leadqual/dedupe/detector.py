@@ -73,6 +73,9 @@ class FieldEvidence(LeadqualModel):
     """The agreement level ("exact", ">= 0.92", "disagree", "missing")."""
     weight: float | None = None
     """Bits of evidence the level adds in the Fellegi-Sunter model (when one is fitted)."""
+    left_value: str | None = None
+    """The left record's normalised value (given and family name joined for names)."""
+    right_value: str | None = None
 
 
 class DuplicatePair(LeadqualModel):
@@ -554,6 +557,8 @@ class DuplicateDetector:
                     similarity=None if np.isnan(sims[k, j]) else round(float(sims[k, j]), 4),
                     level=labels[j][levels[k, j]],
                     weight=None if contrib is None else round(float(contrib[k, j]), 3),
+                    left_value=_shown(a, c.fields, int(left[k])),
+                    right_value=_shown(b, c.fields, int(right[k])),
                 )
                 for j, c in enumerate(comps)
             )
@@ -600,12 +605,26 @@ class DuplicateDetector:
         return DuplicateIndex(self, self.prepare(records) if not _empty(records) else None)
 
 
+def _shown(prepared: Prepared, fields: tuple[str, ...], row: int) -> str | None:
+    parts = []
+    for name in fields:
+        value = prepared.columns[name][row]
+        if isinstance(value, tuple):
+            value = "/".join(value) if value else None
+        if value is not None:
+            parts.append(str(value))
+    return " ".join(parts) or None
+
+
 def _fmt(ev: FieldEvidence) -> str:
     if ev.similarity is None:
         return "missing"
+    left, right = ev.left_value, ev.right_value
     if ev.similarity >= 1.0:
-        return "exact"
-    return f"{ev.similarity:.2f}"
+        if left == right or left is None or right is None:
+            return f"the same ({left or right})"
+        return f"{left!r} ~ {right!r} (1.00)"
+    return f"{left!r} ~ {right!r} ({ev.similarity:.2f})"
 
 
 def _empty(records: pd.DataFrame | Iterable[Lead]) -> bool:
@@ -712,6 +731,11 @@ class DuplicateIndex:
         columns. The record itself is not added: call :meth:`add` for that.
         """
         det = self.detector
+        if det.settings.classify != "rules" and det.model is None:
+            raise ConfigurationError(
+                "these settings classify with a learned model: call detector.fit(records) "
+                "before checking records one at a time"
+            )
         frame = leads_frame([record]) if isinstance(record, Lead) else pd.DataFrame([dict(record)])
         one = det.prepare(frame)
         rid = str(one.ids[0])
@@ -731,11 +755,6 @@ class DuplicateIndex:
         sims = np.empty((len(rows), len(comps)), dtype=np.float64)
         for j, comp in enumerate(comps):
             sims[:, j] = det._comparer.similarity(comp, one, cand, left, right)
-        if det.settings.classify != "rules" and det.model is None:
-            raise ConfigurationError(
-                "these settings classify with a learned model: call detector.fit(records) "
-                "before checking records one at a time"
-            )
         match, fired, proba = det._decide(sims)
         keep = np.flatnonzero(match)
         pairs = det._explain(

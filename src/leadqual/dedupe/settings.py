@@ -230,8 +230,10 @@ class DedupeSettings(_Setting):
         raise ConfigurationError(f"no comparison named {name!r}")
 
     def with_rules(self, rules: Sequence[Rule], /) -> DedupeSettings:
-        """A copy with other rules (for instance the defaults plus one of your own)."""
-        return self.model_copy(update={"rules": tuple(rules)})
+        """A validated copy with other rules (for instance the defaults plus one of your own)."""
+        data = self.model_dump()
+        data["rules"] = [r.model_dump() for r in rules]
+        return DedupeSettings.model_validate(data)
 
 
 # -- presets ------------------------------------------------------------------------------------

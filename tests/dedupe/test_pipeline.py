@@ -1,0 +1,188 @@
+"""Blocking, clustering and the pipeline's invariants."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from leadqual.dedupe import (
+    BlockingKey,
+    Comparison,
+    Condition,
+    DedupeSettings,
+    DuplicateDetector,
+    FieldSpec,
+    Normalizer,
+    Rule,
+    lead_settings,
+    union_find_clusters,
+)
+from leadqual.dedupe.cluster import cluster_labels
+from leadqual.dedupe.pipeline import Blocker, Preparer, _pairs_in_groups
+from leadqual.errors import ValidationFailed
+
+
+def surname_settings(max_block_size: int = 1000, window: int | None = None) -> DedupeSettings:
+    return DedupeSettings(
+        fields=(FieldSpec(name="surname"), FieldSpec(name="city")),
+        blocking=(BlockingKey(name="surname", fields=("surname",), window=window),),
+        comparisons=(Comparison(name="city", fields=("city",), method="exact", levels=()),),
+        rules=(Rule(name="same_city", all_of=(Condition(comparison="city"),)),),
+        max_block_size=max_block_size,
+    )
+
+
+@given(st.lists(st.integers(min_value=0, max_value=6), min_size=0, max_size=40))
+def test_block_pairs_are_exactly_the_pairs_within_each_group(codes: list[int]) -> None:
+    arr = np.array(codes, dtype=np.int64)
+    order = np.argsort(arr, kind="stable").astype(np.int64)
+    sizes = np.bincount(arr).astype(np.int64) if len(arr) else np.zeros(0, dtype=np.int64)
+    starts = (np.cumsum(sizes) - sizes).astype(np.int64)
+    use = sizes >= 2
+    left, right = _pairs_in_groups(order, starts[use], sizes[use])
+    got = {frozenset(p) for p in zip(left.tolist(), right.tolist(), strict=True)}
+    expected = {
+        frozenset((i, j))
+        for i, j in itertools.combinations(range(len(codes)), 2)
+        if codes[i] == codes[j]
+    }
+    assert got == expected
+    assert len(got) == len(left)  # no pair twice
+
+
+def test_blocking_never_generates_all_pairs() -> None:
+    frame = pd.DataFrame(
+        {
+            "id": [str(i) for i in range(6)],
+            "surname": ["a", "a", "b", "b", "c", "d"],
+            "city": ["x"] * 6,
+        }
+    )
+    det = DuplicateDetector(surname_settings())
+    prepared = det.prepare(frame)
+    left, right, report = det._blocker.pairs(prepared)
+    assert report.candidates == 2
+    assert (left < right).all()
+
+
+def test_too_common_key_values_are_dropped_and_reported() -> None:
+    frame = pd.DataFrame(
+        {
+            "id": [str(i) for i in range(8)],
+            "surname": ["smith"] * 6 + ["ng", "ng"],
+            "city": ["x"] * 8,
+        }
+    )
+    report = DuplicateDetector(surname_settings(max_block_size=5)).find(frame)
+    assert report.blocking.dropped_keys == (("surname", 6),)
+    assert [(p.left_id, p.right_id) for p in report.pairs] == [("6", "7")]
+
+
+def test_sorted_neighbourhood_pairs_neighbours_despite_typos() -> None:
+    frame = pd.DataFrame(
+        {"id": ["1", "2", "3"], "surname": ["johnson", "jonhson", "zzz"], "city": ["x", "x", "y"]}
+    )
+    out = DuplicateDetector(surname_settings(window=2)).find_frame(frame)
+    assert list(zip(out.left_id, out.right_id, strict=True)) == [("1", "2")]
+
+
+def test_multi_valued_fields_block_and_match_on_any_shared_value() -> None:
+    frame = pd.DataFrame(
+        {
+            "id": ["1", "2", "3"],
+            "first_name": ["Ana", "Ana", "Ana"],
+            "last_name": ["Lima", "Lima", "Lima"],
+            "company_name": [None, None, None],
+            "emails": [("ana@x.com",), ("a@y.com", "Ana@X.com"), ()],
+            "phones": [(), (), ()],
+            "country": [None] * 3,
+            "website": [None] * 3,
+        }
+    )
+    out = DuplicateDetector().find_frame(frame)
+    assert out[["left_id", "right_id", "rule"]].values.tolist() == [["1", "2", "same_email"]]
+
+
+def test_empty_input_gives_an_empty_report() -> None:
+    report = DuplicateDetector().find([])
+    assert report.pairs == () and report.blocking.records == 0
+
+
+@given(st.lists(st.tuples(st.integers(0, 15), st.integers(0, 15)), max_size=30))
+def test_clusters_are_the_connected_components(edges: list[tuple[int, int]]) -> None:
+    clusters = union_find_clusters(edges)
+    # Brute force: grow each component by repeated relaxation.
+    comp = {x: {x} for e in edges for x in e}
+    changed = True
+    while changed:
+        changed = False
+        for a, b in edges:
+            merged = comp[a] | comp[b]
+            for x in merged:
+                if comp[x] != merged:
+                    comp[x] = merged
+                    changed = True
+    expected = {frozenset(c) for c in comp.values() if len(c) > 1}
+    assert {frozenset(c) for c in clusters} == expected
+
+
+@settings(max_examples=50)
+@given(st.lists(st.tuples(st.integers(0, 9), st.integers(0, 9)), max_size=20))
+def test_cluster_labels_agree_with_union_find(edges: list[tuple[int, int]]) -> None:
+    left = np.array([a for a, _ in edges], dtype=np.int64)
+    right = np.array([b for _, b in edges], dtype=np.int64)
+    labels = cluster_labels(10, left, right)
+    for group in union_find_clusters(edges):
+        assert len({labels[i] for i in group}) == 1
+        assert labels[group[0]] == min(group)
+
+
+def test_transitive_mode_lists_every_pair_within_a_cluster() -> None:
+    frame = pd.DataFrame({"id": ["1", "2", "3"], "code": ["aaaa", "aaab", "aabb"], "g": ["k"] * 3})
+    chain = DedupeSettings(
+        fields=(FieldSpec(name="code"), FieldSpec(name="g")),
+        blocking=(BlockingKey(name="g", fields=("g",)),),
+        comparisons=(Comparison(name="code", fields=("code",), method="levenshtein"),),
+        rules=(Rule(name="close_code", all_of=(Condition(comparison="code", at_least=0.75),)),),
+    )
+    direct = DuplicateDetector(chain).find_frame(frame)
+    assert sorted(zip(direct.left_id, direct.right_id, strict=True)) == [("1", "2"), ("2", "3")]
+    full = DuplicateDetector(chain).find_frame(frame, transitive=True)
+    assert sorted(zip(full.left_id, full.right_id, full.rule, strict=True)) == [
+        ("1", "2", "close_code"),
+        ("1", "3", "cluster"),
+        ("2", "3", "close_code"),
+    ]
+    assert set(full.cluster) == {"1"}
+    capped = DuplicateDetector(chain).find_frame(frame, transitive=True, max_cluster_size=2)
+    assert len(capped) == 2
+
+
+def test_preparer_refuses_missing_ids() -> None:
+    frame = pd.DataFrame({"id": ["1", None], "surname": ["a", "b"], "city": ["x", "y"]})
+    with pytest.raises(ValidationFailed, match="no 'id'"):
+        Preparer(surname_settings(), Normalizer()).prepare(frame)
+
+
+def test_blocker_key_values_expand_multi_valued_cells() -> None:
+    det = DuplicateDetector(lead_settings())
+    frame = pd.DataFrame(
+        {
+            "id": ["1"],
+            "first_name": ["A"],
+            "last_name": ["B"],
+            "company_name": [None],
+            "emails": [("a@x.com", "b@y.com")],
+            "phones": [()],
+            "country": [None],
+            "website": [None],
+        }
+    )
+    rows, values = Blocker.key_values(det.prepare(frame), BlockingKey(name="e", fields=("email",)))
+    assert rows.tolist() == [0, 0]
+    assert values.tolist() == ["a@x.com", "b@y.com"]
