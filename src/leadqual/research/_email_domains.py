@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Final
 
@@ -22,6 +23,8 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 __all__ = [
+    "DomainFacts",
+    "domain_facts",
     "POPULAR_DOMAINS",
     "PRIVACY_RELAYS",
     "ROLE_LOCAL_PARTS",
@@ -188,6 +191,32 @@ def _suggest_popular(domain: str) -> str | None:
         return None  # three-letter names (aon.com, aol.com) are too close to tell apart
     hit = process.extractOne(domain, POPULAR_DOMAINS, scorer=OSA.distance, score_cutoff=1)
     return None if hit is None else str(hit[0])
+
+
+@dataclass(frozen=True, slots=True)
+class DomainFacts:
+    """What is known about a domain whatever the lead: computed once per domain and cached."""
+
+    disposable: bool
+    free: bool
+    relay: str | None
+    registrable: str
+    label: str
+    suggestion: str | None
+    """A typo suggestion against popular domains or a mistyped TLD (no company involved)."""
+
+
+@lru_cache(maxsize=65536)
+def domain_facts(domain: str) -> DomainFacts:
+    """The company-independent facts about ``domain`` (an ASCII, lower-case domain)."""
+    return DomainFacts(
+        disposable=is_disposable(domain),
+        free=is_free_provider(domain),
+        relay=privacy_relay(domain),
+        registrable=registrable_domain(domain),
+        label=_label(domain),
+        suggestion=suggest_domain(domain),
+    )
 
 
 def suggest_domain(domain: str, company_domains: Iterable[str] = ()) -> str | None:

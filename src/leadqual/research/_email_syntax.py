@@ -99,6 +99,8 @@ def _strip_display_name(address: str) -> str | None:
 
 
 def _scripts(text: str) -> set[str]:
+    if text.isascii():
+        return {"LATIN"} if any(c.isalpha() for c in text) else set()
     found: set[str] = set()
     for ch in text:
         if ch.isalpha():

@@ -25,6 +25,7 @@ from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping, Se
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Self, TypeVar
 
 from pydantic import ConfigDict, Field, model_validator
@@ -348,6 +349,14 @@ class _LoopState:
     inflight: dict[str, asyncio.Future[DomainVerdict]]
 
 
+@lru_cache(maxsize=4096)
+def _reason(found: Finding) -> EmailReason:
+    # Reasons are frozen and most repeat (same domain, same rule): build each one once.
+    return EmailReason.model_construct(
+        code=found.code, message=found.message, severity=found.severity
+    )
+
+
 def _run_sync(make: Callable[[], Coroutine[Any, Any, _T]]) -> _T:
     """Run a coroutine to completion from sync code, also inside a running event loop (Jupyter):
     there it runs on a private loop in a worker thread instead of failing or nesting loops."""
@@ -484,6 +493,7 @@ class EmailValidator:
                 check_syntax(address, allow_reserved=self.allow_reserved_domains),
                 company,
                 None,
+                self._stamp(),
             )
         return _run_sync(lambda: self._avalidate_one(address, company))
 
@@ -509,7 +519,8 @@ class EmailValidator:
         """
         items = self._items(addresses)
         if not self.check_deliverability:
-            return [self._finish(a, s, None, None) for a, s in self._syntax(items)]
+            at = self._stamp()
+            return [self._finish(a, s, None, None, at) for a, s in self._syntax(items)]
         return _run_sync(lambda: self._amany([(a, None) for a in items]))
 
     async def avalidate_many(self, addresses: Iterable[str], /) -> list[EmailCheck]:
@@ -544,9 +555,10 @@ class EmailValidator:
         """
         plan = self._record_plan(records, accounts)
         if not self.check_deliverability:
+            at = self._stamp()
             flat = [
                 self._finish(
-                    a, check_syntax(a, allow_reserved=self.allow_reserved_domains), c, None
+                    a, check_syntax(a, allow_reserved=self.allow_reserved_domains), c, None, at
                 )
                 for _, _, a, c in plan.items
             ]
@@ -672,10 +684,14 @@ class EmailValidator:
             if wanted:
                 found = await asyncio.gather(*(self._domain(d) for d in wanted))
                 verdicts = dict(zip(wanted, found, strict=True))
+        at = self._stamp()
         return [
-            self._finish(a, o, c, verdicts.get(o.ascii_domain) if o.ascii_domain else None)
+            self._finish(a, o, c, verdicts.get(o.ascii_domain) if o.ascii_domain else None, at)
             for (a, c), o in zip(items, outcomes, strict=True)
         ]
+
+    def _stamp(self) -> datetime:
+        return self._now().astimezone(UTC)
 
     def _loop_state(self) -> _LoopState:
         loop = asyncio.get_running_loop()
@@ -716,6 +732,7 @@ class EmailValidator:
         syntax: SyntaxOutcome,
         company: _Company | None,
         verdict: DomainVerdict | None,
+        checked_at: datetime,
     ) -> EmailCheck:
         found: list[Finding] = list(syntax.findings)
         suggestion = syntax.suggestion
@@ -737,10 +754,7 @@ class EmailValidator:
                         "Deliverability was not checked (check_deliverability=False).",
                     )
                 )
-        reasons = tuple(
-            EmailReason.model_construct(code=f.code, message=f.message, severity=f.severity)
-            for f in found
-        )
+        reasons = tuple(_reason(f) for f in found)
         status = status_of({f.severity for f in found})
         is_valid = status != "invalid"
         override = None
@@ -767,7 +781,7 @@ class EmailValidator:
             mx_hosts=mx_hosts,
             smtputf8=syntax.smtputf8,
             deliverability_checked=checked,
-            checked_at=self._now().astimezone(UTC),
+            checked_at=checked_at,
             override=override,
         )
 
@@ -783,14 +797,18 @@ class EmailValidator:
         suggestion: str | None = None
         email_type: EmailType = "work"
         company_domains = company.domains if company else ()
-        suggested = domains.suggest_domain(
-            domain, [domains.registrable_domain(d) for d in company_domains]
-        )
+        facts = domains.domain_facts(domain)
+        if company_domains:
+            suggested = domains.suggest_domain(
+                domain, [domains.registrable_domain(d) for d in company_domains]
+            )
+        else:
+            suggested = facts.suggestion
         # Disposable lists carry typo-squatting domains (gmial.com) because mistyped mail lands
         # there; a typo of a known domain is reported as a typo, typed like the intended domain.
         typo_of_popular = suggested is not None and suggested in domains.POPULAR_DOMAINS
-        relay = domains.privacy_relay(domain)
-        if domains.is_disposable(domain) and not typo_of_popular:
+        relay = facts.relay
+        if facts.disposable and not typo_of_popular:
             flags["disposable"] = True
             email_type = "personal"
             found.append(
@@ -810,7 +828,7 @@ class EmailValidator:
                     "can be switched off by its owner at any time.",
                 )
             )
-        if domains.is_free_provider(domain):
+        if facts.free:
             flags["free"] = True
             email_type = "personal"
             found.append(
