@@ -19,7 +19,10 @@ import zlib
 from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import UTC, datetime
 
+import httpx
+
 from leadqual.errors import ProviderError
+from leadqual.research.http import FetchPolicy, SafeFetcher
 from leadqual.research.providers import (
     CompanyOverview,
     CompanyQuery,
@@ -28,14 +31,15 @@ from leadqual.research.providers import (
     ResearchResult,
 )
 
-__all__ = ["FakeResearchProvider", "StaticHostResolver"]
+__all__ = ["FakeResearchProvider", "RecordingSleep", "StaticHostResolver", "mock_fetcher"]
 
 
 class StaticHostResolver:
     """A :class:`~leadqual.research.http.HostResolver` answering from a mapping.
 
-    ``answers`` maps a host to its addresses; a host not in it does not resolve (``OSError``). A
-    list of answer lists per host simulates DNS rebinding: each call returns the next one.
+    ``answers`` maps a host to its addresses; a host not in it gets ``default`` or does not
+    resolve (``OSError``). A list of answer lists per host simulates DNS rebinding: each call
+    returns the next one.
 
     Example:
         >>> r = StaticHostResolver({"example.org": ["93.184.216.34"]})
@@ -44,16 +48,20 @@ class StaticHostResolver:
     """
 
     def __init__(
-        self, answers: Mapping[str, Sequence[str] | Sequence[Sequence[str]]] | None = None
+        self,
+        answers: Mapping[str, Sequence[str] | Sequence[Sequence[str]]] | None = None,
+        *,
+        default: Sequence[str] | None = None,
     ) -> None:
-        self._answers = dict(answers or {})
+        self._answers = {k.lower(): v for k, v in (answers or {}).items()}
+        self._default = list(default) if default is not None else None
         self.calls: list[str] = []
         self._turn: dict[str, int] = {}
 
     async def resolve(self, host: str, port: int, /) -> list[str]:
         """The addresses configured for ``host``."""
         self.calls.append(host)
-        answer = self._answers.get(host.lower())
+        answer = self._answers.get(host.lower(), self._default)
         if answer is None:
             raise OSError(f"{host}: name does not resolve (StaticHostResolver)")
         if answer and not isinstance(answer[0], str):
@@ -176,3 +184,45 @@ class FakeResearchProvider:
 
     def __repr__(self) -> str:
         return f"FakeResearchProvider({self.name!r}, calls={len(self.calls)})"
+
+
+class RecordingSleep:
+    """An ``asyncio.sleep`` stand-in that returns at once and records each requested delay."""
+
+    def __init__(self) -> None:
+        self.calls: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.calls.append(seconds)
+
+
+PUBLIC_TEST_ADDRESS = "93.184.216.34"
+
+
+def mock_fetcher(
+    handler: Callable[[httpx.Request], httpx.Response],
+    /,
+    *,
+    resolver: StaticHostResolver | None = None,
+    policy: FetchPolicy | None = None,
+    rate_limits: Mapping[str, float] | None = None,
+    sleep: RecordingSleep | None = None,
+    user_agent: str = "leadqual-tests/1.0 (tests@example.org)",
+) -> SafeFetcher:
+    """A :class:`~leadqual.research.http.SafeFetcher` answering through ``handler`` (an
+    ``httpx.MockTransport`` function) with no network and no real waiting. Every guard still runs:
+    hosts resolve through ``resolver`` (by default every host answers a public test address).
+
+    Example:
+        >>> f = mock_fetcher(lambda request: httpx.Response(200, json={"ok": 1}))
+        >>> asyncio.run(f.get_json("https://api.example.org/x"))
+        {'ok': 1}
+    """
+    return SafeFetcher(
+        user_agent=user_agent,
+        transport=httpx.MockTransport(handler),
+        resolver=resolver or StaticHostResolver(default=[PUBLIC_TEST_ADDRESS]),
+        policy=policy,
+        rate_limits=rate_limits,
+        sleep=sleep or RecordingSleep(),
+    )
