@@ -298,7 +298,7 @@ def test_who_knows_whom_counts_each_colleague_and_the_last_interaction(
     assert wkw["Jordan Patel"].emails_sent == 1  # the upcoming meeting does not count yet
     assert wkw["Jordan Patel"].meetings == 0
     assert wkw["Riley Santos"].meetings == 1  # the canceled meeting does not count
-    assert list(wkw)[0] == "Avery Brooks"  # most interactions first
+    assert next(iter(wkw)) == "Avery Brooks"  # most interactions first
 
 
 def test_who_knows_whom_includes_activity_on_a_matching_contact() -> None:
