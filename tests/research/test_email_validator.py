@@ -275,3 +275,15 @@ def test_check_round_trips_through_json(offline: EmailValidator) -> None:
 
     check = offline.validate("info@gmial.com")
     assert EmailCheck.model_validate_json(check.model_dump_json()) == check
+
+
+@pytest.mark.parametrize(
+    "module", ["leadqual.research.email", "leadqual.research._email_dns", "leadqual.testing.dns"]
+)
+def test_docstring_examples_run(module: str) -> None:
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module))
+    assert result.attempted > 0
+    assert result.failed == 0

@@ -10,7 +10,7 @@ Example:
     >>> validator = EmailValidator(check_deliverability=False)
     >>> check = validator.validate("jane.doe@gmial.com")
     >>> check.status, check.email_type, check.suggestion
-    ('risky', 'work', 'jane.doe@gmail.com')
+    ('risky', 'personal', 'jane.doe@gmail.com')
 """
 
 from __future__ import annotations
@@ -403,8 +403,9 @@ class EmailValidator:
         >>> from leadqual.testing.dns import StaticResolver
         >>> resolver = StaticResolver({"contoso.com": {"mx": ["mx1.contoso.com"]}})
         >>> validator = EmailValidator(resolver=resolver)
-        >>> [c.status for c in validator.validate_many(["kim@contoso.com", "bo@nowhere.com"])]
-        ['valid', 'invalid']
+        >>> checks = validator.validate_many(["kim@contoso.com", "bo@nowhere.com"])
+        >>> " ".join(c.status for c in checks)
+        'valid invalid'
     """
 
     def __init__(
@@ -922,13 +923,12 @@ class EmailValidator:
                 name = name or account.name
             company = self._company(websites, name)
             plan.records.append((kind, record.id, not record.email))
-            fields = [("email", record.email)] if record.email else []
-            fields += [(f"other_emails[{j}]", e) for j, e in enumerate(record.other_emails) if e]
-            seen: set[str] = set()
-            for field_name, value in fields:
-                if value in seen:
-                    continue
-                seen.add(value)
+            for value in record.all_emails:  # primary first, repeats dropped
+                field_name = (
+                    "email"
+                    if value == record.email
+                    else f"other_emails[{record.other_emails.index(value)}]"
+                )
                 plan.items.append((i, field_name, value, company))
         return plan
 
