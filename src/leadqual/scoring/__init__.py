@@ -1,0 +1,61 @@
+"""Predictive lead scoring: train on closed leads, score open ones, explain every score.
+
+See docs/scoring.md for a tour. The core is :class:`LeadScorer` (a scikit-learn classifier) and
+:class:`LeadFeaturizer` (its feature preparation); :func:`train_from_crm` trains from a CRM source
+with the training-window rules, :class:`ModelRegistry` publishes one model per line of business.
+"""
+
+from leadqual.scoring.crm import TrainedModel, train_from_crm
+from leadqual.scoring.features import FeatureDecision, LeadFeaturizer
+from leadqual.scoring.grading import Factor, GradeScheme, LeadScore, WhatIf, score_trend
+from leadqual.scoring.records import lead_record, leads_frame, opportunity_record
+from leadqual.scoring.registry import (
+    IncompatibleModelError,
+    ModelFileError,
+    ModelIntegrityError,
+    ModelRegistry,
+    load_model,
+    save_model,
+)
+from leadqual.scoring.report import ModelReport, evaluate
+from leadqual.scoring.scorer import LeadScorer
+from leadqual.scoring.training import (
+    LeakageFinding,
+    LeakageWarning,
+    TrainingSet,
+    build_training_set,
+    check_scorable,
+    closed_leads,
+    find_leakage,
+)
+
+__all__ = [
+    "Factor",
+    "FeatureDecision",
+    "GradeScheme",
+    "IncompatibleModelError",
+    "LeadFeaturizer",
+    "LeadScore",
+    "LeadScorer",
+    "LeakageFinding",
+    "LeakageWarning",
+    "ModelFileError",
+    "ModelIntegrityError",
+    "ModelRegistry",
+    "ModelReport",
+    "TrainedModel",
+    "TrainingSet",
+    "WhatIf",
+    "build_training_set",
+    "check_scorable",
+    "closed_leads",
+    "evaluate",
+    "find_leakage",
+    "lead_record",
+    "leads_frame",
+    "load_model",
+    "opportunity_record",
+    "save_model",
+    "score_trend",
+    "train_from_crm",
+]

@@ -1,0 +1,834 @@
+"""Automatic feature preparation for lead scoring: :class:`LeadFeaturizer`.
+
+Any table of lead attributes goes in (numeric, categorical, boolean, datetime and free-text columns,
+with missing values); a numeric matrix comes out, with one decision per input column saying what was
+kept and why. Each input column maps to a contiguous *block* of output columns, which is what the
+scorer's explanations group by.
+
+Example:
+    >>> import pandas as pd
+    >>> X = pd.DataFrame({"industry": ["Retail", "Fintech", None] * 20,
+    ...                   "employees": [10, 250, None] * 20})
+    >>> f = LeadFeaturizer(min_frequency=5).fit(X)
+    >>> [(d.column, d.kind, d.kept) for d in f.decisions_]
+    [('industry', 'categorical', True), ('employees', 'numeric', True)]
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal, Self
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+from pydantic import ConfigDict
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from leadqual._base import LeadqualModel
+from leadqual.errors import ConfigurationError, NotFittedError
+
+__all__ = ["DATE_PARTS_MIN_ROWS", "ColumnKind", "FeatureDecision", "LeadFeaturizer", "as_frame"]
+
+ColumnKind = Literal["numeric", "categorical", "boolean", "datetime", "text", "identifier", "empty"]
+"""How a column was typed."""
+
+RARE = "(other)"
+"""The level that rare and unseen categories are grouped into."""
+MISSING = "(missing)"
+"""The level of a missing categorical value."""
+
+_ID_NAME = re.compile(r"(^|[_\W])(id|uuid|guid|key)$|^id[_\W]|Id$", re.IGNORECASE)
+DATE_PARTS_MIN_ROWS = 2000
+"""From this many training rows ``date_parts="auto"`` adds month and weekday."""
+
+
+class FeatureDecision(LeadqualModel):
+    """What the featurizer did with one input column, and why."""
+
+    model_config = ConfigDict(frozen=True)
+
+    column: str
+    kind: ColumnKind
+    kept: bool
+    reason: str
+    """Plain-language reason, e.g. ``"12 levels kept, 3 rare levels grouped"``."""
+    outputs: tuple[str, ...] = ()
+    """Names of the output columns made from it."""
+
+
+def as_frame(X: Any) -> pd.DataFrame:
+    """Return ``X`` as a DataFrame with string column names (arrays get ``x0``, ``x1``, ...)."""
+    if isinstance(X, pd.DataFrame):
+        if all(isinstance(c, str) for c in X.columns):
+            return X
+        return X.rename(columns=str)
+    if isinstance(X, pd.Series):
+        raise ValueError(
+            "Expected 2D array, got a Series: pass a DataFrame (one column per attribute)"
+        )
+    if hasattr(X, "toarray") or hasattr(X, "tocsr"):
+        raise TypeError("sparse input is not supported: pass a DataFrame or a dense array")
+    arr = np.asarray(X)
+    if arr.ndim != 2:
+        raise ValueError(
+            f"Expected 2D array, got {arr.ndim}D array instead: reshape your data "
+            "(array.reshape(-1, 1) for one feature, array.reshape(1, -1) for one sample)"
+        )
+    if np.iscomplexobj(arr):
+        raise ValueError("Complex data not supported")
+    return pd.DataFrame(arr, columns=[f"x{i}" for i in range(arr.shape[1])])
+
+
+# -- per-column plans: each turns a Series (batch) or one value (fast path) into numbers ----------
+
+
+@dataclass
+class _Plan:
+    column: str
+    outputs: tuple[str, ...]
+
+    def batch(self, s: pd.Series) -> NDArray[np.float64]:
+        raise NotImplementedError
+
+    def one(self, value: Any, out: NDArray[np.float64], start: int) -> None:
+        raise NotImplementedError
+
+    def typical(self) -> Any:
+        """The training set's typical raw value (median or most frequent level)."""
+        raise NotImplementedError
+
+    def candidates(self) -> list[Any]:
+        """Raw values worth trying in a what-if (levels, quantiles)."""
+        return []
+
+
+def _is_missing(value: Any) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, float) and math.isnan(value)
+
+
+@dataclass
+class _NumericPlan(_Plan):
+    median: float
+    center: float
+    scale: float
+    log: bool
+    has_missing: bool
+    quantiles: tuple[float, ...] = ()
+
+    def _prep(self, v: NDArray[np.float64]) -> NDArray[np.float64]:
+        if self.log:
+            v = np.sign(v) * np.log1p(np.abs(v))
+        return (v - self.center) / self.scale
+
+    def batch(self, s: pd.Series) -> NDArray[np.float64]:
+        v = pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+        v = np.where(np.isfinite(v), v, np.nan)
+        miss = np.isnan(v)
+        v = self._prep(np.where(miss, self.median, v))
+        if self.has_missing:
+            return np.column_stack([v, miss.astype(np.float64)])
+        return v[:, None]
+
+    def one(self, value: Any, out: NDArray[np.float64], start: int) -> None:
+        miss = _is_missing(value)
+        x = self.median
+        if not miss:
+            try:
+                x = float(value)
+            except (TypeError, ValueError):
+                miss = True
+            else:
+                if not math.isfinite(x):
+                    miss, x = True, self.median
+        if self.log:
+            x = math.copysign(math.log1p(abs(x)), x)
+        out[start] = (x - self.center) / self.scale
+        if self.has_missing:
+            out[start + 1] = 1.0 if miss else 0.0
+
+    def typical(self) -> Any:
+        return self.median
+
+    def candidates(self) -> list[Any]:
+        return list(self.quantiles)
+
+
+@dataclass
+class _CategoricalPlan(_Plan):
+    levels: tuple[str, ...]
+    index: dict[str, int] = field(default_factory=dict)
+    mode: str = MISSING
+
+    def __post_init__(self) -> None:
+        self.index = {lvl: i for i, lvl in enumerate(self.levels)}
+
+    def _key(self, value: Any) -> str:
+        if _is_missing(value):
+            return MISSING
+        key = str(value).strip()
+        return key if key else MISSING
+
+    def batch(self, s: pd.Series) -> NDArray[np.float64]:
+        keys = s.map(self._key, na_action=None) if len(s) else s.astype(object)
+        codes = (
+            pd.Series(keys, dtype=object)
+            .map(self.index)
+            .fillna(self.index.get(RARE, -1))
+            .to_numpy(dtype=np.int64)
+        )
+        out = np.zeros((len(s), len(self.levels)), dtype=np.float64)
+        ok = codes >= 0
+        out[np.nonzero(ok)[0], codes[ok]] = 1.0
+        return out
+
+    def one(self, value: Any, out: NDArray[np.float64], start: int) -> None:
+        i = self.index.get(self._key(value), self.index.get(RARE, -1))
+        if i >= 0:
+            out[start + i] = 1.0
+
+    def typical(self) -> Any:
+        return None if self.mode == MISSING else self.mode
+
+    def candidates(self) -> list[Any]:
+        return [None if lvl == MISSING else lvl for lvl in self.levels if lvl != RARE]
+
+
+@dataclass
+class _BooleanPlan(_Plan):
+    true_rate: float
+
+    @staticmethod
+    def _val(value: Any) -> float:
+        if _is_missing(value):
+            return 0.5  # unknown sits between no and yes
+        if isinstance(value, str):
+            return 1.0 if value.strip().lower() in ("1", "true", "yes", "y", "t") else 0.0
+        return 1.0 if bool(value) else 0.0
+
+    def batch(self, s: pd.Series) -> NDArray[np.float64]:
+        return np.fromiter((self._val(v) for v in s.tolist()), np.float64, len(s))[:, None]
+
+    def one(self, value: Any, out: NDArray[np.float64], start: int) -> None:
+        out[start] = self._val(value)
+
+    def typical(self) -> Any:
+        return self.true_rate >= 0.5
+
+    def candidates(self) -> list[Any]:
+        return [True, False]
+
+
+def _to_utc_ns(s: pd.Series) -> NDArray[np.float64]:
+    """Seconds since the epoch as floats (NaN when missing or unparseable)."""
+    if isinstance(s.dtype, pd.DatetimeTZDtype):
+        d = s.dt.tz_convert("UTC")
+    elif pd.api.types.is_datetime64_any_dtype(s.dtype):
+        d = s.dt.tz_localize("UTC")
+    else:
+        d = pd.to_datetime(s, errors="coerce", utc=True, format="mixed")
+    out = d.dt.tz_localize(None).astype("datetime64[ns]").to_numpy()
+    secs: NDArray[np.float64] = out.astype("int64").astype(np.float64) / 1e9
+    secs[np.isnat(out)] = np.nan
+    return secs
+
+
+def _one_ts(value: Any) -> float:
+    if _is_missing(value):
+        return math.nan
+    if isinstance(value, datetime):
+        v = value if value.tzinfo else value.replace(tzinfo=UTC)
+        return v.timestamp()
+    try:
+        ts = pd.Timestamp(value)
+    except (TypeError, ValueError):
+        return math.nan
+    if pd.isna(ts):
+        return math.nan
+    if ts.tzinfo is None:
+        ts = ts.tz_localize("UTC")
+    return float(ts.timestamp())
+
+
+@dataclass
+class _DatetimePlan(_Plan):
+    reference: float
+    """Seconds since the epoch that ages are measured from."""
+    age: _NumericPlan
+    month: _CategoricalPlan | None
+    weekday: _CategoricalPlan | None
+    median_ts: float
+
+    def batch(self, s: pd.Series) -> NDArray[np.float64]:
+        secs = _to_utc_ns(s)
+        age = (self.reference - secs) / 86400.0
+        parts = [self.age.batch(pd.Series(age))]
+        if self.month is not None and self.weekday is not None:
+            dt = pd.to_datetime(pd.Series(secs), unit="s", errors="coerce")
+            month = dt.dt.month.astype("Float64").astype(object)
+            wday = dt.dt.dayofweek.astype("Float64").astype(object)
+            parts.append(self.month.batch(month.map(_int_key)))
+            parts.append(self.weekday.batch(wday.map(_int_key)))
+        return np.hstack(parts)
+
+    def one(self, value: Any, out: NDArray[np.float64], start: int) -> None:
+        ts = _one_ts(value)
+        n_age = len(self.age.outputs)
+        self.age.one(None if math.isnan(ts) else (self.reference - ts) / 86400.0, out, start)
+        if self.month is None or self.weekday is None:
+            return
+        n_month = len(self.month.outputs)
+        if math.isnan(ts):
+            self.month.one(None, out, start + n_age)
+            self.weekday.one(None, out, start + n_age + n_month)
+            return
+        d = datetime.fromtimestamp(ts, UTC)
+        self.month.one(str(d.month), out, start + n_age)
+        self.weekday.one(str(d.weekday()), out, start + n_age + n_month)
+
+    def typical(self) -> Any:
+        return datetime.fromtimestamp(self.median_ts, UTC)
+
+
+def _int_key(v: Any) -> Any:
+    if _is_missing(v):
+        return None
+    return str(int(v))
+
+
+@dataclass
+class _TextPlan(_Plan):
+    buckets: int
+
+    def _vec(self, text: str) -> NDArray[np.float64]:
+        out = np.zeros(self.buckets, dtype=np.float64)
+        words = re.findall(r"[a-z0-9]{2,}", text.lower())
+        for w in words:
+            out[_stable_hash(w) % self.buckets] += 1.0
+        norm = float(np.linalg.norm(out))
+        return out / norm if norm else out
+
+    def batch(self, s: pd.Series) -> NDArray[np.float64]:
+        rows = [self._vec("" if _is_missing(v) else str(v)) for v in s.tolist()]
+        return np.vstack(rows) if rows else np.zeros((0, self.buckets))
+
+    def one(self, value: Any, out: NDArray[np.float64], start: int) -> None:
+        out[start : start + self.buckets] = self._vec("" if _is_missing(value) else str(value))
+
+    def typical(self) -> Any:
+        return None
+
+
+def _stable_hash(word: str) -> int:
+    # Python's hash() is salted per process; a model must hash the same way after loading
+    h = 2166136261
+    for ch in word.encode("utf-8"):
+        h = ((h ^ ch) * 16777619) & 0xFFFFFFFF
+    return h
+
+
+# -- column typing ------------------------------------------------------------------------------
+
+
+def _non_null(s: pd.Series) -> pd.Series:
+    return s[s.notna()]
+
+
+def _looks_boolean(values: pd.Series) -> bool:
+    if pd.api.types.is_bool_dtype(values.dtype):
+        return True
+    if values.dtype == object and len(values):
+        return all(isinstance(v, bool | np.bool_) for v in values.tolist())
+    return False
+
+
+def _as_numeric(values: pd.Series) -> pd.Series | None:
+    if pd.api.types.is_bool_dtype(values.dtype):
+        return None
+    if pd.api.types.is_numeric_dtype(values.dtype):
+        return values.astype(np.float64)
+    if (
+        values.dtype == object
+        and len(values)
+        and all(isinstance(v, int | float | np.integer | np.floating) for v in values.tolist())
+    ):
+        return values.astype(np.float64)
+    return None
+
+
+def _looks_datetime(values: pd.Series) -> bool:
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
+        return True
+    if not len(values):
+        return False
+    sample = values.iloc[:200].tolist()
+    if all(isinstance(v, datetime) for v in sample):
+        return True
+    if all(isinstance(v, str) for v in sample):
+        # ISO dates only: free text such as "May 3" must not be read as a date
+        if not all(re.match(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}.*)?$", v.strip()) for v in sample):
+            return False
+        parsed = pd.to_datetime(pd.Series(sample), errors="coerce", format="ISO8601", utc=True)
+        return bool(parsed.notna().mean() >= 0.95)
+    return False
+
+
+class LeadFeaturizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
+    """Turns a table of lead attributes into a numeric matrix, typing each column automatically.
+
+    Numeric columns are median-imputed (with a missing indicator when values are missing),
+    log-scaled when heavily skewed, and standardised. Categorical columns are one-hot encoded,
+    with levels seen fewer than ``min_frequency`` times (or beyond ``max_levels``) grouped into
+    ``"(other)"``, which also receives levels never seen in training. Booleans become 0/1 (0.5 when
+    unknown). Datetimes become the age in days at ``reference_time`` plus month and weekday.
+    Identifiers (id-like names or near-unique values) and constant or empty columns are dropped;
+    free text is ignored, or hashed into ``text_buckets`` word buckets when ``text="hash"``.
+    Every choice is recorded in ``decisions_``.
+
+    Args:
+        features: ``"auto"`` to use every usable column, or an explicit list of columns to use
+            (the others are reported as excluded).
+        exclude: columns never to use (e.g. ones known to be filled after the outcome).
+        reference_time: the "now" ages are measured from; ``None`` uses the latest datetime seen
+            in training, so a fitted featurizer never depends on the wall clock.
+        min_frequency: a level seen fewer times than this (an int) or than this share of the rows
+            (a float below 1) is grouped into ``"(other)"``.
+        max_levels: most levels kept per categorical column.
+        text: ``"ignore"`` or ``"hash"`` for free-text columns.
+        text_buckets: number of hashed word buckets per text column.
+        unique_ratio: a text-like column whose share of distinct values exceeds this is an
+            identifier (or free text when its values are long and contain spaces); an id-like
+            name (``lead_id``, ``uuid``, ...) lowers the bar to 0.8.
+        date_parts: add month and weekday for datetime columns; ``"auto"`` adds them only from
+            :data:`DATE_PARTS_MIN_ROWS` training rows (seasonality is noise on small data).
+
+    Example:
+        >>> import pandas as pd
+        >>> X = pd.DataFrame({"lead_id": [f"L{i}" for i in range(40)], "source": ["web", "ad"] * 20})
+        >>> f = LeadFeaturizer().fit(X)
+        >>> f.get_feature_names_out().tolist()
+        ['source=ad', 'source=web']
+        >>> f.decisions_[0].reason
+        'identifier: 40 distinct values in 40 rows'
+    """
+
+    def __init__(
+        self,
+        *,
+        features: str | Sequence[str] = "auto",
+        exclude: Sequence[str] = (),
+        reference_time: datetime | None = None,
+        min_frequency: int | float = 5,
+        max_levels: int = 50,
+        text: str = "ignore",
+        text_buckets: int = 32,
+        unique_ratio: float = 0.9,
+        date_parts: bool | str = "auto",
+    ) -> None:
+        self.features = features
+        self.exclude = exclude
+        self.reference_time = reference_time
+        self.min_frequency = min_frequency
+        self.max_levels = max_levels
+        self.text = text
+        self.text_buckets = text_buckets
+        self.unique_ratio = unique_ratio
+        self.date_parts = date_parts
+
+    # -- sklearn API ------------------------------------------------------------------------
+
+    def fit(self, X: Any, y: Any = None) -> Self:
+        """Type every column of ``X`` and learn its encoding."""
+        self._check_params()
+        df = as_frame(X)
+        if df.shape[0] == 0:
+            raise ValueError(
+                f"Found array with 0 sample(s) (shape={df.shape}) while a minimum of 1 is required."
+            )
+        self.n_features_in_ = df.shape[1]
+        if isinstance(X, pd.DataFrame):
+            self.feature_names_in_ = np.asarray(df.columns, dtype=object)
+        elif hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
+        self.input_columns_ = tuple(str(c) for c in df.columns)
+        wanted = self._wanted(df)
+        reference = self._reference(df)
+        plans: list[_Plan] = []
+        decisions: list[FeatureDecision] = []
+        for col in self.input_columns_:
+            if col not in wanted:
+                why = "excluded by the caller" if col in set(self.exclude) else "not in `features`"
+                decisions.append(
+                    FeatureDecision(
+                        column=col, kind=self._quick_kind(df[col]), kept=False, reason=why
+                    )
+                )
+                continue
+            plan, decision = self._plan(col, df[col], reference)
+            decisions.append(decision)
+            if plan is not None:
+                plans.append(plan)
+        self.plans_ = plans
+        self.decisions_ = tuple(decisions)
+        names: list[str] = []
+        blocks: list[tuple[int, int]] = []
+        for p in plans:
+            blocks.append((len(names), len(names) + len(p.outputs)))
+            names.extend(p.outputs)
+        self.feature_names_out_ = np.asarray(names, dtype=object)
+        self.blocks_ = tuple(blocks)
+        self.block_columns_ = tuple(p.column for p in plans)
+        self.reference_time_ = (
+            datetime.fromtimestamp(reference, UTC) if reference is not None else None
+        )
+        return self
+
+    def transform(self, X: Any) -> NDArray[np.float64]:
+        """The numeric matrix for ``X`` (rows in the same order)."""
+        self._ensure_fitted()
+        df = self._align(X)
+        n = df.shape[0]
+        parts = [p.batch(df[p.column]) for p in self.plans_]
+        if not parts:
+            return np.zeros((n, 0), dtype=np.float64)
+        return np.hstack(parts).astype(np.float64, copy=False)
+
+    def get_feature_names_out(self, input_features: Any = None) -> NDArray[np.object_]:
+        """Output column names: ``"col"``, ``"col (missing)"``, ``"col=level"``, ``"col: age_days"``."""
+        self._ensure_fitted()
+        return self.feature_names_out_.copy()
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.input_tags.string = True
+        tags.input_tags.categorical = True
+        return tags
+
+    # -- fast path --------------------------------------------------------------------------
+
+    def transform_record(self, record: Mapping[str, Any], /) -> NDArray[np.float64]:
+        """One row for one lead given as a mapping of column to value (absent keys are missing).
+
+        The scorer's fast single-lead path: no DataFrame is built.
+        """
+        self._ensure_fitted()
+        out = np.zeros(len(self.feature_names_out_), dtype=np.float64)
+        for plan, (start, _) in zip(self.plans_, self.blocks_, strict=True):
+            plan.one(record.get(plan.column), out, start)
+        return out
+
+    def encode_value(self, column: str, value: Any, /) -> NDArray[np.float64]:
+        """The output block of one column for one raw value (used by what-if explanations)."""
+        self._ensure_fitted()
+        i = self.block_columns_.index(column)
+        start, stop = self.blocks_[i]
+        out = np.zeros(stop - start, dtype=np.float64)
+        self.plans_[i].one(value, out, 0)
+        return out
+
+    def typical_values(self) -> dict[str, Any]:
+        """Each used column's typical training value (median, or most frequent level)."""
+        self._ensure_fitted()
+        return {p.column: p.typical() for p in self.plans_}
+
+    def candidate_values(self, column: str, /) -> list[Any]:
+        """Values of ``column`` worth trying in a what-if: its kept levels, or its quantiles."""
+        self._ensure_fitted()
+        return self.plans_[self.block_columns_.index(column)].candidates()
+
+    # -- internals ----------------------------------------------------------------------------
+
+    def _ensure_fitted(self) -> None:
+        try:
+            check_is_fitted(self, "plans_")
+        except Exception as err:
+            raise NotFittedError(
+                f"This {type(self).__name__} instance is not fitted yet. Call 'fit' with appropriate "
+                "arguments before using this estimator."
+            ) from err
+
+    def _check_params(self) -> None:
+        if self.date_parts not in (True, False, "auto"):
+            raise ConfigurationError(
+                f"date_parts must be True, False or 'auto', not {self.date_parts!r}"
+            )
+        if self.text not in ("ignore", "hash"):
+            raise ConfigurationError(f"text must be 'ignore' or 'hash', not {self.text!r}")
+        if not (isinstance(self.features, str) and self.features == "auto") and isinstance(
+            self.features, str
+        ):
+            raise ConfigurationError("features must be 'auto' or a list of column names")
+        if self.min_frequency <= 0 or self.max_levels < 1 or self.text_buckets < 1:
+            raise ConfigurationError(
+                "min_frequency must be positive, max_levels and text_buckets at least 1"
+            )
+
+    def _wanted(self, df: pd.DataFrame) -> set[str]:
+        cols = set(self.input_columns_)
+        if isinstance(self.features, str):
+            wanted = set(cols)
+        else:
+            wanted = {str(c) for c in self.features}
+            missing = sorted(wanted - cols)
+            if missing:
+                raise ConfigurationError(
+                    f"features names columns that X does not have: {', '.join(missing)}"
+                )
+        return wanted - {str(c) for c in self.exclude}
+
+    def _reference(self, df: pd.DataFrame) -> float | None:
+        if self.reference_time is not None:
+            ref = self.reference_time
+            return (ref if ref.tzinfo else ref.replace(tzinfo=UTC)).timestamp()
+        latest: float | None = None
+        for col in df.columns:
+            nn = _non_null(df[col])
+            if _looks_datetime(nn):
+                secs = _to_utc_ns(nn)
+                if np.isfinite(secs).any():
+                    m = float(np.nanmax(secs))
+                    latest = m if latest is None else max(latest, m)
+        return latest
+
+    def _quick_kind(self, s: pd.Series) -> ColumnKind:
+        nn = _non_null(s)
+        if not len(nn):
+            return "empty"
+        if _looks_boolean(nn):
+            return "boolean"
+        if _as_numeric(nn) is not None:
+            return "numeric"
+        if _looks_datetime(nn):
+            return "datetime"
+        return "categorical"
+
+    def _min_count(self, n: int) -> int:
+        mf = self.min_frequency
+        if isinstance(mf, float) and mf < 1:
+            return max(1, math.ceil(mf * n))
+        return max(1, int(mf))
+
+    def _plan(
+        self, col: str, s: pd.Series, reference: float | None
+    ) -> tuple[_Plan | None, FeatureDecision]:
+        n = len(s)
+        nn = _non_null(s)
+        if not len(nn):
+            return None, FeatureDecision(column=col, kind="empty", kept=False, reason="no values")
+        if _looks_boolean(nn):
+            vals = nn.astype(bool)
+            if vals.nunique() < 2 and len(nn) == n:
+                return None, FeatureDecision(
+                    column=col, kind="boolean", kept=False, reason="constant"
+                )
+            plan = _BooleanPlan(column=col, outputs=(col,), true_rate=float(vals.mean()))
+            return plan, FeatureDecision(
+                column=col,
+                kind="boolean",
+                kept=True,
+                reason="0/1, missing as 0.5",
+                outputs=plan.outputs,
+            )
+        num = _as_numeric(nn)
+        if num is not None:
+            return self._numeric(col, s, num, n)
+        if _looks_datetime(nn):
+            return self._datetime(col, s, reference)
+        keys = nn.map(lambda v: str(v).strip())
+        distinct = int(keys.nunique())
+        ratio = distinct / max(1, len(nn))
+        lengths = keys.str.len()
+        spaces = keys.str.count(" ")
+        texty = float(lengths.mean()) > 30 and float(spaces.mean()) >= 3
+        if texty and (ratio > 0.5 or distinct > 100):
+            if self.text == "hash":
+                outs = tuple(f"{col}: word bucket {i}" for i in range(self.text_buckets))
+                plan_t = _TextPlan(column=col, outputs=outs, buckets=self.text_buckets)
+                return plan_t, FeatureDecision(
+                    column=col,
+                    kind="text",
+                    kept=True,
+                    reason=f"free text hashed into {self.text_buckets} word buckets",
+                    outputs=outs,
+                )
+            return None, FeatureDecision(
+                column=col, kind="text", kept=False, reason="free text (use text='hash' to use it)"
+            )
+        if len(nn) >= 20 and (
+            ratio > self.unique_ratio or (_ID_NAME.search(col) is not None and ratio > 0.8)
+        ):
+            return None, FeatureDecision(
+                column=col,
+                kind="identifier",
+                kept=False,
+                reason=f"identifier: {distinct} distinct values in {len(nn)} rows",
+            )
+        return self._categorical(col, s, n)
+
+    def _numeric(
+        self, col: str, s: pd.Series, num: pd.Series, n: int
+    ) -> tuple[_Plan | None, FeatureDecision]:
+        v = num.to_numpy(dtype=np.float64)
+        v = v[np.isfinite(v)]
+        if not len(v):
+            return None, FeatureDecision(
+                column=col, kind="empty", kept=False, reason="no finite values"
+            )
+        distinct = len(np.unique(v))
+        if distinct < 2 and len(v) == n:
+            return None, FeatureDecision(column=col, kind="numeric", kept=False, reason="constant")
+        if (
+            _ID_NAME.search(col) is not None
+            and len(v) >= 20
+            and distinct / len(v) > self.unique_ratio
+            and bool(np.all(v == np.round(v)))
+        ):
+            return None, FeatureDecision(
+                column=col,
+                kind="identifier",
+                kept=False,
+                reason=f"identifier: {distinct} distinct integers in {len(v)} rows",
+            )
+        median = float(np.median(v))
+        skew = 0.0
+        sd = float(np.std(v))
+        if sd > 0:
+            skew = float(np.mean(((v - v.mean()) / sd) ** 3))
+        log = bool(skew > 2.0 and distinct > 10)
+        t = np.sign(v) * np.log1p(np.abs(v)) if log else v
+        center = float(np.mean(t))
+        scale = float(np.std(t)) or 1.0
+        has_missing = len(v) < n
+        outputs = (col, f"{col} (missing)") if has_missing else (col,)
+        qs = tuple(sorted({float(q) for q in np.quantile(v, [0.1, 0.25, 0.5, 0.75, 0.9])}))
+        plan = _NumericPlan(
+            column=col,
+            outputs=outputs,
+            median=median,
+            center=center,
+            scale=scale,
+            log=log,
+            has_missing=has_missing,
+            quantiles=qs,
+        )
+        parts = ["log-scaled" if log else "scaled"]
+        if has_missing:
+            parts.append(f"{n - len(v)} missing filled with the median {median:g} and flagged")
+        return plan, FeatureDecision(
+            column=col, kind="numeric", kept=True, reason=", ".join(parts), outputs=outputs
+        )
+
+    def _categorical(self, col: str, s: pd.Series, n: int) -> tuple[_Plan | None, FeatureDecision]:
+        keys = s.map(lambda v: MISSING if _is_missing(v) or not str(v).strip() else str(v).strip())
+        counts = keys.value_counts()
+        if len(counts) < 2:
+            return None, FeatureDecision(
+                column=col, kind="categorical", kept=False, reason="constant"
+            )
+        min_count = self._min_count(n)
+        frequent = [str(k) for k, c in counts.items() if c >= min_count][: self.max_levels]
+        rare = len(counts) - len(frequent)
+        # "(other)" always exists so that levels unseen in training have a home when scoring
+        levels = [*sorted(frequent), RARE]
+        if len(frequent) == 0:
+            return None, FeatureDecision(
+                column=col,
+                kind="categorical",
+                kept=False,
+                reason=f"every level rarer than {min_count} rows",
+            )
+        outs = tuple(f"{col}={lvl}" for lvl in levels)
+        plan = _CategoricalPlan(
+            column=col, outputs=outs, levels=tuple(levels), mode=str(counts.index[0])
+        )
+        reason = f"{len(frequent)} levels kept"
+        if rare:
+            reason += f", {rare} rare levels (< {min_count} rows) grouped into {RARE!r}"
+        return plan, FeatureDecision(
+            column=col, kind="categorical", kept=True, reason=reason, outputs=outs
+        )
+
+    def _datetime(
+        self, col: str, s: pd.Series, reference: float | None
+    ) -> tuple[_Plan | None, FeatureDecision]:
+        secs = _to_utc_ns(s)
+        finite = secs[np.isfinite(secs)]
+        ref = reference if reference is not None else float(np.max(finite))
+        age = pd.Series((ref - secs) / 86400.0)
+        age_plan, _ = self._numeric(f"{col}: age_days", age, age[age.notna()], len(s))
+        if age_plan is None:
+            return None, FeatureDecision(column=col, kind="datetime", kept=False, reason="constant")
+        assert isinstance(age_plan, _NumericPlan)
+        with_parts = self.date_parts is True or (
+            self.date_parts == "auto" and len(s) >= DATE_PARTS_MIN_ROWS
+        )
+        month: _CategoricalPlan | None = None
+        wday: _CategoricalPlan | None = None
+        outs = age_plan.outputs
+        if with_parts:
+            dt = pd.to_datetime(pd.Series(secs), unit="s", errors="coerce")
+            month_keys = dt.dt.month.astype("Float64").astype(object).map(_int_key)
+            wday_keys = dt.dt.dayofweek.astype("Float64").astype(object).map(_int_key)
+            m_plan = self._categorical(f"{col}: month", month_keys, len(s))[0]
+            w_plan = self._categorical(f"{col}: weekday", wday_keys, len(s))[0]
+            # a constant month or weekday still gets a (constant) block so the layout is fixed
+            month = (
+                m_plan
+                if isinstance(m_plan, _CategoricalPlan)
+                else _CategoricalPlan(
+                    column=f"{col}: month", outputs=(f"{col}: month={RARE}",), levels=(RARE,)
+                )
+            )
+            wday = (
+                w_plan
+                if isinstance(w_plan, _CategoricalPlan)
+                else _CategoricalPlan(
+                    column=f"{col}: weekday", outputs=(f"{col}: weekday={RARE}",), levels=(RARE,)
+                )
+            )
+            outs = outs + month.outputs + wday.outputs
+        plan = _DatetimePlan(
+            column=col,
+            outputs=outs,
+            reference=ref,
+            age=age_plan,
+            month=month,
+            weekday=wday,
+            median_ts=float(np.median(finite)),
+        )
+        when = datetime.fromtimestamp(ref, UTC).date().isoformat()
+        return plan, FeatureDecision(
+            column=col,
+            kind="datetime",
+            kept=True,
+            reason=f"age in days at {when}" + (", month and weekday" if with_parts else ""),
+            outputs=outs,
+        )
+
+    def _align(self, X: Any) -> pd.DataFrame:
+        df = as_frame(X)
+        if df.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"X has {df.shape[1]} features, but {type(self).__name__} is expecting "
+                f"{self.n_features_in_} features as input."
+            )
+        if isinstance(X, pd.DataFrame) and hasattr(self, "feature_names_in_"):
+            got = [str(c) for c in df.columns]
+            if got != list(self.input_columns_):
+                if set(got) == set(self.input_columns_):
+                    return df[list(self.input_columns_)]
+                raise ValueError(
+                    "The feature names should match those that were passed during fit; "
+                    f"unexpected: {sorted(set(got) - set(self.input_columns_))[:5]}, "
+                    f"missing: {sorted(set(self.input_columns_) - set(got))[:5]}"
+                )
+            return df
+        return df.set_axis(list(self.input_columns_), axis=1)

