@@ -409,14 +409,14 @@ class Researcher:
         provider_timeout: float = 30.0,
         min_confidence: float = 0.6,
     ) -> None:
-        names = [p.name for p in providers]
-        if len(set(names)) != len(names):
-            raise ConfigurationError(f"two research providers share a name: {names}")
         for p in providers:
             if not isinstance(p, ResearchProvider):
                 raise ConfigurationError(
                     f"{p!r} is not a ResearchProvider (it needs `name` and `async research`)"
                 )
+        names = [p.name for p in providers]
+        if len(set(names)) != len(names):
+            raise ConfigurationError(f"two research providers share a name: {names}")
         if max_concurrency < 1:
             raise ConfigurationError("max_concurrency must be at least 1")
         if provider_timeout <= 0:

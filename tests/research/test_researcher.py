@@ -1,0 +1,369 @@
+"""The Researcher: consent, per-source status, cache, merging, privacy, diff, erasure."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from leadqual.config import AgentConfig, Consent
+from leadqual.errors import ConfigurationError, RateLimited
+from leadqual.models import Lead, LeadContext
+from leadqual.research.providers import (
+    CompanyOverview,
+    CompanyQuery,
+    NewsItem,
+    Provenance,
+    ResearchResult,
+)
+from leadqual.research.researcher import Researcher, company_query_for
+from leadqual.research.sample_provider import SampleResearchProvider
+from leadqual.sources import MemorySource, SampleData
+from leadqual.testing.research import FakeResearchProvider
+
+LEAD = "L-0171"  # Meridian Wealth: linked account, open opportunity, catalogue news
+
+
+@pytest.fixture
+def consented(sample_config: AgentConfig) -> AgentConfig:
+    return sample_config.replace(consent=Consent(web_research=True, granted_by="admin"))
+
+
+def overview(source: str, confidence: float = 1.0, **fields: object) -> ResearchResult:
+    prov = Provenance(
+        source=source,
+        url=f"https://{source}.example/x",
+        retrieved_at=datetime(2026, 10, 1, tzinfo=UTC),
+        match_confidence=confidence,
+    )
+    return ResearchResult(provider=source, overviews=(CompanyOverview(provenance=prov, **fields),))  # type: ignore[arg-type]
+
+
+def researcher(
+    config: AgentConfig, source: MemorySource, *providers: object, **kw: object
+) -> Researcher:
+    return Researcher(config=config, source=source, providers=providers, **kw)  # type: ignore[arg-type]
+
+
+def test_without_consent_external_sources_are_skipped_and_offline_ones_run(
+    sample_config: AgentConfig, sample_source: MemorySource, sample_data: SampleData
+) -> None:
+    web = FakeResearchProvider("web")
+    r = researcher(sample_config, sample_source, SampleResearchProvider(), web)
+    res = r.research_sync(LEAD, now=sample_data.as_of)
+    assert res.status("sample").state == "ok"  # type: ignore[union-attr]
+    assert res.status("web").state == "skipped_consent"  # type: ignore[union-attr]
+    assert web.calls == []
+    assert any("lack of consent" in reason for reason in res.signal.reasons)
+
+
+def test_only_company_identifiers_are_sent_out(
+    consented: AgentConfig, sample_source: MemorySource, sample_data: SampleData
+) -> None:
+    web = FakeResearchProvider("web")
+    researcher(consented, sample_source, web).research_sync(LEAD, now=sample_data.as_of)
+    lead = sample_source.get_lead(LEAD)
+    sent = web.calls[0].model_dump_json()
+    assert lead.email and lead.email not in sent
+    assert lead.first_name and lead.first_name not in sent
+    assert lead.last_name and lead.last_name not in sent
+    assert web.calls[0].domain == "meridianwealth.mx"
+
+
+def test_a_sole_traders_own_name_is_not_sent(consented: AgentConfig) -> None:
+    lead = Lead(
+        id="L-1", first_name="Jane", last_name="Roe", company_name="Jane Roe",
+        email="jane@gmail.com", created_at=datetime(2026, 1, 1, tzinfo=UTC),
+    )  # fmt: skip
+    query, why = company_query_for(LeadContext(lead=lead))
+    assert query is None and "own name" in why
+    web = FakeResearchProvider("web")
+    res = Researcher(config=consented, providers=[web]).research_sync(LeadContext(lead=lead))
+    assert web.calls == [] and res.status("web").state == "skipped"  # type: ignore[union-attr]
+
+
+def test_one_failed_source_never_fails_the_research(
+    consented: AgentConfig, sample_source: MemorySource, sample_data: SampleData
+) -> None:
+    class Limited:
+        name = "limited"
+
+        async def research(self, company: CompanyQuery, /) -> ResearchResult:
+            raise RateLimited("429", provider="limited", retry_after=30)
+
+    class Broken:
+        name = "broken"
+
+        async def research(self, company: CompanyQuery, /) -> ResearchResult:
+            raise KeyError("unexpected vendor schema")
+
+    class WrongType:
+        name = "wrong"
+
+        async def research(self, company: CompanyQuery, /) -> ResearchResult:
+            return {"not": "a result"}  # type: ignore[return-value]
+
+    r = researcher(
+        consented, sample_source,
+        SampleResearchProvider(), FakeResearchProvider("down", fail_for={"Meridian Wealth S.A. de C.V."}),
+        FakeResearchProvider("slow", hang_for={"Meridian Wealth S.A. de C.V."}),
+        Limited(), Broken(), WrongType(), provider_timeout=0.05,
+    )  # fmt: skip
+    res = r.research_sync(LEAD, now=sample_data.as_of)
+    states = {s.provider: s.state for s in res.sources}
+    assert states == {
+        "sample": "ok", "down": "failed", "slow": "timed_out", "limited": "failed",
+        "broken": "failed", "wrong": "failed",
+    }  # fmt: skip
+    assert "rate limited" in (res.status("limited").detail or "")  # type: ignore[union-attr]
+    assert res.field("industry") is not None  # the working source still counts
+    assert any("failed" in reason for reason in res.signal.reasons)
+
+
+def test_cache_serves_a_company_within_the_refresh_period(
+    consented: AgentConfig, sample_source: MemorySource, sample_data: SampleData
+) -> None:
+    web = FakeResearchProvider("web")
+    r = researcher(consented, sample_source, web)
+    now = sample_data.as_of
+    first = r.research_sync(LEAD, now=now)
+    second = r.research_sync(LEAD, now=now + timedelta(days=3))
+    assert len(web.calls) == 1
+    assert second.status("web").from_cache  # type: ignore[union-attr]
+    assert second.status("web").retrieved_at == first.researched_at  # type: ignore[union-attr]
+    r.research_sync(LEAD, now=now + timedelta(days=consented.refresh.research_every_days))
+    assert len(web.calls) == 2  # expired: asked again
+    r.research_sync(LEAD, now=now + timedelta(days=8), force=True)
+    assert len(web.calls) == 3
+
+
+def test_leads_of_the_same_company_share_one_provider_call(
+    consented: AgentConfig, sample_source: MemorySource, sample_data: SampleData
+) -> None:
+    web = FakeResearchProvider("web", latency=0.01)
+    r = researcher(consented, sample_source, web)
+    same = [lead.id for lead in sample_source.leads() if lead.account_id == "A-0039"]
+    assert len(same) >= 2
+    results = asyncio.run(r.research_many(same, now=sample_data.as_of))
+    assert [x.lead_id for x in results] == same
+    assert len(web.calls) == 1
+
+
+def test_global_concurrency_limit_is_respected(
+    consented: AgentConfig, sample_source: MemorySource, sample_data: SampleData
+) -> None:
+    in_flight = peak = 0
+
+    class Counting:
+        name = "counting"
+
+        async def research(self, company: CompanyQuery, /) -> ResearchResult:
+            nonlocal in_flight, peak
+            in_flight += 1
+            peak = max(peak, in_flight)
+            await asyncio.sleep(0.01)
+            in_flight -= 1
+            return ResearchResult(provider=self.name)
+
+    r = researcher(consented, sample_source, Counting(), max_concurrency=3)
+    leads = [lead.id for lead in sample_source.leads()][:40]
+    asyncio.run(r.research_many(leads, now=sample_data.as_of))
+    assert peak == 3
+
+
+def test_merge_keeps_every_source_and_flags_conflicts(consented: AgentConfig) -> None:
+    lead = Lead(
+        id="L-1",
+        company_name="Contoso",
+        website="https://contoso.com",
+        created_at=datetime(2026, 1, 1, tzinfo=UTC),
+    )
+    a = FakeResearchProvider(
+        "a", results=lambda q: overview("a", industry="Software", employee_count=1000)
+    )
+    b = FakeResearchProvider(
+        "b", results=lambda q: overview("b", 0.9, industry="Banking", employee_count=1100)
+    )
+    c = FakeResearchProvider(
+        "c", results=lambda q: overview("c", 0.3, industry="Mining", founded="1999")
+    )
+    res = Researcher(config=consented, providers=[a, b, c]).research_sync(LeadContext(lead=lead))
+    industry = res.field("industry")
+    assert industry is not None
+    assert industry.value == "Software" and industry.chosen_from == "a"
+    assert [s.provider for s in industry.sources] == ["a", "b"]
+    assert industry.conflict
+    assert [s.provider for s in industry.unconfirmed] == ["c"]
+    employees = res.field("employee_count")
+    assert employees is not None and not employees.conflict  # 10% apart: the same company
+    founded = res.field("founded")
+    assert founded is not None and founded.value is None  # only an unconfirmed source had it
+    assert any("disagree on industry" in r for r in res.signal.reasons)
+
+
+def test_low_confidence_news_is_not_presented(consented: AgentConfig) -> None:
+    lead = Lead(id="L-1", company_name="Contoso", created_at=datetime(2026, 1, 1, tzinfo=UTC))
+
+    def news(q: CompanyQuery) -> ResearchResult:
+        items = tuple(
+            NewsItem(
+                provenance=Provenance(
+                    source="n", retrieved_at=datetime(2026, 1, 1, tzinfo=UTC), match_confidence=conf
+                ),
+                title=title,
+                url=f"https://news.example/{i}",
+                topic="contract_won",
+            )
+            for i, (title, conf) in enumerate(
+                [("Contoso wins deal", 0.9), ("Another Contoso wins", 0.2)]
+            )
+        )
+        return ResearchResult(provider="n", news=items)
+
+    res = Researcher(
+        config=consented, providers=[FakeResearchProvider("n", results=news)]
+    ).research_sync(LeadContext(lead=lead))
+    assert [n.title for n in res.all_news] == ["Contoso wins deal"]
+
+
+def test_seller_sees_at_most_three_news_items_with_why_they_matter(
+    sample_config: AgentConfig, sample_source: MemorySource, sample_data: SampleData
+) -> None:
+    res = researcher(sample_config, sample_source, SampleResearchProvider()).research_sync(
+        LEAD, now=sample_data.as_of
+    )
+    assert len(res.all_news) == 4 and len(res.news) == 3
+    assert res.news[0].item.topic == "product_launch"
+    assert all("Tailspin Revenue Cloud" in n.why_it_matters for n in res.news)
+    assert [n.score for n in res.news] == sorted((n.score for n in res.news), reverse=True)
+
+
+def test_duplicate_news_from_two_sources_is_shown_once(consented: AgentConfig) -> None:
+    lead = Lead(id="L-1", company_name="Contoso", created_at=datetime(2026, 1, 1, tzinfo=UTC))
+
+    def make(name: str, url: str) -> FakeResearchProvider:
+        prov = Provenance(source=name, retrieved_at=datetime(2026, 1, 1, tzinfo=UTC))
+        item = NewsItem(provenance=prov, title="Contoso wins big contract", url=url)
+        return FakeResearchProvider(
+            name, results=lambda q: ResearchResult(provider=name, news=(item,))
+        )
+
+    r = Researcher(
+        config=consented,
+        providers=[
+            make("a", "https://www.news.example/x?utm=1"),
+            make("b", "https://news.example/x/"),
+        ],
+    )
+    assert len(r.research_sync(LeadContext(lead=lead)).all_news) == 1
+
+
+def test_how_was_this_generated_lists_every_step_and_source(
+    consented: AgentConfig, sample_source: MemorySource, sample_data: SampleData
+) -> None:
+    res = researcher(
+        consented, sample_source, SampleResearchProvider(), FakeResearchProvider("web")
+    ).research_sync(LEAD, now=sample_data.as_of)
+    actions = [s.action for s in res.steps]
+    assert actions[:3] == ["Read the CRM", "Company identifiers", "Consent"]
+    assert "Source sample" in actions and "Source web" in actions
+    assert actions[-1] == "Compare"
+    assert [s.step for s in res.steps] == list(range(1, len(res.steps) + 1))
+    assert "no personal data" in res.steps[1].detail
+
+
+def test_a_refresh_that_changes_nothing_reports_no_change(
+    sample_config: AgentConfig, sample_source: MemorySource, sample_data: SampleData
+) -> None:
+    r = researcher(sample_config, sample_source, SampleResearchProvider())
+    first = r.research_sync(LEAD, now=sample_data.as_of)
+    again = r.research_sync(LEAD, now=sample_data.as_of + timedelta(days=8))  # cache expired
+    assert first.diff.changed and first.diff.first_research
+    assert not again.diff.changed
+    assert again.fingerprint == first.fingerprint
+    assert again.diff.previous_at == first.researched_at
+
+
+def test_diff_reports_changed_fields_and_new_news(consented: AgentConfig) -> None:
+    lead = Lead(id="L-1", company_name="Contoso", created_at=datetime(2026, 1, 1, tzinfo=UTC))
+    answers = iter([overview("a", industry="Software"), overview("a", industry="Fintech")])
+    r = Researcher(
+        config=consented, providers=[FakeResearchProvider("a", results=lambda q: next(answers))]
+    )
+    r.research_sync(LeadContext(lead=lead))
+    second = r.research_sync(LeadContext(lead=lead), force=True)
+    assert second.diff.changed and second.diff.changed_fields == ("industry",)
+
+
+def test_erase_forgets_the_lead_but_keeps_company_facts_by_default(
+    consented: AgentConfig, sample_source: MemorySource, sample_data: SampleData
+) -> None:
+    web = FakeResearchProvider("web")
+    r = researcher(consented, sample_source, web)
+    r.links.link(LEAD, contact_id="C-0001")
+    r.research_sync(LEAD, now=sample_data.as_of)
+    receipt = r.erase(LEAD)
+    assert (receipt.research_records, receipt.manual_links, receipt.company_cache_entries) == (
+        1,
+        1,
+        0,
+    )
+    assert r.cache.lead(LEAD) is None and r.links.get(LEAD) == {}
+    assert r.is_due(LEAD, now=sample_data.as_of)
+    again = r.research_sync(LEAD, now=sample_data.as_of)
+    assert again.diff.first_research and len(web.calls) == 1  # company data still cached
+    receipt = r.erase(LEAD, company_data=True)
+    assert receipt.company_cache_entries == 1
+    assert r.cache.company_entries == 0
+
+
+def test_research_sync_works_inside_a_running_event_loop(
+    sample_config: AgentConfig, sample_source: MemorySource, sample_data: SampleData
+) -> None:
+    r = researcher(sample_config, sample_source, SampleResearchProvider())
+
+    async def notebook_cell() -> str:
+        return r.research_sync(LEAD, now=sample_data.as_of).lead_id
+
+    assert asyncio.run(notebook_cell()) == LEAD
+
+
+def test_researcher_validates_its_configuration(sample_config: AgentConfig) -> None:
+    with pytest.raises(ConfigurationError, match="share a name"):
+        Researcher(
+            config=sample_config, providers=[FakeResearchProvider("a"), FakeResearchProvider("a")]
+        )
+    with pytest.raises(ConfigurationError, match="not a ResearchProvider"):
+        Researcher(config=sample_config, providers=[object()])  # type: ignore[list-item]
+    with pytest.raises(ConfigurationError, match="CrmSource"):
+        Researcher(config=sample_config).research_sync("L-1")
+
+
+def test_dependent_providers_receive_ids_found_earlier(consented: AgentConfig) -> None:
+    lead = Lead(id="L-1", company_name="Contoso", created_at=datetime(2026, 1, 1, tzinfo=UTC))
+
+    class Finder:
+        name = "finder"
+
+        async def research(self, company: CompanyQuery, /) -> ResearchResult:
+            return ResearchResult(provider=self.name, identifiers={"sec_cik": "0000000042"})
+
+    later = FakeResearchProvider("later")
+    later.depends_on = ("finder",)  # type: ignore[attr-defined]
+    Researcher(config=consented, providers=[later, Finder()]).research_sync(LeadContext(lead=lead))
+    assert later.calls[0].ids == {"sec_cik": "0000000042"}
+
+
+def test_every_sample_lead_is_researched_offline_with_a_status_per_source(
+    sample_config: AgentConfig, sample_source: MemorySource, sample_data: SampleData
+) -> None:
+    r = researcher(
+        sample_config, sample_source, SampleResearchProvider(), FakeResearchProvider("web")
+    )
+    ids = [lead.id for lead in sample_source.leads()]
+    results = asyncio.run(r.research_many(ids, now=sample_data.as_of))
+    assert [x.lead_id for x in results] == ids
+    for res in results:
+        assert [s.provider for s in res.sources] == ["sample", "web"]
+        assert 0 <= res.signal.score <= 100
