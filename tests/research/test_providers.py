@@ -56,7 +56,7 @@ def test_query_key_without_domain_folds_legal_suffixes_and_case() -> None:
     ],
 )
 def test_query_refuses_anything_that_looks_like_an_email_address(fields: dict[str, object]) -> None:
-    with pytest.raises(ValidationFailed, match="company identifiers only|email"):
+    with pytest.raises(ValidationFailed, match=r"company identifiers only|email"):
         CompanyQuery(**fields)  # type: ignore[arg-type]
 
 
