@@ -1,1 +1,107 @@
-"""Engagement: reply intents, the next best action, and safe drafts (temporary)."""
+"""Engagement: reply intents, the next best action with its reasons, and safe drafts.
+
+Nothing here sends email: drafts are returned for the seller to review, edit and send.
+"""
+
+from leadqual.drafting.advisor import (
+    INITIAL_OUTREACH_CONDITIONS,
+    ActionAdvisor,
+    ActionKind,
+    Condition,
+    NextAction,
+    ProposedSlot,
+    check_initial_outreach,
+)
+from leadqual.drafting.drafts import (
+    Draft,
+    DraftBlocked,
+    Drafter,
+    DraftFact,
+    LlmDrafter,
+    NothingToDraft,
+    TemplateDrafter,
+    collect_facts,
+)
+from leadqual.drafting.guards import AllowedContent, check_text, data_block, looks_like_injection
+from leadqual.drafting.inputs import (
+    EmailCheckLike,
+    Fact,
+    FactKind,
+    IcpFitLike,
+    ResearchFactLike,
+    ResearchLike,
+    SuppressionList,
+)
+from leadqual.drafting.intents import (
+    INTENT_PRIORITY,
+    Intent,
+    LabelledReply,
+    ReplyClassifier,
+    ReplyIntent,
+    classify_reply,
+    load_labelled_replies,
+)
+from leadqual.drafting.interest import (
+    BantAssessment,
+    BantItem,
+    BantLevel,
+    PurchaseInterest,
+    assess_bant,
+    assess_interest,
+    classify_thread,
+)
+from leadqual.drafting.llm import (
+    LlmClient,
+    LlmMessage,
+    LlmReplyClassifier,
+    OpenAICompatibleClient,
+    run_sync,
+)
+
+__all__ = [
+    "ActionAdvisor",
+    "ActionKind",
+    "AllowedContent",
+    "BantAssessment",
+    "BantItem",
+    "BantLevel",
+    "Condition",
+    "Draft",
+    "DraftBlocked",
+    "DraftFact",
+    "Drafter",
+    "EmailCheckLike",
+    "Fact",
+    "FactKind",
+    "INITIAL_OUTREACH_CONDITIONS",
+    "INTENT_PRIORITY",
+    "IcpFitLike",
+    "Intent",
+    "LabelledReply",
+    "LlmClient",
+    "LlmDrafter",
+    "LlmMessage",
+    "LlmReplyClassifier",
+    "NextAction",
+    "NothingToDraft",
+    "OpenAICompatibleClient",
+    "ProposedSlot",
+    "PurchaseInterest",
+    "ReplyClassifier",
+    "ReplyIntent",
+    "ResearchFactLike",
+    "ResearchLike",
+    "SuppressionList",
+    "TemplateDrafter",
+    "assess_bant",
+    "assess_interest",
+    "check_initial_outreach",
+    "check_text",
+    "classify_reply",
+    "classify_thread",
+    "collect_facts",
+    "data_block",
+    "load_labelled_replies",
+    "looks_like_injection",
+    "run_sync",
+]

@@ -90,28 +90,24 @@ def parse_return_date(text: str, /, *, reference: date) -> date | None:
     was received; a date without a year is the next one on or after it.
     """
     year = reference.year
-    for match in _DAY_MONTH.finditer(text):
-        y = int(match.group(3)) if match.group(3) else year
+    for dm in _DAY_MONTH.finditer(text):
+        y = int(dm.group(3)) if dm.group(3) else year
         return _roll(
-            _safe(y, _MONTHS[match.group(2).lower()], int(match.group(1))),
-            reference,
-            bool(match.group(3)),
+            _safe(y, _MONTHS[dm.group(2).lower()], int(dm.group(1))), reference, bool(dm.group(3))
         )
-    for match in _MONTH_DAY.finditer(text):
-        y = int(match.group(3)) if match.group(3) else year
+    for md in _MONTH_DAY.finditer(text):
+        y = int(md.group(3)) if md.group(3) else year
         return _roll(
-            _safe(y, _MONTHS[match.group(1).lower()], int(match.group(2))),
-            reference,
-            bool(match.group(3)),
+            _safe(y, _MONTHS[md.group(1).lower()], int(md.group(2))), reference, bool(md.group(3))
         )
-    for match in _NUMERIC.finditer(text):
-        a, b = int(match.group(1)), int(match.group(2))
-        y = int(match.group(3)) if match.group(3) else year
+    for nm in _NUMERIC.finditer(text):
+        a, b = int(nm.group(1)), int(nm.group(2))
+        y = int(nm.group(3)) if nm.group(3) else year
         if y < 100:
             y += 2000
         # Day first unless that is impossible: the sample and most B2B mail is European.
         day, month = (b, a) if b > 12 and a <= 12 else (a, b)
-        parsed = _roll(_safe(y, month, day), reference, bool(match.group(3)))
+        parsed = _roll(_safe(y, month, day), reference, bool(nm.group(3)))
         if parsed is not None:
             return parsed
     match = _ORDINAL.search(text)

@@ -358,10 +358,21 @@ class ActionAdvisor:
         thread = classify_thread(context, classifier=self.classifier) if self.read_emails else []
         interest = assess_interest(context, now=now, thread=thread)
         bant = assess_bant(context, thread=thread)
-        extra = {"interest": interest, "bant": bant}
+        action = self._decide(context, thread, now, email_check, fit_reason)
+        return action.model_copy(update={"interest": interest, "bant": bant})
+
+    def _decide(
+        self,
+        context: LeadContext,
+        thread: Sequence[tuple[EmailMessage, ReplyIntent]],
+        now: datetime,
+        email_check: EmailCheckLike | None,
+        fit_reason: tuple[str, ...],
+    ) -> NextAction:
+        lead = context.lead
         emails = context.emails
         if not emails:
-            return self._before_first_email(context, now, email_check, fit_reason, extra)
+            return self._before_first_email(context, now, email_check, fit_reason)
         last = emails[-1]
         if last.direction == "inbound":
             if not self.read_emails:
@@ -372,11 +383,10 @@ class ActionAdvisor:
                         f"the lead wrote last, on {last.sent_at:%Y-%m-%d}",
                         "reading emails is not consented, so the reply was not classified",
                     ),
-                    **extra,  # type: ignore[arg-type]
                 )
             intent = next(i for m, i in thread if m.id == last.id)
-            return self._after_reply(context, last, intent, now, email_check, fit_reason, extra)
-        return self._reply_pending(context, emails, thread, now, fit_reason, extra)
+            return self._after_reply(context, last, intent, now, fit_reason)
+        return self._reply_pending(context, emails, thread, now, fit_reason)
 
     # -- before any email ----------------------------------------------------------------------
 
@@ -386,7 +396,6 @@ class ActionAdvisor:
         now: datetime,
         check: EmailCheckLike | None,
         fit_reason: tuple[str, ...],
-        extra: dict[str, object],
     ) -> NextAction:
         conditions = check_initial_outreach(context, now=now, email_check=check)
         unmet = [c for c in conditions if not c.met]
@@ -400,7 +409,6 @@ class ActionAdvisor:
                     *fit_reason,
                 ),
                 conditions=conditions,
-                **extra,  # type: ignore[arg-type]
             )
         unmet_text = tuple(f"not initial outreach: {c.name} ({c.detail})" for c in unmet)
         upcoming = [a for a in context.appointments if a.status == "scheduled" and a.start > now]
@@ -414,7 +422,6 @@ class ActionAdvisor:
                     *unmet_text,
                 ),
                 conditions=conditions,
-                **extra,  # type: ignore[arg-type]
             )
         data_problems = [
             c
@@ -429,7 +436,6 @@ class ActionAdvisor:
                 task_subject=subject[:250],
                 reasons=unmet_text + fit_reason,
                 conditions=conditions,
-                **extra,  # type: ignore[arg-type]
             )
         # Activity already happened without email: a meeting held or a call missed.
         past = [a for a in context.appointments if a.status != "canceled" and a.start <= now]
@@ -443,7 +449,6 @@ class ActionAdvisor:
             kind="follow_up_email",
             reasons=(why, *unmet_text, *fit_reason),
             conditions=conditions,
-            **extra,  # type: ignore[arg-type]
         )
 
     # -- the lead replied ----------------------------------------------------------------------
@@ -454,9 +459,7 @@ class ActionAdvisor:
         message: EmailMessage,
         intent: ReplyIntent,
         now: datetime,
-        check: EmailCheckLike | None,
         fit_reason: tuple[str, ...],
-        extra: dict[str, object],
     ) -> NextAction:
         lead = context.lead
         said = f"\u201c{intent.evidence}\u201d" if intent.evidence else "(no text)"
@@ -464,7 +467,6 @@ class ActionAdvisor:
             f"the latest reply ({message.sent_at:%Y-%m-%d}) is {intent.intent.replace('_', ' ')} "
             f"(confidence {intent.confidence:.2f}): {said}"
         )
-        common = {"reply": intent, "reply_email_id": message.id, **extra}
         who = lead.full_name or "the lead"
         company = lead.company_name or (context.account.name if context.account else "the lead")
         kind = intent.intent
@@ -477,7 +479,8 @@ class ActionAdvisor:
                     kind="wait",
                     wait_until=upcoming[-1].start,
                     reasons=(first, f"already booked for {upcoming[-1].start:%Y-%m-%d %H:%M} UTC"),
-                    **common,  # type: ignore[arg-type]
+                    reply=intent,
+                    reply_email_id=message.id,
                 )
             slots = self.propose_slots(context, now=now, request=clean_reply(message.body))
             return NextAction(
@@ -490,7 +493,8 @@ class ActionAdvisor:
                     + " UTC",
                     *fit_reason,
                 ),
-                **common,  # type: ignore[arg-type]
+                reply=intent,
+                reply_email_id=message.id,
             )
         if kind == "pricing_request":
             discount = bool(
@@ -515,19 +519,22 @@ class ActionAdvisor:
                     + " internal work before answering",
                     *fit_reason,
                 ),
-                **common,  # type: ignore[arg-type]
+                reply=intent,
+                reply_email_id=message.id,
             )
         if kind == "information_request":
             return NextAction(
                 kind="follow_up_email",
                 reasons=(first, "answer with the information asked for", *fit_reason),
-                **common,  # type: ignore[arg-type]
+                reply=intent,
+                reply_email_id=message.id,
             )
         if kind == "objection":
             return NextAction(
                 kind="follow_up_email",
                 reasons=(first, "address the objection with a proof point", *fit_reason),
-                **common,  # type: ignore[arg-type]
+                reply=intent,
+                reply_email_id=message.id,
             )
         if kind == "not_interested":
             unsubscribe = bool(
@@ -548,7 +555,8 @@ class ActionAdvisor:
                 suggest_disqualify=True,
                 suppress_address=unsubscribe,
                 reasons=tuple(reasons),
-                **common,  # type: ignore[arg-type]
+                reply=intent,
+                reply_email_id=message.id,
             )
         if kind == "out_of_office":
             back = intent.return_date
@@ -562,13 +570,15 @@ class ActionAdvisor:
                 return NextAction(
                     kind="follow_up_email",
                     reasons=(first, f"{why}; that day has passed"),
-                    **common,  # type: ignore[arg-type]
+                    reply=intent,
+                    reply_email_id=message.id,
                 )
             return NextAction(
                 kind="wait",
                 wait_until=until,
                 reasons=(first, why),
-                **common,  # type: ignore[arg-type]
+                reply=intent,
+                reply_email_id=message.id,
             )
         if kind == "referral":
             people = ", ".join(intent.referred_to) or "the person named in the reply"
@@ -579,14 +589,16 @@ class ActionAdvisor:
                     first,
                     f"referred to {people} (check the address before adding the contact)",
                 ),
-                **common,  # type: ignore[arg-type]
+                reply=intent,
+                reply_email_id=message.id,
             )
         if kind == "bounce":
             return NextAction(
                 kind="create_task",
                 task_subject=f"Find a working email address for {who} at {company}",
                 reasons=(first, "the last email bounced: the address does not receive mail"),
-                **common,  # type: ignore[arg-type]
+                reply=intent,
+                reply_email_id=message.id,
             )
         due = message.sent_at + timedelta(days=self.follow_up_after_days)
         if due > now:
@@ -594,12 +606,14 @@ class ActionAdvisor:
                 kind="wait",
                 wait_until=due,
                 reasons=(first, "nothing to act on yet: give the lead time, then follow up"),
-                **common,  # type: ignore[arg-type]
+                reply=intent,
+                reply_email_id=message.id,
             )
         return NextAction(
             kind="follow_up_email",
             reasons=(first, f"no news since {message.sent_at:%Y-%m-%d}: follow up"),
-            **common,  # type: ignore[arg-type]
+            reply=intent,
+            reply_email_id=message.id,
         )
 
     # -- we wrote last -------------------------------------------------------------------------
@@ -611,7 +625,6 @@ class ActionAdvisor:
         thread: Sequence[tuple[EmailMessage, ReplyIntent]],
         now: datetime,
         fit_reason: tuple[str, ...],
-        extra: dict[str, object],
     ) -> NextAction:
         last = emails[-1]
         inbound = [m for m in emails if m.direction == "inbound"]
@@ -625,7 +638,6 @@ class ActionAdvisor:
                         f"{unanswered} emails without any reply: suggest disqualifying or "
                         "trying another channel",
                     ),
-                    **extra,  # type: ignore[arg-type]
                 )
         # An earlier out-of-office reply still running keeps us waiting.
         for message, intent in reversed(thread):
@@ -641,7 +653,6 @@ class ActionAdvisor:
                         ),
                         reply=intent,
                         reply_email_id=message.id,
-                        **extra,  # type: ignore[arg-type]
                     )
             break
         due = last.sent_at + timedelta(days=self.follow_up_after_days)
@@ -653,7 +664,6 @@ class ActionAdvisor:
                     f"reply pending to the email of {last.sent_at:%Y-%m-%d}: follow up from "
                     f"{due:%Y-%m-%d} if there is no answer",
                 ),
-                **extra,  # type: ignore[arg-type]
             )
         return NextAction(
             kind="follow_up_email",
@@ -662,7 +672,6 @@ class ActionAdvisor:
                 f"{(now - last.sent_at).days} days: send a short follow-up",
                 *fit_reason,
             ),
-            **extra,  # type: ignore[arg-type]
         )
 
     # -- meeting slots -------------------------------------------------------------------------

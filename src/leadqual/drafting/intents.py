@@ -169,7 +169,7 @@ def load_labelled_replies() -> list[LabelledReply]:
     """The labelled replies that ship with the package (the default model's training set)."""
     raw = resources.files("leadqual.drafting").joinpath("data", "reply_intents.csv")
     reader = csv.DictReader(io.StringIO(raw.read_text(encoding="utf-8")))
-    return [LabelledReply(text=row["text"], intent=row["intent"]) for row in reader]  # type: ignore[arg-type]
+    return [LabelledReply(text=row["text"], intent=row["intent"]) for row in reader]
 
 
 def _features(texts: Sequence[str]) -> list[str]:

@@ -128,7 +128,7 @@ def assess_interest(
             level, why = _NEGATIVE[intent.intent]
             return PurchaseInterest(
                 direction="negative",
-                level=level,  # type: ignore[arg-type]
+                level=level,
                 reasons=(f"{why} on {when}: \u201c{intent.evidence}\u201d",),
             )
         if intent.intent in _POSITIVE:
@@ -160,7 +160,7 @@ def assess_interest(
         best = "medium"
     if best is None:
         return PurchaseInterest(direction="unknown", reasons=("no reply or meeting yet",))
-    return PurchaseInterest(direction="positive", level=best, reasons=tuple(reasons))  # type: ignore[arg-type]
+    return PurchaseInterest(direction="positive", level=best, reasons=tuple(reasons))
 
 
 _AUTH_HIGH = re.compile(
@@ -247,7 +247,7 @@ def assess_bant(
     for pattern, level in ((_TIME_HIGH, "high"), (_TIME_MED, "medium"), (_TIME_LOW, "low")):
         hit = _first(pattern, sentences)
         if hit:
-            timeline = BantItem(level=level, evidence=(f"reply: \u201c{hit}\u201d",))  # type: ignore[arg-type]
+            timeline = BantItem(level=level, evidence=(f"reply: \u201c{hit}\u201d",))
             break
     if timeline.level == "none" and any(
         isinstance(a, Appointment) and a.status != "canceled" for a in context.activities

@@ -1,0 +1,56 @@
+"""A scriptable LLM client for tests: a function decides what the "model" answers.
+
+Modelled on pydantic-ai's ``FunctionModel``: no network, every call recorded.
+
+Example:
+    >>> import asyncio
+    >>> from leadqual.drafting.llm import LlmMessage
+    >>> fake = FunctionLlmClient(lambda messages: "hello " + messages[-1].content)
+    >>> asyncio.run(fake.complete([LlmMessage(role="user", content="there")]))
+    'hello there'
+    >>> len(fake.calls)
+    1
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable, Sequence
+
+from leadqual.drafting.llm import LlmMessage
+
+__all__ = ["FunctionLlmClient"]
+
+LlmFunction = Callable[[Sequence[LlmMessage]], "str | Awaitable[str]"]
+
+
+class FunctionLlmClient:
+    """An :class:`~leadqual.drafting.llm.LlmClient` whose answers come from ``function``.
+
+    Args:
+        function: called with the messages; returns the answer (or raises, e.g.
+            :class:`~leadqual.errors.ProviderTimeout`, to test fallbacks). May be async.
+        name: the client's name in logs and draft metadata.
+    """
+
+    def __init__(self, function: LlmFunction, /, *, name: str = "function") -> None:
+        self.function = function
+        self.name = name
+        self.calls: list[list[LlmMessage]] = []
+
+    async def complete(
+        self,
+        messages: Sequence[LlmMessage],
+        /,
+        *,
+        temperature: float = 0.2,
+        max_tokens: int = 800,
+    ) -> str:
+        """Record the call and return ``function(messages)``."""
+        self.calls.append(list(messages))
+        answer = self.function(messages)
+        if inspect.isawaitable(answer):
+            answer = await answer
+        if not isinstance(answer, str):
+            raise TypeError(f"the function must return a str, got {type(answer).__name__}")
+        return answer
