@@ -24,3 +24,14 @@ def test_unknown_command_exits_with_usage_error() -> None:
     with pytest.raises(SystemExit) as info:
         main(["fly"])
     assert info.value.code == 2
+
+
+def test_demo_shows_every_component_section(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo"]) == 0
+    out = capsys.readouterr().out
+    for title in (
+        "== Email validation",
+        "== ICP fit, hand-raisers and prioritisation ==",
+        "== Duplicate detection ==",
+    ):
+        assert title in out
