@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from leadqual.config import AgentConfig
+from leadqual.models import EmailMessage
 from leadqual.research.email import EmailCheck, EmailValidator, RecordEmailReport
 from leadqual.sources import SampleData
 from leadqual.testing.dns import StaticResolver
@@ -146,11 +147,28 @@ def test_each_sample_domain_is_looked_up_once(sample_data: SampleData) -> None:
     assert all(resolver.lookups[d] == 1 for d in mx_domains)
 
 
+def test_bounced_lead_is_invalid_when_emails_may_be_read(sample_data: SampleData) -> None:
+    bounced = [i for i, intent in sample_data.truth["reply_intents"].items() if intent == "bounce"]
+    assert bounced
+    messages = [a for a in sample_data.crm.activities if isinstance(a, EmailMessage)]
+    validator = EmailValidator(resolver=StaticResolver.from_sample(sample_data))
+    leads = [lead for lead in sample_data.crm.leads if lead.id in bounced]
+    for report in validator.validate_records(leads, messages=messages):
+        assert report.primary is not None
+        assert report.primary.reason_codes == ("hard_bounce",), report.record_id
+    flagged = {
+        r.record_id
+        for r in validator.validate_records(sample_data.crm.leads, messages=messages)
+        if r.primary is not None and r.primary.has("hard_bounce")
+    }
+    assert flagged == set(bounced)
+
+
 def test_demo_lists_flagged_leads(sample_data: SampleData, sample_config: AgentConfig) -> None:
     from leadqual.research._demo_email import demo_lines
 
     lines = demo_lines(sample_data, sample_config)
     text = "\n".join(lines)
-    for lead_id in ("L-0219", "L-0225", "L-0182", "L-0230"):
+    for lead_id in ("L-0219", "L-0225", "L-0182", "L-0230", "L-0228"):
         assert lead_id in text
     assert "gmail.com" in text

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from leadqual.errors import ConfigurationError, ValidationFailed
-from leadqual.models import Account, Contact, Lead
+from leadqual.models import Account, Contact, EmailMessage, Lead, LeadContext
 from leadqual.research.email import EmailOverride, EmailOverrides, EmailValidator
 from leadqual.testing.dns import StaticResolver
 
@@ -287,3 +287,86 @@ def test_docstring_examples_run(module: str) -> None:
     result = doctest.testmod(importlib.import_module(module))
     assert result.attempted > 0
     assert result.failed == 0
+
+
+def _mail(
+    sender: str,
+    body: str,
+    at: datetime,
+    subject: str = "Re: your question",
+    direction: str = "inbound",
+) -> EmailMessage:
+    return EmailMessage(
+        id=f"E-{at:%H%M%S}-{sender}",
+        regarding={"kind": "lead", "id": "L-1"},
+        direction=direction,
+        from_address=sender,
+        subject=subject,
+        body=body,
+        sent_at=at,
+    )
+
+
+DSN = (
+    "I'm sorry to have to inform you that your message could not be delivered.\n\n"
+    "<kim@contoso.com>: host said: 550 5.1.1 User unknown"
+)
+
+
+def test_hard_bounce_in_the_history_makes_the_address_invalid(offline: EmailValidator) -> None:
+    lead = _lead(email="Kim@contoso.com", other_emails=("kim.ode@contoso.com",))
+    bounce = _mail("MAILER-DAEMON@mx1.contoso.com", DSN, T0, subject="Undelivered Mail")
+    report = offline.validate_record(lead, messages=[bounce])
+    assert report.primary is not None
+    assert report.primary.status == "invalid"
+    assert report.primary.has("hard_bounce")
+    assert "550 5.1.1" in report.primary.reasons[-1].message
+    assert report.best is not None
+    assert report.best.address == "kim.ode@contoso.com"
+
+
+def test_a_reply_after_the_bounce_clears_it(offline: EmailValidator) -> None:
+    lead = _lead(email="kim@contoso.com")
+    bounce = _mail("MAILER-DAEMON@mx1.contoso.com", DSN, T0, subject="Undelivered Mail")
+    reply = _mail("kim@contoso.com", "Happy to talk.", T0.replace(day=2))
+    report = offline.validate_record(lead, messages=[reply, bounce])
+    assert report.primary is not None
+    assert not report.primary.has("hard_bounce")
+
+
+@pytest.mark.parametrize(
+    ("sender", "subject", "body"),
+    [
+        (
+            "MAILER-DAEMON@mx1.contoso.com",
+            "Delayed Mail",
+            "<kim@contoso.com>: 452 4.2.2 Mailbox full",
+        ),
+        ("bob@fabrikam.com", "Re: hi", "kim@contoso.com told me user unknown errors are common"),
+    ],
+)
+def test_soft_bounces_and_ordinary_mail_are_not_hard_bounces(
+    offline: EmailValidator, sender: str, subject: str, body: str
+) -> None:
+    message = _mail(sender, body, T0, subject=subject)
+    report = offline.validate_record(_lead(email="kim@contoso.com"), messages=[message])
+    assert report.primary is not None
+    assert not report.primary.has("hard_bounce")
+
+
+def test_context_reads_emails_only_with_consent(offline: EmailValidator) -> None:
+    bounce = _mail("MAILER-DAEMON@mx1.contoso.com", DSN, T0, subject="Undelivered Mail")
+    context = LeadContext(lead=_lead(email="kim@contoso.com"), activities=(bounce,))
+    without = offline.validate_context(context)
+    assert without.primary is not None
+    assert not without.primary.has("hard_bounce")
+    with_consent = offline.validate_context(context, read_emails=True)
+    assert with_consent.primary is not None
+    assert with_consent.primary.has("hard_bounce")
+
+
+def test_bounce_evidence_keeps_the_unchecked_deliverability_note(offline: EmailValidator) -> None:
+    bounce = _mail("MAILER-DAEMON@mx1.contoso.com", DSN, T0, subject="Undelivered Mail")
+    report = offline.validate_record(_lead(email="kim@contoso.com"), messages=[bounce])
+    assert report.primary is not None
+    assert report.primary.reason_codes == ("deliverability_not_checked", "hard_bounce")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from leadqual.config import AgentConfig
+from leadqual.models import EmailMessage
 from leadqual.research.email import EmailValidator
 from leadqual.sources.sample import SampleData
 from leadqual.testing.dns import StaticResolver
@@ -17,11 +18,17 @@ _WEIGHT = {"invalid": 0, "risky": 1, "unknown": 2, "info": 3}
 
 def demo_lines(data: SampleData, config: AgentConfig) -> list[str]:
     """Validate every email field of the sample's open leads (DNS answered from ``data.dns``)
-    and summarise: counts per status and type, then each flagged lead with its reasons."""
-    del config  # the validator needs no vendor configuration
+    and summarise: counts per status and type, then each flagged lead with its reasons.
+
+    With the consent to read emails, the CRM's bounces count as evidence too."""
     validator = EmailValidator(resolver=StaticResolver.from_sample(data), now=lambda: data.as_of)
     leads = [lead for lead in data.crm.leads if lead.is_open]
-    reports = validator.validate_records(leads, accounts=data.crm.accounts)
+    messages = (
+        [a for a in data.crm.activities if isinstance(a, EmailMessage)]
+        if config.consent.read_emails
+        else []
+    )
+    reports = validator.validate_records(leads, accounts=data.crm.accounts, messages=messages)
     statuses: Counter[str] = Counter()
     types: Counter[str] = Counter()
     flagged: list[str] = []
@@ -52,7 +59,8 @@ def demo_lines(data: SampleData, config: AgentConfig) -> list[str]:
     checked = sum(len(r.checks) for r in reports)
     return [
         f"{checked} addresses of {len(leads)} open leads checked offline "
-        f"({info.lookups} DNS domains looked up once each)",
+        f"({info.lookups} DNS domains looked up once each"
+        + (f"; {len(messages)} emails read for bounces)" if messages else "; emails not read)"),
         "By status: " + ", ".join(f"{k} {n}" for k, n in statuses.most_common()),
         "By type: " + ", ".join(f"{k} {n}" for k, n in types.most_common()),
         f"Flagged ({count}, most serious reason first):",

@@ -37,6 +37,7 @@ REASON_SEVERITY: Final[dict[str, Severity]] = {
     "domain_not_found": "invalid",
     "null_mx": "invalid",
     "no_mail_server": "invalid",
+    "hard_bounce": "invalid",
     "dns_timeout": "unknown",
     "dns_failure": "unknown",
     "implicit_mx": "info",

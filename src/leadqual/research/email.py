@@ -32,7 +32,7 @@ from pydantic import ConfigDict, Field, model_validator
 
 from leadqual._base import LeadqualModel, UtcDatetime
 from leadqual.errors import ConfigurationError, ValidationFailed
-from leadqual.models import Account, Contact, Lead
+from leadqual.models import Account, Contact, EmailMessage, Lead, LeadContext
 from leadqual.research import _email_domains as domains
 from leadqual.research._email_dns import (
     DnsAnswer,
@@ -43,6 +43,7 @@ from leadqual.research._email_dns import (
     Resolver,
     lookup_domain,
 )
+from leadqual.research._email_history import BounceEvidence, bounce_findings, collect
 from leadqual.research._email_reasons import REASON_SEVERITY, Finding, Severity, finding, status_of
 from leadqual.research._email_syntax import SyntaxOutcome, check_syntax
 
@@ -339,8 +340,11 @@ class EmailOverrides:
 
 @dataclass(frozen=True, slots=True)
 class _Company:
+    """What is known around an address: its company, and the CRM's email history."""
+
     domains: tuple[str, ...] = ()
     name: str | None = None
+    history: BounceEvidence | None = None
 
 
 @dataclass(slots=True)
@@ -530,31 +534,73 @@ class EmailValidator:
         return await self._amany([(a, None) for a in items])
 
     def validate_record(
-        self, record: Lead | Contact, /, *, account: Account | None = None
+        self,
+        record: Lead | Contact,
+        /,
+        *,
+        account: Account | None = None,
+        messages: Iterable[EmailMessage] = (),
     ) -> RecordEmailReport:
         """Check every email field of a lead or contact, whatever the record's age.
 
         The lead's website, the account's website and the company name feed the domain
-        mismatch check.
+        mismatch check; ``messages`` (the CRM's email history) can prove an address dead
+        (see :meth:`validate_records`).
         """
-        return self.validate_records([record], accounts=[account] if account else ())[0]
+        accounts = [account] if account else []
+        return self.validate_records([record], accounts=accounts, messages=messages)[0]
 
     async def avalidate_record(
-        self, record: Lead | Contact, /, *, account: Account | None = None
+        self,
+        record: Lead | Contact,
+        /,
+        *,
+        account: Account | None = None,
+        messages: Iterable[EmailMessage] = (),
     ) -> RecordEmailReport:
         """Check every email field of a record without blocking the event loop."""
-        return (await self.avalidate_records([record], accounts=[account] if account else ()))[0]
+        accounts = [account] if account else []
+        return (await self.avalidate_records([record], accounts=accounts, messages=messages))[0]
+
+    def validate_context(
+        self, context: LeadContext, /, *, read_emails: bool = False
+    ) -> RecordEmailReport:
+        """Check every email field of the lead in ``context``, with its account's website.
+
+        Args:
+            context: the lead with its related records.
+            read_emails: also read the lead's email messages for hard bounces; pass
+                ``config.consent.read_emails``, the consent to read them.
+        """
+        messages = context.emails if read_emails else ()
+        return self.validate_record(context.lead, account=context.account, messages=messages)
+
+    async def avalidate_context(
+        self, context: LeadContext, /, *, read_emails: bool = False
+    ) -> RecordEmailReport:
+        """Check the lead in ``context`` without blocking the event loop."""
+        messages = context.emails if read_emails else ()
+        return await self.avalidate_record(context.lead, account=context.account, messages=messages)
 
     def validate_records(
-        self, records: Iterable[Lead | Contact], /, *, accounts: Iterable[Account] = ()
+        self,
+        records: Iterable[Lead | Contact],
+        /,
+        *,
+        accounts: Iterable[Account] = (),
+        messages: Iterable[EmailMessage] = (),
     ) -> list[RecordEmailReport]:
         """Check every email field of many leads and contacts, concurrently, order kept.
 
         Args:
             records: leads and contacts.
             accounts: accounts the records link to (by ``account_id``), for their websites.
+            messages: email messages from the CRM (any record's). A hard bounce (a delivery
+                status notification with a permanent 5.x.x failure) for an address makes it
+                invalid (``hard_bounce``) unless the person wrote from it afterwards. Read them
+                only with the organisation's consent to read emails.
         """
-        plan = self._record_plan(records, accounts)
+        plan = self._record_plan(records, accounts, messages)
         if not self.check_deliverability:
             at = self._stamp()
             flat = [
@@ -568,10 +614,15 @@ class EmailValidator:
         return plan.reports(flat)
 
     async def avalidate_records(
-        self, records: Iterable[Lead | Contact], /, *, accounts: Iterable[Account] = ()
+        self,
+        records: Iterable[Lead | Contact],
+        /,
+        *,
+        accounts: Iterable[Account] = (),
+        messages: Iterable[EmailMessage] = (),
     ) -> list[RecordEmailReport]:
         """Check every email field of many records without blocking the event loop."""
-        plan = self._record_plan(records, accounts)
+        plan = self._record_plan(records, accounts, messages)
         flat = await self._amany([(a, c) for _, _, a, c in plan.items])
         return plan.reports(flat)
 
@@ -652,15 +703,20 @@ class EmailValidator:
 
     # -- internals ---------------------------------------------------------------------------
 
-    def _company(self, websites: Sequence[str] | str, name: str | None) -> _Company | None:
+    def _company(
+        self,
+        websites: Sequence[str] | str,
+        name: str | None,
+        history: BounceEvidence | None = None,
+    ) -> _Company | None:
         if isinstance(websites, str):
             websites = (websites,)
         found = tuple(
             d for d in (domains.website_domain(w) for w in websites if isinstance(w, str)) if d
         )
-        if not found and not name:
+        if not found and not name and history is None:
             return None
-        return _Company(found, name)
+        return _Company(found, name, history)
 
     @staticmethod
     def _items(addresses: Iterable[str]) -> list[str]:
@@ -755,6 +811,8 @@ class EmailValidator:
                         "Deliverability was not checked (check_deliverability=False).",
                     )
                 )
+            if company is not None and company.history is not None:
+                found.extend(bounce_findings(address, syntax.normalized, company.history))
         reasons = tuple(_reason(f) for f in found)
         status = status_of({f.severity for f in found})
         is_valid = status != "invalid"
@@ -897,9 +955,14 @@ class EmailValidator:
         return (*reasons, reason), status, is_valid, email_type
 
     def _record_plan(
-        self, records: Iterable[Lead | Contact], accounts: Iterable[Account]
+        self,
+        records: Iterable[Lead | Contact],
+        accounts: Iterable[Account],
+        messages: Iterable[EmailMessage],
     ) -> _RecordPlan:
         by_id = {a.id: a for a in accounts if a is not None}
+        history = collect(messages)
+        evidence = history if history.bounces else None
         plan = _RecordPlan()
         for i, record in enumerate(records):
             if not isinstance(record, Lead | Contact):
@@ -921,7 +984,7 @@ class EmailValidator:
                 if account.website:
                     websites.append(account.website)
                 name = name or account.name
-            company = self._company(websites, name)
+            company = self._company(websites, name, evidence)
             plan.records.append((kind, record.id, not record.email))
             for value in record.all_emails:  # primary first, repeats dropped
                 field_name = (
