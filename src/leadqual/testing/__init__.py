@@ -1,0 +1,28 @@
+"""Test doubles for code that uses leadqual: no network, no DNS, no LLM service.
+
+- :class:`StaticResolver`: DNS answers from a mapping (the sample CRM ships one in ``SampleData.dns``).
+- :class:`StaticHostResolver`: host-to-address answers for the safe HTTP fetcher.
+- :class:`FakeResearchProvider`: a research provider answering from canned results, with latency
+  and failure injection.
+- :class:`FunctionLlmClient`: an LLM client whose answers come from a Python function.
+- :func:`mock_fetcher`: a safe fetcher over an ``httpx.MockTransport`` handler.
+- :class:`RecordingSleep`: records the waits of retries and rate limits instead of sleeping.
+"""
+
+from leadqual.testing.dns import StaticResolver
+from leadqual.testing.llm import FunctionLlmClient
+from leadqual.testing.research import (
+    FakeResearchProvider,
+    RecordingSleep,
+    StaticHostResolver,
+    mock_fetcher,
+)
+
+__all__ = [
+    "FakeResearchProvider",
+    "FunctionLlmClient",
+    "RecordingSleep",
+    "StaticHostResolver",
+    "StaticResolver",
+    "mock_fetcher",
+]
