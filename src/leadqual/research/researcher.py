@@ -893,7 +893,12 @@ class Researcher:
         if skipped:
             reasons.append(f"{len(skipped)} source(s) skipped for lack of consent")
         conflicts = [f.name for f in profile if f.conflict]
-        score += max(0.0, 10.0 - 5.0 * len(conflicts))
+        with_facts = {s.provider for f in profile for s in f.sources}
+        if len(with_facts) >= 2:
+            score += max(0.0, 10.0 - 5.0 * len(conflicts))
+        elif with_facts:
+            score += 5.0  # nothing contradicts it, but nothing confirms it either
+            reasons.append("company facts from a single source (not corroborated)")
         if conflicts:
             reasons.append(f"sources disagree on {', '.join(conflicts)}")
         unconfirmed = [f.name for f in profile if f.unconfirmed and f.value is None]
