@@ -64,7 +64,7 @@ def demo_lines(data: SampleData, config: AgentConfig) -> list[str]:
     for name in ("industry", "employee_count", "headquarters", "founded", "products", "mission"):
         f = res.field(name)
         if f is not None and f.value is not None:
-            value = ", ".join(f.value) if isinstance(f.value, tuple) else f.value
+            value = ", ".join(f.value) if isinstance(f.value, tuple) else str(f.value)
             lines.append(f"    {name.replace('_', ' ')}: {value}  [{f.chosen_from}]")
     for fin in res.financials[:1]:
         if fin.revenue is not None:
