@@ -155,6 +155,11 @@ class HandraiserSegment(LeadqualModel):
 # == hand-raiser segments: evaluation ==========================================================
 
 
+# Result parts built inside this module (ConditionResult, RatingPart, FactorValue) use
+# model_construct: their values are valid by construction, and validating some twenty small models
+# per lead would dominate the cost of ranking.
+
+
 class ConditionResult(LeadqualModel):
     """Whether one condition of a segment held, and what was seen."""
 
@@ -293,20 +298,20 @@ def _field_result(cond: FieldCondition, context: LeadContext) -> ConditionResult
     )
     empty = is_empty(raw)
     if cond.op == "exists":
-        return ConditionResult(
+        return ConditionResult.model_construct(
             condition=words,
             passed=not empty,
             detail=f"{cond.field} is {_show(raw)}" if not empty else f"{cond.field} is empty",
         )
     if cond.op == "missing":
-        return ConditionResult(
+        return ConditionResult.model_construct(
             condition=words,
             passed=empty,
             detail=f"{cond.field} is empty" if empty else f"{cond.field} is {_show(raw)}",
         )
     if empty:
         # "not X" holds for an empty field; every other test needs a value
-        return ConditionResult(
+        return ConditionResult.model_construct(
             condition=words, passed=cond.op in ("ne", "not_in"), detail=f"{cond.field} is empty"
         )
     seen = f"{cond.field} is {_show(raw)}"
@@ -323,13 +328,13 @@ def _field_result(cond: FieldCondition, context: LeadContext) -> ConditionResult
     else:
         outcome = _compare(cond.op, raw, cond.value)
         if outcome is None:
-            return ConditionResult(
+            return ConditionResult.model_construct(
                 condition=words,
                 passed=False,
                 detail=f"{seen}, which cannot be compared with {_show(cond.value)}",
             )
         passed = outcome
-    return ConditionResult(condition=words, passed=passed, detail=seen)
+    return ConditionResult.model_construct(condition=words, passed=passed, detail=seen)
 
 
 _KIND_WORDS = {
@@ -392,7 +397,7 @@ def _activity_result(
             detail += f", fewer than {cond.min_count}"
     else:
         detail = f"no {direction}{kinds}{window}"
-    return ConditionResult(condition=words, passed=passed, detail=detail)
+    return ConditionResult.model_construct(condition=words, passed=passed, detail=detail)
 
 
 class HandraiserEvaluator:
@@ -624,17 +629,27 @@ def rate_lead(
     eng = engagement or measure_engagement(context, now=now, window_days=policy.window_days)
     parts: list[RatingPart] = []
     if fit is None:
-        parts.append(RatingPart(factor="fit", points=0, label="n/a", reason="no ICP configured"))
+        parts.append(
+            RatingPart.model_construct(
+                factor="fit", points=0, label="n/a", reason="no ICP configured"
+            )
+        )
     else:
         pts = {"High": 2, "Moderate": 1}.get(fit.tier, 0)
-        parts.append(RatingPart(factor="fit", points=pts, label=fit.tier, reason=fit.summary()))
+        parts.append(
+            RatingPart.model_construct(
+                factor="fit", points=pts, label=fit.tier, reason=fit.summary()
+            )
+        )
     if handraiser is not None and handraiser.is_handraiser:
         parts.append(
-            RatingPart(factor="intent", points=2, label="hand-raiser", reason=handraiser.reason)
+            RatingPart.model_construct(
+                factor="intent", points=2, label="hand-raiser", reason=handraiser.reason
+            )
         )
     elif eng.meetings:
         parts.append(
-            RatingPart(
+            RatingPart.model_construct(
                 factor="intent",
                 points=2,
                 label="meeting",
@@ -643,7 +658,7 @@ def rate_lead(
         )
     elif eng.inbound:
         parts.append(
-            RatingPart(
+            RatingPart.model_construct(
                 factor="intent",
                 points=1,
                 label="inbound",
@@ -652,12 +667,14 @@ def rate_lead(
         )
     else:
         parts.append(
-            RatingPart(factor="intent", points=0, label="none", reason="no sign of interest yet")
+            RatingPart.model_construct(
+                factor="intent", points=0, label="none", reason="no sign of interest yet"
+            )
         )
     days = _days(now, eng.last_touch_at)
     rpts = 2 if days <= policy.recent_days else 1 if days <= policy.warm_days else 0
     parts.append(
-        RatingPart(
+        RatingPart.model_construct(
             factor="recency",
             points=rpts,
             label=f"{days} days",
@@ -666,7 +683,9 @@ def rate_lead(
     )
     epts = {"High": 2, "Medium": 1}.get(eng.level, 0)
     parts.append(
-        RatingPart(factor="engagement", points=epts, label=eng.level, reason=eng.describe())
+        RatingPart.model_construct(
+            factor="engagement", points=epts, label=eng.level, reason=eng.describe()
+        )
     )
     total = sum(p.points for p in parts)
     rating: Rating = (
@@ -868,7 +887,7 @@ class Prioritizer:
         for f in self.order:
             if f == "handraiser":
                 values.append(
-                    FactorValue(
+                    FactorValue.model_construct(
                         factor=f,
                         band=int(hr.is_handraiser),
                         value=float(len(hr.matched_segments)),
@@ -880,11 +899,13 @@ class Prioritizer:
             elif f == "icp_fit":
                 if fit is None:
                     values.append(
-                        FactorValue(factor=f, band=0, value=0.0, label="no ICP configured")
+                        FactorValue.model_construct(
+                            factor=f, band=0, value=0.0, label="no ICP configured"
+                        )
                     )
                 else:
                     values.append(
-                        FactorValue(
+                        FactorValue.model_construct(
                             factor=f,
                             band=_TIER_BAND[fit.tier],
                             value=fit.score,
@@ -894,20 +915,24 @@ class Prioritizer:
             elif f == "predictive_score":
                 if not have_model:
                     values.append(
-                        FactorValue(factor=f, band=0, value=0.0, label="no model published")
+                        FactorValue.model_construct(
+                            factor=f, band=0, value=0.0, label="no model published"
+                        )
                     )
                 elif score is None:
-                    values.append(FactorValue(factor=f, band=0, value=0.0, label="not scored"))
+                    values.append(
+                        FactorValue.model_construct(factor=f, band=0, value=0.0, label="not scored")
+                    )
                 else:
                     grade, band = _grade(score)
                     values.append(
-                        FactorValue(
+                        FactorValue.model_construct(
                             factor=f, band=band, value=score, label=f"score {score:.0f} ({grade})"
                         )
                     )
             elif f == "engagement":
                 values.append(
-                    FactorValue(
+                    FactorValue.model_construct(
                         factor=f,
                         band={"High": 3, "Medium": 2, "Low": 1}.get(eng.level, 0),
                         value=eng.score,
@@ -921,7 +946,7 @@ class Prioritizer:
                 p = self.rating_policy
                 band = 2 if days <= p.recent_days else 1 if days <= p.warm_days else 0
                 values.append(
-                    FactorValue(
+                    FactorValue.model_construct(
                         factor=f,
                         band=band,
                         value=eng.last_touch_at.timestamp(),
@@ -1001,7 +1026,7 @@ class Prioritizer:
             label = "no existing account"
         if other_open_leads and band == 3:
             label += f", {other_open_leads} other open lead(s)"
-        return FactorValue(
+        return FactorValue.model_construct(
             factor="account_association", band=band, value=value + other_open_leads, label=label
         )
 

@@ -21,7 +21,8 @@ Example:
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import lru_cache
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field
@@ -181,6 +182,8 @@ class IcpMatcher:
         text_similarity: the free-text similarity for need characteristics (an embedding model
             may be plugged in here); default :class:`~leadqual.icp.TokenSimilarity`.
         matchers: a matcher to use for a named characteristic instead of the built-in one.
+        cache_size: verdicts remembered per characteristic, by value (CRM values repeat a lot);
+            0 turns the cache off. Matchers are assumed to be pure functions of the value.
 
     Raises:
         ConfigurationError: a field path, a band, a region or a title target cannot be read.
@@ -201,6 +204,7 @@ class IcpMatcher:
         geography: Geography | None = None,
         text_similarity: TextSimilarity | None = None,
         matchers: Mapping[str, CharacteristicMatcher] | None = None,
+        cache_size: int = 65536,
     ) -> None:
         if not isinstance(profile, IcpProfile):
             raise ConfigurationError(
@@ -226,6 +230,10 @@ class IcpMatcher:
                 similarity=text_similarity,
             )
             self._compiled.append((c, m))
+        self._compare: dict[int, Callable[[object], Verdict]] = {
+            id(m): (lru_cache(maxsize=cache_size)(m.compare) if cache_size > 0 else m.compare)
+            for _, m in self._compiled
+        }
         self._total_weight = sum(c.weight for c in profile.characteristics)
 
     # -- one lead ----------------------------------------------------------------------------
@@ -249,7 +257,10 @@ class IcpMatcher:
         for path, value in values:
             if is_empty(value):
                 continue
-            verdict = m.compare(value)
+            try:
+                verdict = self._compare[id(m)](value)
+            except TypeError:  # an unhashable value from a custom field: skip the cache
+                verdict = m.compare(value)
             if best is None or (_STATUS_ORDER[verdict.status], verdict.credit) > (
                 _STATUS_ORDER[best[0].status],
                 best[0].credit,
@@ -259,8 +270,9 @@ class IcpMatcher:
                 break
             if verdict.status == "matched":
                 break
+        # model_construct: every value here was produced by this module and is valid by design
         if best is None:
-            return CharacteristicResult(
+            return CharacteristicResult.model_construct(
                 name=c.name,
                 kind=c.kind,
                 status="unknown",
@@ -270,7 +282,7 @@ class IcpMatcher:
                 reason=f"no value in {', '.join(c.fields)}",
             )
         verdict, path, value = best
-        return CharacteristicResult(
+        return CharacteristicResult.model_construct(
             name=c.name,
             kind=c.kind,
             status=verdict.status,
