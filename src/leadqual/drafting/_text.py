@@ -72,7 +72,8 @@ def clean_reply(text: str) -> str:
     A sign-off line ("Best,") only ends the body when text precedes it, so a reply that is just
     "Thanks!" is kept.
     """
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ")
+    # Every line break Python knows (\r\n, form feed, U+2028, ...) becomes a plain newline.
+    text = "\n".join(text.replace("\u00a0", " ").splitlines())
     text = _cut_at_first(text, _QUOTE_HEADERS)
     text = _cut_at_first(text, _SIGNATURE_MARKERS)
     for match in _SIGN_OFF.finditer(text):

@@ -461,7 +461,7 @@ class TemplateDrafter:
             safe = safe_fact_text(lead.need, max_chars=160)
             if safe is not None:
                 used.append(DraftFact(text=safe, source="CRM: lead.need", kind="need"))
-                about = f" at {company}" if company else ""
+                about = f" at {company.rstrip('.')}" if company else ""
                 return f"You mentioned {safe[0].lower() + safe[1:]} as a priority{about}."
             notes.append(
                 "left out the lead's stated need: it carried a link, address or instructions"

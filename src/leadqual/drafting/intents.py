@@ -77,6 +77,9 @@ INTENT_PRIORITY: tuple[Intent, ...] = (
 """Which intent wins when a reply carries several: the one that decides the next action."""
 
 _INTENTS: frozenset[str] = frozenset(get_args(Intent))
+_SPECIFIC = re.compile(
+    r"\?|\d|\b(?:mon|tues|wednes|thurs|fri)day\b|\btomorrow\b|\bnext week\b", re.IGNORECASE
+)
 _DECISIVE = frozenset({"bounce", "out_of_office", "not_interested", "referral"})
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _NAME = re.compile(r"\b([A-Z][a-zà-öø-ÿ'\u2019-]+(?:\s+[A-Z][a-zà-öø-ÿ'\u2019-]+){1,2})\b")
@@ -297,7 +300,8 @@ class ReplyClassifier:
         ranked = [i for i in INTENT_PRIORITY if any(h.intent == i for h in fired)]
         if ranked:
             label: Intent = ranked[0]
-            evidence = next(h.sentence for h in fired if h.intent == label)
+            candidates = list(dict.fromkeys(h.sentence for h in fired if h.intent == label))
+            evidence = self._best_sentence(candidates, label, classes)
             confidence = 0.65 + 0.3 * p_doc.get(label, 0.0) - (0.05 if len(ranked) > 1 else 0.0)
             method: Literal["rules", "model"] = "rules"
             secondary = tuple(ranked[1:])
@@ -378,7 +382,12 @@ class ReplyClassifier:
             return sentences[0]
         column = classes.index(label)
         probs = self.model.predict_proba(_features(sentences))[:, column]
-        return sentences[int(probs.argmax())]
+        # A concrete ask (a question, a day, a number) says more than "Happy to talk."
+        scores = [
+            float(p) + (0.25 if _SPECIFIC.search(s) else 0.0)
+            for p, s in zip(probs, sentences, strict=True)
+        ]
+        return sentences[scores.index(max(scores))]
 
 
 def _looks_like_dsn(head: str) -> bool:
