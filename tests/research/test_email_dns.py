@@ -252,3 +252,22 @@ def test_null_mx_record_shape() -> None:
         return await StaticResolver({"p.com": {"null_mx": True}}).resolve_mx("p.com", timeout=1)
 
     assert asyncio.run(main()).mx == (MxRecord(0, "."),)
+
+
+def test_waiters_survive_the_cancellation_of_the_task_doing_the_lookup() -> None:
+    resolver = StaticResolver(RECORDS, latency=0.05)
+    validator = EmailValidator(resolver=resolver)
+
+    async def main() -> str:
+        owner = asyncio.create_task(validator.avalidate("a@contoso.com"))
+        await asyncio.sleep(0.01)
+        waiter = asyncio.create_task(validator.avalidate("b@contoso.com"))
+        await asyncio.sleep(0.01)
+        owner.cancel()
+        check = await waiter
+        with pytest.raises(asyncio.CancelledError):
+            await owner
+        return check.status
+
+    assert asyncio.run(main()) == "valid"
+    assert resolver.lookups["contoso.com"] == 2

@@ -60,7 +60,9 @@ def test_role_accounts_are_risky(offline: EmailValidator, local: str) -> None:
     assert check.email_type == "work"
 
 
-@pytest.mark.parametrize("local", ["kim", "information.systems.lead", "salesforce.admin.jo"])
+@pytest.mark.parametrize(
+    "local", ["kim", "information.systems.lead", "salesforce.admin.jo", "ar", "pr"]
+)
 def test_people_are_not_role_accounts(offline: EmailValidator, local: str) -> None:
     assert not offline.validate(f"{local}@contoso.com").is_role_account
 
@@ -85,7 +87,15 @@ def test_typo_suggestions(offline: EmailValidator, address: str, suggestion: str
 
 
 @pytest.mark.parametrize(
-    "address", ["sam@aon.com", "sam@gmx.at", "sam@gmail.com", "sam@contoso.com", "sam@mail.com"]
+    "address",
+    [
+        "sam@aon.com",
+        "sam@lime.com",
+        "sam@gmx.at",
+        "sam@gmail.com",
+        "sam@contoso.com",
+        "sam@mail.com",
+    ],
 )
 def test_no_typo_suggestion_for_real_domains(offline: EmailValidator, address: str) -> None:
     assert offline.validate(address).suggestion is None

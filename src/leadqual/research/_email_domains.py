@@ -75,14 +75,14 @@ PRIVACY_RELAYS: Final[dict[str, str]] = {
 # Compared with separators removed ("no-reply", "no_reply" and "no.reply" are all "noreply").
 ROLE_LOCAL_PARTS: Final[frozenset[str]] = frozenset(
     {
-        "abuse", "accounting", "accounts", "admin", "administrator", "ap", "ar", "billing",
+        "abuse", "accounting", "accounts", "admin", "administrator", "billing",
         "bonjour", "booking", "bookings", "careers", "compliance", "contact", "contacto",
         "contactus", "customercare", "customerservice", "customersupport", "dpo", "enquiries",
         "enquiry", "events", "feedback", "finance", "gdpr", "general", "hello", "help",
-        "helpdesk", "hi", "hostmaster", "hr", "info", "information", "inquiries", "inquiry",
+        "helpdesk", "hostmaster", "hr", "info", "information", "inquiries", "inquiry",
         "invoice", "invoices", "it", "jobs", "kontakt", "legal", "mail", "mailerdaemon",
         "marketing", "media", "newsletter", "noc", "noreply", "donotreply", "notifications",
-        "office", "operations", "orders", "partners", "postmaster", "pr", "press", "privacy",
+        "office", "operations", "orders", "partners", "postmaster", "press", "privacy",
         "procurement", "purchasing", "reception", "recruiting", "recruitment", "root", "sales",
         "security", "service", "support", "sysadmin", "talent", "team", "ventas", "verkauf",
         "vertrieb", "webmaster",
@@ -184,12 +184,18 @@ def role_account(local_part: str) -> bool:
     return re.sub(r"[._-]", "", base) in ROLE_LOCAL_PARTS
 
 
+# Short names are one edit away from real companies (aol.com/aon.com, live.com/lime.com): only
+# providers whose name has five letters or more are typo targets.
+_TYPO_TARGETS: Final[tuple[str, ...]] = tuple(
+    d for d in POPULAR_DOMAINS if len(d.split(".", 1)[0]) >= 5
+)
+
+
 @lru_cache(maxsize=65536)
 def _suggest_popular(domain: str) -> str | None:
-    label = domain.split(".", 1)[0]
-    if len(label) < 4:
-        return None  # three-letter names (aon.com, aol.com) are too close to tell apart
-    hit = process.extractOne(domain, POPULAR_DOMAINS, scorer=OSA.distance, score_cutoff=1)
+    if len(domain.split(".", 1)[0]) < 4:
+        return None
+    hit = process.extractOne(domain, _TYPO_TARGETS, scorer=OSA.distance, score_cutoff=1)
     return None if hit is None else str(hit[0])
 
 

@@ -760,13 +760,21 @@ class EmailValidator:
             return state
 
     async def _domain(self, domain: str) -> DomainVerdict:
-        cached = self._cache.get(domain)
-        if cached is not None:
-            return cached
         state = self._loop_state()
-        pending = state.inflight.get(domain)
-        if pending is not None:
-            return await asyncio.shield(pending)
+        while True:
+            cached = self._cache.get(domain)
+            if cached is not None:
+                return cached
+            pending = state.inflight.get(domain)
+            if pending is None:
+                break
+            try:
+                return await asyncio.shield(pending)
+            except asyncio.CancelledError:
+                task = asyncio.current_task()
+                if task is not None and task.cancelling():
+                    raise
+                # The task doing the lookup was cancelled, not this one: take it over.
         future: asyncio.Future[DomainVerdict] = asyncio.get_running_loop().create_future()
         state.inflight[domain] = future
         try:
