@@ -286,6 +286,7 @@ class DuplicateDetector:
         workers: threads for rapidfuzz's vectorised comparisons (``-1``: all cores).
         random_pairs: random record pairs used to start the model's ``u`` probabilities.
         seed: seed of that random sample, so results are reproducible.
+        chunk_size: candidate pairs compared at a time (bounds memory in batch mode).
 
     Example:
         >>> import pandas as pd
@@ -309,12 +310,14 @@ class DuplicateDetector:
         workers: int = 1,
         random_pairs: int = 100_000,
         seed: int = 0,
+        chunk_size: int = 500_000,
     ) -> None:
         self.settings = settings if settings is not None else lead_settings()
         self.normalizer = normalizer if normalizer is not None else Normalizer()
         self.workers = workers
         self.random_pairs = random_pairs
         self.seed = seed
+        self.chunk_size = chunk_size
         self.model: FellegiSunter | None = None
         self._preparer = Preparer(self.settings, self.normalizer)
         self._blocker = Blocker(self.settings.blocking, max_block_size=self.settings.max_block_size)
@@ -410,20 +413,40 @@ class DuplicateDetector:
     ) -> tuple[
         IntArray, IntArray, FloatArray, npt.NDArray[np.bool_], FloatArray | None, BlockingReport
     ]:
+        s = self.settings
         left, right, report = self._blocker.pairs(prepared)
-        sims = self._comparer.compare(prepared, left, right)
-        if self.settings.classify != "rules" and self.model is None:
+        # Compare in chunks, keeping only one byte per comparison (the agreement level) and
+        # whether a rule fired: memory stays flat however many candidate pairs there are.
+        levels = np.empty((len(left), len(s.comparisons)), dtype=np.int8)
+        by_rule = np.zeros(len(left), dtype=bool)
+        for start in range(0, len(left), self.chunk_size):
+            stop = start + self.chunk_size
+            sims = self._comparer.compare(prepared, left[start:stop], right[start:stop])
+            levels[start:stop] = levels_of(s.comparisons, sims)
+            if s.rules:
+                by_rule[start:stop] = apply_rules(s.rules, s.comparisons, sims).any(axis=1)
+        if s.classify != "rules" and self.model is None:
             # Unsupervised: learn the weights on the data at hand.
-            model = FellegiSunter(self.settings.comparisons)
-            model.fit(sims, random_similarities=self._random_similarities(prepared))
+            model = FellegiSunter(s.comparisons)
+            random_levels = levels_of(s.comparisons, self._random_similarities(prepared))
+            model.fit_levels(levels, random_levels=random_levels)
             self.model = model
-        match, fired, proba = self._decide(sims)
+        proba = self.model.predict_proba_levels(levels) if self.model is not None else None
+        if s.classify == "rules":
+            match = by_rule
+        else:
+            assert proba is not None
+            by_model = proba >= s.threshold
+            match = by_model if s.classify == "model" else by_rule | by_model
         keep = np.flatnonzero(match)
+        # Similarities again for the matches only, to explain them.
+        sims = self._comparer.compare(prepared, left[keep], right[keep])
+        fired = apply_rules(s.rules, s.comparisons, sims)
         return (
             left[keep],
             right[keep],
-            sims[keep],
-            fired[keep],
+            sims,
+            fired,
             None if proba is None else proba[keep],
             report,
         )

@@ -156,7 +156,24 @@ class FellegiSunter:
                 absent, ``u`` starts from the candidates' own level frequencies).
             prior: starting share of matches among the candidates.
         """
-        levels = levels_of(self.comparisons, similarities)
+        return self.fit_levels(
+            levels_of(self.comparisons, similarities),
+            random_levels=None
+            if random_similarities is None
+            else levels_of(self.comparisons, random_similarities),
+            prior=prior,
+        )
+
+    def fit_levels(
+        self,
+        levels: LevelArray,
+        /,
+        *,
+        random_levels: LevelArray | None = None,
+        prior: float | None = None,
+    ) -> FellegiSunter:
+        """:meth:`fit` from agreement levels (see :func:`levels_of`) instead of similarities;
+        what batch mode uses, so a million pairs cost one byte per comparison."""
         if len(levels) == 0:
             raise InsufficientTrainingData(
                 "no candidate pairs to learn weights from: relax the blocking keys",
@@ -165,9 +182,8 @@ class FellegiSunter:
                 needed=1,
             )
         patterns, counts = self._patterns(levels)
-        if random_similarities is not None and len(random_similarities):
-            rand_levels = levels_of(self.comparisons, random_similarities)
-            u = self._frequencies(rand_levels, np.ones(len(rand_levels)))
+        if random_levels is not None and len(random_levels):
+            u = self._frequencies(random_levels, np.ones(len(random_levels)))
         else:
             u = self._frequencies(levels, np.ones(len(levels)))
         m = self._initial_m()
@@ -225,9 +241,14 @@ class FellegiSunter:
             raise NotFittedError("the Fellegi-Sunter model is not fitted: call fit() first")
         return self.m_, self.u_, self.lambda_
 
-    @staticmethod
-    def _patterns(levels: LevelArray) -> tuple[LevelArray, npt.NDArray[np.int64]]:
-        patterns, counts = np.unique(levels, axis=0, return_counts=True)
+    def _patterns(self, levels: LevelArray) -> tuple[LevelArray, npt.NDArray[np.int64]]:
+        # Mixed-radix codes make the distinct patterns a 1-D (hash-based) unique, much faster
+        # than np.unique(axis=0) on millions of rows.
+        radix = np.array(self.n_levels, dtype=np.int64)
+        place = np.concatenate([[1], np.cumprod(radix[:-1])]).astype(np.int64)
+        codes = levels.astype(np.int64) @ place
+        uniq, counts = np.unique(codes, return_counts=True)
+        patterns = (uniq[:, None] // place[None, :]) % radix[None, :]
         return patterns.astype(np.int8), counts.astype(np.int64)
 
     def _log_bayes(
@@ -259,6 +280,11 @@ class FellegiSunter:
         """The match probability of each pair."""
         m, u, lam = self._check_fitted()
         return self._posterior(levels_of(self.comparisons, similarities), m, u, lam)
+
+    def predict_proba_levels(self, levels: LevelArray, /) -> FloatArray:
+        """The match probability of each pair, from its agreement levels."""
+        m, u, lam = self._check_fitted()
+        return self._posterior(levels, m, u, lam)
 
     def contributions(self, similarities: FloatArray, /) -> FloatArray:
         """Per pair and comparison, the bits of evidence its level adds (0 when missing)."""

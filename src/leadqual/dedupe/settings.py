@@ -437,13 +437,16 @@ def person_record_settings(
         fields=fields,
         blocking=(
             BlockingKey(name="soc_sec_id", fields=("soc_sec_id",)),
-            BlockingKey(name="date_of_birth", fields=("date_of_birth",)),
+            # Date of birth alone is shared by dozens of people in a million records: paired
+            # with the state here, and with names in the sorted neighbourhoods below.
+            BlockingKey(name="dob_state", fields=("date_of_birth", "state")),
             BlockingKey(name="given_surname", fields=("given_name", "surname")),
             BlockingKey(name="surname_postcode", fields=("surname", "postcode")),
             BlockingKey(name="given_postcode", fields=("given_name", "postcode")),
             BlockingKey(name="address_suburb", fields=("address_1", "suburb")),
-            BlockingKey(name="surname_dob_sn", fields=("surname", "date_of_birth"), window=4),
-            BlockingKey(name="given_dob_sn", fields=("given_name", "date_of_birth"), window=4),
+            BlockingKey(name="surname_dob_sn", fields=("surname", "date_of_birth"), window=3),
+            BlockingKey(name="given_dob_sn", fields=("given_name", "date_of_birth"), window=3),
+            BlockingKey(name="dob_surname_sn", fields=("date_of_birth", "surname"), window=3),
             BlockingKey(name="soc_sec_sn", fields=("soc_sec_id",), window=3),
         ),
         comparisons=(
