@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from leadqual.errors import ConfigurationError
 from leadqual.research.email import DnsAnswer, EmailValidator, MxRecord, Resolver
@@ -271,3 +274,23 @@ def test_waiters_survive_the_cancellation_of_the_task_doing_the_lookup() -> None
 
     assert asyncio.run(main()) == "valid"
     assert resolver.lookups["contoso.com"] == 2
+
+
+_addresses = st.lists(
+    st.one_of(
+        st.sampled_from(
+            ["kim@contoso.com", "a@gone.com", "b@fabrikam.com", "c@parked.com", "x@broken.com"]
+        ),
+        st.text(max_size=40),
+    ),
+    max_size=25,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(_addresses)
+def test_validate_many_equals_validating_one_by_one(addresses: list[str]) -> None:
+    at = datetime(2026, 11, 1, tzinfo=UTC)
+    many = EmailValidator(resolver=StaticResolver(RECORDS), now=lambda: at)
+    one = EmailValidator(resolver=StaticResolver(RECORDS), now=lambda: at)
+    assert many.validate_many(addresses) == [one.validate(a) for a in addresses]
