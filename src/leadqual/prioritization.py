@@ -7,7 +7,7 @@ seller's open leads by a configurable order of factors (hand-raiser, ICP fit, pr
 engagement, account association, recency) and says, for each entry, which factors decided its
 place.
 
-Example:
+Examples:
     >>> seg = HandraiserSegment(
     ...     name="Direct inquiries",
     ...     match="any",
@@ -191,7 +191,7 @@ class SegmentResult(LeadqualModel):
 class HandraiserResult(LeadqualModel):
     """Whether a lead is a hand-raiser, which segment says so, and why.
 
-    Example:
+    Examples:
         >>> HandraiserResult(lead_id="L-1", segments=()).is_handraiser
         False
     """
@@ -409,10 +409,11 @@ class HandraiserEvaluator:
     Raises:
         ConfigurationError: a condition names a field that cannot exist.
 
-    Example:
+    Examples:
         >>> from leadqual.sources import load_sample_config, load_sample_data, build_context, load_sample
         >>> data, cfg = load_sample_data(), load_sample_config()
-        >>> ctx = build_context(load_sample(), data.truth["handraisers"][0])
+        >>> first = data.truth["handraisers"][0]
+        >>> ctx = build_context(load_sample(), first)
         >>> HandraiserEvaluator(cfg.handraisers).evaluate(ctx, now=data.as_of).is_handraiser
         True
     """
@@ -549,7 +550,7 @@ class RatingPolicy(LeadqualModel):
     Warm from ``warm_at``. Recency bands: ``recent_days`` or less (2), up to ``warm_days`` (1),
     older (0); activities of the last ``window_days`` count.
 
-    Example:
+    Examples:
         >>> RatingPolicy().hot_at
         6
     """
@@ -586,7 +587,7 @@ class RatingPart(LeadqualModel):
 class LeadRating(LeadqualModel):
     """Hot / Warm / Cold, from fit, intent, recency and engagement, each part shown.
 
-    Example:
+    Examples:
         >>> LeadRating(lead_id="L-1", rating="Cold", points=0, parts=()).summary()
         'Cold (0/8)'
     """
@@ -802,7 +803,7 @@ class Prioritizer:
         order: the factors, most important first.
         rating: Hot/Warm/Cold cut-offs.
 
-    Example:
+    Examples:
         >>> from leadqual.sources import load_sample, load_sample_config, load_sample_data
         >>> data = load_sample_data()
         >>> ranked = Prioritizer.from_config(load_sample_config()).rank_source(

@@ -1,7 +1,7 @@
 """Ideal customer profile (ICP): the profile as data, characteristic matchers, `IcpMatcher`, and
 learning from history (`suggest_icp`, `backtest`).
 
-Example:
+Examples:
     >>> from leadqual.sources import load_sample_config
     >>> matcher = IcpMatcher(load_sample_config().icp)
     >>> matcher.profile.tiers.high

@@ -3,7 +3,7 @@
 "Fintech" is Financial Services, "Hospital & Health Care" is Healthcare, "Computer Software" is
 Technology. Each sector lists its sub-industries (which also resolve to it) and other synonyms.
 
-Example:
+Examples:
     >>> tax = IndustryTaxonomy()
     >>> tax.resolve("Hospital & Health Care").sector
     'Healthcare'
@@ -197,7 +197,7 @@ class IndustryTaxonomy:
         extra_synonyms: more synonyms, mapping a sector or sub-industry name to its aliases.
         fuzzy_cutoff: minimum rapidfuzz similarity (0-100) for a fuzzy resolution.
 
-    Example:
+    Examples:
         >>> IndustryTaxonomy(extra_synonyms={"Technology": ["Deep Tech"]}).resolve("deep tech").sector
         'Technology'
     """

@@ -3,7 +3,7 @@ leads, and `backtest` reports what a profile (or a prioritisation order) would h
 
 Won means a lead that was qualified, lost one that was disqualified; open leads are skipped.
 
-Example:
+Examples:
     >>> from leadqual.sources import load_sample, load_sample_config, build_context
     >>> from leadqual.models import LeadStatus
     >>> src = load_sample()

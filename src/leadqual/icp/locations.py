@@ -4,7 +4,7 @@ Countries resolve from English and local names ("Deutschland", "España", "Méxi
 alpha-2 and common alpha-3 codes, and usual aliases ("USA", "UK", "Great Britain", "Holland").
 Regions (North America, Europe, EMEA, APAC, DACH, LATAM, ...) expand to their countries.
 
-Example:
+Examples:
     >>> geo = Geography()
     >>> geo.country("Deutschland"), geo.country("USA"), geo.country("Great Britain")
     ('DE', 'US', 'GB')
@@ -379,7 +379,7 @@ class Geography:
         extra_regions: more regions (or overrides), name -> countries as codes or names.
         fuzzy_cutoff: minimum rapidfuzz similarity for a misspelt country name.
 
-    Example:
+    Examples:
         >>> sorted(Geography(extra_regions={"Core": ["US", "Canada"]}).region_countries("core"))
         ['CA', 'US']
     """

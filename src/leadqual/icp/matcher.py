@@ -1,6 +1,6 @@
 """`IcpMatcher`: how well a lead fits the ideal customer profile, characteristic by characteristic.
 
-Example:
+Examples:
     >>> from datetime import datetime, UTC
     >>> from leadqual.models import Lead, LeadContext
     >>> profile = IcpProfile(characteristics=[
@@ -94,7 +94,7 @@ class IcpFit(LeadqualModel):
     :class:`~leadqual.icp.TierCutoffs`; a required characteristic that does not match caps it at
     Low; too little known weight makes it Unknown.
 
-    Example:
+    Examples:
         >>> fit = IcpFit(score=80, tier="High", coverage=1.0, profile="ICP", results=())
         >>> fit.summary()
         'High fit (80/100)'
@@ -188,10 +188,11 @@ class IcpMatcher:
     Raises:
         ConfigurationError: a field path, a band, a region or a title target cannot be read.
 
-    Example:
+    Examples:
         >>> from leadqual.sources import load_sample_config
         >>> matcher = IcpMatcher(load_sample_config().icp)
-        >>> [c.name for c in matcher.profile.characteristics][:2]
+        >>> names = [c.name for c in matcher.profile.characteristics]
+        >>> names[:2]
         ['Industry', 'Company size']
     """
 

@@ -98,7 +98,7 @@ class TokenSimilarity:
     """Share of the pain point's content words found in the text (stemmed; typos forgiven by a
     rapidfuzz ratio of at least ``fuzzy_cutoff`` between words of four letters or more).
 
-    Example:
+    Examples:
         >>> TokenSimilarity().similarity("Our pipeline forecasts are unreliable",
         ...                              "unreliable pipeline forecasts")
         1.0

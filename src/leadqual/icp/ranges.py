@@ -1,6 +1,6 @@
 """Numeric ranges and band strings: ``"500+"``, ``"501-1000"``, ``"10k+"``, ``"<50"``, ``"$1M-$5M"``.
 
-Example:
+Examples:
     >>> r = NumericRange.parse("501-1000")
     >>> (r.low, r.high, 750 in r)
     (501.0, 1000.0, True)

@@ -1,7 +1,7 @@
 """Job titles read as seniority and function: "Chief Information Officer" is the CIO, "VP of Sales"
 is a sales decision maker, "Account Executive" is a seller, not an executive.
 
-Example:
+Examples:
     >>> t = parse_title("VP of Sales")
     >>> (t.seniority_label, sorted(t.functions), t.is_decision_maker)
     ('VP', ['sales'], True)
