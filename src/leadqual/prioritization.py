@@ -22,13 +22,14 @@ Examples:
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 import re
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol, Self, runtime_checkable
 
 from pydantic import ConfigDict, Field, model_validator
 
@@ -70,7 +71,9 @@ __all__ = [
     "Rating",
     "RatingPart",
     "RatingPolicy",
+    "ScoreInput",
     "SegmentResult",
+    "SupportsScore",
     "measure_engagement",
     "rate_lead",
 ]
@@ -775,14 +778,18 @@ class PrioritizedList(LeadqualModel):
         return out
 
 
-_GRADES = ((75.0, "A", 4), (50.0, "B", 3), (25.0, "C", 2), (0.0, "D", 1))
+@runtime_checkable
+class SupportsScore(Protocol):
+    """Anything with a 0-100 ``score`` (such as the scorer's ``LeadScore``)."""
+
+    @property
+    def score(self) -> float:
+        """The predictive score, 0-100."""
+        ...
 
 
-def _grade(score: float) -> tuple[str, int]:
-    for cut, grade, band in _GRADES:
-        if score >= cut:
-            return grade, band
-    return "D", 1
+ScoreInput = float | int | SupportsScore
+"""A predictive score: a number 0-100, or an object with a ``score`` attribute."""
 
 
 class Prioritizer:
@@ -802,6 +809,8 @@ class Prioritizer:
         handraisers: hand-raiser segments.
         order: the factors, most important first.
         rating: Hot/Warm/Cold cut-offs.
+        score_cutoffs: lowest predictive score of grades A, B, C, ... (the scorer's default
+            grades: A from 75, B from 50, C from 25, D below).
 
     Examples:
         >>> from leadqual.sources import load_sample, load_sample_config, load_sample_data
@@ -819,7 +828,18 @@ class Prioritizer:
         handraisers: Sequence[HandraiserSegment] = (),
         order: Sequence[PriorityFactor] = DEFAULT_PRIORITY_ORDER,
         rating: RatingPolicy | None = None,
+        score_cutoffs: Sequence[float] = (75.0, 50.0, 25.0),
     ) -> None:
+        cuts = tuple(float(c) for c in score_cutoffs)
+        if (
+            not cuts
+            or any(not 0 <= c <= 100 for c in cuts)
+            or any(a <= b for a, b in itertools.pairwise(cuts))
+        ):
+            raise ConfigurationError(
+                f"score_cutoffs must be strictly decreasing numbers from 100 to 0, got {cuts}"
+            )
+        self.score_cutoffs = cuts
         order = tuple(order)
         if not order or len(set(order)) != len(order):
             raise ConfigurationError("order needs at least one factor and no repeats")
@@ -846,8 +866,16 @@ class Prioritizer:
 
     # -- inputs -----------------------------------------------------------------------------
 
+    def _grade(self, score: float) -> tuple[str, int]:
+        """Grade letter and band (highest grade = most bands) of a score."""
+        cuts = self.score_cutoffs
+        for i, cut in enumerate(cuts):
+            if score >= cut:
+                return chr(ord("A") + i), len(cuts) + 1 - i
+        return chr(ord("A") + len(cuts)), 1
+
     @staticmethod
-    def _check_scores(scores: Mapping[str, float] | None) -> dict[str, float] | None:
+    def _check_scores(scores: Mapping[str, ScoreInput] | None) -> dict[str, float] | None:
         if scores is None:
             return None
         if not isinstance(scores, Mapping):
@@ -856,9 +884,10 @@ class Prioritizer:
                 field="scores",
             )
         checked: dict[str, float] = {}
-        for lead_id, value in scores.items():
-            if value is None:
+        for lead_id, given in scores.items():
+            if given is None:
                 continue
+            value = getattr(given, "score", given)
             if (
                 isinstance(value, bool)
                 or not isinstance(value, int | float)
@@ -925,7 +954,7 @@ class Prioritizer:
                         FactorValue.model_construct(factor=f, band=0, value=0.0, label="not scored")
                     )
                 else:
-                    grade, band = _grade(score)
+                    grade, band = self._grade(score)
                     values.append(
                         FactorValue.model_construct(
                             factor=f, band=band, value=score, label=f"score {score:.0f} ({grade})"
@@ -962,7 +991,7 @@ class Prioritizer:
         /,
         *,
         now: datetime,
-        score: float | None = None,
+        score: ScoreInput | None = None,
         have_model: bool | None = None,
         other_open_leads: int = 0,
     ) -> tuple[FactorValue, ...]:
@@ -1039,7 +1068,7 @@ class Prioritizer:
         /,
         *,
         now: datetime | None = None,
-        scores: Mapping[str, float] | None = None,
+        scores: Mapping[str, ScoreInput] | None = None,
         seller_id: str | None = None,
         ratings: Collection[Rating] | None = None,
         rank_bands: Collection[RankBand] | None = None,
@@ -1052,7 +1081,9 @@ class Prioritizer:
             contexts: the leads with their related records.
             now: the reference time (default: the current time; pass the sample's ``as_of``
                 with sample data, and a fixed time for reproducible lists).
-            scores: predictive scores 0-100 by lead id, or ``None`` when no model is published.
+            scores: predictive scores 0-100 by lead id (numbers, or objects with a ``score``
+                such as the scorer's ``LeadScore``), or ``None`` when no model is published;
+                a lead missing from the mapping ranks below every scored lead on this factor.
             seller_id: rank only the leads this seller owns (a seller's view).
             ratings: keep only these ratings (after ranking: ranks stay those of the full list).
             rank_bands: keep only entries in these quarters of the list.
@@ -1150,7 +1181,7 @@ class Prioritizer:
         /,
         *,
         now: datetime | None = None,
-        scores: Mapping[str, float] | None = None,
+        scores: Mapping[str, ScoreInput] | None = None,
         seller_id: str | None = None,
         **filters: Any,
     ) -> PrioritizedList:
@@ -1164,6 +1195,57 @@ class Prioritizer:
         return self.rank(contexts, now=now, scores=scores, seller_id=seller_id, **filters)
 
     # -- batch over a DataFrame -------------------------------------------------------------
+
+    def signals_frame(
+        self,
+        contexts: Iterable[LeadContext],
+        /,
+        *,
+        now: datetime | None = None,
+        scores: Mapping[str, ScoreInput] | None = None,
+        include_closed: bool = False,
+    ) -> pd.DataFrame:
+        """The table :meth:`rank_frame` reads, computed from lead contexts (ICP fit through the
+        vectorised :meth:`IcpMatcher.match_frame <leadqual.icp.IcpMatcher.match_frame>`)."""
+        import numpy as np
+        import pandas as pd
+
+        now = to_utc(now) if now is not None else datetime.now(UTC)
+        checked = self._check_scores(scores) or {}
+        pool = [c for c in contexts if include_closed or c.lead.is_open]
+        ids = [c.lead.id for c in pool]
+        if len(set(ids)) != len(ids):
+            raise ValidationFailed("a lead appears twice in the input", field="contexts")
+        open_by_account = Counter(
+            c.lead.account_id for c in pool if c.lead.account_id and c.lead.is_open
+        )
+        rows = []
+        for ctx in pool:
+            eng = measure_engagement(ctx, now=now, window_days=self.rating_policy.window_days)
+            aid = ctx.lead.account_id
+            others = (
+                max(0, open_by_account.get(aid, 0) - (1 if ctx.lead.is_open else 0)) if aid else 0
+            )
+            assoc = self._association(ctx, others)
+            rows.append(
+                {
+                    "lead_id": ctx.lead.id,
+                    "owner_id": ctx.lead.owner_id,
+                    "handraiser": self.evaluator.evaluate(ctx, now=now).is_handraiser,
+                    "predictive_score": checked.get(ctx.lead.id, np.nan),
+                    "engagement_score": eng.score,
+                    "account_band": assoc.band,
+                    "open_opportunity_value": assoc.value - others,
+                    "other_open_leads": others,
+                    "days_since_touch": (now - eng.last_touch_at).total_seconds() / 86400,
+                }
+            )
+        frame = pd.DataFrame(rows)
+        if self.matcher is not None and pool:
+            fit = self.matcher.match_frame(self.matcher.to_frame(pool))
+            frame["icp_tier"] = fit["icp_tier"].astype(str).to_numpy()
+            frame["icp_score"] = fit["icp_score"].to_numpy()
+        return frame
 
     def rank_frame(
         self,
@@ -1226,7 +1308,12 @@ class Prioritizer:
                 value = np.nan_to_num(col("icp_score", 0.0))
             elif f == "predictive_score":
                 s = col("predictive_score", np.nan)
-                band = np.select([s >= 75, s >= 50, s >= 25, s >= 0], [4.0, 3.0, 2.0, 1.0], 0.0)
+                cuts = self.score_cutoffs
+                band = np.select(
+                    [s >= c for c in cuts] + [s >= 0],
+                    [float(len(cuts) + 1 - i) for i in range(len(cuts))] + [1.0],
+                    0.0,
+                )
                 value = np.nan_to_num(s)
             elif f == "engagement":
                 e = np.nan_to_num(col("engagement_score", 0.0))
@@ -1239,7 +1326,8 @@ class Prioritizer:
                 )
             else:
                 d = col("days_since_touch", np.inf)
-                band = np.select([d <= p.recent_days, d <= p.warm_days], [2.0, 1.0], 0.0)
+                whole = np.floor(d)  # whole days, as rank() counts them
+                band = np.select([whole <= p.recent_days, whole <= p.warm_days], [2.0, 1.0], 0.0)
                 value = -np.nan_to_num(d, nan=1e9, posinf=1e9)
             keys[f"_band_{f}"] = band
             keys[f"_value_{f}"] = value

@@ -292,3 +292,30 @@ def test_rank_frame_matches_rank(
     assert set(mine["owner_id"]) == {"S-01"}
     with pytest.raises(ValidationFailed):
         p.rank_frame(pd.concat([frame, frame.head(1)]))
+
+
+def test_signals_frame_feeds_rank_frame_to_the_same_order(
+    sample_data: SampleData, sample_config: AgentConfig, open_contexts: list[LeadContext]
+) -> None:
+    p = Prioritizer.from_config(sample_config)
+    scores = {c.lead.id: float(i % 97) for i, c in enumerate(open_contexts) if i % 3}
+    ranked = p.rank(open_contexts, now=sample_data.as_of, scores=scores)
+    signals = p.signals_frame(open_contexts, now=sample_data.as_of, scores=scores)
+    assert len(signals) == len(open_contexts)
+    out = p.rank_frame(signals.sample(frac=1.0, random_state=1))
+    assert out["lead_id"].tolist() == ranked.lead_ids()
+
+
+def test_scores_may_be_score_objects_and_cutoffs_configurable(make: Any, now: datetime) -> None:
+    class LeadScoreLike:
+        def __init__(self, score: int) -> None:
+            self.score = score
+
+    leads = [make("L-a"), make("L-b")]
+    p = Prioritizer(score_cutoffs=(60.0,))
+    ranked = p.rank(leads, now=now, scores={"L-a": LeadScoreLike(55), "L-b": LeadScoreLike(65)})
+    assert ranked.lead_ids() == ["L-b", "L-a"]
+    labels = [e.factors[2].label for e in ranked.entries]
+    assert labels == ["score 65 (A)", "score 55 (B)"]
+    with pytest.raises(ConfigurationError):
+        Prioritizer(score_cutoffs=(20.0, 50.0))

@@ -44,7 +44,7 @@ def demo_lines(data: SampleData, config: AgentConfig) -> list[str]:
     )
     prioritizer = Prioritizer.from_config(config)
     owners = Counter(c.lead.owner_id for c in contexts if c.lead.owner_id)
-    seller_id = sorted(owners, key=lambda s: (-owners[s], s))[0] if owners else None
+    seller_id = min(owners, key=lambda s: (-owners[s], s)) if owners else None
     ranked = prioritizer.rank(contexts, now=now, seller_id=seller_id)
     ratings = Counter(e.rating.rating for e in ranked.entries)
     lines.append(
