@@ -125,6 +125,7 @@ def test_typo_of_the_company_domain_is_suggested(offline: EmailValidator) -> Non
         ("robert@yarrowcounty.com", [], "Yarrow County Services Inc.", False),
         ("a@meridianwealth.mx", [], "Meridian Wealth S.A. de C.V.", False),
         ("a@ibm.com", [], "International Business Machines", False),
+        ("jo@müller.de", [], "Müller GmbH", False),
         ("kim@gmail.com", ["https://contoso.com"], "Contoso", False),
         ("kim@fabrikam.com", [], None, False),
     ],

@@ -263,6 +263,11 @@ def _name_matches(label: str, company_name: str) -> bool:
     tokens = re.findall(r"[a-z0-9]+", name)
     if not tokens:
         return True  # nothing to compare: no evidence of a mismatch
+    if label.startswith("xn--"):
+        try:
+            label = _fold(label.encode("ascii").decode("idna"))
+        except UnicodeError:
+            pass
     label = label.replace("-", "")
     compact = "".join(tokens)
     if len(label) >= 3 and (label in compact or compact in label):
