@@ -163,7 +163,9 @@ def test_providers_are_external_unless_they_say_otherwise() -> None:
 # -- registry ---------------------------------------------------------------------------------------
 
 
-BUILTINS = {"gdelt", "sample", "sec_edgar", "website", "wikidata"}
+BUILTINS = {
+    "companies_house", "gdelt", "gleif", "sample", "sec_edgar", "website", "wikidata", "wikipedia",
+}  # fmt: skip
 
 
 def test_registry_lists_the_builtins_without_importing_them() -> None:

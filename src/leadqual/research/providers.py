@@ -476,11 +476,14 @@ def provider_from_function(
 ProviderFactory = Callable[..., ResearchProvider]
 
 _BUILTINS: tuple[tuple[str, str], ...] = (
+    ("companies_house", "leadqual.research.companies_house:CompaniesHouseProvider"),
     ("gdelt", "leadqual.research.gdelt:GdeltProvider"),
+    ("gleif", "leadqual.research.gleif:GleifProvider"),
     ("sample", "leadqual.research.sample_provider:SampleResearchProvider"),
     ("sec_edgar", "leadqual.research.sec:SecEdgarProvider"),
     ("website", "leadqual.research.website:WebsiteProvider"),
     ("wikidata", "leadqual.research.wikidata:WikidataProvider"),
+    ("wikipedia", "leadqual.research.wikipedia:WikipediaProvider"),
 )
 """Built-in providers: registered the same way third-party ones are (``module:attribute``)."""
 

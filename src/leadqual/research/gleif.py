@@ -1,0 +1,191 @@
+"""GLEIF LEI records: the authoritative legal name, legal and headquarters address, registry
+number and parent companies of about three million legal entities (CC0, keyless).
+
+By LEI when known (Wikidata supplies it), else by legal name (``filter[entity.legalName]``),
+scored by name, country and status. GLEIF has no industry, size or financial fields.
+
+Example:
+    >>> GleifProvider.name
+    'gleif'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from leadqual.research._domains import normalize_company_name
+from leadqual.research.http import HttpStatusError, SafeFetcher
+from leadqual.research.providers import CompanyOverview, CompanyQuery, Provenance, ResearchResult
+
+__all__ = ["GleifProvider", "overview_from_record"]
+
+API = "https://api.gleif.org/api/v1"
+LICENCE = "CC0 1.0 (GLEIF)"
+COMPANIES_HOUSE_RA = "RA000585"
+"""GLEIF's registration-authority code for Companies House (England and Wales)."""
+
+_COUNTRY_CODES = {
+    "united states": "US", "usa": "US", "united kingdom": "GB", "uk": "GB", "germany": "DE",
+    "france": "FR", "spain": "ES", "netherlands": "NL", "canada": "CA", "mexico": "MX",
+    "méxico": "MX", "brazil": "BR", "japan": "JP", "india": "IN", "australia": "AU",
+    "sweden": "SE", "switzerland": "CH", "italy": "IT", "ireland": "IE",
+}  # fmt: skip
+
+
+def country_code(country: str | None, /) -> str | None:
+    """An ISO 3166 alpha-2 code for a country name or code, when known."""
+    if not country:
+        return None
+    c = country.strip()
+    if len(c) == 2 and c.isalpha():
+        return c.upper()
+    return _COUNTRY_CODES.get(c.casefold())
+
+
+def _address(a: Mapping[str, Any] | None) -> tuple[str | None, str | None]:
+    if not a:
+        return None, None
+    parts = [a.get("city"), a.get("region"), a.get("country")]
+    return ", ".join(str(p) for p in parts if p) or None, a.get("country")
+
+
+def overview_from_record(
+    record: Mapping[str, Any], /, *, provenance: Provenance
+) -> CompanyOverview:
+    """A :class:`CompanyOverview` from one ``lei-records`` data item."""
+    attrs = record.get("attributes") or {}
+    entity = attrs.get("entity") or {}
+    lei = str(attrs.get("lei") or record.get("id") or "")
+    legal = (entity.get("legalName") or {}).get("name")
+    hq, hq_country = _address(entity.get("headquartersAddress"))
+    _legal_address, legal_country = _address(entity.get("legalAddress"))
+    ids = {"lei": lei} if lei else {}
+    registered_at = (entity.get("registeredAt") or {}).get("id")
+    if registered_at == COMPANIES_HOUSE_RA and entity.get("registeredAs"):
+        ids["companies_house"] = str(entity["registeredAs"])
+    return CompanyOverview(
+        provenance=provenance,
+        name=legal,
+        legal_name=legal,
+        headquarters=hq,
+        country=hq_country or legal_country,
+        identifiers=ids,
+        raw={
+            "jurisdiction": entity.get("jurisdiction"),
+            "legal_form": (entity.get("legalForm") or {}).get("id"),
+            "entity_status": entity.get("status"),
+            "registration_status": (attrs.get("registration") or {}).get("status"),
+            "registered_as": entity.get("registeredAs"),
+            "other_names": [n.get("name") for n in entity.get("otherNames") or [] if n.get("name")],
+        },
+    )
+
+
+class GleifProvider:
+    """Legal entity facts from the GLEIF LEI API.
+
+    Args:
+        fetcher: the shared :class:`~leadqual.research.http.SafeFetcher`.
+        parents: also fetch the direct parent's legal name (one more request).
+
+    Example:
+        >>> from leadqual.research.http import SafeFetcher
+        >>> GleifProvider(SafeFetcher(user_agent="docs")).parents
+        True
+    """
+
+    name = "gleif"
+    external = True
+    depends_on = ("wikidata",)
+
+    def __init__(self, fetcher: SafeFetcher, *, parents: bool = True) -> None:
+        self.fetcher = fetcher
+        self.parents = parents
+        fetcher.limit("api.gleif.org", 1.0)  # 60 requests/minute is the reported ceiling
+
+    async def research(self, company: CompanyQuery, /) -> ResearchResult:
+        """Find the company's LEI record (by LEI, else by legal name)."""
+        requests = 0
+        notes: list[str] = []
+        lei = company.ids.get("lei")
+        confidence = 1.0
+        if lei:
+            data = await self.fetcher.get_json(f"{API}/lei-records/{lei}", provider=self.name)
+            requests += 1
+            record = data.get("data")
+            notes.append("LEI given")
+        elif company.name:
+            params: dict[str, str | int] = {
+                "filter[entity.legalName]": company.name,
+                "page[size]": 10,
+            }
+            code = country_code(company.country)
+            if code:
+                params["filter[entity.legalAddress.country]"] = code
+            data = await self.fetcher.get_json(
+                f"{API}/lei-records", params=params, provider=self.name
+            )
+            requests += 1
+            wanted = normalize_company_name(company.name)
+            scored = []
+            for rec in data.get("data") or []:
+                attrs = rec.get("attributes") or {}
+                entity = attrs.get("entity") or {}
+                legal = (entity.get("legalName") or {}).get("name") or ""
+                s = 0.0
+                if normalize_company_name(legal) == wanted:
+                    s += 0.6
+                if code and (entity.get("legalAddress") or {}).get("country") == code:
+                    s += 0.2
+                if entity.get("status") == "ACTIVE":
+                    s += 0.1
+                if (attrs.get("registration") or {}).get("status") == "ISSUED":
+                    s += 0.1
+                scored.append((s, rec))
+            scored.sort(key=lambda t: -t[0])
+            if not scored or scored[0][0] < 0.6:
+                return ResearchResult(
+                    provider=self.name,
+                    notes=("no LEI record with this legal name",),
+                    requests=requests,
+                )
+            confidence, record = scored[0]
+            if len(scored) > 1 and scored[1][0] >= confidence - 0.05:
+                confidence = min(confidence, 0.5)
+                notes.append("ambiguous: several LEI records match the name")
+        else:
+            return ResearchResult(provider=self.name, notes=("no name or LEI",))
+        if not isinstance(record, Mapping):
+            return ResearchResult(provider=self.name, notes=("no LEI record",), requests=requests)
+        found_lei = str((record.get("attributes") or {}).get("lei") or record.get("id"))
+        prov = Provenance(
+            source=self.name,
+            url=f"https://search.gleif.org/#/record/{found_lei}",
+            retrieved_at=datetime.now(UTC),
+            licence=LICENCE,
+            match_confidence=round(confidence, 3),
+        )
+        overview = overview_from_record(record, provenance=prov)
+        if self.parents and confidence >= 0.6:
+            try:
+                parent = await self.fetcher.get_json(
+                    f"{API}/lei-records/{found_lei}/direct-parent", provider=self.name
+                )
+                requests += 1
+                p_entity = ((parent.get("data") or {}).get("attributes") or {}).get("entity") or {}
+                p_name = (p_entity.get("legalName") or {}).get("name")
+                if p_name:
+                    overview = overview.replace(raw={**overview.raw, "direct_parent": p_name})
+            except HttpStatusError as err:
+                requests += 1
+                if err.status_code != 404:  # 404: no parent reported, the usual case
+                    notes.append(f"parent look-up failed (HTTP {err.status_code})")
+        return ResearchResult(
+            provider=self.name,
+            overviews=(overview,),
+            identifiers=overview.identifiers if confidence >= 0.6 else {},
+            notes=tuple(notes),
+            requests=requests,
+        )
