@@ -217,3 +217,29 @@ def test_ranking_is_a_pure_function_of_its_inputs(batch: list[LeadContext], seed
         shuffled, now=NOW
     )
     assert again == first
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(batch=batches())
+def test_batch_frame_agrees_with_single_matches(batch: list[LeadContext]) -> None:
+    matcher = IcpMatcher(IcpProfile(characteristics=CHARACTERISTICS))
+    fits = matcher.match_many(batch)
+    out = matcher.match_frame(matcher.to_frame(batch), reasons=True)
+    assert out["icp_score"].tolist() == [f.score for f in fits]
+    assert out["icp_tier"].astype(str).tolist() == [f.tier for f in fits]
+    for c in CHARACTERISTICS:
+        assert out[f"{c.name}: reason"].tolist() == [f.result(c.name).reason for f in fits]
+
+
+def test_the_handraiser_property_would_catch_a_fit_first_order() -> None:
+    # guard against a vacuous property: with ICP fit first, a fitting non-hand-raiser wins
+    known = {"employee_count": 900, "job_title": "CIO", "address": Address(country="US")}
+    fit = LeadContext(lead=Lead(id="L-a", industry="Fintech", created_at=NOW, **known))
+    hand = LeadContext(
+        lead=Lead(id="L-b", lead_source="Web form", industry="Retail", created_at=NOW, **known)
+    )
+    profile = IcpProfile(characteristics=CHARACTERISTICS)
+    default = Prioritizer(icp=profile, handraisers=SEGMENTS).rank([fit, hand], now=NOW)
+    swapped = Prioritizer(icp=profile, handraisers=SEGMENTS, order=["icp_fit", "handraiser"])
+    assert default.lead_ids() == ["L-b", "L-a"]
+    assert swapped.rank([fit, hand], now=NOW).lead_ids() == ["L-a", "L-b"]

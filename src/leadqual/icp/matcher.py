@@ -403,7 +403,8 @@ class IcpMatcher:
                     f"frame has no column for characteristic {c.name!r}: expected one of "
                     f"{', '.join(c.fields)} (IcpMatcher.columns() lists them all)"
                 )
-            status = np.zeros(n, dtype=np.int8)  # index into _STATUS_CODES; 0 unknown
+            # index into _STATUS_CODES (0 unknown ... 3 matched); -1 while no value was seen
+            status = np.full(n, -1, dtype=np.int8)
             credit = np.zeros(n)
             reason = (
                 np.full(n, f"no value in {', '.join(c.fields)}", dtype=object) if reasons else None
@@ -413,19 +414,18 @@ class IcpMatcher:
                 if path not in frame.columns:
                     continue
                 st, cr, rs, nonempty = self._column_verdicts(c, m, frame, path, reasons)
-                if c.field_mode == "first":
-                    take = ~decided & nonempty & (st > 0)
-                else:
-                    better = (st > status) | ((st == status) & (cr > credit))
-                    take = ~decided & better
+                # as in match(): a value replaces the best so far only when strictly better
+                better = (st > status) | ((st == status) & (cr > credit))
+                take = ~decided & nonempty & better
                 status = np.where(take, st, status)
                 credit = np.where(take, cr, credit)
                 if reason is not None and rs is not None:
                     reason = np.where(take, rs, reason)
                 if c.field_mode == "first":
-                    decided |= take
+                    decided |= nonempty & (st > 0)
                 else:
-                    decided |= take & (st == 3)
+                    decided |= nonempty & (st == 3)
+            status = np.maximum(status, 0).astype(np.int8)
             known = status > 0
             known_w += np.where(known, c.weight, 0.0)
             earned += np.where(known, c.weight * credit, 0.0)
