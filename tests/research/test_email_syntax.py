@@ -6,11 +6,13 @@ import csv
 import time
 from pathlib import Path
 
+import email_validator
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from leadqual.errors import LeadqualError, ValidationFailed
+from leadqual.research import _email_syntax
 from leadqual.research.email import REASON_CODES, EmailCheck, EmailInputError, EmailValidator
 
 SLICE = Path(__file__).resolve().parents[1] / "fixtures" / "email" / "corpus_slice.csv"
@@ -183,3 +185,50 @@ def test_corpus_documentation_domain_rows_are_refused_by_default() -> None:
     assert rows
     validator = EmailValidator(check_deliverability=False)
     assert {validator.validate(r["address"]).reason_codes[0] for r in rows} == {"reserved_domain"}
+
+
+def _outcome(fn: object, address: str) -> tuple[object, ...]:
+    try:
+        info = fn(address)  # type: ignore[operator]
+    except email_validator.EmailNotValidError as err:
+        return ("error", str(err))
+    return (info.normalized, info.local_part, info.domain, info.ascii_domain, info.smtputf8,
+            info.ascii_email)  # fmt: skip
+
+
+_simple_text = st.text(
+    alphabet="abcXYZ019!#$%&'*+/=?^_`{|}~.-", min_size=0, max_size=70
+)  # fmt: skip
+_domain_text = st.text(alphabet="abcXYZ019.-", min_size=1, max_size=70)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.one_of(
+        st.builds(lambda a, b: f"{a}@{b}", _simple_text, _domain_text),
+        st.builds(
+            lambda a, b, t: f"{a}@{b}.{t}",
+            _simple_text,
+            _domain_text,
+            st.sampled_from(["com", "de", "123", "co.uk", "x2", "xn--p1ai", "COM"]),
+        ),
+        st.sampled_from(["Postmaster@Contoso.com", "a" * 64 + "@b.com", "a" * 65 + "@b.com"]),
+    )
+)
+def test_cached_plain_ascii_path_agrees_with_email_validator(address: str) -> None:
+    if not _email_syntax._SIMPLE.match(address):
+        return
+    assert _outcome(_email_syntax.validate_simple, address) == _outcome(
+        _email_syntax.validate_full, address
+    )
+
+
+def test_cached_path_agrees_on_every_plain_corpus_row() -> None:
+    compared = 0
+    for row in _slice():
+        if _email_syntax._SIMPLE.match(row["address"]):
+            compared += 1
+            assert _outcome(_email_syntax.validate_simple, row["address"]) == _outcome(
+                _email_syntax.validate_full, row["address"]
+            ), row["address"]
+    assert compared > 30
