@@ -39,6 +39,7 @@ from leadqual.drafting.intents import (
     ReplyClassifier,
     ReplyIntent,
     classify_reply,
+    default_classifier,
     load_labelled_replies,
 )
 from leadqual.drafting.interest import (
@@ -101,6 +102,7 @@ __all__ = [
     "classify_thread",
     "collect_facts",
     "data_block",
+    "default_classifier",
     "load_labelled_replies",
     "looks_like_injection",
     "run_sync",

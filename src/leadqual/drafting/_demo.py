@@ -9,7 +9,7 @@ from leadqual.config import AgentConfig
 from leadqual.drafting.advisor import ActionAdvisor, NextAction
 from leadqual.drafting.drafts import TemplateDrafter
 from leadqual.drafting.inputs import EmailCheckLike
-from leadqual.drafting.intents import ReplyClassifier
+from leadqual.drafting.intents import default_classifier
 from leadqual.models import LeadContext
 from leadqual.sources.base import build_context
 from leadqual.sources.memory import MemorySource
@@ -37,7 +37,7 @@ def _email_checker(data: SampleData) -> Callable[[str], EmailCheckLike | None]:
     except ImportError:  # built in parallel; the advisor then reports deliverability as unchecked
         return lambda address: None
     validator = EmailValidator(resolver=StaticResolver.from_sample(data), now=lambda: data.as_of)
-    return lambda address: validator.validate(address)  # type: ignore[no-any-return]
+    return lambda address: validator.validate(address)
 
 
 def _action_line(context: LeadContext, action: NextAction) -> list[str]:
@@ -75,7 +75,7 @@ def _action_line(context: LeadContext, action: NextAction) -> list[str]:
 def demo_lines(data: SampleData, config: AgentConfig) -> list[str]:
     """Classify the sample's replies, suggest next actions with reasons, and draft one email."""
     source = MemorySource.from_snapshot(data.crm)
-    classifier = ReplyClassifier()
+    classifier = default_classifier()
     advisor = ActionAdvisor(read_emails=config.consent.read_emails, classifier=classifier)
     drafter = TemplateDrafter(config)
     check = _email_checker(data)

@@ -30,7 +30,7 @@ from leadqual.config import AgentConfig
 from leadqual.drafting._dates import preferred_days, preferred_hours
 from leadqual.drafting._text import clean_reply
 from leadqual.drafting.inputs import EmailCheckLike, IcpFitLike, SuppressionList
-from leadqual.drafting.intents import ReplyClassifier, ReplyIntent
+from leadqual.drafting.intents import ReplyClassifier, ReplyIntent, default_classifier
 from leadqual.drafting.interest import (
     BantAssessment,
     PurchaseInterest,
@@ -309,7 +309,7 @@ class ActionAdvisor:
         if not default_hours or any(not 0 <= h <= 23 for h in default_hours):
             raise ConfigurationError("default_hours must be hours of day, 0-23")
         self.read_emails = read_emails
-        self.classifier = classifier or ReplyClassifier()
+        self.classifier = classifier or default_classifier()
         self.suppression = suppression or SuppressionList()
         self.follow_up_after_days = follow_up_after_days
         self.max_unanswered = max_unanswered

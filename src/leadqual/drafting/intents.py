@@ -45,6 +45,7 @@ __all__ = [
     "ReplyClassifier",
     "ReplyIntent",
     "classify_reply",
+    "default_classifier",
     "load_labelled_replies",
 ]
 
@@ -405,8 +406,11 @@ def _looks_like_dsn(head: str) -> bool:
 
 
 @cache
-def _default_classifier() -> ReplyClassifier:
-    # Trained once per process; the classifier holds no state that changes after training.
+def default_classifier() -> ReplyClassifier:
+    """The default :class:`ReplyClassifier`, trained once per process and then shared.
+
+    Sharing is safe: the classifier holds no state that changes after training.
+    """
     return ReplyClassifier()
 
 
@@ -420,4 +424,4 @@ def classify_reply(text: str, *, received_at: datetime | date | None = None) -> 
     Returns:
         The intent, its confidence and the sentence that decided it.
     """
-    return _default_classifier().classify(text, received_at=received_at)
+    return default_classifier().classify(text, received_at=received_at)

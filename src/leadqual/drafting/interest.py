@@ -25,7 +25,7 @@ from pydantic import ConfigDict
 
 from leadqual._base import LeadqualModel
 from leadqual.drafting._text import clean_reply, split_sentences
-from leadqual.drafting.intents import ReplyClassifier, ReplyIntent
+from leadqual.drafting.intents import ReplyClassifier, ReplyIntent, default_classifier
 from leadqual.models import Appointment, EmailMessage, LeadContext
 
 __all__ = [
@@ -91,7 +91,7 @@ def classify_thread(
     context: LeadContext, /, *, classifier: ReplyClassifier | None = None
 ) -> list[tuple[EmailMessage, ReplyIntent]]:
     """Every inbound email of the lead with its classified intent, oldest first."""
-    clf = classifier or ReplyClassifier()
+    clf = classifier or default_classifier()
     return [(m, clf.classify_email(m)) for m in context.emails if m.direction == "inbound"]
 
 

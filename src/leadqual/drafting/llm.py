@@ -28,7 +28,12 @@ from pydantic import ConfigDict
 from leadqual._base import LeadqualModel
 from leadqual.drafting._text import clean_reply, split_sentences
 from leadqual.drafting.guards import data_block
-from leadqual.drafting.intents import INTENT_PRIORITY, ReplyClassifier, ReplyIntent
+from leadqual.drafting.intents import (
+    INTENT_PRIORITY,
+    ReplyClassifier,
+    ReplyIntent,
+    default_classifier,
+)
 from leadqual.errors import ConfigurationError, ProviderError, ProviderTimeout, RateLimited
 
 __all__ = [
@@ -277,7 +282,7 @@ class LlmReplyClassifier:
 
     def __init__(self, client: LlmClient, /, *, fallback: ReplyClassifier | None = None) -> None:
         self.client = client
-        self.fallback = fallback or ReplyClassifier()
+        self.fallback = fallback or default_classifier()
 
     async def aclassify(self, text: str, /) -> ReplyIntent:
         """Classify ``text`` (async)."""
