@@ -367,3 +367,32 @@ def test_every_sample_lead_is_researched_offline_with_a_status_per_source(
     for res in results:
         assert [s.provider for s in res.sources] == ["sample", "web"]
         assert 0 <= res.signal.score <= 100
+
+
+def test_different_wording_is_not_a_conflict_but_different_facts_are(
+    consented: AgentConfig,
+) -> None:
+    lead = Lead(id="L-1", company_name="Contoso", created_at=datetime(2026, 1, 1, tzinfo=UTC))
+    a = FakeResearchProvider(
+        "a",
+        results=lambda q: overview(
+            "a", headquarters="Santa Clara, CA", description="Chip maker", industry="Semiconductors"
+        ),
+    )
+    b = FakeResearchProvider(
+        "b",
+        results=lambda q: overview(
+            "b",
+            headquarters="Santa Clara",
+            description="Designs GPUs",
+            industry="semiconductor industry",
+        ),
+    )
+    c = FakeResearchProvider(
+        "c", results=lambda q: overview("c", website="https://www.contoso.com/about")
+    )
+    d = FakeResearchProvider("d", results=lambda q: overview("d", website="https://contoso.com"))
+    res = Researcher(config=consented, providers=[a, b, c, d]).research_sync(LeadContext(lead=lead))
+    for name in ("headquarters", "description", "industry", "website"):
+        field = res.field(name)
+        assert field is not None and not field.conflict, name

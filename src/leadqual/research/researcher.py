@@ -80,6 +80,8 @@ OVERVIEW_FIELDS: tuple[str, ...] = (
     "name", "legal_name", "description", "industry", "employee_count", "headquarters", "country",
     "founded", "website", "products", "mission",
 )  # fmt: skip
+_FREE_TEXT = frozenset({"description", "mission", "products"})
+"""Fields sources phrase differently: never flagged as conflicts."""
 _KEY_FIELDS = ("description", "industry", "employee_count", "country", "website")
 _SELLER_TOPICS: tuple[NewsTopic, ...] = (
     "product_launch", "leadership_change", "contract_won", "community_involvement",
@@ -366,7 +368,7 @@ def _canonical_url(url: str) -> str:
     return urlunsplit(("https", host, path, "", ""))
 
 
-_WORD = re.compile(r"[a-z0-9]{4,}")
+_WORD = re.compile(r"[a-z0-9]{3,}")
 
 
 class Researcher:
@@ -799,7 +801,7 @@ class Researcher:
                     value=chosen.value if chosen else None,
                     chosen_from=chosen.provider if chosen else None,
                     sources=tuple(confident),
-                    conflict=_disagree([f.value for f in confident]),
+                    conflict=name not in _FREE_TEXT and _disagree([f.value for f in confident]),
                     unconfirmed=tuple(unsure),
                 )
             )
@@ -984,14 +986,13 @@ def _disagree(values: Sequence[Any]) -> bool:
         return high > 0 and (high - low) / high > 0.25  # sizes from different years differ a bit
     if all(isinstance(v, tuple) for v in values):
         return False  # product lists complement each other
-    norm = {
-        (registrable_domain(v) or v)
-        if v.startswith("http")
-        else " ".join(_WORD.findall(v.casefold()))
-        for v in values
-        if isinstance(v, str)
-    }
-    return len(norm) > 1
+    texts = [v for v in values if isinstance(v, str)]
+    if all(v.startswith("http") for v in texts):
+        return len({registrable_domain(v) or v for v in texts}) > 1
+    # "Santa Clara, CA" and "Santa Clara" agree; "Software" and "Banking" do not: two values
+    # conflict when they share no word stem
+    stems = [{w[:5] for w in _WORD.findall(v.casefold())} for v in texts]
+    return any(not (a & b) for i, a in enumerate(stems) for b in stems[i + 1 :] if a and b)
 
 
 def _why(topic: NewsTopic, product: str, pains: Sequence[str]) -> str:
