@@ -396,3 +396,23 @@ def test_different_wording_is_not_a_conflict_but_different_facts_are(
     for name in ("headquarters", "description", "industry", "website"):
         field = res.field(name)
         assert field is not None and not field.conflict, name
+
+
+def test_a_suppressed_lead_is_never_researched_on_the_web(
+    consented: AgentConfig, sample_source: MemorySource, sample_data: SampleData
+) -> None:
+    from leadqual.research.researcher import SuppressionList
+
+    lead = sample_source.get_lead(LEAD)
+    suppression = SuppressionList(salt="test-salt")
+    assert lead.email
+    suppression.add(lead.email.upper())
+    web = FakeResearchProvider("web")
+    r = researcher(consented, sample_source, web, suppression=suppression)
+    res = r.research_sync(LEAD, now=sample_data.as_of)
+    assert web.calls == [] and res.status("web").state == "skipped"  # type: ignore[union-attr]
+    assert "suppression list" in (res.status("web").detail or "")  # type: ignore[union-attr]
+    assert lead.email.lower() not in " ".join(suppression.hashes)
+    restored = SuppressionList(salt="test-salt", hashes=suppression.hashes)
+    assert restored.matches(lead)
+    assert not SuppressionList(salt="other-salt", hashes=suppression.hashes).matches(lead)

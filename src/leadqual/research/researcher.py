@@ -32,7 +32,7 @@ from pydantic import ConfigDict, Field
 from leadqual._base import LeadqualModel, UtcDatetime, to_utc
 from leadqual.config import AgentConfig
 from leadqual.errors import ConfigurationError, ProviderError, ProviderTimeout, RateLimited
-from leadqual.models import LeadContext
+from leadqual.models import Lead, LeadContext
 from leadqual.research._domains import (
     email_domain,
     is_free_email_domain,
@@ -65,6 +65,7 @@ __all__ = [
     "SignalStrength",
     "SourceState",
     "SourceStatus",
+    "SuppressionList",
     "company_query_for",
 ]
 
@@ -298,6 +299,50 @@ class ResearchCache:
         return (1 if removed else 0), companies
 
 
+class SuppressionList:
+    """People and companies that objected to research (GDPR Art. 21): checked before any web
+    research. Entries are stored as salted SHA-256 hashes, so an erased lead stays suppressed
+    without its address being kept.
+
+    Example:
+        >>> s = SuppressionList(salt="org-secret")
+        >>> s.add("Jane.Roe@Contoso.com")
+        >>> s.matches_address("jane.roe@contoso.com"), s.matches_address("bo@contoso.com")
+        (True, False)
+    """
+
+    def __init__(self, *, salt: str, hashes: Iterable[str] = ()) -> None:
+        if not salt:
+            raise ConfigurationError("SuppressionList needs a salt (keep it secret and stable)")
+        self._salt = salt.encode()
+        self._hashes = set(hashes)
+
+    def _hash(self, value: str) -> str:
+        return hashlib.sha256(self._salt + value.strip().casefold().encode()).hexdigest()
+
+    def add(self, value: str, /) -> None:
+        """Suppress an email address or a whole domain (``contoso.com``)."""
+        if not value.strip():
+            raise ConfigurationError("cannot suppress an empty value")
+        self._hashes.add(self._hash(value))
+
+    def matches_address(self, address: str, /) -> bool:
+        """Whether an address, or its domain, is suppressed."""
+        domain = email_domain(address)
+        return self._hash(address) in self._hashes or bool(
+            domain and self._hash(domain) in self._hashes
+        )
+
+    def matches(self, lead: Lead, /) -> bool:
+        """Whether any of the lead's addresses (or their domains) is suppressed."""
+        return any(self.matches_address(a) for a in lead.all_emails)
+
+    @property
+    def hashes(self) -> list[str]:
+        """The stored hashes, for persistence."""
+        return sorted(self._hashes)
+
+
 def company_query_for(context: LeadContext, /) -> tuple[CompanyQuery | None, str]:
     """The company identifiers of a lead (account first, else the lead's company fields), and a
     sentence saying where they came from. Never the lead's name or email address.
@@ -385,6 +430,7 @@ class Researcher:
         max_concurrency: provider calls in flight at once across all leads.
         provider_timeout: seconds one provider may take for one company.
         min_confidence: below this match confidence a record is shown as unconfirmed.
+        suppression: leads (or domains) that objected to research: no web research for them.
 
     One failed source never fails the research: its status says what happened. Concurrent
     research of leads at the same company asks each provider once.
@@ -410,6 +456,7 @@ class Researcher:
         max_concurrency: int = 8,
         provider_timeout: float = 30.0,
         min_confidence: float = 0.6,
+        suppression: SuppressionList | None = None,
     ) -> None:
         for p in providers:
             if not isinstance(p, ResearchProvider):
@@ -435,6 +482,7 @@ class Researcher:
         self.max_concurrency = max_concurrency
         self.provider_timeout = provider_timeout
         self.min_confidence = min_confidence
+        self.suppression = suppression
         self._loop_state: dict[
             int, tuple[asyncio.Semaphore, dict[tuple[str, str], asyncio.Future[Any]]]
         ] = {}
@@ -484,6 +532,12 @@ class Researcher:
                 f"opportunities, account link: {crm.account_link}",
             )
         query, origin = company_query_for(context)
+        if (
+            query is not None
+            and self.suppression is not None
+            and self.suppression.matches(context.lead)
+        ):
+            query, origin = None, "the lead is on the suppression list (objected to research)"
         statuses: list[SourceStatus] = []
         results: list[ResearchResult] = []
         if query is None:
