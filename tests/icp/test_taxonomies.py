@@ -23,6 +23,11 @@ from leadqual.sources import SampleData
         ("Government Administration", "Government"),
         ("Finacial Servics", "Financial Services"),
         ("  technology ", "Technology"),
+        ("Biotechnology Research", "Healthcare"),
+        ("Insurance Agencies", "Financial Services"),
+        ("Venture Capital", "Financial Services"),
+        ("IT Consulting", "Technology"),
+        ("Healthcare IT", "Healthcare"),
     ],
 )
 def test_industry_resolves_synonyms_and_typos_to_sectors(written: str, sector: str) -> None:
@@ -31,9 +36,10 @@ def test_industry_resolves_synonyms_and_typos_to_sectors(written: str, sector: s
     assert hit.sector == sector
 
 
-def test_industry_unknown_text_does_not_resolve() -> None:
-    assert IndustryTaxonomy().resolve("Widgets") is None
-    assert IndustryTaxonomy().resolve("") is None
+@pytest.mark.parametrize("written", ["Widgets", "", "Wine and Spirits", "Services", "Mining"])
+def test_industry_unknown_text_does_not_resolve(written: str) -> None:
+    # "Wine and Spirits" holds "it" as letters, not as a word: no Technology by accident
+    assert IndustryTaxonomy().resolve(written) is None
 
 
 def test_industry_extra_synonyms_extend_and_are_checked() -> None:

@@ -35,6 +35,7 @@ DEFAULT_SECTORS: Mapping[str, Mapping[str, Sequence[str]]] = {
             "IT Services",
             "Information Technology and Services",
             "IT Services and IT Consulting",
+            "IT Consulting",
             "Tech",
         ],
         "Computer Software": [
@@ -175,6 +176,31 @@ DEFAULT_SECTORS: Mapping[str, Mapping[str, Sequence[str]]] = {
 """Sector -> sub-industry -> synonyms. Sector names and sub-industry names resolve too."""
 
 
+_JOINERS = frozenset({"and", "or", "of", "the"})
+_FILLER = frozenset(
+    [
+        "and",
+        "or",
+        "of",
+        "the",
+        "services",
+        "service",
+        "solutions",
+        "industry",
+        "industries",
+        "products",
+        "other",
+        "general",
+        "company",
+        "companies",
+        "group",
+        "management",
+        "providers",
+        "provider",
+    ]
+)
+
+
 class IndustryMatch(LeadqualModel):
     """How an industry as written resolves onto the taxonomy."""
 
@@ -185,7 +211,8 @@ class IndustryMatch(LeadqualModel):
     sub_industry: str | None = None
     """The sub-industry, when the text names one (``None`` when it names the sector itself)."""
     via: str
-    """``exact`` (the sector or sub-industry name), ``synonym``, or ``fuzzy``."""
+    """``exact`` (the sector or sub-industry name), ``synonym``, ``contains`` (the text holds
+    a known name, as "Insurance Agencies" holds "Insurance"), or ``fuzzy`` (a misspelling)."""
     similarity: Annotated[float, Field(ge=0, le=100)] = 100.0
 
 
@@ -232,6 +259,7 @@ class IndustryTaxonomy:
             for alias in aliases:
                 self._add(alias, parent_sector, parent_sub, "synonym")
         self._keys = list(self._index)
+        self._tokens = {k: frozenset(k.split()) - _JOINERS for k in self._keys}
         self.sectors: tuple[str, ...] = tuple(sectors)
         """The sector names, in taxonomy order."""
         self._resolve = lru_cache(maxsize=8192)(self._resolve_uncached)
@@ -253,15 +281,45 @@ class IndustryTaxonomy:
         hit = self._index.get(key)
         if hit is not None:
             return IndustryMatch(written=industry, sector=hit[0], sub_industry=hit[1], via=hit[2])
+        contained = self._contained(key)
+        if contained is not None:
+            sector, sub = contained
+            return IndustryMatch(written=industry, sector=sector, sub_industry=sub, via="contains")
+        if len(key) < 4:
+            return None
+        # whole-string similarity only: partial scorers map anything holding "it" to Technology
         best = process.extractOne(
-            key, self._keys, scorer=fuzz.WRatio, score_cutoff=self.fuzzy_cutoff
+            key, self._keys, scorer=fuzz.token_sort_ratio, score_cutoff=self.fuzzy_cutoff
         )
-        if best is None or len(key) < 4:
+        if best is None:
             return None
         sector, sub, _ = self._index[best[0]]
         return IndustryMatch(
             written=industry, sector=sector, sub_industry=sub, via="fuzzy", similarity=best[1]
         )
+
+    def _contained(self, key: str) -> tuple[str, str | None] | None:
+        """A known name whose words all appear in ``key`` (the most specific one), else the one
+        sector whose names hold every distinctive word of ``key`` ("Financial" -> Financial
+        Services); ``None`` when nothing or more than one sector fits."""
+        all_words = frozenset(key.split()) - _JOINERS
+        words = all_words - _FILLER
+        if not words:
+            return None
+        inside = [k for k, toks in self._tokens.items() if toks and toks <= all_words]
+        if inside:
+            best = max(len(self._tokens[k]) for k in inside)
+            top = [k for k in inside if len(self._tokens[k]) == best]
+            longest = max(len(k) for k in top)
+            top = [k for k in top if len(k) == longest]
+            found = {self._index[k][:2] for k in top}
+            return found.pop() if len(found) == 1 else None
+        holders = [k for k, toks in self._tokens.items() if words <= toks]
+        sectors = {self._index[k][0] for k in holders}
+        if len(sectors) != 1:
+            return None
+        subs = {self._index[k][1] for k in holders}
+        return sectors.pop(), (subs.pop() if len(subs) == 1 else None)
 
     def is_known(self, name: str, /) -> bool:
         """Whether ``name`` is (exactly or by synonym) a sector or sub-industry of the taxonomy."""
