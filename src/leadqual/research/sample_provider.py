@@ -10,7 +10,7 @@ Example:
     >>> p = SampleResearchProvider()
     >>> r = asyncio.run(p.research(CompanyQuery(name="Meridian Wealth", domain="meridianwealth.mx")))
     >>> r.overviews[0].industry, r.news[0].topic
-    ('Wealth Management', 'product_launch')
+    ('Financial Services', 'product_launch')
 """
 
 from __future__ import annotations
