@@ -454,8 +454,10 @@ class Engagement(LeadqualModel):
     """How much the lead has interacted recently (activities of the last ``window_days``).
 
     Points: an inbound call 20, an inbound email 15, an inbound chat 12, a held or upcoming
-    meeting 25, an answered outbound call 10, an unanswered inbound call 8, an outbound email 2;
-    capped at 100. Levels: High from 50, Medium from 20, Low above 0.
+    meeting 25, an answered outbound call 10, an unanswered inbound call 8; capped at 100.
+    Outbound emails and unanswered outbound calls are counted (``outbound``) but earn nothing:
+    a seller writing more does not make the lead more engaged. Levels: High from 50, Medium
+    from 20, Low above 0.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -518,12 +520,9 @@ def measure_engagement(
                 touch = max(touch, at)
             else:
                 outbound += 1
-                if isinstance(a, PhoneCall):
-                    points += 10 if a.answered else 0
-                    if a.answered:
-                        touch = max(touch, at)
-                else:
-                    points += 2
+                if isinstance(a, PhoneCall) and a.answered:
+                    points += 10
+                    touch = max(touch, at)
     score = min(100.0, points)
     level: EngagementLevel = (
         "High" if score >= 50 else "Medium" if score >= 20 else "Low" if score > 0 else "None"

@@ -190,6 +190,10 @@ def decision_maker() -> JobTitleMatcher:
         ("Sales Operations Manager", "not_matched"),
         ("Marketing Manager", "not_matched"),
         ("Sales Intern", "not_matched"),
+        ("Sales", "not_matched"),
+        ("Assistant to the Head of Sales", "not_matched"),
+        ("Head of Sales Operations", "partial"),
+        ("Head of Slaes", "matched"),
         ("", "unknown"),
     ],
 )

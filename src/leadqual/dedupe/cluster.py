@@ -55,13 +55,21 @@ class UnionFind:
 def cluster_labels(
     n: int, left: npt.NDArray[np.int64], right: npt.NDArray[np.int64]
 ) -> npt.NDArray[np.int64]:
-    """A cluster label per record ``0..n-1`` (the smallest member's position), given the pairs."""
-    uf = UnionFind(n)
-    for a, b in zip(left.tolist(), right.tolist(), strict=True):
-        uf.union(a, b)
-    roots = np.fromiter((uf.find(i) for i in range(n)), dtype=np.int64, count=n)
-    # Relabel each cluster by its smallest member so labels do not depend on union order.
-    smallest = np.full(n, n, dtype=np.int64)
+    """A cluster label per record ``0..n-1`` (the smallest member's position), given the pairs.
+
+    Connected components of the pair graph, computed with scipy's sparse graph routines (the
+    union-find over Python objects below is for small inputs and incremental use).
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    if n == 0:
+        return np.empty(0, dtype=np.int64)
+    graph = coo_matrix((np.ones(len(left), dtype=np.int8), (left, right)), shape=(n, n)).tocsr()
+    _, roots = connected_components(graph, directed=False)
+    roots = roots.astype(np.int64)
+    # Relabel each cluster by its smallest member so labels do not depend on the algorithm.
+    smallest = np.full(int(roots.max()) + 1, n, dtype=np.int64)
     np.minimum.at(smallest, roots, np.arange(n, dtype=np.int64))
     labels: npt.NDArray[np.int64] = smallest[roots]
     return labels

@@ -33,6 +33,7 @@ from leadqual.dedupe.pipeline import (
     IntArray,
     Prepared,
     Preparer,
+    _pairs_in_groups,
     apply_rules,
 )
 from leadqual.dedupe.settings import DedupeSettings, lead_settings
@@ -488,39 +489,50 @@ class DuplicateDetector:
         for j, comp in enumerate(self.settings.comparisons):
             out[f"sim_{comp.name}"] = sims[:, j]
         if transitive and len(left):
-            out = self._transitive(out, ids, labels, max_cluster_size)
+            out = self._transitive(out, ids, labels, max_cluster_size, left, right)
         return out.reset_index(drop=True)
 
     @staticmethod
     def _transitive(
-        out: pd.DataFrame, ids: Any, labels: IntArray, max_cluster_size: int
+        out: pd.DataFrame,
+        ids: Any,
+        labels: IntArray,
+        max_cluster_size: int,
+        left: IntArray,
+        right: IntArray,
     ) -> pd.DataFrame:
-        members: dict[int, list[int]] = {}
-        for i, lab in enumerate(labels.tolist()):
-            members.setdefault(lab, []).append(i)
-        have = set(zip(out["left_id"], out["right_id"], strict=True))
-        have |= {(b, a) for a, b in have}
-        extra = []
-        for group in members.values():
-            if len(group) < 3 or len(group) > max_cluster_size:
-                if len(group) > max_cluster_size:
-                    logger.info("cluster of %d records kept as direct pairs only", len(group))
-                continue
-            for x in range(len(group)):
-                for y in range(x + 1, len(group)):
-                    a, b = ids[group[x]], ids[group[y]]
-                    if (a, b) not in have:
-                        extra.append(
-                            {
-                                "left_id": a,
-                                "right_id": b,
-                                "rule": "cluster",
-                                "cluster": ids[group[0]],
-                            }
-                        )
-        if not extra:
+        n = len(labels)
+        sizes = np.bincount(labels, minlength=n)
+        big = int(np.count_nonzero(sizes > max_cluster_size))
+        if big:
+            logger.info(
+                "%d cluster(s) over %d records kept as direct pairs only", big, max_cluster_size
+            )
+        use = (sizes[labels] >= 3) & (sizes[labels] <= max_cluster_size)
+        rows = np.flatnonzero(use).astype(np.int64)
+        if len(rows) == 0:
             return out
-        return pd.concat([out, pd.DataFrame(extra)], ignore_index=True)
+        order = rows[np.argsort(labels[rows], kind="stable")]
+        group_labels, starts, counts = np.unique(
+            labels[order], return_index=True, return_counts=True
+        )
+        del group_labels
+        a, b = _pairs_in_groups(order, starts.astype(np.int64), counts.astype(np.int64))
+        lo, hi = np.minimum(a, b), np.maximum(a, b)
+        have = np.minimum(left, right) * np.int64(n) + np.maximum(left, right)
+        new = ~np.isin(lo * np.int64(n) + hi, have)
+        lo, hi = lo[new], hi[new]
+        if len(lo) == 0:
+            return out
+        extra = pd.DataFrame(
+            {
+                "left_id": ids[lo],
+                "right_id": ids[hi],
+                "rule": "cluster",
+                "cluster": ids[labels[lo]],
+            }
+        )
+        return pd.concat([out, extra], ignore_index=True)
 
     def find(self, records: pd.DataFrame | Iterable[Lead], /) -> DuplicateReport:
         """Every duplicate pair among ``records``, explained, with clusters.

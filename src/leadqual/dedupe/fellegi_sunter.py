@@ -18,6 +18,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 from pydantic import ConfigDict
 
 from leadqual._base import LeadqualModel
@@ -247,7 +248,9 @@ class FellegiSunter:
         radix = np.array(self.n_levels, dtype=np.int64)
         place = np.concatenate([[1], np.cumprod(radix[:-1])]).astype(np.int64)
         codes = levels.astype(np.int64) @ place
-        uniq, counts = np.unique(codes, return_counts=True)
+        tally = pd.Series(codes).value_counts(sort=False)  # hash-based: fast on many rows
+        uniq = tally.index.to_numpy(dtype=np.int64)
+        counts = tally.to_numpy(dtype=np.int64)
         patterns = (uniq[:, None] // place[None, :]) % radix[None, :]
         return patterns.astype(np.int8), counts.astype(np.int64)
 

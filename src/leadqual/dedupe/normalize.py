@@ -109,8 +109,10 @@ def fold_text(value: str | None, /) -> str | None:
     """
     if value is None:
         return None
-    text = unicodedata.normalize("NFKD", str(value))
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = str(value)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = text.lower().replace("&", " and ").replace("'", "").replace("\u2019", "")
     text = _NON_WORD.sub(" ", text)
     text = _SPACE.sub(" ", text).strip()

@@ -11,6 +11,7 @@ candidate pairs as two ``int64`` arrays of row positions, so every stage is vect
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,6 +37,8 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
+_NOT_DIGITS = re.compile(r"[^0-9]")
+
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 ObjArray = npt.NDArray[np.object_]
@@ -45,7 +48,9 @@ ObjArray = npt.NDArray[np.object_]
 
 
 def _strings(values: ObjArray) -> tuple[ObjArray, npt.NDArray[np.bool_]]:
-    missing = np.fromiter((v is None or v == () for v in values), dtype=bool, count=len(values))
+    missing = pd.isna(pd.Series(values, dtype=object)).to_numpy() | np.fromiter(
+        (type(v) is tuple and not v for v in values), dtype=bool, count=len(values)
+    )
     texts = np.empty(len(values), dtype=object)
     texts[:] = [
         "" if m else (v[0] if isinstance(v, tuple) else str(v))
@@ -141,7 +146,7 @@ class Preparer:
         if kind == "phone":
             return lambda v, r: n.phone(str(v), r)
         if kind == "digits":
-            return lambda v, _r: "".join(ch for ch in str(v) if ch.isdigit()) or None
+            return lambda v, _r: _NOT_DIGITS.sub("", str(v)) or None
         return lambda v, _r: None if _is_missing(v) else str(v)
 
     def prepare(self, frame: pd.DataFrame, /) -> Prepared:
@@ -193,9 +198,9 @@ class Preparer:
         if not is_multi and spec.region_source is None:
             # One call per distinct value: factorize, normalise the uniques, take back.
             codes, uniques = pd.factorize(raw, use_na_sentinel=True)
-            normed = np.array(
-                [None if _is_missing(u) else fn(u, None) for u in uniques] + [None], dtype=object
-            )
+            distinct = np.asarray(uniques, dtype=object).tolist()  # no per-item pandas indexing
+            normed = np.empty(len(distinct) + 1, dtype=object)
+            normed[:] = [None if _is_missing(u) else fn(u, None) for u in distinct] + [None]
             out[:] = normed[codes]
             return out, False
         cache: dict[tuple[Any, str | None], str | None] = {}
@@ -324,7 +329,8 @@ class Blocker:
         lo = np.minimum(left, right)
         hi = np.maximum(left, right)
         keep = lo != hi
-        code = np.unique(lo[keep] * np.int64(n) + hi[keep])
+        # pd.unique hashes; np.unique would sort tens of millions of codes.
+        code = np.sort(pd.unique(lo[keep] * np.int64(n) + hi[keep]))
         report.candidates = len(code)
         return code // n, code % n, report
 

@@ -432,7 +432,12 @@ class JobTitleMatcher:
         else:
             s = 0.0
         credit = f * s
-        if credit < 1.0 and fuzz.token_set_ratio(fold(value.written), fold(target.written)) >= 97:
+        # a misspelt title ("Head of Slaes") is the same role; whole strings only, so "Sales"
+        # or "Assistant to the Head of Sales" never pass for "Head of Sales"
+        if (
+            credit < 1.0
+            and fuzz.ratio(fold(value.written), fold(target.written)) >= self.fuzzy_cutoff
+        ):
             return 1.0
         return credit
 

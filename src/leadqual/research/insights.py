@@ -414,12 +414,14 @@ class CrmInsightsBuilder:
             self._sellers = list(self.source.sellers())
         return self._sellers
 
-    def context(self, lead_id: str, /) -> tuple[LeadContext, str, str]:
+    def context(
+        self, lead_id: str, /
+    ) -> tuple[LeadContext, Literal["crm", "manual", "none"], Literal["crm", "manual", "none"]]:
         """The lead's context with remembered manual links applied, and how each link was made."""
         ctx = build_context(self.source, lead_id)
         manual = self.links.get(lead_id)
-        account_link = "crm" if ctx.account is not None else "none"
-        contact_link = "crm" if ctx.contact is not None else "none"
+        account_link: Literal["crm", "manual", "none"] = "crm" if ctx.account else "none"
+        contact_link: Literal["crm", "manual", "none"] = "crm" if ctx.contact else "none"
         account, contact = ctx.account, ctx.contact
         if account is None and "account_id" in manual:
             try:
@@ -451,14 +453,37 @@ class CrmInsightsBuilder:
             )
         return ctx, account_link, contact_link
 
-    def build(self, lead_id: str, /, *, now: datetime) -> CrmInsights:
+    def build(self, lead: str | LeadContext, /, *, now: datetime) -> CrmInsights:
         """The CRM insights of one lead, as of ``now`` (use ``SampleData.as_of`` with the sample).
 
+        Args:
+            lead: the lead id, or a context already read (used as given; its account and
+                contact count as manually linked when :attr:`links` says so).
+            now: the reference time.
+
         Raises:
-            RecordNotFound: there is no such lead.
+            RecordNotFound: there is no lead with this id.
         """
         now = to_utc(now)
-        ctx, account_link, contact_link = self.context(lead_id)
+        if isinstance(lead, LeadContext):
+            ctx = lead
+            manual = self.links.get(ctx.lead.id)
+            account_link: Literal["crm", "manual", "none"] = (
+                "none"
+                if ctx.account is None
+                else "manual"
+                if manual.get("account_id") == ctx.account.id
+                else "crm"
+            )
+            contact_link: Literal["crm", "manual", "none"] = (
+                "none"
+                if ctx.contact is None
+                else "manual"
+                if manual.get("contact_id") == ctx.contact.id
+                else "crm"
+            )
+        else:
+            ctx, account_link, contact_link = self.context(lead)
         lead, account = ctx.lead, ctx.account
         colleagues = self._who_knows_whom(ctx, now)
         lead_opps, account_opps = self._opportunities(ctx)

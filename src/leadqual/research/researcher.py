@@ -523,7 +523,7 @@ class Researcher:
                 )
             context, _, _ = self.insights.context(lead)
         if self.insights is not None:
-            crm = self.insights.build(context.lead.id, now=now)
+            crm = self.insights.build(context, now=now)
             step(
                 "Read the CRM",
                 f"lead {context.lead.id}: {len(context.activities)} activities, "

@@ -28,12 +28,13 @@ import pandas as pd
 from numpy.typing import NDArray
 from pydantic import ConfigDict
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.exceptions import NotFittedError as SklearnNotFittedError
 from sklearn.utils.validation import check_is_fitted
 
 from leadqual._base import LeadqualModel
 from leadqual.errors import ConfigurationError, NotFittedError
 
-__all__ = ["DATE_PARTS_MIN_ROWS", "ColumnKind", "FeatureDecision", "LeadFeaturizer", "as_frame"]
+__all__ = ["DATE_PARTS_MIN_ROWS", "ColumnKind", "ModelNotFitted", "FeatureDecision", "LeadFeaturizer", "as_frame"]
 
 ColumnKind = Literal["numeric", "categorical", "boolean", "datetime", "text", "identifier", "empty"]
 """How a column was typed."""
@@ -77,12 +78,17 @@ def as_frame(X: Any) -> pd.DataFrame:
     arr = np.asarray(X)
     if arr.ndim != 2:
         raise ValueError(
-            f"Expected 2D array, got {arr.ndim}D array instead: reshape your data "
-            "(array.reshape(-1, 1) for one feature, array.reshape(1, -1) for one sample)"
+            f"Expected 2D array, got {arr.ndim}D array instead: Reshape your data either using "
+            "array.reshape(-1, 1) if your data has a single feature or array.reshape(1, -1) if "
+            "it contains a single sample, or pass a DataFrame"
         )
     if np.iscomplexobj(arr):
         raise ValueError("Complex data not supported")
     return pd.DataFrame(arr, columns=[f"x{i}" for i in range(arr.shape[1])])
+
+
+class ModelNotFitted(NotFittedError, SklearnNotFittedError):
+    """Used before ``fit``: both :class:`leadqual.errors.NotFittedError` and scikit-learn's."""
 
 
 # -- per-column plans: each turns a Series (batch) or one value (fast path) into numbers ----------
@@ -448,6 +454,11 @@ class LeadFeaturizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         """Type every column of ``X`` and learn its encoding."""
         self._check_params()
         df = as_frame(X)
+        if df.shape[1] == 0:
+            raise ValueError(
+                f"Found array with 0 feature(s) (shape={df.shape}) while a minimum of 1 is "
+                "required."
+            )
         if df.shape[0] == 0:
             raise ValueError(
                 f"Found array with 0 sample(s) (shape={df.shape}) while a minimum of 1 is required."
@@ -549,8 +560,8 @@ class LeadFeaturizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
     def _ensure_fitted(self) -> None:
         try:
             check_is_fitted(self, "plans_")
-        except Exception as err:
-            raise NotFittedError(
+        except SklearnNotFittedError as err:
+            raise ModelNotFitted(
                 f"This {type(self).__name__} instance is not fitted yet. Call 'fit' with appropriate "
                 "arguments before using this estimator."
             ) from err

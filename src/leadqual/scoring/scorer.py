@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.exceptions import NotFittedError as SklearnNotFittedError
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
@@ -40,10 +41,10 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
-from leadqual.errors import ConfigurationError, NotFittedError
+from leadqual.errors import ConfigurationError
 from leadqual.models import Lead, LeadContext
 from leadqual.scoring._forest import CompiledForest
-from leadqual.scoring.features import FeatureDecision, LeadFeaturizer, as_frame
+from leadqual.scoring.features import FeatureDecision, LeadFeaturizer, ModelNotFitted, as_frame
 from leadqual.scoring.grading import Factor, GradeScheme, LeadScore, WhatIf, score_trend
 from leadqual.scoring.records import lead_record
 from leadqual.scoring.training import MAX_LEAD_AGE_DAYS, check_scorable
@@ -210,6 +211,8 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             raise ValueError("requires y to be passed, but the target y is None")
         df = as_frame(X)
         y_arr = column_or_1d(np.asarray(y), warn=True)
+        if y_arr.dtype.kind in "fc" and not np.all(np.isfinite(y_arr)):
+            raise ValueError("Input y contains NaN or infinity: every lead needs an outcome")
         if len(y_arr) != len(df):
             raise ValueError(f"X has {len(df)} rows but y has {len(y_arr)} values")
         if len(df) == 0:
@@ -218,6 +221,11 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         if target not in ("binary", "multiclass"):
             raise ValueError(f"Unknown label type: {target}; y must hold two classes, 1 and 0")
         classes = np.unique(y_arr)
+        if len(classes) > 2:
+            raise ValueError(
+                f"Only binary classification is supported. y has {len(classes)} classes; a lead "
+                "scorer needs two: 1 (qualified) and 0 (disqualified)"
+            )
         if len(classes) != 2:
             raise ValueError(
                 f"y has {len(classes)} class(es); a lead scorer needs exactly two classes: "
@@ -252,6 +260,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
 
     def predict(self, X: Any) -> NDArray[Any]:
         """The more likely class of each row."""
+        self._ensure_fitted()
         return np.asarray(self.classes_[(self.decision_function(X) > 0).astype(int)])
 
     def __sklearn_tags__(self) -> Any:
@@ -406,8 +415,8 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     def _ensure_fitted(self) -> None:
         try:
             check_is_fitted(self, "model_")
-        except Exception as err:
-            raise NotFittedError(
+        except SklearnNotFittedError as err:
+            raise ModelNotFitted(
                 f"This {type(self).__name__} instance is not fitted yet. Call 'fit' with appropriate "
                 "arguments before using this estimator."
             ) from err
