@@ -366,7 +366,11 @@ class TemplateDrafter:
         last_out = next((m for m in reversed(emails) if m.direction == "outbound"), None)
         last_in = next((m for m in reversed(emails) if m.direction == "inbound"), None)
 
-        opening = self._opening(context, facts, icp_fit, company, used, notes)
+        opening = (
+            self._opening(context, facts, icp_fit, company, used, notes)
+            if action.kind == "initial_outreach"
+            else None
+        )
         value = _value_for(product, pain)
         used.append(DraftFact(text=product.description, source="config: products", kind="product"))
         if pain and value:
