@@ -430,6 +430,10 @@ class HandraiserEvaluator:
 
     def evaluate(self, context: LeadContext, /, *, now: datetime) -> HandraiserResult:
         """Evaluate every segment on one lead, ``now`` being the reference time."""
+        if not isinstance(context, LeadContext):
+            raise ValidationFailed(
+                f"evaluate needs a LeadContext, got {type(context).__name__}", field="context"
+            )
         now = to_utc(now)
         results = []
         for seg in self.segments:
@@ -1094,6 +1098,7 @@ class Prioritizer:
         """
         now = to_utc(now) if now is not None else datetime.now(UTC)
         checked = self._check_scores(scores)
+        _check_filters(ratings, rank_bands, ranks)
         pool: list[LeadContext] = []
         seen_ids: set[str] = set()
         for ctx in contexts:
@@ -1348,6 +1353,26 @@ class Prioritizer:
         result.insert(0, "rank", np.arange(1, n + 1))
         result["deciding_factor"] = decider
         return result.reset_index(drop=True)
+
+
+def _check_filters(
+    ratings: Collection[str] | None,
+    rank_bands: Collection[str] | None,
+    ranks: tuple[int, int] | None,
+) -> None:
+    """Refuse filters that could only ever keep nothing (a typo, most likely)."""
+    if ratings is not None and not set(ratings) <= {"Hot", "Warm", "Cold"}:
+        bad = sorted(set(ratings) - {"Hot", "Warm", "Cold"})
+        raise ValidationFailed(f"ratings: {bad} are not Hot, Warm or Cold", field="ratings")
+    if rank_bands is not None and not set(rank_bands) <= {"top", "high", "medium", "low"}:
+        bad = sorted(set(rank_bands) - {"top", "high", "medium", "low"})
+        raise ValidationFailed(
+            f"rank_bands: {bad} are not top, high, medium or low", field="rank_bands"
+        )
+    if ranks is not None and (len(ranks) != 2 or ranks[0] < 1 or ranks[0] > ranks[1]):
+        raise ValidationFailed(
+            f"ranks must be (first, last) with 1 <= first <= last, got {ranks!r}", field="ranks"
+        )
 
 
 def _decider(

@@ -319,3 +319,14 @@ def test_scores_may_be_score_objects_and_cutoffs_configurable(make: Any, now: da
     assert labels == ["score 65 (A)", "score 55 (B)"]
     with pytest.raises(ConfigurationError):
         Prioritizer(score_cutoffs=(20.0, 50.0))
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [{"ratings": {"Hotter"}}, {"rank_bands": {"middle"}}, {"ranks": (0, 3)}, {"ranks": (5, 2)}],
+)
+def test_filters_that_can_only_keep_nothing_are_refused(
+    filters: dict[str, Any], make: Any, now: datetime
+) -> None:
+    with pytest.raises(ValidationFailed):
+        Prioritizer().rank([make("L-a")], now=now, **filters)
