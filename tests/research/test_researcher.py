@@ -416,3 +416,58 @@ def test_a_suppressed_lead_is_never_researched_on_the_web(
     restored = SuppressionList(salt="test-salt", hashes=suppression.hashes)
     assert restored.matches(lead)
     assert not SuppressionList(salt="other-salt", hashes=suppression.hashes).matches(lead)
+
+
+def test_a_manual_link_shows_in_the_research_and_feeds_the_company_query(
+    consented: AgentConfig, sample_source: MemorySource, sample_data: SampleData
+) -> None:
+    web = FakeResearchProvider("web")
+    r = researcher(consented, sample_source, web)
+    r.links.link("L-0228", account_id="A-0064")  # the seller connected the suggested account
+    res = r.research_sync("L-0228", now=sample_data.as_of)
+    assert res.crm is not None and res.crm.account_link == "manual"
+    assert res.crm.account_summary is not None
+    assert web.calls[0].name == "Granite Tech Ltd."
+
+
+def test_a_context_not_in_the_crm_is_researched_as_given(
+    consented: AgentConfig, sample_source: MemorySource
+) -> None:
+    lead = Lead(
+        id="L-NEW",
+        company_name="Contoso",
+        email="a@contoso.com",
+        created_at=datetime(2026, 1, 1, tzinfo=UTC),
+    )
+    res = researcher(consented, sample_source, FakeResearchProvider("web")).research_sync(
+        LeadContext(lead=lead)
+    )
+    assert res.crm is not None and res.crm.account_link == "none"
+    assert res.crm.connect_account == ()
+
+
+def test_cancelling_one_lead_does_not_cancel_the_shared_call(consented: AgentConfig) -> None:
+    leads = [
+        LeadContext(
+            lead=Lead(
+                id=f"L-{i}",
+                company_name="Contoso",
+                website="https://contoso.com",
+                created_at=datetime(2026, 1, 1, tzinfo=UTC),
+            )
+        )
+        for i in range(2)
+    ]
+    web = FakeResearchProvider("web", latency=0.05)
+    r = Researcher(config=consented, providers=[web])
+
+    async def scenario() -> str:
+        first = asyncio.create_task(r.research(leads[0]))
+        second = asyncio.create_task(r.research(leads[1]))
+        await asyncio.sleep(0.01)
+        first.cancel()
+        res = await second
+        return res.status("web").state  # type: ignore[union-attr]
+
+    assert asyncio.run(scenario()) == "ok"
+    assert len(web.calls) == 1

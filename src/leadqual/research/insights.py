@@ -484,12 +484,12 @@ class CrmInsightsBuilder:
             )
         else:
             ctx, account_link, contact_link = self.context(lead)
-        lead, account = ctx.lead, ctx.account
+        record, account = ctx.lead, ctx.account
         colleagues = self._who_knows_whom(ctx, now)
         lead_opps, account_opps = self._opportunities(ctx)
         account_summary = self._account_summary(ctx, account_opps) if account else None
         return CrmInsights(
-            lead_id=lead.id,
+            lead_id=record.id,
             generated_at=now,
             lead_summary=self._lead_summary(ctx, colleagues, now),
             account_summary=account_summary,
@@ -499,8 +499,8 @@ class CrmInsightsBuilder:
             lead_opportunities=lead_opps,
             account_opportunities=account_opps,
             suggested_contacts=self._suggested_contacts(ctx, now),
-            connect_account=() if account else self._account_candidates(lead),
-            connect_contact=() if ctx.contact else self._contact_candidates(lead),
+            connect_account=() if account else self._account_candidates(record),
+            connect_contact=() if ctx.contact else self._contact_candidates(record),
         )
 
     # -- summaries ----------------------------------------------------------------------------

@@ -484,7 +484,7 @@ class Researcher:
         self.min_confidence = min_confidence
         self.suppression = suppression
         self._loop_state: dict[
-            int, tuple[asyncio.Semaphore, dict[tuple[str, str], asyncio.Future[Any]]]
+            int, tuple[asyncio.Semaphore, dict[tuple[str, str], asyncio.Task[Any]]]
         ] = {}
         self.provider_calls = 0
         """Provider calls made (cache hits and shared in-flight calls not counted)."""
@@ -668,7 +668,7 @@ class Researcher:
 
     # -- providers -----------------------------------------------------------------------------
 
-    def _state(self) -> tuple[asyncio.Semaphore, dict[tuple[str, str], asyncio.Future[Any]]]:
+    def _state(self) -> tuple[asyncio.Semaphore, dict[tuple[str, str], asyncio.Task[Any]]]:
         loop = asyncio.get_running_loop()
         state = self._loop_state.get(id(loop))
         if state is None:
@@ -743,24 +743,23 @@ class Researcher:
         semaphore, inflight = self._state()
         flight_key = (provider.name, key)
         started = time.perf_counter()
-        future = inflight.get(flight_key)
+        task = inflight.get(flight_key)
+        if task is None:
+            # the call runs as its own task: a lead whose research is cancelled does not cancel
+            # the call other leads of the same company are waiting for
+            task = asyncio.create_task(self._call(provider, query, semaphore))
+            inflight[flight_key] = task
+
+            def done(t: asyncio.Task[Any], k: tuple[str, str] = flight_key) -> None:
+                inflight.pop(k, None)
+                if t.cancelled():
+                    return
+                if t.exception() is None:  # also marks a failure as retrieved
+                    self.cache.put(provider.name, key, t.result(), now=now)
+
+            task.add_done_callback(done)
         try:
-            if future is None:
-                future = asyncio.get_running_loop().create_future()
-                inflight[flight_key] = future
-                try:
-                    result = await self._call(provider, query, semaphore)
-                except BaseException as err:
-                    future.set_exception(err)
-                    future.exception()  # mark retrieved: waiters may be none
-                    raise
-                else:
-                    future.set_result(result)
-                    self.cache.put(provider.name, key, result, now=now)
-                finally:
-                    inflight.pop(flight_key, None)
-            else:
-                result = await asyncio.shield(future)
+            result: ResearchResult = await asyncio.shield(task)
         except (TimeoutError, ProviderTimeout) as err:
             return self._failure(provider, "timed_out", err, started), None
         except RateLimited as err:
