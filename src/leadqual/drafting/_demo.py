@@ -79,25 +79,30 @@ def demo_lines(data: SampleData, config: AgentConfig) -> list[str]:
     advisor = ActionAdvisor(read_emails=config.consent.read_emails, classifier=classifier)
     drafter = TemplateDrafter(config)
     check = _email_checker(data)
-    truth: dict[str, str] = data.truth.get("reply_intents", {})
     lines = ["Reply intents (default classifier: rules + a small model, no service):"]
-    picked: dict[str, str] = {}
-    for lead_id, planted in truth.items():
-        if planted in _SHOWN_INTENTS and planted not in picked.values():
-            picked[lead_id] = planted
-    contexts = {lead_id: build_context(source, lead_id) for lead_id in picked}
-    for lead_id, context in contexts.items():
-        reply = next(m for m in reversed(context.emails) if m.direction == "inbound")
-        intent = classifier.classify_email(reply)
+    # One lead per intent, chosen by what the classifier reads (not by the sample's answer key).
+    contexts: dict[str, LeadContext] = {}
+    intents: dict[str, str] = {}
+    for lead in sorted(data.crm.leads, key=lambda item: item.id):
+        if not lead.is_open or len(contexts) == len(_SHOWN_INTENTS):
+            continue
+        context = build_context(source, lead.id)
+        inbound = [m for m in context.emails if m.direction == "inbound"]
+        if not inbound or context.emails[-1].direction != "inbound":
+            continue
+        intent = classifier.classify_email(inbound[-1])
+        if intent.intent not in _SHOWN_INTENTS or intent.intent in intents.values():
+            continue
+        contexts[lead.id], intents[lead.id] = context, intent.intent
         lines.append(
-            f"  {lead_id} {intent.intent:<20} {intent.confidence:.2f} ({intent.method}): "
+            f"  {lead.id} {intent.intent:<20} {intent.confidence:.2f} ({intent.method}): "
             f"\u201c{textwrap.shorten(intent.evidence, 90)}\u201d"
         )
     lines.append("")
     lines.append("Next best actions, with reasons:")
     shown = ("meeting_request", "pricing_request", "out_of_office", "not_interested")
     for lead_id, context in contexts.items():
-        if picked[lead_id] in shown:
+        if intents[lead_id] in shown:
             email = context.lead.email
             action = advisor.advise(
                 context, now=data.as_of, email_check=check(email) if email else None

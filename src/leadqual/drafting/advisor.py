@@ -281,9 +281,10 @@ class ActionAdvisor:
 
     Example:
         >>> from leadqual.sources import build_context, load_sample, load_sample_data
-        >>> ctx = build_context(load_sample(), "L-0215")   # an out-of-office reply
-        >>> ActionAdvisor().advise(ctx, now=load_sample_data().as_of).kind
-        'wait'
+        >>> ctx = build_context(load_sample(), "L-0226")   # a meeting is booked
+        >>> action = ActionAdvisor().advise(ctx, now=load_sample_data().as_of)
+        >>> action.kind, f"{action.wait_until:%Y-%m-%d}"
+        ('wait', '2026-11-04')
     """
 
     def __init__(
