@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 from urllib.parse import urlsplit
 
 import tldextract
@@ -31,6 +31,7 @@ def _extractor() -> tldextract.TLDExtract:
     return tldextract.TLDExtract(suffix_list_urls=())
 
 
+@lru_cache(maxsize=65536)
 def registrable_domain(value: str, /) -> str | None:
     """The registrable domain of a URL, host or email address (``https://www.a.co.uk/x`` ->
     ``a.co.uk``), or ``None`` when there is none (an IP address, a bare word)."""

@@ -486,6 +486,7 @@ class Researcher:
         self._loop_state: dict[
             int, tuple[asyncio.Semaphore, dict[tuple[str, str], asyncio.Task[Any]]]
         ] = {}
+        self._stage_plan = self._stages()
         self.provider_calls = 0
         """Provider calls made (cache hits and shared in-flight calls not counted)."""
 
@@ -700,7 +701,7 @@ class Researcher:
     ) -> tuple[list[SourceStatus], list[ResearchResult]]:
         statuses: dict[str, SourceStatus] = {}
         results: list[ResearchResult] = []
-        for stage in self._stages():
+        for stage in self._stage_plan:
             stage_query = query
             for r in results:
                 stage_query = stage_query.with_ids(r.identifiers)
