@@ -381,3 +381,23 @@ def test_bounce_evidence_keeps_the_unchecked_deliverability_note(offline: EmailV
     report = offline.validate_record(_lead(email="kim@contoso.com"), messages=[bounce])
     assert report.primary is not None
     assert report.primary.reason_codes == ("deliverability_not_checked", "hard_bounce")
+
+
+def test_hostile_bounce_bodies_are_scanned_in_linear_time(offline: EmailValidator) -> None:
+    import time
+
+    body = "550 5.1.1 " + "a" * 200_000 + "\n" + ("550 " + "b" * 900 + "\n") * 20
+    message = _mail("MAILER-DAEMON@mx.contoso.com", body, T0, subject="Undelivered Mail")
+    started = time.perf_counter()
+    report = offline.validate_record(_lead(email="kim@contoso.com"), messages=[message])
+    assert time.perf_counter() - started < 2.0
+    assert report.primary is not None
+    assert not report.primary.has("hard_bounce")
+
+
+def test_validator_repr_names_its_settings() -> None:
+    text = repr(EmailValidator(resolver=StaticResolver(), timeout=2))
+    assert text == (
+        "EmailValidator(check_deliverability=True, resolver=StaticResolver, timeout=2, "
+        "max_concurrency=50)"
+    )

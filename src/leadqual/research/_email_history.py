@@ -19,6 +19,7 @@ from leadqual.research._email_reasons import Finding, finding
 __all__ = ["BounceEvidence", "bounce_findings", "collect"]
 
 _MAX_BODY: Final = 20_000
+_MAX_LINE: Final = 1_000
 _DSN_SENDERS: Final = frozenset(
     {"mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon", "bounce", "bounces"}
 )
@@ -67,7 +68,9 @@ def collect(messages: Iterable[EmailMessage]) -> BounceEvidence:
                 evidence.replies[key] = message.sent_at
             continue
         for line in message.body[:_MAX_BODY].splitlines():
-            if not _HARD.search(line):
+            # A status line is short; skipping long ones keeps the address pattern linear on
+            # hostile input (a long run without '@' would otherwise be rescanned per position).
+            if len(line) > _MAX_LINE or not _HARD.search(line):
                 continue
             for raw in _ADDRESS.findall(line):
                 key = raw.strip(".").casefold()

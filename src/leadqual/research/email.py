@@ -468,6 +468,13 @@ class EmailValidator:
             weakref.WeakKeyDictionary()
         )
 
+    def __repr__(self) -> str:
+        return (
+            f"EmailValidator(check_deliverability={self.check_deliverability}, "
+            f"resolver={type(self.resolver).__name__}, timeout={self.timeout:g}, "
+            f"max_concurrency={self.max_concurrency})"
+        )
+
     # -- public API --------------------------------------------------------------------------
 
     def validate(
