@@ -58,6 +58,7 @@ __all__ = [
     "ActivityCondition",
     "ConditionResult",
     "Engagement",
+    "EngagementLevel",
     "FactorValue",
     "FieldCondition",
     "HandraiserEvaluator",
@@ -68,7 +69,9 @@ __all__ = [
     "PrioritizedList",
     "Prioritizer",
     "PriorityFactor",
+    "RankBand",
     "Rating",
+    "RatingFactor",
     "RatingPart",
     "RatingPolicy",
     "ScoreInput",
@@ -452,6 +455,7 @@ class HandraiserEvaluator:
 # == engagement ==================================================================================
 
 EngagementLevel = Literal["High", "Medium", "Low", "None"]
+"""Engagement level: High from 50 points, Medium from 20, Low above 0, None."""
 
 
 class Engagement(LeadqualModel):
@@ -546,7 +550,9 @@ def measure_engagement(
 # == rating ======================================================================================
 
 Rating = Literal["Hot", "Warm", "Cold"]
+"""A lead's rating."""
 RatingFactor = Literal["fit", "intent", "recency", "engagement"]
+"""The four parts of a Hot / Warm / Cold rating."""
 
 
 class RatingPolicy(LeadqualModel):
@@ -704,6 +710,7 @@ def rate_lead(
 # == prioritisation ==============================================================================
 
 RankBand = Literal["top", "high", "medium", "low"]
+"""Quarter of a ranked list an entry sits in, from the top."""
 _TIER_BAND: Mapping[str, int] = {"High": 3, "Moderate": 2, "Unknown": 1, "Low": 0}
 _FACTOR_WORDS: Mapping[str, str] = {
     "handraiser": "hand-raiser",
