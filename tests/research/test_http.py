@@ -533,3 +533,32 @@ def test_user_agent_is_sent_and_required() -> None:
 
     with pytest.raises(ConfigurationError):
         SafeFetcher(user_agent=" ")
+
+
+def test_a_fetcher_can_be_reused_across_event_loops() -> None:
+    inner = _RecordingBackend(b"")
+    responses = [b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok"] * 2
+
+    class Fresh(_RecordingBackend):
+        async def connect_tcp(
+            self,
+            host: str,
+            port: int,
+            timeout: float | None = None,
+            local_address: str | None = None,
+            socket_options: Iterable[Any] | None = None,
+        ) -> httpcore.AsyncNetworkStream:
+            self.hosts.append(host)
+            return await httpcore.AsyncMockBackend([responses.pop()]).connect_tcp(host, port)
+
+    backend = Fresh(b"")
+    fetcher = SafeFetcher(
+        user_agent="t", resolver=StaticHostResolver(default=[PUBLIC]), network_backend=backend
+    )
+    first = run(fetcher.fetch("http://a.example.com/"))
+    second = run(
+        fetcher.fetch("http://a.example.com/")
+    )  # a new loop: a fresh pool, no stale socket
+    assert first.text == second.text == "ok"
+    assert backend.hosts == [PUBLIC, PUBLIC]
+    assert inner.hosts == []

@@ -485,6 +485,9 @@ class _RateLimiter:
             raise ValueError(f"rate limit for {key!r} must be positive (requests per second)")
         self._intervals.setdefault(key.lower(), 1.0 / rate)
 
+    def new_loop(self) -> None:
+        self._locks.clear()
+
     def key_for(self, host: str) -> str | None:
         host = host.lower()
         if host in self._intervals:
@@ -572,14 +575,24 @@ class SafeFetcher:
             self._limiter = _RateLimiter(rate_limits or {}, clock=clock, sleep=sleep)
         except ValueError as err:
             raise ConfigurationError(str(err)) from None
+        self._max_concurrency = max_concurrency
+        self._given_transport = transport
+        self._network_backend = network_backend
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._semaphore = asyncio.Semaphore(max_concurrency)
+        self._client = self._make_client()
+        self.requests_made = 0
+        """Requests sent (attempts and redirect hops included)."""
+
+    def _make_client(self) -> httpx.AsyncClient:
+        transport = self._given_transport
         if transport is None:
             transport = _GuardedTransport(
-                GuardedNetworkBackend(self._pins, inner=network_backend),
-                max_connections=max_concurrency,
+                GuardedNetworkBackend(self._pins, inner=self._network_backend),
+                max_connections=self._max_concurrency,
                 ssl_context=None,
             )
-        self._client = httpx.AsyncClient(
+        return httpx.AsyncClient(
             transport=transport,
             trust_env=False,
             follow_redirects=False,
@@ -589,10 +602,21 @@ class SafeFetcher:
                 connect=self.policy.connect_timeout,
                 pool=self.policy.total_timeout,
             ),
-            headers={"User-Agent": user_agent, "Accept-Encoding": "gzip, deflate"},
+            headers={"User-Agent": self.user_agent, "Accept-Encoding": "gzip, deflate"},
         )
-        self.requests_made = 0
-        """Requests sent (attempts and redirect hops included)."""
+
+    def _bind_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        if self._loop is loop:
+            return
+        if self._loop is not None:
+            # pooled connections and asyncio primitives belong to one event loop: a fetcher
+            # reused from another loop (a second asyncio.run, a sync wrapper's private loop)
+            # starts a fresh pool instead of touching sockets of a closed loop
+            self._client = self._make_client()
+            self._semaphore = asyncio.Semaphore(self._max_concurrency)
+            self._limiter.new_loop()
+        self._loop = loop
 
     async def __aenter__(self) -> Self:
         return self
@@ -661,6 +685,7 @@ class SafeFetcher:
             HttpStatusError: another error status (after retries for 5xx).
             ResponseTooLarge, UnexpectedContentType, FetchError: see their docs.
         """
+        self._bind_loop()
         cap = max_bytes or self.policy.max_bytes
         send_headers = {k: v for k, v in (headers or {}).items() if k.lower() != "cookie"}
         started = time.perf_counter()
