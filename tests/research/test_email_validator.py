@@ -401,3 +401,16 @@ def test_validator_repr_names_its_settings() -> None:
         "EmailValidator(check_deliverability=True, resolver=StaticResolver, timeout=2, "
         "max_concurrency=50)"
     )
+
+
+def test_summary_gives_the_verdict_and_the_most_serious_reason() -> None:
+    resolver = StaticResolver(
+        {"contoso.com": {"mx": ["mx1.contoso.com"]}, "gone.com": {"nxdomain": True}}
+    )
+    validator = EmailValidator(resolver=resolver)
+    assert validator.validate("kim@contoso.com").summary == (
+        "valid: a work address served by mx1.contoso.com"
+    )
+    assert validator.validate("info@gone.com").summary == (
+        "invalid: The domain gone.com does not exist (NXDOMAIN)."
+    )

@@ -187,6 +187,30 @@ class EmailCheck(LeadqualModel):
         """Whether a reason with ``code`` was found."""
         return any(r.code == code for r in self.reasons)
 
+    @property
+    def summary(self) -> str:
+        """One line for a seller: the verdict and its most serious reason.
+
+        Example:
+            >>> from leadqual.research.email import EmailValidator
+            >>> EmailValidator(check_deliverability=False).validate("sam@gmial.com").summary
+            'risky: gmial.com looks like a typo of gmail.com: did the lead mean sam@gmail.com?'
+        """
+        order = {"invalid": 0, "risky": 1, "unknown": 2}
+        worst = sorted(
+            (r for r in self.reasons if r.severity in order), key=lambda r: order[r.severity]
+        )
+        if self.override is not None:
+            worst = [r for r in self.reasons if r.code == "override"]
+        if not worst:
+            kind = {"work": "a work address", "personal": "a personal address"}.get(
+                self.email_type, "an address"
+            )
+            return f"{self.status}: {kind}" + (
+                f" served by {self.mx_hosts[0]}" if self.mx_hosts else ""
+            )
+        return f"{self.status}: {worst[0].message}"
+
 
 class FieldEmailCheck(LeadqualModel):
     """The check of one email field of a record."""
