@@ -99,6 +99,22 @@ def test_suggest_icp_learns_from_closed_history(
     # the suggestion is a working profile and beats random on the history it came from
     report = backtest(suggestion.profile, sample_contexts)
     assert report.auc > 0.6
+    assert sample_config.icp is not None
+    lines = report.compare(backtest(sample_config.icp, sample_contexts))
+    assert lines[1].startswith("AUC")
+    assert "ranks won leads higher" in lines[-1] or "equally" in lines[-1]
+
+
+def test_compare_refuses_reports_on_different_histories(
+    sample_config: AgentConfig, closed_contexts: list[LeadContext]
+) -> None:
+    from leadqual.errors import ValidationFailed
+
+    assert sample_config.icp is not None
+    a = backtest(sample_config.icp, closed_contexts)
+    b = backtest(sample_config.icp, closed_contexts[:100])
+    with pytest.raises(ValidationFailed, match="different histories"):
+        a.compare(b)
 
 
 def test_suggest_icp_needs_enough_history(closed_contexts: list[LeadContext]) -> None:

@@ -527,6 +527,32 @@ class BacktestReport(LeadqualModel):
                 return t
         return TierOutcome(tier=tier, leads=0, won=0, win_rate=0.0, lift=0.0)
 
+    def compare(self, other: BacktestReport, /) -> list[str]:
+        """Lines setting this report against ``other`` (another profile or order) on the same
+        history: AUC, top-decile and top-quintile lift, and which one ranks won leads higher."""
+        if (self.leads, self.won) != (other.leads, other.won):
+            raise ValidationFailed(
+                f"the reports cover different histories ({self.leads} vs {other.leads} leads); "
+                "backtest both on the same closed leads",
+                field="other",
+            )
+        rows = [
+            ("AUC", self.auc, other.auc),
+            ("top-decile lift", self.top_decile_lift, other.top_decile_lift),
+            ("top-quintile lift", self.top_quintile_lift, other.top_quintile_lift),
+        ]
+        width = max(len(self.label), len(other.label), 8)
+        out = [f"{'':<18}{self.label:>{width}}  {other.label:>{width}}"]
+        out += [f"{name:<18}{a:>{width}.3f}  {b:>{width}.3f}" for name, a, b in rows]
+        if self.auc == other.auc:
+            out.append("Both rank won leads equally well on this history.")
+        else:
+            better = self if self.auc > other.auc else other
+            out.append(
+                f"{better.label} ranks won leads higher (AUC {abs(self.auc - other.auc):.3f} better)."
+            )
+        return out
+
     def lines(self) -> list[str]:
         """Printable summary lines."""
         out = [
