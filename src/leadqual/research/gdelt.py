@@ -30,6 +30,7 @@ from leadqual.research.providers import (
     ResearchResult,
     classify_news_topic,
 )
+from leadqual.research.website import clean_text
 
 __all__ = ["GdeltProvider", "parse_articles", "parse_seendate"]
 
@@ -58,7 +59,7 @@ def parse_articles(
     for art in data.get("articles") or ():
         if not isinstance(art, Mapping):
             continue
-        title = " ".join(str(art.get("title") or "").split())[:500]
+        title = clean_text(art.get("title"), limit=500) or ""
         url = str(art.get("url") or "")
         if not title or not url.lower().startswith(("http://", "https://")):
             continue

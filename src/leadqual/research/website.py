@@ -283,6 +283,12 @@ class WebsiteProvider:
         except ProviderError:
             return None
         parser.parse(response.text.splitlines())
+        delay = parser.crawl_delay(self.robots_token)
+        if delay:
+            # the site asked for a pause between requests: slow this host down (capped: a huge
+            # delay is treated as "read at most one page a minute")
+            host = urlsplit(base).hostname or ""
+            self.fetcher.limit(host, 1.0 / min(float(delay), 60.0))
         return parser
 
     async def research(self, company: CompanyQuery, /) -> ResearchResult:

@@ -31,6 +31,7 @@ from leadqual.research.providers import (
     Provenance,
     ResearchResult,
 )
+from leadqual.research.website import clean_text
 
 __all__ = ["WikidataProvider", "parse_entity"]
 
@@ -139,8 +140,10 @@ def parse_entity(entity: Mapping[str, Any], /, *, language: str = "en") -> dict[
     ``wikipedia``.
     """
     claims: Mapping[str, Any] = entity.get("claims") or {}
-    label = ((entity.get("labels") or {}).get(language) or {}).get("value")
-    description = ((entity.get("descriptions") or {}).get(language) or {}).get("value")
+    label = clean_text(((entity.get("labels") or {}).get(language) or {}).get("value"), limit=200)
+    description = clean_text(
+        ((entity.get("descriptions") or {}).get(language) or {}).get("value"), limit=500
+    )
     classes = [
         i
         for s in claims.get("P31", ())
