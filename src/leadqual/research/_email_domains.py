@@ -8,6 +8,7 @@ List snapshot, used offline.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -264,10 +265,8 @@ def _name_matches(label: str, company_name: str) -> bool:
     if not tokens:
         return True  # nothing to compare: no evidence of a mismatch
     if label.startswith("xn--"):
-        try:
+        with contextlib.suppress(UnicodeError):  # an invalid A-label is compared as written
             label = _fold(label.encode("ascii").decode("idna"))
-        except UnicodeError:
-            pass
     label = label.replace("-", "")
     compact = "".join(tokens)
     if len(label) >= 3 and (label in compact or compact in label):
