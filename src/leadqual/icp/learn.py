@@ -518,7 +518,8 @@ class BacktestReport(LeadqualModel):
     top_decile_lift: float
     top_quintile_lift: float
     auc: Annotated[float, Field(ge=0, le=1)]
-    """Chance that a won lead ranks above a lost one (0.5 is random)."""
+    """Chance that a won lead ranks above a lost one (0.5 is random; leads that tie on every
+    factor count half)."""
 
     def tier(self, tier: FitTier, /) -> TierOutcome:
         """The outcome of one tier (zero leads when the tier is empty)."""
@@ -572,18 +573,21 @@ class BacktestReport(LeadqualModel):
         return out
 
 
-def _auc(ordered_labels: Sequence[int]) -> float:
-    """Share of (won, lost) pairs where the won lead is ranked higher."""
+def _auc(groups: Sequence[Sequence[int]]) -> float:
+    """Chance that a won lead ranks above a lost one; ``groups`` are the outcomes of leads that
+    tie on every factor, best group first (a tie counts half, whatever the lead ids say)."""
+    won = sum(sum(g) for g in groups)
+    lost = sum(len(g) for g in groups) - won
+    if not won or not lost:
+        return 0.5
     lost_below = 0
-    pairs_ok = 0
-    total_lost = len(ordered_labels) - sum(ordered_labels)
-    for y in reversed(ordered_labels):
-        if y:
-            pairs_ok += lost_below
-        else:
-            lost_below += 1
-    won = sum(ordered_labels)
-    return pairs_ok / (won * total_lost) if won and total_lost else 0.5
+    pairs = 0.0
+    for g in reversed(groups):
+        w = sum(g)
+        lost_here = len(g) - w
+        pairs += w * lost_below + 0.5 * w * lost_here
+        lost_below += lost_here
+    return pairs / (won * lost)
 
 
 def _as_open(ctx: LeadContext, at: datetime) -> LeadContext:
@@ -666,6 +670,12 @@ def backtest(
         ranked_by = tuple(prioritizer.order)
     order = sorted(range(len(contexts)), key=lambda i: keys[i])
     ordered = [labels[i] for i in order]
+    groups: list[list[int]] = []
+    for pos, i in enumerate(order):
+        if pos and keys[i][:2] == keys[order[pos - 1]][:2]:
+            groups[-1].append(labels[i])
+        else:
+            groups.append([labels[i]])
     n = len(ordered)
     deciles = []
     captured = 0
@@ -701,5 +711,5 @@ def backtest(
         deciles=tuple(deciles),
         top_decile_lift=top_lift(0.1),
         top_quintile_lift=top_lift(0.2),
-        auc=round(_auc(ordered), 4),
+        auc=round(_auc(groups), 4),
     )
