@@ -284,3 +284,26 @@ def test_fit_round_trips_through_json(seeds_profile: IcpProfile, make: Any) -> N
 
     fit = IcpMatcher(seeds_profile).match(make(job_title="CTO", industry="Banking"))
     assert IcpFit.model_validate(json.loads(fit.model_dump_json())) == fit
+
+
+def test_required_but_unknown_does_not_cap(make: Any) -> None:
+    profile = IcpProfile(
+        characteristics=[
+            IcpCharacteristic(
+                name="Industry",
+                kind="categorical",
+                targets=["Technology"],
+                fields=["lead.industry"],
+                weight=5,
+            ),
+            IcpCharacteristic(
+                name="Region",
+                kind="location",
+                targets=["Europe"],
+                fields=["lead.address.country"],
+                required=True,
+            ),
+        ]
+    )
+    fit = IcpMatcher(profile).match(make(industry="Software"))
+    assert (fit.tier, fit.capped_by) == ("High", ())

@@ -53,7 +53,8 @@ class IcpCharacteristic(LeadqualModel):
     best result counts."""
     weight: Annotated[float, Field(gt=0, le=100)] = 1.0
     required: bool = False
-    """A required characteristic that does not match caps the tier at Low."""
+    """A required characteristic that does not fully match (not matched or partial) caps the tier
+    at Low; an unknown value does not (missing data is not a mismatch)."""
     description: str | None = None
     aliases: Mapping[str, tuple[str, ...]] = Field(default_factory=dict)
     """More names for a target, as the CRM writes them (categorical): ``{"Technology": ["Tech
