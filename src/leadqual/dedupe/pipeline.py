@@ -71,6 +71,27 @@ class Prepared:
     _texts: dict[str, tuple[ObjArray, npt.NDArray[np.bool_]]] = field(
         default_factory=dict, compare=False, repr=False
     )
+    _codes: dict[str, IntArray] = field(default_factory=dict, compare=False, repr=False)
+
+    def codes(self, name: str) -> IntArray:
+        """The field as integer codes, one column per value of a multi-valued cell (``-1``
+        pads and marks missing values), computed once per field; equal values, equal codes."""
+        if name not in self._codes:
+            col = self.columns[name]
+            if name in self.multi:
+                lengths = np.fromiter((len(c) for c in col), dtype=np.int64, count=len(col))
+                width = max(1, int(lengths.max()) if len(col) else 1)
+                flat = [v for c in col for v in c]
+                flat_codes, _ = pd.factorize(pd.Series(flat, dtype=object))
+                out = np.full((len(col), width), -1, dtype=np.int64)
+                rows = np.repeat(np.arange(len(col)), lengths)
+                pos = np.arange(len(flat)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+                out[rows, pos] = flat_codes
+            else:
+                single, _ = pd.factorize(pd.Series(col, dtype=object))
+                out = single.astype(np.int64).reshape(-1, 1)
+            self._codes[name] = out
+        return self._codes[name]
 
     def texts(self, name: str) -> tuple[ObjArray, npt.NDArray[np.bool_]]:
         """The field as strings ("" when missing; the first value of a multi-valued cell) and
@@ -414,8 +435,10 @@ class Comparer:
         if comp.method == "person_name":
             return self._person_name(comp, a, b, left, right)
         name = comp.fields[0]
-        lv, rv = a.columns[name][left], b.columns[name][right]
         if comp.method == "exact":
+            if a is b:
+                return self._exact_codes(a.codes(name)[left], a.codes(name)[right])
+            lv, rv = a.columns[name][left], b.columns[name][right]
             return self._exact(lv, rv, name in a.multi or name in b.multi)
         la, lma = a.texts(name)
         ra, rma = b.texts(name)
@@ -442,6 +465,17 @@ class Comparer:
         sim = process.cpdist(ls, rs, scorer=scorer, dtype=np.float64, workers=self.workers)
         result: FloatArray = np.asarray(sim, dtype=np.float64) / scale
         return result
+
+    @staticmethod
+    def _exact_codes(lc: IntArray, rc: IntArray) -> FloatArray:
+        present = (lc >= 0).any(axis=1) & (rc >= 0).any(axis=1)
+        same = np.zeros(len(lc), dtype=bool)
+        for i in range(lc.shape[1]):
+            for j in range(rc.shape[1]):
+                same |= (lc[:, i] == rc[:, j]) & (lc[:, i] >= 0)
+        out = np.where(same, 1.0, 0.0)
+        out[~present] = np.nan
+        return out
 
     @staticmethod
     def _exact(lv: ObjArray, rv: ObjArray, multi: bool) -> FloatArray:

@@ -235,3 +235,153 @@ def true_pairs(ids: pd.Series | npt.ArrayLike, entity: npt.ArrayLike, /) -> set[
             for b in members[i + 1 :]:
                 out.add(frozenset((str(a), str(b))))
     return out
+
+
+_LEGAL = ("Inc.", "LLC", "Ltd", "GmbH", "Corp.", "plc", "B.V.", "S.A.", "")
+_SECTORS = (
+    "Pharma",
+    "Digital",
+    "Ledger",
+    "Components",
+    "Outfitters",
+    "Wealth",
+    "Care",
+    "Pay",
+    "Industries",
+    "Savings",
+    "Biotech",
+    "Logistics",
+    "Foods",
+    "Energy",
+    "Systems",
+)
+_AREAS = ("212", "312", "415", "512", "617", "206", "303", "404", "713", "305", "646", "818")
+_FREE = ("gmail.com", "outlook.com", "yahoo.com", "hotmail.com", "icloud.com")
+
+
+def _nickname_table() -> dict[str, list[str]]:
+    from nicknames import name_triplets
+
+    table: dict[str, list[str]] = {}
+    for t in name_triplets():
+        if t.relationship == "has_nickname":
+            table.setdefault(t.name1, []).append(t.name2)
+    return table
+
+
+def synthetic_leads(
+    n_leads: int, /, *, duplicate_share: float = 0.1, seed: int = 0
+) -> tuple[pd.DataFrame, list[tuple[str, str, str]], list[tuple[str, str]]]:
+    """Leads shaped like :func:`~leadqual.dedupe.leads_frame`'s table, with planted duplicates
+    of the seeds' four kinds and look-alikes (same surname and company, another person).
+
+    Returns:
+        The table (``n_leads`` rows), the planted duplicates as ``(kind, id, id)`` and the
+        look-alike pairs.
+    """
+    rng = np.random.default_rng(seed)
+    nick = _nickname_table()
+    formal = np.array(sorted(nick), dtype=object)
+    surnames = np.array(_words(rng, max(5000, n_leads // 10), (2, 3)), dtype=object)
+    company_words = np.array(_words(rng, max(3000, n_leads // 20), (2, 3)), dtype=object)
+    n_companies = max(50, n_leads // 5)
+    comp_word = company_words[rng.integers(len(company_words), size=n_companies)]
+    comp_sector = np.array(_SECTORS, dtype=object)[rng.integers(len(_SECTORS), size=n_companies)]
+    comp_legal = np.array(_LEGAL, dtype=object)[rng.integers(len(_LEGAL), size=n_companies)]
+    comp_name = [
+        f"{w.title()} {s} {lg}".strip()
+        for w, s, lg in zip(comp_word, comp_sector, comp_legal, strict=True)
+    ]
+    comp_domain = [
+        f"{w}{s.lower()}{i}.com"
+        for i, (w, s) in enumerate(zip(comp_word, comp_sector, strict=True))
+    ]
+    n_dup = int(n_leads * duplicate_share)
+    n_look = max(1, n_dup // 10)
+    n_base = n_leads - n_dup - n_look
+    first = formal[rng.integers(len(formal), size=n_base)]
+    last = surnames[rng.integers(len(surnames), size=n_base)]
+    company = rng.integers(n_companies, size=n_base)
+    # A unique phone per base lead (sampled without replacement from 12 areas x 8M numbers).
+    numbers = rng.choice(len(_AREAS) * 8_000_000, size=n_base, replace=False)
+    rows: list[dict[str, object]] = []
+    for i in range(n_base):
+        f, ln, c = str(first[i]), str(last[i]), int(company[i])
+        area = _AREAS[int(numbers[i] // 8_000_000)]
+        rest = int(numbers[i] % 8_000_000) + 2_000_000
+        rows.append(
+            {
+                "id": f"B{i}",
+                "first_name": f.title(),
+                "last_name": ln.title(),
+                "company_name": comp_name[c],
+                "emails": (f"{f}.{ln}{i}@{comp_domain[c]}",),
+                "phones": (f"+1 ({area}) {rest // 10000:03d}-{rest % 10000:04d}",),
+                "country": "US",
+                "website": f"https://www.{comp_domain[c]}",
+            }
+        )
+    planted: list[tuple[str, str, str]] = []
+    kinds = ("same_email", "same_phone", "similar_name_company", "similar_name_domain")
+    sources = rng.choice(n_base, size=n_dup + n_look, replace=False)
+    for k in range(n_dup):
+        src = rows[int(sources[k])]
+        kind = kinds[k % 4]
+        f, ln = str(src["first_name"]).lower(), str(src["last_name"])
+        new_id = f"D{k}"
+        dup = dict(src, id=new_id)
+        email = str(src["emails"][0])  # type: ignore[index]
+        local, _, dom = email.partition("@")
+        if kind == "same_email":
+            dup.update(emails=(local.title() + "@" + dom.upper(),), phones=())
+        elif kind == "same_phone":
+            digits = "".join(ch for ch in str(src["phones"][0]) if ch.isdigit())[1:]  # type: ignore[index]
+            dup.update(
+                emails=(f"{f}{k}@{_FREE[k % len(_FREE)]}",),
+                phones=(f"{digits[:3]}.{digits[3:6]}.{digits[6:]}",),
+                company_name=None,
+            )
+        else:
+            nicks = nick.get(f, [])
+            given = (nicks[k % len(nicks)] if nicks else f).title()
+            if kind == "similar_name_company":
+                base_name = (
+                    str(src["company_name"]).rsplit(" ", 1)[0]
+                    if str(src["company_name"]).count(" ") >= 2
+                    else str(src["company_name"])
+                )
+                dup.update(
+                    first_name=given,
+                    company_name=base_name.upper() if k % 2 else base_name + " Group",
+                    emails=(f"{given.lower()}.{ln.lower()}{k}@{_FREE[k % len(_FREE)]}",),
+                    phones=(),
+                )
+            else:
+                dup.update(
+                    first_name=given,
+                    company_name=None,
+                    emails=(f"{given.lower()[0]}{ln.lower()}{k}x@{dom}",),
+                    phones=(),
+                )
+        rows.append(dup)
+        planted.append((kind, str(src["id"]), new_id))
+    look_alikes: list[tuple[str, str]] = []
+    for k in range(n_look):
+        src = rows[int(sources[n_dup + k])]
+        f = str(src["first_name"]).lower()
+        other = next(x for x in formal[rng.integers(len(formal), size=20)] if str(x)[0] != f[0])
+        email = str(src["emails"][0])  # type: ignore[index]
+        new_id = f"X{k}"
+        rows.append(
+            dict(
+                src,
+                id=new_id,
+                first_name=str(other).title(),
+                emails=(f"{other}.{str(src['last_name']).lower()}x{k}@{email.partition('@')[2]}",),
+                phones=(),
+            )
+        )
+        look_alikes.append((str(src["id"]), new_id))
+    order = rng.permutation(len(rows))
+    frame = pd.DataFrame([rows[i] for i in order])
+    return frame, planted, look_alikes
