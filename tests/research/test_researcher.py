@@ -471,3 +471,77 @@ def test_cancelling_one_lead_does_not_cancel_the_shared_call(consented: AgentCon
 
     assert asyncio.run(scenario()) == "ok"
     assert len(web.calls) == 1
+
+
+def test_a_rate_limited_source_cools_down_instead_of_being_hammered(consented: AgentConfig) -> None:
+    calls = 0
+
+    class Limited:
+        name = "limited"
+
+        async def research(self, company: CompanyQuery, /) -> ResearchResult:
+            nonlocal calls
+            calls += 1
+            raise RateLimited("429", provider="limited", retry_after=120)
+
+    r = Researcher(config=consented, providers=[Limited()])
+    leads = [
+        LeadContext(
+            lead=Lead(
+                id=f"L-{i}",
+                company_name=f"Company {i}",
+                created_at=datetime(2026, 1, 1, tzinfo=UTC),
+            )
+        )
+        for i in range(5)
+    ]
+    first = r.research_sync(leads[0])
+    rest = [r.research_sync(x) for x in leads[1:]]
+    assert calls == 1
+    assert first.status("limited").state == "failed"  # type: ignore[union-attr]
+    assert all(x.status("limited").state == "skipped" for x in rest)  # type: ignore[union-attr]
+    assert "cooling down" in (rest[0].status("limited").detail or "")  # type: ignore[union-attr]
+
+
+def test_why_it_matters_names_the_product_the_headline_is_about(consented: AgentConfig) -> None:
+    from leadqual.config import ProductKnowledge
+
+    config = consented.replace(
+        products=(
+            ProductKnowledge(
+                name="Forecast Pro",
+                description="pipeline forecasting",
+                pain_points=("unreliable pipeline forecasts",),
+            ),
+            ProductKnowledge(
+                name="Route Planner",
+                description="field service routing for utilities",
+                pain_points=("wasted engineer hours",),
+            ),
+        )
+    )
+    lead = Lead(id="L-1", company_name="Contoso", created_at=datetime(2026, 1, 1, tzinfo=UTC))
+    prov = Provenance(source="n", retrieved_at=datetime(2026, 1, 1, tzinfo=UTC))
+    item = NewsItem(
+        provenance=prov,
+        title="Contoso wins field service contract with a utility",
+        url="https://n.example/1",
+        topic="contract_won",
+    )
+    provider = FakeResearchProvider(
+        "n", results=lambda q: ResearchResult(provider="n", news=(item,))
+    )
+    res = Researcher(config=config, providers=[provider]).research_sync(LeadContext(lead=lead))
+    assert "Route Planner" in res.news[0].why_it_matters
+
+
+def test_research_round_trips_through_json(
+    sample_config: AgentConfig, sample_source: MemorySource, sample_data: SampleData
+) -> None:
+    from leadqual.research.researcher import LeadResearch
+
+    res = researcher(sample_config, sample_source, SampleResearchProvider()).research_sync(
+        LEAD, now=sample_data.as_of
+    )
+    again = LeadResearch.model_validate_json(res.model_dump_json())
+    assert again == res

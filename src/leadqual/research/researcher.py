@@ -487,6 +487,9 @@ class Researcher:
             int, tuple[asyncio.Semaphore, dict[tuple[str, str], asyncio.Task[Any]]]
         ] = {}
         self._stage_plan = self._stages()
+        self._cooldown: dict[str, float] = {}
+        self.rate_limit_cooldown = 60.0
+        """Seconds a provider that answered 429 without ``Retry-After`` is left alone."""
         self.provider_calls = 0
         """Provider calls made (cache hits and shared in-flight calls not counted)."""
 
@@ -735,6 +738,21 @@ class Researcher:
                 None,
             )
         key = query.key
+        cooling = self._cooldown.get(provider.name)
+        if cooling is not None and not force:
+            left = cooling - time.monotonic()
+            if left > 0:
+                # the source asked us to slow down: do not hammer it for every other lead
+                return (
+                    SourceStatus(
+                        provider=provider.name,
+                        state="skipped",
+                        detail=f"rate limited by the source; cooling down for {left:.0f} s",
+                        external=external,
+                    ),
+                    None,
+                )
+            self._cooldown.pop(provider.name, None)
         if not force:
             cached = self.cache.get(provider.name, key, now=now)
             if cached is not None:
@@ -765,6 +783,9 @@ class Researcher:
             return self._failure(provider, "timed_out", err, started), None
         except RateLimited as err:
             wait = f"; retry after {err.retry_after:g} s" if err.retry_after else ""
+            self._cooldown[provider.name] = time.monotonic() + min(
+                err.retry_after or self.rate_limit_cooldown, 3600.0
+            )
             return self._failure(provider, "failed", err, started, f"rate limited{wait}"), None
         except asyncio.CancelledError:
             raise
@@ -893,15 +914,27 @@ class Researcher:
     def _rank_news(self, news: Sequence[NewsItem], now: datetime) -> tuple[RankedNews, ...]:
         products = self.config.products
         pains = [p for prod in products for p in prod.pain_points]
-        product = products[0].name
+        vocab = [
+            (
+                prod.name,
+                {
+                    w
+                    for text in (prod.description, *prod.pain_points, *prod.value_propositions)
+                    for w in _WORD.findall(text.casefold())
+                },
+            )
+            for prod in products
+        ]
         ranked = []
         for item in news:
+            words = set(_WORD.findall(item.title.casefold()))
+            # the product whose description and pains share most words with the headline
+            product = max(vocab, key=lambda pv: len(words & pv[1]))[0]
             score = 3.0 if item.topic in _SELLER_TOPICS else (1.5 if item.topic != "other" else 0.5)
             if item.published_at is not None:
                 age = max(0.0, (now - item.published_at).days)
                 score += max(0.0, 2.0 - age / 45)  # fresher is better; a quarter old adds nothing
-            title_words = set(_WORD.findall(item.title.casefold()))
-            matched = [p for p in pains if title_words & set(_WORD.findall(p.casefold()))]
+            matched = [p for p in pains if words & set(_WORD.findall(p.casefold()))]
             if matched:
                 score += 1.0
             ranked.append(
