@@ -330,3 +330,21 @@ def test_filters_that_can_only_keep_nothing_are_refused(
 ) -> None:
     with pytest.raises(ValidationFailed):
         Prioritizer().rank([make("L-a")], now=now, **filters)
+
+
+def test_rank_frame_treats_missing_columns_as_neutral() -> None:
+    frame = pd.DataFrame(
+        {
+            "lead_id": ["L-b", "L-a", "L-c"],
+            "handraiser": [False, False, True],
+            "icp_tier": ["Low", "High", None],
+        }
+    )
+    out = Prioritizer().rank_frame(frame)
+    assert out["lead_id"].tolist() == ["L-c", "L-a", "L-b"]
+    assert out["deciding_factor"].tolist()[:2] == ["handraiser", "icp_fit"]
+    assert pd.isna(out["deciding_factor"].iloc[2])  # the last row is ahead of nothing
+    with pytest.raises(ConfigurationError, match="lead_id"):
+        Prioritizer().rank_frame(frame.drop(columns="lead_id"))
+    with pytest.raises(ConfigurationError, match="owner_id"):
+        Prioritizer().rank_frame(frame, seller_id="S-1")
