@@ -8,6 +8,7 @@ Run: ``.venv/bin/python benchmarks/email_corpus.py``
 from __future__ import annotations
 
 import csv
+import re
 import sys
 from collections import Counter, defaultdict
 from collections.abc import Callable
@@ -42,6 +43,16 @@ def load() -> list[dict[str, str]]:
 
 def expected(row: dict[str, str]) -> bool:
     return row["sales_policy"].startswith("accept")
+
+
+_DOCUMENTATION = re.compile(r"@(?:[^@]*\.)?(?:example\.(?:com|net|org)|[^@]*\.example)$", re.I)
+
+
+def contradicts_readme(row: dict[str, str]) -> bool:
+    """An accept row for what the README says the policy refuses (example.*, display names)."""
+    address = row["address"]
+    display_name = address.rstrip().endswith(">") and "<" in address
+    return expected(row) and (bool(_DOCUMENTATION.search(address)) or display_name)
 
 
 def plain(address: str) -> bool:
@@ -126,10 +137,19 @@ def main() -> int:
     lines += [
         "",
         f"Unexplained disagreements: {len(unexplained)}.",
-        f"Agreement when the {by_code['reserved_domain']} documentation-domain rows (whose "
-        "labels contradict the corpus README) are set aside: "
-        f"{agree}/{n - by_code['reserved_domain']} = "
-        f"{agree / (n - by_code['reserved_domain']):.2%}.",
+    ]
+    # The corpus README says `sales_policy` refuses documentation domains (example.*) and display
+    # names, yet some rows accept them. Scored against the README's stated policy instead:
+    contradictions = [r for r in rows if contradicts_readme(r)]
+    fixed = sum(
+        1
+        for r in rows
+        if (ours(default)(r["address"])[0] == (expected(r) and not contradicts_readme(r)))
+    )
+    lines += [
+        f"Rows whose label contradicts the corpus README's stated policy: {len(contradictions)} "
+        "(documentation domains and display names marked accept). Scored with those rows "
+        f"read as the README states (reject): {fixed}/{n} = {fixed / n:.2%}.",
     ]
 
     addresses = [r["address"] for r in rows]
