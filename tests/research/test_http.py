@@ -562,3 +562,21 @@ def test_a_fetcher_can_be_reused_across_event_loops() -> None:
     assert first.text == second.text == "ok"
     assert backend.hosts == [PUBLIC, PUBLIC]
     assert inner.hosts == []
+
+
+@pytest.mark.parametrize("url", ["http://[::1", "not a url", "https://", "http://exa mple.com/"])
+def test_malformed_urls_are_refused_cleanly(url: str) -> None:
+    with pytest.raises(UnsafeUrlError):
+        run(mock_fetcher(lambda r: httpx.Response(200)).fetch(url))
+
+
+def test_internationalised_names_are_checked_and_resolved_in_idna_form() -> None:
+    resolver = StaticHostResolver({"xn--mnchen-3ya.de": [PUBLIC]})
+    got = run(
+        mock_fetcher(
+            lambda r: httpx.Response(200, text="ok", headers={"Content-Type": "text/plain"}),
+            resolver=resolver,
+        ).fetch("https://münchen.de/")
+    )
+    assert got.text == "ok"
+    assert resolver.calls == ["xn--mnchen-3ya.de"]

@@ -129,6 +129,9 @@ _BLOCKED_NETWORKS: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = t
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 _BLOCKED_SUFFIXES = (".localhost", ".local", ".internal", ".home.arpa", ".localdomain", ".lan")
 _BLOCKED_NAMES = frozenset({"localhost", "metadata.google.internal", "metadata", "instance-data"})
+_HOSTNAME = re.compile(
+    r"^(?=.{1,253}$)(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"
+)
 _NUMERIC_HOST = re.compile(r"^(?:0x[0-9a-f]+|[0-9]+)(?:\.(?:0x[0-9a-f]+|[0-9]+))*$", re.I)
 
 
@@ -190,7 +193,8 @@ def check_url(url: str | httpx.URL, /, *, allowed_ports: Iterable[int] = (80, 44
         raise _refuse(text, f"scheme {parsed.scheme or '(none)'!r} is not http or https")
     if parsed.userinfo:
         raise _refuse(text, "credentials in the URL are not allowed")
-    host = parsed.host.rstrip(".").lower()
+    # the IDNA (ASCII) form: what DNS sees, so "münchen.de" is checked as "xn--mnchen-3ya.de"
+    host = parsed.raw_host.decode("ascii", errors="replace").strip("[]").rstrip(".").lower()
     if not host:
         raise _refuse(text, "no host")
     port = parsed.port or (443 if parsed.scheme == "https" else 80)
@@ -204,6 +208,8 @@ def check_url(url: str | httpx.URL, /, *, allowed_ports: Iterable[int] = (80, 44
         if not ip_allowed(host):
             raise _refuse(text, f"address {host} is not public")
         return parsed
+    if not _HOSTNAME.match(host):
+        raise _refuse(text, f"{host!r} is not a valid host name")
     if _NUMERIC_HOST.match(host):
         raise _refuse(text, f"{host!r} is a non-standard IP notation")
     if host in _BLOCKED_NAMES or host.endswith(_BLOCKED_SUFFIXES):
@@ -647,7 +653,9 @@ class SafeFetcher:
         """Run the URL and address checks on ``url`` without fetching it."""
         parsed = check_url(url, allowed_ports=self.policy.allowed_ports)
         port = parsed.port or (443 if parsed.scheme == "https" else 80)
-        await self._pins.checked(parsed.host, port, str(url))
+        await self._pins.checked(
+            parsed.raw_host.decode("ascii", errors="replace").strip("[]"), port, str(url)
+        )
         return parsed
 
     async def fetch(
@@ -689,7 +697,10 @@ class SafeFetcher:
         cap = max_bytes or self.policy.max_bytes
         send_headers = {k: v for k, v in (headers or {}).items() if k.lower() != "cookie"}
         started = time.perf_counter()
-        host = httpx.URL(url).host if "://" in url else url
+        try:
+            host = httpx.URL(url).host or url
+        except (httpx.InvalidURL, TypeError, ValueError):
+            host = url[:80]
         attempts = 0
 
         async def attempt() -> FetchedResponse:
@@ -788,13 +799,14 @@ class SafeFetcher:
         attempts: int,
     ) -> FetchedResponse:
         current = url
-        first_site = registrable_domain(httpx.URL(url).host) if "://" in url else None
+        first_site: str | None = None
         first_host: str | None = None
         hops: list[str] = []
         for _ in range(self.policy.max_redirects + 1):
             parsed = await self.check(current)
             if first_host is None:
                 first_host = parsed.host
+                first_site = registrable_domain(parsed.host)
             if same_site and first_site and registrable_domain(parsed.host) != first_site:
                 raise _refuse(current, f"redirect leaves {first_site}")
             await self._limiter.wait(parsed.host)
