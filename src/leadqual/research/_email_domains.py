@@ -25,11 +25,11 @@ from rapidfuzz.distance import OSA
 
 __all__ = [
     "DomainFacts",
-    "domain_facts",
     "POPULAR_DOMAINS",
     "PRIVACY_RELAYS",
     "ROLE_LOCAL_PARTS",
     "company_match",
+    "domain_facts",
     "is_disposable",
     "is_free_provider",
     "privacy_relay",

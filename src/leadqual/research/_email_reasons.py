@@ -10,7 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final, Literal
 
-__all__ = ["REASON_SEVERITY", "Finding", "Severity", "finding", "status_of"]
+__all__ = [
+    "Finding",
+    "REASON_SEVERITY",
+    "Severity",
+    "finding",
+    "status_of",
+]
 
 Severity = Literal["invalid", "risky", "unknown", "info"]
 Status = Literal["valid", "invalid", "risky", "unknown"]

@@ -51,7 +51,6 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = [
-    "REASON_CODES",
     "DnsAnswer",
     "DnsPythonResolver",
     "EmailCacheInfo",
@@ -65,6 +64,7 @@ __all__ = [
     "EmailValidator",
     "FieldEmailCheck",
     "MxRecord",
+    "REASON_CODES",
     "RecordEmailReport",
     "Resolver",
 ]
