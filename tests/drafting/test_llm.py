@@ -222,3 +222,10 @@ def test_llm_reply_classifier_checks_the_answer_and_falls_back() -> None:
     fallback = LlmReplyClassifier(invented).classify("Please unsubscribe me.")
     assert (fallback.intent, fallback.method) == ("not_interested", "rules")
     assert "data" in good.calls[0][0].content.lower()
+
+
+def test_both_drafters_satisfy_the_drafter_protocol(config: AgentConfig) -> None:
+    from leadqual.drafting import Drafter, TemplateDrafter
+
+    assert isinstance(TemplateDrafter(config), Drafter)
+    assert isinstance(LlmDrafter(FunctionLlmClient(lambda m: "{}"), config), Drafter)

@@ -30,7 +30,12 @@ from leadqual.config import AgentConfig
 from leadqual.drafting._dates import preferred_days, preferred_hours
 from leadqual.drafting._text import clean_reply
 from leadqual.drafting.inputs import EmailCheckLike, IcpFitLike, SuppressionList
-from leadqual.drafting.intents import ReplyClassifier, ReplyIntent, default_classifier
+from leadqual.drafting.intents import (
+    INTENT_PRIORITY,
+    ReplyClassifier,
+    ReplyIntent,
+    default_classifier,
+)
 from leadqual.drafting.interest import (
     BantAssessment,
     PurchaseInterest,
@@ -247,6 +252,34 @@ def check_initial_outreach(
     )
 
 
+def _decisive_reply(
+    thread: Sequence[tuple[EmailMessage, ReplyIntent]], since: datetime | None
+) -> tuple[EmailMessage, ReplyIntent]:
+    """The reply that decides the action among the lead's emails since ``since`` (our last one).
+
+    The newest message decides when it is an auto-reply (out of office, bounce): that is the
+    lead's current state. Otherwise the most decisive intent among the human replies wins (see
+    :data:`~leadqual.drafting.INTENT_PRIORITY`), the newest on a tie.
+    """
+    recent = [(m, i) for m, i in reversed(thread) if since is None or m.sent_at > since]
+    if recent[0][1].intent in ("out_of_office", "bounce"):
+        return recent[0]
+    human = [(m, i) for m, i in recent if i.intent not in ("out_of_office", "bounce")]
+    return min(human, key=lambda mi: INTENT_PRIORITY.index(mi[1].intent))
+
+
+def _research_reasons(research: object | None) -> tuple[str, ...]:
+    from leadqual.drafting.drafts import collect_facts
+    from leadqual.drafting.guards import safe_fact_text
+
+    for fact in collect_facts(research):
+        if fact.kind == "news":
+            text = safe_fact_text(fact.text, max_chars=160)
+            if text:
+                return (f"recent news: \u201c{text}\u201d ({fact.source})",)
+    return ()
+
+
 def _business_days(start: date, count: int, wanted: Sequence[int]) -> list[date]:
     days: list[date] = []
     day = start
@@ -333,6 +366,7 @@ class ActionAdvisor:
         now: datetime | None = None,
         email_check: EmailCheckLike | None = None,
         icp_fit: IcpFitLike | None = None,
+        research: object | None = None,
     ) -> NextAction:
         """The next best action for the lead in ``context``.
 
@@ -340,13 +374,18 @@ class ActionAdvisor:
             context: the lead and its related records.
             now: the reference time (with the sample data, use ``SampleData.as_of``).
             email_check: the result of checking the lead's email address.
-            icp_fit: the lead's ICP fit; a reason on its own, and a low fit is mentioned.
+            icp_fit: the lead's ICP fit; given as a reason, and a low fit is flagged.
+            research: a research result (read like
+                :func:`~leadqual.drafting.drafts.collect_facts`); its news is given as a reason.
         """
         now = to_utc(now) if now is not None else datetime.now(UTC)
         lead = context.lead
-        fit_reason = (
-            (f"ICP fit {icp_fit.tier} ({icp_fit.score:.0f}/100)",) if icp_fit is not None else ()
-        )
+        fit_reason: tuple[str, ...] = ()
+        if icp_fit is not None:
+            fit_reason = (f"ICP fit {icp_fit.tier} ({icp_fit.score:.0f}/100)",)
+            if icp_fit.tier == "Low":
+                fit_reason += ("low ICP fit: weigh whether this lead deserves the seller's time",)
+        fit_reason += _research_reasons(research)
         if not lead.is_open:
             return NextAction(kind="none", reasons=(f"the lead is already {lead.status.value}",))
         suppressed = self.suppression.reason_for(lead.email)
@@ -385,8 +424,9 @@ class ActionAdvisor:
                         "reading emails is not consented, so the reply was not classified",
                     ),
                 )
-            intent = next(i for m, i in thread if m.id == last.id)
-            return self._after_reply(context, last, intent, now, fit_reason)
+            last_out = next((m for m in reversed(emails) if m.direction == "outbound"), None)
+            message, intent = _decisive_reply(thread, last_out.sent_at if last_out else None)
+            return self._after_reply(context, message, intent, now, fit_reason)
         return self._reply_pending(context, emails, thread, now, fit_reason)
 
     # -- before any email ----------------------------------------------------------------------
