@@ -34,7 +34,14 @@ from sklearn.utils.validation import check_is_fitted
 from leadqual._base import LeadqualModel
 from leadqual.errors import ConfigurationError, NotFittedError
 
-__all__ = ["DATE_PARTS_MIN_ROWS", "ColumnKind", "ModelNotFitted", "FeatureDecision", "LeadFeaturizer", "as_frame"]
+__all__ = [
+    "DATE_PARTS_MIN_ROWS",
+    "ColumnKind",
+    "ModelNotFitted",
+    "FeatureDecision",
+    "LeadFeaturizer",
+    "as_frame",
+]
 
 ColumnKind = Literal["numeric", "categorical", "boolean", "datetime", "text", "identifier", "empty"]
 """How a column was typed."""

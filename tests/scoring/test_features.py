@@ -1,0 +1,143 @@
+"""LeadFeaturizer: column typing, encodings, and the single-row fast path."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from leadqual.errors import ConfigurationError, NotFittedError
+from leadqual.scoring import LeadFeaturizer
+
+
+def _mixed(n: int = 60) -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    start = datetime(2025, 1, 1, tzinfo=UTC)
+    return pd.DataFrame(
+        {
+            "lead_id": [f"L-{i:04d}" for i in range(n)],
+            "industry": rng.choice(["Retail", "Fintech", "Health", None], n).tolist(),
+            "employees": np.where(rng.random(n) < 0.2, np.nan, rng.integers(5, 5000, n)),
+            "revenue": rng.lognormal(15, 2, n),
+            "has_phone": rng.random(n) < 0.5,
+            "created": [start + timedelta(days=int(d)) for d in rng.integers(0, 300, n)],
+            "notes": [
+                f"call back about pricing and the pilot next week number {i} please"
+                for i in range(n)
+            ],
+            "constant": ["x"] * n,
+        }
+    )
+
+
+def _decision(f: LeadFeaturizer, column: str) -> tuple[str, bool]:
+    d = next(d for d in f.decisions_ if d.column == column)
+    return d.kind, d.kept
+
+
+def test_featurizer_types_each_column_and_says_why() -> None:
+    f = LeadFeaturizer().fit(_mixed())
+    assert _decision(f, "lead_id") == ("identifier", False)
+    assert _decision(f, "industry") == ("categorical", True)
+    assert _decision(f, "employees") == ("numeric", True)
+    assert _decision(f, "has_phone") == ("boolean", True)
+    assert _decision(f, "created") == ("datetime", True)
+    assert _decision(f, "notes") == ("text", False)
+    assert _decision(f, "constant") == ("categorical", False)
+    assert all(d.reason for d in f.decisions_)
+
+
+def test_featurizer_flags_missing_numbers_and_log_scales_skewed_ones() -> None:
+    f = LeadFeaturizer().fit(_mixed())
+    names = f.get_feature_names_out().tolist()
+    assert "employees (missing)" in names
+    revenue = next(d for d in f.decisions_ if d.column == "revenue")
+    assert "log-scaled" in revenue.reason
+
+
+def test_featurizer_groups_rare_levels_and_sends_unseen_levels_there() -> None:
+    X = pd.DataFrame({"source": ["web"] * 30 + ["ad"] * 30 + ["fax"] * 2})
+    f = LeadFeaturizer(min_frequency=5).fit(X)
+    assert f.get_feature_names_out().tolist() == ["source=ad", "source=web", "source=(other)"]
+    Z = f.transform(pd.DataFrame({"source": ["fax", "carrier pigeon", "web"]}))
+    assert Z.tolist() == [[0, 0, 1], [0, 0, 1], [0, 1, 0]]
+
+
+def test_featurizer_reads_iso_date_strings_as_datetimes_and_ages_them() -> None:
+    X = pd.DataFrame({"first_contact": ["2026-01-01", "2026-01-11", "2026-01-21"] * 10})
+    f = LeadFeaturizer(reference_time=datetime(2026, 1, 31, tzinfo=UTC)).fit(X)
+    assert _decision(f, "first_contact") == ("datetime", True)
+    ages = f.transform(X)[:3, 0]
+    # ages are standardised; the oldest lead has the largest age
+    assert ages[0] > ages[1] > ages[2]
+
+
+def test_featurizer_hashes_free_text_when_asked() -> None:
+    f = LeadFeaturizer(text="hash", text_buckets=8).fit(_mixed())
+    assert _decision(f, "notes") == ("text", True)
+    assert sum(name.startswith("notes:") for name in f.get_feature_names_out()) == 8
+
+
+def test_featurizer_uses_only_the_listed_features() -> None:
+    f = LeadFeaturizer(features=["industry", "employees"]).fit(_mixed())
+    kept = [d.column for d in f.decisions_ if d.kept]
+    assert kept == ["industry", "employees"]
+    reason = next(d.reason for d in f.decisions_ if d.column == "revenue")
+    assert reason == "not in `features`"
+
+
+def test_featurizer_excludes_columns_on_request() -> None:
+    f = LeadFeaturizer(exclude=["revenue"]).fit(_mixed())
+    assert _decision(f, "revenue")[1] is False
+
+
+def test_featurizer_names_unknown_feature_columns() -> None:
+    with pytest.raises(ConfigurationError, match="budget"):
+        LeadFeaturizer(features=["industry", "budget"]).fit(_mixed())
+
+
+def test_featurizer_refuses_transform_before_fit() -> None:
+    with pytest.raises(NotFittedError):
+        LeadFeaturizer().transform(_mixed())
+
+
+def test_featurizer_accepts_pandas_string_and_nullable_dtypes() -> None:
+    X = pd.DataFrame(
+        {
+            "city": pd.array(["Oslo", "Rome", None] * 10, dtype="string"),
+            "seats": pd.array([1, None, 3] * 10, dtype="Int64"),
+            "vip": pd.array([True, False, None] * 10, dtype="boolean"),
+        }
+    )
+    Z = LeadFeaturizer(min_frequency=2).fit_transform(X)
+    assert Z.shape[0] == 30
+    assert np.isfinite(Z).all()
+
+
+def test_featurizer_reorders_columns_by_name() -> None:
+    X = _mixed()
+    f = LeadFeaturizer().fit(X)
+    shuffled = X[list(reversed(X.columns))]
+    assert np.array_equal(f.transform(shuffled), f.transform(X))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.integers(min_value=0, max_value=59),
+    st.sampled_from(["Retail", "Unknown Industry", None]),
+    st.one_of(st.none(), st.floats(min_value=0, max_value=1e6)),
+)
+def test_single_record_path_matches_batch_transform(
+    row: int, industry: str | None, employees: float | None
+) -> None:
+    X = _mixed()
+    f = LeadFeaturizer().fit(X)
+    record = X.iloc[row].to_dict()
+    record["industry"] = industry
+    record["employees"] = employees
+    batch = f.transform(pd.DataFrame([record], columns=X.columns))
+    assert np.allclose(f.transform_record(record), batch[0])

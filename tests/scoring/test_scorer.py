@@ -1,0 +1,241 @@
+"""LeadScorer: model choice, calibration, explanations, the fast path and the lead-level API."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.base import clone
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.metrics import roc_auc_score
+
+from leadqual.errors import ConfigurationError, NotFittedError
+from leadqual.scoring import GradeScheme, LeadScorer
+
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "scoring" / "bank_sample.csv"
+
+
+@pytest.fixture(scope="module")
+def bank() -> tuple[pd.DataFrame, np.ndarray]:
+    df = pd.read_csv(FIXTURE, sep=";")
+    y = (df.pop("y") == "yes").astype(int).to_numpy()
+    return df.drop(columns=["duration"]), y
+
+
+def _synthetic(n: int = 300, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    source = rng.choice(["web", "event", "cold"], n, p=[0.5, 0.25, 0.25])
+    size = rng.lognormal(5, 1.5, n)
+    senior = rng.random(n) < 0.4
+    logit = 1.2 * (source == "event") - 1.0 * (source == "cold") + 0.5 * np.log(size) - 2.5 + senior
+    y = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
+    X = pd.DataFrame(
+        {
+            "source": source,
+            "employees": np.where(rng.random(n) < 0.1, np.nan, size),
+            "senior": senior,
+            "noise": rng.normal(size=n),
+        }
+    )
+    return X, y
+
+
+@pytest.fixture(scope="module")
+def fitted() -> tuple[LeadScorer, pd.DataFrame, np.ndarray]:
+    X, y = _synthetic()
+    return LeadScorer().fit(X, y), X, y
+
+
+def test_scorer_learns_signal_from_mixed_attributes(
+    fitted: tuple[LeadScorer, pd.DataFrame, np.ndarray],
+) -> None:
+    scorer, _, _ = fitted
+    X_test, y_test = _synthetic(400, seed=1)
+    auc = roc_auc_score(y_test, scorer.predict_proba(X_test)[:, 1])
+    assert auc > 0.7
+
+
+def test_scorer_uses_the_linear_model_on_small_data(
+    fitted: tuple[LeadScorer, pd.DataFrame, np.ndarray],
+) -> None:
+    scorer, _, _ = fitted
+    assert scorer.model_kind_ == "linear"
+    assert set(scorer.validation_auc_) == {"linear"}
+
+
+def test_scorer_compares_models_on_larger_data(bank: tuple[pd.DataFrame, np.ndarray]) -> None:
+    X, y = bank  # 800 rows, about 90 positives: above the small-data threshold
+    scorer = LeadScorer(cv=2).fit(X, y)
+    assert set(scorer.validation_auc_) == {"linear", "boosting", "blend"}
+    best = max(scorer.validation_auc_, key=scorer.validation_auc_.__getitem__)
+    assert scorer.model_kind_ == best
+
+
+@pytest.mark.parametrize("kind", ["linear", "boosting", "blend"])
+def test_fast_single_lead_path_matches_predict_proba(
+    bank: tuple[pd.DataFrame, np.ndarray], kind: str
+) -> None:
+    X, y = bank
+    scorer = LeadScorer(model=kind, cv=3).fit(X, y)
+    batch = scorer.predict_proba(X.iloc[:20])[:, 1]
+    for i, record in enumerate(X.iloc[:20].to_dict(orient="records")):
+        result = scorer.score_record(record, explain=False)
+        assert result.probability == pytest.approx(batch[i], abs=1e-9)
+
+
+@pytest.mark.parametrize("kind", ["linear", "boosting"])
+def test_factors_agree_with_the_batch_explanation(
+    bank: tuple[pd.DataFrame, np.ndarray], kind: str
+) -> None:
+    X, y = bank
+    scorer = LeadScorer(model=kind, cv=3).fit(X, y)
+    effects = scorer.explain(X.iloc[:5])
+    for i, record in enumerate(X.iloc[:5].to_dict(orient="records")):
+        result = scorer.score_record(record, explain=100)
+        for f in (*result.factors_up, *result.factors_down):
+            assert f.effect == pytest.approx(effects.iloc[i][f.column], abs=1e-3)
+
+
+def test_linear_effects_add_up_to_the_log_odds_against_the_typical_lead(
+    fitted: tuple[LeadScorer, pd.DataFrame, np.ndarray],
+) -> None:
+    scorer, X, _ = fitted
+    effects = scorer.explain(X.iloc[:30]).sum(axis=1).to_numpy()
+    logits = scorer.decision_function(X.iloc[:30])
+    typical = pd.DataFrame([scorer.featurizer_.typical_values()])
+    typical_logit = scorer.decision_function(typical[X.columns])[0]
+    assert np.allclose(effects, logits - typical_logit, atol=1e-9)
+
+
+def test_factors_point_the_right_way(fitted: tuple[LeadScorer, pd.DataFrame, np.ndarray]) -> None:
+    scorer, _, _ = fitted
+    good = scorer.score_record({"source": "event", "employees": 5000, "senior": True})
+    bad = scorer.score_record({"source": "cold", "employees": 3, "senior": False})
+    assert good.score > bad.score
+    assert "source" in [f.column for f in good.factors_up]
+    assert "source" in [f.column for f in bad.factors_down]
+    assert all(f.effect > 0 and f.points > 0 for f in good.factors_up)
+    assert all(f.effect < 0 and f.points < 0 for f in bad.factors_down)
+    assert len(good.factors_up) <= 5 and len(good.factors_down) <= 5
+
+
+def test_what_if_suggests_a_value_that_raises_the_score(
+    fitted: tuple[LeadScorer, pd.DataFrame, np.ndarray],
+) -> None:
+    scorer, _, _ = fitted
+    record = {"source": "cold", "employees": 3, "senior": False}
+    result = scorer.score_record(record, what_if=True)
+    assert result.what_if
+    best = result.what_if[0]
+    changed = dict(record)
+    changed[best.column] = {"event": "event", "web": "web", "True": True}.get(
+        best.suggested,
+        float(best.suggested.replace(",", "")) if best.column == "employees" else best.suggested,
+    )
+    assert scorer.score_record(changed, explain=False).score == best.new_score
+    assert best.gain == best.new_score - result.score > 0
+
+
+def test_band_brackets_the_score(fitted: tuple[LeadScorer, pd.DataFrame, np.ndarray]) -> None:
+    scorer, X, _ = fitted
+    for record in X.iloc[:10].to_dict(orient="records"):
+        result = scorer.score_record(record, band=True)
+        assert result.band is not None
+        assert result.band[0] <= result.score <= result.band[1]
+
+
+def test_trend_compares_with_the_previous_score(
+    fitted: tuple[LeadScorer, pd.DataFrame, np.ndarray],
+) -> None:
+    scorer, _, _ = fitted
+    record = {"source": "event", "employees": 800, "senior": True}
+    first = scorer.score_record(record)
+    assert first.trend == "new" and first.change is None
+    up = scorer.score_record(record, previous_score=first.score - 10)
+    assert (up.trend, up.change) == ("up", 10)
+    steady = scorer.score_record(record, previous_score=first.score + 1)
+    assert steady.trend == "steady"
+
+
+def test_custom_grades_are_used(fitted: tuple[LeadScorer, pd.DataFrame, np.ndarray]) -> None:
+    _, X, y = fitted
+    scheme = GradeScheme(labels=("Hot", "Warm", "Cold"), cutoffs=(60, 30))
+    scorer = LeadScorer(grades=scheme).fit(X, y)
+    frame = scorer.score_frame(X.iloc[:50])
+    assert set(frame["grade"]) <= {"Hot", "Warm", "Cold"}
+    assert list(frame.columns) == ["probability", "score", "grade"]
+    assert (frame["score"] == np.rint(frame["probability"] * 100)).all()
+
+
+def test_calibrated_probabilities_match_the_base_rate(
+    bank: tuple[pd.DataFrame, np.ndarray],
+) -> None:
+    X, y = bank
+    scorer = LeadScorer(model="linear").fit(X, y)
+    assert scorer.predict_proba(X)[:, 1].mean() == pytest.approx(y.mean(), abs=0.03)
+
+
+def test_bring_your_own_model_is_calibrated_and_explained(
+    fitted: tuple[LeadScorer, pd.DataFrame, np.ndarray],
+) -> None:
+    _, X, y = fitted
+    scorer = LeadScorer(
+        estimator=RandomForestClassifier(n_estimators=30, min_samples_leaf=5, random_state=0)
+    ).fit(X, y)
+    assert scorer.model_kind_ == "custom"
+    result = scorer.score_record({"source": "event", "employees": 5000, "senior": True})
+    assert 0 <= result.score <= 100
+    assert result.factors_up or result.factors_down
+
+
+def test_clone_and_params_round_trip() -> None:
+    scorer = LeadScorer(model="boosting", exclude=("noise",), min_frequency=3)
+    twin = clone(scorer)
+    assert twin.get_params() == scorer.get_params()
+    twin.set_params(model="linear")
+    assert twin.model == "linear" and scorer.model == "boosting"
+
+
+def test_scorer_refuses_bad_settings_and_labels() -> None:
+    X, y = _synthetic(60)
+    with pytest.raises(ConfigurationError, match="model must be"):
+        LeadScorer(model="magic").fit(X, y)
+    with pytest.raises(ValueError, match="two classes"):
+        LeadScorer().fit(X, np.ones(len(y)))
+
+
+def test_scoring_before_fit_is_a_clear_error() -> None:
+    with pytest.raises(NotFittedError):
+        LeadScorer().score_record({"source": "web"})
+
+
+def test_scorer_without_usable_attributes_predicts_the_base_rate() -> None:
+    X = pd.DataFrame({"lead_id": [f"L{i}" for i in range(50)]})
+    y = np.array([1] * 10 + [0] * 40)
+    scorer = LeadScorer().fit(X, y)
+    assert scorer.predict_proba(X)[:, 1] == pytest.approx(0.2, abs=0.05)
+    assert scorer.score_record({"lead_id": "L-new"}).factors_up == ()
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    source=st.sampled_from(["web", "event", "cold", "never seen", None]),
+    employees=st.one_of(st.none(), st.floats(min_value=0, max_value=1e9, allow_nan=False)),
+    senior=st.one_of(st.none(), st.booleans()),
+)
+def test_any_record_gets_a_valid_score(
+    fitted: tuple[LeadScorer, pd.DataFrame, np.ndarray],
+    source: str | None,
+    employees: float | None,
+    senior: bool | None,
+) -> None:
+    scorer, _, _ = fitted
+    result = scorer.score_record({"source": source, "employees": employees, "senior": senior})
+    assert 0 <= result.score <= 100
+    assert math.isclose(result.score, round(result.probability * 100))
+    assert result.grade == scorer.grade_scheme.grade(result.score)
