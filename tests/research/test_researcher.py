@@ -545,3 +545,16 @@ def test_research_round_trips_through_json(
     )
     again = LeadResearch.model_validate_json(res.model_dump_json())
     assert again == res
+
+
+def test_citations_list_every_source_shown_once(
+    sample_config: AgentConfig, sample_source: MemorySource, sample_data: SampleData
+) -> None:
+    res = researcher(sample_config, sample_source, SampleResearchProvider()).research_sync(
+        LEAD, now=sample_data.as_of
+    )
+    urls = [c.url for c in res.citations]
+    assert len(urls) == len(set(urls))
+    assert "https://meridianwealth.mx/" in urls
+    assert all(n.item.url in urls for n in res.news)
+    assert all(c.licence and "fictional" in c.licence for c in res.citations)

@@ -53,6 +53,7 @@ from leadqual.research.providers import (
 from leadqual.sources.base import CrmSource
 
 __all__ = [
+    "Citation",
     "ErasureReceipt",
     "FieldSource",
     "LeadResearch",
@@ -213,6 +214,59 @@ class LeadResearch(_Frozen):
     def status(self, provider: str, /) -> SourceStatus | None:
         """The status of one provider."""
         return next((s for s in self.sources if s.provider == provider), None)
+
+    @property
+    def citations(self) -> tuple[Citation, ...]:
+        """Every outside source a fact shown here came from, once each: for attribution beside
+        the facts, citations in drafts, and the "source of the data" a GDPR Art. 14 notice
+        must name."""
+        seen: dict[tuple[str, str | None], Citation] = {}
+        provs = [fs for f in self.profile for fs in f.sources]
+        for fs in provs:
+            seen.setdefault(
+                (fs.provider, fs.url),
+                Citation(
+                    provider=fs.provider,
+                    url=fs.url,
+                    retrieved_at=fs.retrieved_at,
+                    licence=fs.licence,
+                ),
+            )
+        for fin in self.financials:
+            p = fin.provenance
+            seen.setdefault(
+                (p.source, p.url),
+                Citation(
+                    provider=p.source,
+                    url=p.url,
+                    retrieved_at=p.retrieved_at,
+                    licence=p.licence,
+                    attribution=p.attribution,
+                ),
+            )
+        for n in self.news:
+            p = n.item.provenance
+            seen.setdefault(
+                (p.source, n.item.url),
+                Citation(
+                    provider=p.source,
+                    url=n.item.url,
+                    retrieved_at=p.retrieved_at,
+                    licence=p.licence,
+                    attribution=p.attribution,
+                ),
+            )
+        return tuple(seen.values())
+
+
+class Citation(_Frozen):
+    """One source behind the research, with its licence and attribution."""
+
+    provider: str
+    url: str | None = None
+    retrieved_at: UtcDatetime
+    licence: str | None = None
+    attribution: str | None = None
 
 
 class ErasureReceipt(_Frozen):
