@@ -1084,6 +1084,7 @@ class Prioritizer:
         rank_bands: Collection[RankBand] | None = None,
         ranks: tuple[int, int] | None = None,
         include_closed: bool = False,
+        fits: Mapping[str, IcpFit] | None = None,
     ) -> PrioritizedList:
         """Rank leads, most important first, each with why it has its rank.
 
@@ -1099,6 +1100,7 @@ class Prioritizer:
             rank_bands: keep only entries in these quarters of the list.
             ranks: keep only ranks from ``ranks[0]`` to ``ranks[1]`` inclusive.
             include_closed: rank qualified and disqualified leads too (default: open leads only).
+            fits: ICP fits already computed (by lead id), used instead of matching again.
 
         Raises:
             ValidationFailed: two contexts share a lead id, or a score is not a number 0-100.
@@ -1129,7 +1131,9 @@ class Prioritizer:
             pool = [c for c in pool if c.lead.owner_id == seller_id]
         prepared = []
         for ctx in pool:
-            fit = self.matcher.match(ctx) if self.matcher is not None else None
+            fit = (fits or {}).get(ctx.lead.id)
+            if fit is None and self.matcher is not None:
+                fit = self.matcher.match(ctx)
             hr = self.evaluator.evaluate(ctx, now=now)
             eng = measure_engagement(ctx, now=now, window_days=self.rating_policy.window_days)
             score = checked.get(ctx.lead.id) if checked is not None else None

@@ -348,3 +348,14 @@ def test_rank_frame_treats_missing_columns_as_neutral() -> None:
         Prioritizer().rank_frame(frame.drop(columns="lead_id"))
     with pytest.raises(ConfigurationError, match="owner_id"):
         Prioritizer().rank_frame(frame, seller_id="S-1")
+
+
+def test_precomputed_fits_are_used(make: Any, now: datetime) -> None:
+    from leadqual.icp import IcpFit
+
+    p = Prioritizer(icp=TECH)
+    leads = [make("L-a", industry="Technology"), make("L-b", industry="Retail")]
+    stored = IcpFit(lead_id="L-b", profile="stored", score=95, tier="High", coverage=1, results=())
+    ranked = p.rank(leads, now=now, fits={"L-b": stored})
+    assert ranked.lead_ids() == ["L-b", "L-a"]
+    assert ranked.entries[0].fit == stored
