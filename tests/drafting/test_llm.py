@@ -229,3 +229,19 @@ def test_both_drafters_satisfy_the_drafter_protocol(config: AgentConfig) -> None
 
     assert isinstance(TemplateDrafter(config), Drafter)
     assert isinstance(LlmDrafter(FunctionLlmClient(lambda m: "{}"), config), Drafter)
+
+
+def test_llm_classifier_plugs_into_the_advisor(config: AgentConfig) -> None:
+    from leadqual.drafting import ActionAdvisor, EmailClassifier
+
+    fake = FunctionLlmClient(
+        lambda m: '{"intent": "meeting_request", "confidence": 0.9, "evidence": "Call me."}'
+    )
+    llm = LlmReplyClassifier(fake)
+    assert isinstance(llm, EmailClassifier)
+    action = ActionAdvisor(classifier=llm).advise(make_context(email("Call me.", at=NOW)), now=NOW)
+    assert action.kind == "schedule_appointment"
+    assert action.reply is not None and action.reply.method == "llm"
+    bounce = email("Undeliverable", sender="MAILER-DAEMON@mx.example", at=NOW)
+    assert llm.classify_email(bounce).intent == "bounce"
+    assert len(fake.calls) == 1  # the bounce needed no LLM call

@@ -34,6 +34,7 @@ from leadqual.drafting.inputs import (
 )
 from leadqual.drafting.intents import (
     INTENT_PRIORITY,
+    EmailClassifier,
     Intent,
     LabelledReply,
     ReplyClassifier,
@@ -72,6 +73,7 @@ __all__ = [
     "DraftFact",
     "Drafter",
     "EmailCheckLike",
+    "EmailClassifier",
     "Fact",
     "FactKind",
     "INITIAL_OUTREACH_CONDITIONS",

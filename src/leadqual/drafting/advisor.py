@@ -32,7 +32,7 @@ from leadqual.drafting._text import clean_reply
 from leadqual.drafting.inputs import EmailCheckLike, IcpFitLike, SuppressionList
 from leadqual.drafting.intents import (
     INTENT_PRIORITY,
-    ReplyClassifier,
+    EmailClassifier,
     ReplyIntent,
     default_classifier,
 )
@@ -324,7 +324,7 @@ class ActionAdvisor:
         self,
         *,
         read_emails: bool = True,
-        classifier: ReplyClassifier | None = None,
+        classifier: EmailClassifier | None = None,
         suppression: SuppressionList | None = None,
         follow_up_after_days: int = 3,
         max_unanswered: int = 3,

@@ -27,7 +27,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from functools import cache
 from importlib import resources
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, Literal, Protocol, get_args, runtime_checkable
 
 from pydantic import ConfigDict, Field
 
@@ -42,6 +42,7 @@ __all__ = [
     "INTENT_PRIORITY",
     "Intent",
     "LabelledReply",
+    "EmailClassifier",
     "ReplyClassifier",
     "ReplyIntent",
     "classify_reply",
@@ -158,6 +159,15 @@ class ReplyIntent(LeadqualModel):
     def is_negative(self) -> bool:
         """Whether the reply declines (``not_interested``) or pushes back (``objection``)."""
         return self.intent in ("not_interested", "objection")
+
+
+@runtime_checkable
+class EmailClassifier(Protocol):
+    """Anything that classifies an inbound email: :class:`ReplyClassifier`, an LLM classifier."""
+
+    def classify_email(self, message: EmailMessage, /) -> ReplyIntent:
+        """The intent of ``message``."""
+        ...
 
 
 class LabelledReply(LeadqualModel):

@@ -25,7 +25,7 @@ from pydantic import ConfigDict
 
 from leadqual._base import LeadqualModel
 from leadqual.drafting._text import clean_reply, split_sentences
-from leadqual.drafting.intents import ReplyClassifier, ReplyIntent, default_classifier
+from leadqual.drafting.intents import EmailClassifier, ReplyIntent, default_classifier
 from leadqual.models import Appointment, EmailMessage, LeadContext
 
 __all__ = [
@@ -88,7 +88,7 @@ class BantAssessment(LeadqualModel):
 
 
 def classify_thread(
-    context: LeadContext, /, *, classifier: ReplyClassifier | None = None
+    context: LeadContext, /, *, classifier: EmailClassifier | None = None
 ) -> list[tuple[EmailMessage, ReplyIntent]]:
     """Every inbound email of the lead with its classified intent, oldest first."""
     clf = classifier or default_classifier()

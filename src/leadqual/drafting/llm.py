@@ -26,6 +26,7 @@ import httpx
 from pydantic import ConfigDict
 
 from leadqual._base import LeadqualModel
+from leadqual.drafting._dates import parse_return_date
 from leadqual.drafting._text import clean_reply, split_sentences
 from leadqual.drafting.guards import data_block
 from leadqual.drafting.intents import (
@@ -35,6 +36,7 @@ from leadqual.drafting.intents import (
     default_classifier,
 )
 from leadqual.errors import ConfigurationError, ProviderError, ProviderTimeout, RateLimited
+from leadqual.models import EmailMessage
 
 __all__ = [
     "LlmClient",
@@ -314,6 +316,21 @@ class LlmReplyClassifier:
     def classify(self, text: str, /) -> ReplyIntent:
         """Classify ``text`` (sync; works inside a running event loop too)."""
         return run_sync(self.aclassify(text))
+
+    def classify_email(self, message: EmailMessage, /) -> ReplyIntent:
+        """Classify an inbound email; delivery failures and auto-replies are left to the rules.
+
+        Mailer-daemon bounces and "Automatic reply" subjects are decided by the default
+        classifier (no need to spend an LLM call); an out-of-office return date is read too.
+        """
+        quick = self.fallback.classify_email(message)
+        if quick.intent in ("bounce", "out_of_office") and quick.method == "rules":
+            return quick
+        result = self.classify(message.body)
+        if result.intent == "out_of_office":
+            back = parse_return_date(clean_reply(message.body), reference=message.sent_at.date())
+            result = result.replace(return_date=back)
+        return result
 
 
 def _json_object(answer: str) -> dict[str, Any]:
