@@ -14,6 +14,7 @@ __all__ = [
     "is_free_email_domain",
     "normalize_company_name",
     "registrable_domain",
+    "strip_legal_suffixes",
 ]
 
 _LEGAL_SUFFIXES = {
@@ -96,3 +97,21 @@ def normalize_company_name(name: str, /) -> str:
     while len(words) > 1 and words[0] == "the":
         words.pop(0)
     return " ".join(words) or " ".join(text.split())
+
+
+def strip_legal_suffixes(name: str, /) -> str:
+    """The name as written, with trailing legal forms removed (for search phrases).
+
+    >>> strip_legal_suffixes("The Home Depot, Inc.")
+    'The Home Depot'
+    >>> strip_legal_suffixes("Meridian Wealth S.A. de C.V.")
+    'Meridian Wealth'
+    """
+    words = name.split()
+
+    def folded(word: str) -> str:
+        return _NON_WORD.sub("", word.replace(".", "")).casefold()
+
+    while len(words) > 1 and (folded(words[-1]) in _LEGAL_SUFFIXES or not folded(words[-1])):
+        words.pop()
+    return " ".join(words).rstrip(",;:") or name

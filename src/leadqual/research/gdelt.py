@@ -21,7 +21,7 @@ from typing import Any
 
 import httpx
 
-from leadqual.research._domains import normalize_company_name
+from leadqual.research._domains import normalize_company_name, strip_legal_suffixes
 from leadqual.research.http import JSON_TYPES, TEXT_TYPES, SafeFetcher
 from leadqual.research.providers import (
     CompanyQuery,
@@ -115,10 +115,8 @@ class GdeltProvider:
         """The GDELT query for a company: its name as a phrase, its own site excluded."""
         if not company.name:
             return None
-        core = normalize_company_name(company.name)
-        words = company.name.split()
-        # the phrase as people write it: legal suffixes dropped, original capitalisation kept
-        phrase = " ".join(words[: len(core.split())]) if core else company.name
+        # the phrase as people write it: legal forms dropped, capitalisation kept
+        phrase = strip_legal_suffixes(company.name).replace('"', "")
         parts = [f'"{phrase}"']
         if company.domain:
             parts.append(f"-domainis:{company.domain}")
