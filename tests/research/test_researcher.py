@@ -558,3 +558,31 @@ def test_citations_list_every_source_shown_once(
     assert "https://meridianwealth.mx/" in urls
     assert all(n.item.url in urls for n in res.news)
     assert all(c.licence and "fictional" in c.licence for c in res.citations)
+
+
+def test_the_cache_survives_a_restart(
+    consented: AgentConfig, sample_source: MemorySource, sample_data: SampleData
+) -> None:
+    from leadqual.research.researcher import ResearchCache
+
+    web = FakeResearchProvider("web")
+    r = researcher(consented, sample_source, web)
+    first = r.research_sync(LEAD, now=sample_data.as_of)
+    saved = r.cache.to_json()
+
+    web2 = FakeResearchProvider("web")
+    restored = ResearchCache.from_json(saved)
+    r2 = researcher(consented, sample_source, web2, cache=restored)
+    again = r2.research_sync(LEAD, now=sample_data.as_of + timedelta(days=1))
+    assert web2.calls == []  # served from the restored cache
+    assert not again.diff.changed and again.diff.previous_at == first.researched_at
+    assert not r2.is_due(LEAD, now=sample_data.as_of + timedelta(days=1))
+
+
+def test_a_corrupt_saved_cache_is_a_clear_error() -> None:
+    from leadqual.research.researcher import ResearchCache
+
+    with pytest.raises(ConfigurationError, match="not a saved research cache"):
+        ResearchCache.from_json('{"ttl_seconds": 60}')
+    with pytest.raises(ConfigurationError):
+        ResearchCache.from_json("not json")

@@ -352,6 +352,47 @@ class ResearchCache:
                         companies += 1
         return (1 if removed else 0), companies
 
+    def to_json(self) -> str:
+        """The cache as JSON (company results and each lead's latest research), to keep the
+        refresh schedule and the diff baseline across restarts. The per-lead part holds CRM
+        insights (personal data): store it as you store the CRM, and erase from it too."""
+        return json.dumps(
+            {
+                "ttl_seconds": self.ttl.total_seconds(),
+                "companies": [
+                    {
+                        "provider": provider,
+                        "key": key,
+                        "stored_at": entry.stored_at.isoformat(),
+                        "result": entry.result.model_dump(mode="json"),
+                    }
+                    for (provider, key), entry in sorted(self._companies.items())
+                ],
+                "leads": [r.model_dump(mode="json") for _, r in sorted(self._leads.items())],
+            }
+        )
+
+    @classmethod
+    def from_json(cls, text: str, /) -> ResearchCache:
+        """Rebuild a cache saved with :meth:`to_json` (validated like any input)."""
+        try:
+            data = json.loads(text)
+            cache = cls(ttl=timedelta(seconds=float(data["ttl_seconds"])))
+            for row in data["companies"]:
+                cache.put(
+                    str(row["provider"]),
+                    str(row["key"]),
+                    ResearchResult.model_validate(row["result"]),
+                    now=to_utc(datetime.fromisoformat(row["stored_at"])),
+                )
+            for row in data["leads"]:
+                cache.put_lead(LeadResearch.model_validate(row))
+        except (KeyError, TypeError, ValueError) as err:
+            if isinstance(err, ConfigurationError):
+                raise
+            raise ConfigurationError(f"not a saved research cache: {err}") from err
+        return cache
+
 
 class SuppressionList:
     """People and companies that objected to research (GDPR Art. 21): checked before any web
