@@ -92,14 +92,18 @@ def parse_return_date(text: str, /, *, reference: date) -> date | None:
     year = reference.year
     for dm in _DAY_MONTH.finditer(text):
         y = int(dm.group(3)) if dm.group(3) else year
-        return _roll(
+        found = _roll(
             _safe(y, _MONTHS[dm.group(2).lower()], int(dm.group(1))), reference, bool(dm.group(3))
         )
+        if found is not None:
+            return found
     for md in _MONTH_DAY.finditer(text):
         y = int(md.group(3)) if md.group(3) else year
-        return _roll(
+        found = _roll(
             _safe(y, _MONTHS[md.group(1).lower()], int(md.group(2))), reference, bool(md.group(3))
         )
+        if found is not None:
+            return found
     for nm in _NUMERIC.finditer(text):
         a, b = int(nm.group(1)), int(nm.group(2))
         y = int(nm.group(3)) if nm.group(3) else year

@@ -82,6 +82,7 @@ _INTENTS: frozenset[str] = frozenset(get_args(Intent))
 _SPECIFIC = re.compile(
     r"\?|\d|\b(?:mon|tues|wednes|thurs|fri)day\b|\btomorrow\b|\bnext week\b", re.IGNORECASE
 )
+_MAX_CHARS = 20_000
 _DECISIVE = frozenset({"bounce", "out_of_office", "not_interested", "referral"})
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _NAME = re.compile(r"\b([A-Z][a-zà-öø-ÿ'\u2019-]+(?:\s+[A-Z][a-zà-öø-ÿ'\u2019-]+){1,2})\b")
@@ -294,6 +295,8 @@ class ReplyClassifier:
         if not isinstance(text, str):
             raise ValidationFailed("text must be a string", field="text")
         reference = received_at.date() if isinstance(received_at, datetime) else received_at
+        # The new text of a reply sits at the top; a mail thread can run to megabytes.
+        text = text[:_MAX_CHARS]
         head = text[:800]
         if self.use_rules and BOUNCE.search(head) and _looks_like_dsn(head):
             evidence = next((s for s in split_sentences(head) if BOUNCE.search(s)), head.strip())
