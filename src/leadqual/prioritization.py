@@ -27,7 +27,7 @@ import logging
 import math
 import re
 from collections import Counter
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol, Self, runtime_checkable
 
@@ -369,6 +369,22 @@ def _is_reply(email: EmailMessage) -> bool:
     return bool(email.in_reply_to) or bool(_REPLY_PREFIX.match(email.subject or ""))
 
 
+_AUTOMATIC_SUBJECT = re.compile(
+    r"^\s*(automatic reply|auto[- ]?reply|autoreply|out of (the )?office|undeliverable|"
+    r"delivery status notification|mail delivery (failed|failure)|returned mail)",
+    re.IGNORECASE,
+)
+_NO_ENGAGEMENT = frozenset({"not_interested", "out_of_office", "bounce"})
+
+
+def _is_automatic(email: EmailMessage) -> bool:
+    """An out-of-office answer or a delivery failure: written by a machine, not the lead."""
+    sender = email.from_address.casefold()
+    return bool(_AUTOMATIC_SUBJECT.match(email.subject or "")) or sender.startswith(
+        ("mailer-daemon@", "postmaster@", "no-reply@", "noreply@")
+    )
+
+
 def _activity_result(
     cond: ActivityCondition, context: LeadContext, now: datetime
 ) -> ConditionResult:
@@ -481,6 +497,8 @@ class Engagement(LeadqualModel):
     last_touch_at: UtcDatetime
     """The lead's latest sign of life: its last inbound message or held meeting, else its creation."""
     window_days: int = 60
+    declined: int = 0
+    """Inbound replies classified "not interested" (with a reply classifier), which earn nothing."""
 
     def describe(self) -> str:
         """``Medium (35): 2 inbound, 1 meeting in 60 days``."""
@@ -496,10 +514,22 @@ class Engagement(LeadqualModel):
 
 
 def measure_engagement(
-    context: LeadContext, /, *, now: datetime, window_days: int = 60
+    context: LeadContext,
+    /,
+    *,
+    now: datetime,
+    window_days: int = 60,
+    reply_classifier: Callable[[str], str] | None = None,
 ) -> Engagement:
-    """Measure a lead's engagement over the last ``window_days`` before ``now``."""
+    """Measure a lead's engagement over the last ``window_days`` before ``now``.
+
+    Automatic replies (out of office, delivery failures) are not engagement. With a
+    ``reply_classifier`` (text -> intent name, e.g. ``lambda t: classify_reply(t).intent`` from
+    ``leadqual.drafting``), inbound emails classified ``not_interested``, ``out_of_office`` or
+    ``bounce`` earn nothing either; ``not_interested`` is recorded in ``declined``.
+    """
     now = to_utc(now)
+    declined = 0
     since = now - timedelta(days=window_days)
     points = 0.0
     inbound = outbound = meetings = 0
@@ -518,6 +548,14 @@ def measure_engagement(
         if at > now or at < since:
             continue
         if isinstance(a, EmailMessage | ChatMessage | PhoneCall):
+            if isinstance(a, EmailMessage) and a.direction == "inbound":
+                if _is_automatic(a):
+                    continue
+                if reply_classifier is not None:
+                    intent = reply_classifier(a.body or a.subject or "")
+                    if intent in _NO_ENGAGEMENT:
+                        declined += intent == "not_interested"
+                        continue
             if a.direction == "inbound":
                 inbound += 1
                 if isinstance(a, PhoneCall):
@@ -544,6 +582,7 @@ def measure_engagement(
         last_inbound_at=last_in,
         last_touch_at=min(touch, now) if touch <= now else touch,
         window_days=window_days,
+        declined=declined,
     )
 
 
@@ -630,6 +669,7 @@ def rate_lead(
     handraiser: HandraiserResult | None = None,
     engagement: Engagement | None = None,
     policy: RatingPolicy | None = None,
+    reply_classifier: Callable[[str], str] | None = None,
 ) -> LeadRating:
     """Rate a lead Hot, Warm or Cold; each part (fit, intent, recency, engagement) is shown.
 
@@ -639,7 +679,9 @@ def rate_lead(
     """
     policy = policy or RatingPolicy()
     now = to_utc(now)
-    eng = engagement or measure_engagement(context, now=now, window_days=policy.window_days)
+    eng = engagement or measure_engagement(
+        context, now=now, window_days=policy.window_days, reply_classifier=reply_classifier
+    )
     parts: list[RatingPart] = []
     if fit is None:
         parts.append(
@@ -821,6 +863,8 @@ class Prioritizer:
         rating: Hot/Warm/Cold cut-offs.
         score_cutoffs: lowest predictive score of grades A, B, C, ... (the scorer's default
             grades: A from 75, B from 50, C from 25, D below).
+        reply_classifier: text -> reply intent, so "not interested" replies and automatic
+            answers do not count as engagement (see :func:`measure_engagement`).
 
     Examples:
         >>> from leadqual.sources import load_sample, load_sample_config, load_sample_data
@@ -839,7 +883,9 @@ class Prioritizer:
         order: Sequence[PriorityFactor] = DEFAULT_PRIORITY_ORDER,
         rating: RatingPolicy | None = None,
         score_cutoffs: Sequence[float] = (75.0, 50.0, 25.0),
+        reply_classifier: Callable[[str], str] | None = None,
     ) -> None:
+        self.reply_classifier = reply_classifier
         cuts = tuple(float(c) for c in score_cutoffs)
         if (
             not cuts
@@ -1015,7 +1061,12 @@ class Prioritizer:
         assert checked is not None
         fit = self.matcher.match(context) if self.matcher is not None else None
         hr = self.evaluator.evaluate(context, now=now)
-        eng = measure_engagement(context, now=now, window_days=self.rating_policy.window_days)
+        eng = measure_engagement(
+            context,
+            now=now,
+            window_days=self.rating_policy.window_days,
+            reply_classifier=self.reply_classifier,
+        )
         return self._factors(
             context,
             now=now,
@@ -1135,7 +1186,12 @@ class Prioritizer:
             if fit is None and self.matcher is not None:
                 fit = self.matcher.match(ctx)
             hr = self.evaluator.evaluate(ctx, now=now)
-            eng = measure_engagement(ctx, now=now, window_days=self.rating_policy.window_days)
+            eng = measure_engagement(
+                ctx,
+                now=now,
+                window_days=self.rating_policy.window_days,
+                reply_classifier=self.reply_classifier,
+            )
             score = checked.get(ctx.lead.id) if checked is not None else None
             others = open_by_account.get(ctx.lead.account_id, 0) if ctx.lead.account_id else 0
             others -= 1 if ctx.lead.account_id and ctx.lead.is_open else 0
@@ -1236,7 +1292,12 @@ class Prioritizer:
         )
         rows = []
         for ctx in pool:
-            eng = measure_engagement(ctx, now=now, window_days=self.rating_policy.window_days)
+            eng = measure_engagement(
+                ctx,
+                now=now,
+                window_days=self.rating_policy.window_days,
+                reply_classifier=self.reply_classifier,
+            )
             aid = ctx.lead.account_id
             others = (
                 max(0, open_by_account.get(aid, 0) - (1 if ctx.lead.is_open else 0)) if aid else 0

@@ -359,3 +359,44 @@ def test_precomputed_fits_are_used(make: Any, now: datetime) -> None:
     ranked = p.rank(leads, now=now, fits={"L-b": stored})
     assert ranked.lead_ids() == ["L-b", "L-a"]
     assert ranked.entries[0].fit == stored
+
+
+def test_automatic_replies_and_declines_are_not_engagement(make: Any, now: datetime) -> None:
+    def mail(i: int, subject: str, body: str = "", sender: str = "a@b.example") -> EmailMessage:
+        return EmailMessage(
+            id=f"E-{i}",
+            regarding=REF,
+            direction="inbound",
+            from_address=sender,
+            subject=subject,
+            body=body,
+            sent_at=now - timedelta(days=i),
+        )
+
+    auto = mail(1, "Automatic reply: hello")
+    bounce = mail(2, "Undeliverable: hello", sender="MAILER-DAEMON@mx.example")
+    decline = mail(3, "RE: hello", body="We are not interested, please remove me.")
+    real = mail(4, "RE: hello", body="Yes, send me the pricing.")
+    ctx = make(activities=(auto, bounce, decline, real), created_days_ago=90)
+    plain = measure_engagement(ctx, now=now)
+    assert (plain.inbound, plain.score) == (2, 30.0)  # machines do not count, people do
+    assert plain.last_touch_at == now - timedelta(days=3)
+
+    def classify(text: str) -> str:
+        return "not_interested" if "not interested" in text.lower() else "other"
+
+    judged = measure_engagement(ctx, now=now, reply_classifier=classify)
+    assert (judged.inbound, judged.declined, judged.score) == (1, 1, 15.0)
+    assert judged.last_touch_at == now - timedelta(days=4)
+    ranked = Prioritizer(reply_classifier=classify).rank([ctx], now=now)
+    assert ranked.entries[0].engagement.declined == 1
+
+
+def test_sample_automatic_replies_earn_no_engagement(
+    sample_data: SampleData, sample_contexts: list[LeadContext]
+) -> None:
+    by_id = {c.lead.id: c for c in sample_contexts}
+    for lead_id, intent in sample_data.truth["reply_intents"].items():
+        if intent in ("out_of_office", "bounce"):
+            e = measure_engagement(by_id[lead_id], now=sample_data.as_of)
+            assert e.inbound == 0, lead_id
