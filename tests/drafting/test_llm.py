@@ -245,3 +245,45 @@ def test_llm_classifier_plugs_into_the_advisor(config: AgentConfig) -> None:
     bounce = email("Undeliverable", sender="MAILER-DAEMON@mx.example", at=NOW)
     assert llm.classify_email(bounce).intent == "bounce"
     assert len(fake.calls) == 1  # the bounce needed no LLM call
+
+
+REWRITE = """Hi Ada,
+
+You mentioned that unreliable pipeline forecasts are a priority at Analytical Engines Ltd, so I
+thought this might be timely.
+
+Tailspin Revenue Cloud helps revenue teams get forecast accuracy within 5% by week six of the
+quarter, so your leadership can plan with confidence.
+
+Northwind Traders, for example, cut forecast error from 18% to 4% in two quarters.
+
+Would you be open to a 20-minute call in the next two weeks?
+
+Best regards,
+Avery Brooks
+Account Executive
+Tailspin Analytics
+https://www.tailspin-analytics.example
++1 415 555 0100"""
+
+
+@pytest.mark.parametrize(
+    ("body", "accepted"),
+    [
+        (REWRITE, True),
+        (REWRITE.replace("18% to 4%", "18% to 2%"), False),  # an invented figure
+        (
+            REWRITE.replace(
+                "Would you",
+                "Fabrikam Healthcare also saved millions with our blockchain module. Would you",
+            ),
+            False,  # an invented customer and feature
+        ),
+    ],
+)
+def test_grounding_accepts_a_paraphrase_and_rejects_invented_facts(
+    config: AgentConfig, body: str, accepted: bool
+) -> None:
+    fake = FunctionLlmClient(lambda m: answer("Forecasts at Analytical Engines Ltd", body))
+    draft = LlmDrafter(fake, config).draft(make_context(), OUTREACH)
+    assert (draft.drafter == "llm") is accepted, draft.notes

@@ -979,7 +979,8 @@ def _ungrounded(text: str, trusted: str) -> list[str]:
         if number not in trusted_low:
             problems.append(f"a number that is not among the inputs: {number}")
     vocabulary = set(re.findall(r"[a-z][a-z'-]{3,}", trusted_low)) | _COMMON
-    for sentence in re.split(r"(?<=[.!?])\s+|\n+", text):
+    # Sentences end at punctuation or a blank line; a single newline is only line wrapping.
+    for sentence in re.split(r"(?<=[.!?])\s+|\n\s*\n", text):
         words = re.findall(r"[a-z][a-z'-]{3,}", sentence.lower())
         novel = [w for w in words if w not in vocabulary and w.rstrip("s") not in vocabulary]
         if len(novel) >= 3 and len(novel) > 0.35 * len(words):
