@@ -165,7 +165,7 @@ class LeadScore(LeadqualModel):
         downs = ", ".join(f"{f.column}={f.value}" for f in self.factors_down[:2])
         band = f" [{self.band[0]}-{self.band[1]}]" if self.band else ""
         return (
-            f"{self.score:>3}{band} {self.grade} ({trend})"
+            f"{self.score}{band} {self.grade} ({trend})"
             + (f"  up: {ups}" if ups else "")
             + (f"  down: {downs}" if downs else "")
         )
