@@ -44,15 +44,11 @@ def demo_lines(data: SampleData, config: AgentConfig) -> list[str]:
         key=lambda lead: lead.created_at,
         reverse=True,
     )
-    shown = 0
-    for lead in open_leads:
-        if shown == 3:
-            break
+    for lead in open_leads[:3]:
         before = previous.score_record(lead_record(lead), explain=False).score
         result = trained.scorer.score_lead(
             lead, as_of=now, previous_score=before, band=True, what_if=True
         )
-        shown += 1
         name = lead.company_name or lead.id
         change = f"{result.change:+d}" if result.change is not None else "new"
         band = f" (band {result.band[0]}-{result.band[1]})" if result.band else ""
