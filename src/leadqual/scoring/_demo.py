@@ -63,21 +63,21 @@ def demo_lines(data: SampleData, config: AgentConfig) -> list[str]:
         lines.append(f"    up: {ups or '-'}")
         lines.append(f"    down: {downs or '-'}")
         if result.what_if:
-            w = result.what_if[0]
+            best = result.what_if[0]
             lines.append(
-                f"    what would change it: {w.column} {w.current} -> {w.suggested} "
-                f"gives {w.new_score}"
+                f"    what would change it: {best.column} {best.current} -> {best.suggested} "
+                f"gives {best.new_score}"
             )
     stale = next(
         (lead for lead in data.crm.leads if lead.is_open and (now - lead.created_at).days > 730),
         None,
     )
     closed = next(lead for lead in data.crm.leads if not lead.is_open)
-    for lead in (stale, closed):
-        if lead is None:
+    for refused in (stale, closed):
+        if refused is None:
             continue
         try:
-            trained.scorer.score_lead(lead, as_of=now)
+            trained.scorer.score_lead(refused, as_of=now)
         except NotScorable as err:
-            lines.append(f"  not scored: {lead.id} ({err.reason}: {err})")
+            lines.append(f"  not scored: {refused.id} ({err.reason}: {err})")
     return lines

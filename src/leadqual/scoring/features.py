@@ -94,7 +94,7 @@ def as_frame(X: Any) -> pd.DataFrame:
     return pd.DataFrame(arr, columns=[f"x{i}" for i in range(arr.shape[1])])
 
 
-class ModelNotFitted(NotFittedError, SklearnNotFittedError):
+class ModelNotFitted(NotFittedError, SklearnNotFittedError):  # type: ignore[misc]
     """Used before ``fit``: both :class:`leadqual.errors.NotFittedError` and scikit-learn's."""
 
 
