@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from leadqual._base import LeadqualModel, UtcDatetime, to_utc
 from leadqual.config import AgentConfig
@@ -341,6 +341,10 @@ class _Index:
             if a.website and (d := registrable_domain(a.website)):
                 self.account_by_domain.setdefault(d, []).append(a.id)
             self.account_by_name.setdefault(normalize_company_name(a.name), []).append(a.id)
+        self.account_names: list[str] = list(self.account_by_name)
+        named = [c for c in self.contacts.values() if c.full_name]
+        self.contact_ids: list[str] = [c.id for c in named]
+        self.contact_names: list[str] = [c.full_name.casefold() for c in named]
         self.contacts_by_email: dict[str, list[str]] = {}
         self.contacts_by_domain: dict[str, list[str]] = {}
         self.contacts_by_account: dict[str, list[str]] = {}
@@ -784,17 +788,27 @@ class CrmInsightsBuilder:
             name = normalize_company_name(lead.company_name)
             for aid in idx.account_by_name.get(name, []):
                 add(aid, 0.8, f"same company name as the lead ({lead.company_name!r})")
-            for other, ids in idx.account_by_name.items():
-                if other == name or not name:
+            # vectorised in C over every account name: fine for CRMs with many accounts
+            matches = (
+                process.extract(
+                    name,
+                    idx.account_names,
+                    scorer=fuzz.token_sort_ratio,
+                    score_cutoff=88,
+                    limit=20,
+                )
+                if name
+                else []
+            )
+            for other, ratio, _ in matches:
+                if other == name:
                     continue
-                ratio = fuzz.token_sort_ratio(name, other)
-                if ratio >= 88:
-                    for aid in ids:
-                        add(
-                            aid,
-                            round(0.7 * ratio / 100, 3),
-                            f"similar company name ({ratio:.0f}% alike)",
-                        )
+                for aid in idx.account_by_name[other]:
+                    add(
+                        aid,
+                        round(0.7 * ratio / 100, 3),
+                        f"similar company name ({ratio:.0f}% alike)",
+                    )
         country = (lead.address.country if lead.address else None) or ""
         out = []
         for aid, (score, reasons) in scores.items():
@@ -836,11 +850,16 @@ class CrmInsightsBuilder:
                 )
         if lead_name:
             domain = self._lead_domain(lead)
-            for c in idx.contacts.values():
-                if c.id in out or not c.full_name:
-                    continue
-                ratio = fuzz.token_sort_ratio(lead_name, c.full_name.casefold())
-                if ratio < 90:
+            similar = process.extract(
+                lead_name,
+                idx.contact_names,
+                scorer=fuzz.token_sort_ratio,
+                score_cutoff=90,
+                limit=50,
+            )
+            for _, ratio, position in similar:
+                c = idx.contacts[idx.contact_ids[position]]
+                if c.id in out:
                     continue
                 reasons = [f"similar name ({ratio:.0f}% alike)"]
                 score = 0.4 * ratio / 100
