@@ -91,6 +91,31 @@ async def run_once(
     return time.perf_counter() - t0, results, providers, r
 
 
+def crm_insights_figures() -> list[str]:
+    """CRM insights over the bundled sample CRM, against reading each lead's context alone."""
+    from _common import median_seconds
+
+    from leadqual.research.insights import CrmInsightsBuilder
+    from leadqual.sources import build_context, load_sample, load_sample_config, load_sample_data
+
+    data = load_sample_data()
+    source = load_sample()
+    ids = [lead.id for lead in source.leads()]
+    builder = CrmInsightsBuilder(source, config=load_sample_config())
+    read = median_seconds(lambda: [build_context(source, i) for i in ids], repeats=3)
+    full = median_seconds(lambda: [builder.build(i, now=data.as_of) for i in ids], repeats=3)
+    return [
+        f"CRM insights for the {len(ids)} sample leads (summaries, who knows whom, opportunities, "
+        "suggested contacts, connect-an-account/contact):",
+        "",
+        "| measure | value |",
+        "|---|---|",
+        f"| reading each lead's context (reference) | {read / len(ids) * 1000:.2f} ms per lead |",
+        f"| full CRM insights | {full / len(ids) * 1000:.2f} ms per lead |",
+        f"| ratio to the reference | {full / read:.1f} |",
+    ]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--leads", type=int, default=1000)
@@ -170,6 +195,7 @@ def main() -> None:
         f"| leads lost / out of order / missing a source | {lost} / {not order_ok} / {missing} |",
         f"| refresh inside the TTL (cache hits; the {retried} failed pairs retried) | {refresh:.2f} s |",
     ]
+    lines += ["", *crm_insights_figures()]
     body = "\n".join(lines)
     print(body)
     write_results("research_throughput", body)
