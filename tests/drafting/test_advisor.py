@@ -312,3 +312,34 @@ def test_initial_outreach_iff_every_condition_holds(
     action = ActionAdvisor().advise(context, now=NOW, email_check=check)
     assert (action.kind == "initial_outreach") == (not unmet)
     assert action.reasons
+
+
+def test_after_a_meeting_without_emails_follow_up_even_without_an_email_check(
+    advisor: ActionAdvisor,
+) -> None:
+    held = appointment(NOW - timedelta(days=2), "completed")
+    action = advisor.advise(make_context(held), now=NOW)
+    assert action.kind == "follow_up_email"
+    assert "met on" in action.reasons[0]
+    assert "no_past_appointments" in action.unmet_conditions
+
+
+def test_an_unchecked_address_becomes_a_task_to_check_it(advisor: ActionAdvisor) -> None:
+    action = advisor.advise(make_context(), now=NOW)
+    assert action.kind == "create_task"
+    assert action.task_subject == "Check Ada Lovelace's email address before outreach"
+    assert action.unmet_conditions == ("deliverable_email",)
+
+
+def test_a_hand_raiser_call_is_answered_with_outreach(advisor: ActionAdvisor) -> None:
+    inbound = PhoneCall(
+        id="P-2",
+        regarding=REF,
+        direction="inbound",
+        answered=True,
+        started_at=NOW - timedelta(hours=5),
+    )
+    action = advisor.advise(make_context(inbound), now=NOW, email_check=Check())
+    assert action.kind == "initial_outreach"
+    assert any("reached out by phone call" in r for r in action.reasons)
+    assert action.interest is not None and action.interest.direction == "positive"

@@ -175,7 +175,7 @@ def _email_condition(context: LeadContext, check: EmailCheckLike | None) -> Cond
         return Condition(
             name="deliverable_email",
             met=False,
-            detail="the address has not been checked (pass email_check)",
+            detail="the address has not been checked yet",
         )
     if not check.is_valid or check.status not in ("valid",):
         return Condition(
@@ -441,12 +441,26 @@ class ActionAdvisor:
         conditions = check_initial_outreach(context, now=now, email_check=check)
         unmet = [c for c in conditions if not c.met]
         lead = context.lead
+        who = lead.full_name or lead.id
+        inbound = sorted(
+            (a for a in context.activities if getattr(a, "direction", None) == "inbound"),
+            key=lambda a: a.occurred_at,
+        )
+        reached_out = (
+            (
+                f"the lead reached out by {inbound[-1].kind.replace('_', ' ')} on "
+                f"{inbound[-1].occurred_at:%Y-%m-%d}: answer promptly",
+            )
+            if inbound
+            else ()
+        )
         if not unmet:
             return NextAction(
                 kind="initial_outreach",
                 reasons=(
                     "every initial-outreach condition holds: no emails, meetings or unanswered "
                     "calls yet, a company name, a deliverable address, first and last name",
+                    *reached_out,
                     *fit_reason,
                 ),
                 conditions=conditions,
@@ -464,31 +478,37 @@ class ActionAdvisor:
                 ),
                 conditions=conditions,
             )
+        # Activity already happened without email (a meeting held, a call missed): follow up,
+        # unless there is no address to write to.
+        past = [a for a in context.appointments if a.status != "canceled" and a.start <= now]
+        calls = [c for c in context.phone_calls if not c.answered]
+        bad_address = lead.email is None or (check is not None and not check.is_valid)
+        if (past or calls) and not bad_address:
+            why = (
+                f"met on {past[-1].start:%Y-%m-%d}: follow up by email"
+                if past
+                else f"a call on {calls[-1].started_at:%Y-%m-%d} went unanswered: follow up by "
+                "email"
+            )
+            return NextAction(
+                kind="follow_up_email",
+                reasons=(why, *unmet_text, *fit_reason),
+                conditions=conditions,
+            )
         data_problems = [
             c
             for c in unmet
             if c.name in ("company_name", "deliverable_email", "first_and_last_name")
         ]
-        if data_problems:
-            subject = "Complete " + (lead.full_name or lead.id) + "'s record before outreach: "
+        if [c.name for c in data_problems] == ["deliverable_email"] and check is None:
+            subject = f"Check {who}'s email address before outreach"
+        else:
+            subject = f"Complete {who}'s record before outreach: "
             subject += "; ".join(c.detail for c in data_problems)
-            return NextAction(
-                kind="create_task",
-                task_subject=subject[:250],
-                reasons=unmet_text + fit_reason,
-                conditions=conditions,
-            )
-        # Activity already happened without email: a meeting held or a call missed.
-        past = [a for a in context.appointments if a.status != "canceled" and a.start <= now]
-        calls = [c for c in context.phone_calls if not c.answered]
-        why = (
-            f"met on {past[-1].start:%Y-%m-%d}: follow up by email"
-            if past
-            else f"a call on {calls[-1].started_at:%Y-%m-%d} went unanswered: follow up by email"
-        )
         return NextAction(
-            kind="follow_up_email",
-            reasons=(why, *unmet_text, *fit_reason),
+            kind="create_task",
+            task_subject=subject[:250],
+            reasons=(*unmet_text, *reached_out, *fit_reason),
             conditions=conditions,
         )
 
@@ -505,7 +525,7 @@ class ActionAdvisor:
         lead = context.lead
         said = f"\u201c{intent.evidence}\u201d" if intent.evidence else "(no text)"
         first = (
-            f"the latest reply ({message.sent_at:%Y-%m-%d}) is {intent.intent.replace('_', ' ')} "
+            f"the lead's latest email ({message.sent_at:%Y-%m-%d}) is {intent.intent.replace('_', ' ')} "
             f"(confidence {intent.confidence:.2f}): {said}"
         )
         who = lead.full_name or "the lead"
