@@ -1407,21 +1407,21 @@ class Prioritizer:
                 value = -np.nan_to_num(d, nan=1e9, posinf=1e9)
             keys[f"_band_{f}"] = band
             keys[f"_value_{f}"] = value
-        work = pd.DataFrame(keys, index=df.index)
-        work["_lead_id"] = df["lead_id"].astype(str).to_numpy()
-        by = [f"_band_{f}" for f in self.order] + [f"_value_{f}" for f in self.order] + ["_lead_id"]
-        asc = [False] * (2 * len(self.order)) + [True]
-        work = work.sort_values(by=by, ascending=asc, kind="stable")
+        # lead ids become their sorted positions, so one numeric lexsort orders everything
+        _, id_rank = np.unique(df["lead_id"].astype(str).to_numpy(), return_inverse=True)
+        columns = [keys[f"_band_{f}"] for f in self.order] + [
+            keys[f"_value_{f}"] for f in self.order
+        ]
+        # np.lexsort sorts by its last key first: lead id last in importance, so first here
+        order = np.lexsort([id_rank, *(-c for c in reversed(columns))])
         decider = np.full(n, None, dtype=object)
         undecided = np.ones(max(n - 1, 0), dtype=bool)
-        for prefix in ("_band_", "_value_"):
-            for f in self.order:
-                v = work[f"{prefix}{f}"].to_numpy()
-                diff = v[:-1] != v[1:]
-                hit = undecided & diff
-                decider[:-1][hit] = f
-                undecided &= ~diff
-        result = df.loc[work.index].copy()
+        for c, f in zip(columns, [*self.order, *self.order], strict=True):
+            v = c[order]
+            diff = v[:-1] != v[1:]
+            decider[:-1][undecided & diff] = f
+            undecided &= ~diff
+        result = df.iloc[order].copy()
         result.insert(0, "rank", np.arange(1, n + 1))
         result["deciding_factor"] = decider
         return result.reset_index(drop=True)

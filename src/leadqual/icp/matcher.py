@@ -503,16 +503,24 @@ class IcpMatcher:
             base = path.rsplit(".", 1)[0]
             country = frame[f"{base}.country"] if f"{base}.country" in frame.columns else None
             state = frame[f"{base}.state"] if f"{base}.state" in frame.columns else None
-            parts = [
-                s.astype("string").fillna("").str.strip() for s in (country, state) if s is not None
-            ]
-            if country is None:
-                parts.insert(0, pd.Series("", index=frame.index, dtype="string"))
-            if state is None:
-                parts.append(pd.Series("", index=frame.index, dtype="string"))
-            keys = pd.MultiIndex.from_arrays([parts[0].to_numpy(), parts[1].to_numpy()])
-            codes, uniques = pd.factorize(keys)
-            values: list[object] = [(a, b) if (a or b) else None for a, b in uniques]
+            n = len(frame)
+
+            def factorized(part: pd.Series | None) -> tuple[Any, list[str]]:
+                if part is None:
+                    return np.zeros(n, dtype=np.int64), [""]
+                codes_, uniq_ = pd.factorize(part, use_na_sentinel=True)
+                texts = ["" if is_empty(u) else str(u).strip() for u in uniq_]
+                # NA rows (-1) point at a trailing empty text
+                return np.where(codes_ < 0, len(texts), codes_), [*texts, ""]
+
+            c_codes, c_texts = factorized(country)
+            s_codes, s_texts = factorized(state)
+            pair = c_codes.astype(np.int64) * len(s_texts) + s_codes
+            uniq_pairs, codes = np.unique(pair, return_inverse=True)
+            values: list[object] = []
+            for key in uniq_pairs:
+                a, b = c_texts[key // len(s_texts)], s_texts[key % len(s_texts)]
+                values.append((a, b) if (a or b) else None)
         else:
             codes, uniq = pd.factorize(col, use_na_sentinel=True)
             values = list(uniq)
