@@ -146,3 +146,27 @@ def test_benchmark_cli_writes_left_right_pairs(tmp_path: Path) -> None:
     assert list(pairs.columns) == ["left_id", "right_id"]
     found = {frozenset(p) for p in zip(pairs.left_id, pairs.right_id, strict=True)}
     assert f1(found, true_pairs(read_slice())) > 0.98
+
+
+@pytest.mark.parametrize("rows", [0, 1, 2])
+def test_tiny_inputs_give_no_pairs_rather_than_an_error(rows: int, tmp_path: Path) -> None:
+    frame = read_slice().head(rows)
+    assert len(DuplicateDetector(person_record_settings()).find_frame(frame)) == 0
+    path = tmp_path / "tiny.csv"
+    frame.to_csv(path, index=False)
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "dedupe_febrl.py"),
+            "--input",
+            str(path),
+            "--output",
+            str(tmp_path / "out.csv"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "out.csv").read_text().strip() == "left_id,right_id"

@@ -426,6 +426,11 @@ class DuplicateDetector:
             levels[start:stop] = levels_of(s.comparisons, sims)
             if s.rules:
                 by_rule[start:stop] = apply_rules(s.rules, s.comparisons, sims).any(axis=1)
+        if s.classify != "rules" and self.model is None and len(left) == 0:
+            proba_none: FloatArray = np.zeros(0, dtype=np.float64)
+            empty = np.empty(0, dtype=np.int64)
+            sims0 = np.empty((0, len(s.comparisons)), dtype=np.float64)
+            return empty, empty, sims0, np.zeros((0, len(s.rules)), dtype=bool), proba_none, report
         if s.classify != "rules" and self.model is None:
             # Unsupervised: learn the weights on the data at hand.
             model = FellegiSunter(s.comparisons)
