@@ -586,3 +586,36 @@ def test_a_corrupt_saved_cache_is_a_clear_error() -> None:
         ResearchCache.from_json('{"ttl_seconds": 60}')
     with pytest.raises(ConfigurationError):
         ResearchCache.from_json("not json")
+
+
+def test_a_providers_own_concurrency_cap_is_honoured_without_eating_its_timeout(
+    consented: AgentConfig,
+) -> None:
+    in_flight = peak = 0
+
+    class Strict:
+        name = "strict"
+        max_concurrency = 1
+
+        async def research(self, company: CompanyQuery, /) -> ResearchResult:
+            nonlocal in_flight, peak
+            in_flight += 1
+            peak = max(peak, in_flight)
+            await asyncio.sleep(0.02)
+            in_flight -= 1
+            return ResearchResult(provider=self.name)
+
+    leads = [
+        LeadContext(
+            lead=Lead(
+                id=f"L-{i}",
+                company_name=f"Company {i}",
+                created_at=datetime(2026, 1, 1, tzinfo=UTC),
+            )
+        )
+        for i in range(6)
+    ]
+    r = Researcher(config=consented, providers=[Strict()], provider_timeout=0.05)
+    results = asyncio.run(r.research_many(leads))
+    assert peak == 1
+    assert all(x.status("strict").state == "empty" for x in results)  # type: ignore[union-attr]

@@ -112,6 +112,8 @@ class CompaniesHouseProvider:
 
     name = "companies_house"
     external = True
+    max_concurrency = 2
+    """Calls in flight at once (the Researcher honours it)."""
     depends_on = ("wikidata", "gleif")
 
     def __init__(self, fetcher: SafeFetcher, *, api_key: str, uk_only: bool = True) -> None:

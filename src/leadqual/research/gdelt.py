@@ -96,6 +96,8 @@ class GdeltProvider:
 
     name = "gdelt"
     external = True
+    max_concurrency = 1
+    """Calls in flight at once (the Researcher honours it)."""
 
     def __init__(
         self,

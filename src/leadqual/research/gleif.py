@@ -98,6 +98,8 @@ class GleifProvider:
 
     name = "gleif"
     external = True
+    max_concurrency = 1
+    """Calls in flight at once (the Researcher honours it)."""
     depends_on = ("wikidata",)
 
     def __init__(self, fetcher: SafeFetcher, *, parents: bool = True) -> None:

@@ -402,7 +402,9 @@ class ResearchProvider(Protocol):
     Implementations set ``name`` (unique, lower-case) and write one async method. They may set
     ``external = False`` when they never leave the process (then no consent is needed), and may
     read ``query.ids`` filled by earlier providers; ``depends_on`` (a tuple of provider names)
-    asks the :class:`~leadqual.research.researcher.Researcher` to run them after those.
+    asks the :class:`~leadqual.research.researcher.Researcher` to run them after those; and
+    ``max_concurrency`` (an int) caps how many of their calls run at once (waiting for a slot
+    does not count against the provider timeout).
 
     Raise :class:`~leadqual.errors.ProviderError` (or let ``httpx`` errors through) on failure:
     the researcher records the failure for this source and carries on with the others.

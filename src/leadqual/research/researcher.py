@@ -583,6 +583,7 @@ class Researcher:
         ] = {}
         self._stage_plan = self._stages()
         self._cooldown: dict[str, float] = {}
+        self._provider_limits: dict[tuple[int, str], asyncio.Semaphore] = {}
         self.rate_limit_cooldown = 60.0
         """Seconds a provider that answered 429 without ``Retry-After`` is left alone."""
         self.provider_calls = 0
@@ -776,6 +777,16 @@ class Researcher:
             self._loop_state[id(loop)] = state
         return state
 
+    def _provider_semaphore(self, provider: ResearchProvider) -> asyncio.Semaphore:
+        loop_key = id(asyncio.get_running_loop())
+        key = (loop_key, provider.name)
+        sem = self._provider_limits.get(key)
+        if sem is None:
+            limit = getattr(provider, "max_concurrency", None)
+            sem = asyncio.Semaphore(int(limit) if limit else self.max_concurrency)
+            self._provider_limits[key] = sem
+        return sem
+
     def _stages(self) -> list[list[ResearchProvider]]:
         names = {p.name for p in self.providers}
         done: set[str] = set()
@@ -891,7 +902,9 @@ class Researcher:
     async def _call(
         self, provider: ResearchProvider, query: CompanyQuery, semaphore: asyncio.Semaphore
     ) -> ResearchResult:
-        async with semaphore:
+        # a provider may cap its own concurrency (GDELT: one at a time); waiting for that slot,
+        # and for a global one, does not count against the provider's timeout
+        async with self._provider_semaphore(provider), semaphore:
             self.provider_calls += 1
             async with asyncio.timeout(self.provider_timeout):
                 result = await provider.research(query)

@@ -303,6 +303,8 @@ class SecEdgarProvider:
 
     name = "sec_edgar"
     external = True
+    max_concurrency = 4
+    """Calls in flight at once (the Researcher honours it)."""
     depends_on = ("wikidata",)
 
     def __init__(

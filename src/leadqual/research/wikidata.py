@@ -245,6 +245,8 @@ class WikidataProvider:
 
     name = "wikidata"
     external = True
+    max_concurrency = 2
+    """Calls in flight at once (the Researcher honours it)."""
 
     def __init__(
         self,
@@ -258,6 +260,7 @@ class WikidataProvider:
         self.language = language
         self.max_candidates = max_candidates
         self.accept_below = accept_below
+        fetcher.limit("www.wikidata.org", 5.0)  # Wikimedia asks for gentle, mostly serial use
 
     async def _api(self, params: Mapping[str, str | int]) -> Any:
         data = await self.fetcher.get_json(

@@ -40,6 +40,8 @@ class WikipediaProvider:
 
     name = "wikipedia"
     external = True
+    max_concurrency = 2
+    """Calls in flight at once (the Researcher honours it)."""
     depends_on = ("wikidata", "website")
 
     def __init__(self, fetcher: SafeFetcher, *, language: str = "en") -> None:
