@@ -143,6 +143,11 @@ def test_location_targets_two_letter_codes_are_countries() -> None:
         ("Intern", 0, set(), None),
         ("Executive Assistant to the CEO", 0, set(), None),
         ("Managing Director", 5, {"executive"}, None),
+        ("Geschäftsführer", 5, {"executive"}, None),
+        ("Leiter Vertrieb", 3, {"sales"}, None),
+        ("Directrice des ventes", 3, {"sales"}, None),
+        ("Jefe de Ventas", 3, {"sales"}, None),
+        ("Responsable informatique", 2, {"it"}, None),
     ],
 )
 def test_titles_read_as_seniority_and_function(

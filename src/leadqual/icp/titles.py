@@ -126,6 +126,18 @@ _FUNCTIONS: tuple[tuple[str, str], ...] = (
     ("business intelligence", "data"),
     ("security", "security"),
     ("legal", "legal"),
+    # common German, French, Spanish and Portuguese words (titles are folded: no accents)
+    ("vertrieb", "sales"),
+    ("verkauf", "sales"),
+    ("ventes", "sales"),
+    ("ventas", "sales"),
+    ("vendas", "sales"),
+    ("comercial", "sales"),
+    ("informatique", "it"),
+    ("informatica", "it"),
+    ("sistemas", "it"),
+    ("finanzas", "finance"),
+    ("finanzen", "finance"),
     ("counsel", "legal"),
 )
 _RELATED: frozenset[frozenset[str]] = frozenset(
@@ -151,13 +163,21 @@ _RELATED: frozenset[frozenset[str]] = frozenset(
 _SENIORITY: tuple[tuple[re.Pattern[str], int], ...] = tuple(
     (re.compile(p), level)
     for p, level in (
-        (r"\b(chief|founder|cofounder|co founder|owner|managing director)\b", 5),
+        (
+            r"\b(chief|founder|cofounder|co founder|owner|managing director|geschaftsfuhrer"
+            r"|geschaeftsfuehrer|pdg|directeur general|director general)\b",
+            5,
+        ),
         (r"\b(c level|c suite|cxo level|executive team)\b", 5),
         (r"\b(svp|evp|avp|vp|vice president|vice pres)\b", 4),
         (r"\bpresident\b", 5),
-        (r"\b(head|director|dir|general manager|gm|executive director)\b", 3),
+        (
+            r"\b(head|director|dir|general manager|gm|executive director|leiter|leiterin"
+            r"|directeur|directrice|jefe|jefa|diretor|diretora)\b",
+            3,
+        ),
         (r"\b(decision maker|leadership|leader)\b", 3),
-        (r"\b(manager|mgr|lead|team lead|supervisor|principal)\b", 2),
+        (r"\b(manager|mgr|lead|team lead|supervisor|principal|responsable|gerente)\b", 2),
         (
             r"\b(intern|internship|student|trainee|apprentice|junior|jr|graduate|coordinator"
             r"|assistant|associate)\b",
@@ -175,7 +195,8 @@ _SENIORITY: tuple[tuple[re.Pattern[str], int], ...] = tuple(
 
 _ASSISTANT = re.compile(r"\b((executive|personal) assistant|assistant to)\b")
 _GENERAL_EXEC = re.compile(
-    r"\b(founder|cofounder|co founder|owner|managing director|general manager|(?<!vice )president)\b"
+    r"\b(founder|cofounder|co founder|owner|managing director|general manager|geschaftsfuhrer"
+    r"|geschaeftsfuehrer|pdg|directeur general|director general|(?<!vice )president)\b"
 )
 
 
