@@ -287,3 +287,19 @@ def test_grounding_accepts_a_paraphrase_and_rejects_invented_facts(
     fake = FunctionLlmClient(lambda m: answer("Forecasts at Analytical Engines Ltd", body))
     draft = LlmDrafter(fake, config).draft(make_context(), OUTREACH)
     assert (draft.drafter == "llm") is accepted, draft.notes
+
+
+def test_llm_draft_must_keep_the_company_and_the_disclosure(config: AgentConfig) -> None:
+    from leadqual.drafting import TemplateDrafter
+
+    def drop(messages: Sequence[LlmMessage]) -> str:
+        body = messages[-1].content.split("DRAFT BODY:\n", 1)[1]
+        body = body.replace("Drafted with AI help.", "").replace("Analytical Engines Ltd", "you")
+        return answer("Hello", body)
+
+    template = TemplateDrafter(config, disclosure="Drafted with AI help.")
+    draft = LlmDrafter(FunctionLlmClient(drop), config, template=template).draft(
+        make_context(), OUTREACH
+    )
+    assert draft.drafter == "template"
+    assert "company" in draft.notes[-1] and "disclosure" in draft.notes[-1]

@@ -336,6 +336,15 @@ class TemplateDrafter:
         owner = context.owner.name if context.owner else None
         if owner and owner not in draft.body:
             problems.append(f"the draft is not signed by {owner}")
+        company = context.lead.company_name or (context.account.name if context.account else None)
+        if (
+            draft.action == "initial_outreach"
+            and company
+            and company.rstrip(".") not in draft.subject + draft.body
+        ):
+            problems.append(f"the draft does not name the lead's company, {company}")
+        if self.disclosure and self.disclosure not in draft.body:
+            problems.append("the AI-use disclosure line is missing")
         return problems
 
     # -- rendering -----------------------------------------------------------------------------
