@@ -1,4 +1,5 @@
-"""The company's own website: home and about pages, schema.org Organization JSON-LD, OpenGraph.
+"""The company's own website: home and about pages, schema.org Organization JSON-LD, OpenGraph,
+and the press feed (RSS/Atom) the home page announces, as the company's own news.
 
 Everything on a website is written by whoever controls it, so everything read here is untrusted
 data: text is normalised (NFKC), stripped of zero-width, bidi-control and Unicode tag characters,
@@ -16,6 +17,7 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import email.utils
 import json
 import logging
 import re
@@ -27,13 +29,21 @@ from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 from urllib.robotparser import RobotFileParser
+from xml.etree import ElementTree
 
 from leadqual.errors import ProviderError
 from leadqual.research._domains import registrable_domain
 from leadqual.research.http import HTML_TYPES, TEXT_TYPES, HttpStatusError, SafeFetcher
-from leadqual.research.providers import CompanyOverview, CompanyQuery, Provenance, ResearchResult
+from leadqual.research.providers import (
+    CompanyOverview,
+    CompanyQuery,
+    NewsItem,
+    Provenance,
+    ResearchResult,
+    classify_news_topic,
+)
 
-__all__ = ["PageFacts", "WebsiteProvider", "clean_text", "parse_html"]
+__all__ = ["PageFacts", "WebsiteProvider", "clean_text", "parse_feed", "parse_html"]
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +55,9 @@ _ORG_TYPES = {
     "medicalorganization", "governmentorganization", "store", "professionalservice",
 }  # fmt: skip
 _ABOUT = re.compile(r"/(about|about-us|company|who-we-are|our-story|mission)(/|$)", re.I)
+_FEED_TYPES = ("application/rss+xml", "application/atom+xml")
+_FEED_ACCEPT = (*_FEED_TYPES, "application/xml", "text/xml")
+_ATOM = "{http://www.w3.org/2005/Atom}"
 _SKIP_TAGS = {"script", "style", "template", "noscript", "svg", "head"}
 _VOID = {
     "area",
@@ -92,6 +105,8 @@ class PageFacts:
     """``(href, anchor text)`` pairs."""
     paragraphs: list[str] = field(default_factory=list)
     """Visible paragraph texts."""
+    feeds: list[str] = field(default_factory=list)
+    """RSS/Atom feed URLs announced with ``<link rel="alternate">``."""
 
 
 class _Parser(HTMLParser):
@@ -114,6 +129,12 @@ class _Parser(HTMLParser):
             key = (a.get("name") or a.get("property") or "").lower()
             if key in ("description", "og:title", "og:description", "og:site_name", "og:url"):
                 self.facts.meta.setdefault(key, a.get("content", ""))
+            return
+        if tag == "link":
+            rel = a.get("rel", "").lower().split()
+            kind = a.get("type", "").lower()
+            if "alternate" in rel and kind in _FEED_TYPES and a.get("href"):
+                self.facts.feeds.append(a["href"])
             return
         if tag in _VOID:
             return
@@ -190,6 +211,58 @@ def parse_html(html: str, /) -> PageFacts:
     return parser.facts
 
 
+def parse_feed(body: bytes, /, *, base_url: str) -> list[tuple[str, str, datetime | None]]:
+    """``(title, url, published)`` of the items of an RSS 2.0 or Atom feed.
+
+    Documents with a DTD are refused outright (no entity expansion, no external entities), and
+    only http(s) links on the feed's own registrable domain are kept.
+    """
+    head = body[:4096].lower()
+    if b"<!doctype" in head or b"<!entity" in body.lower():
+        raise ValueError("feeds with a DTD or entities are not read")
+    root = ElementTree.fromstring(body)
+    site = registrable_domain(base_url)
+    out: list[tuple[str, str, datetime | None]] = []
+    rss_items = root.iter("item")
+    atom_items = root.iter(f"{_ATOM}entry")
+    for node in [*rss_items, *atom_items]:
+        title = clean_text(node.findtext("title") or node.findtext(f"{_ATOM}title"), limit=300)
+        link = node.findtext("link")
+        if not link:
+            el = node.find(f"{_ATOM}link")
+            link = el.get("href") if el is not None else None
+        if not title or not link:
+            continue
+        link = urljoin(base_url, link.strip())
+        parts = urlsplit(link)
+        if (
+            parts.scheme not in ("http", "https")
+            or registrable_domain(parts.hostname or "") != site
+        ):
+            continue
+        raw_date = (
+            node.findtext("pubDate")
+            or node.findtext(f"{_ATOM}published")
+            or node.findtext(f"{_ATOM}updated")
+        )
+        out.append((title, link, _feed_date(raw_date)))
+    return out
+
+
+def _feed_date(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        parsed = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
 def _org_nodes(block: Any) -> list[Mapping[str, Any]]:
     out: list[Mapping[str, Any]] = []
     stack = [block]
@@ -240,6 +313,9 @@ class WebsiteProvider:
         robots_token: the product token matched against ``robots.txt`` rules.
         max_pages: pages fetched per company (robots.txt not counted).
         respect_robots: set ``False`` only for your own sites.
+        read_feed: read the press feed the home page announces (RSS/Atom on the same domain)
+            as the company's own news.
+        max_feed_items: feed items kept.
 
     Example:
         >>> from leadqual.research.http import SafeFetcher
@@ -257,8 +333,12 @@ class WebsiteProvider:
         robots_token: str = "leadqual",
         max_pages: int = 2,
         respect_robots: bool = True,
+        read_feed: bool = True,
+        max_feed_items: int = 20,
     ) -> None:
         self.fetcher = fetcher
+        self.read_feed = read_feed
+        self.max_feed_items = max_feed_items
         self.robots_token = robots_token
         self.max_pages = max(1, max_pages)
         self.respect_robots = respect_robots
@@ -382,10 +462,54 @@ class WebsiteProvider:
             mission=mission,
             identifiers=ids,
         )
+        news: tuple[NewsItem, ...] = ()
+        if self.read_feed and home.feeds:
+            news, fed = await self._feed(
+                home_url, home.feeds[0], robots, overview.provenance, notes
+            )
+            requests += fed
         return ResearchResult(
             provider=self.name,
             overviews=(overview,),
+            news=news,
             identifiers=ids,
             notes=tuple(notes),
             requests=requests,
         )
+
+    async def _feed(
+        self,
+        home_url: str,
+        href: str,
+        robots: RobotFileParser | None,
+        provenance: Provenance,
+        notes: list[str],
+    ) -> tuple[tuple[NewsItem, ...], int]:
+        """The company's own press feed (RSS/Atom on its own domain) as news."""
+        url = urljoin(home_url, href)
+        if registrable_domain(urlsplit(url).hostname or "") != registrable_domain(home_url):
+            notes.append("feed on another domain: not read")
+            return (), 0
+        if robots is not None and not robots.can_fetch(self.robots_token, url):
+            notes.append("robots.txt disallows the feed")
+            return (), 0
+        try:
+            response = await self.fetcher.fetch(
+                url, accept=_FEED_ACCEPT, same_site=True, max_bytes=1_000_000, provider=self.name
+            )
+            entries = parse_feed(response.content, base_url=response.final_url)
+        except (ProviderError, ValueError, ElementTree.ParseError) as err:
+            notes.append(f"feed not read ({type(err).__name__})")
+            return (), 1
+        items = tuple(
+            NewsItem(
+                provenance=provenance.replace(url=response.final_url, match_confidence=1.0),
+                title=title,
+                url=link,
+                published_at=published,
+                topic=classify_news_topic(title),
+                publisher=urlsplit(home_url).hostname,
+            )
+            for title, link, published in entries[: self.max_feed_items]
+        )
+        return items, 1
