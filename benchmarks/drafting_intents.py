@@ -18,7 +18,9 @@ from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_su
 
 from leadqual.drafting import INTENT_PRIORITY, ReplyClassifier
 
-HOLDOUT = Path(__file__).resolve().parents[1] / "tests/fixtures/drafting/reply_intents_holdout.csv"
+FIXTURES = Path(__file__).resolve().parents[1] / "tests/fixtures/drafting"
+HOLDOUT = FIXTURES / "reply_intents_holdout.csv"
+NEGATION = FIXTURES / "reply_intents_negation.tsv"
 
 
 def main() -> None:
@@ -74,6 +76,16 @@ def main() -> None:
         "",
         "Most frequent confusions (truth -> predicted): "
         + ", ".join(f"{a} -> {b} x{k}" for (a, b), k in confusions.most_common(6)),
+    ]
+
+    with NEGATION.open(encoding="utf-8") as fh:
+        neg = [line.rstrip("\n").split("\t", 1) for line in fh if line.strip()]
+    neg_right = sum(default.classify(text).intent == intent for intent, text in neg)
+    lines += [
+        "",
+        f"Second held-out set, negation-heavy (written after the first run, {len(neg)} replies, "
+        f"`reply_intents_negation.tsv`): {neg_right}/{len(neg)} = {neg_right / len(neg):.3f} "
+        "accuracy.",
     ]
 
     per_default = median_seconds(lambda: [default.classify(t) for t in texts], repeats=5)

@@ -209,6 +209,21 @@ class RuleHit:
     declined_meeting: bool = False
 
 
+_NEGATOR_BEFORE = re.compile(
+    r"\b(?:not|no|don'?t|do not|doesn'?t|won'?t|never|without|rather not|no need for|"
+    r"not looking for|not interested in)\b(?:\W+[\w'-]+){0,3}?\W*$",
+    _I,
+)
+
+
+def _only_negated(terms: re.Pattern[str], text: str) -> bool:
+    """Whether every mention of ``terms`` in ``text`` follows a negator ("no pricing needed")."""
+    mentions = list(terms.finditer(text))
+    return bool(mentions) and all(
+        _NEGATOR_BEFORE.search(text[max(0, m.start() - 60) : m.start()]) for m in mentions
+    )
+
+
 def _meeting(text: str) -> bool:
     return bool(MEETING.search(text)) and not MEETING_EXCLUDED.search(text)
 
@@ -229,9 +244,10 @@ def _intents_in(text: str) -> list[str]:
         PRICING_TERMS.search(text)
         and PRICING_CUES.search(text)
         and not PRICING_NEGATIVE.search(text)
+        and not _only_negated(PRICING_TERMS, text)
     ):
         found.append("pricing_request")
-    if INFO_TERMS.search(text) and INFO_CUES.search(text):
+    if INFO_TERMS.search(text) and INFO_CUES.search(text) and not _only_negated(INFO_TERMS, text):
         found.append("information_request")
     if OBJECTION.search(text):
         found.append("objection")
