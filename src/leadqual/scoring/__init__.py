@@ -5,7 +5,9 @@ See docs/scoring.md for a tour. The core is :class:`LeadScorer` (a scikit-learn 
 with the training-window rules, :class:`ModelRegistry` publishes one model per line of business.
 """
 
+from leadqual.scoring.coldstart import ColdStartScorer, Handover, handover
 from leadqual.scoring.crm import TrainedModel, train_from_crm
+from leadqual.scoring.drift import ColumnDrift, DriftReport, check_drift, population_stability
 from leadqual.scoring.features import FeatureDecision, LeadFeaturizer
 from leadqual.scoring.grading import Factor, GradeScheme, LeadScore, WhatIf, score_trend
 from leadqual.scoring.records import lead_record, leads_frame, opportunity_record
@@ -30,9 +32,13 @@ from leadqual.scoring.training import (
 )
 
 __all__ = [
+    "ColdStartScorer",
+    "ColumnDrift",
+    "DriftReport",
     "Factor",
     "FeatureDecision",
     "GradeScheme",
+    "Handover",
     "IncompatibleModelError",
     "LeadFeaturizer",
     "LeadScore",
@@ -47,14 +53,17 @@ __all__ = [
     "TrainingSet",
     "WhatIf",
     "build_training_set",
+    "check_drift",
     "check_scorable",
     "closed_leads",
     "evaluate",
     "find_leakage",
+    "handover",
     "lead_record",
     "leads_frame",
     "load_model",
     "opportunity_record",
+    "population_stability",
     "save_model",
     "score_trend",
     "train_from_crm",
