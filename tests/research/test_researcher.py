@@ -619,3 +619,22 @@ def test_a_providers_own_concurrency_cap_is_honoured_without_eating_its_timeout(
     results = asyncio.run(r.research_many(leads))
     assert peak == 1
     assert all(x.status("strict").state == "empty" for x in results)  # type: ignore[union-attr]
+
+
+def test_many_sync_calls_on_fresh_loops_keep_working(consented: AgentConfig) -> None:
+    # each research_sync/asyncio.run has its own loop; semaphores must never leak across loops
+    web = FakeResearchProvider("web", latency=0.001)
+    r = Researcher(config=consented, providers=[web], max_concurrency=1)
+    for i in range(30):
+        leads = [
+            LeadContext(
+                lead=Lead(
+                    id=f"L-{i}-{k}",
+                    company_name=f"Co {i} {k}",
+                    created_at=datetime(2026, 1, 1, tzinfo=UTC),
+                )
+            )
+            for k in range(3)
+        ]
+        results = asyncio.run(r.research_many(leads))
+        assert all(x.status("web").state == "ok" for x in results)  # type: ignore[union-attr]

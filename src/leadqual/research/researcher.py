@@ -22,6 +22,7 @@ import logging
 import re
 import threading
 import time
+import weakref
 from collections.abc import Callable, Coroutine, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal, TypeVar
@@ -278,6 +279,17 @@ class ErasureReceipt(_Frozen):
     company_cache_entries: int
     """Company-level cache entries removed (only those no other lead used)."""
     erased_at: UtcDatetime
+
+
+class _LoopState:
+    """The asyncio primitives of one event loop."""
+
+    __slots__ = ("inflight", "provider_limits", "semaphore")
+
+    def __init__(self, max_concurrency: int) -> None:
+        self.semaphore = asyncio.Semaphore(max_concurrency)
+        self.inflight: dict[tuple[str, str], asyncio.Task[Any]] = {}
+        self.provider_limits: dict[str, asyncio.Semaphore] = {}
 
 
 class _Entry:
@@ -578,12 +590,13 @@ class Researcher:
         self.provider_timeout = provider_timeout
         self.min_confidence = min_confidence
         self.suppression = suppression
-        self._loop_state: dict[
-            int, tuple[asyncio.Semaphore, dict[tuple[str, str], asyncio.Task[Any]]]
-        ] = {}
+        # asyncio primitives belong to one loop (research_sync may run on a private one); keyed
+        # weakly by the loop object, so a new loop never inherits a dead loop's semaphores
+        self._loop_state: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopState] = (
+            weakref.WeakKeyDictionary()
+        )
         self._stage_plan = self._stages()
         self._cooldown: dict[str, float] = {}
-        self._provider_limits: dict[tuple[int, str], asyncio.Semaphore] = {}
         self.rate_limit_cooldown = 60.0
         """Seconds a provider that answered 429 without ``Retry-After`` is left alone."""
         self.provider_calls = 0
@@ -768,23 +781,21 @@ class Researcher:
 
     # -- providers -----------------------------------------------------------------------------
 
-    def _state(self) -> tuple[asyncio.Semaphore, dict[tuple[str, str], asyncio.Task[Any]]]:
+    def _state(self) -> _LoopState:
         loop = asyncio.get_running_loop()
-        state = self._loop_state.get(id(loop))
+        state = self._loop_state.get(loop)
         if state is None:
-            # asyncio primitives belong to one loop: research_sync may run on a private one
-            state = (asyncio.Semaphore(self.max_concurrency), {})
-            self._loop_state[id(loop)] = state
+            state = _LoopState(self.max_concurrency)
+            self._loop_state[loop] = state
         return state
 
     def _provider_semaphore(self, provider: ResearchProvider) -> asyncio.Semaphore:
-        loop_key = id(asyncio.get_running_loop())
-        key = (loop_key, provider.name)
-        sem = self._provider_limits.get(key)
+        limits = self._state().provider_limits
+        sem = limits.get(provider.name)
         if sem is None:
             limit = getattr(provider, "max_concurrency", None)
             sem = asyncio.Semaphore(int(limit) if limit else self.max_concurrency)
-            self._provider_limits[key] = sem
+            limits[provider.name] = sem
         return sem
 
     def _stages(self) -> list[list[ResearchProvider]]:
@@ -865,7 +876,8 @@ class Researcher:
                 return self._status(
                     provider, cached.result, cached.stored_at, 0.0, True
                 ), cached.result
-        semaphore, inflight = self._state()
+        state = self._state()
+        semaphore, inflight = state.semaphore, state.inflight
         flight_key = (provider.name, key)
         started = time.perf_counter()
         task = inflight.get(flight_key)
