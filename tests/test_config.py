@@ -110,3 +110,19 @@ def test_field_condition_checks_value_against_operator(op: str, value: object, o
     else:
         with pytest.raises(ValidationFailed):
             FieldCondition.model_validate(data)
+
+
+def test_score_cutoffs_must_decrease() -> None:
+    with pytest.raises(ValidationFailed, match="strictly decreasing"):
+        PrioritizationOrder(score_cutoffs=(50.0, 75.0))
+    assert PrioritizationOrder(score_cutoffs=(80.0, 40.0)).score_cutoffs == (80.0, 40.0)
+
+
+def test_prioritizer_takes_rating_and_cutoffs_from_config(sample_config: AgentConfig) -> None:
+    from leadqual.prioritization import Prioritizer, RatingPolicy
+
+    order = sample_config.prioritization.model_copy(
+        update={"score_cutoffs": (90.0, 60.0), "rating": RatingPolicy()}
+    )
+    config = sample_config.model_copy(update={"prioritization": order})
+    assert Prioritizer.from_config(config).score_cutoffs == (90.0, 60.0)

@@ -11,6 +11,7 @@ Examples:
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
@@ -21,7 +22,12 @@ from pydantic import ConfigDict, Field, model_validator
 from leadqual._base import LeadqualModel, UtcDatetime
 from leadqual.errors import ConfigurationError
 from leadqual.icp.profile import IcpProfile
-from leadqual.prioritization import DEFAULT_PRIORITY_ORDER, HandraiserSegment, PriorityFactor
+from leadqual.prioritization import (
+    DEFAULT_PRIORITY_ORDER,
+    HandraiserSegment,
+    PriorityFactor,
+    RatingPolicy,
+)
 
 __all__ = [
     "AgentConfig",
@@ -81,9 +87,13 @@ class ProductKnowledge(_Part):
 
 
 class PrioritizationOrder(_Part):
-    """The order of factors the Prioritizer sorts by; hand-raisers first unless changed."""
+    """The order of factors the Prioritizer sorts by (hand-raisers first unless changed), the
+    Hot/Warm/Cold rating cut-offs, and the predictive-score grade cut-offs it ranks by."""
 
     order: tuple[PriorityFactor, ...] = DEFAULT_PRIORITY_ORDER
+    rating: RatingPolicy = RatingPolicy()
+    score_cutoffs: tuple[Annotated[float, Field(ge=0, le=100)], ...] = (75.0, 50.0, 25.0)
+    """Lowest predictive score of grades A, B, C, ...; strictly decreasing."""
 
     @model_validator(mode="after")
     def _no_repeats(self) -> Self:
@@ -91,6 +101,9 @@ class PrioritizationOrder(_Part):
             raise ValueError("a factor appears twice in the prioritisation order")
         if not self.order:
             raise ValueError("the prioritisation order needs at least one factor")
+        cuts = self.score_cutoffs
+        if not cuts or any(a <= b for a, b in itertools.pairwise(cuts)):
+            raise ValueError("score_cutoffs must be strictly decreasing, e.g. [75, 50, 25]")
         return self
 
 

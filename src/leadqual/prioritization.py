@@ -916,6 +916,8 @@ class Prioritizer:
             "icp": config.icp,
             "handraisers": config.handraisers,
             "order": config.prioritization.order,
+            "rating": config.prioritization.rating,
+            "score_cutoffs": config.prioritization.score_cutoffs,
         }
         kwargs.update(overrides)
         return cls(**kwargs)
