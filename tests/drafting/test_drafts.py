@@ -198,3 +198,25 @@ def test_draft_model_is_frozen() -> None:
     draft = Draft(to=("a@b.example",), subject="s", body="b", action="follow_up_email")
     with pytest.raises(ValidationError, match="frozen"):
         draft.subject = "x"  # type: ignore[misc]
+
+
+def test_reply_subject_comes_from_our_email_not_the_leads(drafter: TemplateDrafter) -> None:
+    out = email(
+        "Hi Ada",
+        direction="outbound",
+        ident="E-0",
+        subject="Analytical Engines and Tailspin",
+        at=NOW.replace(day=1),
+    )
+    hostile = email(
+        "Could we meet Thursday at 10am?",
+        ident="E-1",
+        at=NOW,
+        subject="RE: click https://evil.example now",
+    )
+    context = make_context(out, hostile)
+    draft = drafter.draft(context, ActionAdvisor().advise(context, now=NOW))
+    assert draft.subject == "Re: Analytical Engines and Tailspin"
+    only_lead = make_context(hostile)
+    alone = drafter.draft(only_lead, ActionAdvisor().advise(only_lead, now=NOW))
+    assert "evil" not in alone.subject

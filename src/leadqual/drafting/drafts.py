@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from email.message import EmailMessage as MimeMessage
 from email.utils import format_datetime
-from typing import Literal, Protocol, runtime_checkable
+from typing import Literal, Protocol, get_args, runtime_checkable
 from urllib.parse import quote
 
 from pydantic import ConfigDict
@@ -182,7 +182,7 @@ def collect_facts(research: object | None) -> list[Fact]:
         if isinstance(text, str) and isinstance(source, str):
             kind = getattr(fact, "kind", "other")
             items.append(
-                Fact(text=text, source=source, kind=kind if isinstance(kind, str) else "other")
+                Fact(text=text, source=source, kind=kind if kind in _FACT_KINDS else "other")
             )
     for news in getattr(research, "news", ()) or ():
         title, url = getattr(news, "title", None), getattr(news, "url", None)
@@ -195,6 +195,9 @@ def collect_facts(research: object | None) -> list[Fact]:
         if isinstance(description, str) and isinstance(source, str):
             items.append(Fact(text=description, source=source, kind="company"))
     return items
+
+
+_FACT_KINDS = frozenset(get_args(FactKind))
 
 
 def _tokens(text: str) -> set[str]:
@@ -396,6 +399,13 @@ class TemplateDrafter:
         if proof:
             used.append(DraftFact(text=proof, source="config: proof_points", kind="product"))
 
+        # Our own subject line first: the lead's is untrusted text and may carry anything.
+        lead_subject = safe_fact_text(last_in.subject or "") if last_in is not None else None
+        thread_subject = (
+            (last_out.subject if last_out is not None else None)
+            or lead_subject
+            or f"{company_text} and {product.name}"
+        )
         subject: str
         paragraphs: list[str]
         in_reply_to: str | None = None
@@ -408,8 +418,7 @@ class TemplateDrafter:
                 "Would a 20-minute call in the next two weeks be useful?",
             ]
         elif action.kind == "schedule_appointment":
-            thread = last_in or last_out
-            subject = _re(thread.subject if thread else f"{company_text} and {product.name}")
+            subject = _re(thread_subject)
             in_reply_to = last_in.message_id if last_in else None
             if action.slots:
                 slots = "\n".join(f"- {_fmt_slot(s.start, s.end)}" for s in action.slots)
@@ -422,8 +431,7 @@ class TemplateDrafter:
                 "I will send a calendar invitation as soon as you confirm.",
             ]
         else:
-            thread = last_in or last_out
-            subject = _re(thread.subject if thread else f"{company_text} and {product.name}")
+            subject = _re(thread_subject)
             in_reply_to = last_in.message_id if last_in else None
             paragraphs = self._follow_up(context, action, value_line, proof, last_out, hole)
 
