@@ -283,6 +283,8 @@ class _Pins:
             # fail closed on ANY bad answer: a mixed answer set is a rebinding set-up
             logger.warning("blocked fetch: %s resolves to non-public %s", host, ", ".join(bad))
             raise _refuse(url, f"{host!r} resolves to non-public address {bad[0]}")
+        if len(self._pins) >= 10_000:  # a long-running agent meets many hosts: forget stale ones
+            self._pins = {k: v for k, v in self._pins.items() if v[0] > now}
         self._pins[(host, port)] = (now + self._ttl, answers)
         return answers
 
