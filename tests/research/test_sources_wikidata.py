@@ -223,3 +223,14 @@ def test_api_error_is_a_provider_error() -> None:
 
     with pytest.raises(ProviderError, match="maxlag"):
         asyncio.run(WikidataProvider(mock_fetcher(handler)).research(CompanyQuery(name="X")))
+
+
+def test_country_agreement_counts_in_the_score() -> None:
+    facts = parse_entity(CONTOSO)  # P17 = Q30, United States
+    same, _ = score_candidate(
+        facts, CompanyQuery(name="Contoso Pharmaceuticals", country="United States")
+    )
+    other, why = score_candidate(facts, CompanyQuery(name="Contoso Pharmaceuticals", country="DE"))
+    unknown, _ = score_candidate(facts, CompanyQuery(name="Contoso Pharmaceuticals"))
+    assert same > unknown > other
+    assert "another country" in why

@@ -22,6 +22,7 @@ from typing import Any
 from rapidfuzz import fuzz
 
 from leadqual.research._domains import normalize_company_name, registrable_domain
+from leadqual.research.gleif import country_code
 from leadqual.research.http import SafeFetcher
 from leadqual.research.providers import (
     CompanyFinancials,
@@ -48,6 +49,11 @@ BUSINESS_CLASSES = frozenset({
     "Q3918", "Q1616075", "Q15911314", "Q740752", "Q219577",
 })  # fmt: skip
 PERSON_CLASSES = frozenset({"Q5", "Q15632617"})
+_COUNTRY_QIDS = {
+    "US": "Q30", "GB": "Q145", "DE": "Q183", "FR": "Q142", "ES": "Q29", "NL": "Q55",
+    "CA": "Q16", "MX": "Q96", "BR": "Q155", "JP": "Q17", "IN": "Q668", "AU": "Q408",
+    "SE": "Q34", "CH": "Q39", "IT": "Q38", "IE": "Q27",
+}  # fmt: skip
 CURRENCIES = {
     "Q4917": "USD", "Q4916": "EUR", "Q25224": "GBP", "Q8146": "JPY", "Q39099": "CNY",
     "Q25344": "CHF", "Q1104069": "CAD", "Q259502": "AUD", "Q4596": "MXN", "Q173117": "BRL",
@@ -220,6 +226,14 @@ def score_candidate(facts: Mapping[str, Any], query: CompanyQuery, /) -> tuple[f
         elif fuzz.token_sort_ratio(a, b) >= 90:
             score += 0.1
             why.append("similar name")
+    wanted = _COUNTRY_QIDS.get(country_code(query.country) or "")
+    if wanted and facts.get("country_ids"):
+        if wanted in facts["country_ids"]:
+            score += 0.1
+            why.append("same country")
+        else:
+            score -= 0.1
+            why.append("another country")
     for key in ("sec_cik", "lei", "companies_house"):
         if key in query.ids and facts["ids"].get(key) == query.ids[key]:
             score += 0.6
@@ -230,17 +244,18 @@ def score_candidate(facts: Mapping[str, Any], query: CompanyQuery, /) -> tuple[f
 class WikidataProvider:
     """Company facts from Wikidata (keyless, CC0).
 
-    Args:
-        fetcher: the shared :class:`~leadqual.research.http.SafeFetcher` (its user agent should
-            carry a contact, as Wikimedia asks).
-        language: label language.
-        max_candidates: search results scored per company.
-        accept_below: candidates scoring under this are not returned at all.
+        Args:
+            fetcher: the shared :class:`~leadqual.research.http.SafeFetcher` (its user agent should
+                carry a contact, as Wikimedia asks).
+            language: label language.
+            max_candidates: search results scored per company.
+            accept_below: candidates scoring under this are not returned at all.
 
-    Example:
-        >>> from leadqual.research.http import SafeFetcher
-        >>> WikidataProvider(SafeFetcher(user_agent="docs")).external
-        True
+        Example:
+            >>> from leadqual.research.gleif import country_code
+    from leadqual.research.http import SafeFetcher
+            >>> WikidataProvider(SafeFetcher(user_agent="docs")).external
+            True
     """
 
     name = "wikidata"
