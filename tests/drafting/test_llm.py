@@ -303,3 +303,27 @@ def test_llm_draft_must_keep_the_company_and_the_disclosure(config: AgentConfig)
     )
     assert draft.drafter == "template"
     assert "company" in draft.notes[-1] and "disclosure" in draft.notes[-1]
+
+
+def test_connection_errors_are_retried_then_raised_as_provider_errors() -> None:
+    calls = []
+
+    def down(request: httpx.Request) -> httpx.Response:
+        calls.append(1)
+        raise httpx.ConnectError("refused", request=request)
+
+    with pytest.raises(ProviderError, match="could not be reached") as info:
+        asyncio.run(client_with(down, max_retries=2).complete(MESSAGES))
+    assert len(calls) == 3
+    assert info.value.provider == "openai-compatible:llm.example"
+
+
+def test_run_sync_hands_errors_back_to_the_caller() -> None:
+    async def broken() -> None:
+        raise ValueError("boom")
+
+    async def outer() -> None:
+        run_sync(broken())
+
+    with pytest.raises(ValueError, match="boom"):
+        asyncio.run(outer())
