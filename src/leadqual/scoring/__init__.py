@@ -10,7 +10,12 @@ from leadqual.scoring.crm import TrainedModel, train_from_crm
 from leadqual.scoring.drift import ColumnDrift, DriftReport, check_drift, population_stability
 from leadqual.scoring.features import FeatureDecision, LeadFeaturizer
 from leadqual.scoring.grading import Factor, GradeScheme, LeadScore, WhatIf, score_trend
-from leadqual.scoring.records import lead_record, leads_frame, opportunity_record
+from leadqual.scoring.opportunity import (
+    OpportunityScorer,
+    build_opportunity_training_set,
+    opportunity_features,
+)
+from leadqual.scoring.records import lead_record, leads_frame
 from leadqual.scoring.registry import (
     IncompatibleModelError,
     ModelFileError,
@@ -49,9 +54,11 @@ __all__ = [
     "ModelIntegrityError",
     "ModelRegistry",
     "ModelReport",
+    "OpportunityScorer",
     "TrainedModel",
     "TrainingSet",
     "WhatIf",
+    "build_opportunity_training_set",
     "build_training_set",
     "check_drift",
     "check_scorable",
@@ -62,7 +69,7 @@ __all__ = [
     "lead_record",
     "leads_frame",
     "load_model",
-    "opportunity_record",
+    "opportunity_features",
     "population_stability",
     "save_model",
     "score_trend",

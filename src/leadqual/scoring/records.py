@@ -30,11 +30,10 @@ from leadqual.models import (
     EmailMessage,
     Lead,
     LeadContext,
-    Opportunity,
     PhoneCall,
 )
 
-__all__ = ["LEAD_COLUMNS", "lead_record", "leads_frame", "opportunity_record"]
+__all__ = ["LEAD_COLUMNS", "lead_record", "leads_frame"]
 
 LEAD_COLUMNS = (
     "job_title",
@@ -145,19 +144,3 @@ def leads_frame(
     if df.empty:
         return pd.DataFrame(columns=list(LEAD_COLUMNS), index=pd.Index([], name="lead_id"))
     return df
-
-
-def opportunity_record(opportunity: Opportunity, /) -> dict[str, Any]:
-    """The scoring attributes of one opportunity (status, actual value and close date left out)."""
-    rec: dict[str, Any] = {
-        "stage": opportunity.stage,
-        "estimated_value": opportunity.estimated_value,
-        "line_of_business": opportunity.line_of_business,
-        "owner_id": opportunity.owner_id,
-        "has_account": opportunity.account_id is not None,
-        "has_contact": opportunity.contact_id is not None,
-        "from_lead": opportunity.originating_lead_id is not None,
-    }
-    for key, value in sorted(opportunity.custom_fields.items()):
-        rec[f"custom.{key}"] = value
-    return rec
