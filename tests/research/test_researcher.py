@@ -638,3 +638,34 @@ def test_many_sync_calls_on_fresh_loops_keep_working(consented: AgentConfig) -> 
         ]
         results = asyncio.run(r.research_many(leads))
         assert all(x.status("web").state == "ok" for x in results)  # type: ignore[union-attr]
+
+
+def test_a_research_policy_decides_per_lead_and_per_provider(
+    sample_config: AgentConfig, sample_source: MemorySource, sample_data: SampleData
+) -> None:
+    from leadqual.research.researcher import Authorization, ResearchPolicy
+
+    class RegistriesOnlyForMexico:
+        def authorize(self, context: LeadContext, /) -> Authorization:
+            country = (
+                context.account.address.country
+                if context.account and context.account.address
+                else None
+            )
+            if country == "México":
+                return Authorization(
+                    allowed=True, reason="legitimate interest (LIA-2026-04)", lawful_basis="legitimate_interest",
+                    basis_ref="LIA-2026-04", providers=frozenset({"registry"}),
+                )  # fmt: skip
+            return Authorization(allowed=False, reason="no lawful basis recorded for this region")
+
+    policy = RegistriesOnlyForMexico()
+    assert isinstance(policy, ResearchPolicy)
+    registry, news = FakeResearchProvider("registry"), FakeResearchProvider("news")
+    r = researcher(sample_config, sample_source, registry, news, policy=policy)  # no global consent
+    res = r.research_sync(LEAD, now=sample_data.as_of)  # Meridian Wealth, México
+    assert res.status("registry").state == "ok"  # type: ignore[union-attr]
+    assert res.status("news").state == "skipped_consent"  # type: ignore[union-attr]
+    assert "legitimate_interest" in res.steps[2].detail and "LIA-2026-04" in res.steps[2].detail
+    other = r.research_sync("L-0001", now=sample_data.as_of)  # Aurora Ledger, Germany
+    assert other.status("registry").detail == "no lawful basis recorded for this region"  # type: ignore[union-attr]

@@ -25,13 +25,13 @@ import time
 import weakref
 from collections.abc import Callable, Coroutine, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, Protocol, TypeVar, runtime_checkable
 from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import ConfigDict, Field
 
 from leadqual._base import LeadqualModel, UtcDatetime, to_utc
-from leadqual.config import AgentConfig
+from leadqual.config import AgentConfig, Consent
 from leadqual.errors import ConfigurationError, ProviderError, ProviderTimeout, RateLimited
 from leadqual.models import Lead, LeadContext
 from leadqual.research._domains import (
@@ -54,7 +54,9 @@ from leadqual.research.providers import (
 from leadqual.sources.base import CrmSource
 
 __all__ = [
+    "Authorization",
     "Citation",
+    "ConsentPolicy",
     "ErasureReceipt",
     "FieldSource",
     "LeadResearch",
@@ -62,6 +64,7 @@ __all__ = [
     "RankedNews",
     "ResearchCache",
     "ResearchDiff",
+    "ResearchPolicy",
     "ResearchStep",
     "Researcher",
     "SignalStrength",
@@ -450,6 +453,68 @@ class SuppressionList:
         return sorted(self._hashes)
 
 
+class Authorization(_Frozen):
+    """A research policy's answer for one lead: may its company be researched on the web?"""
+
+    allowed: bool
+    reason: str
+    """Shown in "how was this generated" and in skipped sources' details."""
+    lawful_basis: Literal["consent", "legitimate_interest"] | None = None
+    basis_ref: str | None = None
+    """Where the basis is recorded (a consent record, a legitimate-interest assessment id)."""
+    providers: frozenset[str] | None = None
+    """Outside providers allowed for this lead (``None``: all), e.g. per jurisdiction."""
+
+
+@runtime_checkable
+class ResearchPolicy(Protocol):
+    """Decides, per lead, whether web research may run and through which providers.
+
+    Example:
+        >>> class EuOnlyRegistries:
+        ...     def authorize(self, context: LeadContext, /) -> Authorization:
+        ...         return Authorization(allowed=True, reason="legitimate interest (LIA-7)",
+        ...                              lawful_basis="legitimate_interest", basis_ref="LIA-7",
+        ...                              providers=frozenset({"gleif", "wikidata"}))
+        >>> isinstance(EuOnlyRegistries(), ResearchPolicy)
+        True
+    """
+
+    def authorize(self, context: LeadContext, /) -> Authorization:
+        """The authorisation for this lead's web research."""
+        ...
+
+
+class ConsentPolicy:
+    """The default policy: web research for every lead when ``AgentConfig.consent.web_research``
+    is set, for none otherwise.
+
+    Example:
+        >>> from leadqual.config import Consent
+        >>> ConsentPolicy(Consent()).authorize(None).allowed  # type: ignore[arg-type]
+        False
+    """
+
+    def __init__(self, consent: Consent) -> None:
+        self.consent = consent
+
+    def authorize(self, context: LeadContext, /) -> Authorization:
+        """Allowed exactly when web research was consented."""
+        if not self.consent.web_research:
+            return Authorization(
+                allowed=False,
+                reason="no consent for web research (AgentConfig.consent.web_research)",
+            )
+        by = f" by {self.consent.granted_by}" if self.consent.granted_by else ""
+        when = f" on {self.consent.granted_at:%Y-%m-%d}" if self.consent.granted_at else ""
+        return Authorization(
+            allowed=True,
+            reason=f"web research consented{by}{when}",
+            lawful_basis="consent",
+            basis_ref=self.consent.granted_by,
+        )
+
+
 def company_query_for(context: LeadContext, /) -> tuple[CompanyQuery | None, str]:
     """The company identifiers of a lead (account first, else the lead's company fields), and a
     sentence saying where they came from. Never the lead's name or email address.
@@ -538,6 +603,8 @@ class Researcher:
         provider_timeout: seconds one provider may take for one company.
         min_confidence: below this match confidence a record is shown as unconfirmed.
         suppression: leads (or domains) that objected to research: no web research for them.
+        policy: decides per lead whether (and through which providers) web research may run;
+            :class:`ConsentPolicy` over ``config.consent`` by default.
 
     One failed source never fails the research: its status says what happened. Concurrent
     research of leads at the same company asks each provider once.
@@ -564,6 +631,7 @@ class Researcher:
         provider_timeout: float = 30.0,
         min_confidence: float = 0.6,
         suppression: SuppressionList | None = None,
+        policy: ResearchPolicy | None = None,
     ) -> None:
         for p in providers:
             if not isinstance(p, ResearchProvider):
@@ -590,6 +658,9 @@ class Researcher:
         self.provider_timeout = provider_timeout
         self.min_confidence = min_confidence
         self.suppression = suppression
+        self.policy: ResearchPolicy = (
+            policy if policy is not None else ConsentPolicy(config.consent)
+        )
         # asyncio primitives belong to one loop (research_sync may run on a private one); keyed
         # weakly by the loop object, so a new loop never inherits a dead loop's semaphores
         self._loop_state: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopState] = (
@@ -667,21 +738,21 @@ class Researcher:
                                         ("country", query.country)) if v
             )  # fmt: skip
             step("Company identifiers", f"from {origin}: {sent} (no personal data is sent)")
-            consent = self.config.consent.web_research
+            auth = self.policy.authorize(context)
+            basis = f"; basis: {auth.lawful_basis}" if auth.allowed and auth.lawful_basis else ""
+            scope = (
+                f"; providers allowed: {', '.join(sorted(auth.providers))}"
+                if auth.allowed and auth.providers is not None
+                else ""
+            )
             step(
                 "Consent",
-                "web research consented"
-                + (
-                    f" by {self.config.consent.granted_by}"
-                    if consent and self.config.consent.granted_by
-                    else ""
-                )
-                if consent
-                else "no consent for web research: only offline providers run",
+                auth.reason
+                + basis
+                + scope
+                + ("" if auth.allowed else ": only offline providers run"),
             )
-            statuses, results = await self._run_providers(
-                query, now=now, force=force, consent=consent
-            )
+            statuses, results = await self._run_providers(query, now=now, force=force, auth=auth)
             for s in statuses:
                 extra = " (cached)" if s.from_cache else ""
                 step(
@@ -817,7 +888,7 @@ class Researcher:
         return stages
 
     async def _run_providers(
-        self, query: CompanyQuery, *, now: datetime, force: bool, consent: bool
+        self, query: CompanyQuery, *, now: datetime, force: bool, auth: Authorization
     ) -> tuple[list[SourceStatus], list[ResearchResult]]:
         statuses: dict[str, SourceStatus] = {}
         results: list[ResearchResult] = []
@@ -826,7 +897,7 @@ class Researcher:
             for r in results:
                 stage_query = stage_query.with_ids(r.identifiers)
             outcomes = await asyncio.gather(
-                *(self._one(p, stage_query, now=now, force=force, consent=consent) for p in stage)
+                *(self._one(p, stage_query, now=now, force=force, auth=auth) for p in stage)
             )
             for status, result in outcomes:
                 statuses[status.provider] = status
@@ -841,15 +912,19 @@ class Researcher:
         *,
         now: datetime,
         force: bool,
-        consent: bool,
+        auth: Authorization,
     ) -> tuple[SourceStatus, ResearchResult | None]:
         external = is_external(provider)
-        if external and not consent:
+        if external and (
+            not auth.allowed or (auth.providers is not None and provider.name not in auth.providers)
+        ):
             return (
                 SourceStatus(
                     provider=provider.name,
                     state="skipped_consent",
-                    detail="web research needs AgentConfig.consent.web_research",
+                    detail=auth.reason
+                    if not auth.allowed
+                    else "not allowed for this lead by the research policy",
                     external=True,
                 ),
                 None,

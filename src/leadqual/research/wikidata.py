@@ -244,18 +244,17 @@ def score_candidate(facts: Mapping[str, Any], query: CompanyQuery, /) -> tuple[f
 class WikidataProvider:
     """Company facts from Wikidata (keyless, CC0).
 
-        Args:
-            fetcher: the shared :class:`~leadqual.research.http.SafeFetcher` (its user agent should
-                carry a contact, as Wikimedia asks).
-            language: label language.
-            max_candidates: search results scored per company.
-            accept_below: candidates scoring under this are not returned at all.
+    Args:
+        fetcher: the shared :class:`~leadqual.research.http.SafeFetcher` (its user agent should
+            carry a contact, as Wikimedia asks).
+        language: label language.
+        max_candidates: search results scored per company.
+        accept_below: candidates scoring under this are not returned at all.
 
-        Example:
-            >>> from leadqual.research.gleif import country_code
-    from leadqual.research.http import SafeFetcher
-            >>> WikidataProvider(SafeFetcher(user_agent="docs")).external
-            True
+    Example:
+        >>> from leadqual.research.http import SafeFetcher
+        >>> WikidataProvider(SafeFetcher(user_agent="docs")).external
+        True
     """
 
     name = "wikidata"
