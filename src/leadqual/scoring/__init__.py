@@ -9,13 +9,21 @@ from leadqual.scoring.coldstart import ColdStartScorer, Handover, handover
 from leadqual.scoring.crm import TrainedModel, train_from_crm
 from leadqual.scoring.drift import ColumnDrift, DriftReport, check_drift, population_stability
 from leadqual.scoring.features import FeatureDecision, LeadFeaturizer
-from leadqual.scoring.grading import Factor, GradeScheme, LeadScore, WhatIf, score_trend
+from leadqual.scoring.grading import (
+    Factor,
+    GradeScheme,
+    LeadScore,
+    WhatIf,
+    external_score,
+    score_trend,
+)
 from leadqual.scoring.opportunity import (
     OpportunityScorer,
     build_opportunity_training_set,
     opportunity_features,
 )
 from leadqual.scoring.records import lead_record, leads_frame
+from leadqual.scoring.refresh import due_for_scoring
 from leadqual.scoring.registry import (
     IncompatibleModelError,
     ModelFileError,
@@ -63,7 +71,9 @@ __all__ = [
     "check_drift",
     "check_scorable",
     "closed_leads",
+    "due_for_scoring",
     "evaluate",
+    "external_score",
     "find_leakage",
     "handover",
     "lead_record",

@@ -427,7 +427,7 @@ class LeadFeaturizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         >>> X = pd.DataFrame({"lead_id": [f"L{i}" for i in range(40)], "source": ["web", "ad"] * 20})
         >>> f = LeadFeaturizer().fit(X)
         >>> f.get_feature_names_out().tolist()
-        ['source=ad', 'source=web']
+        ['source=ad', 'source=web', 'source=(other)']
         >>> f.decisions_[0].reason
         'identifier: 40 distinct values in 40 rows'
     """

@@ -20,6 +20,7 @@ from leadqual._base import LeadqualModel
 
 __all__ = [
     "Factor",
+    "external_score",
     "GradeScheme",
     "LeadScore",
     "ScoreTrend",
@@ -185,3 +186,41 @@ def score_trend(
     if abs(change) <= tolerance:
         return "steady", change
     return ("up" if change > 0 else "down"), change
+
+
+def external_score(
+    probability: float,
+    /,
+    *,
+    lead_id: str | None = None,
+    grades: GradeScheme | None = None,
+    previous_score: int | None = None,
+    factors_up: tuple[Factor, ...] = (),
+    factors_down: tuple[Factor, ...] = (),
+    model: str = "external",
+) -> LeadScore:
+    """A :class:`LeadScore` from an outside model's probability (bring your own model).
+
+    The score, grade and trend follow the same rules as leadqual's own scores, so the rest of the
+    agent (prioritisation, insights) treats both alike.
+
+    Example:
+        >>> external_score(0.82, lead_id="L-1", previous_score=70).summary()
+        '82 A (up 12)'
+    """
+    if not 0.0 <= probability <= 1.0:
+        raise ValueError(f"probability must be between 0 and 1, got {probability}")
+    score = round(probability * 100)
+    trend, change = score_trend(score, previous=previous_score)
+    return LeadScore(
+        lead_id=lead_id,
+        score=score,
+        probability=probability,
+        grade=(grades or GradeScheme()).grade(score),
+        factors_up=factors_up,
+        factors_down=factors_down,
+        trend=trend,
+        previous_score=previous_score,
+        change=change,
+        model=model,
+    )

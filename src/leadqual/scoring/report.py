@@ -9,7 +9,7 @@ Example:
     >>> import pandas as pd
     >>> from leadqual.scoring import LeadScorer
     >>> X = pd.DataFrame({"source": ["web", "ad", "event", "web"] * 30, "size": list(range(120))})
-    >>> y = [1, 0, 1, 0] * 30
+    >>> y = [1, 0, 1, 1] * 30
     >>> report = evaluate(LeadScorer(), X, y)
     >>> report.cv.roc_auc > 0.9
     True
