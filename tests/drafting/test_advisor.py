@@ -343,3 +343,26 @@ def test_a_hand_raiser_call_is_answered_with_outreach(advisor: ActionAdvisor) ->
     assert action.kind == "initial_outreach"
     assert any("reached out by phone call" in r for r in action.reasons)
     assert action.interest is not None and action.interest.direction == "positive"
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "address", "warned"),
+    [
+        ("Robert", "Cohen", "margaret_cohen@pioneer.example", True),
+        ("Robert", "Cohen", "bob.cohen@pioneer.example", False),
+        ("Robert", "Cohen", "r.cohen@pioneer.example", False),
+        ("Léa", "Kowalski", "lea.kowalski@yarrow.example", False),
+        ("Jürgen", "Clark", "jurgen.clark@valiant.example", False),
+        ("Ada", "Lovelace", "alovelace@analytical.example", False),
+        ("Ada", "Lovelace", "info@analytical.example", False),
+    ],
+)
+def test_address_of_another_person_is_flagged(
+    first: str, last: str, address: str, warned: bool
+) -> None:
+    from leadqual.drafting import address_warnings
+
+    lead = make_lead(first_name=first, last_name=last, email=address)
+    assert bool(address_warnings(lead)) is warned
+    action = ActionAdvisor().advise(make_context(lead=lead), now=NOW, email_check=Check())
+    assert bool(action.warnings) is warned

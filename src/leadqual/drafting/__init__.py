@@ -10,6 +10,7 @@ from leadqual.drafting.advisor import (
     Condition,
     NextAction,
     ProposedSlot,
+    address_warnings,
     check_initial_outreach,
 )
 from leadqual.drafting.drafts import (
@@ -96,6 +97,7 @@ __all__ = [
     "ResearchLike",
     "SuppressionList",
     "TemplateDrafter",
+    "address_warnings",
     "assess_bant",
     "assess_interest",
     "check_initial_outreach",

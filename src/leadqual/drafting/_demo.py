@@ -53,6 +53,7 @@ def _action_line(context: LeadContext, action: NextAction) -> list[str]:
         head += " (suggest disqualify)"
     lines = [head]
     lines += [f"      - {r}" for r in action.reasons[:3]]
+    lines += [f"      ! {w}" for w in action.warnings]
     if action.slots:
         lines.append(
             "      slots: " + ", ".join(f"{s.start:%a %d %b %H:%M}" for s in action.slots) + " UTC"
@@ -120,9 +121,10 @@ def demo_lines(data: SampleData, config: AgentConfig) -> list[str]:
         action = advisor.advise(
             context, now=data.as_of, email_check=check(lead.email) if lead.email else None
         )
-        if action.kind == "initial_outreach" and outreach_context is None:
-            outreach_context = (context, action)
+        if action.kind == "initial_outreach" and (outreach_context is None or action.warnings):
             lines += _action_line(context, action)
+            if outreach_context is None and not action.warnings:
+                outreach_context = (context, action)
         elif action.unmet_conditions and blocked < 2:
             blocked += 1
             lines += _action_line(context, action)

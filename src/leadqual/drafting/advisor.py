@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Literal
+from functools import cache
+from typing import Any, Literal
 
 from pydantic import ConfigDict
 
@@ -44,7 +46,7 @@ from leadqual.drafting.interest import (
     classify_thread,
 )
 from leadqual.errors import ConfigurationError
-from leadqual.models import EmailMessage, LeadContext
+from leadqual.models import EmailMessage, Lead, LeadContext
 
 __all__ = [
     "INITIAL_OUTREACH_CONDITIONS",
@@ -53,6 +55,7 @@ __all__ = [
     "Condition",
     "NextAction",
     "ProposedSlot",
+    "address_warnings",
     "check_initial_outreach",
 ]
 
@@ -136,6 +139,8 @@ class NextAction(LeadqualModel):
     """The lead asked not to be contacted: add the address to the suppression list."""
     interest: PurchaseInterest | None = None
     bant: BantAssessment | None = None
+    warnings: tuple[str, ...] = ()
+    """Things to check before acting, e.g. an address that looks like another person's."""
 
     @property
     def unmet_conditions(self) -> tuple[str, ...]:
@@ -249,6 +254,46 @@ def check_initial_outreach(
                 f"the {' and '.join(missing)} name is missing" if missing else "first and last name"
             ),
         ),
+    )
+
+
+def _fold(text: str) -> str:
+    return "".join(
+        c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c)
+    )
+
+
+@cache
+def _nicknames() -> Any:
+    from nicknames import NickNamer
+
+    return NickNamer()
+
+
+def address_warnings(lead: Lead, /) -> tuple[str, ...]:
+    """Warnings about the lead's address that a deliverability check cannot see.
+
+    An address whose local part holds the lead's last name with another person's first name
+    (``margaret_cohen@...`` for Robert Cohen) probably belongs to someone else.
+    """
+    if not (lead.email and lead.first_name and lead.last_name):
+        return ()
+    local = _fold(lead.email.partition("@")[0])
+    tokens = [t for t in re.split(r"[._+\-\d]+", local) if len(t) > 1]
+    first, last = _fold(lead.first_name), _fold(lead.last_name).replace(" ", "")
+    if last not in tokens:
+        return ()
+    others = [t for t in tokens if t != last]
+    if not others:
+        return ()
+    given = others[0]
+    names = _nicknames()
+    known = {first} | names.nicknames_of(first) | names.canonicals_of(first)
+    if given in known or first.startswith(given) or given.startswith(first[:3]):
+        return ()
+    return (
+        f"the address {lead.email} looks like another person's (not {lead.full_name}): check it "
+        "before writing",
     )
 
 
@@ -399,7 +444,8 @@ class ActionAdvisor:
         interest = assess_interest(context, now=now, thread=thread)
         bant = assess_bant(context, thread=thread)
         action = self._decide(context, thread, now, email_check, fit_reason)
-        return action.model_copy(update={"interest": interest, "bant": bant})
+        warnings = address_warnings(context.lead)
+        return action.model_copy(update={"interest": interest, "bant": bant, "warnings": warnings})
 
     def _decide(
         self,

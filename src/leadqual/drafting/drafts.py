@@ -198,6 +198,16 @@ def collect_facts(research: object | None) -> list[Fact]:
 
 
 _FACT_KINDS = frozenset(get_args(FactKind))
+_SENTENCE_WORDS = re.compile(
+    r"\b(?:i|we|our|my|us|is|are|was|were|keeps?|need|needs|want|wants|have|has|can'?t|"
+    r"don'?t|do|does|spend|spends|looking|struggl\w*)\b",
+    re.IGNORECASE,
+)
+
+
+def _is_phrase(text: str) -> bool:
+    """Whether ``text`` is a short noun phrase ("unreliable pipeline forecasts")."""
+    return len(text.split()) <= 6 and not _SENTENCE_WORDS.search(text)
 
 
 def _tokens(text: str) -> set[str]:
@@ -453,7 +463,7 @@ class TemplateDrafter:
             facts=tuple(used),
             placeholders=tuple(dict.fromkeys(holes)),
             drafter="template",
-            notes=tuple(notes),
+            notes=(*action.warnings, *notes),
         )
 
     def _opening(
@@ -483,7 +493,10 @@ class TemplateDrafter:
             if safe is not None:
                 used.append(DraftFact(text=safe, source="CRM: lead.need", kind="need"))
                 about = f" at {company.rstrip('.')}" if company else ""
-                return f"You mentioned {safe[0].lower() + safe[1:]} as a priority{about}."
+                if _is_phrase(safe):
+                    return f"You mentioned {safe[0].lower() + safe[1:]} as a priority{about}."
+                # A whole sentence in the lead's own words reads best quoted.
+                return f"You told us: \u201c{safe}.\u201d"
             notes.append(
                 "left out the lead's stated need: it carried a link, address or instructions"
             )
