@@ -10,8 +10,10 @@ Example:
     >>> X = pd.DataFrame({"industry": ["Retail", "Fintech", None] * 20,
     ...                   "employees": [10, 250, None] * 20})
     >>> f = LeadFeaturizer(min_frequency=5).fit(X)
-    >>> [(d.column, d.kind, d.kept) for d in f.decisions_]
-    [('industry', 'categorical', True), ('employees', 'numeric', True)]
+    >>> for d in f.decisions_:
+    ...     print(d.column, d.kind, d.kept)
+    industry categorical True
+    employees numeric True
 """
 
 from __future__ import annotations

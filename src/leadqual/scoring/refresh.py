@@ -6,9 +6,11 @@ Example:
     >>> now = datetime(2026, 11, 1, tzinfo=UTC)
     >>> fresh = Lead(id="L-1", created_at=now - timedelta(hours=1))
     >>> stale = Lead(id="L-2", created_at=now - timedelta(days=9))
-    >>> [(lead.id, why) for lead, why in due_for_scoring([fresh, stale], {"L-2": now - timedelta(days=2)},
-    ...                                                  as_of=now, every_hours=24)]
-    [('L-1', 'new'), ('L-2', 'stale')]
+    >>> last_scored = {"L-2": now - timedelta(days=2)}
+    >>> for lead, why in due_for_scoring([fresh, stale], last_scored, as_of=now, every_hours=24):
+    ...     print(lead.id, why)
+    L-1 new
+    L-2 stale
 """
 
 from __future__ import annotations
