@@ -33,5 +33,6 @@ def test_demo_shows_every_component_section(capsys: pytest.CaptureFixture[str]) 
         "== Email validation",
         "== ICP fit, hand-raisers and prioritisation ==",
         "== Duplicate detection ==",
+        "== Research: CRM insights and offline web research ==",
     ):
         assert title in out

@@ -46,11 +46,13 @@ def _sections() -> list[tuple[str, DemoSection]]:
     # Imported here so `leadqual version` does not pay for scikit-learn and friends.
     from leadqual.dedupe._demo import demo_lines as dedupe_demo
     from leadqual.icp._demo import demo_lines as icp_demo
+    from leadqual.research._demo import demo_lines as research_demo
     from leadqual.research._demo_email import demo_lines as email_demo
 
     return [
         ("Sample data", _summary),
         ("Email validation (offline DNS answers)", email_demo),
+        ("Research: CRM insights and offline web research", research_demo),
         ("ICP fit, hand-raisers and prioritisation", icp_demo),
         ("Duplicate detection", dedupe_demo),
     ]
