@@ -155,7 +155,8 @@ def escaped(case: dict[str, Any], draft: Draft) -> list[str]:
 def main() -> None:
     logging.getLogger("leadqual").setLevel(logging.ERROR)  # fallbacks are counted below
     cases = json.loads(CASES.read_text(encoding="utf-8"))
-    config = load_sample_config()
+    sample = load_sample_config()
+    config = sample.replace(consent=sample.consent.replace(llm_drafting=True))
     template = TemplateDrafter(config)
     counts: Counter[str] = Counter()
     escapes: list[str] = []

@@ -34,7 +34,9 @@ def main() -> None:
     print("Placeholders for the seller:", draft.placeholders)
     print("Facts used:", [f"{f.text[:40]}... [{f.source}]" for f in draft.facts])
 
-    guarded = LlmDrafter(FunctionLlmClient(obedient_model), config).draft(context, action)
+    # LLM drafting sends lead context to a model: it needs the admin's consent.
+    consented = config.replace(consent=config.consent.replace(llm_drafting=True))
+    guarded = LlmDrafter(FunctionLlmClient(obedient_model), consented).draft(context, action)
     print("\nLLM draft:", guarded.drafter, "-", guarded.notes[-1][:120])
     print("mailto link:", guarded.mailto()[:70], "...")
 

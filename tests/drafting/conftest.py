@@ -43,7 +43,9 @@ def source() -> MemorySource:
 
 @pytest.fixture(scope="session")
 def config() -> AgentConfig:
-    return load_sample_config()
+    """The sample configuration, with consent to LLM drafting granted."""
+    sample = load_sample_config()
+    return sample.replace(consent=sample.consent.replace(llm_drafting=True))
 
 
 @pytest.fixture(scope="session")

@@ -327,3 +327,14 @@ def test_run_sync_hands_errors_back_to_the_caller() -> None:
 
     with pytest.raises(ValueError, match="boom"):
         asyncio.run(outer())
+
+
+def test_llm_drafting_needs_consent() -> None:
+    from leadqual.errors import ConsentRequired
+    from leadqual.sources import load_sample_config
+
+    sample = load_sample_config()
+    assert not sample.consent.llm_drafting
+    with pytest.raises(ConsentRequired, match="llm_drafting") as info:
+        LlmDrafter(FunctionLlmClient(lambda m: "{}"), sample)
+    assert info.value.purpose == "llm_drafting"

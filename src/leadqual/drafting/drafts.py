@@ -47,7 +47,7 @@ from leadqual.drafting.guards import (
 )
 from leadqual.drafting.inputs import Fact, FactKind, IcpFitLike, SuppressionList
 from leadqual.drafting.llm import LlmClient, LlmMessage, _json_object, run_sync
-from leadqual.errors import ConfigurationError, LeadqualError, ProviderError
+from leadqual.errors import ConfigurationError, ConsentRequired, LeadqualError, ProviderError
 from leadqual.models import EmailMessage, LeadContext
 
 __all__ = [
@@ -602,16 +602,21 @@ class LlmDrafter:
     bounded length, no instructions or prompt text); on any failure the template draft is
     returned with a note saying why. The recipient always comes from the CRM, never from the LLM.
 
+    Raises:
+        ConsentRequired: ``config.consent.llm_drafting`` is not granted.
+
     Args:
         client: the LLM.
-        config: the vendor's knowledge.
+        config: the vendor's knowledge, with ``consent.llm_drafting`` granted.
         template: the fallback drafter (default: a :class:`TemplateDrafter` over ``config``).
         temperature: sampling temperature sent to the LLM.
 
     Example:
         >>> from leadqual.sources import load_sample_config
         >>> from leadqual.testing.llm import FunctionLlmClient
-        >>> drafter = LlmDrafter(FunctionLlmClient(lambda m: "not json"), load_sample_config())
+        >>> config = load_sample_config()
+        >>> config = config.replace(consent=config.consent.replace(llm_drafting=True))
+        >>> drafter = LlmDrafter(FunctionLlmClient(lambda m: "not json"), config)
         >>> drafter.template.name
         'template'
     """
@@ -628,6 +633,12 @@ class LlmDrafter:
         temperature: float = 0.3,
         max_tokens: int = 900,
     ) -> None:
+        if not config.consent.llm_drafting:
+            raise ConsentRequired(
+                f"LlmDrafter sends lead context to the LLM {getattr(client, 'name', '')!r}: "
+                "grant it with AgentConfig.consent.llm_drafting = True (or use TemplateDrafter)",
+                purpose="llm_drafting",
+            )
         self.client = client
         self.config = config
         self.template = template or TemplateDrafter(config)
