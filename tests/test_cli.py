@@ -34,5 +34,6 @@ def test_demo_shows_every_component_section(capsys: pytest.CaptureFixture[str]) 
         "== ICP fit, hand-raisers and prioritisation ==",
         "== Duplicate detection ==",
         "== Research: CRM insights and offline web research ==",
+        "== Engagement: reply intents, next best action and a draft (never sent) ==",
     ):
         assert title in out

@@ -45,6 +45,7 @@ def _summary(data: SampleData, config: AgentConfig) -> list[str]:
 def _sections() -> list[tuple[str, DemoSection]]:
     # Imported here so `leadqual version` does not pay for scikit-learn and friends.
     from leadqual.dedupe._demo import demo_lines as dedupe_demo
+    from leadqual.drafting._demo import demo_lines as engagement_demo
     from leadqual.icp._demo import demo_lines as icp_demo
     from leadqual.research._demo import demo_lines as research_demo
     from leadqual.research._demo_email import demo_lines as email_demo
@@ -55,6 +56,7 @@ def _sections() -> list[tuple[str, DemoSection]]:
         ("Research: CRM insights and offline web research", research_demo),
         ("ICP fit, hand-raisers and prioritisation", icp_demo),
         ("Duplicate detection", dedupe_demo),
+        ("Engagement: reply intents, next best action and a draft (never sent)", engagement_demo),
     ]
 
 
