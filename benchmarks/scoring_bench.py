@@ -227,8 +227,22 @@ def speed(X: pd.DataFrame, y: np.ndarray, lines: list[str]) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--quick", action="store_true", help="fewer small-sample draws, no speed runs")
+    ap.add_argument(
+        "--part",
+        choices=["all", "accuracy", "speed"],
+        default="all",
+        help="run one part only (results go to scoring_bench_<part>.md)",
+    )
     args = ap.parse_args()
     draws = 3 if args.quick else 10
+    name = "scoring_bench" if args.part == "all" else f"scoring_bench_{args.part}"
+    if args.part == "speed":
+        lines = ["## Speed (bank-marketing features)", ""]
+        X, y, _ = load_bank()
+        speed(X, y, lines)
+        print("\n".join(lines))
+        write_results(name, "\n".join(lines))
+        return
     lines = ["## ROC-AUC (leaking columns dropped)", ""]
     lines.append("| dataset | split | " + " | ".join(n for n, _, _ in MODELS) + " |")
     lines.append("|---|---|" + "---|" * len(MODELS))
@@ -253,13 +267,13 @@ def main() -> None:
             print(ds, size, sa, flush=True)
         for split, vals in rows:
             lines.append(f"| {ds} | {split} | " + " | ".join(vals[n] for n, _, _ in MODELS) + " |")
-    if not args.quick:
+    if not args.quick and args.part == "all":
         lines += ["", "## Speed (bank-marketing features)", ""]
         X, y, _ = load_bank()
         speed(X, y, lines)
     body = "\n".join(lines)
     print(body)
-    write_results("scoring_bench", body)
+    write_results(name, body)
 
 
 if __name__ == "__main__":

@@ -192,14 +192,21 @@ class _CategoricalPlan(_Plan):
         return key if key else MISSING
 
     def batch(self, s: pd.Series) -> NDArray[np.float64]:
-        keys = s.map(self._key, na_action=None) if len(s) else s.astype(object)
-        codes = (
-            pd.Series(keys, dtype=object)
-            .map(self.index)
-            .fillna(self.index.get(RARE, -1))
-            .to_numpy(dtype=np.int64)
-        )
-        out = np.zeros((len(s), len(self.levels)), dtype=np.float64)
+        n = len(s)
+        out = np.zeros((n, len(self.levels)), dtype=np.float64)
+        if n == 0:
+            return out
+        miss = s.isna().to_numpy()
+        raw = s.to_numpy(dtype=object, copy=True)
+        raw[miss] = MISSING
+        index = pd.Index(self.levels)
+        codes = index.get_indexer(raw)
+        todo = np.flatnonzero(codes < 0)
+        if len(todo):
+            # only values that did not match as they are need the (slow) str/strip treatment
+            fixed = np.array([self._key(v) for v in raw[todo]], dtype=object)
+            codes[todo] = index.get_indexer(fixed)
+        codes[codes < 0] = self.index.get(RARE, -1)
         ok = codes >= 0
         out[np.nonzero(ok)[0], codes[ok]] = 1.0
         return out
@@ -229,6 +236,8 @@ class _BooleanPlan(_Plan):
         return 1.0 if bool(value) else 0.0
 
     def batch(self, s: pd.Series) -> NDArray[np.float64]:
+        if pd.api.types.is_bool_dtype(s.dtype) and not s.isna().any():
+            return s.to_numpy(dtype=np.float64)[:, None]
         return np.fromiter((self._val(v) for v in s.tolist()), np.float64, len(s))[:, None]
 
     def one(self, value: Any, out: NDArray[np.float64], start: int) -> None:
@@ -514,11 +523,10 @@ class LeadFeaturizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         """The numeric matrix for ``X`` (rows in the same order)."""
         self._ensure_fitted()
         df = self._align(X)
-        n = df.shape[0]
-        parts = [p.batch(df[p.column]) for p in self.plans_]
-        if not parts:
-            return np.zeros((n, 0), dtype=np.float64)
-        return np.hstack(parts).astype(np.float64, copy=False)
+        out = np.empty((df.shape[0], len(self.feature_names_out_)), dtype=np.float64)
+        for plan, (start, stop) in zip(self.plans_, self.blocks_, strict=True):
+            out[:, start:stop] = plan.batch(df[plan.column])
+        return out
 
     def get_feature_names_out(self, input_features: Any = None) -> NDArray[np.object_]:
         """Output column names: ``"col"``, ``"col (missing)"``, ``"col=level"``, ``"col: age_days"``."""
