@@ -200,12 +200,12 @@ class _CategoricalPlan(_Plan):
         raw = s.to_numpy(dtype=object, copy=True)
         raw[miss] = MISSING
         index = pd.Index(self.levels)
-        codes = index.get_indexer(raw)
+        codes = index.get_indexer(pd.Index(raw))
         todo = np.flatnonzero(codes < 0)
         if len(todo):
             # only values that did not match as they are need the (slow) str/strip treatment
             fixed = np.array([self._key(v) for v in raw[todo]], dtype=object)
-            codes[todo] = index.get_indexer(fixed)
+            codes[todo] = index.get_indexer(pd.Index(fixed))
         codes[codes < 0] = self.index.get(RARE, -1)
         ok = codes >= 0
         out[np.nonzero(ok)[0], codes[ok]] = 1.0
