@@ -62,8 +62,8 @@ def read_febrl(path: Path) -> pd.DataFrame:
 def match_pairs(frame: pd.DataFrame, *, workers: int = 1) -> list[tuple[str, str]]:
     """Duplicate pairs of ``frame`` (rec_id values), found without reading rec_id's content."""
     # Opaque ids: the matcher sees row numbers only, never the truth encoded in rec_id.
-    opaque = frame[list(COLUMNS)].copy()
-    opaque.insert(0, "rec_id", np.arange(len(frame)).astype(str))
+    # (pandas copy-on-write: the columns are shared with `frame`, not copied.)
+    opaque = frame[list(COLUMNS)].assign(rec_id=np.arange(len(frame)).astype(str))
     detector = DuplicateDetector(person_record_settings(), workers=workers)
     # Deduplication is entity resolution: records linked through others are one person too.
     found = detector.find_frame(opaque, transitive=True)

@@ -470,6 +470,10 @@ class DuplicateDetector:
         listed (rule ``"cluster"`` for those linked only through other records), except in
         clusters larger than ``max_cluster_size``, whose size suggests a chain of weak links
         rather than one entity.
+
+        With ``classify="model"`` settings and no fitted model, the weights are first learned
+        on ``records`` by EM and kept in :attr:`model` for later calls (call :meth:`fit` to
+        learn them again, or on other data).
         """
         prepared = self.prepare(records)
         left, right, sims, fired, proba, _ = self._run(prepared)

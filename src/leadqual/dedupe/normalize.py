@@ -53,6 +53,7 @@ FREE_MAIL_ALIASES: dict[str, str] = {"googlemail.com": "gmail.com"}
 
 _SPACE = re.compile(r"\s+")
 _PUNCT = re.compile(r"[^\w]")
+_INITIALS = re.compile(r"^(?:[A-Za-z]\.\s*){2,}$")
 _NANP = re.compile(r"^\+?1?[\s.\-]*\(?([2-9]\d{2})\)?[\s.\-]*([2-9]\d{2})[\s.\-]*(\d{4})$")
 _NON_WORD = re.compile(r"[^\w\s]")
 _EXTENSION = re.compile(r"(?:\s*(?:ext\.?|extension|x|#)\s*(\d{1,6}))\s*$", re.IGNORECASE)
@@ -352,9 +353,11 @@ class Normalizer:
 
             parsed = HumanName(str(full))
             first, last = parsed.first or None, parsed.last or None
-        given = fold_text(first)
+        initials = _INITIALS.match(first.strip()) if first else None
+        # "K.C." is a name in its own right (a nickname of Kasey): keep it whole.
+        given = first.strip().lower().replace(" ", "") if initials else fold_text(first)
         family = fold_text(last)
-        if given is not None:
+        if given is not None and not initials:
             words = [w for w in given.split() if w not in _NAME_TITLES]
             # "Robert J." -> "robert": the middle initial adds noise, not evidence.
             given = words[0] if words else None
@@ -372,6 +375,10 @@ class Normalizer:
             return frozenset()
         forms = {folded}
         forms.update(self._nicknamer.canonicals_of(folded))
+        if value and _INITIALS.match(value.strip()):
+            dotted = value.strip().lower().replace(" ", "")
+            forms.add(dotted)
+            forms.update(self._nicknamer.canonicals_of(dotted))
         return frozenset(forms)
 
     def given_names_equivalent(self, a: str | None, b: str | None, /) -> bool:

@@ -459,6 +459,30 @@ class Comparer:
             scorer, scale = Levenshtein.normalized_similarity, 1.0
         elif method == "token_set":
             scorer, scale = fuzz.token_set_ratio, 100.0
+        elif method == "company":
+            words = (
+                np.asarray(
+                    process.cpdist(
+                        ls, rs, scorer=fuzz.token_set_ratio, dtype=np.float64, workers=self.workers
+                    ),
+                    dtype=np.float64,
+                )
+                / 100.0
+            )
+            first_l = [x.split(" ", 1)[0] for x in ls]
+            first_r = [x.split(" ", 1)[0] for x in rs]
+            first = np.asarray(
+                process.cpdist(
+                    first_l,
+                    first_r,
+                    scorer=JaroWinkler.normalized_similarity,
+                    dtype=np.float64,
+                    workers=self.workers,
+                ),
+                dtype=np.float64,
+            )
+            capped: FloatArray = np.minimum(words, first)
+            return capped
         else:  # pragma: no cover - settings validation keeps this out
             raise ConfigurationError(f"unknown comparison method {method!r}")
         sim = process.cpdist(ls, rs, scorer=scorer, dtype=np.float64, workers=self.workers)

@@ -54,7 +54,7 @@ mailbox, registrable email domain (free-mail dropped), website domain, E.164 pho
 or as given."""
 
 ComparisonMethod = Literal[
-    "exact", "jaro_winkler", "levenshtein", "token_set", "person_name", "date"
+    "exact", "jaro_winkler", "levenshtein", "token_set", "company", "person_name", "date"
 ]
 """How two normalised values are compared, as a similarity in [0, 1]:
 
@@ -62,6 +62,9 @@ ComparisonMethod = Literal[
 - ``jaro_winkler``: Jaro-Winkler similarity, good for short strings such as names;
 - ``levenshtein``: normalised Levenshtein similarity, good for codes with typos;
 - ``token_set``: word-set similarity, insensitive to word order and extra words;
+- ``company``: word-set similarity capped by the Jaro-Winkler similarity of the first words,
+  so "Ironwood Care" ~ "Ironwood Care Group" but a shared generic word ("Vollwo Industries"
+  vs "Noullfo Industries") is not enough;
 - ``person_name``: two columns (given, family): nicknames count as equal, a swapped
   given/family order is tried, and the weaker of the two parts decides;
 - ``date``: dates written as digits (``YYYYMMDD``): 1 equal, 0.9 day and month swapped or one
@@ -254,7 +257,7 @@ _NAME = Comparison(name="name", fields=("given", "family"), method="person_name"
 _EMAIL = Comparison(name="email", fields=("email",), method="exact", levels=())
 _PHONE = Comparison(name="phone", fields=("phone",), method="exact", levels=())
 _DOMAIN = Comparison(name="email_domain", fields=("email_domain",), method="exact", levels=())
-_COMPANY = Comparison(name="company", fields=("company",), method="token_set", levels=(0.9, 0.75))
+_COMPANY = Comparison(name="company", fields=("company",), method="company", levels=(0.9, 0.75))
 _CLEARLY_OTHER_PERSON = Condition(comparison="name", at_least=None, below=0.6)
 
 
@@ -371,7 +374,7 @@ def account_settings(*, company_threshold: float = 0.88) -> DedupeSettings:
             BlockingKey(name="phone", fields=("phone",)),
         ),
         comparisons=(
-            Comparison(name="company", fields=("company",), method="token_set", levels=(0.9, 0.75)),
+            Comparison(name="company", fields=("company",), method="company", levels=(0.9, 0.75)),
             Comparison(name="domain", fields=("domain",), method="exact", levels=()),
             Comparison(name="phone", fields=("phone",), method="exact", levels=()),
         ),

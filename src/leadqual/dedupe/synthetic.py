@@ -365,11 +365,20 @@ def synthetic_leads(
                 )
         rows.append(dup)
         planted.append((kind, str(src["id"]), new_id))
+    from leadqual.dedupe.normalize import Normalizer
+
+    norm = Normalizer()
     look_alikes: list[tuple[str, str]] = []
     for k in range(n_look):
         src = rows[int(sources[n_dup + k])]
         f = str(src["first_name"]).lower()
-        other = next(x for x in formal[rng.integers(len(formal), size=20)] if str(x)[0] != f[0])
+        # Another person: a different initial, and not a nickname of the same name (Bill is
+        # William's nickname: that would be a duplicate, not a look-alike).
+        other = next(
+            x
+            for x in formal[rng.integers(len(formal), size=50)]
+            if str(x)[0] != f[0] and not norm.given_names_equivalent(str(x), f)
+        )
         email = str(src["emails"][0])  # type: ignore[index]
         new_id = f"X{k}"
         rows.append(
