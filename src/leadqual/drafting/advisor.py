@@ -6,7 +6,7 @@ proposed slots, a task with its subject, waiting (out of office until a date, a 
 nothing (with a suggestion to disqualify). Initial outreach is suggested only when every condition
 holds; each one that does not is reported by name.
 
-Example:
+Examples:
     >>> from leadqual.sources import build_context, load_sample, load_sample_data
     >>> data = load_sample_data()
     >>> ctx = build_context(load_sample(), "L-0179")
@@ -111,7 +111,7 @@ class ProposedSlot(LeadqualModel):
 class NextAction(LeadqualModel):
     """The suggested next action and its reasons.
 
-    Example:
+    Examples:
         >>> a = NextAction(kind="wait", reasons=("reply pending",))
         >>> a.needs_draft
         False
@@ -357,7 +357,7 @@ class ActionAdvisor:
         slot_count: how many slots to propose.
         default_hours: hours of day (UTC) to propose when the lead named none.
 
-    Example:
+    Examples:
         >>> from leadqual.sources import build_context, load_sample, load_sample_data
         >>> ctx = build_context(load_sample(), "L-0226")   # a meeting is booked
         >>> action = ActionAdvisor().advise(ctx, now=load_sample_data().as_of)

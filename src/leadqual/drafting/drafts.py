@@ -7,7 +7,7 @@ invented: it becomes a clearly marked placeholder (``[[FILL: ...]]``) listed on 
 :class:`LlmDrafter` rewrites that draft with an LLM, keeping untrusted text in data blocks, checks
 the result (:mod:`leadqual.drafting.guards`) and falls back to the template draft, saying why.
 
-Example:
+Examples:
     >>> from leadqual.sources import build_context, load_sample, load_sample_config
     >>> from leadqual.drafting import ActionAdvisor
     >>> ctx = build_context(load_sample(), "L-0179")
@@ -89,7 +89,7 @@ class DraftFact(LeadqualModel):
 class Draft(LeadqualModel):
     """An email draft: recipient, subject, body, and why it says what it says. Never sent.
 
-    Example:
+    Examples:
         >>> d = Draft(to=("ann@contoso.example",), subject="Hi", body="Hello Ann",
         ...           action="follow_up_email")
         >>> d.mailto().startswith("mailto:ann@contoso.example?subject=Hi")
@@ -260,7 +260,7 @@ class TemplateDrafter:
         disclosure: an optional line added above the signature (e.g. an AI-use disclosure).
         max_chars: the longest body allowed.
 
-    Example:
+    Examples:
         >>> from leadqual.sources import load_sample_config
         >>> TemplateDrafter(load_sample_config(), disclosure="Drafted with AI help.").disclosure
         'Drafted with AI help.'
@@ -611,7 +611,7 @@ class LlmDrafter:
         template: the fallback drafter (default: a :class:`TemplateDrafter` over ``config``).
         temperature: sampling temperature sent to the LLM.
 
-    Example:
+    Examples:
         >>> from leadqual.sources import load_sample_config
         >>> from leadqual.testing.llm import FunctionLlmClient
         >>> config = load_sample_config()

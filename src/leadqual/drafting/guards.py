@@ -7,7 +7,7 @@ instructions. Every draft — from the template or from an LLM — then goes thr
 no placeholder that is not declared, no template syntax left behind, a bounded length, and the
 lead's name and the seller's name in the right places.
 
-Example:
+Examples:
     >>> allowed = AllowedContent(urls=frozenset({"https://www.tailspin.example"}))
     >>> find_links("See https://evil.example/x and https://www.tailspin.example")
     ['https://evil.example/x', 'https://www.tailspin.example']

@@ -4,7 +4,7 @@ The email check, ICP fit and research results are built elsewhere in leadqual; a
 attributes below plugs in (``typing.Protocol``: no import, no inheritance needed). :class:`Fact` is a
 ready-made research fact for callers who have their own research.
 
-Example:
+Examples:
     >>> from dataclasses import dataclass
     >>> @dataclass
     ... class MyCheck:
@@ -95,7 +95,7 @@ class ResearchLike(Protocol):
 class Fact(LeadqualModel):
     """A fact a draft may use, with its source.
 
-    Example:
+    Examples:
         >>> Fact(text="Contoso opened an office in Lisbon", source="https://news.example/1",
         ...      kind="news").kind
         'news'
@@ -111,7 +111,7 @@ class Fact(LeadqualModel):
 class SuppressionList(LeadqualModel):
     """Opted-out addresses and domains: no draft is made for them.
 
-    Example:
+    Examples:
         >>> s = SuppressionList(addresses=("ann@contoso.example",), domains=("fabrikam.example",))
         >>> s.reason_for("bob@FABRIKAM.example")
         'the domain fabrikam.example is on the suppression list'

@@ -10,7 +10,7 @@ When a reply carries two intents, the one that decides the next action wins, in 
 ``pricing_request``, ``information_request``, ``objection``, ``other``; the others are listed in
 :attr:`ReplyIntent.secondary`.
 
-Example:
+Examples:
     >>> from leadqual.drafting import classify_reply
     >>> reply = classify_reply("Thanks. Could we meet Tuesday afternoon?\\n\\nOn Mon, Ann wrote:\\n> Hi")
     >>> reply.intent, reply.evidence
@@ -134,7 +134,7 @@ _NOT_NAMES = frozenset(
 class ReplyIntent(LeadqualModel):
     """The classified intent of one email reply.
 
-    Example:
+    Examples:
         >>> r = ReplyIntent(intent="pricing_request", confidence=0.9, evidence="Send a quote.")
         >>> r.is_negative
         False
@@ -256,7 +256,7 @@ class ReplyClassifier:
         use_rules: apply the hand-written rules first (turn off to measure the model alone).
         min_confidence: below this model probability, a reply no rule explains is ``other``.
 
-    Example:
+    Examples:
         >>> clf = ReplyClassifier()
         >>> clf.classify("We are not looking to meet. Please remove me from your list.").intent
         'not_interested'

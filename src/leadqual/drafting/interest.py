@@ -4,7 +4,7 @@ BANT follows the commercial qualification agent: need, then timeline, budget and
 ``none``/``low``/``medium``/``high`` with the evidence; a lead is *qualified* when at least two are
 medium or above.
 
-Example:
+Examples:
     >>> from datetime import datetime, UTC
     >>> from leadqual.models import Lead, LeadContext
     >>> ctx = LeadContext(lead=Lead(id="L-1", job_title="VP Sales", need="unreliable forecasts",
@@ -48,7 +48,7 @@ class PurchaseInterest(LeadqualModel):
     ``direction`` is ``positive`` (level high, medium or low), ``negative`` (high or medium) or
     ``unknown`` when nothing in the thread says either way.
 
-    Example:
+    Examples:
         >>> PurchaseInterest(direction="negative", level="high", reasons=("asked to unsubscribe",))
         ... # doctest: +ELLIPSIS
         PurchaseInterest(direction='negative', level='high', ...)

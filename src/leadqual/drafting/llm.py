@@ -5,7 +5,7 @@ under the entry-point group ``leadqual.llm_clients``). :class:`OpenAICompatibleC
 chat-completions API of OpenAI, Azure OpenAI, Ollama, vLLM and the llama.cpp server over httpx,
 with a timeout and bounded retries. Tests use :class:`leadqual.testing.llm.FunctionLlmClient`.
 
-Example:
+Examples:
     >>> client = OpenAICompatibleClient("http://localhost:11434/v1", model="llama3.1")
     >>> client.name
     'openai-compatible:localhost'
@@ -118,7 +118,7 @@ class OpenAICompatibleClient:
             exponential back-off honouring ``Retry-After``).
         transport: an httpx transport (tests pass ``httpx.MockTransport``).
 
-    Example:
+    Examples:
         >>> OpenAICompatibleClient("https://api.openai.com/v1", model="gpt-4o-mini", max_retries=1)
         OpenAICompatibleClient('https://api.openai.com/v1', model='gpt-4o-mini')
     """
@@ -274,7 +274,7 @@ class LlmReplyClassifier:
     The answer is checked: the intent must be a known one and the evidence a sentence of the
     reply, else the default classifier decides (and says so through ``method``).
 
-    Example:
+    Examples:
         >>> from leadqual.testing.llm import FunctionLlmClient
         >>> fake = FunctionLlmClient(lambda messages: '{"intent": "referral", "confidence": 0.8, '
         ...                          '"evidence": "Talk to Ann."}')

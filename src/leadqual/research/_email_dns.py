@@ -80,7 +80,7 @@ class DnsPythonResolver:
     Args:
         nameservers: servers to ask instead of those in ``/etc/resolv.conf``.
 
-    Example:
+    Examples:
         >>> resolver = DnsPythonResolver(nameservers=["9.9.9.9"])
         >>> isinstance(resolver, Resolver)
         True

@@ -5,7 +5,7 @@ HTTP Basic username with an empty password, to the API host only (never across a
 Only company-level endpoints are used: officers and persons with significant control are
 personal data and are never fetched. Rate limit: 600 requests per 5 minutes per key.
 
-Example:
+Examples:
     >>> from leadqual.research.http import SafeFetcher
     >>> CompaniesHouseProvider(SafeFetcher(user_agent="docs"), api_key="k").name
     'companies_house'

@@ -1,6 +1,6 @@
 """The default set of web research providers, wired to one shared fetcher.
 
-Example:
+Examples:
     >>> from leadqual.research.http import SafeFetcher
     >>> [p.name for p in default_providers(SafeFetcher(user_agent="docs"))]
     ['website', 'wikidata', 'wikipedia', 'gleif', 'gdelt']

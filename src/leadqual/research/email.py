@@ -5,7 +5,7 @@ Offline first: syntax, type, disposable, role, relay and typo checks need no net
 deliverability check asks DNS (MX, then the RFC 5321 A/AAAA fallback, RFC 7505 null MX) through an
 injectable :class:`Resolver`. No SMTP mailbox probe is ever made (see ``docs/email.md``).
 
-Example:
+Examples:
     >>> from leadqual.research.email import EmailValidator
     >>> validator = EmailValidator(check_deliverability=False)
     >>> check = validator.validate("jane.doe@gmial.com")
@@ -109,7 +109,7 @@ class EmailOverride(LeadqualModel):
     It is keyed by the address itself: when the record's address changes, the override no longer
     applies.
 
-    Example:
+    Examples:
         >>> from datetime import datetime, UTC
         >>> EmailOverride(address="ceo@startup.io", is_valid=True, by="S-01",
         ...               at=datetime(2026, 10, 1, tzinfo=UTC)).is_valid
@@ -140,7 +140,7 @@ class EmailOverride(LeadqualModel):
 class EmailCheck(LeadqualModel):
     """The verdict on one address.
 
-    Example:
+    Examples:
         >>> from leadqual.research.email import EmailValidator
         >>> check = EmailValidator(check_deliverability=False).validate("info@contoso.com")
         >>> check.is_valid, check.status, check.is_role_account, check.reason_codes
@@ -191,7 +191,7 @@ class EmailCheck(LeadqualModel):
     def summary(self) -> str:
         """One line for a seller: the verdict and its most serious reason.
 
-        Example:
+        Examples:
             >>> from leadqual.research.email import EmailValidator
             >>> EmailValidator(check_deliverability=False).validate("sam@gmial.com").summary
             'risky: gmial.com looks like a typo of gmail.com: did the lead mean sam@gmail.com?'
@@ -225,7 +225,7 @@ class FieldEmailCheck(LeadqualModel):
 class RecordEmailReport(LeadqualModel):
     """Every email field of a lead or contact, checked.
 
-    Example:
+    Examples:
         >>> from datetime import datetime, UTC
         >>> from leadqual.models import Lead
         >>> lead = Lead(id="L-1", email=None, other_emails=("kim@contoso.com",),
@@ -285,7 +285,7 @@ class EmailOverrides:
     """Sellers' overrides, keyed by address. Keep one per organisation and pass it to
     :class:`EmailValidator`; persist it with :meth:`to_list` and :meth:`from_list`.
 
-    Example:
+    Examples:
         >>> overrides = EmailOverrides()
         >>> _ = overrides.set("Founder@Startup.io", is_valid=True, by="S-01")
         >>> overrides.get("founder@startup.io").by
@@ -427,7 +427,7 @@ class EmailValidator:
         overrides: sellers' decisions, applied over the automatic verdicts.
         now: the clock for ``checked_at`` (pass the sample's ``as_of`` for reproducible output).
 
-    Example:
+    Examples:
         >>> from leadqual.testing.dns import StaticResolver
         >>> resolver = StaticResolver({"contoso.com": {"mx": ["mx1.contoso.com"]}})
         >>> validator = EmailValidator(resolver=resolver)

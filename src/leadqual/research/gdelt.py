@@ -6,7 +6,7 @@ gets HTTP 200 with a plain-text error. This provider rate limits itself, retries
 turns "no results" and query errors into an empty result rather than a failure. Articles carry
 only a title, URL, date, domain, language and country: no snippet.
 
-Example:
+Examples:
     >>> parse_seendate("20240615T170000Z").isoformat()
     '2024-06-15T17:00:00+00:00'
 """
@@ -87,7 +87,7 @@ class GdeltProvider:
         max_records: articles asked for (GDELT allows up to 250).
         english_only: add ``sourcelang:english`` to the query.
 
-    Example:
+    Examples:
         >>> from leadqual.research.http import SafeFetcher
         >>> GdeltProvider(SafeFetcher(user_agent="docs")).query_for(
         ...     CompanyQuery(name="Contoso Ltd", domain="contoso.com"))

@@ -4,7 +4,7 @@ number and parent companies of about three million legal entities (CC0, keyless)
 By LEI when known (Wikidata supplies it), else by legal name (``filter[entity.legalName]``),
 scored by name, country and status. GLEIF has no industry, size or financial fields.
 
-Example:
+Examples:
     >>> GleifProvider.name
     'gleif'
 """
@@ -90,7 +90,7 @@ class GleifProvider:
         fetcher: the shared :class:`~leadqual.research.http.SafeFetcher`.
         parents: also fetch the direct parent's legal name (one more request).
 
-    Example:
+    Examples:
         >>> from leadqual.research.http import SafeFetcher
         >>> GleifProvider(SafeFetcher(user_agent="docs")).parents
         True

@@ -19,7 +19,7 @@ attacker-controlled):
 * no cookies are kept or sent, and proxy environment variables are ignored (``trust_env=False``);
   a proxy would resolve names itself and bypass the address checks.
 
-Example:
+Examples:
     >>> check_url("http://169.254.169.254/latest/meta-data")
     Traceback (most recent call last):
     ...
@@ -237,7 +237,7 @@ class HostResolver(Protocol):
 class SystemResolver:
     """The operating system's resolver (``getaddrinfo``), run without blocking the loop.
 
-    Example:
+    Examples:
         >>> isinstance(SystemResolver(), HostResolver)
         True
     """
@@ -366,7 +366,7 @@ class _GuardedTransport(httpx.AsyncHTTPTransport):
 class FetchPolicy(LeadqualModel):
     """Limits every fetch obeys. The defaults follow the research note's checklist.
 
-    Example:
+    Examples:
         >>> FetchPolicy(max_bytes=512_000).read_timeout
         10.0
     """
@@ -541,7 +541,7 @@ class SafeFetcher:
             pass ``httpx.MockTransport``; the URL and DNS checks still run).
         network_backend: the httpcore backend under the address guard (tests pass a mock).
 
-    Example:
+    Examples:
         >>> import asyncio, httpx
         >>> from leadqual.testing.research import StaticHostResolver
         >>> transport = httpx.MockTransport(lambda r: httpx.Response(200, json={"ok": True}))

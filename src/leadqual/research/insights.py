@@ -9,7 +9,7 @@ when the lead is not linked — "connect an account" / "connect a contact" sugge
 matching company names and email domains. A link made by hand is remembered in
 :class:`ManualLinks` and reused.
 
-Example:
+Examples:
     >>> from leadqual.sources import load_sample, load_sample_config, SAMPLE_AS_OF
     >>> builder = CrmInsightsBuilder(load_sample(), config=load_sample_config())
     >>> insights = builder.build("L-0001", now=SAMPLE_AS_OF)
@@ -191,7 +191,7 @@ class LinkSuggestion(_Frozen):
 class CrmInsights(_Frozen):
     """Everything the CRM says about a lead: the "About lead" and "About account" sections.
 
-    Example:
+    Examples:
         >>> from leadqual.sources import load_sample, load_sample_config, SAMPLE_AS_OF
         >>> ins = CrmInsightsBuilder(load_sample(), config=load_sample_config()).build(
         ...     "L-0003", now=SAMPLE_AS_OF)
@@ -222,7 +222,7 @@ class ManualLinks:
 
     Persist with :meth:`to_dict` / :meth:`from_dict`; :meth:`erase` forgets a lead.
 
-    Example:
+    Examples:
         >>> links = ManualLinks()
         >>> links.link("L-1", account_id="A-7")
         >>> links.get("L-1")
@@ -372,7 +372,7 @@ class CrmInsightsBuilder:
     The accounts and contacts are indexed on first use; call :meth:`refresh_index` after the CRM
     changed.
 
-    Example:
+    Examples:
         >>> from leadqual.sources import load_sample, load_sample_config, SAMPLE_AS_OF
         >>> b = CrmInsightsBuilder(load_sample(), config=load_sample_config())
         >>> [c.name for c in b.build("L-0002", now=SAMPLE_AS_OF).who_knows_whom][:1]

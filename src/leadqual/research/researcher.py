@@ -2,7 +2,7 @@
 per-source status, merging that keeps every source and its conflicts, and a diff against the
 previous research.
 
-Example:
+Examples:
     >>> import asyncio
     >>> from leadqual.sources import load_sample, load_sample_config, SAMPLE_AS_OF
     >>> from leadqual.research.sample_provider import SampleResearchProvider
@@ -307,7 +307,7 @@ class ResearchCache:
     """Provider results per company (shared by leads of the same company) and each lead's latest
     research. In memory; company data is not personal data, the per-lead part is erasable.
 
-    Example:
+    Examples:
         >>> cache = ResearchCache(ttl=timedelta(days=7))
         >>> cache.company_entries
         0
@@ -414,7 +414,7 @@ class SuppressionList:
     research. Entries are stored as salted SHA-256 hashes, so an erased lead stays suppressed
     without its address being kept.
 
-    Example:
+    Examples:
         >>> s = SuppressionList(salt="org-secret")
         >>> s.add("Jane.Roe@Contoso.com")
         >>> s.matches_address("jane.roe@contoso.com"), s.matches_address("bo@contoso.com")
@@ -470,7 +470,7 @@ class Authorization(_Frozen):
 class ResearchPolicy(Protocol):
     """Decides, per lead, whether web research may run and through which providers.
 
-    Example:
+    Examples:
         >>> class EuOnlyRegistries:
         ...     def authorize(self, context: LeadContext, /) -> Authorization:
         ...         return Authorization(allowed=True, reason="legitimate interest (LIA-7)",
@@ -489,7 +489,7 @@ class ConsentPolicy:
     """The default policy: web research for every lead when ``AgentConfig.consent.web_research``
     is set, for none otherwise.
 
-    Example:
+    Examples:
         >>> from leadqual.config import Consent
         >>> ConsentPolicy(Consent()).authorize(None).allowed  # type: ignore[arg-type]
         False
@@ -609,7 +609,7 @@ class Researcher:
     One failed source never fails the research: its status says what happened. Concurrent
     research of leads at the same company asks each provider once.
 
-    Example:
+    Examples:
         >>> from leadqual.sources import load_sample, load_sample_config
         >>> from leadqual.testing.research import FakeResearchProvider
         >>> r = Researcher(config=load_sample_config(), source=load_sample(),

@@ -5,7 +5,7 @@ company overview and financial figures come from the sample CRM's account record
 products, missions and news come from a small catalogue of *fictional* research bundled with the
 package (``research/data/sample_research.json``). Everything it returns is labelled as fictional.
 
-Example:
+Examples:
     >>> import asyncio
     >>> p = SampleResearchProvider()
     >>> r = asyncio.run(p.research(CompanyQuery(name="Meridian Wealth", domain="meridianwealth.mx")))
@@ -59,7 +59,7 @@ class SampleResearchProvider:
     Args:
         data: the sample data (loaded from the package by default).
 
-    Example:
+    Examples:
         >>> SampleResearchProvider().external
         False
     """

@@ -11,7 +11,7 @@ recent filings: 8-K item numbers become news with their topic) and
 ``api/xbrl/companyfacts/CIK##########.json`` (revenue and net income by the tag fallback chain,
 annual 10-K/20-F values, financial-health heuristics).
 
-Example:
+Examples:
     >>> ITEM_TOPICS["5.02"]
     'leadership_change'
 """
@@ -295,7 +295,7 @@ class SecEdgarProvider:
         requests_per_second: kept under the SEC's 10/s (shared by www.sec.gov and data.sec.gov).
         news_days: how far back 8-K filings count as news.
 
-    Example:
+    Examples:
         >>> from leadqual.research.http import SafeFetcher
         >>> SecEdgarProvider(SafeFetcher(user_agent="x"), user_agent="Acme ops@acme.com").name
         'sec_edgar'

@@ -8,7 +8,7 @@ followed only by fixed rules (an "about" page on the same registrable domain), n
 page asks. ``robots.txt`` is fetched through the same guarded fetcher and respected (RFC 9309: a
 4xx answer allows everything, a 5xx or unreachable one disallows everything).
 
-Example:
+Examples:
     >>> page = parse_html('<title>Contoso</title><meta name="description" content="We make widgets">')
     >>> page.title, page.meta["description"]
     ('Contoso', 'We make widgets')
@@ -317,7 +317,7 @@ class WebsiteProvider:
             as the company's own news.
         max_feed_items: feed items kept.
 
-    Example:
+    Examples:
         >>> from leadqual.research.http import SafeFetcher
         >>> WebsiteProvider(SafeFetcher(user_agent="docs")).max_pages
         2

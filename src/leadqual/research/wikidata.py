@@ -7,7 +7,7 @@ company's domain counts most, then a business class (``P31``), then the label. I
 a guess as a fact: the best candidate's score becomes the result's ``match_confidence``, and an
 item that is a person is refused outright (a person's data is not company research).
 
-Example:
+Examples:
     >>> WikidataProvider.name
     'wikidata'
 """
@@ -251,7 +251,7 @@ class WikidataProvider:
         max_candidates: search results scored per company.
         accept_below: candidates scoring under this are not returned at all.
 
-    Example:
+    Examples:
         >>> from leadqual.research.http import SafeFetcher
         >>> WikidataProvider(SafeFetcher(user_agent="docs")).external
         True

@@ -6,7 +6,7 @@ the Wikidata item is known the summary must belong to it. The text is CC BY-SA 4
 attribution and a link. Anyone can edit Wikipedia, so the extract is untrusted text (cleaned and
 capped).
 
-Example:
+Examples:
     >>> WikipediaProvider.name
     'wikipedia'
 """
@@ -32,7 +32,7 @@ class WikipediaProvider:
         fetcher: the shared :class:`~leadqual.research.http.SafeFetcher`.
         language: the Wikipedia language edition (``en``).
 
-    Example:
+    Examples:
         >>> from leadqual.research.http import SafeFetcher
         >>> WikipediaProvider(SafeFetcher(user_agent="docs")).depends_on
         ('wikidata', 'website')

@@ -1,7 +1,7 @@
 """``StaticResolver``: a DNS test double for :class:`leadqual.EmailValidator`, answering from a
 mapping instead of the network.
 
-Example:
+Examples:
     >>> from leadqual.research.email import EmailValidator
     >>> resolver = StaticResolver({"contoso.com": {"mx": ["mx1.contoso.com"]},
     ...                            "gone.example.net": {"nxdomain": True}})

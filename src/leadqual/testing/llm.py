@@ -2,7 +2,7 @@
 
 Modelled on pydantic-ai's ``FunctionModel``: no network, every call recorded.
 
-Example:
+Examples:
     >>> import asyncio
     >>> from leadqual.drafting.llm import LlmMessage
     >>> fake = FunctionLlmClient(lambda messages: "hello " + messages[-1].content)

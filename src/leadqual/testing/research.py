@@ -3,7 +3,7 @@
 Modelled on httpx's ``MockTransport``: no network, deterministic, and they record what they were
 asked, so a test can assert that only company identifiers left the library.
 
-Example:
+Examples:
     >>> import asyncio
     >>> from leadqual.research.providers import CompanyQuery
     >>> fake = FakeResearchProvider("fake")
@@ -41,7 +41,7 @@ class StaticHostResolver:
     resolve (``OSError``). A list of answer lists per host simulates DNS rebinding: each call
     returns the next one.
 
-    Example:
+    Examples:
         >>> r = StaticHostResolver({"example.org": ["93.184.216.34"]})
         >>> asyncio.run(r.resolve("example.org", 443))
         ['93.184.216.34']
@@ -92,7 +92,7 @@ class FakeResearchProvider:
 
     ``calls`` records every query received, in order.
 
-    Example:
+    Examples:
         >>> fake = FakeResearchProvider("news", fail_for={"Contoso"})
         >>> asyncio.run(fake.research(CompanyQuery(name="Contoso")))
         Traceback (most recent call last):
@@ -213,7 +213,7 @@ def mock_fetcher(
     ``httpx.MockTransport`` function) with no network and no real waiting. Every guard still runs:
     hosts resolve through ``resolver`` (by default every host answers a public test address).
 
-    Example:
+    Examples:
         >>> f = mock_fetcher(lambda request: httpx.Response(200, json={"ok": 1}))
         >>> asyncio.run(f.get_json("https://api.example.org/x"))
         {'ok': 1}
