@@ -355,7 +355,7 @@ class Normalizer:
             first, last = parsed.first or None, parsed.last or None
         initials = _INITIALS.match(first.strip()) if first else None
         # "K.C." is a name in its own right (a nickname of Kasey): keep it whole.
-        given = first.strip().lower().replace(" ", "") if initials else fold_text(first)
+        given = initials.group(0).lower().replace(" ", "") if initials else fold_text(first)
         family = fold_text(last)
         if given is not None and not initials:
             words = [w for w in given.split() if w not in _NAME_TITLES]
