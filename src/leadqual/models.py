@@ -6,8 +6,10 @@ Records are validated, frozen pydantic models that round-trip through JSON. Chan
 :class:`leadqual.EmailValidator`, and a CRM holds bad ones that a model must still be able to load.
 
 Examples:
+    >>> from datetime import datetime, UTC
     >>> from leadqual.models import Lead
-    >>> lead = Lead(id="L-1", first_name="Ada", last_name="Lovelace", company_name="Analytical Ltd")
+    >>> lead = Lead(id="L-1", first_name="Ada", last_name="Lovelace",
+    ...             company_name="Analytical Ltd", created_at=datetime(2026, 1, 1, tzinfo=UTC))
     >>> lead.full_name
     'Ada Lovelace'
     >>> Lead.model_validate_json(lead.model_dump_json()) == lead
