@@ -7,6 +7,7 @@ expect (``ValueError``, ``KeyError``, ``TimeoutError``), so ``except ValueError`
 LeadqualError
  ├─ ConfigurationError(LeadqualError, ValueError)       a developer's mistake; says how to fix it
  ├─ ValidationFailed(LeadqualError, ValueError)         bad input to a public model; .field, .errors
+ │   └─ EmailInputError(ValidationFailed, TypeError)    an address that is not a string
  ├─ RecordNotFound(LeadqualError, KeyError)             .kind, .record_id
  ├─ InsufficientTrainingData(LeadqualError, ValueError) .qualified, .disqualified, .needed
  ├─ NotFittedError(LeadqualError, ValueError, AttributeError)
@@ -15,9 +16,16 @@ LeadqualError
  ├─ ConsentRequired(LeadqualError, PermissionError)     .purpose
  ├─ UnsafeUrlError(LeadqualError, ValueError)           .url, .reason
  ├─ MergeError(LeadqualError, ValueError)
+ ├─ DraftBlocked(LeadqualError, PermissionError)        .reason (e.g. a suppressed address)
+ ├─ NothingToDraft(LeadqualError, ValueError)           the action needs no email
  └─ ProviderError(LeadqualError)                        .provider
      ├─ ProviderTimeout(ProviderError, TimeoutError)
-     └─ RateLimited(ProviderError)                      .retry_after
+     ├─ RateLimited(ProviderError)                      .retry_after
+     └─ FetchError(ProviderError)
+         ├─ HttpStatusError(FetchError)                 .status_code
+         ├─ ResponseTooLarge(FetchError)
+         ├─ UnexpectedContentType(FetchError)           .content_type
+         └─ MalformedResponse(FetchError)
 ```
 """
 
@@ -29,9 +37,15 @@ from typing import Any
 __all__ = [
     "ConfigurationError",
     "ConsentRequired",
+    "DraftBlocked",
+    "EmailInputError",
+    "FetchError",
+    "HttpStatusError",
     "InsufficientTrainingData",
     "LeadqualError",
+    "MalformedResponse",
     "MergeError",
+    "NothingToDraft",
     "NotFittedError",
     "NotScorable",
     "PluginError",
@@ -39,6 +53,8 @@ __all__ = [
     "ProviderTimeout",
     "RateLimited",
     "RecordNotFound",
+    "ResponseTooLarge",
+    "UnexpectedContentType",
     "UnsafeUrlError",
     "ValidationFailed",
 ]
@@ -154,3 +170,47 @@ class RateLimited(ProviderError):
     def __init__(self, message: str, *, provider: str, retry_after: float | None = None) -> None:
         super().__init__(message, provider=provider)
         self.retry_after = retry_after
+
+
+class EmailInputError(ValidationFailed, TypeError):
+    """The value given as an address is not a string (``None``, a number, bytes, ...)."""
+
+
+class DraftBlocked(LeadqualError, PermissionError):
+    """Drafting is refused for this recipient (suppression list); ``reason`` says why."""
+
+    def __init__(self, message: str, *, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+class NothingToDraft(LeadqualError, ValueError):
+    """The action needs no email (wait, task, none) or the lead has no address."""
+
+
+class FetchError(ProviderError):
+    """A fetch failed for a reason other than a timeout, a rate limit or an unsafe URL."""
+
+
+class HttpStatusError(FetchError):
+    """The server answered with an error status; ``status_code`` says which."""
+
+    def __init__(self, message: str, *, provider: str, status_code: int) -> None:
+        super().__init__(message, provider=provider)
+        self.status_code = status_code
+
+
+class ResponseTooLarge(FetchError):
+    """The body was larger than the size cap (declared or counted while streaming)."""
+
+
+class UnexpectedContentType(FetchError):
+    """The body's content type is not one the caller accepts."""
+
+    def __init__(self, message: str, *, provider: str, content_type: str) -> None:
+        super().__init__(message, provider=provider)
+        self.content_type = content_type
+
+
+class MalformedResponse(FetchError):
+    """The body could not be parsed as what the source promised (JSON that is not JSON)."""

@@ -47,7 +47,13 @@ from leadqual.drafting.guards import (
 )
 from leadqual.drafting.inputs import Fact, FactKind, IcpFitLike, SuppressionList
 from leadqual.drafting.llm import LlmClient, LlmMessage, _json_object, run_sync
-from leadqual.errors import ConfigurationError, ConsentRequired, LeadqualError, ProviderError
+from leadqual.errors import (
+    ConfigurationError,
+    ConsentRequired,
+    DraftBlocked,
+    NothingToDraft,
+    ProviderError,
+)
 from leadqual.models import EmailMessage, LeadContext
 
 __all__ = [
@@ -62,18 +68,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-
-class DraftBlocked(LeadqualError, PermissionError):
-    """Drafting is refused for this recipient (suppression list); ``reason`` says why."""
-
-    def __init__(self, message: str, *, reason: str) -> None:
-        super().__init__(message)
-        self.reason = reason
-
-
-class NothingToDraft(LeadqualError, ValueError):
-    """The action needs no email (wait, task, none) or the lead has no address."""
 
 
 class DraftFact(LeadqualModel):

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, Self, TypeVar
 from pydantic import ConfigDict, Field, model_validator
 
 from leadqual._base import LeadqualModel, UtcDatetime
-from leadqual.errors import ConfigurationError, ValidationFailed
+from leadqual.errors import ConfigurationError, EmailInputError
 from leadqual.models import Account, Contact, EmailMessage, Lead, LeadContext
 from leadqual.research import _email_domains as domains
 from leadqual.research._email_dns import (
@@ -84,10 +84,6 @@ REASON_CODES: Mapping[str, Severity] = dict(REASON_SEVERITY)
 """Every reason code the validator emits, with its severity (see ``docs/email.md``)."""
 
 _T = TypeVar("_T")
-
-
-class EmailInputError(ValidationFailed, TypeError):
-    """The value given as an address is not a string (``None``, a number, bytes, ...)."""
 
 
 class EmailReason(LeadqualModel):

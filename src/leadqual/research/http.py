@@ -57,7 +57,17 @@ from tenacity import (
 )
 
 from leadqual._base import LeadqualModel
-from leadqual.errors import ProviderError, ProviderTimeout, RateLimited, UnsafeUrlError
+from leadqual.errors import (
+    FetchError,
+    HttpStatusError,
+    MalformedResponse,
+    ProviderError,
+    ProviderTimeout,
+    RateLimited,
+    ResponseTooLarge,
+    UnexpectedContentType,
+    UnsafeUrlError,
+)
 from leadqual.research._domains import registrable_domain
 
 __all__ = [
@@ -81,34 +91,6 @@ logger = logging.getLogger(__name__)
 HTML_TYPES: tuple[str, ...] = ("text/html", "application/xhtml+xml")
 JSON_TYPES: tuple[str, ...] = ("application/json", "text/json", "application/*+json")
 TEXT_TYPES: tuple[str, ...] = ("text/plain",)
-
-
-class FetchError(ProviderError):
-    """A fetch failed for a reason other than a timeout, a rate limit or an unsafe URL."""
-
-
-class HttpStatusError(FetchError):
-    """The server answered with an error status; ``status_code`` says which."""
-
-    def __init__(self, message: str, *, provider: str, status_code: int) -> None:
-        super().__init__(message, provider=provider)
-        self.status_code = status_code
-
-
-class ResponseTooLarge(FetchError):
-    """The body was larger than the size cap (declared or counted while streaming)."""
-
-
-class UnexpectedContentType(FetchError):
-    """The body's content type is not one the caller accepts."""
-
-    def __init__(self, message: str, *, provider: str, content_type: str) -> None:
-        super().__init__(message, provider=provider)
-        self.content_type = content_type
-
-
-class MalformedResponse(FetchError):
-    """The body could not be parsed as what the source promised (JSON that is not JSON)."""
 
 
 # -- address policy ---------------------------------------------------------------------------
