@@ -1,8 +1,11 @@
 """leadqual: qualify sales leads — research, email validation, ICP fit, prioritisation, predictive
 scoring, duplicate detection and safe outreach drafts.
 
-The public API is re-exported here; see the docs for a tour.
+The public API is re-exported here with an explicit, sorted ``__all__``; subpackages hold the rest.
+See the documentation for a tour, and ``leadqual demo`` for everything at work on the sample CRM.
 """
+
+from typing import TYPE_CHECKING, Any
 
 from leadqual.config import (
     AgentConfig,
@@ -13,23 +16,68 @@ from leadqual.config import (
     RefreshPolicy,
     TeamAccess,
 )
+from leadqual.dedupe import (
+    DedupeSettings,
+    DuplicateDetector,
+    DuplicateIndex,
+    DuplicatePair,
+    DuplicateReport,
+    MergeJournal,
+    MergePlan,
+    QualificationCheck,
+    check_qualification,
+    find_duplicates,
+)
+from leadqual.drafting import (
+    ActionAdvisor,
+    Draft,
+    Drafter,
+    LlmClient,
+    LlmDrafter,
+    NextAction,
+    OpenAICompatibleClient,
+    ReplyClassifier,
+    ReplyIntent,
+    SuppressionList,
+    TemplateDrafter,
+    classify_reply,
+)
 from leadqual.errors import (
     ConfigurationError,
     ConsentRequired,
+    DraftBlocked,
+    EmailInputError,
+    FetchError,
+    HttpStatusError,
     InsufficientTrainingData,
     LeadqualError,
+    MalformedResponse,
     MergeError,
     NotFittedError,
+    NothingToDraft,
     NotScorable,
     PluginError,
     ProviderError,
     ProviderTimeout,
     RateLimited,
     RecordNotFound,
+    ResponseTooLarge,
+    UnexpectedContentType,
     UnsafeUrlError,
     ValidationFailed,
 )
-from leadqual.icp.profile import IcpCharacteristic, IcpProfile, TierCutoffs
+from leadqual.icp import (
+    BacktestReport,
+    CharacteristicResult,
+    IcpCharacteristic,
+    IcpFit,
+    IcpMatcher,
+    IcpProfile,
+    IcpSuggestion,
+    TierCutoffs,
+    backtest,
+    suggest_icp,
+)
 from leadqual.models import (
     Account,
     Activity,
@@ -51,7 +99,34 @@ from leadqual.models import (
     Seller,
     Task,
 )
-from leadqual.prioritization import ActivityCondition, FieldCondition, HandraiserSegment
+from leadqual.prioritization import (
+    ActivityCondition,
+    FieldCondition,
+    HandraiserEvaluator,
+    HandraiserResult,
+    HandraiserSegment,
+    LeadRating,
+    PrioritizedLead,
+    PrioritizedList,
+    Prioritizer,
+    RatingPolicy,
+    measure_engagement,
+    rate_lead,
+)
+from leadqual.research import (
+    CompanyQuery,
+    CrmInsights,
+    CrmInsightsBuilder,
+    EmailCheck,
+    EmailOverride,
+    EmailOverrides,
+    EmailValidator,
+    LeadResearch,
+    ProviderRegistry,
+    Researcher,
+    ResearchProvider,
+    SafeFetcher,
+)
 from leadqual.sources import (
     CrmSource,
     CrmWriter,
@@ -60,60 +135,162 @@ from leadqual.sources import (
     build_context,
     load_sample,
     load_sample_config,
+    load_sample_data,
 )
+
+# scikit-learn takes most of a second to import: the scorer loads on first use.
+if TYPE_CHECKING:
+    from leadqual.scoring import (
+        GradeScheme,
+        LeadFeaturizer,
+        LeadScore,
+        LeadScorer,
+        ModelRegistry,
+        ModelReport,
+        train_from_crm,
+    )
+
+_LAZY = {
+    "GradeScheme": "leadqual.scoring",
+    "LeadFeaturizer": "leadqual.scoring",
+    "LeadScore": "leadqual.scoring",
+    "LeadScorer": "leadqual.scoring",
+    "ModelRegistry": "leadqual.scoring",
+    "ModelReport": "leadqual.scoring",
+    "train_from_crm": "leadqual.scoring",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import the scorer's names on first use."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "Account",
+    "ActionAdvisor",
     "Activity",
     "ActivityCondition",
     "Address",
     "AgentConfig",
     "Appointment",
     "AttachmentMeta",
+    "BacktestReport",
+    "CharacteristicResult",
     "ChatMessage",
     "CompanyKnowledge",
+    "CompanyQuery",
     "ConfigurationError",
     "Consent",
     "ConsentRequired",
     "Contact",
+    "CrmInsights",
+    "CrmInsightsBuilder",
     "CrmSource",
     "CrmWriter",
+    "DedupeSettings",
+    "Draft",
+    "DraftBlocked",
+    "Drafter",
+    "DuplicateDetector",
+    "DuplicateIndex",
+    "DuplicatePair",
+    "DuplicateReport",
+    "EmailCheck",
+    "EmailInputError",
     "EmailMessage",
+    "EmailOverride",
+    "EmailOverrides",
+    "EmailValidator",
+    "FetchError",
     "FieldCondition",
+    "GradeScheme",
+    "HandraiserEvaluator",
+    "HandraiserResult",
     "HandraiserSegment",
+    "HttpStatusError",
     "IcpCharacteristic",
+    "IcpFit",
+    "IcpMatcher",
     "IcpProfile",
+    "IcpSuggestion",
     "InsufficientTrainingData",
     "Lead",
     "LeadContext",
+    "LeadFeaturizer",
+    "LeadRating",
+    "LeadResearch",
+    "LeadScore",
+    "LeadScorer",
     "LeadStatus",
     "LeadqualError",
+    "LlmClient",
+    "LlmDrafter",
+    "MalformedResponse",
     "MemorySource",
     "MergeError",
+    "MergeJournal",
+    "MergePlan",
+    "ModelRegistry",
+    "ModelReport",
+    "NextAction",
     "NotFittedError",
     "NotScorable",
     "Note",
+    "NothingToDraft",
+    "OpenAICompatibleClient",
     "Opportunity",
     "OpportunityStatus",
     "Phone",
     "PhoneCall",
     "PluginError",
     "PrioritizationOrder",
+    "PrioritizedLead",
+    "PrioritizedList",
+    "Prioritizer",
     "ProductKnowledge",
     "ProviderError",
+    "ProviderRegistry",
     "ProviderTimeout",
+    "QualificationCheck",
     "RateLimited",
+    "RatingPolicy",
     "RecordNotFound",
     "RecordRef",
     "RefreshPolicy",
+    "ReplyClassifier",
+    "ReplyIntent",
+    "ResearchProvider",
+    "Researcher",
+    "ResponseTooLarge",
+    "SafeFetcher",
     "Seller",
     "SqliteSource",
+    "SuppressionList",
     "Task",
     "TeamAccess",
+    "TemplateDrafter",
     "TierCutoffs",
+    "UnexpectedContentType",
     "UnsafeUrlError",
     "ValidationFailed",
+    "backtest",
     "build_context",
+    "check_qualification",
+    "classify_reply",
+    "find_duplicates",
     "load_sample",
     "load_sample_config",
+    "load_sample_data",
+    "measure_engagement",
+    "rate_lead",
+    "suggest_icp",
+    "train_from_crm",
 ]
