@@ -791,7 +791,7 @@ class DuplicateIndex:
             columns={
                 name: _objects([self._columns[name][r] for r in rows]) for name in self._fields
             },
-            multi=frozenset(self._multi | one.multi),
+            multi=frozenset(self._multi),
         )
         left = np.zeros(len(rows), dtype=np.int64)
         right = np.arange(len(rows), dtype=np.int64)

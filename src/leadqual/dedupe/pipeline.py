@@ -47,15 +47,15 @@ ObjArray = npt.NDArray[np.object_]
 # -- normalise --------------------------------------------------------------------------------
 
 
-def _strings(values: ObjArray) -> tuple[ObjArray, npt.NDArray[np.bool_]]:
-    missing = pd.isna(pd.Series(values, dtype=object)).to_numpy() | np.fromiter(
-        (type(v) is tuple and not v for v in values), dtype=bool, count=len(values)
-    )
+def _strings(values: ObjArray, multi: bool) -> tuple[ObjArray, npt.NDArray[np.bool_]]:
+    if not multi:
+        # Normalised single values are str or None: vectorised.
+        series = pd.Series(values, dtype=object)
+        missing = series.isna().to_numpy()
+        return series.where(~missing, "").to_numpy(dtype=object), missing
+    missing = np.fromiter((not v for v in values), dtype=bool, count=len(values))
     texts = np.empty(len(values), dtype=object)
-    texts[:] = [
-        "" if m else (v[0] if isinstance(v, tuple) else str(v))
-        for v, m in zip(values, missing, strict=True)
-    ]
+    texts[:] = ["" if m else str(v[0]) for v, m in zip(values, missing, strict=True)]
     return texts, missing
 
 
@@ -97,7 +97,7 @@ class Prepared:
         """The field as strings ("" when missing; the first value of a multi-valued cell) and
         its missing mask, computed once per field."""
         if name not in self._texts:
-            self._texts[name] = _strings(self.columns[name])
+            self._texts[name] = _strings(self.columns[name], name in self.multi)
         return self._texts[name]
 
     def __len__(self) -> int:
