@@ -180,3 +180,18 @@ def test_repeated_ids_are_refused() -> None:
 def test_models_other_than_leads_are_refused_with_a_hint() -> None:
     with pytest.raises(ValidationFailed, match="contacts_frame"):
         DuplicateDetector().find(["not a lead"])  # type: ignore[list-item]
+
+
+def test_a_shared_generic_company_word_is_not_a_similar_company() -> None:
+    a = lead("1", "Ana", "Lima", company_name="Acme Industries Inc.")
+    b = lead("2", "Ana", "Lima", company_name="Apex Industries")
+    c = lead("3", "Ana", "Lima", company_name="Acme Industries Group")
+    report = find_duplicates([a, b, c])
+    assert report.pair("1", "2") is None
+    assert report.pair("1", "3") is not None
+
+
+def test_initials_match_the_name_they_abbreviate() -> None:
+    a = lead("1", "Kasey", "Maitland", company_name="Thosnys Systems plc")
+    b = lead("2", "K.C.", "Maitland", company_name="Thosnys Systems")
+    assert find_duplicates([a, b]).pair("1", "2") is not None
