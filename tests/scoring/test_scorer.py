@@ -251,3 +251,26 @@ def test_any_record_gets_a_valid_score(
     assert 0 <= result.score <= 100
     assert math.isclose(result.score, round(result.probability * 100))
     assert result.grade == scorer.grade_scheme.grade(result.score)
+
+
+def test_time_validation_always_tests_on_newer_rows() -> None:
+    X, y = _synthetic(300)
+    X = X.assign(created=pd.date_range("2025-01-01", periods=300, freq="D", tz="UTC")[::-1])
+    scorer = LeadScorer(model="linear", validation="time", time_column="created")
+    scorer.set_params()  # plain parameters: nothing is computed before fit
+    scorer.fit(X, y)
+    folds, covered = scorer._folds((y == 1).astype(np.int64), X)
+    assert len(folds) >= 2
+    created = X["created"].to_numpy()
+    for train, test in folds:
+        assert created[train].max() < created[test].min()
+    assert not covered.all()  # the oldest rows are only ever trained on
+    assert scorer.fold_models_ and set(scorer.validation_auc_) == {"linear"}
+
+
+def test_time_validation_needs_a_real_column() -> None:
+    X, y = _synthetic(60)
+    with pytest.raises(ConfigurationError, match="time_column 'when'"):
+        LeadScorer(validation="time", time_column="when").fit(X, y)
+    with pytest.raises(ConfigurationError, match="validation must be"):
+        LeadScorer(validation="sometimes").fit(X, y)

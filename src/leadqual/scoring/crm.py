@@ -67,7 +67,8 @@ def train_from_crm(
         as_of: "now": the window ends here (use ``SampleData.as_of`` with the sample data).
         months: training window, 3 to 24 months of closed leads.
         line_of_business: train on this segment only.
-        scorer: the (unfitted) scorer settings to use; default ``LeadScorer()``.
+        scorer: the scorer settings to use; default ``LeadScorer(validation="time")`` (model
+            choice and calibration validated on leads closed after those trained on).
         min_per_class: qualified and disqualified leads needed (default 40 each).
         with_activities: add activity counts to the attributes.
         leakage_check: compare closed with open leads and warn (:class:`LeakageWarning`) about
@@ -100,7 +101,8 @@ def train_from_crm(
         )
         X_open = leads_frame(open_leads, contexts=contexts, as_of=as_of)
         findings = find_leakage(ts.X, ts.y, X_open=X_open)
-    model = clone(scorer) if scorer is not None else LeadScorer()
+    # CRM scores are always about leads newer than the training data: validate forward in time
+    model = clone(scorer) if scorer is not None else LeadScorer(validation="time")
     report = evaluate(
         model,
         ts.X,

@@ -37,7 +37,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.exceptions import NotFittedError as SklearnNotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
-from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection import StratifiedKFold, TimeSeriesSplit
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
@@ -155,6 +155,11 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         min_frequency: rarer categorical levels are grouped (see the featurizer).
         max_levels: most levels kept per categorical column.
         cv: folds for the out-of-fold predictions used to choose, calibrate and bound scores.
+        validation: ``"random"`` (stratified folds) or ``"time"``: forward-chaining folds that
+            always validate on leads newer than those trained on, so the model is chosen and
+            calibrated for next quarter's leads rather than a random slice of the past.
+        time_column: with ``validation="time"``, the column that orders the rows (default: the
+            rows' own order, oldest first).
         random_state: seed for the folds and the boosting model.
 
     Example:
@@ -183,6 +188,8 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         min_frequency: int | float = 5,
         max_levels: int = 50,
         cv: int = 5,
+        validation: str = "random",
+        time_column: str | None = None,
         random_state: int | None = 0,
     ) -> None:
         self.model = model
@@ -195,6 +202,8 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         self.min_frequency = min_frequency
         self.max_levels = max_levels
         self.cv = cv
+        self.validation = validation
+        self.time_column = time_column
         self.random_state = random_state
 
     # -- scikit-learn API -------------------------------------------------------------------
@@ -207,6 +216,10 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             )
         if self.cv < 2:
             raise ConfigurationError("cv must be at least 2")
+        if self.validation not in ("random", "time"):
+            raise ConfigurationError(
+                f"validation must be 'random' or 'time', not {self.validation!r}"
+            )
         if y is None:
             raise ValueError("requires y to be passed, but the target y is None")
         df = as_frame(X)
@@ -231,6 +244,8 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
                 f"y has {len(classes)} class(es); a lead scorer needs exactly two classes: "
                 "1 (qualified) and 0 (disqualified)"
             )
+        if self.time_column is not None and self.time_column not in df.columns:
+            raise ConfigurationError(f"time_column {self.time_column!r} is not a column of X")
         self.classes_ = classes
         yb = (y_arr == classes[1]).astype(np.int64)
         self.featurizer_ = LeadFeaturizer(
@@ -244,7 +259,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         if isinstance(X, pd.DataFrame):
             self.feature_names_in_ = self.featurizer_.feature_names_in_
         Z = self._matrix(df)
-        self._fit_models(Z, yb)
+        self._fit_models(Z, yb, df)
         self._baseline_row = self._row(self.featurizer_.typical_values())
         return self
 
@@ -273,15 +288,40 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
 
     # -- fitting ----------------------------------------------------------------------------
 
-    def _folds(self, yb: NDArray[np.int64]) -> list[tuple[NDArray[np.int64], NDArray[np.int64]]]:
-        minority = int(min(yb.sum(), len(yb) - yb.sum()))
+    def _folds(
+        self, yb: NDArray[np.int64], df: pd.DataFrame
+    ) -> tuple[list[tuple[NDArray[np.int64], NDArray[np.int64]]], NDArray[np.bool_]]:
+        """Validation folds and which rows they test (all of them unless validating in time)."""
+        n = len(yb)
+        minority = int(min(yb.sum(), n - yb.sum()))
         k = min(self.cv, minority)
-        if len(yb) > _LARGE:
+        if n > _LARGE:
             k = min(k, _MAX_OOF_FOLDS_LARGE)
         if k < 2:
-            return []
+            return [], np.zeros(n, dtype=bool)
+        if self.validation == "time":
+            if self.time_column is not None:
+                when = pd.to_datetime(
+                    df[self.time_column], utc=True, errors="coerce", format="mixed"
+                )
+                order = np.argsort(when.to_numpy(), kind="stable")
+            else:
+                order = np.arange(n)
+            folds = []
+            for tr, te in TimeSeriesSplit(n_splits=k).split(order):
+                a, b = order[tr], order[te]
+                if len(np.unique(yb[a])) == 2:
+                    folds.append((a, b))
+            covered = np.zeros(n, dtype=bool)
+            for _, te in folds:
+                covered[te] = True
+            if folds and len(np.unique(yb[covered])) == 2:
+                return folds, covered
+            logger.info(
+                "too few leads of an outcome for time-ordered validation; using random folds"
+            )
         skf = StratifiedKFold(n_splits=k, shuffle=True, random_state=self.random_state)
-        return [(tr, te) for tr, te in skf.split(np.zeros(len(yb)), yb)]
+        return [(tr, te) for tr, te in skf.split(np.zeros(n), yb)], np.ones(n, dtype=bool)
 
     def _make(self, kind: str, C: float = 0.3, n: int = 0) -> list[Any]:
         if kind == "custom":
@@ -330,10 +370,10 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             models.append(m)
         return oof, models
 
-    def _fit_models(self, Z: NDArray[np.float64], yb: NDArray[np.int64]) -> None:
+    def _fit_models(self, Z: NDArray[np.float64], yb: NDArray[np.int64], df: pd.DataFrame) -> None:
         n = len(yb)
         minority = int(min(yb.sum(), n - yb.sum()))
-        folds = self._folds(yb)
+        folds, seen = self._folds(yb, df)
         if not self.featurizer_.plans_:
             logger.warning("no usable attributes: the model predicts the base rate")
         if self.estimator is not None:
@@ -353,7 +393,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             best = -1.0
             for c in Cs:
                 oof_c, models_c = self._oof("linear", Z, yb, folds, c)
-                auc = float(roc_auc_score(yb, oof_c))
+                auc = float(roc_auc_score(yb[seen], oof_c[seen]))
                 if auc > best + 1e-4:
                     best, C = auc, c
                     oofs["linear"], fold_models["linear"] = oof_c, models_c
@@ -370,7 +410,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
                 ]
             else:
                 oofs[kind], fold_models[kind] = self._oof(kind, Z, yb, folds, C)
-            validation[kind] = float(roc_auc_score(yb, oofs[kind]))
+            validation[kind] = float(roc_auc_score(yb[seen], oofs[kind][seen]))
         if validation:
             chosen = max(kinds, key=lambda k: (validation.get(k, -1.0), -kinds.index(k)))
         else:
@@ -384,13 +424,15 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         self.fold_models_ = fold_models.get(chosen, [])
         self.calibration_ = (1.0, 0.0)
         oof = oofs.get(chosen)
-        if self.calibrate and oof is not None and minority >= 5:
-            platt = LogisticRegression(C=1e4, max_iter=1000).fit(oof[:, None], yb)
+        if (
+            self.calibrate
+            and oof is not None
+            and int(min(yb[seen].sum(), (1 - yb[seen]).sum())) >= 5
+        ):
+            platt = LogisticRegression(C=1e4, max_iter=1000).fit(oof[seen][:, None], yb[seen])
             a, b = float(platt.coef_[0, 0]), float(platt.intercept_[0])
             if a > 0:
                 self.calibration_ = (a, b)
-        self.oof_scores_ = None if oof is None else self._calibrated(oof)
-        self.oof_target_ = yb if oof is not None else None
         logger.info(
             "scorer fitted: %d rows, %d attributes, model %s, validation AUC %s",
             n,

@@ -65,7 +65,7 @@ class LeakageFinding(LeadqualModel):
 
 
 class TrainingSet(LeadqualModel):
-    """Closed leads turned into a training table."""
+    """Closed leads turned into a training table, oldest outcome first."""
 
     model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
 
