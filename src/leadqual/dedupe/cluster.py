@@ -16,7 +16,7 @@ _T = TypeVar("_T", bound=Hashable)
 class UnionFind:
     """Disjoint sets over ``0..n-1`` with path halving and union by size.
 
-    Example:
+    Examples:
         >>> uf = UnionFind(4)
         >>> uf.union(0, 1); uf.union(2, 3); uf.union(1, 3)
         >>> uf.find(0) == uf.find(2)
@@ -78,7 +78,7 @@ def cluster_labels(
 def union_find_clusters(pairs: Iterable[tuple[_T, _T]]) -> list[tuple[_T, ...]]:
     """Groups of two or more ids linked (directly or through others) by ``pairs``.
 
-    Example:
+    Examples:
         >>> union_find_clusters([("a", "b"), ("c", "d"), ("b", "e")])
         [('a', 'b', 'e'), ('c', 'd')]
     """

@@ -1,6 +1,6 @@
 """The duplicate detector: batch (pandas in, pandas out), incremental index, and Lead models.
 
-Example:
+Examples:
     >>> from leadqual.sources import load_sample_data
     >>> data = load_sample_data()
     >>> report = find_duplicates(data.crm.leads)
@@ -82,7 +82,7 @@ class FieldEvidence(LeadqualModel):
 class DuplicatePair(LeadqualModel):
     """Two records judged to be the same entity, with why.
 
-    Example:
+    Examples:
         >>> pair = DuplicatePair(left_id="L-1", right_id="L-2", rules=("same_email",),
         ...                      explanation="same_email: email exact")
         >>> pair.rule
@@ -289,7 +289,7 @@ class DuplicateDetector:
         seed: seed of that random sample, so results are reproducible.
         chunk_size: candidate pairs compared at a time (bounds memory in batch mode).
 
-    Example:
+    Examples:
         >>> import pandas as pd
         >>> frame = pd.DataFrame({
         ...     "id": ["1", "2", "3"],
@@ -684,7 +684,7 @@ class DuplicateIndex:
     exact keys as hash maps; a key value shared by more than ``max_block_size`` records is not
     used for candidates (as in batch mode).
 
-    Example:
+    Examples:
         >>> from leadqual.sources import load_sample_data
         >>> leads = load_sample_data().crm.leads
         >>> new = next(lead for lead in leads if lead.id == "L-0252")
@@ -832,7 +832,7 @@ def find_duplicates(
 ) -> DuplicateReport:
     """Duplicate leads among ``leads`` by the seeds' rules (or ``settings``), explained.
 
-    Example:
+    Examples:
         >>> from leadqual.sources import load_sample_data
         >>> report = find_duplicates(load_sample_data().crm.leads)
         >>> report.pair("L-0165", "L-0241").rule

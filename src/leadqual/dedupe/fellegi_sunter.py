@@ -88,7 +88,7 @@ class FellegiSunter:
         tolerance: EM stops when no probability moves more than this.
         fix_u: keep ``u`` at its random-pair estimate instead of refining it by EM.
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> from leadqual.dedupe.settings import Comparison
         >>> comps = [Comparison(name=n, fields=(n,), method="exact", levels=())

@@ -8,7 +8,7 @@ activities and notes are re-pointed to the survivor. It returns the new snapshot
 :class:`MergeRecord` holding the before and after image of every record it touched, so
 :func:`undo_merge` restores the snapshot exactly, and refuses when a record changed since.
 
-Example:
+Examples:
     >>> from datetime import datetime, UTC
     >>> from leadqual.sources import load_sample_data
     >>> crm = load_sample_data().crm
@@ -66,7 +66,7 @@ _UNITED = frozenset({"phones", "other_emails", "custom_fields"})
 class SurvivorshipPolicy(LeadqualModel):
     """Survivorship rules: a default strategy, per-field overrides, and their parameters.
 
-    Example:
+    Examples:
         >>> policy = SurvivorshipPolicy(
         ...     default="most_recent",
         ...     fields={"company_name": "most_complete", "lead_source": "source_priority"},
@@ -458,7 +458,7 @@ def undo_merge(snapshot: CrmSnapshot, record: MergeRecord, /) -> CrmSnapshot:
 class MergeJournal:
     """Every merge applied, in order, so any of them can be undone.
 
-    Example:
+    Examples:
         >>> from datetime import datetime, UTC
         >>> from leadqual.sources import load_sample_data
         >>> crm = load_sample_data().crm

@@ -3,7 +3,7 @@ accounts and contacts it may duplicate, ranked, with the fields that tell them a
 
 The seller then links an existing record or creates a new one; nothing is written here.
 
-Example:
+Examples:
     >>> from leadqual.sources import load_sample_data
     >>> crm = load_sample_data().crm
     >>> checker = QualificationChecker(accounts=crm.accounts, contacts=crm.contacts)
@@ -124,7 +124,7 @@ class QualificationChecker:
         account_rules: settings for accounts; default :func:`~leadqual.dedupe.account_settings`.
         contact_rules: settings for contacts; default :func:`~leadqual.dedupe.contact_settings`.
 
-    Example:
+    Examples:
         >>> from leadqual.sources import load_sample_data
         >>> crm = load_sample_data().crm
         >>> checker = QualificationChecker(accounts=crm.accounts, contacts=crm.contacts)

@@ -6,7 +6,7 @@ configured by users, reviewed, and versioned. Presets build the seeds' rules for
 (:func:`contact_settings`, :func:`account_settings`), and FEBRL-style person records
 (:func:`person_record_settings`).
 
-Example:
+Examples:
     >>> s = lead_settings()
     >>> [r.name for r in s.rules]
     ['same_email', 'same_phone', 'similar_name_company', 'similar_name_domain']
@@ -79,7 +79,7 @@ class _Setting(LeadqualModel):
 class FieldSpec(_Setting):
     """One normalised field, derived from a source column.
 
-    Example:
+    Examples:
         >>> FieldSpec(name="phone", kind="phone", source="phones", region_source="country")
         FieldSpec(name='phone', kind='phone', source='phones', region_source='country')
     """
@@ -104,7 +104,7 @@ class BlockingKey(_Setting):
     With ``window`` the key is used as a sorted neighbourhood instead: records are sorted by the
     key and each is paired with the next ``window - 1`` records, which tolerates typos in it.
 
-    Example:
+    Examples:
         >>> BlockingKey(name="surname_dob", fields=("surname", "dob"))
         BlockingKey(name='surname_dob', fields=('surname', 'dob'), prefix=None, window=None)
     """
@@ -122,7 +122,7 @@ class Comparison(_Setting):
     ``levels`` are the similarity cut-offs that split comparisons into agreement levels for
     the Fellegi-Sunter model, strongest first; "exact" (similarity 1) is always its own level.
 
-    Example:
+    Examples:
         >>> Comparison(name="surname", fields=("surname",), method="jaro_winkler")
         Comparison(name='surname', fields=('surname',), method='jaro_winkler', levels=(0.92, 0.8))
     """
@@ -160,7 +160,7 @@ class Rule(_Setting):
     ``kind`` says how to read it: a ``matchcode`` rule is an exact key (email, phone), a
     ``fuzzy`` rule uses similarity thresholds.
 
-    Example:
+    Examples:
         >>> Rule(
         ...     name="similar_name_company",
         ...     kind="fuzzy",

@@ -5,7 +5,7 @@ have none or one). Duplicates are corrupted the way FEBRL corrupts them: typos (
 substitute, transpose), blanked fields, a space inserted inside a word, given and family name
 swapped, address lines swapped, digit changes in numbers and dates.
 
-Example:
+Examples:
     >>> records, entity = synthetic_person_records(100, seed=1)
     >>> len(records) > 100, list(records.columns)[:3]
     (True, ['rec_id', 'given_name', 'surname'])
