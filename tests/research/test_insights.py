@@ -411,3 +411,19 @@ def test_planted_look_alike_lead_is_offered_its_account(
     source = MemorySource.from_snapshot(sample_data.crm)
     ins = CrmInsightsBuilder(source, config=sample_config).build("L-0003", now=sample_data.as_of)
     assert ins.connect_account[0].name == "Yarrow County Services Inc."
+
+
+def test_privacy_relay_addresses_do_not_make_leads_and_contacts_colleagues() -> None:
+    relay = "privaterelay.appleid.com"
+    source = MemorySource(
+        accounts=[
+            Account(id="A-9", name="Apple Inc.", website="https://appleid.com", created_at=T0)
+        ],
+        contacts=[
+            Contact(id="C-9", first_name="Al", last_name="Bo", email=f"x1@{relay}", created_at=T0)
+        ],
+        leads=[Lead(id="L-9", first_name="Cy", last_name="Do", email=f"x2@{relay}", created_at=T0)],
+    )
+    ins = CrmInsightsBuilder(source, config=config()).build("L-9", now=NOW)
+    assert ins.connect_account == ()
+    assert ins.suggested_contacts == ()

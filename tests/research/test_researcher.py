@@ -669,3 +669,29 @@ def test_a_research_policy_decides_per_lead_and_per_provider(
     assert "legitimate_interest" in res.steps[2].detail and "LIA-2026-04" in res.steps[2].detail
     other = r.research_sync("L-0001", now=sample_data.as_of)  # Aurora Ledger, Germany
     assert other.status("registry").detail == "no lawful basis recorded for this region"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "kim@privaterelay.appleid.com",  # Apple's relay: researching it would research Apple
+        "kim@mailinator.com",  # disposable
+        "kim@duck.com",  # DuckDuckGo's relay
+    ],
+)
+def test_a_personal_relay_or_disposable_domain_is_not_a_company_domain(address: str) -> None:
+    lead = Lead(id="L-1", email=address, created_at=datetime(2026, 1, 1, tzinfo=UTC))
+    query, why = company_query_for(LeadContext(lead=lead))
+    assert query is None, query
+    assert "no company name" in why
+
+
+def test_an_internationalised_website_is_researched_by_its_idna_domain() -> None:
+    lead = Lead(
+        id="L-1", company_name="Stadtwerke", website="https://www.münchen.de/über",
+        created_at=datetime(2026, 1, 1, tzinfo=UTC),
+    )  # fmt: skip
+    query, why = company_query_for(LeadContext(lead=lead))
+    assert query is not None, why
+    assert query.domain == "xn--mnchen-3ya.de"
+    assert CompanyQuery(name="X", domain="MÜNCHEN.de").domain == "xn--mnchen-3ya.de"

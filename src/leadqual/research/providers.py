@@ -224,6 +224,12 @@ class CompanyQuery(LeadqualModel):
         if value is None:
             return None
         value = value.strip().lower().rstrip(".")
+        if not value.isascii():
+            # an internationalised domain is sent out as DNS sees it (IDNA A-labels)
+            try:
+                value = value.encode("idna").decode("ascii")
+            except UnicodeError:
+                raise ValueError(f"{value!r} is not a valid internationalised domain") from None
         if not _DOMAIN.match(value):
             raise ValueError(f"{value!r} is not a domain name (expected e.g. contoso.com)")
         return value

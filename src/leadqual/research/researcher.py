@@ -20,12 +20,11 @@ import hashlib
 import json
 import logging
 import re
-import threading
 import time
 import weakref
-from collections.abc import Callable, Coroutine, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any, Literal, Protocol, TypeVar, runtime_checkable
+from typing import Annotated, Any, Literal, Protocol, runtime_checkable
 from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import ConfigDict, Field
@@ -40,6 +39,7 @@ from leadqual.research._domains import (
     normalize_company_name,
     registrable_domain,
 )
+from leadqual.research._sync import run_sync
 from leadqual.research.insights import CrmInsights, CrmInsightsBuilder, ManualLinks
 from leadqual.research.providers import (
     CompanyFinancials,
@@ -75,7 +75,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-T = TypeVar("T")
 
 SourceState = Literal["ok", "empty", "failed", "timed_out", "skipped_consent", "skipped"]
 """What happened to one source: ``ok`` (found something), ``empty`` (answered, found nothing),
@@ -555,29 +554,6 @@ def company_query_for(context: LeadContext, /) -> tuple[CompanyQuery | None, str
     return query, origin
 
 
-def _run_sync(factory: Callable[[], Coroutine[Any, Any, T]]) -> T:
-    """Run a coroutine from sync code, also inside a running loop (Jupyter): then on a private
-    loop in a worker thread, never ``asyncio.run`` on the caller's loop."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(factory())
-    box: dict[str, Any] = {}
-
-    def worker() -> None:
-        try:
-            box["value"] = asyncio.run(factory())
-        except BaseException as err:  # handed back to the caller's thread
-            box["error"] = err
-
-    thread = threading.Thread(target=worker, name="leadqual-research", daemon=True)
-    thread.start()
-    thread.join()
-    if "error" in box:
-        raise box["error"]
-    return box["value"]  # type: ignore[no-any-return]
-
-
 def _canonical_url(url: str) -> str:
     parts = urlsplit(url.strip())
     host = (parts.hostname or "").lower().removeprefix("www.")
@@ -826,7 +802,7 @@ class Researcher:
         self, lead: str | LeadContext, /, *, now: datetime | None = None, force: bool = False
     ) -> LeadResearch:
         """:meth:`research` for sync code; safe inside a running event loop (Jupyter)."""
-        return _run_sync(lambda: self.research(lead, now=now, force=force))
+        return run_sync(lambda: self.research(lead, now=now, force=force))
 
     def is_due(self, lead_id: str, /, *, now: datetime) -> bool:
         """Whether the lead has never been researched or its refresh time has come."""
