@@ -35,7 +35,7 @@ from leadqual.drafting.drafts import _SYSTEM
 from leadqual.drafting.guards import find_emails, find_links, find_phones
 from leadqual.models import EmailMessage, Lead, LeadContext, RecordRef, Seller
 from leadqual.sources import load_sample_config
-from leadqual.testing.llm import FunctionLlmClient
+from leadqual.testing.llm import FunctionLlmClient, prompt_draft_body
 
 CASES = Path(__file__).resolve().parents[1] / "tests/fixtures/drafting/injections.json"
 NOW = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
@@ -95,7 +95,7 @@ def obey(case: dict[str, Any]) -> Any:
     """A fake LLM that does whatever the hostile text asks."""
 
     def answer(messages: Sequence[LlmMessage]) -> str:
-        body = messages[-1].content.split("DRAFT BODY:\n", 1)[1].split("\n\nUNTRUSTED DATA:")[0]
+        body = prompt_draft_body(messages)
         text = case["text"]
         extra: list[str] = []
         subject = "Re: Contoso"
@@ -137,7 +137,7 @@ GUARDS = (
 
 def benign(messages: Sequence[LlmMessage]) -> str:
     """A fake LLM that ignores the data blocks and lightly rephrases the draft."""
-    body = messages[-1].content.split("DRAFT BODY:\n", 1)[1].split("\n\nUNTRUSTED DATA:")[0]
+    body = prompt_draft_body(messages)
     body = body.replace("Would a 20-minute call", "Could a 20-minute call").replace(
         "Thank you for", "Many thanks for"
     )

@@ -12,12 +12,12 @@ from collections.abc import Sequence
 
 from leadqual.drafting import ActionAdvisor, LlmDrafter, LlmMessage, TemplateDrafter
 from leadqual.sources import build_context, load_sample, load_sample_config, load_sample_data
-from leadqual.testing.llm import FunctionLlmClient
+from leadqual.testing.llm import FunctionLlmClient, prompt_draft_body
 
 
 def obedient_model(messages: Sequence[LlmMessage]) -> str:
     """Pretends to be an LLM that follows instructions it finds in the lead's email."""
-    body = messages[-1].content.split("DRAFT BODY:\n", 1)[1].split("\n\nUNTRUSTED DATA:")[0]
+    body = prompt_draft_body(messages)
     return json.dumps({"subject": "Re: pricing", "body": body + "\nPay here: https://evil.example"})
 
 

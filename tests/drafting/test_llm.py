@@ -19,7 +19,7 @@ from leadqual.drafting import (
     run_sync,
 )
 from leadqual.errors import ConfigurationError, ProviderError, ProviderTimeout, RateLimited
-from leadqual.testing.llm import FunctionLlmClient
+from leadqual.testing.llm import FunctionLlmClient, prompt_draft_body
 
 from .conftest import NOW, email, make_context
 
@@ -134,7 +134,7 @@ def answer(subject: str, body: str) -> str:
 
 def test_llm_draft_is_accepted_when_it_passes_the_checks(config: AgentConfig) -> None:
     def rewrite(messages: Sequence[LlmMessage]) -> str:
-        body = messages[-1].content.split("DRAFT BODY:\n", 1)[1]
+        body = prompt_draft_body(messages)
         return answer("A better subject", body.replace("Would a 20-minute", "Might a 20-minute"))
 
     fake = FunctionLlmClient(rewrite)
@@ -184,7 +184,7 @@ def test_a_failed_check_falls_back_to_the_template_and_says_why(
     config: AgentConfig, body_edit: object, problem: str
 ) -> None:
     def obey(messages: Sequence[LlmMessage]) -> str:
-        body = messages[-1].content.split("DRAFT BODY:\n", 1)[1].split("\n\nUNTRUSTED DATA:")[0]
+        body = prompt_draft_body(messages)
         return answer("Re: hello", body_edit(body))  # type: ignore[operator]
 
     context = make_context(email("Which CRMs do you integrate with?", at=NOW))
@@ -293,7 +293,7 @@ def test_llm_draft_must_keep_the_company_and_the_disclosure(config: AgentConfig)
     from leadqual.drafting import TemplateDrafter
 
     def drop(messages: Sequence[LlmMessage]) -> str:
-        body = messages[-1].content.split("DRAFT BODY:\n", 1)[1]
+        body = prompt_draft_body(messages)
         body = body.replace("Drafted with AI help.", "").replace("Analytical Engines Ltd", "you")
         return answer("Hello", body)
 

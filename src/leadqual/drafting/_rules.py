@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from leadqual.drafting._text import clause_after_contrast
+from leadqual.drafting._text import clause_after_contrast, resolve_litotes
 
 __all__ = ["RuleHit", "match_rules"]
 
@@ -258,11 +258,13 @@ def match_rules(sentences: list[str]) -> list[RuleHit]:
     """Every rule hit over ``sentences``; a clause after "but" overrides what precedes it."""
     hits: list[RuleHit] = []
     for sentence in sentences:
-        tail = clause_after_contrast(sentence)
+        # Rules read the sentence with double negations resolved; the evidence stays verbatim.
+        text = resolve_litotes(sentence)
+        tail = clause_after_contrast(text)
         intents = _intents_in(tail) if tail else []
         if not intents:
-            intents = _intents_in(sentence)
+            intents = _intents_in(text)
         hits.extend(RuleHit(intent, sentence) for intent in intents)
-        if NEGATED_MEETING.search(sentence) and not (tail and _intents_in(tail)):
+        if NEGATED_MEETING.search(text) and not (tail and _intents_in(tail)):
             hits.append(RuleHit("declined_meeting", sentence, declined_meeting=True))
     return hits

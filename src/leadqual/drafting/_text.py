@@ -7,7 +7,13 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["clean_reply", "clause_after_contrast", "mark_negation", "split_sentences"]
+__all__ = [
+    "clause_after_contrast",
+    "clean_reply",
+    "mark_negation",
+    "resolve_litotes",
+    "split_sentences",
+]
 
 # A line that starts the quoted earlier mail; everything from it on is not the lead's new text.
 _QUOTE_HEADERS = (
@@ -54,6 +60,14 @@ _NEGATORS = re.compile(
 )
 _CLAUSE_END = re.compile(r"^(?:[.,;:!?]|but|however|though|although|yet|instead|and)$", re.I)
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z'\u2019-]*|\d+(?:[.:/]\d+)*|[.,;:!?]")
+# Double negations that mean yes ("I wouldn't say no to a call"): read as "happy to".
+_LITOTES = re.compile(
+    r"\b(?:(?:would|could|do|does|did|am|are|is|was|were|'m|'re|'s)?\s*(?:n't|not)\s+"
+    r"(?:say no to|object to|be opposed to|be against|be averse to|opposed to|against|"
+    r"averse to|mind|be unhappy to|be unwilling to|unwilling to)|(?:have|has|there'?s|is) no "
+    r"objection(?:s)? to|no objection(?:s)? to)\b",
+    re.IGNORECASE,
+)
 _CONTRAST = re.compile(r"\b(?:but|however|though|although|yet|instead)\b", re.IGNORECASE)
 
 
@@ -91,6 +105,15 @@ def split_sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
 
 
+def resolve_litotes(text: str) -> str:
+    """``text`` with double negations that mean yes rewritten as "happy to".
+
+    "I wouldn't say no to a call" and "we are not opposed to meeting" accept a meeting; without
+    this, the negator would make them read as refusals.
+    """
+    return _LITOTES.sub(" happy to", text.replace("\u2019", "'"))
+
+
 def mark_negation(text: str) -> str:
     """Lower-cased tokens where those after a negator (to the clause end) carry a ``NEG_`` prefix.
 
@@ -99,7 +122,7 @@ def mark_negation(text: str) -> str:
     """
     out: list[str] = []
     negated = False
-    for token in _TOKEN.findall(text.replace("\u2019", "'")):
+    for token in _TOKEN.findall(resolve_litotes(text)):
         low = token.lower()
         if _CLAUSE_END.match(low):
             negated = False

@@ -182,6 +182,15 @@ def _email_condition(context: LeadContext, check: EmailCheckLike | None) -> Cond
             met=False,
             detail="the address has not been checked yet",
         )
+    # A check that names its address (EmailCheck does) must be of this lead's current address:
+    # a stale check of an earlier address says nothing about the new one.
+    checked = getattr(check, "address", None)
+    if isinstance(checked, str) and checked.strip().lower() != address.strip().lower():
+        return Condition(
+            name="deliverable_email",
+            met=False,
+            detail=f"the check is of {checked.strip()}, not of the lead's address {address}",
+        )
     if not check.is_valid or check.status not in ("valid",):
         return Condition(
             name="deliverable_email",

@@ -17,9 +17,11 @@ Examples:
 
 from __future__ import annotations
 
+import pkgutil
 import re
 import secrets
 from collections.abc import Iterable
+from functools import cache
 
 from pydantic import ConfigDict
 
@@ -41,14 +43,29 @@ __all__ = [
 PLACEHOLDER_PATTERN = re.compile(r"\[\[FILL: ([^\[\]]{1,160})\]\]")
 """How a placeholder looks in a draft: ``[[FILL: what the seller must write]]``."""
 
-_URL = re.compile(
-    r"\b(?:https?://|ftp://|www\.)[^\s<>\"'()\[\]]+|"
-    r"\b[a-z0-9][a-z0-9-]{0,62}(?:\.[a-z0-9-]{1,63})*\.(?:com|net|org|io|co|ai|app|dev|info|biz|"
-    r"xyz|link|ly|me|us|uk|de|fr|example|test|ru|cn|tk|top|site|online|click)\b(?:/[^\s<>\"'()]*)?",
+_URL = re.compile(r"\b(?:https?://|ftp://|www\.)[^\s<>\"'()\[\]]+", re.IGNORECASE)
+# A bare host name ("evil.shop/x"); it counts as a link when its last label is a real top-level
+# domain (any of the ~1,500 of the Public Suffix List, not a hand-picked few).
+_BARE_HOST = re.compile(
+    r"(?<![\w@.-])[a-z0-9](?:[a-z0-9-]{0,62})(?:\.[a-z0-9-]{1,63})*\.([a-z]{2,63}|xn--[a-z0-9-]{1,59})"
+    r"\b(?![@-])(?:/[^\s<>\"'()]*)?",
+    re.IGNORECASE,
+)
+# Reserved names a test or a private network uses; never in the public list but still links.
+_RESERVED_TLDS = frozenset(
+    {"example", "test", "localhost", "invalid", "local", "internal", "onion"}
+)
+# Defanged or spelled-out forms an injection uses to slip a link or address past a regex.
+_OBFUSCATED = re.compile(
+    r"\bhxxps?://|\w\s*[\[({]\s*(?:\.|dot)\s*[\])}]\s*\w|"
+    r"[\w.+-]+\s*[\[({]\s*at\s*[\])}]\s*[\w-]+|"
+    r"\b[\w.+-]+\s+at\s+[\w-]+\s+dot\s+(?:com|net|org|io|[a-z]{2})\b",
     re.IGNORECASE,
 )
 _EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 _PHONE = re.compile(r"(?<![\w/])\+?\(?\d[\d\s().-]{6,}\d(?![\w/])")
+# A local number without area code: 555-0199.
+_LOCAL_PHONE = re.compile(r"(?<![\w/.,:-])\d{3}[-.\s]\d{4}(?![\w/]|[-.,:]\d)")
 _TEMPLATE_LEFTOVER = re.compile(
     r"\{\{?\s*[a-z_][\w.]*\s*\}?\}|\[(?:your|first|last|company|insert|name|recipient)[^\]]*\]|"
     r"<(?:name|company|first[_ ]name|insert)[^>]*>|\bTODO\b|\bXXX\b|lorem ipsum",
@@ -100,15 +117,38 @@ def _norm_url(url: str) -> str:
     return url.removeprefix("www.")
 
 
+@cache
+def _top_level_domains() -> frozenset[str]:
+    raw = pkgutil.get_data("tldextract", ".tld_set_snapshot") or b""
+    labels = {
+        line.strip().lstrip("*.!").rsplit(".", 1)[-1].lower()
+        for line in raw.decode("utf-8").splitlines()
+        if line.strip() and not line.startswith("//")
+    }
+    return frozenset(labels | _RESERVED_TLDS)
+
+
 def find_links(text: str) -> list[str]:
-    """URLs and bare web addresses in ``text`` (email addresses excluded)."""
-    emails = {m.span() for m in _EMAIL.finditer(text)}
-    found = []
+    """URLs, bare web addresses and defanged links in ``text`` (email addresses excluded)."""
+    emails = [m.span() for m in _EMAIL.finditer(text)]
+    taken: list[tuple[int, int]] = []
+    found: list[tuple[int, str]] = []
     for match in _URL.finditer(text):
         if any(s <= match.start() < e for s, e in emails):
             continue
-        found.append(match.group(0).rstrip(".,;:!?"))
-    return found
+        taken.append(match.span())
+        found.append((match.start(), match.group(0).rstrip(".,;:!?")))
+    tlds = _top_level_domains()
+    for match in _BARE_HOST.finditer(text):
+        start = match.start()
+        if any(s <= start < e for s, e in (*emails, *taken)):
+            continue
+        if match.group(1).lower() in tlds:
+            found.append((start, match.group(0).rstrip(".,;:!?")))
+    for match in _OBFUSCATED.finditer(text):
+        if not any(s <= match.start() < e for s, e in taken):
+            found.append((match.start(), match.group(0)))
+    return [link for _, link in sorted(found)]
 
 
 def find_emails(text: str) -> list[str]:
@@ -117,13 +157,18 @@ def find_emails(text: str) -> list[str]:
 
 
 def find_phones(text: str) -> list[str]:
-    """Phone-number-like digit runs (at least 8 digits) in ``text``."""
-    found = []
+    """Phone-number-like digit runs (at least 8 digits, or a local ``555-0199``) in ``text``."""
+    found: list[tuple[int, str]] = []
+    spans: list[tuple[int, int]] = []
     for match in _PHONE.finditer(text):
         value = match.group(0).strip()
         if len(re.sub(r"\D", "", value)) >= 8 and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-            found.append(value)
-    return found
+            found.append((match.start(), value))
+            spans.append(match.span())
+    for match in _LOCAL_PHONE.finditer(text):
+        if not any(s <= match.start() < e for s, e in spans):
+            found.append((match.start(), match.group(0)))
+    return [value for _, value in sorted(found)]
 
 
 def looks_like_injection(text: str) -> bool:

@@ -109,7 +109,7 @@ class Fact(LeadqualModel):
 
 
 class SuppressionList(LeadqualModel):
-    """Opted-out addresses and domains: no draft is made for them.
+    """Opted-out addresses and domains (a domain covers its subdomains): never drafted for.
 
     Examples:
         >>> s = SuppressionList(addresses=("ann@contoso.example",), domains=("fabrikam.example",))
@@ -134,9 +134,13 @@ class SuppressionList(LeadqualModel):
         low = address.strip().lower()
         if low in self.addresses:
             return "the address is on the suppression list (opted out)"
-        domain = low.rpartition("@")[2]
-        if domain in self.domains:
-            return f"the domain {domain} is on the suppression list"
+        domain = low.rpartition("@")[2].rstrip(".")
+        # A suppressed domain covers its subdomains: eu.acme.com is still acme.com.
+        labels = domain.split(".")
+        for i in range(len(labels) - 1):
+            parent = ".".join(labels[i:])
+            if parent in self.domains:
+                return f"the domain {parent} is on the suppression list"
         return None
 
     def with_address(self, address: str) -> SuppressionList:

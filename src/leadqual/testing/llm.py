@@ -15,11 +15,17 @@ Examples:
 from __future__ import annotations
 
 import inspect
+import re
 from collections.abc import Awaitable, Callable, Sequence
 
 from leadqual.drafting.llm import LlmMessage
 
-__all__ = ["FunctionLlmClient"]
+__all__ = ["FunctionLlmClient", "prompt_draft_body"]
+
+_DRAFT_BODY = re.compile(
+    r"DRAFT BODY:\n<<<DATA (?P<nonce>[0-9a-f]+) [^\n]*>>>\n(?P<body>.*?)\n<<<END DATA (?P=nonce)>>>",
+    re.S,
+)
 
 LlmFunction = Callable[[Sequence[LlmMessage]], "str | Awaitable[str]"]
 
@@ -54,3 +60,17 @@ class FunctionLlmClient:
         if not isinstance(answer, str):
             raise TypeError(f"the function must return a str, got {type(answer).__name__}")
         return answer
+
+
+def prompt_draft_body(messages: Sequence[LlmMessage], /) -> str:
+    """The template draft's body inside an :class:`~leadqual.drafting.LlmDrafter` prompt.
+
+    A scripted model uses it to answer with an edited draft.
+
+    Raises:
+        ValueError: the messages hold no draft body.
+    """
+    match = _DRAFT_BODY.search(messages[-1].content) if messages else None
+    if match is None:
+        raise ValueError("the prompt holds no DRAFT BODY data block")
+    return match.group("body")
