@@ -294,3 +294,13 @@ def test_validate_many_equals_validating_one_by_one(addresses: list[str]) -> Non
     many = EmailValidator(resolver=StaticResolver(RECORDS), now=lambda: at)
     one = EmailValidator(resolver=StaticResolver(RECORDS), now=lambda: at)
     assert many.validate_many(addresses) == [one.validate(a) for a in addresses]
+
+
+def test_nothing_about_the_address_is_logged_at_info(caplog: pytest.LogCaptureFixture) -> None:
+    # a vanity domain (jane-roe.com) identifies its owner as much as the address does
+    validator = EmailValidator(
+        resolver=StaticResolver({"jane-roe.com": {"mx": ["mx.jane-roe.com"]}})
+    )
+    with caplog.at_level("INFO", logger="leadqual"):
+        validator.validate("jane@jane-roe.com")
+    assert not [r for r in caplog.records if r.levelno >= 20 and "jane" in r.getMessage()]

@@ -262,6 +262,22 @@ def test_frame_helper_adds_verdict_columns_and_handles_missing_values() -> None:
     assert list(frame.columns) == ["id", "email"]  # the input is not modified
 
 
+def test_frame_helper_reads_a_nullable_string_column_with_missing_values() -> None:
+    # what read_csv(dtype="string") and convert_dtypes() give: missing values are pd.NA
+    frame = pd.DataFrame({"email": pd.array(["kim@contoso.com", None], dtype="string")})
+    out = EmailValidator(check_deliverability=False).validate_frame(frame)
+    assert list(out["email_reasons"])[1] == "empty"
+    assert list(out["email_is_valid"]) == [True, False]
+
+
+def test_frame_helper_run_twice_replaces_its_columns() -> None:
+    validator = EmailValidator(check_deliverability=False)
+    once = validator.validate_frame(pd.DataFrame({"email": ["kim@contoso.com"]}))
+    twice = validator.validate_frame(once.assign(email=["kim@gmial.com"]))
+    assert list(twice.columns) == list(once.columns)
+    assert twice["email_suggestion"].iloc[0] == "kim@gmail.com"
+
+
 def test_frame_helper_looks_each_domain_up_once() -> None:
     resolver = StaticResolver({"contoso.com": {"mx": ["mx.contoso.com"]}})
     frame = pd.DataFrame({"mail": [f"u{i}@contoso.com" for i in range(100)]})

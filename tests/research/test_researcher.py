@@ -695,3 +695,30 @@ def test_an_internationalised_website_is_researched_by_its_idna_domain() -> None
     assert query is not None, why
     assert query.domain == "xn--mnchen-3ya.de"
     assert CompanyQuery(name="X", domain="MÜNCHEN.de").domain == "xn--mnchen-3ya.de"
+
+
+@pytest.mark.parametrize(("confidence", "passed"), [(0.3, False), (0.7, False), (0.95, True)])
+def test_ids_of_an_unconfirmed_match_are_not_passed_on(
+    consented: AgentConfig, confidence: float, passed: bool
+) -> None:
+    class Resolver:
+        name = "resolver"
+
+        async def research(self, company: CompanyQuery, /) -> ResearchResult:
+            result = overview("resolver", confidence, name="Contoso Ltd (maybe)")
+            return result.replace(identifiers={"wikidata": "Q42"})
+
+    seen: list[CompanyQuery] = []
+
+    class Follower:
+        name = "follower"
+        depends_on = ("resolver",)
+
+        async def research(self, company: CompanyQuery, /) -> ResearchResult:
+            seen.append(company)
+            return ResearchResult(provider="follower")
+
+    lead = Lead(id="L-1", company_name="Contoso", created_at=datetime(2026, 1, 1, tzinfo=UTC))
+    r = Researcher(config=consented, providers=[Resolver(), Follower()], min_confidence=0.9)
+    r.research_sync(LeadContext(lead=lead))
+    assert ("wikidata" in seen[0].ids) is passed

@@ -213,7 +213,8 @@ async def lookup_domain(resolver: Resolver, domain: str, *, timeout: float) -> D
     """Decide whether ``domain`` accepts mail, following RFC 5321 section 5.1 and RFC 7505."""
     started = time.perf_counter()
     verdict = await _lookup(resolver, domain, timeout)
-    logger.info(
+    # DEBUG, not INFO: a personal domain (jane-roe.com) is personal data
+    logger.debug(
         "dns lookup domain=%s outcome=%s duration_ms=%.0f",
         domain,
         verdict.findings[0].code if verdict.findings else verdict.kind,

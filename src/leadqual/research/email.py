@@ -688,7 +688,11 @@ class EmailValidator:
                     }
                 )
                 continue
-            missing = v is None or v == "" or (isinstance(v, float) and math.isnan(v))
+            # pd.isna covers None, NaN, NaT and pd.NA (nullable string columns); it is asked
+            # only of scalars, so a list in a cell is "not_text", not an array of answers
+            missing = (
+                v == "" if isinstance(v, str) else bool(pd.api.types.is_scalar(v) and pd.isna(v))
+            )
             rows.append(
                 {
                     "normalized": None,
@@ -705,7 +709,10 @@ class EmailValidator:
             )
         verdict_frame = pd.DataFrame(rows, index=frame.index)
         verdict_frame.columns = [f"{pre}{c}" for c in verdict_frame.columns]
-        return pd.concat([frame, verdict_frame], axis=1)
+        # a second run (after fixing some addresses) replaces its columns instead of adding
+        # duplicates with the same names
+        kept = frame.drop(columns=[c for c in verdict_frame.columns if c in frame.columns])
+        return pd.concat([kept, verdict_frame], axis=1)
 
     def cache_info(self) -> EmailCacheInfo:
         """How many domains were looked up, served from the cache, and are cached now."""

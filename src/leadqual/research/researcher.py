@@ -871,7 +871,8 @@ class Researcher:
         for stage in self._stage_plan:
             stage_query = query
             for r in results:
-                stage_query = stage_query.with_ids(r.identifiers)
+                if self._confirmed(r):
+                    stage_query = stage_query.with_ids(r.identifiers)
             outcomes = await asyncio.gather(
                 *(self._one(p, stage_query, now=now, force=force, auth=auth) for p in stage)
             )
@@ -880,6 +881,17 @@ class Researcher:
                 if result is not None:
                     results.append(result)
         return [statuses[p.name] for p in self.providers], results
+
+    def _confirmed(self, result: ResearchResult) -> bool:
+        """Whether ``result``'s ids may steer other providers: a record below
+        ``min_confidence`` is a candidate, and its ids would research a guess as if it were the
+        company (a third-party provider may not filter them itself)."""
+        confidences = [
+            rec.provenance.match_confidence
+            for group in (result.overviews, result.financials, result.news)
+            for rec in group
+        ]
+        return not confidences or max(confidences) >= self.min_confidence
 
     async def _one(
         self,
