@@ -164,3 +164,22 @@ def test_lead_record_counts_only_activities_before_closing(sample: SampleData) -
         rec = lead_record(lead, context=ctx)
         before = [a for a in ctx.activities if lead.closed_on and a.occurred_at <= lead.closed_on]
         assert rec["emails_in"] + rec["emails_out"] <= len(before)
+
+
+def test_score_leads_scores_open_leads_and_says_why_others_were_not(
+    sample: SampleData, source: MemorySource
+) -> None:
+    trained = train_from_crm(source, as_of=sample.as_of, months=24)
+    leads = list(sample.crm.leads)
+    frame = trained.scorer.score_leads(leads, as_of=sample.as_of)
+    assert list(frame.index) == [lead.id for lead in leads]
+    by_id = {lead.id: lead for lead in leads}
+    for lead_id, row in frame.iterrows():
+        lead = by_id[str(lead_id)]
+        if not lead.is_open:
+            assert row["not_scored"] == "closed" and pd.isna(row["score"])
+        elif pd.isna(row["not_scored"]):
+            single = trained.scorer.score_lead(lead, as_of=sample.as_of, explain=False)
+            assert row["score"] == single.score
+        else:
+            assert row["not_scored"] == "too_old"

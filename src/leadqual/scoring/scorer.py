@@ -41,7 +41,7 @@ from sklearn.model_selection import StratifiedKFold, TimeSeriesSplit
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
-from leadqual.errors import ConfigurationError
+from leadqual.errors import ConfigurationError, NotScorable
 from leadqual.models import Lead, LeadContext
 from leadqual.scoring._forest import CompiledForest
 from leadqual.scoring.features import FeatureDecision, LeadFeaturizer, ModelNotFitted, as_frame
@@ -568,6 +568,44 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             band=band,
             what_if=what_if,
         )
+
+    def score_leads(
+        self,
+        leads: Sequence[Lead],
+        /,
+        *,
+        as_of: datetime,
+        max_age_days: int = MAX_LEAD_AGE_DAYS,
+    ) -> pd.DataFrame:
+        """Batch scores of :class:`~leadqual.models.Lead` records, indexed by lead id.
+
+        Columns ``probability``, ``score``, ``grade`` and ``not_scored``: the reason code
+        (``closed``, ``too_old``, ...) of a lead that was not scored, whose score is then missing.
+        """
+        self._ensure_fitted()
+        ok: list[Lead] = []
+        refused: dict[str, str] = {}
+        for lead in leads:
+            try:
+                check_scorable(lead, as_of=as_of, max_age_days=max_age_days)
+            except NotScorable as err:
+                refused[lead.id] = err.reason
+            else:
+                ok.append(lead)
+        cols = list(self.featurizer_.input_columns_)
+        frame = pd.DataFrame(
+            [lead_record(lead) for lead in ok], index=pd.Index([lead.id for lead in ok])
+        ).reindex(columns=cols)
+        scored = (
+            self.score_frame(frame)
+            if ok
+            else pd.DataFrame({"probability": [], "score": [], "grade": []})
+        )
+        out = scored.reindex([lead.id for lead in leads])
+        out["score"] = out["score"].astype("Int64")
+        out["not_scored"] = [refused.get(lead.id) for lead in leads]
+        out.index.name = "lead_id"
+        return out
 
     def explain(self, X: pd.DataFrame, /) -> pd.DataFrame:
         """Each attribute's effect (log-odds against its typical value) for every row of ``X``.
