@@ -38,7 +38,7 @@ def demo_lines(data: SampleData, config: AgentConfig) -> list[str]:
         lines.append(f"  Enterprise-only model: not yet ({err})")
     # last quarter's model gives each lead a previous score, so the trend means something
     earlier = build_training_set(source, as_of=now - timedelta(days=91), months=21)
-    previous = LeadScorer().fit(earlier.X, earlier.y)
+    previous = LeadScorer(validation="time").fit(earlier.X, earlier.y)
     open_leads = sorted(
         (lead for lead in data.crm.leads if lead.status is LeadStatus.OPEN),
         key=lambda lead: lead.created_at,
@@ -56,9 +56,15 @@ def demo_lines(data: SampleData, config: AgentConfig) -> list[str]:
             f"  {lead.id} {name}: score {result.score}{band}, grade {result.grade}, "
             f"trend {result.trend} ({change} vs {before} last quarter)"
         )
-        ups = "; ".join(f"{f.column}={f.value} ({f.points:+.0f})" for f in result.factors_up[:3])
+        ups = "; ".join(
+            f"{f.column}={f.value} ({f.points:+.0f})"
+            for f in result.factors_up[:3]
+            if abs(f.points) >= 1
+        )
         downs = "; ".join(
-            f"{f.column}={f.value} ({f.points:+.0f})" for f in result.factors_down[:3]
+            f"{f.column}={f.value} ({f.points:+.0f})"
+            for f in result.factors_down[:3]
+            if abs(f.points) >= 1
         )
         lines.append(f"    up: {ups or '-'}")
         lines.append(f"    down: {downs or '-'}")
