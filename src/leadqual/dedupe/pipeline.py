@@ -93,6 +93,15 @@ class Prepared:
             self._codes[name] = out
         return self._codes[name]
 
+    def first_words(self, name: str) -> ObjArray:
+        """The first word of each value of the field ("" when missing), computed once."""
+        key = "\x00first:" + name
+        if key not in self._texts:
+            texts, missing = self.texts(name)
+            words = pd.Series(texts, dtype=object).str.split(" ", n=1).str[0]
+            self._texts[key] = (words.fillna("").to_numpy(dtype=object), missing)
+        return self._texts[key][0]
+
     def texts(self, name: str) -> tuple[ObjArray, npt.NDArray[np.bool_]]:
         """The field as strings ("" when missing; the first value of a multi-valued cell) and
         its missing mask, computed once per field."""
@@ -126,6 +135,11 @@ def _is_missing(value: object) -> bool:
     if isinstance(value, float) and value != value:
         return True
     return bool(isinstance(value, str) and not value.strip())
+
+
+def _same(raw: object, norm: str | None) -> str | None:
+    """``raw`` itself when normalising did not change it, so the two share memory."""
+    return raw if norm is not None and raw == norm and isinstance(raw, str) else norm
 
 
 def _as_values(cell: object) -> tuple[Any, ...]:
@@ -221,7 +235,9 @@ class Preparer:
             codes, uniques = pd.factorize(raw, use_na_sentinel=True)
             distinct = np.asarray(uniques, dtype=object).tolist()  # no per-item pandas indexing
             normed = np.empty(len(distinct) + 1, dtype=object)
-            normed[:] = [None if _is_missing(u) else fn(u, None) for u in distinct] + [None]
+            normed[:] = [None if _is_missing(u) else _same(u, fn(u, None)) for u in distinct] + [
+                None
+            ]
             out[:] = normed[codes]
             return out, False
         cache: dict[tuple[Any, str | None], str | None] = {}
@@ -442,7 +458,12 @@ class Comparer:
         la, lma = a.texts(name)
         ra, rma = b.texts(name)
         ls, lm, rs, rm = la[left], lma[left], ra[right], rma[right]
-        sim = self._date(ls, rs) if comp.method == "date" else self._fuzzy(comp.method, ls, rs)
+        if comp.method == "company":
+            sim = self._company(ls, rs, a.first_words(name)[left], b.first_words(name)[right])
+        elif comp.method == "date":
+            sim = self._date(ls, rs)
+        else:
+            sim = self._fuzzy(comp.method, ls, rs)
         sim[lm | rm] = np.nan
         return sim
 
@@ -459,35 +480,39 @@ class Comparer:
             scorer, scale = Levenshtein.normalized_similarity, 1.0
         elif method == "token_set":
             scorer, scale = fuzz.token_set_ratio, 100.0
-        elif method == "company":
-            words = (
-                np.asarray(
-                    process.cpdist(
-                        ls, rs, scorer=fuzz.token_set_ratio, dtype=np.float64, workers=self.workers
-                    ),
-                    dtype=np.float64,
-                )
-                / 100.0
-            )
-            first_l = [x.split(" ", 1)[0] for x in ls]
-            first_r = [x.split(" ", 1)[0] for x in rs]
-            first = np.asarray(
-                process.cpdist(
-                    first_l,
-                    first_r,
-                    scorer=JaroWinkler.normalized_similarity,
-                    dtype=np.float64,
-                    workers=self.workers,
-                ),
-                dtype=np.float64,
-            )
-            capped: FloatArray = np.minimum(words, first)
-            return capped
         else:  # pragma: no cover - settings validation keeps this out
             raise ConfigurationError(f"unknown comparison method {method!r}")
         sim = process.cpdist(ls, rs, scorer=scorer, dtype=np.float64, workers=self.workers)
         result: FloatArray = np.asarray(sim, dtype=np.float64) / scale
         return result
+
+    def _company(self, ls: ObjArray, rs: ObjArray, fl: ObjArray, fr: ObjArray) -> FloatArray:
+        from rapidfuzz import fuzz, process
+        from rapidfuzz.distance import JaroWinkler
+
+        if len(ls) == 0:
+            return np.empty(0, dtype=np.float64)
+        words = (
+            np.asarray(
+                process.cpdist(
+                    ls, rs, scorer=fuzz.token_set_ratio, dtype=np.float64, workers=self.workers
+                ),
+                dtype=np.float64,
+            )
+            / 100.0
+        )
+        first = np.asarray(
+            process.cpdist(
+                fl,
+                fr,
+                scorer=JaroWinkler.normalized_similarity,
+                dtype=np.float64,
+                workers=self.workers,
+            ),
+            dtype=np.float64,
+        )
+        capped: FloatArray = np.minimum(words, first)
+        return capped
 
     @staticmethod
     def _exact_codes(lc: IntArray, rc: IntArray) -> FloatArray:
