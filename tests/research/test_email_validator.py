@@ -392,6 +392,37 @@ def test_context_reads_emails_only_with_consent(offline: EmailValidator) -> None
     assert with_consent.primary.has("hard_bounce")
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        # the quoted headers of the original message: 5.61.2.3 is an IPv4 address, not 5.x.x
+        "Received: from relay.fabrikam.com ([5.61.2.3]) by mx1.contoso.com for <kim@contoso.com>",
+        "Received: from [10.5.1.1] by mx1.contoso.com for <kim@contoso.com>",
+    ],
+)
+def test_an_ip_address_in_a_bounce_is_not_a_permanent_failure_code(
+    offline: EmailValidator, line: str
+) -> None:
+    body = "This is the mail system at host mx1.contoso.com.\n\n" + line
+    bounce = _mail("MAILER-DAEMON@mx1.contoso.com", body, T0, subject="Undelivered Mail")
+    report = offline.validate_record(_lead(email="kim@contoso.com"), messages=[bounce])
+    assert report.primary is not None
+    assert not report.primary.has("hard_bounce")
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["<kim@contoso.com>: 550 5.1.1 user unknown.", "kim@contoso.com failed: status 5.1.10."],
+)
+def test_a_permanent_failure_code_ending_a_sentence_is_read(
+    offline: EmailValidator, line: str
+) -> None:
+    bounce = _mail("MAILER-DAEMON@mx1.contoso.com", line, T0, subject="Undelivered Mail")
+    report = offline.validate_record(_lead(email="kim@contoso.com"), messages=[bounce])
+    assert report.primary is not None
+    assert report.primary.has("hard_bounce")
+
+
 def test_bounce_evidence_keeps_the_unchecked_deliverability_note(offline: EmailValidator) -> None:
     bounce = _mail("MAILER-DAEMON@mx1.contoso.com", DSN, T0, subject="Undelivered Mail")
     report = offline.validate_record(_lead(email="kim@contoso.com"), messages=[bounce])

@@ -28,9 +28,12 @@ _DSN_SUBJECT: Final = re.compile(
     r"mail delivery failed|non-?delivery|could not be delivered",
     re.I,
 )
-# RFC 3463 permanent failures (5.x.x) and the classic SMTP reply codes and phrases for them.
+# RFC 3463 permanent failures (5.x.x) and the classic SMTP reply codes and phrases for them. A
+# status code is not part of a dotted quad: the quoted headers of a bounce carry IPv4 addresses
+# ("[5.61.2.3]", "10.5.1.1") next to the recipient's address.
 _HARD: Final = re.compile(
-    r"\b5\.\d{1,3}\.\d{1,3}\b|\b55[0-4]\b|user unknown|no such user|does not exist|"
+    r"(?<!\d)(?<!\d\.)5\.\d{1,3}\.\d{1,3}(?!\.?\d)|\b55[0-4]\b|"
+    r"user unknown|no such user|does not exist|"
     r"mailbox unavailable|address rejected|recipient rejected|unknown recipient",
     re.I,
 )
