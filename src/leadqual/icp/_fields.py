@@ -3,6 +3,7 @@ lead context, with the paths checked once when a profile or segment is compiled.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -61,9 +62,34 @@ def get_path(context: LeadContext, path: str, /) -> Any:
 
 
 def is_empty(value: object) -> bool:
-    """Whether a CRM value counts as missing: ``None``, blank text, or NaN."""
+    """Whether a CRM value counts as missing: ``None``, blank text, NaN, or a placeholder such as
+    ``"N/A"``, ``"Unknown"``, ``"-"`` or ``"TBD"`` (missing data is never a mismatch)."""
     if value is None:
         return True
     if isinstance(value, str):
-        return not value.strip()
+        return _NON_WORD.sub(" ", value.casefold()).strip() in _MISSING
     return isinstance(value, float) and value != value
+
+
+_NON_WORD = re.compile(r"[\W_]+")
+# Texts (lower case, punctuation as spaces) CRMs use for "nobody filled this in". Not "NA": that is also North America.
+_MISSING = frozenset(
+    [
+        "",
+        "n a",
+        "none",
+        "null",
+        "nil",
+        "nan",
+        "unknown",
+        "undefined",
+        "unspecified",
+        "not specified",
+        "not provided",
+        "not available",
+        "not applicable",
+        "tbd",
+        "tba",
+        "tbc",
+    ]
+)

@@ -55,11 +55,13 @@ DEFAULT_SECTORS: Mapping[str, Mapping[str, Sequence[str]]] = {
             "Computer Networking",
             "Semiconductors",
             "Computers and Electronics",
+            "Electronics",
         ],
         "Cloud Computing": ["Cloud", "Data Infrastructure and Analytics"],
         "Cybersecurity": ["Computer and Network Security", "Information Security"],
     },
     "Financial Services": {
+        "Finance": ["Financial", "Corporate Finance"],
         "Fintech": ["Financial Technology", "Payments"],
         "Banking": ["Banks", "Commercial Banking", "Retail Banking", "Investment Banking"],
         "Insurance": ["Insurance Carriers", "Reinsurance"],
@@ -144,7 +146,7 @@ DEFAULT_SECTORS: Mapping[str, Mapping[str, Sequence[str]]] = {
         ],
     },
     "Telecommunications": {
-        "Telecom": ["Telecommunications Carriers", "Wireless", "Telco"],
+        "Telecom": ["Telecommunications Carriers", "Wireless", "Telco", "Communications"],
     },
     "Media & Entertainment": {
         "Media": ["Broadcast Media", "Online Media", "Publishing", "Newspapers"],
@@ -166,6 +168,8 @@ DEFAULT_SECTORS: Mapping[str, Mapping[str, Sequence[str]]] = {
             "NGO",
             "Charity",
             "Non-profit Organizations",
+            "Not For Profit",
+            "Not-for-profit",
             "Philanthropy",
         ],
     },

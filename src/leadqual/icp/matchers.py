@@ -335,7 +335,17 @@ class LocationMatcher:
         if isinstance(value, tuple) and len(value) == 2:
             country, state = value
             return self.geography.parse_place(country or None, state or None)
-        return self.geography.parse_place(str(value), None)
+        text = str(value)
+        place = self.geography.parse_place(text, None)
+        if place is None and "," in text:
+            # "Toronto, Canada", "Austin, TX, USA", "Brooklyn, New York": the country (or the
+            # state) is the last part, a state or city the one before it.
+            parts = [p.strip() for p in text.split(",") if p.strip()]
+            if len(parts) >= 2:
+                place = self.geography.parse_place(parts[-1], parts[-2])
+                if place is None:
+                    place = self.geography.parse_place(parts[-1], None)
+        return place
 
     @staticmethod
     def _inside(place: Place, target: _PlaceTarget) -> bool | None:

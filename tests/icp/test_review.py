@@ -1,0 +1,98 @@
+"""Regression tests from the ICP code review: placeholders for missing data, common CRM values."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from leadqual.icp import (
+    CategoricalMatcher,
+    Geography,
+    IcpCharacteristic,
+    IcpMatcher,
+    IcpProfile,
+    IndustryTaxonomy,
+    LocationMatcher,
+)
+
+from .conftest import make_context
+
+
+def _profile() -> IcpProfile:
+    return IcpProfile(
+        characteristics=[
+            IcpCharacteristic(
+                name="Industry",
+                kind="categorical",
+                targets=["Financial Services"],
+                fields=["lead.industry"],
+            ),
+            IcpCharacteristic(
+                name="Size",
+                kind="numeric_range",
+                targets=["500+"],
+                fields=["lead.custom_fields.size"],
+            ),
+        ]
+    )
+
+
+@pytest.mark.parametrize("placeholder", ["N/A", "n.a.", "Unknown", "-", "--", "?", "TBD", "null"])
+def test_a_crm_placeholder_for_missing_data_is_unknown_not_a_mismatch(placeholder: str) -> None:
+    matcher = IcpMatcher(_profile())
+    context = make_context(industry=placeholder, custom_fields={"size": placeholder})
+    fit = matcher.match(context)
+    assert [r.status for r in fit.results] == ["unknown", "unknown"]
+    assert fit.tier == "Unknown"
+    frame = pd.DataFrame({"lead.industry": [placeholder], "lead.custom_fields.size": [placeholder]})
+    batch = matcher.match_frame(frame)
+    assert batch["icp_tier"].iloc[0] == "Unknown"
+    assert str(batch["Industry: status"].iloc[0]) == "unknown"
+
+
+@pytest.mark.parametrize(
+    ("written", "sector"),
+    [
+        ("Finance", "Financial Services"),  # the Salesforce standard picklist value
+        ("Not For Profit", "Nonprofit"),
+        ("Communications", "Telecommunications"),
+        ("Electronics", "Technology"),
+    ],
+)
+def test_standard_crm_picklist_industries_resolve(written: str, sector: str) -> None:
+    match = IndustryTaxonomy().resolve(written)
+    assert match is not None and match.sector == sector
+
+
+def test_finance_matches_a_financial_services_target() -> None:
+    matcher = CategoricalMatcher(
+        IcpCharacteristic(
+            name="c", kind="categorical", targets=["Financial Services"], fields=["lead.industry"]
+        ),
+        taxonomy=IndustryTaxonomy(),
+    )
+    assert matcher.compare("Finance").status == "matched"
+
+
+@pytest.mark.parametrize(
+    ("written", "status"),
+    [
+        ("Toronto, Canada", "matched"),
+        ("Austin, TX, USA", "matched"),
+        ("Brooklyn, New York", "not_matched"),
+        ("Berlin, Germany", "not_matched"),
+        ("Somewhere, Atlantis", "unknown"),
+    ],
+)
+def test_a_city_country_string_is_read_by_its_last_known_part(written: str, status: str) -> None:
+    matcher = LocationMatcher(
+        IcpCharacteristic(
+            name="c",
+            kind="location",
+            targets=["North America"],
+            exclude=["New York"],
+            fields=["lead.industry"],
+        ),
+        geography=Geography(),
+    )
+    assert matcher.compare(written).status == status
