@@ -423,6 +423,16 @@ def test_a_permanent_failure_code_ending_a_sentence_is_read(
     assert report.primary.has("hard_bounce")
 
 
+def test_a_message_from_the_address_itself_is_no_bounce_of_it(offline: EmailValidator) -> None:
+    # the lead forwards an old bounce ("Fwd: Undeliverable"), quoting it: writing from the
+    # address proves it works
+    quoted = "Fwd: see below\n> <kim@contoso.com>: host said: 550 5.1.1 User unknown"
+    message = _mail("kim@contoso.com", quoted, T0, subject="Fwd: Undeliverable: pricing")
+    report = offline.validate_record(_lead(email="kim@contoso.com"), messages=[message])
+    assert report.primary is not None
+    assert not report.primary.has("hard_bounce")
+
+
 def test_bounce_evidence_keeps_the_unchecked_deliverability_note(offline: EmailValidator) -> None:
     bounce = _mail("MAILER-DAEMON@mx1.contoso.com", DSN, T0, subject="Undelivered Mail")
     report = offline.validate_record(_lead(email="kim@contoso.com"), messages=[bounce])

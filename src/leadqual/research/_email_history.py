@@ -65,10 +65,12 @@ def collect(messages: Iterable[EmailMessage]) -> BounceEvidence:
     for message in messages:
         if not isinstance(message, EmailMessage) or message.direction != "inbound":
             continue
+        sender = message.from_address.strip().casefold()
+        if sender.split("@", 1)[0] not in _DSN_SENDERS:
+            # a person wrote from this address (even a forwarded "Undeliverable"): it works
+            if evidence.replies.get(sender, message.sent_at) <= message.sent_at:
+                evidence.replies[sender] = message.sent_at
         if not _is_dsn(message):
-            key = message.from_address.strip().casefold()
-            if evidence.replies.get(key, message.sent_at) <= message.sent_at:
-                evidence.replies[key] = message.sent_at
             continue
         for line in message.body[:_MAX_BODY].splitlines():
             # A status line is short; skipping long ones keeps the address pattern linear on
@@ -77,6 +79,8 @@ def collect(messages: Iterable[EmailMessage]) -> BounceEvidence:
                 continue
             for raw in _ADDRESS.findall(line):
                 key = raw.strip(".").casefold()
+                if key == sender:
+                    continue  # a person forwarding an old bounce: writing from it proves it works
                 known = evidence.bounces.get(key)
                 if known is None or known.at <= message.sent_at:
                     evidence.bounces[key] = _Bounce(message.sent_at, line.strip()[:200])
