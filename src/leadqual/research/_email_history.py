@@ -66,10 +66,12 @@ def collect(messages: Iterable[EmailMessage]) -> BounceEvidence:
         if not isinstance(message, EmailMessage) or message.direction != "inbound":
             continue
         sender = message.from_address.strip().casefold()
-        if sender.split("@", 1)[0] not in _DSN_SENDERS:
-            # a person wrote from this address (even a forwarded "Undeliverable"): it works
-            if evidence.replies.get(sender, message.sent_at) <= message.sent_at:
-                evidence.replies[sender] = message.sent_at
+        # a person wrote from this address (even a forwarded "Undeliverable"): it works
+        if (
+            sender.split("@", 1)[0] not in _DSN_SENDERS
+            and evidence.replies.get(sender, message.sent_at) <= message.sent_at
+        ):
+            evidence.replies[sender] = message.sent_at
         if not _is_dsn(message):
             continue
         for line in message.body[:_MAX_BODY].splitlines():
