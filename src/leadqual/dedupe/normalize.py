@@ -322,7 +322,8 @@ class Normalizer:
         # It tries each of its ~300 terms in turn, so it is only called when the last word can
         # end one of them (most names have no legal form, or a common one).
         for _ in range(3):
-            last = _PUNCT.sub("", text.rsplit(None, 1)[-1].lower()) if text.split() else ""
+            words = text.rsplit(None, 1)
+            last = _PUNCT.sub("", words[-1].lower()) if words else ""
             if last not in self._legal_last_words:
                 break
             stripped = basename(text)

@@ -38,6 +38,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 _NOT_DIGITS = re.compile(r"[^0-9]")
+_UNSEEN: Any = object()
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -243,11 +244,12 @@ class Preparer:
         cache: dict[tuple[Any, str | None], str | None] = {}
         for i, (cell, region) in enumerate(zip(raw.tolist(), regions, strict=True)):
             values: list[str] = []
-            for v in _as_values(cell):
+            items = cell if type(cell) is tuple else _as_values(cell)
+            for v in items:
                 key = (v, region)
-                if key not in cache:
-                    cache[key] = fn(v, region)
-                norm = cache[key]
+                norm = cache.get(key, _UNSEEN)
+                if norm is _UNSEEN:
+                    norm = cache[key] = None if _is_missing(v) else fn(v, region)
                 if norm is not None and norm not in values:
                     values.append(norm)
             out[i] = tuple(values) if is_multi else (values[0] if values else None)
