@@ -96,3 +96,38 @@ def test_a_city_country_string_is_read_by_its_last_known_part(written: str, stat
         geography=Geography(),
     )
     assert matcher.compare(written).status == status
+
+
+def _titles(*targets: str) -> IcpMatcher:
+    return IcpMatcher(
+        IcpProfile(
+            characteristics=[
+                IcpCharacteristic(
+                    name="Title", kind="job_title", targets=list(targets), fields=["lead.job_title"]
+                )
+            ]
+        )
+    )
+
+
+@pytest.mark.parametrize("title", ["EA to the CEO", "PA to the CIO", "EA/PA to CTO"])
+def test_an_assistant_abbreviated_ea_or_pa_is_not_the_executive(title: str) -> None:
+    fit = _titles("CEO", "CIO", "CTO", "Head of Sales").match(make_context(job_title=title))
+    assert fit.results[0].status == "not_matched"
+
+
+@pytest.mark.parametrize("title", ["Former CTO", "Ex-CTO", "Retired CIO"])
+def test_a_former_executive_is_not_a_current_decision_maker(title: str) -> None:
+    fit = _titles("CIO", "CTO").match(make_context(job_title=title))
+    assert fit.results[0].status != "matched"
+
+
+def test_a_former_title_followed_by_the_current_one_reads_the_current_one() -> None:
+    fit = _titles("Head of Sales").match(make_context(job_title="Former CTO, now VP of Sales"))
+    assert fit.results[0].status == "matched"
+
+
+@pytest.mark.parametrize("title", ["Deputy CIO", "Associate CIO"])
+def test_a_deputy_of_a_c_level_officer_is_one_level_below(title: str) -> None:
+    fit = _titles("CIO").match(make_context(job_title=title))
+    assert fit.results[0].status == "partial"

@@ -193,7 +193,14 @@ _SENIORITY: tuple[tuple[re.Pattern[str], int], ...] = tuple(
 )
 
 
-_ASSISTANT = re.compile(r"\b((executive|personal) assistant|assistant to)\b")
+_ASSISTANT = re.compile(
+    r"\b((executive|personal) assistant|assistant to|(ea|pa)( (ea|pa))? to( the)? \w+)\b"
+)
+# "Former CTO", "Ex-CIO": a past role says nothing about today's; "..., now VP Sales" does.
+_FORMER = re.compile(r"^(former|ex|retired|previously|past)\b")
+_NOW = re.compile(r"\b(now|currently|current)\b")
+# "Deputy CIO" works for the CIO: one level below, not the officer.
+_DEPUTY = re.compile(r"\b(deputy|associate|assistant|asst|vice)$")
 _GENERAL_EXEC = re.compile(
     r"\b(founder|cofounder|co founder|owner|managing director|general manager|geschaftsfuhrer"
     r"|geschaeftsfuehrer|pdg|directeur general|director general|(?<!vice )president)\b"
@@ -246,21 +253,33 @@ def parse_title(title: str, /) -> TitleInfo:
     canonical: str | None = None
     seniority: int | None = None
     functions: set[str] = set()
+    if _FORMER.match(text):
+        now = _NOW.search(text)
+        if now is None:
+            return TitleInfo(written=title)
+        current = parse_title(text[now.end() :])
+        return current.model_copy(update={"written": title})
     if _ASSISTANT.search(text):
         # "Executive Assistant to the CEO" supports an executive; the acronym is not theirs
         return TitleInfo(written=title, seniority=0, functions=frozenset())
-    for w in words:
+    deputy = False
+    for i, w in enumerate(words):
         if w in _CHIEFS:
             canonical = w
+            deputy = i > 0 and bool(_DEPUTY.search(words[i - 1]))
             break
     if canonical is None:
         for phrase, acronym in _EXPANDED.items():
-            if phrase in text:
+            at = text.find(phrase)
+            if at >= 0:
                 canonical = acronym
+                deputy = bool(_DEPUTY.search(text[:at].strip()))
                 break
     if canonical is not None:
         _, seniority, funcs = _CHIEFS[canonical]
         functions |= funcs
+        if deputy:
+            canonical, seniority = None, 4
     padded = f" {text} "
     for phrase, function in _FUNCTIONS:
         if f" {phrase} " in padded:
