@@ -398,7 +398,8 @@ class EmailValidator:
         check_deliverability: ask DNS whether the domain accepts mail (on by default).
         resolver: the DNS client; :class:`DnsPythonResolver` (the system's servers) by default.
             Pass :class:`leadqual.testing.dns.StaticResolver` in tests.
-        timeout: seconds allowed per domain lookup; a slower answer gives ``unknown``.
+        timeout: seconds allowed per DNS query (the MX query, then the A/AAAA fallback when there
+            is no MX); a slower answer gives ``unknown``.
         max_concurrency: domains looked up at the same time, at most.
         cache_ttl: longest time (s) a positive DNS verdict is cached (the record's TTL if shorter).
         negative_cache_ttl: time (s) a "no such domain" or "no mail server" verdict is cached.
