@@ -319,14 +319,11 @@ def lead_settings(
     similar name and the same (non free-mail) email domain.
 
     Input columns (as made by :func:`leadqual.dedupe.leads_frame`): ``id``, ``first_name``,
-    ``last_name``, ``company_name``, ``emails`` (list), ``phones`` (list), ``country``,
-    ``website``.
+    ``last_name``, ``company_name``, ``emails`` (list), ``phones`` (list), ``country`` (to read
+    local phone numbers).
     """
     fields = _person_fields(
-        extra=(
-            FieldSpec(name="company", kind="company", source="company_name"),
-            FieldSpec(name="website", kind="website_domain", source="website"),
-        )
+        extra=(FieldSpec(name="company", kind="company", source="company_name"),)
     )
     return DedupeSettings(
         fields=fields,
