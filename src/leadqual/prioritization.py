@@ -140,8 +140,9 @@ class ActivityCondition(LeadqualModel):
     within_days: Annotated[int, Field(gt=0)] | None = 30
     min_count: Annotated[int, Field(ge=1)] = 1
     replies: bool = False
-    """Count emails that answer the seller's own messages (``in_reply_to`` set, "RE:" or an
-    automatic reply). Off by default: answering outreach is engagement, not a raised hand."""
+    """Count emails that answer the seller's own messages (``in_reply_to`` set or "RE:"). Off by
+    default: answering outreach is engagement, not a raised hand. Automatic replies and delivery
+    failures never count."""
 
 
 SegmentCondition = Annotated[FieldCondition | ActivityCondition, Field(discriminator="type")]
@@ -407,7 +408,10 @@ def _activity_result(
         at = a.occurred_at
         if at > now or (since is not None and at < since):
             continue
-        if not cond.replies and isinstance(a, EmailMessage) and _is_reply(a):
+        if isinstance(a, EmailMessage) and (
+            # a bounce or an automatic reply is written by a machine: never a raised hand
+            _is_automatic(a) or (not cond.replies and _is_reply(a))
+        ):
             continue
         hits.append(a)
     passed = len(hits) >= cond.min_count

@@ -1,0 +1,49 @@
+"""Regression tests from the prioritisation review: machine-written mail is not a raised hand."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from leadqual.models import EmailMessage, Lead, LeadContext, RecordRef
+from leadqual.prioritization import ActivityCondition, HandraiserEvaluator, HandraiserSegment
+
+NOW = datetime(2026, 11, 1, 12, tzinfo=UTC)
+
+
+def _context(message: EmailMessage) -> LeadContext:
+    return LeadContext(
+        lead=Lead(id="L-1", created_at=NOW - timedelta(days=90)), activities=(message,)
+    )
+
+
+@pytest.mark.parametrize("replies", [False, True])
+@pytest.mark.parametrize(
+    ("sender", "subject"),
+    [
+        ("mailer-daemon@mx.acme.example", "Mail delivery failed: returning message to sender"),
+        ("postmaster@acme.example", "Undeliverable: Tailspin and Acme"),
+        ("ada@acme.example", "Undeliverable: Tailspin and Acme"),
+        ("ada@acme.example", "Automatic reply: Tailspin and Acme"),
+        ("noreply@acme.example", "Your ticket was received"),
+    ],
+)
+def test_a_bounce_or_automatic_reply_never_makes_a_hand_raiser(
+    sender: str, subject: str, replies: bool
+) -> None:
+    bounce = EmailMessage(
+        id="E-1",
+        regarding=RecordRef(kind="lead", id="L-1"),
+        direction="inbound",
+        from_address=sender,
+        subject=subject,
+        body="This is an automatically generated message.",
+        sent_at=NOW - timedelta(days=2),
+    )
+    segment = HandraiserSegment(
+        name="Direct inquiries",
+        conditions=[ActivityCondition(kinds=["email"], replies=replies)],
+    )
+    result = HandraiserEvaluator([segment]).evaluate(_context(bounce), now=NOW)
+    assert not result.is_handraiser
