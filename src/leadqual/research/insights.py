@@ -353,7 +353,9 @@ class _Index:
                 self.contacts_by_email.setdefault(address.strip().lower(), []).append(c.id)
                 d = email_domain(address)
                 if d and not is_free_email_domain(d):
-                    self.contacts_by_domain.setdefault(d, []).append(c.id)
+                    # keyed like _lead_domain: one dict lookup per lead, not a scan of every domain
+                    key = registrable_domain(d) or d
+                    self.contacts_by_domain.setdefault(key, []).append(c.id)
             if c.account_id:
                 self.contacts_by_account.setdefault(c.account_id, []).append(c.id)
 
@@ -719,10 +721,8 @@ class CrmInsightsBuilder:
             for cid in idx.contacts_by_email.get(address, []):
                 candidates[cid] = idx.contacts[cid]
         if ctx.account is None and lead_domain:
-            for d, ids in idx.contacts_by_domain.items():
-                if registrable_domain(d) == lead_domain:
-                    for cid in ids:
-                        candidates[cid] = idx.contacts[cid]
+            for cid in idx.contacts_by_domain.get(lead_domain, []):
+                candidates[cid] = idx.contacts[cid]
         if ctx.contact is not None:
             candidates.pop(ctx.contact.id, None)
         out = []
