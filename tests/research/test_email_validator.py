@@ -471,3 +471,12 @@ def test_summary_gives_the_verdict_and_the_most_serious_reason() -> None:
     assert validator.validate("info@gone.com").summary == (
         "invalid: The domain gone.com does not exist (NXDOMAIN)."
     )
+
+
+def test_a_linkedin_company_page_as_website_is_no_evidence_of_a_mismatch(
+    offline: EmailValidator,
+) -> None:
+    check = offline.validate(
+        "kim@contoso.com", company_websites=["https://www.linkedin.com/company/contoso"]
+    )
+    assert not check.has("domain_mismatch")

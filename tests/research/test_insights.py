@@ -427,3 +427,19 @@ def test_privacy_relay_addresses_do_not_make_leads_and_contacts_colleagues() -> 
     ins = CrmInsightsBuilder(source, config=config()).build("L-9", now=NOW)
     assert ins.connect_account == ()
     assert ins.suggested_contacts == ()
+
+
+def test_accounts_whose_website_is_a_platform_page_are_not_matched_by_it() -> None:
+    page = "https://www.linkedin.com/company/"
+    source = MemorySource(
+        accounts=[
+            Account(id="A-1", name="Northwind", website=page + "northwind", created_at=T0),
+            Account(id="A-2", name="Tailwind", website=page + "tailwind", created_at=T0),
+        ],
+        leads=[
+            Lead(id="L-1", first_name="Cy", last_name="Do", company_name="Contoso Ltd",
+                 website=page + "contoso", created_at=T0),
+        ],
+    )  # fmt: skip
+    ins = CrmInsightsBuilder(source, config=config()).build("L-1", now=NOW)
+    assert ins.connect_account == ()

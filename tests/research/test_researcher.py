@@ -722,3 +722,35 @@ def test_ids_of_an_unconfirmed_match_are_not_passed_on(
     r = Researcher(config=consented, providers=[Resolver(), Follower()], min_confidence=0.9)
     r.research_sync(LeadContext(lead=lead))
     assert ("wikidata" in seen[0].ids) is passed
+
+
+@pytest.mark.parametrize(
+    "website",
+    [
+        "https://www.linkedin.com/company/contoso-pharma",
+        "facebook.com/ContosoPharma",
+        "https://contoso.wixsite.com/home",
+        "https://sites.google.com/view/contoso",
+    ],
+)
+def test_a_page_on_a_shared_platform_is_not_the_companys_domain(website: str) -> None:
+    lead = Lead(
+        id="L-1",
+        company_name="Contoso",
+        website=website,
+        created_at=datetime(2026, 1, 1, tzinfo=UTC),
+    )
+    query, _ = company_query_for(LeadContext(lead=lead))
+    assert query is not None
+    assert query.domain is None and query.website is None  # never research LinkedIn or Wix
+    assert query.name == "Contoso"
+    assert CompanyQuery(name="Contoso", website=website).domain is None
+
+
+def test_the_platforms_own_home_page_is_still_its_domain() -> None:
+    lead = Lead(
+        id="L-1", company_name="LinkedIn", website="https://www.linkedin.com/",
+        created_at=datetime(2026, 1, 1, tzinfo=UTC),
+    )  # fmt: skip
+    query, _ = company_query_for(LeadContext(lead=lead))
+    assert query is not None and query.domain == "linkedin.com"

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 import tldextract
 
 __all__ = [
+    "company_website_domain",
     "email_domain",
     "extractor",
     "is_free_email_domain",
@@ -59,6 +60,44 @@ def registrable_domain(value: str, /) -> str | None:
         return f"{ext.domain}.{ext.suffix}"
     # a suffix missing from the public list (``.example``, ``.test``, a new gTLD): last two labels
     return ".".join(labels[-2:]) if ":" not in host else None
+
+
+# Sites where many companies have a page. A CRM's website field often holds such a page (a LinkedIn
+# company page, a Facebook page, a site builder's subdomain): it names the platform, not the company.
+_PLATFORM_DOMAINS = frozenset(
+    {
+        "linkedin.com", "facebook.com", "fb.com", "twitter.com", "x.com", "instagram.com",
+        "youtube.com", "tiktok.com", "xing.com", "crunchbase.com", "wellfound.com", "angel.co",
+        "glassdoor.com", "indeed.com", "yelp.com", "medium.com", "github.com", "github.io",
+        "gitlab.io", "google.com", "wixsite.com", "squarespace.com", "wordpress.com",
+        "blogspot.com", "weebly.com", "webflow.io", "godaddysites.com", "notion.site",
+        "carrd.co", "linktr.ee", "business.site", "jimdosite.com", "strikingly.com",
+    }
+)  # fmt: skip
+
+
+def company_website_domain(website: str, /) -> str | None:
+    """The registrable domain of a company's website, or ``None`` when the value is a page on a
+    shared platform (``linkedin.com/company/contoso``, ``contoso.wixsite.com``): that domain is
+    the platform's. The platform's own home page (``https://www.linkedin.com/``) keeps its domain.
+
+    >>> company_website_domain("https://www.contoso.com/about")
+    'contoso.com'
+    >>> company_website_domain("https://www.linkedin.com/company/contoso") is None
+    True
+    """
+    domain = registrable_domain(website)
+    if domain is None or domain not in _PLATFORM_DOMAINS:
+        return domain
+    text = website.strip().lower()
+    if "://" not in text:
+        text = "http://" + text
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return None
+    host = (parts.hostname or "").rstrip(".").removeprefix("www.")
+    return domain if host == domain and parts.path in ("", "/") else None
 
 
 def email_domain(address: str | None, /) -> str | None:

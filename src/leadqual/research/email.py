@@ -33,6 +33,7 @@ from leadqual._base import LeadqualModel, UtcDatetime
 from leadqual.errors import ConfigurationError, EmailInputError
 from leadqual.models import Account, Contact, EmailMessage, Lead, LeadContext
 from leadqual.research import _email_domains as domains
+from leadqual.research._domains import company_website_domain
 from leadqual.research._email_dns import (
     DnsAnswer,
     DnsPythonResolver,
@@ -734,7 +735,14 @@ class EmailValidator:
         if isinstance(websites, str):
             websites = (websites,)
         found = tuple(
-            d for d in (domains.website_domain(w) for w in websites if isinstance(w, str)) if d
+            d
+            for d in (
+                domains.website_domain(w)
+                for w in websites
+                # a page on a shared platform (linkedin.com/company/...) is not the company's
+                if isinstance(w, str) and company_website_domain(w) is not None
+            )
+            if d
         )
         if not found and not name and history is None:
             return None

@@ -46,6 +46,7 @@ from leadqual.models import (
     Seller,
 )
 from leadqual.research._domains import (
+    company_website_domain,
     email_domain,
     is_free_email_domain,
     normalize_company_name,
@@ -338,7 +339,7 @@ class _Index:
         self.account_by_domain: dict[str, list[str]] = {}
         self.account_by_name: dict[str, list[str]] = {}
         for a in self.accounts.values():
-            if a.website and (d := registrable_domain(a.website)):
+            if a.website and (d := company_website_domain(a.website)):
                 self.account_by_domain.setdefault(d, []).append(a.id)
             self.account_by_name.setdefault(normalize_company_name(a.name), []).append(a.id)
         self.account_names: list[str] = list(self.account_by_name)
@@ -780,7 +781,7 @@ class CrmInsightsBuilder:
         if domain:
             for aid in idx.account_by_domain.get(domain, []):
                 add(aid, 0.9, f"the account's website is on {domain}, the lead's email domain")
-        website_domain = registrable_domain(lead.website) if lead.website else None
+        website_domain = company_website_domain(lead.website) if lead.website else None
         if website_domain and website_domain != domain:
             for aid in idx.account_by_domain.get(website_domain, []):
                 add(aid, 0.85, f"the account's website matches the lead's ({website_domain})")

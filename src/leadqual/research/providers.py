@@ -238,11 +238,13 @@ class CompanyQuery(LeadqualModel):
     @classmethod
     def _domain_from_website(cls, data: Any) -> Any:
         if isinstance(data, Mapping) and not data.get("domain") and data.get("website"):
-            from leadqual.research._domains import registrable_domain
+            from leadqual.research._domains import company_website_domain
 
             website = data["website"]
             if isinstance(website, str) and not _EMAIL_LIKE.search(website):
-                data = {**data, "domain": registrable_domain(website)}
+                domain = company_website_domain(website)
+                # a page on a shared platform (LinkedIn, Wix) names the platform, not the company
+                data = {**data, "domain": domain, "website": website if domain else None}
         return data
 
     @model_validator(mode="after")

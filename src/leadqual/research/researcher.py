@@ -34,6 +34,7 @@ from leadqual.config import AgentConfig, Consent
 from leadqual.errors import ConfigurationError, ProviderError, ProviderTimeout, RateLimited
 from leadqual.models import Lead, LeadContext
 from leadqual.research._domains import (
+    company_website_domain,
     email_domain,
     is_free_email_domain,
     normalize_company_name,
@@ -529,7 +530,9 @@ def company_query_for(context: LeadContext, /) -> tuple[CompanyQuery | None, str
         country = account.address.country
     if country is None and lead.address is not None:
         country = lead.address.country
-    domain = registrable_domain(website) if website else None
+    domain = company_website_domain(website) if website else None
+    if website and domain is None:
+        website = None  # a page on a shared platform (LinkedIn, Wix): not the company's site
     origin = f"account {account.id}" if account else "the lead's company fields"
     if domain is None:
         for address in lead.all_emails:
