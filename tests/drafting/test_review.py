@@ -20,7 +20,7 @@ from leadqual.drafting import (
 from leadqual.drafting.guards import AllowedContent, check_text, data_block
 from leadqual.testing.llm import FunctionLlmClient
 
-from .conftest import NOW, make_context, make_lead
+from .conftest import NOW, email, make_context, make_lead
 
 # -- reply classifier: double negation is not a refusal -------------------------------------------
 
@@ -177,3 +177,59 @@ def test_a_suppressed_domain_also_blocks_its_subdomains(config: AgentConfig) -> 
         TemplateDrafter(config, suppression=suppression).draft(
             context, NextAction(kind="initial_outreach", reasons=("x",))
         )
+
+
+# -- the advisor reads only the lead's own words --------------------------------------------------
+
+
+def test_a_discount_in_the_sellers_quoted_mail_does_not_make_a_discount_task() -> None:
+    reply = (
+        "Can you send me a quote for 40 seats?\n\n"
+        "On Mon, 19 Oct 2026 at 09:00, Avery Brooks <avery@tailspin.example> wrote:\n"
+        "> Annual plans come with a 10% discount, and we can negotiate volume pricing."
+    )
+    action = ActionAdvisor().advise(make_context(email(reply, at=NOW)), now=NOW)
+    assert action.kind == "create_task" and action.task_subject is not None
+    assert "discount" not in action.task_subject
+    assert all("discount" not in r for r in action.reasons)
+
+
+def test_an_unsubscribe_link_in_the_quoted_footer_does_not_suppress_the_address() -> None:
+    reply = (
+        "Not interested at the moment, thanks.\n\n"
+        "On Mon, 19 Oct 2026, Avery Brooks wrote:\n> To unsubscribe, reply STOP."
+    )
+    action = ActionAdvisor().advise(make_context(email(reply, at=NOW)), now=NOW)
+    assert action.kind == "none" and action.suggest_disqualify
+    assert not action.suppress_address
+
+
+def test_every_unmet_outreach_condition_is_named_at_once() -> None:
+    lead = make_lead(company_name=None, last_name=None)
+    action = ActionAdvisor().advise(make_context(lead=lead), now=NOW)
+    assert set(action.unmet_conditions) == {
+        "company_name",
+        "first_and_last_name",
+        "deliverable_email",
+    }
+    for name in action.unmet_conditions:
+        assert any(name in r for r in action.reasons)
+
+
+@pytest.mark.parametrize(
+    ("title", "level"),
+    [
+        ("Executive Assistant to the CEO", "low"),
+        ("EA to the CFO", "low"),
+        ("Chief Revenue Officer", "high"),
+        ("VP of Sales", "high"),
+        ("Head of Sales", "high"),
+        ("Sales Manager", "medium"),
+        ("Account Executive", "low"),
+    ],
+)
+def test_bant_authority_reads_the_title_like_the_icp_does(title: str, level: str) -> None:
+    from leadqual.drafting import assess_bant
+
+    bant = assess_bant(make_context(lead=make_lead(job_title=title)), thread=[])
+    assert bant.authority.level == level

@@ -613,11 +613,12 @@ class ActionAdvisor:
                 reply_email_id=message.id,
             )
         if kind == "pricing_request":
+            # Only the lead's own words: quoted earlier mail may be our own discount offer.
             discount = bool(
                 re.search(
                     r"discount|% off|\boff list|price match|match the price|"
                     r"come down|do better|negotia",
-                    message.body,
+                    clean_reply(message.body),
                     re.I,
                 )
             )

@@ -26,6 +26,7 @@ from pydantic import ConfigDict
 from leadqual._base import LeadqualModel
 from leadqual.drafting._text import clean_reply, split_sentences
 from leadqual.drafting.intents import EmailClassifier, ReplyIntent, default_classifier
+from leadqual.icp.titles import parse_title
 from leadqual.models import Appointment, EmailMessage, LeadContext
 
 __all__ = [
@@ -163,12 +164,6 @@ def assess_interest(
     return PurchaseInterest(direction="positive", level=best, reasons=tuple(reasons))
 
 
-_AUTH_HIGH = re.compile(
-    r"\b(?:chief|c[eiotfr]o|cro|cmo|president|founder|owner|partner|vp|vice president|head|"
-    r"director|general manager|managing director|gm)\b",
-    re.I,
-)
-_AUTH_MED = re.compile(r"\b(?:manager|lead|principal|senior|supervisor)\b", re.I)
 _AUTH_LOW_TEXT = re.compile(
     r"\b(?:not the (?:right|best) (?:person|contact)|not involved in|I don'?t make|"
     r"need (?:approval|sign-?off) from|not the (?:buyer|budget owner)|intern)\b",
@@ -269,12 +264,10 @@ def assess_bant(
     authority = BantItem()
     title = lead.job_title or (context.contact.job_title if context.contact else None)
     if title:
-        if _AUTH_HIGH.search(title):
-            authority = BantItem(level="high", evidence=(f"job title: {title}",))
-        elif _AUTH_MED.search(title):
-            authority = BantItem(level="medium", evidence=(f"job title: {title}",))
-        else:
-            authority = BantItem(level="low", evidence=(f"job title: {title}",))
+        # The ICP's title reader: "Executive Assistant to the CEO" is not the CEO.
+        seniority = parse_title(title).seniority or 0
+        level = "high" if seniority >= 3 else "medium" if seniority == 2 else "low"
+        authority = BantItem(level=level, evidence=(f"job title: {title}",))
     low = _first(_AUTH_LOW_TEXT, sentences)
     high = _first(_AUTH_HIGH_TEXT, sentences)
     if low or "referral" in intents:
