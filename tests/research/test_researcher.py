@@ -754,3 +754,20 @@ def test_the_platforms_own_home_page_is_still_its_domain() -> None:
     )  # fmt: skip
     query, _ = company_query_for(LeadContext(lead=lead))
     assert query is not None and query.domain == "linkedin.com"
+
+
+def test_a_failing_lead_in_a_batch_leaves_no_research_running_behind(
+    consented: AgentConfig, sample_source: MemorySource, sample_data: SampleData
+) -> None:
+    from leadqual.errors import RecordNotFound
+
+    r = researcher(consented, sample_source, FakeResearchProvider("slow", latency=0.2))
+
+    async def main() -> None:
+        with pytest.raises(RecordNotFound):
+            await r.research_many([LEAD, "L-NOT-THERE"], now=sample_data.as_of)
+        await asyncio.sleep(0.4)  # longer than the provider takes
+
+    asyncio.run(main())
+    # the caller got the error: the other lead's research was cancelled, not finished unseen
+    assert r.cache.lead(LEAD) is None

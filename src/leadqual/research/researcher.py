@@ -797,9 +797,19 @@ class Researcher:
         force: bool = False,
     ) -> list[LeadResearch]:
         """Research several leads concurrently (provider calls stay under the global limit);
-        results come back in the input order, one per lead."""
-        items = list(leads)
-        return list(await asyncio.gather(*(self.research(x, now=now, force=force) for x in items)))
+        results come back in the input order, one per lead. A lead that cannot be researched
+        (an unknown id) raises, and the rest of the batch is cancelled rather than left running."""
+        tasks = [asyncio.ensure_future(self.research(x, now=now, force=force)) for x in leads]
+        try:
+            return list(await asyncio.gather(*tasks))
+        except BaseException:
+            # the caller gets the error (an unknown lead id, a cancellation): the other leads'
+            # research must not go on unseen behind it (provider calls shared with other
+            # callers keep running: they are shielded)
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
 
     def research_sync(
         self, lead: str | LeadContext, /, *, now: datetime | None = None, force: bool = False
