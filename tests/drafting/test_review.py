@@ -233,3 +233,52 @@ def test_bant_authority_reads_the_title_like_the_icp_does(title: str, level: str
 
     bant = assess_bant(make_context(lead=make_lead(job_title=title)), thread=[])
     assert bant.authority.level == level
+
+
+# -- quoted mail: the lead's words may sit below or between the quotes ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("reply", "intent", "evidence"),
+    [
+        (
+            "> Would Tuesday at 3pm work for a call?\nYes, Tuesday at 3pm works for me.",
+            "meeting_request",
+            "Yes, Tuesday at 3pm works for me.",
+        ),
+        (
+            "On Mon, Nov 2, 2026 at 9:00 AM Avery <avery@t.example> wrote:\n"
+            "> Would Tuesday work for a call?\n\nYes, Tuesday works. Send an invite.",
+            "meeting_request",
+            None,
+        ),
+        (
+            "> Can you share pricing?\nNo, we are not interested. Please remove me.",
+            "not_interested",
+            None,
+        ),
+        (
+            "> Do you own revenue operations?\nI do, yes.\n"
+            "> Could we meet next week?\nPlease send me pricing for 40 seats first.",
+            "pricing_request",
+            "Please send me pricing for 40 seats first.",
+        ),
+    ],
+)
+def test_a_bottom_posted_or_inline_reply_is_read(
+    reply: str, intent: str, evidence: str | None
+) -> None:
+    result = classify_reply(reply)
+    assert result.intent == intent
+    if evidence is not None:
+        assert result.evidence == evidence
+
+
+def test_quoted_text_without_a_new_word_is_still_empty() -> None:
+    reply = "Sent from my iPhone\n\nOn Nov 2, Avery wrote:\n> Interested in a call next week?"
+    assert classify_reply(reply).method == "empty"
+
+
+def test_a_top_posted_reply_ignores_the_quoted_request() -> None:
+    reply = "Not interested, thanks.\n\nOn Mon, Avery wrote:\n> Could we meet on Tuesday?"
+    assert classify_reply(reply).intent == "not_interested"

@@ -15,19 +15,25 @@ __all__ = [
     "split_sentences",
 ]
 
-# A line that starts the quoted earlier mail; everything from it on is not the lead's new text.
-_QUOTE_HEADERS = (
+# A line that introduces quoted earlier mail ("On Mon, Ann wrote:"). When ">" lines follow it, the
+# header and those lines are dropped and any text after them is kept (a bottom-posted or inline
+# reply); otherwise everything from the header on is the old mail.
+_WROTE_HEADERS = (
     re.compile(r"^\s*On\b[^\n]{0,300}?(?:\n[^\n]{0,200}?)?\bwrote:\s*$", re.IGNORECASE | re.M),
+    re.compile(
+        r"^\s*(?:Le|Am|El|Il)\s[^\n]{0,200}(?:a écrit|schrieb|escribió|ha scritto)\s*:\s*$", re.M
+    ),
+)
+# A line from which everything on is the old mail (Outlook and forwarding headers).
+_QUOTE_HEADERS = (
     re.compile(r"^\s*-{2,}\s*(?:Original|Forwarded) Message\s*-{2,}", re.IGNORECASE | re.M),
     re.compile(r"^\s*_{8,}\s*$", re.M),
     re.compile(
         r"^\s*From:\s[^\n]*\n(?:[^\n]*\n){0,3}?\s*(?:Sent|Date|To|Subject):", re.IGNORECASE | re.M
     ),
-    re.compile(
-        r"^\s*(?:Le|Am|El|Il)\s[^\n]{0,200}(?:a écrit|schrieb|escribió|ha scritto)\s*:", re.M
-    ),
-    re.compile(r"^\s*>", re.M),
 )
+_QUOTED_LINE = re.compile(r"^[ \t]*>[^\n]*(?:\n|$)", re.M)
+_BEFORE_QUOTE = re.compile(r"\A\s*\n?[ \t]*>")
 
 _SIGNATURE_MARKERS = (
     re.compile(r"^--\s*$", re.M),
@@ -80,6 +86,20 @@ def _cut_at_first(text: str, patterns: tuple[re.Pattern[str], ...]) -> str:
     return text[:cut]
 
 
+def _drop_quotes(text: str) -> str:
+    """``text`` without "> " quoted lines and their "On ... wrote:" headers.
+
+    A header not followed by quoted lines starts old mail quoted without markers: cut there.
+    """
+    for pattern in _WROTE_HEADERS:
+        while (match := pattern.search(text)) is not None:
+            if _BEFORE_QUOTE.match(text[match.end() :]):
+                text = text[: match.start()] + text[match.end() :]
+            else:
+                text = text[: match.start()]
+    return _QUOTED_LINE.sub("", text)
+
+
 def clean_reply(text: str) -> str:
     """The lead's own new words in an email reply: quoted mail, signature and greeting removed.
 
@@ -88,6 +108,7 @@ def clean_reply(text: str) -> str:
     """
     # Every line break Python knows (\r\n, form feed, U+2028, ...) becomes a plain newline.
     text = "\n".join(text.replace("\u00a0", " ").splitlines())
+    text = _drop_quotes(text)
     text = _cut_at_first(text, _QUOTE_HEADERS)
     text = _cut_at_first(text, _SIGNATURE_MARKERS)
     for match in _SIGN_OFF.finditer(text):
