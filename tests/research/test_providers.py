@@ -76,9 +76,29 @@ def test_query_refuses_a_malformed_domain() -> None:
         CompanyQuery(domain="not a domain")
 
 
+LEI_A, LEI_B = "5493001KJTIIGC8Y1R12", "529900T8BM49AURSDO55"
+
+
 def test_with_ids_keeps_known_ids() -> None:
-    q = CompanyQuery(name="X", ids={"lei": "A"}).with_ids({"lei": "B", "sec_cik": "1"})
-    assert dict(q.ids) == {"lei": "A", "sec_cik": "1"}
+    q = CompanyQuery(name="X", ids={"lei": LEI_A}).with_ids({"lei": LEI_B, "sec_cik": "1"})
+    assert dict(q.ids) == {"lei": LEI_A, "sec_cik": "1"}
+
+
+@pytest.mark.parametrize(
+    ("scheme", "value"),
+    [
+        ("lei", "../../fundraising?x=1"),
+        ("sec_cik", "320193/../../x"),
+        ("wikidata", "Q1|Q2"),
+        ("companies_house", "01234567/officers"),
+    ],
+)
+def test_ids_that_would_build_another_api_path_are_refused(scheme: str, value: str) -> None:
+    # providers put these ids into URL paths (GLEIF /lei-records/{lei}, SEC CIK{cik}.json)
+    with pytest.raises(ValidationFailed, match=scheme):
+        CompanyQuery(name="X", ids={scheme: value})
+    # an id a provider found (a vandalised Wikidata claim) is dropped, never sent
+    assert scheme not in CompanyQuery(name="X").with_ids({scheme: value}).ids
 
 
 # -- records ----------------------------------------------------------------------------------

@@ -240,3 +240,19 @@ def test_a_feed_with_entities_is_refused_but_the_overview_stays() -> None:
     result = asyncio.run(WebsiteProvider(mock_fetcher(handler)).research(QUERY))
     assert result.news == () and result.overviews
     assert any("feed not read" in n for n in result.notes)
+
+
+def test_a_percent_encoded_wikipedia_link_gives_the_page_title() -> None:
+    home = HOME.replace("wiki/Contoso_Pharmaceuticals", "wiki/Caf%C3%A9_Contoso_%26_Co")
+    handler, _ = site(pages={"/": home, "/about-us": ABOUT})
+    result = asyncio.run(WebsiteProvider(mock_fetcher(handler)).research(QUERY))
+    # the Wikipedia provider quotes the title itself: an encoded one would be encoded twice
+    assert result.identifiers["wikipedia"] == "Café Contoso & Co"
+
+
+def test_a_broken_about_page_keeps_what_the_home_page_said() -> None:
+    handler, seen = site(pages={"/": HOME})  # the "About us" link answers 404
+    result = asyncio.run(WebsiteProvider(mock_fetcher(handler)).research(QUERY))
+    assert seen == ["/robots.txt", "/", "/about-us"]
+    assert result.overviews[0].legal_name == "Contoso Pharmaceuticals Inc."
+    assert any("/about-us" in note for note in result.notes)

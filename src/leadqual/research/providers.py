@@ -171,6 +171,25 @@ def classify_news_topic(title: str, /) -> NewsTopic:
 
 
 _EMAIL_LIKE = re.compile(r"[^\s@]+@[^\s@]+")
+# Formats of the ids providers put into URL paths and API parameters (GLEIF /lei-records/{lei},
+# SEC CIK{cik}.json, Wikidata ids=): anything else could address another endpoint of the API.
+_ID_FORMATS: dict[str, re.Pattern[str]] = {
+    "wikidata": re.compile(r"Q[1-9][0-9]*"),
+    "sec_cik": re.compile(r"[0-9]{1,10}"),
+    "lei": re.compile(r"[A-Z0-9]{18}[0-9]{2}"),
+    "companies_house": re.compile(r"[A-Z0-9]{1,10}"),
+}
+
+
+def _id_problem(scheme: str, value: str) -> str | None:
+    if "@" in scheme or "@" in value:
+        return "ids must not contain email addresses"
+    pattern = _ID_FORMATS.get(scheme)
+    if pattern is not None and not pattern.fullmatch(value):
+        return f"{value!r} is not a valid {scheme} id"
+    return None
+
+
 _DOMAIN = re.compile(r"^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?:\.(?!-)[a-z0-9-]{1,63})+$")
 
 
@@ -214,8 +233,9 @@ class CompanyQuery(LeadqualModel):
     @classmethod
     def _ids_clean(cls, value: Mapping[str, str]) -> Mapping[str, str]:
         for k, v in value.items():
-            if "@" in k or "@" in v:
-                raise ValueError("ids must not contain email addresses")
+            problem = _id_problem(k, v)
+            if problem is not None:
+                raise ValueError(problem)
         return dict(sorted(value.items()))
 
     @field_validator("domain")
@@ -270,8 +290,15 @@ class CompanyQuery(LeadqualModel):
         return f"id:{first[0]}={first[1]}"
 
     def with_ids(self, ids: Mapping[str, str], /) -> CompanyQuery:
-        """A copy with ``ids`` merged in (known ids are not overwritten)."""
-        merged = dict(ids)
+        """A copy with ``ids`` merged in (known ids are not overwritten; malformed ones, which a
+        provider may have read from an edited source, are dropped)."""
+        merged = {}
+        for k, v in ids.items():
+            problem = _id_problem(k, v)
+            if problem is None:
+                merged[k] = v
+            else:
+                logger.warning("research id dropped: %s", problem)
         merged.update(self.ids)
         return self.replace(ids=merged)
 

@@ -27,11 +27,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 from urllib.robotparser import RobotFileParser
 from xml.etree import ElementTree
 
-from leadqual.errors import ProviderError
+from leadqual.errors import ProviderError, UnsafeUrlError
 from leadqual.research._domains import registrable_domain
 from leadqual.research.http import HTML_TYPES, TEXT_TYPES, HttpStatusError, SafeFetcher
 from leadqual.research.providers import (
@@ -398,9 +398,17 @@ class WebsiteProvider:
             if robots is not None and not robots.can_fetch(self.robots_token, url):
                 notes.append(f"robots.txt disallows {urlsplit(url).path or '/'}")
                 continue
-            response = await self.fetcher.fetch(
-                url, accept=HTML_TYPES, same_site=True, provider=self.name
-            )
+            try:
+                response = await self.fetcher.fetch(
+                    url, accept=HTML_TYPES, same_site=True, provider=self.name
+                )
+            except (ProviderError, UnsafeUrlError) as err:
+                if not pages:
+                    raise  # the home page itself failed: the source failed
+                # a broken about page must not lose what the home page said
+                requests += 1
+                notes.append(f"{urlsplit(url).path} not read ({type(err).__name__})")
+                continue
             requests += 1
             facts = parse_html(response.text)
             pages.append((response.final_url, facts))
@@ -441,7 +449,8 @@ class WebsiteProvider:
             if "wikidata.org/wiki/Q" in link:
                 ids["wikidata"] = link.rsplit("/", 1)[-1]
             elif "en.wikipedia.org/wiki/" in link:
-                ids["wikipedia"] = link.rsplit("/wiki/", 1)[-1].replace("_", " ")
+                title = unquote(link.rsplit("/wiki/", 1)[-1].split("#", 1)[0])
+                ids["wikipedia"] = title.replace("_", " ")
         name = clean_text(org.get("name") or home.meta.get("og:site_name") or home.title, limit=200)
         overview = CompanyOverview(
             provenance=Provenance(
