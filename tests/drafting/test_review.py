@@ -282,3 +282,12 @@ def test_quoted_text_without_a_new_word_is_still_empty() -> None:
 def test_a_top_posted_reply_ignores_the_quoted_request() -> None:
     reply = "Not interested, thanks.\n\nOn Mon, Avery wrote:\n> Could we meet on Tuesday?"
     assert classify_reply(reply).intent == "not_interested"
+
+
+def test_another_persons_address_is_flagged_for_a_last_name_with_an_apostrophe() -> None:
+    from leadqual.drafting import address_warnings
+
+    lead = make_lead(first_name="Robert", last_name="O'Brien", email="mary.obrien@acme.example")
+    assert address_warnings(lead) != ()
+    own = make_lead(first_name="Robert", last_name="O'Brien", email="bob.obrien@acme.example")
+    assert address_warnings(own) == ()

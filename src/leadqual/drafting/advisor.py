@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import logging
 import re
-import unicodedata
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
@@ -46,6 +45,7 @@ from leadqual.drafting.interest import (
     classify_thread,
 )
 from leadqual.errors import ConfigurationError
+from leadqual.icp._text import fold
 from leadqual.models import EmailMessage, Lead, LeadContext
 
 __all__ = [
@@ -266,12 +266,6 @@ def check_initial_outreach(
     )
 
 
-def _fold(text: str) -> str:
-    return "".join(
-        c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c)
-    )
-
-
 @cache
 def _nicknames() -> Any:
     from nicknames import NickNamer
@@ -287,9 +281,10 @@ def address_warnings(lead: Lead, /) -> tuple[str, ...]:
     """
     if not (lead.email and lead.first_name and lead.last_name):
         return ()
-    local = _fold(lead.email.partition("@")[0])
-    tokens = [t for t in re.split(r"[._+\-\d]+", local) if len(t) > 1]
-    first, last = _fold(lead.first_name), _fold(lead.last_name).replace(" ", "")
+    local = fold(lead.email.partition("@")[0])
+    tokens = [t for t in re.split(r"[\s._+\-\d]+", local) if len(t) > 1]
+    # "O'Brien" is written obrien in an address: the folded name without its spaces
+    first, last = fold(lead.first_name).replace(" ", ""), fold(lead.last_name).replace(" ", "")
     if last not in tokens:
         return ()
     others = [t for t in tokens if t != last]
