@@ -256,3 +256,19 @@ def test_a_broken_about_page_keeps_what_the_home_page_said() -> None:
     assert seen == ["/robots.txt", "/", "/about-us"]
     assert result.overviews[0].legal_name == "Contoso Pharmaceuticals Inc."
     assert any("/about-us" in note for note in result.notes)
+
+
+def test_a_feed_on_an_internal_host_is_refused_but_the_overview_stays() -> None:
+    home = HOME.replace(
+        "<head>",
+        '<head><link rel="alternate" type="application/rss+xml" '
+        'href="https://intranet.contoso.com/press/feed.xml">',
+    )
+    handler, seen = site(pages={"/": home, "/about-us": ABOUT})
+    resolver = StaticHostResolver(
+        {"www.contoso.com": ["93.184.216.34"], "intranet.contoso.com": ["10.0.0.7"]}
+    )
+    result = asyncio.run(WebsiteProvider(mock_fetcher(handler, resolver=resolver)).research(QUERY))
+    assert "/press/feed.xml" not in seen
+    assert result.overviews and result.news == ()
+    assert any("feed not read" in n for n in result.notes)
