@@ -580,3 +580,20 @@ def test_internationalised_names_are_checked_and_resolved_in_idna_form() -> None
     )
     assert got.text == "ok"
     assert resolver.calls == ["xn--mnchen-3ya.de"]
+
+
+def test_per_host_rate_limit_state_stays_bounded_over_many_sites() -> None:
+    # a long-running agent reads thousands of company websites under the "*" per-host limit
+    clock = [0.0]
+    fetcher = SafeFetcher(
+        user_agent="t", rate_limits={"*": 1.0}, clock=lambda: clock[0], sleep=RecordingSleep()
+    )
+
+    async def visit_many() -> None:
+        for i in range(30_000):
+            await fetcher._limiter.wait(f"www.site{i}.example.org")
+            clock[0] += 0.01
+
+    asyncio.run(visit_many())
+    assert len(fetcher._limiter._next) <= 10_000 + 1
+    assert len(fetcher._limiter._locks) <= 10_000 + 1

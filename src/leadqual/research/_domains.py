@@ -19,12 +19,12 @@ __all__ = [
     "strip_legal_suffixes",
 ]
 
-_LEGAL_SUFFIXES = {
+_LEGAL_SUFFIXES = frozenset({
     "inc", "incorporated", "corp", "corporation", "co", "company", "llc", "llp", "lp", "ltd",
     "limited", "plc", "gmbh", "ag", "kg", "se", "sa", "sas", "sarl", "srl", "spa", "bv", "nv",
     "ab", "as", "asa", "oy", "oyj", "aps", "pty", "pvt", "kk", "ltda", "sl", "slu", "de", "cv",
     "sab", "sapi", "group", "holding", "holdings", "the",
-}  # fmt: skip
+})  # fmt: skip
 _NON_WORD = re.compile(r"[^\w\s]")
 
 

@@ -478,6 +478,15 @@ class _RateLimiter:
     def new_loop(self) -> None:
         self._locks.clear()
 
+    def _forget_idle(self) -> None:
+        # under the "*" per-host limit every website gets a bucket: a long-running agent would
+        # keep one per site ever read. A bucket whose next slot has passed holds no information.
+        now = self._clock()
+        self._next = {k: t for k, t in self._next.items() if t > now}
+        self._locks = {
+            k: lock for k, lock in self._locks.items() if k in self._next or lock.locked()
+        }
+
     def key_for(self, host: str) -> str | None:
         host = host.lower()
         if host in self._intervals:
@@ -493,6 +502,8 @@ class _RateLimiter:
         if key is None:
             return 0.0
         interval = self._intervals.get(key, self._intervals.get("*", 0.0))
+        if len(self._next) >= 10_000 and key not in self._next:
+            self._forget_idle()
         lock = self._locks.setdefault(key, asyncio.Lock())
         async with lock:
             now = self._clock()
