@@ -329,3 +329,33 @@ def test_llm_classification_that_follows_an_injection_in_the_reply_falls_back() 
     )
     result = LlmReplyClassifier(fake).classify(reply)
     assert result.method != "llm" and result.intent == "not_interested"
+
+
+# -- a Draft refuses header injection ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"subject": "Hi\r\nBcc: evil@x.example"},
+        {"to": ("ann@contoso.example, evil@x.example",)},
+        {"to": ("ann@contoso.example?bcc=evil@x.example",)},
+        {"to": ()},
+        {"from_address": "me@t.example\nBcc: evil@x.example"},
+    ],
+)
+def test_a_draft_with_a_header_injection_is_refused_with_a_clear_error(
+    changes: dict[str, object],
+) -> None:
+    from leadqual.drafting import Draft
+    from leadqual.errors import ValidationFailed
+
+    fields: dict[str, object] = {
+        "to": ("ann@contoso.example",),
+        "subject": "Hi",
+        "body": "Hello Ann",
+        "action": "follow_up_email",
+    }
+    fields.update(changes)
+    with pytest.raises(ValidationFailed):
+        Draft(**fields)  # type: ignore[arg-type]

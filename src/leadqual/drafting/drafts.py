@@ -28,7 +28,7 @@ from email.utils import format_datetime
 from typing import Literal, Protocol, get_args, runtime_checkable
 from urllib.parse import quote
 
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field, field_validator
 
 from leadqual._base import LeadqualModel
 from leadqual.config import AgentConfig, ProductKnowledge
@@ -70,6 +70,9 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 
+_ADDRESS = re.compile(r"[^\s@,;<>?&\"()\[\]]+@[^\s@,;<>?&\"()\[\]/]+")
+
+
 class DraftFact(LeadqualModel):
     """A fact a draft uses, with where it came from."""
 
@@ -92,7 +95,8 @@ class Draft(LeadqualModel):
 
     model_config = ConfigDict(frozen=True)
 
-    to: tuple[str, ...]
+    to: tuple[str, ...] = Field(min_length=1)
+    """One address each; no separators or ``mailto`` parameters that would add recipients."""
     subject: str
     body: str
     action: ActionKind
@@ -108,6 +112,29 @@ class Draft(LeadqualModel):
     drafter: Literal["template", "llm"] = "template"
     notes: tuple[str, ...] = ()
     """What the drafter left out or fell back from, and why (e.g. an unsafe research fact)."""
+
+    @field_validator("to", mode="after")
+    @classmethod
+    def _one_address_each(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for address in value:
+            if not _ADDRESS.fullmatch(address):
+                raise ValueError(f"not a single email address: {address!r}")
+        return value
+
+    @field_validator("from_address", mode="after")
+    @classmethod
+    def _one_sender(cls, value: str | None) -> str | None:
+        if value is not None and not _ADDRESS.fullmatch(value):
+            raise ValueError(f"not a single email address: {value!r}")
+        return value
+
+    @field_validator("subject", "in_reply_to", mode="after")
+    @classmethod
+    def _one_line(cls, value: str | None) -> str | None:
+        # A line break in a header would let the text add headers (Bcc:) to the .eml.
+        if value is not None and ("\n" in value or "\r" in value):
+            raise ValueError("must be a single line (no line breaks)")
+        return value
 
     @property
     def is_ready(self) -> bool:
@@ -300,6 +327,11 @@ class TemplateDrafter:
         address = context.lead.email
         if not address:
             raise NothingToDraft(f"lead {context.lead.id} has no email address")
+        if not _ADDRESS.fullmatch(address):
+            raise NothingToDraft(
+                f"lead {context.lead.id} has no usable email address: {address!r} is not one "
+                "address (check it before drafting)"
+            )
         reason = self.suppression.reason_for(address)
         if reason:
             raise DraftBlocked(f"no draft for lead {context.lead.id}: {reason}", reason=reason)
