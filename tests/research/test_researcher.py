@@ -771,3 +771,16 @@ def test_a_failing_lead_in_a_batch_leaves_no_research_running_behind(
     asyncio.run(main())
     # the caller got the error: the other lead's research was cancelled, not finished unseen
     assert r.cache.lead(LEAD) is None
+
+
+def test_a_company_named_after_the_lead_is_not_sent_by_name(consented: AgentConfig) -> None:
+    lead = Lead(
+        id="L-1", first_name="Jane", last_name="Roe", company_name="Jane Roe Consulting LLC",
+        email="jane@gmail.com", created_at=datetime(2026, 1, 1, tzinfo=UTC),
+    )  # fmt: skip
+    query, why = company_query_for(LeadContext(lead=lead))
+    assert query is None and "own name" in why
+    with_site = lead.replace(website="https://janeroe-consulting.com")
+    query, _ = company_query_for(LeadContext(lead=with_site))
+    assert query is not None and query.name is None
+    assert query.domain == "janeroe-consulting.com"

@@ -515,6 +515,18 @@ class ConsentPolicy:
         )
 
 
+def _names_the_person(company: str, lead: Lead) -> bool:
+    """Whether the company name is, or contains, the lead's full name ("Jane Roe", "Jane Roe
+    Consulting LLC"): sending it out would send the person's name."""
+    person = normalize_company_name(lead.full_name) if lead.full_name.strip() else ""
+    if not person:
+        return False
+    words, wanted = normalize_company_name(company).split(), person.split()
+    if len(wanted) < 2:
+        return words == wanted
+    return any(words[i : i + len(wanted)] == wanted for i in range(len(words)))
+
+
 def company_query_for(context: LeadContext, /) -> tuple[CompanyQuery | None, str]:
     """The company identifiers of a lead (account first, else the lead's company fields), and a
     sentence saying where they came from. Never the lead's name or email address.
@@ -541,8 +553,7 @@ def company_query_for(context: LeadContext, /) -> tuple[CompanyQuery | None, str
                 domain = registrable_domain(d)
                 origin += " and the work email domain"
                 break
-    person = lead.full_name.strip()
-    if name and person and normalize_company_name(name) == normalize_company_name(person):
+    if name and _names_the_person(name, lead):
         name = None  # a sole trader's "company" is a person: do not send it out
         if domain is None:
             return None, "the company name is the lead's own name; nothing company-level to send"
