@@ -232,3 +232,8 @@ def test_cached_path_agrees_on_every_plain_corpus_row() -> None:
                 _email_syntax.validate_full, row["address"]
             ), row["address"]
     assert compared > 30
+
+
+def test_the_public_reason_table_is_read_only() -> None:
+    with pytest.raises(TypeError):
+        REASON_CODES["valid"] = "invalid"  # type: ignore[index]

@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
 
 from pydantic import ConfigDict, Field, model_validator
@@ -81,7 +82,7 @@ EmailType = Literal["work", "personal", "unknown"]
 """``personal`` for free-mail, disposable and relay addresses, ``work`` for any other well-formed
 address, ``unknown`` when the address is malformed."""
 
-REASON_CODES: Mapping[str, Severity] = dict(REASON_SEVERITY)
+REASON_CODES: Mapping[str, Severity] = MappingProxyType(dict(REASON_SEVERITY))
 """Every reason code the validator emits, with its severity (see ``docs/email.md``)."""
 
 
