@@ -359,3 +359,38 @@ def test_a_draft_with_a_header_injection_is_refused_with_a_clear_error(
     fields.update(changes)
     with pytest.raises(ValidationFailed):
         Draft(**fields)  # type: ignore[arg-type]
+
+
+# -- meeting slots in the seller's time zone -------------------------------------------------------
+
+
+def test_slots_are_proposed_in_the_advisors_time_zone_and_drafted_in_it(
+    config: AgentConfig,
+) -> None:
+    from datetime import UTC, datetime
+
+    advisor = ActionAdvisor(time_zone="America/New_York")
+    reply = email("Could we meet Tuesday at 3pm?", at=NOW)
+    action = advisor.advise(make_context(reply), now=NOW)
+    assert action.kind == "schedule_appointment"
+    first = action.slots[0]
+    # 3 pm in New York on Tuesday 3 November 2026 (EST, UTC-5) is 20:00 UTC
+    assert first.start == datetime(2026, 11, 3, 20, 0, tzinfo=UTC)
+    assert first.time_zone == "America/New_York"
+    draft = TemplateDrafter(config).draft(make_context(reply), action)
+    assert "15:00-15:30 EST" in draft.body
+    assert "20:00" not in draft.body
+
+
+def test_an_unknown_time_zone_is_a_configuration_error() -> None:
+    from leadqual.errors import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="time_zone"):
+        ActionAdvisor(time_zone="Mars/Olympus_Mons")
+
+
+def test_default_slots_stay_in_utc() -> None:
+    action = ActionAdvisor().advise(
+        make_context(email("Could we meet Tuesday at 3pm?", at=NOW)), now=NOW
+    )
+    assert action.slots[0].start.hour == 15 and action.slots[0].time_zone == "UTC"

@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import ConfigDict
 
@@ -100,12 +101,24 @@ class Condition(LeadqualModel):
 
 
 class ProposedSlot(LeadqualModel):
-    """A meeting time to propose, in UTC."""
+    """A meeting time to propose: ``start`` and ``end`` in UTC, shown in ``time_zone``."""
 
     model_config = ConfigDict(frozen=True)
 
     start: datetime
     end: datetime
+    time_zone: str = "UTC"
+    """The IANA zone the slot was proposed in, and in which a draft shows it."""
+
+    def local(self) -> tuple[datetime, datetime]:
+        """``start`` and ``end`` in :attr:`time_zone`."""
+        zone = ZoneInfo(self.time_zone)
+        return self.start.astimezone(zone), self.end.astimezone(zone)
+
+    def describe(self) -> str:
+        """``Tuesday 3 November, 15:00-15:30 EST``: the slot as a lead reads it."""
+        start, end = self.local()
+        return f"{start:%A} {start.day} {start:%B}, {start:%H:%M}-{end:%H:%M} {start:%Z}"
 
 
 class NextAction(LeadqualModel):
@@ -359,7 +372,9 @@ class ActionAdvisor:
         max_unanswered: after this many emails without any reply, suggest disqualifying.
         meeting_minutes: length of proposed meetings.
         slot_count: how many slots to propose.
-        default_hours: hours of day (UTC) to propose when the lead named none.
+        default_hours: hours of day (in ``time_zone``) to propose when the lead named none.
+        time_zone: the IANA zone slots are proposed in: the hours a lead names ("Tuesday at 3pm")
+            and ``default_hours`` are read in it (default UTC).
 
     Examples:
         >>> from leadqual.sources import build_context, load_sample, load_sample_data
@@ -380,6 +395,7 @@ class ActionAdvisor:
         meeting_minutes: int = 30,
         slot_count: int = 3,
         default_hours: Sequence[int] = (10, 14),
+        time_zone: str = "UTC",
     ) -> None:
         if follow_up_after_days < 1:
             raise ConfigurationError("follow_up_after_days must be at least 1")
@@ -399,6 +415,13 @@ class ActionAdvisor:
         self.meeting_minutes = meeting_minutes
         self.slot_count = slot_count
         self.default_hours = tuple(default_hours)
+        try:
+            self._zone = ZoneInfo(time_zone)
+        except (ZoneInfoNotFoundError, ValueError, TypeError):
+            raise ConfigurationError(
+                f"time_zone must be an IANA time zone such as 'Europe/Berlin', got {time_zone!r}"
+            ) from None
+        self.time_zone = time_zone
 
     @classmethod
     def from_config(
@@ -600,8 +623,7 @@ class ActionAdvisor:
                 reasons=(
                     first,
                     "propose times and send an invitation: "
-                    + ", ".join(f"{s.start:%a %d %b %H:%M}" for s in slots)
-                    + " UTC",
+                    + ", ".join(f"{s.local()[0]:%a %d %b %H:%M %Z}" for s in slots),
                     *fit_reason,
                 ),
                 reply=intent,
@@ -796,9 +818,9 @@ class ActionAdvisor:
         Slots start the next business day at the earliest, avoid the lead's booked meetings,
         and are ``meeting_minutes`` long.
         """
-        now = to_utc(now)
+        local_now = to_utc(now).astimezone(self._zone)
         days = _business_days(
-            (now + timedelta(days=1)).date(), self.slot_count, preferred_days(request)
+            (local_now + timedelta(days=1)).date(), self.slot_count, preferred_days(request)
         )
         hours = preferred_hours(request) or list(self.default_hours)
         busy = [(a.start, a.end) for a in context.appointments if a.status == "scheduled"]
@@ -806,10 +828,11 @@ class ActionAdvisor:
         slots: list[ProposedSlot] = []
         for day in days:
             for hour in hours:
-                start = datetime.combine(day, time(hour, 0), tzinfo=UTC)
+                # the hour is the lead's or the default, in the advisor's zone (DST included)
+                start = datetime.combine(day, time(hour, 0), tzinfo=self._zone).astimezone(UTC)
                 end = start + length
                 if any(s < end and start < e for s, e in busy):
                     continue
-                slots.append(ProposedSlot(start=start, end=end))
+                slots.append(ProposedSlot(start=start, end=end, time_zone=self.time_zone))
                 break
         return tuple(slots[: self.slot_count])

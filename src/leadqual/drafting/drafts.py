@@ -252,10 +252,6 @@ def _day(when: datetime) -> str:
     return f"{when.day} {when:%B}"
 
 
-def _fmt_slot(start: datetime, end: datetime) -> str:
-    return f"{start:%A} {_day(start)}, {start:%H:%M}-{end:%H:%M} UTC"
-
-
 def _stems(text: str) -> set[str]:
     return {w[:5] for w in re.findall(r"[a-z]{4,}", text.lower())}
 
@@ -457,7 +453,7 @@ class TemplateDrafter:
             subject = _re(thread_subject)
             in_reply_to = last_in.message_id if last_in else None
             if action.slots:
-                slots = "\n".join(f"- {_fmt_slot(s.start, s.end)}" for s in action.slots)
+                slots = "\n".join(f"- {s.describe()}" for s in action.slots)
                 times = f"Would one of these times work for you?\n\n{slots}"
             else:
                 times = "Which times suit you? " + hole("two or three times you can offer")
