@@ -131,3 +131,19 @@ def test_a_former_title_followed_by_the_current_one_reads_the_current_one() -> N
 def test_a_deputy_of_a_c_level_officer_is_one_level_below(title: str) -> None:
     fit = _titles("CIO").match(make_context(job_title=title))
     assert fit.results[0].status == "partial"
+
+
+def test_match_frame_reads_unhashable_cells_like_match_does() -> None:
+    matcher = IcpMatcher(_profile())
+    frame = pd.DataFrame(
+        {
+            "lead.industry": [["Banking"], "Fintech", None],
+            "lead.custom_fields.size": [[1, 2], 900, {}],
+        }
+    )
+    batch = matcher.match_frame(frame)
+    contexts = [
+        make_context(industry="Fintech", custom_fields={"size": 900}),
+    ]
+    assert batch["icp_tier"].iloc[1] == matcher.match(contexts[0]).tier
+    assert list(batch.index) == [0, 1, 2]

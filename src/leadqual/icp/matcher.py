@@ -159,6 +159,26 @@ def _seen(value: object) -> SeenValue:
     return str(value)
 
 
+def _factorize(column: pd.Series) -> tuple[Any, Any]:
+    """``pd.factorize`` codes and distinct values; a column holding unhashable cells (lists or
+    dicts from custom fields) is compared cell by cell instead of failing inside pandas."""
+    import numpy as np
+    import pandas as pd
+
+    try:
+        return pd.factorize(column, use_na_sentinel=True)
+    except TypeError:
+        cells = list(column)
+        codes = np.array(
+            [
+                -1 if (isinstance(v, float) and v != v) or v is None else i
+                for i, v in enumerate(cells)
+            ],
+            dtype=np.int64,
+        )
+        return codes, cells
+
+
 def tier_for(score: float, coverage: float, capped: bool, cutoffs: TierCutoffs) -> FitTier:
     """The tier for a score and coverage under ``cutoffs`` (shared by the single and batch paths)."""
     if coverage < cutoffs.min_known_weight or coverage == 0:
@@ -508,7 +528,7 @@ class IcpMatcher:
             def factorized(part: pd.Series | None) -> tuple[Any, list[str]]:
                 if part is None:
                     return np.zeros(n, dtype=np.int64), [""]
-                codes_, uniq_ = pd.factorize(part, use_na_sentinel=True)
+                codes_, uniq_ = _factorize(part)
                 texts = ["" if is_empty(u) else str(u).strip() for u in uniq_]
                 # NA rows (-1) point at a trailing empty text
                 return np.where(codes_ < 0, len(texts), codes_), [*texts, ""]
@@ -522,7 +542,7 @@ class IcpMatcher:
                 a, b = c_texts[key // len(s_texts)], s_texts[key % len(s_texts)]
                 values.append((a, b) if (a or b) else None)
         else:
-            codes, uniq = pd.factorize(col, use_na_sentinel=True)
+            codes, uniq = _factorize(col)
             values = list(uniq)
         st_u = np.zeros(len(values) + 1, dtype=np.int8)
         cr_u = np.zeros(len(values) + 1)
