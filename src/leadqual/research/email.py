@@ -20,7 +20,6 @@ import logging
 import math
 import threading
 import time
-import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -47,7 +46,7 @@ from leadqual.research._email_dns import (
 from leadqual.research._email_history import BounceEvidence, bounce_findings, collect
 from leadqual.research._email_reasons import REASON_SEVERITY, Finding, Severity, finding, status_of
 from leadqual.research._email_syntax import SyntaxOutcome, check_syntax
-from leadqual.research._sync import run_sync
+from leadqual.research._sync import PerLoop, run_sync
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -474,8 +473,8 @@ class EmailValidator:
         )
         self._lookups = 0
         self._state_lock = threading.Lock()
-        self._loops: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopState] = (
-            weakref.WeakKeyDictionary()
+        self._loops: PerLoop[_LoopState] = PerLoop(
+            lambda: _LoopState(asyncio.Semaphore(self.max_concurrency), {})
         )
 
     def __repr__(self) -> str:
@@ -781,17 +780,8 @@ class EmailValidator:
     def _stamp(self) -> datetime:
         return self._now().astimezone(UTC)
 
-    def _loop_state(self) -> _LoopState:
-        loop = asyncio.get_running_loop()
-        with self._state_lock:
-            state = self._loops.get(loop)
-            if state is None:
-                state = _LoopState(asyncio.Semaphore(self.max_concurrency), {})
-                self._loops[loop] = state
-            return state
-
     async def _domain(self, domain: str) -> DomainVerdict:
-        state = self._loop_state()
+        state = self._loops.get()
         while True:
             cached = self._cache.get(domain)
             if cached is not None:

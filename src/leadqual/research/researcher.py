@@ -21,7 +21,6 @@ import json
 import logging
 import re
 import time
-import weakref
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal, Protocol, runtime_checkable
@@ -40,7 +39,7 @@ from leadqual.research._domains import (
     normalize_company_name,
     registrable_domain,
 )
-from leadqual.research._sync import run_sync
+from leadqual.research._sync import PerLoop, run_sync
 from leadqual.research.insights import CrmInsights, CrmInsightsBuilder, ManualLinks
 from leadqual.research.providers import (
     CompanyFinancials,
@@ -651,11 +650,8 @@ class Researcher:
         self.policy: ResearchPolicy = (
             policy if policy is not None else ConsentPolicy(config.consent)
         )
-        # asyncio primitives belong to one loop (research_sync may run on a private one); keyed
-        # weakly by the loop object, so a new loop never inherits a dead loop's semaphores
-        self._loop_state: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopState] = (
-            weakref.WeakKeyDictionary()
-        )
+        # asyncio primitives belong to one loop (research_sync may run on a private one)
+        self._loop_state: PerLoop[_LoopState] = PerLoop(lambda: _LoopState(self.max_concurrency))
         self._stage_plan = self._stages()
         self._cooldown: dict[str, float] = {}
         self.rate_limit_cooldown = 60.0
@@ -853,12 +849,7 @@ class Researcher:
     # -- providers -----------------------------------------------------------------------------
 
     def _state(self) -> _LoopState:
-        loop = asyncio.get_running_loop()
-        state = self._loop_state.get(loop)
-        if state is None:
-            state = _LoopState(self.max_concurrency)
-            self._loop_state[loop] = state
-        return state
+        return self._loop_state.get()
 
     def _provider_semaphore(self, provider: ResearchProvider) -> asyncio.Semaphore:
         limits = self._state().provider_limits
