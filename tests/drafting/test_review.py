@@ -394,3 +394,26 @@ def test_default_slots_stay_in_utc() -> None:
         make_context(email("Could we meet Tuesday at 3pm?", at=NOW)), now=NOW
     )
     assert action.slots[0].start.hour == 15 and action.slots[0].time_zone == "UTC"
+
+
+@pytest.mark.parametrize(
+    ("need", "shown"), [("CRM adoption", "CRM adoption"), ("Unreliable forecasts", "unreliable")]
+)
+def test_a_stated_need_keeps_its_acronym_when_quoted(
+    config: AgentConfig, need: str, shown: str
+) -> None:
+    context = make_context(lead=make_lead(need=need))
+    draft = TemplateDrafter(config).draft(
+        context, NextAction(kind="initial_outreach", reasons=("x",))
+    )
+    assert f"You mentioned {shown}" in draft.body
+
+
+def test_a_too_long_need_is_not_reported_as_carrying_instructions(config: AgentConfig) -> None:
+    need = "Forecast accuracy " + "and pipeline hygiene " * 12
+    context = make_context(lead=make_lead(need=need.strip()))
+    draft = TemplateDrafter(config).draft(
+        context, NextAction(kind="initial_outreach", reasons=("x",))
+    )
+    assert not any("instructions" in n for n in draft.notes)
+    assert any("too long" in n for n in draft.notes)

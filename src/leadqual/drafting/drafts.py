@@ -248,6 +248,14 @@ def _pick_product(config: AgentConfig, context: LeadContext) -> tuple[ProductKno
     return best[1], best[2]
 
 
+def _lower_first(text: str) -> str:
+    """``text`` with its first word in lower case, unless that word is an acronym ("CRM")."""
+    first = text.split(" ", 1)[0]
+    if len(first) > 1 and not first[1:].islower():
+        return text
+    return text[0].lower() + text[1:]
+
+
 def _day(when: datetime) -> str:
     return f"{when.day} {when:%B}"
 
@@ -516,11 +524,13 @@ class TemplateDrafter:
                 used.append(DraftFact(text=safe, source="CRM: lead.need", kind="need"))
                 about = f" at {company.rstrip('.')}" if company else ""
                 if _is_phrase(safe):
-                    return f"You mentioned {safe[0].lower() + safe[1:]} as a priority{about}."
+                    return f"You mentioned {_lower_first(safe)} as a priority{about}."
                 # A whole sentence in the lead's own words reads best quoted.
                 return f"You told us: \u201c{safe}.\u201d"
             notes.append(
-                "left out the lead's stated need: it carried a link, address or instructions"
+                "left out the lead's stated need: too long to quote"
+                if len(" ".join(lead.need.split())) > 160
+                else "left out the lead's stated need: it carried a link, address or instructions"
             )
         industry = lead.industry or (context.account.industry if context.account else None)
         if industry and icp_fit is not None and icp_fit.tier in ("High", "Moderate"):
