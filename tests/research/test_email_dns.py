@@ -304,3 +304,22 @@ def test_nothing_about_the_address_is_logged_at_info(caplog: pytest.LogCaptureFi
     with caplog.at_level("INFO", logger="leadqual"):
         validator.validate("jane@jane-roe.com")
     assert not [r for r in caplog.records if r.levelno >= 20 and "jane" in r.getMessage()]
+
+
+def test_sync_validate_answers_a_cached_domain_without_an_event_loop(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # validate() in a notebook loop over many addresses: a cached domain needs no new loop
+    import leadqual.research.email as email_module
+
+    validator, resolver = make()
+    first = validator.validate("kim@contoso.com")
+
+    def no_loop(make: object) -> object:
+        raise AssertionError("an event loop was started for a cached domain")
+
+    monkeypatch.setattr(email_module, "run_sync", no_loop)
+    again = validator.validate("bo@contoso.com")
+    assert again.status == first.status == "valid" and again.mx_hosts == first.mx_hosts
+    assert validator.validate("not an address").status == "invalid"
+    assert resolver.lookups["contoso.com"] == 1
