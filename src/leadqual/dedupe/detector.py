@@ -169,23 +169,24 @@ def _country(address: Any) -> str | None:
     return None if address is None else address.country
 
 
+def _lead_row(lead: Lead) -> dict[str, Any]:
+    return {
+        "id": lead.id,
+        "first_name": lead.first_name,
+        "last_name": lead.last_name,
+        "company_name": lead.company_name,
+        "emails": lead.all_emails,
+        "phones": tuple(p.number for p in lead.phones),
+        "country": _country(lead.address),
+        "website": lead.website,
+        "created_at": lead.created_at,
+        "modified_at": lead.modified_at or lead.created_at,
+    }
+
+
 def leads_frame(leads: Iterable[Lead], /) -> pd.DataFrame:
     """Leads as the table :func:`~leadqual.dedupe.lead_settings` reads (one row per lead)."""
-    rows = [
-        {
-            "id": lead.id,
-            "first_name": lead.first_name,
-            "last_name": lead.last_name,
-            "company_name": lead.company_name,
-            "emails": lead.all_emails,
-            "phones": tuple(p.number for p in lead.phones),
-            "country": _country(lead.address),
-            "website": lead.website,
-            "created_at": lead.created_at,
-            "modified_at": lead.modified_at or lead.created_at,
-        }
-        for lead in leads
-    ]
+    rows = [_lead_row(lead) for lead in leads]
     return _frame(
         rows,
         [
@@ -780,8 +781,9 @@ class DuplicateIndex:
                 "these settings classify with a learned model: call detector.fit(records) "
                 "before checking records one at a time"
             )
-        frame = leads_frame([record]) if isinstance(record, Lead) else pd.DataFrame([dict(record)])
-        one = det.prepare(frame)
+        one = det._preparer.prepare_record(
+            _lead_row(record) if isinstance(record, Lead) else record
+        )
         rid = str(one.ids[0])
         rows = [r for r in self._candidates(one) if self._ids[r] != rid]
         if not rows:

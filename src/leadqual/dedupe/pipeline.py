@@ -185,6 +185,43 @@ class Preparer:
             return lambda v, _r: _NOT_DIGITS.sub("", str(v)) or None
         return lambda v, _r: None if _is_missing(v) else str(v)
 
+    def prepare_record(self, record: Mapping[str, Any], /) -> Prepared:
+        """Normalise one record given as a mapping (the incremental path: no DataFrame).
+
+        Raises:
+            ValidationFailed: the id or a source column is missing.
+        """
+        s = self.settings
+        rid = record.get(s.id_column)
+        if rid is None or _is_missing(rid):
+            raise ValidationFailed(f"the record has no {s.id_column!r}", field=s.id_column)
+        columns: dict[str, ObjArray] = {}
+        multi: set[str] = set()
+        for spec in s.fields:
+            if spec.column not in record:
+                raise ValidationFailed(
+                    f"field {spec.name!r} reads {spec.column!r}, which the record lacks",
+                    field=spec.column,
+                )
+            region = None
+            if spec.region_source is not None:
+                where = record.get(spec.region_source)
+                region = None if _is_missing(where) else self.normalizer.region_of(str(where))
+            fn = self._scalar(spec)
+            cell = record[spec.column]
+            is_multi = isinstance(cell, (list, tuple, set, frozenset, np.ndarray))
+            values: list[str] = []
+            for v in _as_values(cell):
+                norm = fn(v, region)
+                if norm is not None and norm not in values:
+                    values.append(norm)
+            col = np.empty(1, dtype=object)
+            col[0] = tuple(values) if is_multi else (values[0] if values else None)
+            columns[spec.name] = col
+            if is_multi:
+                multi.add(spec.name)
+        return Prepared(ids=np.array([rid], dtype=object), columns=columns, multi=frozenset(multi))
+
     def prepare(self, frame: pd.DataFrame, /) -> Prepared:
         """Normalise ``frame`` (one row per record, the settings' source columns).
 
