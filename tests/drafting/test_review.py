@@ -417,3 +417,18 @@ def test_a_too_long_need_is_not_reported_as_carrying_instructions(config: AgentC
     )
     assert not any("instructions" in n for n in draft.notes)
     assert any("too long" in n for n in draft.notes)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I am out of the office until 2026-11-09.", "2026-11-09"),
+        ("Back on 2027-01-05, limited access to email until then.", "2027-01-05"),
+    ],
+)
+def test_an_iso_return_date_is_read(text: str, expected: str) -> None:
+    from datetime import date
+
+    from leadqual.drafting._dates import parse_return_date
+
+    assert parse_return_date(text, reference=date(2026, 10, 20)) == date.fromisoformat(expected)

@@ -58,6 +58,7 @@ _DAY_MONTH = re.compile(
 _MONTH_DAY = re.compile(
     rf"\b({_MONTH_RX})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(\d{{4}}))?", re.I
 )
+_ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 _NUMERIC = re.compile(r"\b(\d{1,2})[/.](\d{1,2})(?:[/.](\d{2,4}))?\b")
 _ORDINAL = re.compile(rf"{_ANCHOR}(?:the\s+)?(\d{{1,2}})(?:st|nd|rd|th)\b", re.I)
 _WEEKDAY = re.compile(rf"{_ANCHOR}(?:(next)\s+)?({_DAY_RX})\b", re.I)
@@ -86,10 +87,15 @@ def parse_return_date(text: str, /, *, reference: date) -> date | None:
     """The date an out-of-office reply says its writer is back, or ``None`` when none is found.
 
     Reads "until 12 May", "back on Monday 3 March 2026", "returning July 15", "until 18/08",
+    "until 2026-11-09",
     "back on the 21st", "until next Tuesday", "back in January". ``reference`` is the day the reply
     was received; a date without a year is the next one on or after it.
     """
     year = reference.year
+    for iso in _ISO.finditer(text):
+        found = _safe(int(iso.group(1)), int(iso.group(2)), int(iso.group(3)))
+        if found is not None:
+            return found
     for dm in _DAY_MONTH.finditer(text):
         y = int(dm.group(3)) if dm.group(3) else year
         found = _roll(
