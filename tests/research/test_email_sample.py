@@ -24,6 +24,8 @@ def reports(sample_data: SampleData) -> dict[str, RecordEmailReport]:
 @pytest.fixture(scope="module")
 def planted(sample_data: SampleData) -> dict[str, list[str]]:
     emails: dict[str, list[str]] = sample_data.truth["emails"]
+    # every test below loops over one category: an empty one would pass without checking anything
+    assert all(emails.values()), {k: len(v) for k, v in emails.items()}
     return emails
 
 
