@@ -73,3 +73,28 @@ def test_model_settings_need_a_fit_before_single_checks() -> None:
     index = det.index(frame)
     with pytest.raises(ConfigurationError, match="fit"):
         index.check({**frame.iloc[0].to_dict(), "rec_id": "new"})
+
+
+def test_single_record_normalisation_matches_batch_normalisation(sample_data: SampleData) -> None:
+    from leadqual.dedupe.detector import _lead_row, leads_frame
+
+    det = DuplicateDetector()
+    leads = list(sample_data.crm.leads)
+    batch = det.prepare(leads_frame(leads))
+    for i, lead in enumerate(leads):
+        one = det._preparer.prepare_record(_lead_row(lead))
+        for name, column in batch.columns.items():
+            assert one.columns[name][0] == column[i], (lead.id, name)
+
+
+def test_mapping_records_are_checked_and_missing_columns_named(sample_data: SampleData) -> None:
+    from leadqual.dedupe.detector import _lead_row
+
+    leads = {x.id: x for x in sample_data.crm.leads}
+    index = DuplicateDetector().index([x for x in leads.values() if x.id != "L-0250"])
+    row = _lead_row(leads["L-0250"])
+    assert [p.left_id for p in index.check(row)] == ["L-0223"]
+    del row["phones"]
+    with pytest.raises(ValidationFailed, match="phones") as err:
+        index.check(row)
+    assert err.value.field == "phones"
