@@ -56,6 +56,9 @@ def test_ip_allowed_accepts_public_unicast(address: str) -> None:
         "fd00:ec2::254", "2002:7f00:1::1", "2001:0:4136:e378:8000:63bf:80ff:fffe",
         "198.18.0.1", "0.0.0.0", "224.0.0.1", "::1", "::", "192.0.2.1", "fe80::1",
         "255.255.255.255", "not-an-ip",
+        # Azure's WireServer: a public-range address every Azure VM reaches, serving the VM's
+        # extension settings and certificates; a known SSRF target
+        "168.63.129.16", "::ffff:168.63.129.16",
     ],
 )  # fmt: skip
 def test_ip_allowed_refuses_internal_metadata_and_wrapped_addresses(address: str) -> None:

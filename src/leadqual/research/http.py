@@ -6,9 +6,10 @@ attacker-controlled):
 * ``http``/``https`` only, default ports only, no ``user:pass@``, no internal names
   (``localhost``, ``*.local``, ``*.internal``, single labels) and no shorthand or octal IP forms;
 * the host is resolved once, **every** answer is checked (private, loopback, link-local, CGNAT,
-  cloud metadata, multicast, reserved and documentation ranges, with IPv4-mapped, 6to4, Teredo and
-  NAT64 addresses unwrapped first), and the TCP connection goes to a checked address (the hostname
-  is kept for TLS SNI and certificate checks), so DNS rebinding cannot swap the answer;
+  cloud metadata (Azure's WireServer too), multicast, reserved and documentation ranges, with
+  IPv4-mapped, 6to4, Teredo and NAT64 addresses unwrapped first), and the TCP connection goes to
+  a checked address (the hostname is kept for TLS SNI and certificate checks), so DNS rebinding
+  cannot swap the answer;
 * redirects are followed by hand and every hop is checked again;
 * connect/read timeouts and an overall deadline; bodies are streamed and cut at a size cap
   (decoded bytes are counted, so a decompression bomb stops at the cap too); only the allowed
@@ -103,7 +104,8 @@ _BLOCKED_NETWORKS: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = t
         "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
         "172.16.0.0/12", "192.0.0.0/24", "192.0.2.0/24", "192.88.99.0/24", "192.168.0.0/16",
         "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4",
-        "100.100.100.200/32",
+        # cloud platform endpoints in public ranges: Alibaba's metadata, Azure's WireServer
+        "100.100.100.200/32", "168.63.129.16/32",
         "::/128", "::1/128", "::ffff:0:0/96", "64:ff9b:1::/48", "100::/64", "2001::/23",
         "2001:db8::/32", "2002::/16", "fc00::/7", "fe80::/10", "fec0::/10", "ff00::/8",
     )
