@@ -443,3 +443,13 @@ def test_accounts_whose_website_is_a_platform_page_are_not_matched_by_it() -> No
     )  # fmt: skip
     ins = CrmInsightsBuilder(source, config=config()).build("L-1", now=NOW)
     assert ins.connect_account == ()
+
+
+def test_an_internationalised_domain_matches_in_unicode_and_in_idna_form() -> None:
+    source = MemorySource(
+        accounts=[Account(id="A-1", name="Stadtwerke", website="https://www.münchen.de", created_at=T0)],
+        leads=[Lead(id="L-1", first_name="Cy", last_name="Do", email="cy@xn--mnchen-3ya.de",
+                    created_at=T0)],
+    )  # fmt: skip
+    ins = CrmInsightsBuilder(source, config=config()).build("L-1", now=NOW)
+    assert [s.record_id for s in ins.connect_account] == ["A-1"]

@@ -38,7 +38,10 @@ def extractor() -> tldextract.TLDExtract:
 @lru_cache(maxsize=65536)
 def registrable_domain(value: str, /) -> str | None:
     """The registrable domain of a URL, host or email address (``https://www.a.co.uk/x`` ->
-    ``a.co.uk``), or ``None`` when there is none (an IP address, a bare word)."""
+    ``a.co.uk``), or ``None`` when there is none (an IP address, a bare word).
+
+    Internationalised domains come back in their IDNA form, as DNS and email addresses carry
+    them, so ``münchen.de`` and ``xn--mnchen-3ya.de`` compare equal."""
     text = value.strip().lower()
     if not text:
         return None
@@ -57,9 +60,18 @@ def registrable_domain(value: str, /) -> str | None:
         return None  # a bare word or an IPv4 literal has no registrable domain
     ext = extractor()(host)
     if ext.domain and ext.suffix:
-        return f"{ext.domain}.{ext.suffix}"
+        return _ascii(f"{ext.domain}.{ext.suffix}")
     # a suffix missing from the public list (``.example``, ``.test``, a new gTLD): last two labels
-    return ".".join(labels[-2:]) if ":" not in host else None
+    return _ascii(".".join(labels[-2:])) if ":" not in host else None
+
+
+def _ascii(domain: str) -> str:
+    if domain.isascii():
+        return domain
+    try:
+        return domain.encode("idna").decode("ascii")
+    except UnicodeError:  # not valid IDNA: compared as written
+        return domain
 
 
 # Sites where many companies have a page. A CRM's website field often holds such a page (a LinkedIn
