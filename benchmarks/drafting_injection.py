@@ -128,6 +128,8 @@ GUARDS = (
     ("foreign address", "an email address that is not among"),
     ("foreign phone", "a phone number that is not among"),
     ("invented number", "a number that is not among"),
+    ("invented name", "a name that is not among"),
+    ("invented commitment", "a commitment that is not among"),
     ("unsupported sentence", "a sentence the inputs do not support"),
     ("copied instructions", "repeats instructions"),
     ("instruction-like text", "reads as instructions"),

@@ -432,3 +432,37 @@ def test_an_iso_return_date_is_read(text: str, expected: str) -> None:
     from leadqual.drafting._dates import parse_return_date
 
     assert parse_return_date(text, reference=date(2026, 10, 20)) == date.fromisoformat(expected)
+
+
+# -- grounding: an LLM may not invent customers, certifications, partners or commitments -------
+
+
+@pytest.mark.parametrize(
+    "invented",
+    [
+        "We are SOC 2 certified and Microsoft is a customer.",
+        "Our platform is used by Microsoft.",
+        "Our product integrates with SAP.",
+        "Tailspin won the Gartner award.",
+        "I will give you a discount.",
+        "PS: this offer expires Friday.",
+        "We cut forecast error by 7 points.",
+    ],
+)
+def test_an_llm_draft_with_an_invented_fact_falls_back(config: AgentConfig, invented: str) -> None:
+    import json
+
+    from leadqual.testing.llm import prompt_draft_body
+
+    def add(messages: object) -> str:
+        body = prompt_draft_body(messages)  # type: ignore[arg-type]
+        head, tail = body.split("\n\nBest regards,", 1)
+        return json.dumps(
+            {"subject": "Hello", "body": f"{head}\n\n{invented}\n\nBest regards,{tail}"}
+        )
+
+    draft = LlmDrafter(FunctionLlmClient(add), config).draft(
+        make_context(), NextAction(kind="initial_outreach", reasons=("x",))
+    )
+    assert draft.drafter == "template", invented
+    assert invented not in draft.body

@@ -1059,13 +1059,120 @@ _COMMON = frozenset(
 )
 
 
+_NUMBER = re.compile(r"\d+(?:[.,:]\d+)*%?")
+_NAME_LIKE = re.compile(r"\b[A-Z][A-Za-z0-9&'-]*")
+# Words that open a sentence in any email; a capital there does not make a name.
+_OPENERS = frozenset(
+    [
+        "i",
+        "we",
+        "our",
+        "you",
+        "your",
+        "the",
+        "a",
+        "an",
+        "it",
+        "its",
+        "this",
+        "that",
+        "these",
+        "those",
+        "there",
+        "here",
+        "if",
+        "so",
+        "and",
+        "but",
+        "or",
+        "hi",
+        "hello",
+        "dear",
+        "thanks",
+        "thank",
+        "best",
+        "kind",
+        "many",
+        "ps",
+        "p.s",
+        "please",
+        "could",
+        "would",
+        "can",
+        "will",
+        "shall",
+        "may",
+        "might",
+        "let",
+        "let's",
+        "looking",
+        "happy",
+        "glad",
+        "great",
+        "sure",
+        "just",
+        "also",
+        "as",
+        "at",
+        "by",
+        "for",
+        "from",
+        "in",
+        "on",
+        "of",
+        "to",
+        "with",
+        "when",
+        "what",
+        "which",
+        "who",
+        "how",
+        "why",
+        "while",
+        "after",
+        "before",
+        "since",
+        "once",
+        "re",
+        "fwd",
+        "fw",
+    ]
+)
+# Promises only the seller may make: they must come from the trusted inputs, never the model.
+_COMMITMENTS = re.compile(
+    r"\b(?:discount\w*|refund\w*|guarantee\w*|rebate\w*|waive\w*|expir\w*|deadline\w*|"
+    r"complimentary|no[- ]cost|money[- ]back)\b",
+    re.IGNORECASE,
+)
+
+
 def _ungrounded(text: str, trusted: str) -> list[str]:
-    """Numbers and sentences in ``text`` that the trusted inputs do not support."""
+    """Numbers, names, commitments and sentences in ``text`` the trusted inputs do not support."""
     problems: list[str] = []
     trusted_low = trusted.lower()
-    for number in re.findall(r"\d+(?:[.,:]\d+)*%?", text):
-        if number not in trusted_low:
+    # Whole numbers, not substrings: "2" is not supported by "2026".
+    known_numbers = set(_NUMBER.findall(trusted_low))
+    for number in _NUMBER.findall(text):
+        if number not in known_numbers:
             problems.append(f"a number that is not among the inputs: {number}")
+    known_words = set(re.findall(r"[a-z0-9][a-z0-9&'-]*", trusted_low))
+    # A capitalised word or acronym is a name (a customer, partner, certification, place): it must
+    # come from the inputs. Sentence openers are ordinary words.
+    for match in _NAME_LIKE.finditer(text):
+        word = match.group(0).rstrip("'-")
+        low = word.lower()
+        if (
+            low in known_words
+            or low.rstrip("s") in known_words
+            or low.split("'")[0] in _OPENERS  # I'd, We're, Let's
+        ):
+            continue
+        if low in _COMMON and not word.isupper():
+            continue
+        problems.append(f"a name that is not among the inputs: {word}")
+    for match in _COMMITMENTS.finditer(text):
+        if match.group(0).lower() not in trusted_low:
+            problems.append(f"a commitment that is not among the inputs: {match.group(0)}")
     vocabulary = set(re.findall(r"[a-z][a-z'-]{3,}", trusted_low)) | _COMMON
     # Sentences end at punctuation or a blank line; a single newline is only line wrapping.
     for sentence in re.split(r"(?<=[.!?])\s+|\n\s*\n", text):
