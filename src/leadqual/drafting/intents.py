@@ -35,6 +35,7 @@ from leadqual._base import LeadqualModel
 from leadqual.drafting._dates import parse_return_date
 from leadqual.drafting._rules import BOUNCE, match_rules
 from leadqual.drafting._text import clean_reply, mark_negation, split_sentences
+from leadqual.drafting.guards import find_emails
 from leadqual.errors import ConfigurationError, ValidationFailed
 from leadqual.models import EmailMessage
 
@@ -84,7 +85,6 @@ _SPECIFIC = re.compile(
 )
 _MAX_CHARS = 20_000
 _DECISIVE = frozenset({"bounce", "out_of_office", "not_interested", "referral"})
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _NAME = re.compile(r"\b([A-Z][a-zà-öø-ÿ'\u2019-]+(?:\s+[A-Z][a-zà-öø-ÿ'\u2019-]+){1,2})\b")
 _NOT_NAMES = frozenset(
     [
@@ -238,7 +238,7 @@ def _build_model(examples: Sequence[LabelledReply]) -> Any:
 
 
 def _referred(sentence: str) -> tuple[str, ...]:
-    found: list[str] = [m.group(0).rstrip(".") for m in _EMAIL.finditer(sentence)]
+    found: list[str] = find_emails(sentence)
     for match in _NAME.finditer(sentence):
         words = match.group(1).split()
         if words[0].lower() in _NOT_NAMES:
