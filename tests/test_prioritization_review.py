@@ -47,3 +47,28 @@ def test_a_bounce_or_automatic_reply_never_makes_a_hand_raiser(
     )
     result = HandraiserEvaluator([segment]).evaluate(_context(bounce), now=NOW)
     assert not result.is_handraiser
+
+
+@pytest.mark.parametrize(
+    ("op", "value", "seen", "passed"),
+    [
+        ("eq", 500, "500", True),
+        ("eq", "500", 500, True),
+        ("in", [100, 500], "500", True),
+        ("ne", 500, "500", False),
+        ("eq", "Web form", "web form ", True),
+        ("eq", 1, True, False),
+    ],
+)
+def test_equality_compares_numbers_written_as_text_as_numbers(
+    op: str, value: object, seen: object, passed: bool
+) -> None:
+    from leadqual.prioritization import FieldCondition
+
+    cond = FieldCondition(field="lead.custom_fields.x", op=op, value=value)  # type: ignore[arg-type]
+    context = LeadContext(
+        lead=Lead(id="L-1", created_at=NOW, custom_fields={"x": seen})  # type: ignore[dict-item]
+    )
+    segment = HandraiserSegment(name="S", conditions=[cond])
+    result = HandraiserEvaluator([segment]).evaluate(context, now=NOW)
+    assert result.is_handraiser is passed

@@ -236,13 +236,21 @@ class HandraiserResult(LeadqualModel):
 
 
 def _norm(value: object) -> object:
-    if isinstance(value, str):
-        return value.strip().casefold()
+    """A value as equality sees it: text case-folded, numbers (also written as text, "1,000") as
+    floats, and booleans kept apart from 1 and 0."""
     if isinstance(value, bool):
-        return value
+        return ("bool", value)
     if isinstance(value, int | float):
         return float(value)
+    if isinstance(value, str):
+        text = value.strip()
+        if _NUMERIC_TEXT.fullmatch(text):
+            return float(text.replace(",", ""))
+        return text.casefold()
     return value
+
+
+_NUMERIC_TEXT = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?|[+-]?\d+(?:\.\d+)?")
 
 
 def _show(value: object) -> str:
