@@ -466,3 +466,13 @@ def test_an_llm_draft_with_an_invented_fact_falls_back(config: AgentConfig, inve
     )
     assert draft.drafter == "template", invented
     assert invented not in draft.body
+
+
+def test_out_of_office_follow_up_is_the_morning_after_the_return_in_the_advisors_zone() -> None:
+    from datetime import UTC, datetime
+
+    reply = email("I am out of the office until 10 November.", at=NOW)
+    action = ActionAdvisor(time_zone="Asia/Tokyo").advise(make_context(reply), now=NOW)
+    assert action.kind == "wait"
+    # 9:00 in Tokyo on 11 November is 00:00 UTC that day
+    assert action.wait_until == datetime(2026, 11, 11, 0, 0, tzinfo=UTC)

@@ -695,7 +695,7 @@ class ActionAdvisor:
         if kind == "out_of_office":
             back = intent.return_date
             if back is not None:
-                until = datetime.combine(back, time(9, 0), tzinfo=UTC) + timedelta(days=1)
+                until = self._morning_after(back)
                 why = f"out of the office until {back:%Y-%m-%d}: follow up the day after"
             else:
                 until = message.sent_at + timedelta(days=7)
@@ -776,11 +776,11 @@ class ActionAdvisor:
         # An earlier out-of-office reply still running keeps us waiting.
         for message, intent in reversed(thread):
             if intent.intent == "out_of_office" and intent.return_date is not None:
-                back = datetime.combine(intent.return_date, time(9, 0), tzinfo=UTC)
-                if back + timedelta(days=1) > now:
+                until = self._morning_after(intent.return_date)
+                if until > now:
                     return NextAction(
                         kind="wait",
-                        wait_until=back + timedelta(days=1),
+                        wait_until=until,
                         reasons=(
                             f"out of the office until {intent.return_date:%Y-%m-%d} "
                             f"(auto-reply of {message.sent_at:%Y-%m-%d})",
@@ -806,6 +806,12 @@ class ActionAdvisor:
                 f"{(now - last.sent_at).days} days: send a short follow-up",
                 *fit_reason,
             ),
+        )
+
+    def _morning_after(self, day: date) -> datetime:
+        """9:00 the day after ``day`` in the advisor's zone, in UTC: when to follow up."""
+        return datetime.combine(day + timedelta(days=1), time(9, 0), tzinfo=self._zone).astimezone(
+            UTC
         )
 
     # -- meeting slots -------------------------------------------------------------------------
