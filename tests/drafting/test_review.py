@@ -476,3 +476,11 @@ def test_out_of_office_follow_up_is_the_morning_after_the_return_in_the_advisors
     assert action.kind == "wait"
     # 9:00 in Tokyo on 11 November is 00:00 UTC that day
     assert action.wait_until == datetime(2026, 11, 11, 0, 0, tzinfo=UTC)
+
+
+def test_a_reply_with_the_same_timestamp_as_our_email_is_still_read() -> None:
+    # CRMs often store minutes only: our email and the lead's reply can share a timestamp.
+    ours = email("Would a call help?", direction="outbound", at=NOW, ident="E-1")
+    theirs = email("Yes, let's talk on Tuesday at 10am.", at=NOW, ident="E-2")
+    action = ActionAdvisor().advise(make_context(ours, theirs), now=NOW)
+    assert action.kind == "schedule_appointment"

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from typing import Any, Literal
@@ -315,15 +315,15 @@ def address_warnings(lead: Lead, /) -> tuple[str, ...]:
 
 
 def _decisive_reply(
-    thread: Sequence[tuple[EmailMessage, ReplyIntent]], since: datetime | None
+    thread: Sequence[tuple[EmailMessage, ReplyIntent]], since: Collection[str]
 ) -> tuple[EmailMessage, ReplyIntent]:
-    """The reply that decides the action among the lead's emails since ``since`` (our last one).
+    """The reply that decides the action among the lead's emails ``since`` our last one (ids).
 
     The newest message decides when it is an auto-reply (out of office, bounce): that is the
     lead's current state. Otherwise the most decisive intent among the human replies wins (see
     :data:`~leadqual.drafting.INTENT_PRIORITY`), the newest on a tie.
     """
-    recent = [(m, i) for m, i in reversed(thread) if since is None or m.sent_at > since]
+    recent = [(m, i) for m, i in reversed(thread) if m.id in since]
     if recent[0][1].intent in ("out_of_office", "bounce"):
         return recent[0]
     human = [(m, i) for m, i in recent if i.intent not in ("out_of_office", "bounce")]
@@ -497,8 +497,10 @@ class ActionAdvisor:
                         "reading emails is not consented, so the reply was not classified",
                     ),
                 )
-            last_out = next((m for m in reversed(emails) if m.direction == "outbound"), None)
-            message, intent = _decisive_reply(thread, last_out.sent_at if last_out else None)
+            # By position, not time: a reply can carry the same (minute) timestamp as ours.
+            outbound = [i for i, m in enumerate(emails) if m.direction == "outbound"]
+            after = emails[outbound[-1] + 1 :] if outbound else emails
+            message, intent = _decisive_reply(thread, {m.id for m in after})
             return self._after_reply(context, message, intent, now, fit_reason)
         return self._reply_pending(context, emails, thread, now, fit_reason)
 
