@@ -80,9 +80,11 @@ def test_scorer_uses_the_linear_model_on_small_data(
 
 
 def test_scorer_compares_models_on_larger_data(bank: tuple[pd.DataFrame, np.ndarray]) -> None:
-    X, y = bank  # 800 rows, about 90 positives: above the small-data threshold
+    X, y = bank
+    big_X = pd.concat([X, X], ignore_index=True)  # 1,600 rows, ~180 positives: past the threshold
+    big_y = np.concatenate([y, y])
     with threadpool_limits(1):
-        scorer = LeadScorer(cv=2).fit(X, y)
+        scorer = LeadScorer(cv=2).fit(big_X, big_y)
     assert set(scorer.validation_auc_) == {"linear", "boosting", "blend"}
     best = max(scorer.validation_auc_, key=scorer.validation_auc_.__getitem__)
     assert scorer.model_kind_ == best
@@ -266,6 +268,16 @@ def test_time_validation_always_tests_on_newer_rows() -> None:
         assert created[train].max() < created[test].min()
     assert not covered.all()  # the oldest rows are only ever trained on
     assert scorer.fold_models_ and set(scorer.validation_auc_) == {"linear"}
+
+
+def test_time_validation_skips_early_folds_with_too_few_of_an_outcome(
+    bank: tuple[pd.DataFrame, np.ndarray],
+) -> None:
+    X, y = bank
+    order = np.argsort(y, kind="stable")  # every positive at the end: early prefixes have none
+    with threadpool_limits(1):
+        scorer = LeadScorer(model="blend", validation="time", cv=3).fit(X.iloc[order], y[order])
+    assert 0 < scorer.predict_proba(X.iloc[:5])[:, 1].max() < 1
 
 
 def test_time_validation_needs_a_real_column() -> None:
