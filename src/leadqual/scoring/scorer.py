@@ -4,9 +4,9 @@ How a model is chosen (``model="auto"``): below :data:`AUTO_MIN_ROWS` training r
 :data:`AUTO_MIN_MINORITY` of the rarer class) a regularised logistic regression is used, its
 regularisation picked by cross-validation; above, the regularised linear model, gradient boosting
 and their blend (the average of their log-odds) are compared on the same out-of-fold predictions
-and the one with the best ROC-AUC is kept. The threshold comes from the benchmark on the shared
+and the one with the best ROC-AUC is kept. The thresholds come from the benchmark on the shared
 public data (``benchmarks/scoring_bench.py``): with 40+40 rows boosting lost to the linear model on
-every dataset.
+every dataset, and at 500 rows (about 55 positives) the comparison itself cost more than it gained.
 
 How probabilities are calibrated (``calibrate=True``): Platt scaling fitted on the chosen model's
 out-of-fold scores, so the 0-100 score reads as a probability in percent and ranking is unchanged.
