@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from leadqual.config import AgentConfig
 from leadqual.drafting import (
@@ -18,6 +21,7 @@ from leadqual.drafting import (
     classify_reply,
 )
 from leadqual.drafting.guards import AllowedContent, check_text, data_block
+from leadqual.models import Appointment, PhoneCall, RecordRef
 from leadqual.testing.llm import FunctionLlmClient
 
 from .conftest import NOW, email, make_context, make_lead
@@ -484,3 +488,67 @@ def test_a_reply_with_the_same_timestamp_as_our_email_is_still_read() -> None:
     theirs = email("Yes, let's talk on Tuesday at 10am.", at=NOW, ident="E-2")
     action = ActionAdvisor().advise(make_context(ours, theirs), now=NOW)
     assert action.kind == "schedule_appointment"
+
+
+# -- property: any activity history gets an action, never a crash ------------------------------
+
+_BODIES = [
+    "Could we meet Tuesday at 10am?",
+    "Please send pricing.",
+    "Not interested.",
+    "I am out of the office until 10 November.",
+    "",
+    "> quoted only",
+    "Delivery has failed to these recipients",
+    "Talk to Jane Doe instead.",
+]
+
+
+@st.composite
+def _histories(draw: st.DrawFn) -> tuple[object, ...]:
+    items: list[object] = []
+    for i in range(draw(st.integers(0, 6))):
+        kind = draw(st.sampled_from(["email", "appointment", "call"]))
+        at = NOW + timedelta(hours=draw(st.integers(-24 * 60, 24 * 10)))
+        ref = RecordRef(kind="lead", id="L-1")
+        if kind == "email":
+            items.append(
+                email(
+                    draw(st.sampled_from(_BODIES)),
+                    direction=draw(st.sampled_from(["inbound", "outbound"])),
+                    at=at,
+                    ident=f"E-{i}",
+                )
+            )
+        elif kind == "appointment":
+            items.append(
+                Appointment(
+                    id=f"A-{i}",
+                    regarding=ref,
+                    start=at,
+                    end=at + timedelta(minutes=30),
+                    status=draw(st.sampled_from(["scheduled", "completed", "canceled"])),
+                )
+            )
+        else:
+            items.append(
+                PhoneCall(
+                    id=f"P-{i}",
+                    regarding=ref,
+                    direction=draw(st.sampled_from(["inbound", "outbound"])),
+                    answered=draw(st.booleans()),
+                    started_at=at,
+                )
+            )
+    return tuple(items)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(history=_histories())
+def test_any_activity_history_gets_an_action_with_reasons(history: tuple[object, ...]) -> None:
+    action = ActionAdvisor().advise(make_context(*history), now=NOW)
+    assert action.reasons
+    if action.kind == "initial_outreach":
+        assert action.unmet_conditions == ()
+    if action.conditions and action.kind != "initial_outreach":
+        assert action.unmet_conditions
