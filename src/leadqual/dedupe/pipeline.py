@@ -393,8 +393,8 @@ class Blocker:
             if key.window is not None:
                 left, right = self._window_pairs(rows, values, key.window)
             else:
-                codes, uniques = pd.factorize(values)
-                left, right = self._block_pairs(rows, codes, key, report, uniques)
+                codes, _ = pd.factorize(values)
+                left, right = self._block_pairs(rows, codes, key, report)
             report.pairs_per_key[key.name] = len(left)
             lo = np.minimum(left, right)
             hi = np.maximum(left, right)
@@ -415,7 +415,6 @@ class Blocker:
         codes: IntArray,
         key: BlockingKey,
         report: BlockingReport,
-        uniques: Any,
     ) -> tuple[IntArray, IntArray]:
         sizes_all = np.bincount(codes)
         too_big = np.flatnonzero(sizes_all > self.max_block_size)
