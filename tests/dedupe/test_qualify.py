@@ -105,3 +105,15 @@ def test_demo_lines_show_each_pair_with_its_rule_and_a_qualification_check(
     for rule in ("same_email", "same_phone", "similar_name_company", "similar_name_domain"):
         assert rule in text
     assert "Qualification check for" in text
+
+
+def test_accounts_sharing_only_a_phone_number_are_not_duplicates(sample_data: SampleData) -> None:
+    from leadqual.dedupe import DuplicateDetector, account_settings, accounts_frame
+
+    crm = sample_data.crm
+    report = DuplicateDetector(account_settings()).find(
+        accounts_frame(crm.accounts, contacts=crm.contacts)
+    )
+    # The sample's fictional London numbers repeat across unrelated accounts.
+    assert report.pair("A-0001", "A-0060") is None
+    assert report.blocking.candidates > 0

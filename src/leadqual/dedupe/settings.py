@@ -391,7 +391,9 @@ def account_settings(*, company_threshold: float = 0.88) -> DedupeSettings:
                 name="same_phone",
                 kind="matchcode",
                 all_of=(Condition(comparison="phone"),),
-                description="the same main phone number",
+                # A shared number (a serviced office, a reseller) does not make one company.
+                none_of=(Condition(comparison="company", at_least=None, below=0.6),),
+                description="the same main phone number, unless the names are clearly different",
             ),
         ),
     )
