@@ -552,3 +552,21 @@ def test_any_activity_history_gets_an_action_with_reasons(history: tuple[object,
         assert action.unmet_conditions == ()
     if action.conditions and action.kind != "initial_outreach":
         assert action.unmet_conditions
+
+
+@pytest.mark.parametrize("company", ["Booking.com", "monday.com", "Acme.io"])
+def test_a_company_named_like_a_domain_still_gets_a_draft(
+    config: AgentConfig, company: str
+) -> None:
+    context = make_context(lead=make_lead(company_name=company))
+    draft = TemplateDrafter(config).draft(
+        context, NextAction(kind="initial_outreach", reasons=("x",))
+    )
+    assert company in draft.subject + draft.body
+    assert TemplateDrafter(config).check(draft, context) == []
+
+
+def test_the_leads_own_domain_may_be_named_but_not_linked_to_any_page() -> None:
+    allowed = AllowedContent(names=frozenset({"analytical.example"}))
+    assert check_text("Great to hear from analytical.example.", allowed=allowed) == []
+    assert check_text("See https://analytical.example/login", allowed=allowed) != []

@@ -313,7 +313,21 @@ class TemplateDrafter:
 
     def allowed_content(self, context: LeadContext) -> AllowedContent:
         """Links, addresses and numbers a draft for this lead may contain (trusted inputs only)."""
+        lead, account = context.lead, context.account
+        # The lead's own company may be named like a site ("Booking.com"); its website and the
+        # domain of its address are the lead's own, never a third party's.
         urls = {u for u in (self.config.company.website,) if u}
+        names = {
+            n.strip()
+            for n in (
+                lead.website,
+                lead.company_name,
+                lead.email.rpartition("@")[2] if lead.email else None,
+                account.website if account else None,
+                account.name if account else None,
+            )
+            if n and " " not in n.strip()
+        }
         emails = {e for e in (context.lead.email,) if e}
         phones: set[str] = set()
         if context.owner is not None:
@@ -322,7 +336,10 @@ class TemplateDrafter:
             if context.owner.phone:
                 phones.add(context.owner.phone)
         return AllowedContent(
-            urls=frozenset(urls), emails=frozenset(emails), phones=frozenset(phones)
+            urls=frozenset(urls),
+            emails=frozenset(emails),
+            phones=frozenset(phones),
+            names=frozenset(names),
         )
 
     def _guard_recipient(self, context: LeadContext, action: NextAction) -> str:

@@ -93,12 +93,18 @@ class AllowedContent(LeadqualModel):
     model_config = ConfigDict(frozen=True)
 
     urls: frozenset[str] = frozenset()
+    """Sites a draft may link to, any page of them."""
     emails: frozenset[str] = frozenset()
     phones: frozenset[str] = frozenset()
+    names: frozenset[str] = frozenset()
+    """Host-like names a draft may mention as written, with no path ("Booking.com", the lead's
+    own domain): not a licence to link to any page there."""
 
     def allows_url(self, url: str) -> bool:
         """Whether ``url`` is one of the allowed links (or a page of an allowed site)."""
         norm = _norm_url(url)
+        if any(norm == _norm_url(n) for n in self.names):
+            return True
         return any(norm == _norm_url(u) or norm.startswith(_norm_url(u) + "/") for u in self.urls)
 
     def allows_email(self, address: str) -> bool:
