@@ -61,7 +61,7 @@ DEFAULT_SECTORS: Mapping[str, Mapping[str, Sequence[str]]] = {
         "Cybersecurity": ["Computer and Network Security", "Information Security"],
     },
     "Financial Services": {
-        "Finance": ["Financial", "Corporate Finance"],
+        "Finance": ["Corporate Finance"],
         "Fintech": ["Financial Technology", "Payments"],
         "Banking": ["Banks", "Commercial Banking", "Retail Banking", "Investment Banking"],
         "Insurance": ["Insurance Carriers", "Reinsurance"],
