@@ -93,6 +93,7 @@ EXPECTED = {
     "ProviderRegistry",
     "ProviderTimeout",
     "QualificationCheck",
+    "QualificationChecker",
     "RateLimited",
     "RatingPolicy",
     "RecordNotFound",
@@ -107,6 +108,7 @@ EXPECTED = {
     "Seller",
     "SqliteSource",
     "SuppressionList",
+    "SurvivorshipPolicy",
     "Task",
     "TeamAccess",
     "TemplateDrafter",
@@ -123,9 +125,11 @@ EXPECTED = {
     "load_sample_config",
     "load_sample_data",
     "measure_engagement",
+    "plan_merge",
     "rate_lead",
     "suggest_icp",
     "train_from_crm",
+    "undo_merge",
 }
 
 

@@ -25,8 +25,12 @@ from leadqual.dedupe import (
     MergeJournal,
     MergePlan,
     QualificationCheck,
+    QualificationChecker,
+    SurvivorshipPolicy,
     check_qualification,
     find_duplicates,
+    plan_merge,
+    undo_merge,
 )
 from leadqual.drafting import (
     ActionAdvisor,
@@ -260,6 +264,7 @@ __all__ = [
     "ProviderRegistry",
     "ProviderTimeout",
     "QualificationCheck",
+    "QualificationChecker",
     "RateLimited",
     "RatingPolicy",
     "RecordNotFound",
@@ -274,6 +279,7 @@ __all__ = [
     "Seller",
     "SqliteSource",
     "SuppressionList",
+    "SurvivorshipPolicy",
     "Task",
     "TeamAccess",
     "TemplateDrafter",
@@ -290,7 +296,9 @@ __all__ = [
     "load_sample_config",
     "load_sample_data",
     "measure_engagement",
+    "plan_merge",
     "rate_lead",
     "suggest_icp",
     "train_from_crm",
+    "undo_merge",
 ]
