@@ -570,3 +570,17 @@ def test_the_leads_own_domain_may_be_named_but_not_linked_to_any_page() -> None:
     allowed = AllowedContent(names=frozenset({"analytical.example"}))
     assert check_text("Great to hear from analytical.example.", allowed=allowed) == []
     assert check_text("See https://analytical.example/login", allowed=allowed) != []
+
+
+@pytest.mark.parametrize("company", ["N.A.", "not provided", "--", "Unknown", "Self-employed"])
+def test_a_placeholder_company_name_fails_the_company_condition(company: str) -> None:
+    context = make_context(lead=make_lead(company_name=company))
+    conditions = {c.name: c for c in check_initial_outreach(context, now=NOW)}
+    assert not conditions["company_name"].met
+
+
+@pytest.mark.parametrize("last", ["N/A", "-", "Unknown", "."])
+def test_a_placeholder_last_name_fails_the_name_condition(last: str) -> None:
+    context = make_context(lead=make_lead(last_name=last))
+    conditions = {c.name: c for c in check_initial_outreach(context, now=NOW)}
+    assert not conditions["first_and_last_name"].met

@@ -46,6 +46,7 @@ from leadqual.drafting.interest import (
     classify_thread,
 )
 from leadqual.errors import ConfigurationError
+from leadqual.icp._fields import is_empty
 from leadqual.icp._text import fold
 from leadqual.models import EmailMessage, Lead, LeadContext
 
@@ -83,9 +84,11 @@ INITIAL_OUTREACH_CONDITIONS: tuple[str, ...] = (
 )
 """The conditions that must all hold before a first email is suggested, by name."""
 
+# Besides the CRM placeholders every component treats as missing (N/A, Unknown, -, TBD: see
+# leadqual.icp's is_empty), values that name no company an account could be found for.
 _JUNK_COMPANY = re.compile(
-    r"^(?:n/?a|none|null|unknown|-+|\.+|\?+|self|self[- ]employed|private|individual|"
-    r"personal|test|tbd|no company|freelance[r]?|home)$",
+    r"^(?:\.+|\?+|self|self[- ]employed|private|individual|personal|test|no company|"
+    r"freelance[r]?|home)$",
     re.I,
 )
 
@@ -174,7 +177,7 @@ def _company_condition(context: LeadContext) -> Condition:
         )
     if not name:
         return Condition(name="company_name", met=False, detail="the lead has no company name")
-    if _JUNK_COMPANY.match(name) or "@" in name or len(name) < 2:
+    if is_empty(name) or _JUNK_COMPANY.match(name) or "@" in name or len(name) < 2:
         return Condition(
             name="company_name",
             met=False,
@@ -232,7 +235,7 @@ def check_initial_outreach(
     past = [a for a in appointments if a.start <= now]
     unanswered = [c for c in context.phone_calls if not c.answered]
     lead = context.lead
-    missing = [n for n, v in (("first", lead.first_name), ("last", lead.last_name)) if not v]
+    missing = [n for n, v in (("first", lead.first_name), ("last", lead.last_name)) if is_empty(v)]
     return (
         Condition(
             name="no_prior_emails",
