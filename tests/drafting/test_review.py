@@ -584,3 +584,10 @@ def test_a_placeholder_last_name_fails_the_name_condition(last: str) -> None:
     context = make_context(lead=make_lead(last_name=last))
     conditions = {c.name: c for c in check_initial_outreach(context, now=NOW)}
     assert not conditions["first_and_last_name"].met
+
+
+@pytest.mark.parametrize(
+    "reply", ["Thanks, not right now.", "Not at the moment, sorry.", "Not at this stage."]
+)
+def test_a_timing_brush_off_is_an_objection_not_other(reply: str) -> None:
+    assert classify_reply(reply).intent == "objection"

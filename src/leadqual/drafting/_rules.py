@@ -190,7 +190,8 @@ OBJECTION = _rx(
     r"the|our) budget\b|\bno budget left\b|\bdon'?t have (?:the )?budget\b|\bcutting\b",
     r"\bnot a priority\b|\bnot the right (?:moment|time)\b|\b(?:bad|poor) timing\b|"
     r"\btiming (?:is|isn'?t) (?:bad|not|wrong|tough|difficult)|\brevisit\b|"
-    r"\bmaybe later\b|\bping me again\b|\bwould have to wait\b|\bnot (?:ready|now)\b",
+    r"\bmaybe later\b|\bping me again\b|\bwould have to wait\b|\bnot (?:ready|now)\b|"
+    r"\bnot (?:right now|at (?:the|this) (?:moment|time|stage))\b",
     r"\b(?:doubt|skeptic\w*|sceptic\w*|not convinced|not sure|concern\w*|worr(?:y|ied|ies)|"
     r"afraid|burned|burnt|overpromis\w*|didn'?t deliver|terrible|never sign off|won'?t "
     r"(?:allow|approve))\b",
