@@ -72,3 +72,44 @@ def test_equality_compares_numbers_written_as_text_as_numbers(
     segment = HandraiserSegment(name="S", conditions=[cond])
     result = HandraiserEvaluator([segment]).evaluate(context, now=NOW)
     assert result.is_handraiser is passed
+
+
+@pytest.mark.parametrize(
+    ("column", "values", "field"),
+    [
+        ("predictive_score", [50, 200], "predictive_score"),
+        ("predictive_score", [50, -1], "predictive_score"),
+        ("icp_tier", ["High", "Excellent"], "icp_tier"),
+        ("days_since_touch", [3, "last week"], "days_since_touch"),
+        ("engagement_score", ["high", 10], "engagement_score"),
+    ],
+)
+def test_rank_frame_refuses_values_rank_would_refuse(
+    column: str, values: list[object], field: str
+) -> None:
+    import pandas as pd
+
+    from leadqual.errors import ValidationFailed
+    from leadqual.prioritization import Prioritizer
+
+    frame = pd.DataFrame({"lead_id": ["a", "b"], column: values})
+    with pytest.raises(ValidationFailed) as info:
+        Prioritizer().rank_frame(frame)
+    assert info.value.field == field
+
+
+def test_rank_frame_accepts_missing_values() -> None:
+    import numpy as np
+    import pandas as pd
+
+    from leadqual.prioritization import Prioritizer
+
+    frame = pd.DataFrame(
+        {
+            "lead_id": ["a", "b"],
+            "predictive_score": [np.nan, 40],
+            "icp_tier": [None, "High"],
+            "days_since_touch": [None, 2],
+        }
+    )
+    assert list(Prioritizer().rank_frame(frame)["lead_id"]) == ["b", "a"]

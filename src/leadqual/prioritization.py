@@ -1356,6 +1356,11 @@ class Prioritizer:
         Returns:
             The rows in rank order with ``rank`` and ``deciding_factor`` (the factor that puts
             each row ahead of the next one) added.
+
+        Raises:
+            ValidationFailed: a lead id appears twice, a numeric column holds text, a
+                ``predictive_score`` lies outside 0-100, or an ``icp_tier`` is not a tier
+                (missing values are fine), as :meth:`rank` refuses them too.
         """
         import numpy as np
         import pandas as pd
@@ -1373,11 +1378,31 @@ class Prioritizer:
         n = len(df)
 
         def col(name: str, default: float) -> Any:
-            if name in df.columns:
-                return pd.to_numeric(df[name], errors="coerce").to_numpy(
-                    dtype=float, na_value=np.nan
+            if name not in df.columns:
+                return np.full(n, default)
+            raw = df[name]
+            values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+            unreadable = np.isnan(values) & raw.notna().to_numpy()
+            if unreadable.any():
+                bad = raw[unreadable].iloc[0]
+                raise ValidationFailed(f"{name} must hold numbers, got {bad!r}", field=name)
+            return values
+
+        scores = col("predictive_score", np.nan)
+        outside = ~np.isnan(scores) & ((scores < 0) | (scores > 100))
+        if outside.any():
+            raise ValidationFailed(
+                f"predictive_score must be a number from 0 to 100, got {scores[outside][0]:g}",
+                field="predictive_score",
+            )
+        if "icp_tier" in df.columns:
+            tiers = df["icp_tier"].dropna().astype(str)
+            unknown = sorted(set(tiers) - set(_TIER_BAND))
+            if unknown:
+                raise ValidationFailed(
+                    f"icp_tier must be one of {', '.join(_TIER_BAND)}, got {unknown}",
+                    field="icp_tier",
                 )
-            return np.full(n, default)
 
         keys: dict[str, Any] = {}
         p = self.rating_policy
@@ -1397,7 +1422,7 @@ class Prioritizer:
                     band = np.zeros(n)
                 value = np.nan_to_num(col("icp_score", 0.0))
             elif f == "predictive_score":
-                s = col("predictive_score", np.nan)
+                s = scores
                 cuts = self.score_cutoffs
                 band = np.select(
                     [s >= c for c in cuts] + [s >= 0],
