@@ -113,3 +113,17 @@ def test_rank_frame_accepts_missing_values() -> None:
         }
     )
     assert list(Prioritizer().rank_frame(frame)["lead_id"]) == ["b", "a"]
+
+
+def test_rank_frame_reads_handraiser_text_as_booleans() -> None:
+    import pandas as pd
+
+    from leadqual.errors import ValidationFailed
+    from leadqual.prioritization import Prioritizer
+
+    frame = pd.DataFrame({"lead_id": ["a", "b", "c"], "handraiser": ["no", "yes", "False"]})
+    ranked = Prioritizer().rank_frame(frame)
+    assert ranked["lead_id"].iloc[0] == "b"
+    assert ranked["deciding_factor"].iloc[0] == "handraiser"
+    with pytest.raises(ValidationFailed):
+        Prioritizer().rank_frame(pd.DataFrame({"lead_id": ["a"], "handraiser": ["maybe"]}))

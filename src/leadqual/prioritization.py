@@ -1409,7 +1409,7 @@ class Prioritizer:
         for f in self.order:
             if f == "handraiser":
                 hr = (
-                    df["handraiser"].fillna(False).to_numpy(dtype=bool)
+                    _bool_column(df["handraiser"])
                     if "handraiser" in df.columns
                     else np.zeros(n, dtype=bool)
                 )
@@ -1464,6 +1464,35 @@ class Prioritizer:
         result.insert(0, "rank", np.arange(1, n + 1))
         result["deciding_factor"] = decider
         return result.reset_index(drop=True)
+
+
+_TRUE_TEXT = frozenset({"true", "yes", "y", "1", "t"})
+_FALSE_TEXT = frozenset({"false", "no", "n", "0", "f", ""})
+
+
+def _bool_column(column: pd.Series) -> Any:
+    """A column of booleans as written in a CSV ("yes", "False", 1, None); "no" is not True."""
+    import numpy as np
+    import pandas as pd
+
+    if pd.api.types.is_bool_dtype(column) and not column.hasnans:
+        return column.to_numpy(dtype=bool)
+    if pd.api.types.is_numeric_dtype(column):
+        return column.fillna(0).to_numpy(dtype=float) != 0
+    out = np.zeros(len(column), dtype=bool)
+    for i, value in enumerate(column.tolist()):
+        if value is None or (isinstance(value, float) and value != value):
+            continue
+        if isinstance(value, str):
+            text = value.strip().casefold()
+            if text not in _TRUE_TEXT | _FALSE_TEXT:
+                raise ValidationFailed(
+                    f"handraiser must be true or false, got {value!r}", field="handraiser"
+                )
+            out[i] = text in _TRUE_TEXT
+        else:
+            out[i] = bool(value)
+    return out
 
 
 def _check_filters(
