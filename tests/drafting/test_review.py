@@ -591,3 +591,45 @@ def test_a_placeholder_last_name_fails_the_name_condition(last: str) -> None:
 )
 def test_a_timing_brush_off_is_an_objection_not_other(reply: str) -> None:
     assert classify_reply(reply).intent == "objection"
+
+
+# -- the OpenAI-compatible client: options and Retry-After read safely ----------------------------
+
+
+@pytest.mark.parametrize(
+    "options", [{"backoff": -1.0}, {"timeout": float("nan")}, {"backoff": float("inf")}]
+)
+def test_bad_client_options_are_configuration_errors(options: dict[str, float]) -> None:
+    from leadqual.drafting import OpenAICompatibleClient
+    from leadqual.errors import ConfigurationError
+
+    with pytest.raises(ConfigurationError):
+        OpenAICompatibleClient("https://llm.example/v1", model="m", **options)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("header", ["-5", "nan", "inf", "Wed, 21 Oct 2015 07:28:00 GMT"])
+def test_a_strange_retry_after_never_breaks_or_stalls_the_retry(header: str) -> None:
+    import asyncio
+
+    import httpx
+
+    from leadqual.drafting import LlmMessage, OpenAICompatibleClient
+
+    calls: list[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(1)
+        if len(calls) == 1:
+            return httpx.Response(429, headers={"retry-after": header})
+        return httpx.Response(200, json={"choices": [{"message": {"content": "ok"}}]})
+
+    client = OpenAICompatibleClient(
+        "https://llm.example/v1",
+        model="m",
+        backoff=0.0,
+        max_retries=1,
+        transport=httpx.MockTransport(handler),
+    )
+    messages = [LlmMessage(role="user", content="hi")]
+    answer = asyncio.run(asyncio.wait_for(client.complete(messages), timeout=5))
+    assert answer == "ok" and len(calls) == 2

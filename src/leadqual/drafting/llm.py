@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 import re
 import threading
 import time
@@ -141,8 +142,10 @@ class OpenAICompatibleClient:
             raise ConfigurationError(f"base_url must start with http:// or https://: {base_url!r}")
         if not model:
             raise ConfigurationError("model must name the model to use")
-        if timeout <= 0:
-            raise ConfigurationError("timeout must be positive")
+        if not (math.isfinite(timeout) and timeout > 0):
+            raise ConfigurationError(f"timeout must be a positive number of seconds, got {timeout}")
+        if not (math.isfinite(backoff) and backoff >= 0):
+            raise ConfigurationError(f"backoff must be zero or more seconds, got {backoff}")
         if not 0 <= max_retries <= 10:
             raise ConfigurationError("max_retries must be within 0-10")
         self.base_url = base_url.rstrip("/")
@@ -252,11 +255,15 @@ class OpenAICompatibleClient:
 
 
 def _retry_after(response: httpx.Response) -> float | None:
+    """Seconds the server asks to wait; ``None`` when absent or unreadable (never NaN or < 0)."""
     value = response.headers.get("retry-after")
     try:
-        return float(value) if value is not None else None
+        seconds = float(value) if value is not None else None
     except ValueError:
         return None
+    if seconds is None or not math.isfinite(seconds):
+        return None
+    return max(seconds, 0.0)
 
 
 _CLASSIFY_SYSTEM = (
