@@ -286,3 +286,21 @@ def test_time_validation_needs_a_real_column() -> None:
         LeadScorer(validation="time", time_column="when").fit(X, y)
     with pytest.raises(ConfigurationError, match="validation must be"):
         LeadScorer(validation="sometimes").fit(X, y)
+
+
+@pytest.mark.parametrize("validation", ["random", "time"])
+def test_large_tables_validate_on_one_held_out_quarter(
+    monkeypatch: pytest.MonkeyPatch, validation: str
+) -> None:
+    import leadqual.scoring.scorer as scorer_module
+
+    monkeypatch.setattr(scorer_module, "_LARGE", 200)
+    X, y = _synthetic(400)
+    scorer = LeadScorer(model="linear", validation=validation).fit(X, y)
+    folds, covered = scorer._folds((y == 1).astype(np.int64), X)
+    assert len(folds) == 1 and covered.sum() == 100
+    train, test = folds[0]
+    if validation == "time":
+        assert train.max() < test.min()
+    assert len(scorer.fold_models_) == 1
+    assert scorer.calibration_ != (1.0, 0.0)
