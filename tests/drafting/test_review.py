@@ -633,3 +633,31 @@ def test_a_strange_retry_after_never_breaks_or_stalls_the_retry(header: str) -> 
     messages = [LlmMessage(role="user", content="hi")]
     answer = asyncio.run(asyncio.wait_for(client.complete(messages), timeout=5))
     assert answer == "ok" and len(calls) == 2
+
+
+# -- signatures without a sign-off or "--" -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("reply", "intent"),
+    [
+        (
+            "Send me the pricing.\n\nJane Doe | CFO\nP: +1 555 0100\n"
+            "Schedule a call: cal.example/jane",
+            "pricing_request",
+        ),
+        (
+            "Can you share the security whitepaper?\n\nMarco Rossi\nHead of IT, Acme\n"
+            "Book a meeting with me: https://cal.example/marco",
+            "information_request",
+        ),
+        (
+            "We're not interested.\n\n__\nJane | Acme Corp\nWant to meet? Book a slot: cal.example",
+            "not_interested",
+        ),
+    ],
+)
+def test_a_signature_without_a_sign_off_never_decides_the_intent(reply: str, intent: str) -> None:
+    result = classify_reply(reply)
+    assert result.intent == intent
+    assert "meeting_request" not in result.secondary

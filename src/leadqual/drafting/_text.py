@@ -44,6 +44,12 @@ _SIGNATURE_MARKERS = (
         re.IGNORECASE | re.M,
     ),
 )
+# A signature without a sign-off or "--": after a blank line, a line that is only a name (two to
+# four capitalised words), a name and "| title", or a short rule ("__"), with text above it.
+_SIGNATURE_BLOCK = re.compile(
+    r"\n[ \t]*\n[ \t]*(?:_{2,}|-{2,}|[A-Z][\w.'\u2019-]*(?:[ \t]+[A-Z][\w.'\u2019-]*){1,3}|"
+    r"[A-Z][\w.'\u2019-]*(?:[ \t]+[A-Z][\w.'\u2019-]*){0,3}[ \t]*\|[^\n]*)[ \t]*(?=\n|$)"
+)
 # A line holding only a sign-off ("Best,", "Kind regards") ends the message body.
 _SIGN_OFF = re.compile(
     r"^\s*(?:best|best wishes|best regards|kind regards|regards|warm regards|warmest regards|"
@@ -115,6 +121,9 @@ def clean_reply(text: str) -> str:
         if text[: match.start()].strip():
             text = text[: match.start()]
             break
+    block = _SIGNATURE_BLOCK.search(text)
+    if block is not None and text[: block.start()].strip():
+        text = text[: block.start()]
     lines = text.strip().split("\n")
     if len(lines) > 1 and _GREETING.match(lines[0]):
         lines = lines[1:]
