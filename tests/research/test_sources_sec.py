@@ -178,3 +178,23 @@ def test_request_rate_is_capped_at_the_sec_limit() -> None:
         SecEdgarProvider(
             mock_fetcher(lambda r: httpx.Response(200)), user_agent=UA, requests_per_second=20
         )
+
+
+def test_concurrent_first_lookups_download_the_ticker_list_once() -> None:
+    # the list is ~1 MB and the SEC counts every request against its limit
+    calls: list[httpx.Request] = []
+    answer = handler_for(calls)
+
+    async def slow(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(0.01)  # a real download takes time: the other lookups start meanwhile
+        response: httpx.Response = answer(request)
+        return response
+
+    provider = SecEdgarProvider(mock_fetcher(slow), user_agent=UA)  # type: ignore[arg-type]
+
+    async def four() -> None:
+        names = ["Nvidia Corp", "Acme", "Contoso", "Fabrikam"]
+        await asyncio.gather(*(provider.research(CompanyQuery(name=n)) for n in names))
+
+    asyncio.run(four())
+    assert sum(1 for r in calls if r.url.path == "/files/company_tickers.json") == 1

@@ -18,6 +18,7 @@ Examples:
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Mapping, Sequence
@@ -26,6 +27,7 @@ from typing import Any
 
 from leadqual.errors import ConfigurationError
 from leadqual.research._domains import normalize_company_name, registrable_domain
+from leadqual.research._sync import PerLoop
 from leadqual.research.http import SafeFetcher
 from leadqual.research.providers import (
     CompanyFinancials,
@@ -328,6 +330,7 @@ class SecEdgarProvider:
         self.news_days = news_days
         fetcher.limit("sec.gov", requests_per_second)
         self._tickers: tuple[float, dict[str, list[tuple[str, str, str]]]] | None = None
+        self._tickers_lock: PerLoop[asyncio.Lock] = PerLoop(asyncio.Lock)
         self._clock = clock or time.monotonic
 
     async def _get(self, url: str, *, max_bytes: int | None = None) -> Any:
@@ -339,9 +342,14 @@ class SecEdgarProvider:
         )
 
     async def _ticker_index(self) -> dict[str, list[tuple[str, str, str]]]:
-        now = self._clock()
-        if self._tickers is not None and self._tickers[0] > now:
-            return self._tickers[1]
+        # concurrent first lookups wait for one download instead of each fetching the list
+        async with self._tickers_lock.get():
+            now = self._clock()
+            if self._tickers is not None and self._tickers[0] > now:
+                return self._tickers[1]
+            return await self._load_tickers(now)
+
+    async def _load_tickers(self, now: float) -> dict[str, list[tuple[str, str, str]]]:
         data = await self._get(TICKERS_URL, max_bytes=5_000_000)
         index: dict[str, list[tuple[str, str, str]]] = {}
         rows = data.values() if isinstance(data, Mapping) else ()
