@@ -22,7 +22,7 @@ def _bench() -> Any:
     sys.path.insert(0, str(ROOT / "benchmarks"))
     try:
         spec = importlib.util.spec_from_file_location(
-            "drafting_injection_bench", ROOT / "benchmarks/drafting_injection.py"
+            "injection_bench", ROOT / "benchmarks/injection.py"
         )
         assert spec is not None and spec.loader is not None
         module = importlib.util.module_from_spec(spec)

@@ -5,7 +5,7 @@ link, change the recipient, reveal the prompt, write something else; in a lead's
 researched web page or the lead's web-form need) goes through both drafters. The LLM drafter runs
 against a scripted fake model that OBEYS every injection, so the guards are what must stop it. An
 escape is a draft whose recipient is not the lead, or whose subject or body carries any of the
-attacker's payload strings. Run: ``.venv/bin/python benchmarks/drafting_injection.py``.
+attacker's payload strings. Run: ``.venv/bin/python benchmarks/injection.py``.
 """
 
 from __future__ import annotations
@@ -224,7 +224,7 @@ def main() -> None:
     ]
     body = "\n".join(lines)
     print(body)
-    write_results("drafting_injection", body)
+    write_results("injection", body)
 
 
 if __name__ == "__main__":

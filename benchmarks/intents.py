@@ -3,7 +3,7 @@
 The held-out set (``tests/fixtures/drafting/reply_intents_holdout.csv``, 200 hand-written replies,
 two thirds wrapped in greetings, misleading signatures and quoted mail) is never used for training
 or tuning; the model trains on the package's own labelled set. Run:
-``.venv/bin/python benchmarks/drafting_intents.py``.
+``.venv/bin/python benchmarks/intents.py``.
 """
 
 from __future__ import annotations
@@ -100,7 +100,7 @@ def main() -> None:
     ]
     body = "\n".join(lines)
     print(body)
-    write_results("drafting_intents", body)
+    write_results("intents", body)
 
 
 if __name__ == "__main__":
