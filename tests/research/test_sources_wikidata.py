@@ -234,3 +234,24 @@ def test_country_agreement_counts_in_the_score() -> None:
     unknown, _ = score_candidate(facts, CompanyQuery(name="Contoso Pharmaceuticals"))
     assert same > unknown > other
     assert "another country" in why
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"error": "internal_api_error"},  # an error that is not the usual object
+        {"search": "not a list"},
+        {"search": ["Q1", {"id": "Q2"}]},
+        ["not", "an", "object"],
+    ],
+)
+def test_an_unexpected_answer_shape_is_a_provider_error_not_a_crash(body: object) -> None:
+    from leadqual.errors import ProviderError
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json=body)
+
+    try:
+        asyncio.run(WikidataProvider(mock_fetcher(handler)).research(CompanyQuery(name="X")))
+    except ProviderError:
+        pass  # a clear failure of this source; anything else (AttributeError...) is a crash

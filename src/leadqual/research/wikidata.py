@@ -280,14 +280,20 @@ class WikidataProvider:
         data = await self.fetcher.get_json(
             API, params={**params, "format": "json", "maxlag": 5}, provider=self.name
         )
-        if isinstance(data, Mapping) and "error" in data:
-            from leadqual.errors import ProviderError
+        from leadqual.errors import MalformedResponse, ProviderError
 
-            err = data["error"]
-            raise ProviderError(
-                f"wikidata: API error {err.get('code', '?')}: {err.get('info', '')}"[:300],
-                provider=self.name,
+        if not isinstance(data, Mapping):
+            raise MalformedResponse(
+                f"wikidata: expected a JSON object, got {type(data).__name__}", provider=self.name
             )
+        if "error" in data:
+            err = data["error"]
+            code, info = (
+                (err.get("code", "?"), err.get("info", ""))
+                if isinstance(err, Mapping)
+                else (err, "")
+            )
+            raise ProviderError(f"wikidata: API error {code}: {info}"[:300], provider=self.name)
         return data
 
     async def _entities(self, ids: Sequence[str], *, props: str) -> Mapping[str, Any]:
@@ -322,7 +328,12 @@ class WikidataProvider:
                 }
             )
             requests += 1
-            candidates = [str(h["id"]) for h in (search.get("search") or []) if h.get("id")]
+            hits = search.get("search")
+            candidates = [
+                str(h["id"])
+                for h in (hits if isinstance(hits, list) else [])
+                if isinstance(h, Mapping) and h.get("id")
+            ]
         else:
             return ResearchResult(provider=self.name, notes=("no name or Wikidata id to search",))
         if not candidates:
