@@ -24,7 +24,7 @@ from leadqual.models import (
     PhoneCall,
     RecordRef,
 )
-from leadqual.sources import CrmSnapshot, SampleData
+from leadqual.sources import CrmSnapshot, MemorySource, SampleData
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -258,3 +258,19 @@ def test_activity_kinds_round_trip(kind: str, at: datetime, minutes: int) -> Non
     activity = adapter.validate_python(data)
     assert activity.kind == kind
     assert adapter.validate_json(adapter.dump_json(activity)) == activity
+
+
+@pytest.mark.parametrize("bad", ["2026-01-01", 1_700_000_000, None])
+def test_components_given_a_non_datetime_now_get_a_typed_error(bad: object) -> None:
+    from leadqual._base import to_utc
+
+    with pytest.raises(ValidationFailed) as info:
+        to_utc(bad)  # type: ignore[arg-type]
+    assert info.value.field == "now"
+
+
+def test_prioritizer_rejects_a_string_now(sample_source: MemorySource) -> None:
+    from leadqual.prioritization import Prioritizer
+
+    with pytest.raises(ValidationFailed, match="now must be a datetime"):
+        Prioritizer().rank_source(sample_source, now="yesterday")  # type: ignore[arg-type]

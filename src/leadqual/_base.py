@@ -13,8 +13,16 @@ from leadqual.errors import ValidationFailed
 __all__ = ["LeadqualModel", "UtcDatetime", "as_validation_failed", "to_utc"]
 
 
-def to_utc(value: datetime) -> datetime:
-    """Return ``value`` as an aware UTC datetime; a naive value is taken to be UTC already."""
+def to_utc(value: datetime, field: str = "now") -> datetime:
+    """Return ``value`` as an aware UTC datetime; a naive value is taken to be UTC already.
+
+    Components call it on the reference time they are given, so anything but a datetime raises
+    :class:`~leadqual.errors.ValidationFailed` naming ``field``.
+    """
+    if not isinstance(value, datetime):
+        raise ValidationFailed(
+            f"{field} must be a datetime, got {type(value).__name__}: {value!r:.60}", field=field
+        )
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value.astimezone(UTC)
