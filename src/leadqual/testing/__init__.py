@@ -4,13 +4,14 @@
 - :class:`StaticHostResolver`: host-to-address answers for the safe HTTP fetcher.
 - :class:`FakeResearchProvider`: a research provider answering from canned results, with latency
   and failure injection.
-- :class:`FunctionLlmClient`: an LLM client whose answers come from a Python function.
+- :class:`FunctionLlmClient`: an LLM client whose answers come from a Python function;
+  :func:`prompt_draft_body` reads the template draft out of a drafting prompt, for fake models.
 - :func:`mock_fetcher`: a safe fetcher over an ``httpx.MockTransport`` handler.
 - :class:`RecordingSleep`: records the waits of retries and rate limits instead of sleeping.
 """
 
 from leadqual.testing.dns import StaticResolver
-from leadqual.testing.llm import FunctionLlmClient
+from leadqual.testing.llm import FunctionLlmClient, prompt_draft_body
 from leadqual.testing.research import (
     FakeResearchProvider,
     RecordingSleep,
@@ -25,4 +26,5 @@ __all__ = [
     "StaticHostResolver",
     "StaticResolver",
     "mock_fetcher",
+    "prompt_draft_body",
 ]
