@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import httpx
 import pytest
 
+from leadqual._sync import run_sync
 from leadqual.config import AgentConfig
 from leadqual.drafting import (
     LlmClient,
@@ -16,7 +17,6 @@ from leadqual.drafting import (
     NextAction,
     OpenAICompatibleClient,
     classify_reply,
-    run_sync,
 )
 from leadqual.errors import ConfigurationError, ProviderError, ProviderTimeout, RateLimited
 from leadqual.testing.llm import FunctionLlmClient, prompt_draft_body
@@ -122,10 +122,10 @@ def test_run_sync_works_inside_a_running_event_loop() -> None:
         return 7
 
     async def outer() -> int:
-        return run_sync(inner())  # a sync API called from async code (Jupyter)
+        return run_sync(inner)  # a sync API called from async code (Jupyter)
 
     assert asyncio.run(outer()) == 7
-    assert run_sync(inner()) == 7
+    assert run_sync(inner) == 7
 
 
 def answer(subject: str, body: str) -> str:
@@ -323,7 +323,7 @@ def test_run_sync_hands_errors_back_to_the_caller() -> None:
         raise ValueError("boom")
 
     async def outer() -> None:
-        run_sync(broken())
+        run_sync(broken)
 
     with pytest.raises(ValueError, match="boom"):
         asyncio.run(outer())

@@ -58,7 +58,6 @@ from leadqual.drafting.llm import (
     LlmMessage,
     LlmReplyClassifier,
     OpenAICompatibleClient,
-    run_sync,
 )
 
 __all__ = [
@@ -109,5 +108,4 @@ __all__ = [
     "default_classifier",
     "load_labelled_replies",
     "looks_like_injection",
-    "run_sync",
 ]

@@ -31,6 +31,7 @@ from urllib.parse import quote
 from pydantic import ConfigDict, Field, field_validator
 
 from leadqual._base import LeadqualModel
+from leadqual._sync import run_sync
 from leadqual.config import AgentConfig, ProductKnowledge
 from leadqual.drafting._text import clean_reply
 from leadqual.drafting.advisor import ActionKind, NextAction
@@ -46,7 +47,7 @@ from leadqual.drafting.guards import (
     safe_fact_text,
 )
 from leadqual.drafting.inputs import Fact, FactKind, IcpFitLike, SuppressionList
-from leadqual.drafting.llm import LlmClient, LlmMessage, _json_object, run_sync
+from leadqual.drafting.llm import LlmClient, LlmMessage, _json_object
 from leadqual.errors import (
     ConfigurationError,
     ConsentRequired,
@@ -710,7 +711,7 @@ class LlmDrafter:
         icp_fit: IcpFitLike | None = None,
     ) -> Draft:
         """The guarded LLM draft (sync; works inside a running event loop too)."""
-        return run_sync(self.adraft(context, action, research=research, icp_fit=icp_fit))
+        return run_sync(lambda: self.adraft(context, action, research=research, icp_fit=icp_fit))
 
     def messages(
         self, base: Draft, context: LeadContext, research: object | None

@@ -18,15 +18,15 @@ import json
 import logging
 import math
 import re
-import threading
 import time
-from collections.abc import Coroutine, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal, Protocol, TypeVar, runtime_checkable
 
 import httpx
 from pydantic import ConfigDict
 
 from leadqual._base import LeadqualModel
+from leadqual._sync import run_sync
 from leadqual.drafting._dates import parse_return_date
 from leadqual.drafting._text import clean_reply, split_sentences
 from leadqual.drafting.guards import data_block, looks_like_injection
@@ -44,7 +44,6 @@ __all__ = [
     "LlmMessage",
     "LlmReplyClassifier",
     "OpenAICompatibleClient",
-    "run_sync",
 ]
 
 logger = logging.getLogger(__name__)
@@ -76,32 +75,6 @@ class LlmClient(Protocol):
     ) -> str:
         """The model's answer to ``messages``; raises :class:`~leadqual.errors.ProviderError`."""
         ...
-
-
-def run_sync(coro: Coroutine[Any, Any, T]) -> T:
-    """Run ``coro`` to completion from sync code, also inside a running event loop (Jupyter).
-
-    With a loop already running in this thread, the coroutine runs on a private loop in a worker
-    thread instead of failing or blocking that loop.
-    """
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coro)
-    box: dict[str, Any] = {}
-
-    def worker() -> None:
-        try:
-            box["value"] = asyncio.run(coro)
-        except BaseException as err:  # handed back to the caller's thread below
-            box["error"] = err
-
-    thread = threading.Thread(target=worker, name="leadqual-run-sync", daemon=True)
-    thread.start()
-    thread.join()
-    if "error" in box:
-        raise box["error"]
-    return box["value"]  # type: ignore[no-any-return]
 
 
 class OpenAICompatibleClient:
@@ -327,7 +300,7 @@ class LlmReplyClassifier:
 
     def classify(self, text: str, /) -> ReplyIntent:
         """Classify ``text`` (sync; works inside a running event loop too)."""
-        return run_sync(self.aclassify(text))
+        return run_sync(lambda: self.aclassify(text))
 
     def classify_email(self, message: EmailMessage, /) -> ReplyIntent:
         """Classify an inbound email; delivery failures and auto-replies are left to the rules.

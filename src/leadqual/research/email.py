@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
 from pydantic import ConfigDict, Field, model_validator
 
 from leadqual._base import LeadqualModel, UtcDatetime
+from leadqual._sync import PerLoop, run_sync
 from leadqual.errors import ConfigurationError, EmailInputError
 from leadqual.models import Account, Contact, EmailMessage, Lead, LeadContext
 from leadqual.research import _email_domains as domains
@@ -46,7 +47,6 @@ from leadqual.research._email_dns import (
 from leadqual.research._email_history import BounceEvidence, bounce_findings, collect
 from leadqual.research._email_reasons import REASON_SEVERITY, Finding, Severity, finding, status_of
 from leadqual.research._email_syntax import SyntaxOutcome, check_syntax
-from leadqual.research._sync import PerLoop, run_sync
 
 if TYPE_CHECKING:
     import pandas as pd

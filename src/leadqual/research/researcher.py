@@ -29,6 +29,7 @@ from urllib.parse import urlsplit, urlunsplit
 from pydantic import ConfigDict, Field
 
 from leadqual._base import LeadqualModel, UtcDatetime, to_utc
+from leadqual._sync import PerLoop, run_sync
 from leadqual.config import AgentConfig, Consent
 from leadqual.errors import ConfigurationError, ProviderError, ProviderTimeout, RateLimited
 from leadqual.models import Lead, LeadContext
@@ -39,7 +40,6 @@ from leadqual.research._domains import (
     normalize_company_name,
     registrable_domain,
 )
-from leadqual.research._sync import PerLoop, run_sync
 from leadqual.research.insights import CrmInsights, CrmInsightsBuilder, ManualLinks
 from leadqual.research.providers import (
     CompanyFinancials,

@@ -1,5 +1,5 @@
-"""Event-loop plumbing shared by the email validator and the researcher: running coroutines from
-synchronous code, and asyncio state kept per event loop."""
+"""Event-loop plumbing shared by every async component (email validator, researcher, LLM drafting):
+running coroutines from synchronous code, and asyncio state kept per event loop."""
 
 from __future__ import annotations
 
