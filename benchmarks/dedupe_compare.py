@@ -26,19 +26,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from leadqual.dedupe.settings import FEBRL_COLUMNS
+
 HERE = Path(__file__).resolve().parent
-COLUMNS = [
-    "given_name",
-    "surname",
-    "street_number",
-    "address_1",
-    "address_2",
-    "suburb",
-    "postcode",
-    "state",
-    "date_of_birth",
-    "soc_sec_id",
-]
+COLUMNS = list(FEBRL_COLUMNS)
 
 
 def _opaque(path: Path) -> pd.DataFrame:

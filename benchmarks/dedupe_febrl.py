@@ -26,6 +26,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from leadqual.dedupe.settings import FEBRL_COLUMNS
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import SHARED_DATA, median_seconds, write_results
@@ -33,18 +35,7 @@ from _common import SHARED_DATA, median_seconds, write_results
 from leadqual.dedupe import DuplicateDetector, person_record_settings
 
 FEBRL = SHARED_DATA / "febrl"
-COLUMNS = (
-    "given_name",
-    "surname",
-    "street_number",
-    "address_1",
-    "address_2",
-    "suburb",
-    "postcode",
-    "state",
-    "date_of_birth",
-    "soc_sec_id",
-)
+COLUMNS = FEBRL_COLUMNS
 
 
 def read_febrl(path: Path) -> pd.DataFrame:

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from leadqual.dedupe import DuplicateDetector, find_duplicates, person_record_settings
+from leadqual.dedupe.settings import FEBRL_COLUMNS
 from leadqual.errors import ConfigurationError, ValidationFailed
 from leadqual.sources import SampleData
 
@@ -51,24 +52,7 @@ def test_indexing_an_id_twice_is_refused(sample_data: SampleData) -> None:
 
 
 def test_model_settings_need_a_fit_before_single_checks() -> None:
-    frame = pd.DataFrame(
-        {
-            c: ["x", "y"]
-            for c in (
-                "rec_id",
-                "given_name",
-                "surname",
-                "street_number",
-                "address_1",
-                "address_2",
-                "suburb",
-                "postcode",
-                "state",
-                "date_of_birth",
-                "soc_sec_id",
-            )
-        }
-    )
+    frame = pd.DataFrame({c: ["x", "y"] for c in ("rec_id", *FEBRL_COLUMNS)})
     det = DuplicateDetector(person_record_settings())
     index = det.index(frame)
     with pytest.raises(ConfigurationError, match="fit"):

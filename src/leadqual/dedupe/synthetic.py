@@ -19,20 +19,11 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from leadqual.dedupe.settings import FEBRL_COLUMNS
+
 __all__ = ["synthetic_person_records", "true_pairs"]
 
-_COLUMNS = (
-    "given_name",
-    "surname",
-    "street_number",
-    "address_1",
-    "address_2",
-    "suburb",
-    "postcode",
-    "state",
-    "date_of_birth",
-    "soc_sec_id",
-)
+_COLUMNS = FEBRL_COLUMNS
 _ONSETS = (
     "b",
     "br",
