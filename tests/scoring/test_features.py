@@ -141,3 +141,9 @@ def test_single_record_path_matches_batch_transform(
     record["employees"] = employees
     batch = f.transform(pd.DataFrame([record], columns=X.columns))
     assert np.allclose(f.transform_record(record), batch[0])
+
+
+def test_featurizer_names_duplicate_columns() -> None:
+    X = pd.DataFrame([[1, 2], [3, 4]], columns=["size", "size"])
+    with pytest.raises(ValueError, match="duplicate column names: size"):
+        LeadFeaturizer().fit(X)

@@ -75,6 +75,10 @@ class FeatureDecision(LeadqualModel):
 def as_frame(X: Any) -> pd.DataFrame:
     """Return ``X`` as a DataFrame with string column names (arrays get ``x0``, ``x1``, ...)."""
     if isinstance(X, pd.DataFrame):
+        names = [str(c) for c in X.columns]
+        if len(set(names)) != len(names):
+            dupes = sorted({n for n in names if names.count(n) > 1})
+            raise ValueError(f"X has duplicate column names: {', '.join(dupes)}")
         if all(isinstance(c, str) for c in X.columns):
             return X
         return X.rename(columns=str)
