@@ -740,7 +740,10 @@ class LeadFeaturizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         scale = float(np.std(t)) or 1.0
         has_missing = len(v) < n
         outputs = (col, f"{col} (missing)") if has_missing else (col,)
-        qs = tuple(sorted({float(q) for q in np.quantile(v, [0.1, 0.25, 0.5, 0.75, 0.9])}))
+        qs_raw = np.quantile(v, [0.1, 0.25, 0.5, 0.75, 0.9])
+        if bool(np.all(v == np.round(v))):
+            qs_raw = np.round(qs_raw)  # a what-if of "760.3 employees" reads oddly
+        qs = tuple(sorted({float(q) for q in qs_raw}))
         plan = _NumericPlan(
             column=col,
             outputs=outputs,

@@ -88,6 +88,8 @@ def _fmt(value: Any) -> str:
     if isinstance(value, float):
         if math.isnan(value):
             return "(missing)"
+        if value.is_integer():
+            return f"{value:,.0f}"
         return f"{value:,.4g}" if abs(value) < 1e6 else f"{value:,.0f}"
     if isinstance(value, datetime):
         return value.date().isoformat()
