@@ -33,6 +33,7 @@ def test_demo_shows_every_component_section(capsys: pytest.CaptureFixture[str]) 
         "== Email validation",
         "== ICP fit, hand-raisers and prioritisation ==",
         "== Duplicate detection ==",
+        "== Predictive scoring (trained on the sample's closed history) ==",
         "== Research: CRM insights and offline web research ==",
         "== Engagement: reply intents, next best action and a draft (never sent) ==",
     ):

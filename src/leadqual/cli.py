@@ -49,12 +49,14 @@ def _sections() -> list[tuple[str, DemoSection]]:
     from leadqual.icp._demo import demo_lines as icp_demo
     from leadqual.research._demo import demo_lines as research_demo
     from leadqual.research._demo_email import demo_lines as email_demo
+    from leadqual.scoring._demo import demo_lines as scoring_demo
 
     return [
         ("Sample data", _summary),
         ("Email validation (offline DNS answers)", email_demo),
         ("Research: CRM insights and offline web research", research_demo),
         ("ICP fit, hand-raisers and prioritisation", icp_demo),
+        ("Predictive scoring (trained on the sample's closed history)", scoring_demo),
         ("Duplicate detection", dedupe_demo),
         ("Engagement: reply intents, next best action and a draft (never sent)", engagement_demo),
     ]

@@ -5,7 +5,7 @@ How a model is chosen (``model="auto"``): below :data:`AUTO_MIN_ROWS` training r
 regularisation picked by cross-validation; above, the regularised linear model, gradient boosting
 and their blend (the average of their log-odds) are compared on the same out-of-fold predictions
 and the one with the best ROC-AUC is kept. The thresholds come from the benchmark on the shared
-public data (``benchmarks/scoring_bench.py``): with 40+40 rows boosting lost to the linear model on
+public data (``benchmarks/scoring.py``): with 40+40 rows boosting lost to the linear model on
 every dataset, and at 500 rows (about 55 positives) the comparison itself cost more than it gained.
 
 How probabilities are calibrated (``calibrate=True``): Platt scaling fitted on the chosen model's

@@ -11,7 +11,7 @@ by side in one run:
 * fit time on 100k rows, batch throughput (rows/s), and single-lead latency p50/p99 with and
   without explanation.
 
-Run: ``.venv/bin/python benchmarks/scoring_bench.py [--quick]``.
+Run: ``.venv/bin/python benchmarks/scoring.py [--quick]``.
 """
 
 from __future__ import annotations
@@ -251,11 +251,11 @@ def main() -> None:
         "--part",
         choices=["all", "accuracy", "speed"],
         default="all",
-        help="run one part only (results go to scoring_bench_<part>.md)",
+        help="run one part only (results go to scoring_<part>.md)",
     )
     args = ap.parse_args()
     draws = 3 if args.quick else 10
-    name = "scoring_bench" if args.part == "all" else f"scoring_bench_{args.part}"
+    name = "scoring" if args.part == "all" else f"scoring_{args.part}"
     if args.part == "speed":
         lines = ["## Speed (bank-marketing features)", ""]
         X, y, _ = load_bank()
