@@ -11,6 +11,9 @@ LeadqualError
  ├─ RecordNotFound(LeadqualError, KeyError)             .kind, .record_id
  ├─ InsufficientTrainingData(LeadqualError, ValueError) .qualified, .disqualified, .needed
  ├─ NotFittedError(LeadqualError, ValueError, AttributeError)
+ ├─ ModelFileError(LeadqualError, ValueError)           a saved model cannot be read
+ │   ├─ ModelIntegrityError(ModelFileError)             signature mismatch: changed or another key
+ │   └─ IncompatibleModelError(ModelFileError)          written by an incompatible version
  ├─ NotScorable(LeadqualError, ValueError)              .lead_id, .reason
  ├─ PluginError(LeadqualError)                          .entry_point
  ├─ ConsentRequired(LeadqualError, PermissionError)     .purpose
@@ -41,10 +44,13 @@ __all__ = [
     "EmailInputError",
     "FetchError",
     "HttpStatusError",
+    "IncompatibleModelError",
     "InsufficientTrainingData",
     "LeadqualError",
     "MalformedResponse",
     "MergeError",
+    "ModelFileError",
+    "ModelIntegrityError",
     "NothingToDraft",
     "NotFittedError",
     "NotScorable",
@@ -214,3 +220,15 @@ class UnexpectedContentType(FetchError):
 
 class MalformedResponse(FetchError):
     """The body could not be parsed as what the source promised (JSON that is not JSON)."""
+
+
+class ModelFileError(LeadqualError, ValueError):
+    """A model file cannot be read: not a leadqual model file, or damaged."""
+
+
+class ModelIntegrityError(ModelFileError):
+    """A model file's signature does not match: it was changed, or signed with another key."""
+
+
+class IncompatibleModelError(ModelFileError):
+    """A model file was written by an incompatible version of leadqual or scikit-learn."""

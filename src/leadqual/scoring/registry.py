@@ -33,7 +33,13 @@ from typing import Any
 import numpy as np
 import sklearn
 
-from leadqual.errors import ConfigurationError, LeadqualError, NotScorable
+from leadqual.errors import (
+    ConfigurationError,
+    IncompatibleModelError,
+    ModelFileError,
+    ModelIntegrityError,
+    NotScorable,
+)
 from leadqual.models import Lead, LeadContext
 from leadqual.scoring.grading import LeadScore
 from leadqual.scoring.scorer import LeadScorer
@@ -53,18 +59,6 @@ FORMAT_VERSION = 1
 """Version of the model file layout."""
 _MAGIC = b"LEADQUAL-MODEL\n"
 _MIN_KEY = 16
-
-
-class ModelFileError(LeadqualError, ValueError):
-    """A model file cannot be read: not a leadqual model file, or damaged."""
-
-
-class ModelIntegrityError(ModelFileError):
-    """A model file's signature does not match: it was changed, or signed with another key."""
-
-
-class IncompatibleModelError(ModelFileError):
-    """A model file was written by an incompatible version of leadqual or scikit-learn."""
 
 
 def _versions() -> dict[str, str]:
