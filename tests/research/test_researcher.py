@@ -784,3 +784,26 @@ def test_a_company_named_after_the_lead_is_not_sent_by_name(consented: AgentConf
     query, _ = company_query_for(LeadContext(lead=with_site))
     assert query is not None and query.name is None
     assert query.domain == "janeroe-consulting.com"
+
+
+def test_research_sync_closes_the_connection_pool_its_private_loop_opened(
+    consented: AgentConfig,
+) -> None:
+    import httpx
+
+    from leadqual.research.gleif import GleifProvider
+    from leadqual.testing.research import mock_fetcher
+
+    fetcher = mock_fetcher(lambda request: httpx.Response(200, json={"data": []}))
+    lead = Lead(
+        id="L-1", first_name="Ann", last_name="Lee", company_name="Contoso Ltd",
+        website="https://www.contoso.com", created_at=datetime(2026, 1, 1, tzinfo=UTC),
+    )  # fmt: skip
+    r = Researcher(config=consented, providers=[GleifProvider(fetcher)])
+    r.research_sync(LeadContext(lead=lead))
+    first_pool = fetcher._client
+    assert first_pool.is_closed  # no socket outlives the loop that opened it
+    r.research_sync(LeadContext(lead=lead), force=True)  # still usable: a new pool, closed again
+    assert fetcher._client is not first_pool
+    assert fetcher._client.is_closed
+    assert fetcher.requests_made >= 2

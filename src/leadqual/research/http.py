@@ -610,9 +610,9 @@ class SafeFetcher:
 
     def _bind_loop(self) -> None:
         loop = asyncio.get_running_loop()
-        if self._loop is loop:
+        if self._loop is loop and not self._client.is_closed:
             return
-        if self._loop is not None:
+        if self._loop is not None or self._client.is_closed:
             # pooled connections and asyncio primitives belong to one event loop: a fetcher
             # reused from another loop (a second asyncio.run, a sync wrapper's private loop)
             # starts a fresh pool instead of touching sockets of a closed loop
@@ -633,7 +633,8 @@ class SafeFetcher:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the connection pool."""
+        """Close the connection pool. The fetcher stays usable: a later fetch opens a new pool
+        (sync wrappers close it before their private event loop ends, so no socket outlives it)."""
         await self._client.aclose()
 
     def limit(self, host_or_domain: str, per_second: float, /) -> None:

@@ -40,6 +40,7 @@ from leadqual.research._domains import (
     normalize_company_name,
     registrable_domain,
 )
+from leadqual.research.http import SafeFetcher
 from leadqual.research.insights import CrmInsights, CrmInsightsBuilder, ManualLinks
 from leadqual.research.providers import (
     CompanyFinancials,
@@ -821,8 +822,28 @@ class Researcher:
     def research_sync(
         self, lead: str | LeadContext, /, *, now: datetime | None = None, force: bool = False
     ) -> LeadResearch:
-        """:meth:`research` for sync code; safe inside a running event loop (Jupyter)."""
-        return run_sync(lambda: self.research(lead, now=now, force=force))
+        """:meth:`research` for sync code; safe inside a running event loop (Jupyter).
+
+        The call runs on an event loop of its own, so the connection pools the providers'
+        fetchers opened on it are closed before it ends.
+        """
+
+        async def once() -> LeadResearch:
+            try:
+                return await self.research(lead, now=now, force=force)
+            finally:
+                await self._close_fetchers()
+
+        return run_sync(once)
+
+    async def _close_fetchers(self) -> None:
+        seen: dict[int, SafeFetcher] = {}
+        for provider in self.providers:
+            fetcher = getattr(provider, "fetcher", None)
+            if isinstance(fetcher, SafeFetcher):
+                seen.setdefault(id(fetcher), fetcher)
+        for fetcher in seen.values():
+            await fetcher.aclose()
 
     def is_due(self, lead_id: str, /, *, now: datetime) -> bool:
         """Whether the lead has never been researched or its refresh time has come."""
