@@ -40,8 +40,22 @@ COLUMNS = FEBRL_COLUMNS
 
 def read_febrl(path: Path) -> pd.DataFrame:
     """A FEBRL CSV as strings; missing columns are added empty so partial files still run."""
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
-    frame.columns = [c.strip() for c in frame.columns]
+    frame = None
+    # FEBRL files written by other tools are not always UTF-8; Latin-1 reads any byte sequence.
+    for encoding in ("utf-8-sig", "latin-1"):
+        try:
+            frame = pd.read_csv(
+                path, dtype=str, keep_default_na=False, skipinitialspace=True, encoding=encoding
+            )
+            break
+        except UnicodeDecodeError:
+            continue
+        except pd.errors.EmptyDataError:
+            # An empty file holds no records, so no pairs: not an error.
+            frame = pd.DataFrame(columns=["rec_id", *COLUMNS], dtype=str)
+            break
+    assert frame is not None
+    frame.columns = [str(c).strip() for c in frame.columns]
     if "rec_id" not in frame.columns:
         raise SystemExit(f"{path}: no rec_id column (columns: {list(frame.columns)})")
     for col in COLUMNS:
