@@ -29,6 +29,9 @@ def norm() -> Normalizer:
         ("x@@acme.com", None),
         ("", None),
         (None, None),
+        # Copied from a mail client: the display name is not part of the address.
+        ("Ana Lima <Ana.Lima@Acme.com>", "ana.lima@acme.com"),
+        ("ana lima@acme.com", None),
     ],
 )
 def test_email_folds_only_what_the_provider_ignores(
@@ -47,6 +50,9 @@ def test_email_folds_only_what_the_provider_ignores(
         ("+44 20 7946 0106", "US", "+442079460106"),
         ("12", None, None),
         ("call me", None, None),
+        # Seven digits without an area code could be any of hundreds of lines: not a key.
+        ("555-0148", None, None),
+        ("555-0148", "US", None),
     ],
 )
 def test_phone_is_e164_read_in_the_records_region(
@@ -169,3 +175,7 @@ def test_email_normalisation_is_idempotent(address: str) -> None:
     norm = _SHARED
     once = norm.email(address)
     assert once is None or norm.email(once) == once
+
+
+def test_fold_text_folds_case_beyond_lowercase() -> None:
+    assert fold_text("Straße") == fold_text("STRASSE") == "strasse"

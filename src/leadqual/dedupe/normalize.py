@@ -114,7 +114,8 @@ def fold_text(value: str | None, /) -> str | None:
         return None
     text = str(value)
     if not text.isascii():
-        text = unicodedata.normalize("NFKD", text)
+        # casefold, not just lower: "Straße" and "STRASSE" are one name.
+        text = unicodedata.normalize("NFKD", text.casefold())
         text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = text.lower().replace("&", " and ").replace("'", "").replace("\u2019", "")
     text = _NON_WORD.sub(" ", text)
@@ -200,10 +201,15 @@ class Normalizer:
         if not value:
             return None
         text = str(value).strip().lower()
+        # "Ana Lima <ana@acme.com>", as copied from a mail client: the address is in the brackets.
+        if text.endswith(">") and "<" in text:
+            text = text[text.rindex("<") + 1 : -1].strip()
         if text.startswith("mailto:"):
             text = text[7:]
         local, sep, host = text.rpartition("@")
         if not sep or not local or not host or "@" in local or "." not in host:
+            return None
+        if _SPACE.search(text):
             return None
         host = host.rstrip(".")
         host = FREE_MAIL_ALIASES.get(host, host)
@@ -293,7 +299,12 @@ class Normalizer:
             number = phonenumbers.parse(text, region or self.default_region)
         except phonenumbers.NumberParseException:
             return None
-        if not phonenumbers.is_possible_number(number):
+        # A number without its area code ("555-0148") is possible only locally: as a key it
+        # would join people on different lines in different towns.
+        if (
+            phonenumbers.is_possible_number_with_reason(number)
+            != phonenumbers.ValidationResult.IS_POSSIBLE
+        ):
             return None
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
