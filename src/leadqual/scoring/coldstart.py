@@ -188,10 +188,14 @@ class ColdStartScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
                 continue
             s = df[col]
             nn = s[s.notna()]
+            # numbers held in an object column (e.g. from a mixed array) are numbers, not ids
+            numeric = pd.api.types.is_numeric_dtype(s.dtype) or bool(
+                len(nn) and pd.to_numeric(nn, errors="coerce").notna().all()
+            )
             if (
                 len(nn) >= 20
                 and nn.astype(str).nunique() / len(nn) > 0.9
-                and not pd.api.types.is_numeric_dtype(s.dtype)
+                and not numeric
                 and not _looks_datetime(nn)
             ):
                 continue  # an identifier: every lead its own level teaches nothing
@@ -302,8 +306,9 @@ class ColdStartScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         """Each attribute's additive push (calibrated log-odds) on each row; exact for this model."""
         self._ensure_fitted()
         _, contrib = self._contributions(self._align(X))
+        index = X.index if isinstance(X, pd.DataFrame) else None
         return pd.DataFrame(
-            contrib * self.calibration_[0], columns=list(self.columns_), index=X.index
+            contrib * self.calibration_[0], columns=list(self.columns_), index=index
         )
 
     def _align(self, X: Any) -> pd.DataFrame:

@@ -22,7 +22,7 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Literal, Self
 
 import numpy as np
@@ -255,17 +255,32 @@ class _BooleanPlan(_Plan):
 
 
 def _to_utc_ns(s: pd.Series) -> NDArray[np.float64]:
-    """Seconds since the epoch as floats (NaN when missing or unparseable)."""
+    """Seconds since the epoch as floats (NaN when missing or unparseable).
+
+    Microsecond resolution: a nanosecond one ends in 2262, and CRMs use 9999-12-31 as "no date".
+    """
     if isinstance(s.dtype, pd.DatetimeTZDtype):
-        d = s.dt.tz_convert("UTC")
+        d = s.dt.tz_convert("UTC").dt.tz_localize(None)
     elif pd.api.types.is_datetime64_any_dtype(s.dtype):
-        d = s.dt.tz_localize("UTC")
+        d = s  # naive datetimes are read as UTC
     else:
-        d = pd.to_datetime(s, errors="coerce", utc=True, format="mixed")
-    out = d.dt.tz_localize(None).astype("datetime64[ns]").to_numpy()
-    secs: NDArray[np.float64] = out.astype("int64").astype(np.float64) / 1e9
+        d = pd.to_datetime(s, errors="coerce", utc=True, format="mixed").dt.tz_localize(None)
+    out = np.asarray(d.to_numpy(), dtype="datetime64[us]")
+    secs: NDArray[np.float64] = out.astype("int64").astype(np.float64) / 1e6
     secs[np.isnat(out)] = np.nan
     return secs
+
+
+def _month_weekday(secs: NDArray[np.float64]) -> tuple[pd.Series, pd.Series]:
+    """Month (1-12) and weekday (Monday 0) keys of UTC epoch seconds, as strings (None if NaN)."""
+    ok = np.isfinite(secs)
+    us = np.where(ok, secs * 1e6, 0).astype("int64").astype("datetime64[us]")
+    month = us.astype("datetime64[M]").astype("int64") % 12 + 1
+    days = np.floor(np.where(ok, secs, 0) / 86400.0).astype("int64")
+    wday = (days + 3) % 7  # 1970-01-01 was a Thursday
+    m = pd.Series([str(v) if k else None for v, k in zip(month.tolist(), ok, strict=True)])
+    w = pd.Series([str(v) if k else None for v, k in zip(wday.tolist(), ok, strict=True)])
+    return m, w
 
 
 def _one_ts(value: Any) -> float:
@@ -299,11 +314,9 @@ class _DatetimePlan(_Plan):
         age = (self.reference - secs) / 86400.0
         parts = [self.age.batch(pd.Series(age))]
         if self.month is not None and self.weekday is not None:
-            dt = pd.to_datetime(pd.Series(secs), unit="s", errors="coerce")
-            month = dt.dt.month.astype("Float64").astype(object)
-            wday = dt.dt.dayofweek.astype("Float64").astype(object)
-            parts.append(self.month.batch(month.map(_int_key)))
-            parts.append(self.weekday.batch(wday.map(_int_key)))
+            month, wday = _month_weekday(secs)
+            parts.append(self.month.batch(month))
+            parts.append(self.weekday.batch(wday))
         return np.hstack(parts)
 
     def one(self, value: Any, out: NDArray[np.float64], start: int) -> None:
@@ -323,12 +336,6 @@ class _DatetimePlan(_Plan):
 
     def typical(self) -> Any:
         return datetime.fromtimestamp(self.median_ts, UTC)
-
-
-def _int_key(v: Any) -> Any:
-    if _is_missing(v):
-        return None
-    return str(int(v))
 
 
 @dataclass
@@ -397,7 +404,7 @@ def _looks_datetime(values: pd.Series) -> bool:
     if not len(values):
         return False
     sample = values.iloc[:200].tolist()
-    if all(isinstance(v, datetime) for v in sample):
+    if all(isinstance(v, date) for v in sample):  # datetime is a date too
         return True
     if all(isinstance(v, str) for v in sample):
         # ISO dates only: free text such as "May 3" must not be read as a date
@@ -809,9 +816,7 @@ class LeadFeaturizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         wday: _CategoricalPlan | None = None
         outs = age_plan.outputs
         if with_parts:
-            dt = pd.to_datetime(pd.Series(secs), unit="s", errors="coerce")
-            month_keys = dt.dt.month.astype("Float64").astype(object).map(_int_key)
-            wday_keys = dt.dt.dayofweek.astype("Float64").astype(object).map(_int_key)
+            month_keys, wday_keys = _month_weekday(secs)
             m_plan = self._categorical(f"{col}: month", month_keys, len(s))[0]
             w_plan = self._categorical(f"{col}: weekday", wday_keys, len(s))[0]
             # a constant month or weekday still gets a (constant) block so the layout is fixed

@@ -41,7 +41,7 @@ from sklearn.model_selection import StratifiedKFold, StratifiedShuffleSplit, Tim
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
-from leadqual.errors import ConfigurationError, NotScorable
+from leadqual.errors import ConfigurationError, NotScorable, ValidationFailed
 from leadqual.models import Lead, LeadContext
 from leadqual.scoring._forest import CompiledForest
 from leadqual.scoring.features import FeatureDecision, LeadFeaturizer, ModelNotFitted, as_frame
@@ -265,9 +265,11 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         self.n_features_in_ = self.featurizer_.n_features_in_
         if isinstance(X, pd.DataFrame):
             self.feature_names_in_ = self.featurizer_.feature_names_in_
+        elif hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_  # a refit on an array must not keep the old names
         Z = self._matrix(df)
         self._fit_models(Z, yb, df)
-        self._baseline_row = self._row(self.featurizer_.typical_values())
+        self.baseline_row_ = self._row(self.featurizer_.typical_values())
         return self
 
     def predict_proba(self, X: Any) -> NDArray[np.float64]:
@@ -484,6 +486,11 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         return Z if Z.shape[1] else np.zeros((Z.shape[0], 1))
 
     def _row(self, record: Mapping[str, Any]) -> NDArray[np.float64]:
+        if not isinstance(record, Mapping):
+            raise ValidationFailed(
+                f"record must be a mapping of attribute to value, not {type(record).__name__}",
+                field="record",
+            )
         z = self.featurizer_.transform_record(record)
         return z if z.shape[0] else np.zeros(1)
 
@@ -669,7 +676,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         if self.model_.kind == "linear":
             w = self.model_.compiled[0]
             assert isinstance(w, tuple)
-            diff = (Z - self._baseline_row) * w[0]
+            diff = (Z - self.baseline_row_) * w[0]
             return np.column_stack([a * diff[:, s:e].sum(axis=1) for s, e in blocks])
         out = np.zeros((n, k))
         base = self.model_.raw(Z)
@@ -678,7 +685,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             zz = Z[lo : lo + chunk]
             stacked = np.repeat(zz, k, axis=0)
             for j, (s, e) in enumerate(blocks):
-                stacked[j::k, s:e] = self._baseline_row[s:e]
+                stacked[j::k, s:e] = self.baseline_row_[s:e]
             occluded = self.model_.raw(stacked).reshape(len(zz), k)
             out[lo : lo + chunk] = a * (base[lo : lo + chunk, None] - occluded)
         return out
@@ -692,12 +699,12 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         if self.model_.kind == "linear":
             w, b0 = self.model_.compiled[0]  # type: ignore[misc]
             raw = float(z @ w + b0)
-            diff = (z - self._baseline_row) * w
+            diff = (z - self.baseline_row_) * w
             effects = np.array([a * diff[s:e].sum() for s, e in blocks])
         else:
             stacked = np.repeat(z[None, :], k + 1, axis=0)
             for j, (s, e) in enumerate(blocks):
-                stacked[j + 1, s:e] = self._baseline_row[s:e]
+                stacked[j + 1, s:e] = self.baseline_row_[s:e]
             raws = self.model_.raw(stacked)
             raw = float(raws[0])
             effects = a * (raw - raws[1:])

@@ -190,6 +190,8 @@ def build_training_set(
             disqualified=d,
             needed=min_per_class,
         )
+    # oldest outcome first: time-ordered validation (``LeadScorer(validation="time")``) relies on it
+    leads.sort(key=lambda lead: (lead.closed_on or start, lead.id))
     contexts = (
         {lead.id: build_context(source, lead.id) for lead in leads} if with_activities else None
     )

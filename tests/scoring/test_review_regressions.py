@@ -1,0 +1,101 @@
+"""Regressions found in review: each test failed before its fix."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from leadqual.errors import ValidationFailed
+from leadqual.scoring import ColdStartScorer, LeadFeaturizer, LeadScorer, build_training_set
+from leadqual.sources import MemorySource, load_sample_data
+
+
+def _frame(n: int = 120) -> tuple[pd.DataFrame, np.ndarray]:
+    rng = np.random.default_rng(1)
+    X = pd.DataFrame(
+        {
+            "source": rng.choice(["web", "ad", "event"], n),
+            "employees": rng.integers(1, 1000, n).astype(float),
+            "created": pd.date_range("2025-01-01", periods=n, freq="D", tz="UTC"),
+        }
+    )
+    y = ((X["source"] == "event").to_numpy() ^ (rng.random(n) < 0.2)).astype(int)
+    return X, y
+
+
+def test_placeholder_dates_beyond_2262_do_not_crash_fit_or_predict() -> None:
+    X, y = _frame()
+    created = X["created"].astype(str).tolist()
+    created[0] = "9999-12-31"  # a CRM's "no date" placeholder
+    Xp = X.assign(created=created)
+    scorer = LeadScorer(features=["source", "created"]).fit(Xp, y)
+    p = scorer.predict_proba(Xp.iloc[:3])[:, 1]
+    assert np.isfinite(p).all()
+    one = scorer.score_record(Xp.iloc[0].to_dict(), explain=False).probability
+    assert one == pytest.approx(p[0], abs=1e-9)
+
+
+def test_placeholder_dates_keep_month_and_weekday_in_both_paths() -> None:
+    X = pd.DataFrame({"d": ["9999-12-31", "2025-03-05", "2025-06-11", None] * 10})
+    f = LeadFeaturizer(date_parts=True).fit(X)
+    batch = f.transform(X.iloc[:1])[0]
+    assert np.allclose(batch, f.transform_record({"d": "9999-12-31"}))
+    names = f.get_feature_names_out().tolist()
+    assert batch[names.index("d: month=12")] == 1.0
+
+
+def test_a_column_of_python_dates_is_a_datetime() -> None:
+    X, _ = _frame()
+    Xd = X.assign(created=[ts.date() for ts in X["created"]])
+    f = LeadFeaturizer().fit(Xd)
+    decision = next(d for d in f.decisions_ if d.column == "created")
+    assert (decision.kind, decision.kept) == ("datetime", True)
+    assert np.allclose(f.transform(Xd.iloc[:1])[0], f.transform_record({**Xd.iloc[0].to_dict()}))
+    assert np.allclose(
+        f.transform_record({"created": date(2025, 2, 1)}),
+        f.transform_record({"created": datetime(2025, 2, 1, tzinfo=UTC)}),
+    )
+
+
+def test_refitting_on_an_array_forgets_the_old_feature_names() -> None:
+    X, y = _frame()
+    scorer = LeadScorer().fit(X, y)
+    scorer.fit(X[["employees"]].to_numpy(), y)
+    assert not hasattr(scorer, "feature_names_in_")
+
+
+@pytest.mark.parametrize(
+    "estimator", [LeadScorer(), LeadFeaturizer(), ColdStartScorer(group=None)], ids=type
+)
+def test_fitted_state_follows_the_scikit_learn_naming_contract(estimator: object) -> None:
+    X, y = _frame()
+    estimator.fit(X, y)  # type: ignore[attr-defined]
+    params = set(estimator.get_params())  # type: ignore[attr-defined]
+    odd = [k for k in vars(estimator) if k not in params and not k.endswith("_")]
+    assert odd == []
+
+
+def test_training_rows_are_ordered_oldest_outcome_first() -> None:
+    sample = load_sample_data()
+    ts = build_training_set(MemorySource.from_snapshot(sample.crm), as_of=sample.as_of, months=24)
+    assert list(ts.closed_at) == sorted(ts.closed_at)
+    assert len(ts.closed_at) == len(ts.X)
+
+
+def test_a_record_that_is_not_a_mapping_is_a_clear_error() -> None:
+    X, y = _frame()
+    scorer = LeadScorer().fit(X, y)
+    with pytest.raises(ValidationFailed, match="mapping") as info:
+        scorer.score_record(["web", 10.0])  # type: ignore[arg-type]
+    assert info.value.field == "record"
+
+
+def test_cold_start_contributions_accept_an_array() -> None:
+    X, y = _frame()
+    arr = X[["source", "employees"]].to_numpy()
+    model = ColdStartScorer(group=None).fit(arr, y)
+    contrib = model.contributions(arr[:4])
+    assert contrib.shape == (4, 2)
