@@ -16,7 +16,12 @@ from leadqual.dedupe import (
     FellegiSunter,
     person_record_settings,
 )
-from leadqual.errors import InsufficientTrainingData, NotFittedError
+from leadqual.errors import (
+    ConfigurationError,
+    InsufficientTrainingData,
+    NotFittedError,
+    ValidationFailed,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 SLICE = ROOT / "tests" / "fixtures" / "dedupe" / "febrl3_slice.csv"
@@ -170,3 +175,48 @@ def test_tiny_inputs_give_no_pairs_rather_than_an_error(rows: int, tmp_path: Pat
     )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "out.csv").read_text().strip() == "left_id,right_id"
+
+
+@pytest.mark.parametrize("prior", [0.0, 1.0, 1.5, -0.1, float("nan")])
+def test_a_prior_outside_zero_and_one_is_refused(prior: float) -> None:
+    with pytest.raises(ConfigurationError, match="prior"):
+        FellegiSunter(COMPS).fit(np.ones((5, 4)), prior=prior)
+
+
+@pytest.mark.parametrize("shape", [(5, 3), (5, 5), (5,)])
+def test_similarities_with_the_wrong_number_of_comparisons_are_refused(
+    shape: tuple[int, ...],
+) -> None:
+    with pytest.raises(ConfigurationError, match="4 comparisons"):
+        FellegiSunter(COMPS).fit(np.ones(shape))
+    fitted = FellegiSunter(COMPS).fit_labelled(np.eye(2, 4), [True, False])
+    with pytest.raises(ConfigurationError, match="4 comparisons"):
+        fitted.predict_proba(np.ones(shape))
+
+
+@pytest.mark.parametrize(
+    ("labels", "matches"),
+    [(["yes", "no"], 1), (["True", "False"], 1), ([1, 0], 1), (["1", "0"], 1)],
+)
+def test_labels_written_as_text_or_numbers_are_read(labels: list[object], matches: int) -> None:
+    model = FellegiSunter(COMPS).fit_labelled(np.eye(2, 4), labels)
+    assert model.lambda_ == pytest.approx(matches / 2)
+
+
+@pytest.mark.parametrize("labels", [[1, float("nan")], [0, 2], ["yes", "maybe"], [None, True]])
+def test_unreadable_labels_are_refused_not_counted_as_matches(labels: list[object]) -> None:
+    with pytest.raises(ValidationFailed, match="is_match"):
+        FellegiSunter(COMPS).fit_labelled(np.eye(2, 4), labels)
+
+
+def test_detector_reads_labels_written_as_text() -> None:
+    frame = read_slice().head(300)
+    truth = true_pairs(frame)
+    a, b = sorted(tuple(sorted(p)) for p in truth)[0]
+    ids = frame["rec_id"].tolist()
+    labelled = pd.DataFrame(
+        [(a, b, "yes"), (ids[0], ids[-1], "no"), (ids[1], ids[-2], "no")],
+        columns=["left_id", "right_id", "is_match"],
+    )
+    det = DuplicateDetector(person_record_settings()).fit(frame, labelled_pairs=labelled)
+    assert det.model is not None and det.model.lambda_ == pytest.approx(1 / 3)

@@ -387,7 +387,7 @@ class DuplicateDetector:
                     field="labelled_pairs",
                 ) from None
             sims = self._comparer.compare(prepared, left, right)
-            model.fit_labelled(sims, labelled_pairs["is_match"].to_numpy(dtype=bool))
+            model.fit_labelled(sims, labelled_pairs["is_match"].to_numpy(dtype=object))
         else:
             left, right, _ = self._blocker.pairs(prepared)
             sims = self._comparer.compare(prepared, left, right)

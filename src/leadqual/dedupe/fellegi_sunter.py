@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -23,7 +24,7 @@ from pydantic import ConfigDict
 
 from leadqual._base import LeadqualModel
 from leadqual.dedupe.settings import Comparison
-from leadqual.errors import ConfigurationError, InsufficientTrainingData
+from leadqual.errors import ConfigurationError, InsufficientTrainingData, ValidationFailed
 
 __all__ = ["ComparisonWeights", "FellegiSunter", "levels_of", "level_labels"]
 
@@ -43,8 +44,45 @@ def level_labels(comp: Comparison) -> tuple[str, ...]:
     return tuple(labels)
 
 
+_TRUE = frozenset({"true", "t", "yes", "y", "1", "1.0", "match"})
+_FALSE = frozenset({"false", "f", "no", "n", "0", "0.0", "non-match", "nonmatch"})
+
+
+def _check_shape(comparisons: Sequence[Comparison], array: npt.NDArray[Any], what: str) -> None:
+    if array.ndim != 2 or array.shape[1] != len(comparisons):
+        raise ConfigurationError(
+            f"{what} must be a pairs x {len(comparisons)} comparisons array "
+            f"({', '.join(c.name for c in comparisons)}); got shape {array.shape}"
+        )
+
+
+def _labels(is_match: npt.ArrayLike) -> npt.NDArray[np.bool_]:
+    """Match labels as booleans; text ("yes", "False") and 0/1 are read, anything else refused
+    (``bool("no")`` is True, and NaN would silently count as a match)."""
+    raw = np.asarray(is_match, dtype=object).ravel()
+    out = np.zeros(len(raw), dtype=bool)
+    for i, value in enumerate(raw.tolist()):
+        # bool is an int: True/False pass as 1/0.
+        if isinstance(value, (int, float, np.bool_, np.integer, np.floating)) and value in (0, 1):
+            out[i] = bool(value)
+        elif isinstance(value, str) and value.strip().casefold() in _TRUE | _FALSE:
+            out[i] = value.strip().casefold() in _TRUE
+        else:
+            raise ValidationFailed(
+                f"is_match[{i}] is {value!r}: labels must be true/false, yes/no or 1/0",
+                field="is_match",
+            )
+    return out
+
+
 def levels_of(comparisons: Sequence[Comparison], similarities: FloatArray) -> LevelArray:
-    """Agreement levels (pairs x comparisons): 0 missing, 1 disagree, ..., top = exact."""
+    """Agreement levels (pairs x comparisons): 0 missing, 1 disagree, ..., top = exact.
+
+    Raises:
+        ConfigurationError: ``similarities`` does not have one column per comparison.
+    """
+    similarities = np.asarray(similarities, dtype=np.float64)
+    _check_shape(comparisons, similarities, "similarities")
     out = np.zeros(similarities.shape, dtype=np.int8)
     for j, comp in enumerate(comparisons):
         sim = similarities[:, j]
@@ -174,7 +212,20 @@ class FellegiSunter:
         prior: float | None = None,
     ) -> FellegiSunter:
         """:meth:`fit` from agreement levels (see :func:`levels_of`) instead of similarities;
-        what batch mode uses, so a million pairs cost one byte per comparison."""
+        what batch mode uses, so a million pairs cost one byte per comparison.
+
+        Raises:
+            ConfigurationError: ``prior`` is not strictly between 0 and 1, or ``levels`` does
+                not have one column per comparison.
+            InsufficientTrainingData: there are no candidate pairs.
+        """
+        if prior is not None and not 0.0 < prior < 1.0:
+            raise ConfigurationError(f"prior must be strictly between 0 and 1, got {prior!r}")
+        levels = np.asarray(levels)
+        _check_shape(self.comparisons, levels, "levels")
+        if random_levels is not None:
+            random_levels = np.asarray(random_levels)
+            _check_shape(self.comparisons, random_levels, "random_levels")
         if len(levels) == 0:
             raise InsufficientTrainingData(
                 "no candidate pairs to learn weights from: relax the blocking keys",
@@ -213,8 +264,9 @@ class FellegiSunter:
 
         Raises:
             InsufficientTrainingData: the labels lack matches or non-matches.
+            ValidationFailed: a label is neither true/false, yes/no nor 1/0.
         """
-        y = np.asarray(is_match, dtype=bool)
+        y = _labels(is_match)
         if y.shape[0] != similarities.shape[0]:
             raise ConfigurationError(
                 f"{similarities.shape[0]} pairs but {y.shape[0]} labels: give one label per pair"
@@ -287,6 +339,7 @@ class FellegiSunter:
     def predict_proba_levels(self, levels: LevelArray, /) -> FloatArray:
         """The match probability of each pair, from its agreement levels."""
         m, u, lam = self._check_fitted()
+        _check_shape(self.comparisons, np.asarray(levels), "levels")
         return self._posterior(levels, m, u, lam)
 
     def contributions(self, similarities: FloatArray, /) -> FloatArray:
