@@ -82,3 +82,25 @@ def test_mapping_records_are_checked_and_missing_columns_named(sample_data: Samp
     with pytest.raises(ValidationFailed, match="phones") as err:
         index.check(row)
     assert err.value.field == "phones"
+
+
+def test_index_drops_a_crowded_key_exactly_where_batch_mode_does() -> None:
+    from leadqual.dedupe import BlockingKey, Comparison, Condition, DedupeSettings, FieldSpec, Rule
+
+    settings = DedupeSettings(
+        fields=(FieldSpec(name="company", kind="company"),),
+        blocking=(BlockingKey(name="company", fields=("company",)),),
+        comparisons=(Comparison(name="company", fields=("company",), method="company"),),
+        rules=(Rule(name="same_company", all_of=(Condition(comparison="company"),)),),
+        max_block_size=3,
+    )
+    frame = pd.DataFrame({"id": ["a", "b", "c", "d"], "company": ["Acme Inc."] * 4})
+    det = DuplicateDetector(settings)
+    # Four records share the key, over the limit of three: batch mode pairs none of them.
+    assert len(det.find_frame(frame)) == 0
+    index = det.index(frame.head(3))
+    assert index.check({"id": "d", "company": "Acme"}) == []
+    # Within the limit both modes pair them.
+    assert len(det.find_frame(frame.head(3))) == 3
+    found = det.index(frame.head(2)).check({"id": "c", "company": "Acme"})
+    assert sorted(p.left_id for p in found) == ["a", "b"]

@@ -759,7 +759,14 @@ class DuplicateIndex:
             for v in values.tolist():
                 if key.window is None:
                     rows = self._exact[key.name].get(v, ())
-                    if len(rows) > settings.max_block_size:
+                    # With the new record the block holds len(rows) + 1: the size batch mode
+                    # would see, so both modes drop the same keys.
+                    if len(rows) + 1 > settings.max_block_size:
+                        logger.debug(
+                            "blocking key %s: value shared by %d indexed records skipped",
+                            key.name,
+                            len(rows),
+                        )
                         continue
                     found.update(dict.fromkeys(rows))
                 else:
