@@ -8,9 +8,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from leadqual.errors import ValidationFailed
-from leadqual.scoring import ColdStartScorer, LeadFeaturizer, LeadScorer, build_training_set
-from leadqual.sources import MemorySource, load_sample_data
+from leadqual.errors import ConfigurationError, ValidationFailed
+from leadqual.models import LeadStatus
+from leadqual.scoring import (
+    ColdStartScorer,
+    LeadFeaturizer,
+    LeadScorer,
+    build_training_set,
+    check_drift,
+    population_stability,
+    train_from_crm,
+)
+from leadqual.sources import MemorySource, build_context, load_sample_data
 
 
 def _frame(n: int = 120) -> tuple[pd.DataFrame, np.ndarray]:
@@ -99,3 +108,40 @@ def test_cold_start_contributions_accept_an_array() -> None:
     model = ColdStartScorer(group=None).fit(arr, y)
     contrib = model.contributions(arr[:4])
     assert contrib.shape == (4, 2)
+
+
+def test_drift_against_no_current_leads_is_an_error_not_a_major_shift() -> None:
+    with pytest.raises(ValidationFailed, match="no values"):
+        population_stability([1, 2, 3] * 10, [])
+    X, y = _frame()
+    scorer = LeadScorer().fit(X, y)
+    with pytest.raises(ValidationFailed, match="X_current"):
+        check_drift(scorer, X, X.iloc[:0])
+
+
+@pytest.mark.parametrize(
+    ("params", "name"),
+    [({"grades": "ABCD"}, "grades"), ({"cv": "5"}, "cv"), ({"cv": 1}, "cv")],
+)
+def test_bad_scorer_settings_are_named_at_fit(params: dict[str, object], name: str) -> None:
+    X, y = _frame()
+    with pytest.raises(ConfigurationError, match=name):
+        LeadScorer(**params).fit(X, y)  # type: ignore[arg-type]
+
+
+def test_batch_lead_scores_use_activity_counts_like_single_scores() -> None:
+    sample = load_sample_data()
+    source = MemorySource.from_snapshot(sample.crm)
+    trained = train_from_crm(
+        source, as_of=sample.as_of, months=24, with_activities=True, leakage_check=False
+    )
+    open_leads = [
+        lead
+        for lead in source.leads(status=LeadStatus.OPEN)
+        if (sample.as_of - lead.created_at).days < 700
+    ][:15]
+    contexts = {lead.id: build_context(source, lead.id) for lead in open_leads}
+    batch = trained.scorer.score_leads(open_leads, as_of=sample.as_of, contexts=contexts)
+    for lead in open_leads:
+        one = trained.scorer.score_lead(lead, as_of=sample.as_of, context=contexts[lead.id])
+        assert batch.loc[lead.id, "probability"] == pytest.approx(one.probability, abs=1e-9)

@@ -25,6 +25,7 @@ import pandas as pd
 from pydantic import ConfigDict
 
 from leadqual._base import LeadqualModel
+from leadqual.errors import ValidationFailed
 from leadqual.scoring.scorer import LeadScorer
 
 __all__ = ["ColumnDrift", "DriftReport", "check_drift", "population_stability"]
@@ -47,6 +48,10 @@ def population_stability(
     """PSI of ``actual`` against ``expected`` (numbers: decile bins; anything else: levels)."""
     e = pd.Series(expected)
     a = pd.Series(actual)
+    if not len(e) or not len(a):
+        # an empty side would read as the largest possible shift
+        which = "expected" if not len(e) else "actual"
+        raise ValidationFailed(f"population_stability: {which} has no values", field=which)
     e_num = pd.to_numeric(e, errors="coerce")
     a_num = pd.to_numeric(a, errors="coerce")
     numeric = e_num.notna().sum() >= 0.9 * e.notna().sum() and e_num.nunique() > bins
@@ -113,6 +118,9 @@ def check_drift(
     of total importance) shifted majorly.
     """
     scorer._ensure_fitted()
+    for name, frame in (("X_train", X_train), ("X_current", X_current)):
+        if not len(frame):
+            raise ValidationFailed(f"check_drift: {name} has no leads to compare", field=name)
     importances = scorer.importances(
         X_train if len(X_train) <= 2000 else X_train.sample(2000, random_state=0)
     )

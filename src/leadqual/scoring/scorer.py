@@ -46,7 +46,7 @@ from leadqual.models import Lead, LeadContext
 from leadqual.scoring._forest import CompiledForest
 from leadqual.scoring.features import FeatureDecision, LeadFeaturizer, ModelNotFitted, as_frame
 from leadqual.scoring.grading import Factor, GradeScheme, LeadScore, WhatIf, score_trend
-from leadqual.scoring.records import lead_record
+from leadqual.scoring.records import lead_record, leads_frame
 from leadqual.scoring.training import MAX_LEAD_AGE_DAYS, check_scorable
 
 __all__ = ["AUTO_MIN_MINORITY", "AUTO_MIN_ROWS", "LeadScorer", "ModelKind"]
@@ -221,8 +221,12 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             raise ConfigurationError(
                 f"model must be 'auto', 'linear', 'boosting' or 'blend', not {self.model!r}"
             )
-        if self.cv < 2:
-            raise ConfigurationError("cv must be at least 2")
+        if isinstance(self.cv, bool) or not isinstance(self.cv, int | np.integer) or self.cv < 2:
+            raise ConfigurationError(f"cv must be an integer of at least 2, not {self.cv!r}")
+        if self.grades is not None and not isinstance(self.grades, GradeScheme):
+            raise ConfigurationError(
+                f"grades must be a GradeScheme or None, not {type(self.grades).__name__}"
+            )
         if self.validation not in ("random", "time"):
             raise ConfigurationError(
                 f"validation must be 'random' or 'time', not {self.validation!r}"
@@ -619,12 +623,16 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         /,
         *,
         as_of: datetime,
+        contexts: Mapping[str, LeadContext] | None = None,
         max_age_days: int = MAX_LEAD_AGE_DAYS,
     ) -> pd.DataFrame:
         """Batch scores of :class:`~leadqual.models.Lead` records, indexed by lead id.
 
         Columns ``probability``, ``score``, ``grade`` and ``not_scored``: the reason code
         (``closed``, ``too_old``, ...) of a lead that was not scored, whose score is then missing.
+        ``contexts`` (lead id to :class:`~leadqual.models.LeadContext`) gives a scorer trained
+        with activity counts the counts up to ``as_of``, as :meth:`score_lead` does one by one;
+        without them those attributes count as missing.
         """
         self._ensure_fitted()
         ok: list[Lead] = []
@@ -637,9 +645,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             else:
                 ok.append(lead)
         cols = list(self.featurizer_.input_columns_)
-        frame = pd.DataFrame(
-            [lead_record(lead) for lead in ok], index=pd.Index([lead.id for lead in ok])
-        ).reindex(columns=cols)
+        frame = leads_frame(ok, contexts=contexts, as_of=as_of).reindex(columns=cols)
         scored = (
             self.score_frame(frame)
             if ok
