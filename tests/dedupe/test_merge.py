@@ -15,7 +15,7 @@ from leadqual.dedupe import (
     plan_merge,
     undo_merge,
 )
-from leadqual.errors import MergeError
+from leadqual.errors import MergeError, ValidationFailed
 from leadqual.models import Lead, LeadStatus, Note, Phone, RecordRef
 from leadqual.sources import SampleData
 from leadqual.sources.memory import CrmSnapshot
@@ -203,3 +203,27 @@ def test_merge_then_undo_is_the_identity(
         assert getattr(plan.merged, field) in values
     after, record = apply_merge(crm, plan, at=AT)
     assert undo_merge(after, record) == crm
+
+
+def test_a_plan_is_refused_when_a_lead_changed_after_planning() -> None:
+    plan = plan_merge([A, B])
+    edited = A.replace(job_title="CEO")  # a seller's edit after the plan was made
+    crm = CrmSnapshot(leads=(edited, B))
+    with pytest.raises(MergeError, match="changed since"):
+        apply_merge(crm, plan, at=AT)
+    # Planned again on the current records, the edit survives.
+    after, _ = apply_merge(crm, plan_merge([edited, B]), at=AT)
+    assert next(x for x in after.leads if x.id == "A").job_title == "CEO"
+
+
+def test_a_merge_time_without_time_zone_is_a_clear_error() -> None:
+    with pytest.raises(ValidationFailed, match="at"):
+        apply_merge(CrmSnapshot(leads=(A, B)), plan_merge([A, B]), at=datetime(2026, 11, 1))
+
+
+def test_merging_into_a_lead_closed_as_a_duplicate_is_refused() -> None:
+    C = make("C", 20, first_name="Rob", last_name="Cohen")
+    after, _ = apply_merge(CrmSnapshot(leads=(A, B, C)), plan_merge([A, B]), at=AT)
+    closed_b = next(x for x in after.leads if x.id == "B")
+    with pytest.raises(MergeError, match="already merged"):
+        apply_merge(after, plan_merge([closed_b, C], survivor_id="B"), at=AT)

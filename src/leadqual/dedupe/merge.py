@@ -31,7 +31,7 @@ from typing import Any, Literal
 from pydantic import ConfigDict, Field
 
 from leadqual._base import LeadqualModel, UtcDatetime
-from leadqual.errors import MergeError
+from leadqual.errors import MergeError, ValidationFailed
 from leadqual.models import Activity, Lead, LeadStatus, Note, RecordRef
 from leadqual.sources.memory import CrmSnapshot
 
@@ -117,6 +117,9 @@ class MergePlan(LeadqualModel):
     decisions: tuple[FieldDecision, ...]
     merged: Lead
     """The survivor as it will look after the merge (``modified_at`` set when applied)."""
+    planned_from: tuple[Lead, ...] = ()
+    """The leads as they were when the plan was made: :func:`apply_merge` refuses the plan
+    when any of them changed since, rather than overwrite the change with stale values."""
 
     def decision(self, field: str, /) -> FieldDecision:
         """The decision for ``field``."""
@@ -257,6 +260,7 @@ def plan_merge(
         merged_ids=tuple(x.id for x in others),
         decisions=tuple(decisions),
         merged=Lead.model_validate(merged),
+        planned_from=(survivor, *others),
     )
 
 
@@ -347,16 +351,27 @@ def apply_merge(
     survivor. ``snapshot`` itself is not changed.
 
     Raises:
-        MergeError: a lead of the plan is not in the snapshot, or is already closed as a
-            duplicate.
+        MergeError: a lead of the plan is not in the snapshot, is already closed as a
+            duplicate, or changed since the plan was made (plan again).
+        ValidationFailed: ``at`` is not a datetime with a time zone.
     """
+    if not isinstance(at, datetime) or at.utcoffset() is None:
+        raise ValidationFailed(f"at must be a datetime with a time zone, got {at!r}", field="at")
     leads = {x.id: x for x in snapshot.leads}
     for rid in (plan.survivor_id, *plan.merged_ids):
         if rid not in leads:
             raise MergeError(f"lead {rid!r} of the merge plan is not in the CRM")
-    for rid in plan.merged_ids:
+    # The survivor too: merging into a lead already closed as someone's duplicate would hide
+    # the records under a closed lead.
+    for rid in (plan.survivor_id, *plan.merged_ids):
         if (leads[rid].status_reason or "").startswith("duplicate of "):
             raise MergeError(f"lead {rid!r} was already merged ({leads[rid].status_reason})")
+    for planned in plan.planned_from:
+        if leads.get(planned.id) != planned:
+            raise MergeError(
+                f"lead {planned.id!r} changed since the merge was planned; plan it again so "
+                "the change is not overwritten"
+            )
     merged_set = set(plan.merged_ids)
     before = [leads[plan.survivor_id], *(leads[r] for r in plan.merged_ids)]
     survivor_after = plan.merged.replace(modified_at=max(at, plan.merged.created_at))
