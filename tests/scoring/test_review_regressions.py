@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -145,3 +146,20 @@ def test_batch_lead_scores_use_activity_counts_like_single_scores() -> None:
     for lead in open_leads:
         one = trained.scorer.score_lead(lead, as_of=sample.as_of, context=contexts[lead.id])
         assert batch.loc[lead.id, "probability"] == pytest.approx(one.probability, abs=1e-9)
+
+
+def test_a_signed_model_whose_classes_no_longer_exist_gives_a_clear_error(
+    tmp_path: Path,
+) -> None:
+    from leadqual.errors import IncompatibleModelError
+    from leadqual.scoring.registry import _MAGIC, _sign, load_model, save_model
+
+    key = b"k" * 32
+    path = save_model({"a": 1}, tmp_path / "m.lqm", key=key)
+    header = path.read_bytes()[len(_MAGIC) :].split(b"\n", 2)[0]
+    # as if written by a leadqual whose private class was renamed since
+    payload = b"cleadqual.scoring.scorer\n_GoneSinceThen\n."
+    mac = _sign(key, header, payload).encode()
+    path.write_bytes(_MAGIC + header + b"\n" + mac + b"\n" + payload)
+    with pytest.raises(IncompatibleModelError, match="retrain"):
+        load_model(path, key=key)

@@ -132,7 +132,8 @@ def load_model(path: str | Path, /, *, key: bytes) -> Any:
 
     Raises:
         ModelIntegrityError: the signature does not match (changed file or another key).
-        IncompatibleModelError: another file format, or another scikit-learn minor version.
+        IncompatibleModelError: another file format, another scikit-learn minor version, or a
+            model whose classes this leadqual no longer has.
         ModelFileError: not a leadqual model file.
     """
     _check_key(key)
@@ -155,7 +156,14 @@ def load_model(path: str | Path, /, *, key: bytes) -> Any:
             f"{p} was saved with scikit-learn {saved} and this is {here}: retrain the model, or "
             f"install scikit-learn=={_minor(saved)}.* to use it"
         )
-    return pickle.loads(payload)
+    try:
+        return pickle.loads(payload)
+    except (AttributeError, ImportError, pickle.UnpicklingError, TypeError) as err:
+        # signed by the owner, so not tampered with: written by a leadqual whose classes differ
+        raise IncompatibleModelError(
+            f"{p} was written by leadqual {meta.get('leadqual', '?')} and cannot be read by this "
+            f"version ({_versions()['leadqual']}): {err}; retrain the model with this version"
+        ) from err
 
 
 def _key(line_of_business: str | None) -> str | None:
