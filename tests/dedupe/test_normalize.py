@@ -179,3 +179,51 @@ def test_email_normalisation_is_idempotent(address: str) -> None:
 
 def test_fold_text_folds_case_beyond_lowercase() -> None:
     assert fold_text("Straße") == fold_text("STRASSE") == "strasse"
+
+
+@pytest.mark.parametrize(
+    "placeholder", ["000-000-0000", "+1 000 000 0000", "111-111-1111", "123-456-7890", "9999999999"]
+)
+def test_placeholder_phone_numbers_are_no_key(norm: Normalizer, placeholder: str) -> None:
+    # Typed to get past a required field: every lead with it would share "one" phone.
+    assert norm.phone(placeholder) is None
+
+
+@pytest.mark.parametrize("placeholder", ["N/A", "n.a.", "None", "Unknown", "TBD", "Not provided"])
+def test_placeholder_company_names_are_missing_not_a_shared_company(
+    norm: Normalizer, placeholder: str
+) -> None:
+    assert norm.company(placeholder) is None
+
+
+@pytest.mark.parametrize(
+    "placeholder",
+    ["none@none.com", "noreply@acme.com", "test@test.com", "ana@example.com", "n/a@acme.com"],
+)
+def test_placeholder_email_addresses_are_no_key(norm: Normalizer, placeholder: str) -> None:
+    assert norm.email(placeholder) is None
+
+
+def test_placeholder_person_names_are_missing(norm: Normalizer) -> None:
+    assert norm.person_name("Unknown", "N/A") == (None, None)
+    # "Na" is a real family name; only the written-out placeholders are dropped.
+    assert norm.person_name("Min", "Na") == ("min", "na")
+
+
+def test_two_leads_with_placeholder_values_are_not_duplicates() -> None:
+    import pandas as pd
+
+    from leadqual.dedupe import DuplicateDetector
+
+    frame = pd.DataFrame(
+        {
+            "id": ["1", "2"],
+            "first_name": ["Maria", "Mario"],
+            "last_name": ["Rossi", "Russo"],
+            "company_name": ["N/A", "n/a"],
+            "emails": [("none@none.com",), ("none@none.com",)],
+            "phones": [("000-000-0000",), ("000-000-0000",)],
+            "country": ["US", "US"],
+        }
+    )
+    assert len(DuplicateDetector().find_frame(frame)) == 0

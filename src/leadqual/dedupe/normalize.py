@@ -100,6 +100,41 @@ _COUNTRY_REGIONS: dict[str, str] = {
     "south africa": "ZA",
 }
 _NAME_TITLES = frozenset({"mr", "mrs", "ms", "miss", "dr", "prof", "sir", "mx"})
+# Values typed to get past a required field. As keys they would make every record carrying
+# one "the same" as every other, so they read as missing. (Folded forms: "N/A" -> "n a".)
+_PLACEHOLDERS = frozenset(
+    {"n a", "none", "null", "nil", "unknown", "tbd", "tba", "not provided", "not applicable"}
+)
+_COMPANY_PLACEHOLDERS = _PLACEHOLDERS | {"na", "no company", "test"}
+_EMAIL_PLACEHOLDER_LOCALS = frozenset(
+    {
+        "none",
+        "na",
+        "n/a",
+        "null",
+        "unknown",
+        "test",
+        "noemail",
+        "no-email",
+        "nomail",
+        "noreply",
+        "no-reply",
+        "donotreply",
+        "do-not-reply",
+        "nobody",
+    }
+)
+# RFC 2606 / 6761: never a real mailbox.
+_RESERVED_HOSTS = frozenset({"example.com", "example.org", "example.net"})
+_RESERVED_TLDS = (".test", ".example", ".invalid", ".localhost", ".local")
+_RUNS = "01234567890123456789", "98765432109876543210"
+
+
+def _placeholder_number(digits: str) -> bool:
+    """One digit repeated, or a run of consecutive digits ("1234567890")."""
+    return len(set(digits)) == 1 or any(digits in run for run in _RUNS)
+
+
 _COMPANY_STOP = frozenset({"the"})
 
 
@@ -213,6 +248,12 @@ class Normalizer:
             return None
         host = host.rstrip(".")
         host = FREE_MAIL_ALIASES.get(host, host)
+        if (
+            local.split("+", 1)[0] in _EMAIL_PLACEHOLDER_LOCALS
+            or host in _RESERVED_HOSTS
+            or host.endswith(_RESERVED_TLDS)
+        ):
+            return None
         if host in _PLUS_TAGS and "+" in local:
             local = local.split("+", 1)[0]
         if host in _DOT_BLIND:
@@ -294,7 +335,8 @@ class Normalizer:
         if local or text.startswith("+1"):
             match = _NANP.match(text)
             if match and (text.startswith("+1") or (local and not text.startswith("+"))):
-                return "+1" + "".join(match.groups())
+                national = "".join(match.groups())
+                return None if _placeholder_number(national) else "+1" + national
         try:
             number = phonenumbers.parse(text, region or self.default_region)
         except phonenumbers.NumberParseException:
@@ -305,6 +347,13 @@ class Normalizer:
             phonenumbers.is_possible_number_with_reason(number)
             != phonenumbers.ValidationResult.IS_POSSIBLE
         ):
+            return None
+        national = str(number.national_number)
+        if _placeholder_number(national):
+            return None
+        # North American numbers have a strict plan (no area code 0xx/1xx): check it, which
+        # catches "000 000 0000"-style fillers. Elsewhere validity data lags real allocations.
+        if number.country_code == 1 and not phonenumbers.is_valid_number(number):
             return None
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
@@ -347,7 +396,8 @@ class Normalizer:
         words = folded.split()
         while words and words[0] in _COMPANY_STOP:
             words = words[1:]
-        return " ".join(words) or folded
+        name = " ".join(words) or folded
+        return None if name in _COMPANY_PLACEHOLDERS else name
 
     # -- people -------------------------------------------------------------------------------
 
@@ -369,6 +419,10 @@ class Normalizer:
         # "K.C." is a name in its own right (a nickname of Kasey): keep it whole.
         given = initials.group(0).lower().replace(" ", "") if initials else fold_text(first)
         family = fold_text(last)
+        if family in _PLACEHOLDERS:
+            family = None
+        if given in _PLACEHOLDERS:
+            given = None
         if given is not None and not initials:
             words = [w for w in given.split() if w not in _NAME_TITLES]
             # "Robert J." -> "robert": the middle initial adds noise, not evidence.

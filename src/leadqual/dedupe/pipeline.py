@@ -170,7 +170,7 @@ class Preparer:
         if kind == "given_name":
             return lambda v, _r: n.person_name(str(v), None).given
         if kind == "family_name":
-            return lambda v, _r: fold_text(str(v))
+            return lambda v, _r: n.person_name(None, str(v)).family
         if kind == "company":
             return lambda v, _r: n.company(str(v))
         if kind == "email":
