@@ -48,17 +48,12 @@ from leadqual.scoring.features import (
     _to_utc_ns,
     as_frame,
 )
-from leadqual.scoring.scorer import LeadScorer
+from leadqual.scoring.scorer import LeadScorer, _sigmoid
 
 __all__ = ["ColdStartScorer", "Handover", "handover"]
 
 _MISSING = "(missing)"
 _OTHER = "(unseen)"
-
-
-def _sigmoid(x: NDArray[np.float64]) -> NDArray[np.float64]:
-    out: NDArray[np.float64] = 1.0 / (1.0 + np.exp(-np.clip(x, -35, 35)))
-    return out
 
 
 class ColdStartScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]

@@ -315,13 +315,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             # at a fraction of the fitting time
             return self._holdout(yb, df)
         if self.validation == "time":
-            if self.time_column is not None:
-                when = pd.to_datetime(
-                    df[self.time_column], utc=True, errors="coerce", format="mixed"
-                )
-                order = np.argsort(when.to_numpy(), kind="stable")
-            else:
-                order = np.arange(n)
+            order = self._time_order(df)
             folds = []
             for tr, te in TimeSeriesSplit(n_splits=k).split(order):
                 a, b = order[tr], order[te]
@@ -339,18 +333,19 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         skf = StratifiedKFold(n_splits=k, shuffle=True, random_state=self.random_state)
         return [(tr, te) for tr, te in skf.split(np.zeros(n), yb)], np.ones(n, dtype=bool)
 
+    def _time_order(self, df: pd.DataFrame) -> NDArray[np.int64]:
+        """Row positions oldest first: by ``time_column``, or the rows' own order."""
+        if self.time_column is None:
+            return np.arange(len(df), dtype=np.int64)
+        when = pd.to_datetime(df[self.time_column], utc=True, errors="coerce", format="mixed")
+        return np.argsort(when.to_numpy(), kind="stable").astype(np.int64)
+
     def _holdout(
         self, yb: NDArray[np.int64], df: pd.DataFrame
     ) -> tuple[list[tuple[NDArray[np.int64], NDArray[np.int64]]], NDArray[np.bool_]]:
         n = len(yb)
         if self.validation == "time":
-            if self.time_column is not None:
-                when = pd.to_datetime(
-                    df[self.time_column], utc=True, errors="coerce", format="mixed"
-                )
-                order = np.argsort(when.to_numpy(), kind="stable")
-            else:
-                order = np.arange(n)
+            order = self._time_order(df)
             cut = int(n * (1 - _HOLDOUT_SHARE))
             tr, te = np.sort(order[:cut]), np.sort(order[cut:])
         else:
