@@ -104,3 +104,28 @@ def test_index_drops_a_crowded_key_exactly_where_batch_mode_does() -> None:
     assert len(det.find_frame(frame.head(3))) == 3
     found = det.index(frame.head(2)).check({"id": "c", "company": "Acme"})
     assert sorted(p.left_id for p in found) == ["a", "b"]
+
+
+@pytest.mark.parametrize("record", ["L-0001", 42, None])
+def test_checking_something_that_is_not_a_record_is_a_clear_error(
+    sample_data: SampleData, record: object
+) -> None:
+    index = DuplicateDetector().index(list(sample_data.crm.leads)[:20])
+    with pytest.raises(ValidationFailed, match="record"):
+        index.check(record)  # type: ignore[arg-type]
+
+
+def test_phone_numbers_read_by_pandas_as_floats_still_match() -> None:
+    frame = pd.DataFrame(
+        {
+            "id": ["1", "2"],
+            "first_name": ["Ana", "Ana"],
+            "last_name": ["Lima", "Lima"],
+            "company_name": [None, None],
+            "emails": [(), ()],
+            "phones": [5125550148.0, "512-555-0148"],
+            "country": ["US", "US"],
+        }
+    )
+    out = DuplicateDetector().find_frame(frame)
+    assert out["sim_phone"].tolist() == [1.0]

@@ -783,6 +783,12 @@ class DuplicateIndex:
         columns. The record itself is not added: call :meth:`add` for that.
         """
         det = self.detector
+        if not isinstance(record, (Lead, Mapping)):
+            raise ValidationFailed(
+                f"record must be a Lead or a mapping of the settings' columns, got "
+                f"{type(record).__name__}",
+                field="record",
+            )
         if det.settings.classify != "rules" and det.model is None:
             raise ConfigurationError(
                 "these settings classify with a learned model: call detector.fit(records) "

@@ -138,6 +138,14 @@ def _is_missing(value: object) -> bool:
     return bool(isinstance(value, str) and not value.strip())
 
 
+def _number_text(value: object) -> str:
+    """A number as written; a whole float (pandas reads a column of numbers with a blank as
+    floats) loses its ".0", which would otherwise become a digit."""
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
+
+
 def _same(raw: object, norm: str | None) -> str | None:
     """``raw`` itself when normalising did not change it, so the two share memory."""
     return raw if norm is not None and raw == norm and isinstance(raw, str) else norm
@@ -180,9 +188,9 @@ class Preparer:
         if kind == "website_domain":
             return lambda v, _r: n.website_domain(str(v))
         if kind == "phone":
-            return lambda v, r: n.phone(str(v), r)
+            return lambda v, r: n.phone(_number_text(v), r)
         if kind == "digits":
-            return lambda v, _r: _NOT_DIGITS.sub("", str(v)) or None
+            return lambda v, _r: _NOT_DIGITS.sub("", _number_text(v)) or None
         return lambda v, _r: None if _is_missing(v) else str(v)
 
     def prepare_record(self, record: Mapping[str, Any], /) -> Prepared:
