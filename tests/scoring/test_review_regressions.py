@@ -17,6 +17,9 @@ from leadqual.scoring import (
     LeadScorer,
     build_training_set,
     check_drift,
+    evaluate,
+    external_score,
+    handover,
     population_stability,
     train_from_crm,
 )
@@ -163,3 +166,25 @@ def test_a_signed_model_whose_classes_no_longer_exist_gives_a_clear_error(
     path.write_bytes(_MAGIC + header + b"\n" + mac + b"\n" + payload)
     with pytest.raises(IncompatibleModelError, match="retrain"):
         load_model(path, key=key)
+
+
+def test_the_same_lead_twice_in_a_batch_is_a_clear_error() -> None:
+    sample = load_sample_data()
+    source = MemorySource.from_snapshot(sample.crm)
+    trained = train_from_crm(source, as_of=sample.as_of, months=24, leakage_check=False)
+    lead = next(iter(source.leads(status=LeadStatus.OPEN)))
+    with pytest.raises(ValidationFailed, match=lead.id) as info:
+        trained.scorer.score_leads([lead, lead], as_of=sample.as_of)
+    assert info.value.field == "leads"
+
+
+def test_evaluate_and_handover_accept_arrays_like_the_estimators_do() -> None:
+    X, y = _frame(80)
+    arr = X[["source", "employees"]].to_numpy()
+    assert evaluate(LeadScorer(), arr, y, cv=3).rows == 80
+    assert handover(arr, y, cv=3).chosen in ("cold_start", "main")
+
+
+def test_an_outside_probability_out_of_range_is_a_validation_error() -> None:
+    with pytest.raises(ValidationFailed, match="probability"):
+        external_score(float("nan"))

@@ -366,6 +366,7 @@ def handover(
     used. Otherwise both are scored on the same stratified folds and the main scorer takes over
     when its AUC beats the cold-start AUC by more than ``margin``.
     """
+    X = as_frame(X)
     cold = cold_start if cold_start is not None else ColdStartScorer()
     main_est = main if main is not None else LeadScorer()
     yb = np.asarray(y)

@@ -17,6 +17,7 @@ import numpy as np
 from pydantic import ConfigDict, Field, model_validator
 
 from leadqual._base import LeadqualModel
+from leadqual.errors import ValidationFailed
 
 __all__ = [
     "Factor",
@@ -209,7 +210,9 @@ def external_score(
         '82 A (up 12)'
     """
     if not 0.0 <= probability <= 1.0:
-        raise ValueError(f"probability must be between 0 and 1, got {probability}")
+        raise ValidationFailed(
+            f"probability must be between 0 and 1, got {probability}", field="probability"
+        )
     score = round(probability * 100)
     trend, change = score_trend(score, previous=previous_score)
     return LeadScore(

@@ -32,7 +32,7 @@ from sklearn.model_selection import StratifiedKFold
 
 from leadqual._base import LeadqualModel
 from leadqual.errors import InsufficientTrainingData
-from leadqual.scoring.features import FeatureDecision
+from leadqual.scoring.features import FeatureDecision, as_frame
 from leadqual.scoring.grading import GradeScheme
 from leadqual.scoring.scorer import LeadScorer
 from leadqual.scoring.training import LeakageFinding
@@ -267,6 +267,7 @@ def evaluate(
     Raises:
         InsufficientTrainingData: fewer than 2 leads of a class.
     """
+    X = as_frame(X)
     yb = (np.asarray(y) == np.unique(np.asarray(y))[-1]).astype(np.int64)
     q = int(yb.sum())
     d = len(yb) - q

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Literal, Self
@@ -630,6 +631,12 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         without them those attributes count as missing.
         """
         self._ensure_fitted()
+        twice = sorted(i for i, c in Counter(lead.id for lead in leads).items() if c > 1)
+        if twice:
+            raise ValidationFailed(
+                f"leads must be distinct; given more than once: {', '.join(twice[:5])}",
+                field="leads",
+            )
         ok: list[Lead] = []
         refused: dict[str, str] = {}
         for lead in leads:
