@@ -40,6 +40,8 @@ COLUMNS = FEBRL_COLUMNS
 
 def read_febrl(path: Path) -> pd.DataFrame:
     """A FEBRL CSV as strings; missing columns are added empty so partial files still run."""
+    if not path.is_file():
+        raise SystemExit(f"{path}: no such file")
     frame = None
     # FEBRL files written by other tools are not always UTF-8; Latin-1 reads any byte sequence.
     for encoding in ("utf-8-sig", "latin-1"):
@@ -75,7 +77,16 @@ def match_pairs(frame: pd.DataFrame, *, workers: int = 1) -> list[tuple[str, str
     rec_ids = frame["rec_id"].to_numpy(dtype=object)
     left = rec_ids[found["left_id"].astype(int).to_numpy()]
     right = rec_ids[found["right_id"].astype(int).to_numpy()]
-    return list(zip(left.tolist(), right.tolist(), strict=True))
+    # A rec_id written on several rows (a file concatenated with itself) would give self-pairs
+    # and the same pair more than once: each unordered pair of different ids is written once.
+    pairs: list[tuple[str, str]] = []
+    seen: set[frozenset[str]] = set()
+    for a, b in zip(left.tolist(), right.tolist(), strict=True):
+        key = frozenset((a, b))
+        if a != b and key not in seen:
+            seen.add(key)
+            pairs.append((a, b))
+    return pairs
 
 
 def exhaustive_baseline(frame: pd.DataFrame, *, threshold: float = 0.85) -> list[tuple[str, str]]:

@@ -69,3 +69,22 @@ def test_ids_with_commas_and_quotes_come_back_unchanged(cli: ModuleType, tmp_pat
     plain = run(cli, SLICE, tmp_path)[1:]
     odd = run(cli, path, tmp_path)[1:]
     assert plain and odd == [[renamed[a], renamed[b]] for a, b in plain]
+
+
+def test_repeated_rec_ids_give_no_self_pairs_and_no_pair_twice(
+    cli: ModuleType, tmp_path: Path
+) -> None:
+    rows = slice_rows()
+    header, body = rows[0], rows[1:]
+    # Every record twice under the same id (a file concatenated with itself).
+    path = tmp_path / "twice.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([header, *body, *body])
+    pairs = run(cli, path, tmp_path)[1:]
+    assert pairs and all(a != b for a, b in pairs)
+    assert len({frozenset(p) for p in pairs}) == len(pairs)
+
+
+def test_a_missing_input_file_is_a_clear_error(cli: ModuleType, tmp_path: Path) -> None:
+    with pytest.raises(SystemExit, match=r"no-such\.csv"):
+        run(cli, tmp_path / "no-such.csv", tmp_path)
