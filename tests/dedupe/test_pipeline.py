@@ -186,3 +186,23 @@ def test_blocker_key_values_expand_multi_valued_cells() -> None:
     rows, values = Blocker.key_values(det.prepare(frame), BlockingKey(name="e", fields=("email",)))
     assert rows.tolist() == [0, 0]
     assert values.tolist() == ["a@x.com", "b@y.com"]
+
+
+def test_batch_mode_reports_the_keys_it_dropped_with_its_pairs() -> None:
+    frame = pd.DataFrame(
+        {
+            "id": [str(i) for i in range(8)],
+            "surname": ["smith"] * 6 + ["ng", "ng"],
+            "city": ["x"] * 8,
+        }
+    )
+    out = DuplicateDetector(surname_settings(max_block_size=5)).find_frame(frame)
+    blocking = out.attrs["blocking"]
+    assert blocking.dropped_keys == (("surname", 6),) and blocking.records == 8
+
+
+def test_a_condition_that_can_never_hold_is_refused() -> None:
+    from leadqual.dedupe import Condition
+
+    with pytest.raises(ValidationFailed, match="below"):
+        Condition(comparison="name", at_least=0.9, below=0.5)

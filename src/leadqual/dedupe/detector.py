@@ -402,13 +402,16 @@ class DuplicateDetector:
         fired = apply_rules(s.rules, s.comparisons, sims)
         by_rule: BoolArray = np.asarray(fired.any(axis=1), dtype=bool)
         proba = self.model.predict_proba(sims) if self.model is not None else None
+        return self._combine(by_rule, proba), fired, proba
+
+    def _combine(self, by_rule: BoolArray, proba: FloatArray | None) -> BoolArray:
+        """The decision: the rules, the model's probability, or either (``classify``)."""
+        s = self.settings
         if s.classify == "rules":
-            match = by_rule
-        else:
-            assert proba is not None
-            by_model: BoolArray = np.asarray(proba >= s.threshold, dtype=bool)
-            match = by_model if s.classify == "model" else by_rule | by_model
-        return match, fired, proba
+            return by_rule
+        assert proba is not None
+        by_model: BoolArray = np.asarray(proba >= s.threshold, dtype=bool)
+        return by_model if s.classify == "model" else by_rule | by_model
 
     def _run(
         self, prepared: Prepared
@@ -439,13 +442,7 @@ class DuplicateDetector:
             model.fit_levels(levels, random_levels=random_levels)
             self.model = model
         proba = self.model.predict_proba_levels(levels) if self.model is not None else None
-        if s.classify == "rules":
-            match = by_rule
-        else:
-            assert proba is not None
-            by_model = proba >= s.threshold
-            match = by_model if s.classify == "model" else by_rule | by_model
-        keep = np.flatnonzero(match)
+        keep = np.flatnonzero(self._combine(by_rule, proba))
         # Similarities again for the matches only, to explain them.
         sims = self._comparer.compare(prepared, left[keep], right[keep])
         fired = apply_rules(s.rules, s.comparisons, sims)
@@ -467,7 +464,8 @@ class DuplicateDetector:
 
         Columns: ``left_id``, ``right_id``, ``rule`` (first rule fired, or ``"model"``),
         ``probability`` (when a model is fitted), ``cluster`` (the union-find cluster label) and
-        ``sim_<comparison>`` per comparison. With ``transitive`` every pair within a cluster is
+        ``sim_<comparison>`` per comparison; ``attrs["blocking"]`` is the
+        :class:`BlockingSummary` (keys dropped as too common included). With ``transitive`` every pair within a cluster is
         listed (rule ``"cluster"`` for those linked only through other records), except in
         clusters larger than ``max_cluster_size``, whose size suggests a chain of weak links
         rather than one entity.
@@ -477,7 +475,7 @@ class DuplicateDetector:
         learn them again, or on other data).
         """
         prepared = self.prepare(records)
-        left, right, sims, fired, proba, _ = self._run(prepared)
+        left, right, sims, fired, proba, report = self._run(prepared)
         names = [r.name for r in self.settings.rules]
         first = (
             np.where(fired.any(axis=1), fired.argmax(axis=1), -1)
@@ -500,7 +498,10 @@ class DuplicateDetector:
             out[f"sim_{comp.name}"] = sims[:, j]
         if transitive and len(left):
             out = self._transitive(out, ids, labels, max_cluster_size, left, right)
-        return out.reset_index(drop=True)
+        out = out.reset_index(drop=True)
+        # Pairs lost to dropped (too common) keys are reported here, as find() reports them.
+        out.attrs["blocking"] = _summary(len(prepared), report)
+        return out
 
     @staticmethod
     def _transitive(
@@ -566,12 +567,7 @@ class DuplicateDetector:
         return DuplicateReport(
             pairs=tuple(pairs),
             clusters=tuple(clusters),
-            blocking=BlockingSummary(
-                records=len(prepared),
-                candidates=report.candidates,
-                pairs_per_key=report.pairs_per_key,
-                dropped_keys=tuple((d.key, d.records) for d in report.dropped),
-            ),
+            blocking=_summary(len(prepared), report),
             seconds=seconds,
         )
 
@@ -648,6 +644,15 @@ class DuplicateDetector:
     def index(self, records: pd.DataFrame | Iterable[Lead] = (), /) -> DuplicateIndex:
         """An index of existing records, to check new ones one at a time in milliseconds."""
         return DuplicateIndex(self, self.prepare(records) if not _empty(records) else None)
+
+
+def _summary(records: int, report: BlockingReport) -> BlockingSummary:
+    return BlockingSummary(
+        records=records,
+        candidates=report.candidates,
+        pairs_per_key=report.pairs_per_key,
+        dropped_keys=tuple((d.key, d.records) for d in report.dropped),
+    )
 
 
 def _shown(prepared: Prepared, fields: tuple[str, ...], row: int) -> str | None:

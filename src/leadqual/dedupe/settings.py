@@ -153,6 +153,15 @@ class Condition(_Setting):
     at_least: Annotated[float, Field(ge=0, le=1)] | None = 1.0
     below: Annotated[float, Field(gt=0, le=1)] | None = None
 
+    @model_validator(mode="after")
+    def _satisfiable(self) -> Self:
+        if self.at_least is not None and self.below is not None and self.at_least >= self.below:
+            raise ValueError(
+                f"at_least ({self.at_least}) must be below 'below' ({self.below}): "
+                "the condition could never hold"
+            )
+        return self
+
 
 class Rule(_Setting):
     """A duplicate rule: every ``all_of`` condition holds and no ``none_of`` condition holds.
