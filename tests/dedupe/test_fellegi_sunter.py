@@ -220,3 +220,15 @@ def test_detector_reads_labels_written_as_text() -> None:
     )
     det = DuplicateDetector(person_record_settings()).fit(frame, labelled_pairs=labelled)
     assert det.model is not None and det.model.lambda_ == pytest.approx(1 / 3)
+
+
+def test_em_says_whether_it_converged() -> None:
+    sims, _ = simulate(200, 800, np.random.default_rng(3))
+    assert FellegiSunter(COMPS).fit(sims).converged_
+    assert not FellegiSunter(COMPS, max_iterations=1).fit(sims).converged_
+
+
+@pytest.mark.parametrize(("iterations", "tolerance"), [(0, 1e-6), (10, 0.0), (10, -1.0)])
+def test_em_settings_that_cannot_run_are_refused(iterations: int, tolerance: float) -> None:
+    with pytest.raises(ConfigurationError):
+        FellegiSunter(COMPS, max_iterations=iterations, tolerance=tolerance)

@@ -145,6 +145,10 @@ class FellegiSunter:
         tolerance: float = 1e-6,
         fix_u: bool = False,
     ) -> None:
+        if max_iterations < 1:
+            raise ConfigurationError(f"max_iterations must be at least 1, got {max_iterations}")
+        if not tolerance > 0:
+            raise ConfigurationError(f"tolerance must be positive, got {tolerance}")
         self.comparisons = tuple(comparisons)
         self.max_iterations = max_iterations
         self.tolerance = tolerance
@@ -153,6 +157,9 @@ class FellegiSunter:
         self.u_: list[FloatArray] | None = None
         self.lambda_: float | None = None
         self.n_iter_: int = 0
+        self.converged_: bool = False
+        """Whether the last EM fit stopped because the probabilities settled (not because
+        ``max_iterations`` ran out); labelled fits count as converged."""
 
     @property
     def n_levels(self) -> list[int]:
@@ -241,6 +248,7 @@ class FellegiSunter:
         m = self._initial_m()
         lam = prior if prior is not None else 0.1
         counts_f = counts.astype(np.float64)
+        self.converged_ = False
         for it in range(self.max_iterations):
             p = self._posterior(patterns, m, u, lam)
             new_m = self._frequencies(patterns, counts_f * p)
@@ -254,7 +262,13 @@ class FellegiSunter:
             m, u, lam = new_m, new_u, new_lam
             self.n_iter_ = it + 1
             if delta < self.tolerance:
+                self.converged_ = True
                 break
+        if not self.converged_:
+            logger.warning(
+                "EM did not converge in %d iterations; the weights may be unstable",
+                self.max_iterations,
+            )
         self.m_, self.u_, self.lambda_ = m, u, lam
         logger.debug("EM converged after %d iterations, lambda=%.4f", self.n_iter_, lam)
         return self
@@ -283,6 +297,7 @@ class FellegiSunter:
         self.m_ = self._frequencies(levels[y], np.ones(n_match))
         self.u_ = self._frequencies(levels[~y], np.ones(n_non))
         self.lambda_ = n_match / len(y)
+        self.converged_ = True
         return self
 
     # -- prediction -------------------------------------------------------------------------------
