@@ -8,6 +8,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from leadqual.errors import ConfigurationError, ValidationFailed
 from leadqual.models import LeadStatus
@@ -188,3 +190,38 @@ def test_evaluate_and_handover_accept_arrays_like_the_estimators_do() -> None:
 def test_an_outside_probability_out_of_range_is_a_validation_error() -> None:
     with pytest.raises(ValidationFailed, match="probability"):
         external_score(float("nan"))
+
+
+_ODD_VALUES = st.sampled_from(
+    [None, pd.NA, float("nan"), "", "  web ", "web", "zzz", 3, 3.0, "7", True, np.int64(4)]
+)
+_ODD_DATES = st.sampled_from(
+    [
+        None,
+        pd.NaT,
+        "2025-02-01",
+        "2025-02-01T23:30:00-05:00",
+        date(2025, 3, 1),
+        datetime(2025, 3, 1, 12),
+        pd.Timestamp("2025-03-01 12:00", tz="Asia/Tokyo"),
+        "9999-12-31",
+        "not a date",
+    ]
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(source=_ODD_VALUES, employees=_ODD_VALUES, created=_ODD_DATES)
+def test_single_lead_scores_equal_batch_scores_for_odd_values(
+    boosted: LeadScorer, source: object, employees: object, created: object
+) -> None:
+    record = {"source": source, "employees": employees, "created": created}
+    # 70 rows: past the compiled small-batch path, through scikit-learn's own predict
+    batch = boosted.predict_proba(pd.DataFrame([record] * 70, dtype=object))[0, 1]
+    assert boosted.score_record(record, explain=False).probability == pytest.approx(batch, abs=1e-9)
+
+
+@pytest.fixture(scope="module")
+def boosted() -> LeadScorer:
+    X, y = _frame(300)
+    return LeadScorer(model="boosting", cv=3).fit(X, y)
