@@ -210,7 +210,7 @@ _ODD_DATES = st.sampled_from(
 )
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(source=_ODD_VALUES, employees=_ODD_VALUES, created=_ODD_DATES)
 def test_single_lead_scores_equal_batch_scores_for_odd_values(
     boosted: LeadScorer, source: object, employees: object, created: object
