@@ -227,3 +227,32 @@ def test_two_leads_with_placeholder_values_are_not_duplicates() -> None:
         }
     )
     assert len(DuplicateDetector().find_frame(frame)) == 0
+
+
+def test_family_name_particles_written_on_either_side_give_one_family_name(
+    norm: Normalizer,
+) -> None:
+    assert norm.person_name("Ludwig", "van Beethoven") == ("ludwig", "beethoven")
+    assert norm.person_name("Ludwig van", "Beethoven") == ("ludwig", "beethoven")
+    assert norm.person_name("Ana", "De la Cruz").family == "cruz"
+    # A family name that is only a particle stays as it is.
+    assert norm.person_name("Kim", "Van").family == "van"
+
+
+def test_names_with_particles_split_differently_are_duplicates() -> None:
+    import pandas as pd
+
+    from leadqual.dedupe import DuplicateDetector
+
+    frame = pd.DataFrame(
+        {
+            "id": ["1", "2"],
+            "first_name": ["Ana", "Ana de la"],
+            "last_name": ["de la Cruz", "Cruz"],
+            "company_name": ["Bonn Music GmbH", "Bonn Music"],
+            "emails": [(), ()],
+            "phones": [(), ()],
+            "country": ["DE", "DE"],
+        }
+    )
+    assert DuplicateDetector().find_frame(frame)["rule"].tolist() == ["similar_name_company"]

@@ -100,6 +100,14 @@ _COUNTRY_REGIONS: dict[str, str] = {
     "south africa": "ZA",
 }
 _NAME_TITLES = frozenset({"mr", "mrs", "ms", "miss", "dr", "prof", "sir", "mx"})
+# Family-name particles: CRMs put them in either field ("Ludwig van" / "Beethoven" or
+# "Ludwig" / "van Beethoven"), so the family name is compared without them.
+_PARTICLES = frozenset(
+    {
+        "van", "von", "de", "der", "den", "des", "da", "das", "di", "do", "dos", "du",
+        "del", "della", "la", "le", "ter", "ten", "te", "zu", "af", "al", "el", "bin", "ibn",
+    }
+)  # fmt: skip
 # Values typed to get past a required field. As keys they would make every record carrying
 # one "the same" as every other, so they read as missing. (Folded forms: "N/A" -> "n a".)
 _PLACEHOLDERS = frozenset(
@@ -421,6 +429,11 @@ class Normalizer:
         family = fold_text(last)
         if family in _PLACEHOLDERS:
             family = None
+        if family is not None and " " in family:
+            parts = family.split()
+            while len(parts) > 1 and parts[0] in _PARTICLES:
+                parts = parts[1:]
+            family = " ".join(parts)
         if given in _PLACEHOLDERS:
             given = None
         if given is not None and not initials:
