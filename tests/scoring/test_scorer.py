@@ -202,8 +202,12 @@ def test_bring_your_own_model_is_calibrated_and_explained(
         estimator=RandomForestClassifier(n_estimators=30, min_samples_leaf=5, random_state=0)
     ).fit(X, y)
     assert scorer.model_kind_ == "custom"
-    result = scorer.score_record({"source": "event", "employees": 5000, "senior": True})
-    assert 0 <= result.score <= 100
+    # Platt scaling on out-of-fold scores was fitted, and it changes the forest's own probabilities
+    assert scorer.calibration_ != (1.0, 0.0) and scorer.calibration_[0] > 0
+    raw = scorer.set_params(calibrate=False).fit(X, y)
+    calibrated = LeadScorer(estimator=raw.estimator).fit(X, y)
+    assert not np.allclose(calibrated.predict_proba(X), raw.predict_proba(X))
+    result = calibrated.score_record({"source": "event", "employees": 5000, "senior": True})
     assert result.factors_up or result.factors_down
 
 

@@ -167,7 +167,8 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             always validate on leads newer than those trained on, so the model is chosen and
             calibrated for next quarter's leads rather than a random slice of the past.
         time_column: with ``validation="time"``, the column that orders the rows (default: the
-            rows' own order, oldest first).
+            rows' own order, oldest first). It stays an attribute unless excluded: a closing
+            date orders well but leaks (it is empty for every open lead), so exclude it.
         random_state: seed for the folds and the boosting model.
 
     Example:
