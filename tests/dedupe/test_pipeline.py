@@ -206,3 +206,13 @@ def test_a_condition_that_can_never_hold_is_refused() -> None:
 
     with pytest.raises(ValidationFailed, match="below"):
         Condition(comparison="name", at_least=0.9, below=0.5)
+
+
+@pytest.mark.parametrize(
+    "options", [{"chunk_size": 0}, {"random_pairs": -1}, {"workers": 0}, {"workers": -2}]
+)
+def test_detector_options_that_cannot_work_are_refused(options: dict[str, int]) -> None:
+    from leadqual.errors import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match=next(iter(options))):
+        DuplicateDetector(**options)  # type: ignore[arg-type]

@@ -314,6 +314,12 @@ class DuplicateDetector:
         seed: int = 0,
         chunk_size: int = 500_000,
     ) -> None:
+        if chunk_size < 1:
+            raise ConfigurationError(f"chunk_size must be at least 1, got {chunk_size}")
+        if random_pairs < 0:
+            raise ConfigurationError(f"random_pairs must not be negative, got {random_pairs}")
+        if workers == 0 or workers < -1:
+            raise ConfigurationError(f"workers must be -1 (all cores) or at least 1, got {workers}")
         self.settings = settings if settings is not None else lead_settings()
         self.normalizer = normalizer if normalizer is not None else Normalizer()
         self.workers = workers
