@@ -225,3 +225,10 @@ def test_single_lead_scores_equal_batch_scores_for_odd_values(
 def boosted() -> LeadScorer:
     X, y = _frame(300)
     return LeadScorer(model="boosting", cv=3).fit(X, y)
+
+
+def test_an_excluded_column_does_not_move_the_reference_time() -> None:
+    X, _ = _frame()
+    X["closed"] = X["created"] + pd.Timedelta(days=400)
+    f = LeadFeaturizer(exclude=["closed"]).fit(X)
+    assert f.reference_time_ == X["created"].max().to_pydatetime()

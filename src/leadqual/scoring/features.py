@@ -432,7 +432,8 @@ class LeadFeaturizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             (the others are reported as excluded).
         exclude: columns never to use (e.g. ones known to be filled after the outcome).
         reference_time: the "now" ages are measured from; ``None`` uses the latest datetime seen
-            in training, so a fitted featurizer never depends on the wall clock.
+            in training in the columns used (not the excluded ones), so a fitted featurizer
+            never depends on the wall clock.
         min_frequency: a level seen fewer times than this (an int) or than this share of the rows
             (a float below 1) is grouped into ``"(other)"``.
         max_levels: most levels kept per categorical column.
@@ -499,7 +500,8 @@ class LeadFeaturizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             del self.feature_names_in_
         self.input_columns_ = tuple(str(c) for c in df.columns)
         wanted = self._wanted(df)
-        reference = self._reference(df)
+        # only used columns set the reference: an excluded (e.g. leaking) date must not move it
+        reference = self._reference(df[[c for c in self.input_columns_ if c in wanted]])
         plans: list[_Plan] = []
         decisions: list[FeatureDecision] = []
         for col in self.input_columns_:
