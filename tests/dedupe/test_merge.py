@@ -227,3 +227,10 @@ def test_merging_into_a_lead_closed_as_a_duplicate_is_refused() -> None:
     closed_b = next(x for x in after.leads if x.id == "B")
     with pytest.raises(MergeError, match="already merged"):
         apply_merge(after, plan_merge([closed_b, C], survivor_id="B"), at=AT)
+
+
+def test_different_numbers_ending_in_the_same_digits_are_both_kept() -> None:
+    berlin = A.replace(phones=(Phone(number="+49 30 12345678"),))
+    maryland = B.replace(phones=(Phone(number="+1 301 234 5678"), Phone(number="+493012345678")))
+    numbers = [p.number for p in plan_merge([berlin, maryland]).merged.phones]
+    assert numbers == ["+49 30 12345678", "+1 301 234 5678"]

@@ -274,8 +274,7 @@ def _unite(field: str, survivor: Lead, others: Sequence[Lead]) -> tuple[Any, str
         seen: dict[str, Any] = {}
         for lead in [survivor, *others]:
             for phone in lead.phones:
-                key = "".join(ch for ch in phone.number if ch.isdigit())[-9:]
-                seen.setdefault(key, phone)
+                seen.setdefault(_phone_key(phone.number), phone)
         return tuple(seen.values()), "every distinct number kept"
     values: list[Any] = []
     for lead in [survivor, *others]:
@@ -283,6 +282,19 @@ def _unite(field: str, survivor: Lead, others: Sequence[Lead]) -> tuple[Any, str
             if v not in values:
                 values.append(v)
     return tuple(values), "every distinct value kept"
+
+
+def _phone_key(number: str) -> str:
+    """One key per line: E.164 plus extension. (The last nine digits, used before, joined
+    +49 30 12345678 and +1 301 234 5678 and dropped one of them.)"""
+    import phonenumbers
+
+    try:
+        parsed = phonenumbers.parse(number, "US")
+    except phonenumbers.NumberParseException:
+        return "".join(ch for ch in number if ch.isdigit()) or number
+    e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    return f"{e164};ext={parsed.extension}" if parsed.extension else e164
 
 
 def _decide(
