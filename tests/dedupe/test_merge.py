@@ -234,3 +234,9 @@ def test_different_numbers_ending_in_the_same_digits_are_both_kept() -> None:
     maryland = B.replace(phones=(Phone(number="+1 301 234 5678"), Phone(number="+493012345678")))
     numbers = [p.number for p in plan_merge([berlin, maryland]).merged.phones]
     assert numbers == ["+49 30 12345678", "+1 301 234 5678"]
+
+
+def test_every_decision_shows_the_value_the_merged_lead_gets() -> None:
+    plan = plan_merge([A, B], survivor_id="B")
+    for decision in plan.decisions:
+        assert getattr(plan.merged, decision.field) == decision.value, decision.field

@@ -254,7 +254,21 @@ def plan_merge(
         else d.model_copy(update={"value": tuple(seconds), "reason": "every other address kept"})
         for d in decisions
     ]
-    merged["created_at"] = min(x.created_at for x in by_id.values())
+    # The merged lead exists since its oldest record; the decision says so and where from.
+    oldest = min(by_id.values(), key=lambda x: (x.created_at, x.id))
+    merged["created_at"] = oldest.created_at
+    decisions = [
+        d
+        if d.field != "created_at"
+        else d.model_copy(
+            update={
+                "value": oldest.created_at,
+                "from_id": oldest.id,
+                "reason": "the oldest record's creation time: the lead existed since then",
+            }
+        )
+        for d in decisions
+    ]
     return MergePlan(
         survivor_id=survivor.id,
         merged_ids=tuple(x.id for x in others),
