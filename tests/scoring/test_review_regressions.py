@@ -232,3 +232,17 @@ def test_an_excluded_column_does_not_move_the_reference_time() -> None:
     X["closed"] = X["created"] + pd.Timedelta(days=400)
     f = LeadFeaturizer(exclude=["closed"]).fit(X)
     assert f.reference_time_ == X["created"].max().to_pydatetime()
+
+
+def test_batch_scores_without_the_activity_counts_a_model_uses_are_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    sample = load_sample_data()
+    source = MemorySource.from_snapshot(sample.crm)
+    ts = build_training_set(source, as_of=sample.as_of, months=24)
+    X = ts.X.assign(emails_in=np.arange(len(ts.X)) % 7)
+    scorer = LeadScorer(features=["industry", "emails_in"]).fit(X, ts.y)
+    leads = list(source.leads(status=LeadStatus.OPEN))[:5]
+    with caplog.at_level("WARNING", logger="leadqual.scoring.scorer"):
+        scorer.score_leads(leads, as_of=sample.as_of)
+    assert "scored as missing: ['emails_in']" in caplog.text

@@ -648,7 +648,13 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             else:
                 ok.append(lead)
         cols = list(self.featurizer_.input_columns_)
-        frame = leads_frame(ok, contexts=contexts, as_of=as_of).reindex(columns=cols)
+        frame = leads_frame(ok, contexts=contexts, as_of=as_of)
+        absent = [c for c in self.featurizer_.block_columns_ if c not in frame.columns]
+        if ok and absent:
+            # e.g. activity counts without ``contexts``: scored as missing, which the model may
+            # never have seen in training
+            logger.warning("score_leads: attributes absent, scored as missing: %s", absent)
+        frame = frame.reindex(columns=cols)
         scored = (
             self.score_frame(frame)
             if ok
