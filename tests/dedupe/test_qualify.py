@@ -117,3 +117,21 @@ def test_accounts_sharing_only_a_phone_number_are_not_duplicates(sample_data: Sa
     # The sample's fictional London numbers repeat across unrelated accounts.
     assert report.pair("A-0001", "A-0060") is None
     assert report.blocking.candidates > 0
+
+
+def test_two_missing_values_are_not_reported_as_the_same() -> None:
+    checker = QualificationChecker(
+        contacts=[
+            Contact(
+                id="C1", first_name="Ana", last_name="Lima", email="ana@acme.com", created_at=NOW
+            )
+        ]
+    )
+    lead = Lead(id="L1", first_name="Ana", last_name="Lima", email="ana@acme.com", created_at=NOW)
+    match = checker.check(lead).contacts[0]
+    fields = {f.field: f for f in match.fields}
+    assert fields["email"].same
+    # Neither record has a job title, phone or company: nothing agrees, nothing differs.
+    for name in ("job_title", "phone", "company", "city"):
+        assert not fields[name].same, name
+        assert fields[name] not in match.differing

@@ -49,7 +49,8 @@ class FieldDifference(LeadqualModel):
     lead_value: str | None
     record_value: str | None
     same: bool
-    """Whether the values agree after normalisation (case, accents, legal form, phone format)."""
+    """Whether the values agree after normalisation (case, accents, legal form, phone format);
+    false when either is missing."""
 
 
 class RecordMatch(LeadqualModel):
@@ -185,16 +186,15 @@ class QualificationChecker:
     def _diff(self, field: str, a: object, b: object, key: str = "text") -> FieldDifference:
         n = self.normalizer
         va, vb = _str(a), _str(b)
-        if key == "company":
-            same = va is not None and n.company(va) == n.company(vb)
-        elif key == "phone":
-            same = va is not None and n.phone(va) is not None and n.phone(va) == n.phone(vb)
-        elif key == "email":
-            same = va is not None and n.email(va) == n.email(vb)
-        elif key == "domain":
-            same = va is not None and n.domain(va) == n.domain(vb)
-        else:
-            same = fold_text(va) == fold_text(vb)
+        normalise = {
+            "company": n.company,
+            "phone": n.phone,
+            "email": n.email,
+            "domain": n.domain,
+        }.get(key, fold_text)
+        na, nb = normalise(va), normalise(vb)
+        # Two missing (or unreadable) values are no agreement: "same" needs a value.
+        same = na is not None and na == nb
         return FieldDifference(field=field, lead_value=va, record_value=vb, same=same)
 
     def _account_match(self, lead: Lead, pair: DuplicatePair) -> RecordMatch:
