@@ -232,3 +232,12 @@ def test_em_says_whether_it_converged() -> None:
 def test_em_settings_that_cannot_run_are_refused(iterations: int, tolerance: float) -> None:
     with pytest.raises(ConfigurationError):
         FellegiSunter(COMPS, max_iterations=iterations, tolerance=tolerance)
+
+
+def test_em_never_calls_disagreement_a_match_when_most_candidates_are_matches() -> None:
+    # Tight blocking: 300 candidate pairs agree on everything, 10 on nothing.
+    sims = np.vstack([np.ones((300, 4)), np.zeros((10, 4))])
+    model = FellegiSunter(COMPS).fit(sims)
+    agree, disagree = model.predict_proba(np.array([[1.0] * 4, [0.0] * 4]))
+    assert agree > 0.5 > disagree
+    assert model.lambda_ is not None and model.lambda_ > 0.5

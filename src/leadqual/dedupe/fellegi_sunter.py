@@ -96,6 +96,16 @@ def levels_of(comparisons: Sequence[Comparison], similarities: FloatArray) -> Le
     return out
 
 
+def _agreement(probabilities: list[FloatArray]) -> float:
+    """Mean expected agreement level (0 disagree .. 1 exact) over comparisons."""
+    total = 0.0
+    for p in probabilities:
+        present = p[1:]
+        scale = np.linspace(0.0, 1.0, len(present))
+        total += float((present * scale).sum() / max(float(present.sum()), _EPS))
+    return total / max(len(probabilities), 1)
+
+
 class ComparisonWeights(LeadqualModel):
     """The learned probabilities of one comparison, per level (index 0, "missing", unused)."""
 
@@ -264,6 +274,12 @@ class FellegiSunter:
             if delta < self.tolerance:
                 self.converged_ = True
                 break
+        if not self.fix_u and _agreement(m) < _agreement(u):
+            # A two-class mixture is symmetric: when most candidates are matches (tight
+            # blocking) EM can settle with the classes swapped, calling disagreement a match.
+            # Matches agree more than non-matches by definition, so swap them back.
+            logger.debug("EM settled with the classes swapped; swapping m and u")
+            m, u, lam = u, m, 1.0 - lam
         if not self.converged_:
             logger.warning(
                 "EM did not converge in %d iterations; the weights may be unstable",
