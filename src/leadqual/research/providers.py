@@ -29,7 +29,8 @@ from typing import Annotated, Any, Literal, Protocol, Self, runtime_checkable
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from leadqual._base import LeadqualModel, UtcDatetime
-from leadqual.errors import ConfigurationError, PluginError
+from leadqual.errors import ConfigurationError
+from leadqual.plugins import PluginRegistry
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -525,28 +526,19 @@ _BUILTINS: tuple[tuple[str, str], ...] = (
 """Built-in providers: registered the same way third-party ones are (``module:attribute``)."""
 
 
-def _import_target(target: str, *, entry_point: str) -> Any:
-    module_name, _, attr = target.partition(":")
-    try:
-        module = __import__(module_name, fromlist=[attr or "_"])
-        obj: Any = module
-        for part in attr.split("."):
-            obj = getattr(obj, part)
-    except (ImportError, AttributeError) as err:
-        raise PluginError(
-            f"research provider {entry_point!r}: cannot import {target!r}: {err}",
-            entry_point=entry_point,
-        ) from err
-    return obj
+def _is_provider(obj: object) -> bool:
+    return isinstance(obj, ResearchProvider) and inspect.iscoroutinefunction(obj.research)
 
 
-class ProviderRegistry:
+class ProviderRegistry(PluginRegistry[ResearchProvider]):
     """The research providers available to an agent: the built-ins plus installed plugins.
 
     Plugins are entry points in the group ``leadqual.research_providers`` whose value is a class
     (or factory) building a :class:`ResearchProvider`. Nothing is imported until a provider is
     asked for; ``load_plugins=False`` ignores installed plugins entirely (tests, locked-down
-    deployments). The registry is an instance: two agents can hold different ones.
+    deployments). The registry is an instance: two agents can hold different ones. The
+    mechanics are :class:`leadqual.plugins.PluginRegistry`'s, shared with CRM sources and LLM
+    clients.
 
     Examples:
         >>> reg = ProviderRegistry(load_plugins=False)
@@ -563,88 +555,14 @@ class ProviderRegistry:
         include_builtins: bool = True,
         entry_points: Iterable[metadata.EntryPoint] | None = None,
     ) -> None:
-        self._load_plugins = load_plugins
-        self._entry_points = None if entry_points is None else tuple(entry_points)
-        self._targets: dict[str, str] = dict(_BUILTINS) if include_builtins else {}
-        self._factories: dict[str, ProviderFactory] = {}
-        self._plugins_loaded = not load_plugins
-        self._plugin_names: set[str] = set()
-
-    def _discover(self) -> None:
-        if self._plugins_loaded:
-            return
-        self._plugins_loaded = True
-        eps = (
-            self._entry_points
-            if self._entry_points is not None
-            else tuple(metadata.entry_points(group=ENTRY_POINT_GROUP))
+        super().__init__(
+            ENTRY_POINT_GROUP,
+            kind="research provider",
+            builtins=dict(_BUILTINS),
+            check=_is_provider,
+            requirement="it needs a `name` attribute and an `async def research(self, company, /)` "
+            "method",
+            load_plugins=load_plugins,
+            include_builtins=include_builtins,
+            entry_points=entry_points,
         )
-        for ep in eps:
-            if ep.name in self._factories:
-                continue  # registered explicitly: the caller's choice wins
-            if ep.name in self._targets and ep.value == self._targets[ep.name]:
-                continue  # the package's own entry point for a built-in
-            if ep.name in self._plugin_names:
-                raise PluginError(
-                    f"two installed packages register a research provider named {ep.name!r}; "
-                    "uninstall one or build the registry with load_plugins=False",
-                    entry_point=ep.name,
-                )
-            self._plugin_names.add(ep.name)
-            self._targets[ep.name] = ep.value
-            logger.debug("found research provider plugin %s = %s", ep.name, ep.value)
-
-    def register(self, name: str, factory: ProviderFactory, /) -> None:
-        """Register a provider factory (a class or a callable returning a provider) by name."""
-        if not name or not name.replace("_", "").isalnum():
-            raise ConfigurationError(
-                f"provider name {name!r}: use letters, digits and underscores (e.g. 'my_source')"
-            )
-        self._factories[name] = factory
-
-    def names(self) -> list[str]:
-        """Every provider name available, sorted."""
-        self._discover()
-        return sorted({*self._targets, *self._factories})
-
-    def factory(self, name: str, /) -> ProviderFactory:
-        """The class or factory registered under ``name`` (imported on first use)."""
-        if name in self._factories:
-            return self._factories[name]
-        self._discover()
-        target = self._targets.get(name)
-        if target is None:
-            raise PluginError(
-                f"no research provider named {name!r}; available: {', '.join(self.names())}",
-                entry_point=name,
-            )
-        obj = _import_target(target, entry_point=name)
-        if not callable(obj):
-            raise PluginError(
-                f"research provider {name!r}: {target} is not a class or factory",
-                entry_point=name,
-            )
-        factory: ProviderFactory = obj
-        self._factories[name] = factory
-        return factory
-
-    def create(self, name: str, /, **options: Any) -> ResearchProvider:
-        """Build the provider ``name`` with ``options`` and check it satisfies the protocol."""
-        factory = self.factory(name)
-        try:
-            provider = factory(**options)
-        except TypeError as err:
-            raise PluginError(
-                f"research provider {name!r} could not be built with options "
-                f"{sorted(options)}: {err}",
-                entry_point=name,
-            ) from err
-        if not isinstance(provider, ResearchProvider) or not inspect.iscoroutinefunction(
-            provider.research
-        ):
-            raise PluginError(
-                f"research provider {name!r} does not satisfy ResearchProvider: it needs a "
-                "`name` attribute and an `async def research(self, company, /)` method",
-                entry_point=name,
-            )
-        return provider
