@@ -216,3 +216,20 @@ def test_detector_options_that_cannot_work_are_refused(options: dict[str, int]) 
 
     with pytest.raises(ConfigurationError, match=next(iter(options))):
         DuplicateDetector(**options)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("blank", ["", "   "])
+def test_preparer_refuses_blank_ids_as_the_incremental_path_does(blank: str) -> None:
+    frame = pd.DataFrame({"id": ["1", blank], "surname": ["a", "b"], "city": ["x", "y"]})
+    with pytest.raises(ValidationFailed, match="no 'id'"):
+        Preparer(surname_settings(), Normalizer()).prepare(frame)
+    with pytest.raises(ValidationFailed, match="no 'id'"):
+        Preparer(surname_settings(), Normalizer()).prepare_record(
+            {"id": blank, "surname": "b", "city": "y"}
+        )
+
+
+def test_preparer_refuses_ids_that_collide_as_text() -> None:
+    frame = pd.DataFrame({"id": [1, "1"], "surname": ["a", "b"], "city": ["x", "y"]})
+    with pytest.raises(ValidationFailed, match="repeat"):
+        Preparer(surname_settings(), Normalizer()).prepare(frame)

@@ -243,9 +243,11 @@ class Preparer:
                 field=s.id_column,
             )
         ids = frame[s.id_column].to_numpy(dtype=object)
-        if pd.isna(frame[s.id_column]).any():
+        as_text = frame[s.id_column].astype(object).astype(str)
+        if pd.isna(frame[s.id_column]).any() or (as_text.str.strip() == "").any():
             raise ValidationFailed(f"some records have no {s.id_column!r}", field=s.id_column)
-        if len(pd.unique(ids)) != len(ids):
+        # Results name records by str(id): 1 and "1" would be one record there.
+        if not as_text.is_unique:
             raise ValidationFailed(f"ids in {s.id_column!r} repeat", field=s.id_column)
         columns: dict[str, ObjArray] = {}
         multi: set[str] = set()
