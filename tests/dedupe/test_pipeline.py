@@ -233,3 +233,9 @@ def test_preparer_refuses_ids_that_collide_as_text() -> None:
     frame = pd.DataFrame({"id": [1, "1"], "surname": ["a", "b"], "city": ["x", "y"]})
     with pytest.raises(ValidationFailed, match="repeat"):
         Preparer(surname_settings(), Normalizer()).prepare(frame)
+
+
+def test_a_cell_of_an_unusable_type_is_a_clear_error_naming_the_column() -> None:
+    frame = pd.DataFrame({"id": ["1", "2"], "surname": [{"a": 1}, "b"], "city": ["x", "y"]})
+    with pytest.raises(ValidationFailed, match="surname"):
+        DuplicateDetector(surname_settings()).find_frame(frame)

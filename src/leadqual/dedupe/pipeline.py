@@ -258,7 +258,14 @@ class Preparer:
                     f"(columns: {list(frame.columns)})",
                     field=spec.column,
                 )
-            columns[spec.name], is_multi = self._column(frame, spec)
+            try:
+                columns[spec.name], is_multi = self._column(frame, spec)
+            except TypeError as err:  # an unhashable cell (a dict, a nested list)
+                raise ValidationFailed(
+                    f"column {spec.column!r} holds a value that is neither text, a number nor a "
+                    f"list of them ({err})",
+                    field=spec.column,
+                ) from None
             if is_multi:
                 multi.add(spec.name)
         return Prepared(ids=ids, columns=columns, multi=frozenset(multi))
