@@ -184,23 +184,27 @@ def _lead_row(lead: Lead) -> dict[str, Any]:
     }
 
 
+_PERSON_COLUMNS = [
+    "id",
+    "first_name",
+    "last_name",
+    "company_name",
+    "emails",
+    "phones",
+    "country",
+    "website",
+    "created_at",
+    "modified_at",
+]
+"""The columns of leads_frame and contacts_frame (one shape, so one set of rules reads both)."""
+
+
 def leads_frame(leads: Iterable[Lead], /) -> pd.DataFrame:
     """Leads as the table :func:`~leadqual.dedupe.lead_settings` reads (one row per lead)."""
     rows = [_lead_row(lead) for lead in leads]
     return _frame(
         rows,
-        [
-            "id",
-            "first_name",
-            "last_name",
-            "company_name",
-            "emails",
-            "phones",
-            "country",
-            "website",
-            "created_at",
-            "modified_at",
-        ],
+        _PERSON_COLUMNS,
     )
 
 
@@ -227,18 +231,7 @@ def contacts_frame(
     ]
     return _frame(
         rows,
-        [
-            "id",
-            "first_name",
-            "last_name",
-            "company_name",
-            "emails",
-            "phones",
-            "country",
-            "website",
-            "created_at",
-            "modified_at",
-        ],
+        _PERSON_COLUMNS,
     )
 
 
