@@ -195,3 +195,24 @@ def test_initials_match_the_name_they_abbreviate() -> None:
     a = lead("1", "Kasey", "Maitland", company_name="Thosnys Systems plc")
     b = lead("2", "K.C.", "Maitland", company_name="Thosnys Systems")
     assert find_duplicates([a, b]).pair("1", "2") is not None
+
+
+def test_two_extensions_of_one_switchboard_are_different_phones() -> None:
+    import pandas as pd
+
+    from leadqual.dedupe import DuplicateDetector
+
+    frame = pd.DataFrame(
+        {
+            "id": ["1", "2", "3"],
+            "first_name": ["John", "Jane", "Jon"],
+            "last_name": ["Smith", "Smith", "Smith"],
+            "company_name": [None, None, None],
+            "emails": [(), (), ()],
+            "phones": [("512-555-0100 x12",), ("512-555-0100 ext. 13",), ("+1 512 555 0100 #12",)],
+            "country": ["US"] * 3,
+        }
+    )
+    out = DuplicateDetector().find_frame(frame)
+    # John and Jane are colleagues on two lines; John and Jon share line 12.
+    assert out[["left_id", "right_id", "rule"]].values.tolist() == [["1", "3", "same_phone"]]

@@ -365,6 +365,20 @@ class Normalizer:
             return None
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
+    def phone_key(self, value: str | None, /, region: str | None = None) -> str | None:
+        """The line a number reaches: :meth:`phone` plus ``;ext=N`` when an extension is
+        written (RFC 3966), so two extensions of one switchboard are two lines.
+
+        Examples:
+            >>> Normalizer().phone_key("512-555-0100 x12")
+            '+15125550100;ext=12'
+        """
+        number = self.phone(value, region)
+        if number is None:
+            return None
+        extension = self.phone_extension(value)
+        return f"{number};ext={extension}" if extension else number
+
     def phone_extension(self, value: str | None, /) -> str | None:
         """The extension written after a number ("x 12", "ext. 12"), or ``None``."""
         if not value:

@@ -188,7 +188,7 @@ class Preparer:
         if kind == "website_domain":
             return lambda v, _r: n.website_domain(str(v))
         if kind == "phone":
-            return lambda v, r: n.phone(_number_text(v), r)
+            return lambda v, r: n.phone_key(_number_text(v), r)
         if kind == "digits":
             return lambda v, _r: _NOT_DIGITS.sub("", _number_text(v)) or None
         return lambda v, _r: None if _is_missing(v) else str(v)

@@ -188,7 +188,7 @@ class QualificationChecker:
         va, vb = _str(a), _str(b)
         normalise = {
             "company": n.company,
-            "phone": n.phone,
+            "phone": n.phone_key,
             "email": n.email,
             "domain": n.domain,
         }.get(key, fold_text)
