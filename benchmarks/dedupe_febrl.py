@@ -79,14 +79,14 @@ def match_pairs(frame: pd.DataFrame, *, workers: int = 1) -> list[tuple[str, str
     right = rec_ids[found["right_id"].astype(int).to_numpy()]
     # A rec_id written on several rows (a file concatenated with itself) would give self-pairs
     # and the same pair more than once: each unordered pair of different ids is written once.
-    pairs: list[tuple[str, str]] = []
-    seen: set[frozenset[str]] = set()
-    for a, b in zip(left.tolist(), right.tolist(), strict=True):
-        key = frozenset((a, b))
-        if a != b and key not in seen:
-            seen.add(key)
-            pairs.append((a, b))
-    return pairs
+    keep = left != right
+    left, right = left[keep], right[keep]
+    first = np.asarray(left < right, dtype=bool)
+    unordered = pd.DataFrame(
+        {"lo": np.where(first, left, right), "hi": np.where(first, right, left)}, dtype=object
+    )
+    once = ~unordered.duplicated().to_numpy()
+    return list(zip(left[once].tolist(), right[once].tolist(), strict=True))
 
 
 def exhaustive_baseline(frame: pd.DataFrame, *, threshold: float = 0.85) -> list[tuple[str, str]]:
