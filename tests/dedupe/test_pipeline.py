@@ -239,3 +239,26 @@ def test_a_cell_of_an_unusable_type_is_a_clear_error_naming_the_column() -> None
     frame = pd.DataFrame({"id": ["1", "2"], "surname": [{"a": 1}, "b"], "city": ["x", "y"]})
     with pytest.raises(ValidationFailed, match="surname"):
         DuplicateDetector(surname_settings()).find_frame(frame)
+
+
+@pytest.mark.parametrize("container", [tuple, list])
+def test_list_cells_after_the_first_thousand_rows_are_still_read_as_lists(
+    container: type,
+) -> None:
+    n = 1100
+    emails: list[object] = [None] * n
+    emails[1050] = container(["ana@acme.com", "ana.lima@gmail.com"])
+    emails[1090] = container(["ana.lima@gmail.com"])
+    frame = pd.DataFrame(
+        {
+            "id": [str(i) for i in range(n)],
+            "first_name": [f"P{i}" for i in range(n)],
+            "last_name": [f"Q{i}" for i in range(n)],
+            "company_name": [None] * n,
+            "emails": emails,
+            "phones": [()] * n,
+            "country": [None] * n,
+        }
+    )
+    out = DuplicateDetector(lead_settings()).find_frame(frame)
+    assert out[["left_id", "right_id", "rule"]].values.tolist() == [["1050", "1090", "same_email"]]

@@ -130,6 +130,9 @@ class Prepared:
         )
 
 
+_CONTAINERS = (list, tuple, set, frozenset, np.ndarray)
+
+
 def _is_missing(value: object) -> bool:
     if value is None:
         return True
@@ -281,23 +284,30 @@ class Preparer:
             ]
         else:
             regions = [None] * len(frame)
-        is_multi = raw.dtype == object and any(
-            isinstance(v, (list, tuple, set, frozenset, np.ndarray)) for v in raw.head(1000)
-        )
+        is_multi = raw.dtype == object and any(isinstance(v, _CONTAINERS) for v in raw.head(1000))
         out = np.empty(len(frame), dtype=object)
         if not is_multi and spec.region_source is None:
             # One call per distinct value: factorize, normalise the uniques, take back.
-            codes, uniques = pd.factorize(raw, use_na_sentinel=True)
-            distinct = np.asarray(uniques, dtype=object).tolist()  # no per-item pandas indexing
-            normed = np.empty(len(distinct) + 1, dtype=object)
-            normed[:] = [None if _is_missing(u) else _same(u, fn(u, None)) for u in distinct] + [
-                None
-            ]
-            out[:] = normed[codes]
-            return out, False
+            try:
+                codes, uniques = pd.factorize(raw, use_na_sentinel=True)
+            except TypeError:  # a list cell past the rows looked at above: multi-valued
+                uniques = None
+            if uniques is not None:
+                distinct = np.asarray(uniques, dtype=object).tolist()  # no per-item indexing
+                # A tuple past the first rows: multi-valued after all (the path below).
+                if not any(isinstance(u, _CONTAINERS) for u in distinct):
+                    normed = np.empty(len(distinct) + 1, dtype=object)
+                    normed[:] = [
+                        None if _is_missing(u) else _same(u, fn(u, None)) for u in distinct
+                    ] + [None]
+                    out[:] = normed[codes]
+                    return out, False
         cache: dict[tuple[Any, str | None], str | None] = {}
-        for i, (cell, region) in enumerate(zip(raw.tolist(), regions, strict=True)):
+        rows: list[list[str]] = []
+        for cell, region in zip(raw.tolist(), regions, strict=True):
             values: list[str] = []
+            if isinstance(cell, _CONTAINERS):
+                is_multi = True
             items = cell if type(cell) is tuple else _as_values(cell)
             for v in items:
                 key = (v, region)
@@ -306,7 +316,10 @@ class Preparer:
                     norm = cache[key] = None if _is_missing(v) else fn(v, region)
                 if norm is not None and norm not in values:
                     values.append(norm)
-            out[i] = tuple(values) if is_multi else (values[0] if values else None)
+            rows.append(values)
+        # Decided over every cell, so a list far down the column keeps all its values.
+        for i, v in enumerate(rows):  # item by item: numpy would unpack equal-length tuples
+            out[i] = tuple(v) if is_multi else (v[0] if v else None)
         return out, is_multi
 
 
