@@ -129,3 +129,19 @@ def test_phone_numbers_read_by_pandas_as_floats_still_match() -> None:
     )
     out = DuplicateDetector().find_frame(frame)
     assert out["sim_phone"].tolist() == [1.0]
+
+
+def test_index_mixing_single_and_multi_valued_cells_compares_whole_values() -> None:
+    from leadqual.dedupe import BlockingKey, Comparison, Condition, DedupeSettings, FieldSpec, Rule
+
+    settings = DedupeSettings(
+        fields=(FieldSpec(name="city", kind="text"),),
+        blocking=(BlockingKey(name="city", fields=("city",), prefix=2),),
+        comparisons=(Comparison(name="city", fields=("city",)),),
+        rules=(Rule(name="same_city", all_of=(Condition(comparison="city", at_least=0.9),)),),
+    )
+    det = DuplicateDetector(settings)
+    index = det.index(pd.DataFrame({"id": ["1"], "city": ["Berlin"]}))
+    index.add(pd.DataFrame({"id": ["2"], "city": [("Berlin",)]}))
+    found = index.check({"id": "3", "city": "Berlin"})
+    assert sorted(p.left_id for p in found) == ["1", "2"]

@@ -726,12 +726,19 @@ class DuplicateIndex:
         for rid in prepared.ids.tolist():
             if str(rid) in self._position:
                 raise ValidationFailed(f"id {rid!r} is already indexed", field="id")
+        for name in prepared.multi - self._multi:
+            # A field single-valued so far gets multi-valued cells: earlier cells become
+            # tuples too, or they would be read as sequences of characters.
+            self._columns[name] = [_as_tuple(v) for v in self._columns[name]]
         self._multi |= prepared.multi
         for i, rid in enumerate(prepared.ids.tolist()):
             self._position[str(rid)] = start + i
             self._ids.append(str(rid))
         for name in self._fields:
-            self._columns[name].extend(prepared.columns[name].tolist())
+            cells = prepared.columns[name].tolist()
+            if name in self._multi and name not in prepared.multi:
+                cells = [_as_tuple(v) for v in cells]
+            self._columns[name].extend(cells)
         for key in self.detector.settings.blocking:
             rows, values = Blocker.key_values(prepared, key)
             if key.window is None:
@@ -834,6 +841,12 @@ class DuplicateIndex:
             kind="stable",
         )
         return [pairs[i] for i in order]
+
+
+def _as_tuple(value: Any) -> tuple[Any, ...]:
+    if isinstance(value, tuple):
+        return value
+    return () if value is None else (value,)
 
 
 def _objects(values: list[Any]) -> npt.NDArray[np.object_]:
