@@ -262,3 +262,17 @@ def test_list_cells_after_the_first_thousand_rows_are_still_read_as_lists(
     )
     out = DuplicateDetector(lead_settings()).find_frame(frame)
     assert out[["left_id", "right_id", "rule"]].values.tolist() == [["1050", "1090", "same_email"]]
+
+
+def test_concatenated_records_keep_whole_values_when_one_side_is_multi_valued() -> None:
+    from leadqual.dedupe.pipeline import Prepared
+
+    single = Prepared(ids=np.array(["1"], dtype=object), columns={"city": np.array(["berlin"])})
+    cells = np.empty(1, dtype=object)
+    cells[0] = ("berlin", "bonn")
+    multi = Prepared(
+        ids=np.array(["2"], dtype=object), columns={"city": cells}, multi=frozenset({"city"})
+    )
+    both = single.concat(multi)
+    assert both.texts("city")[0].tolist() == ["berlin", "berlin"]
+    assert both.columns["city"].tolist() == [("berlin",), ("berlin", "bonn")]

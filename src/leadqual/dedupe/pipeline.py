@@ -122,11 +122,23 @@ class Prepared:
         )
 
     def concat(self, other: Prepared) -> Prepared:
-        """These records followed by ``other``'s."""
+        """These records followed by ``other``'s (a field multi-valued on either side is
+        multi-valued in the result, its single values becoming 1-tuples)."""
+        multi = self.multi | other.multi
+
+        def cells(side: Prepared, name: str) -> ObjArray:
+            col = side.columns[name]
+            if name not in multi or name in side.multi:
+                return col
+            out = np.empty(len(col), dtype=object)
+            for i, v in enumerate(col.tolist()):
+                out[i] = () if v is None else (v,)
+            return out
+
         return Prepared(
             ids=np.concatenate([self.ids, other.ids]),
-            columns={k: np.concatenate([v, other.columns[k]]) for k, v in self.columns.items()},
-            multi=self.multi | other.multi,
+            columns={k: np.concatenate([cells(self, k), cells(other, k)]) for k in self.columns},
+            multi=multi,
         )
 
 
