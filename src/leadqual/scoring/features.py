@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -108,19 +109,21 @@ class ModelNotFitted(NotFittedError, SklearnNotFittedError):  # type: ignore[mis
 
 
 @dataclass
-class _Plan:
+class _Plan(ABC):
     column: str
     outputs: tuple[str, ...]
 
+    @abstractmethod
     def batch(self, s: pd.Series) -> NDArray[np.float64]:
-        raise NotImplementedError
+        """Numbers for a whole column."""
 
+    @abstractmethod
     def one(self, value: Any, out: NDArray[np.float64], start: int) -> None:
-        raise NotImplementedError
+        """Write one value's numbers into ``out`` from ``start`` (the fast path)."""
 
+    @abstractmethod
     def typical(self) -> Any:
         """The training set's typical raw value (median or most frequent level)."""
-        raise NotImplementedError
 
     def candidates(self) -> list[Any]:
         """Raw values worth trying in a what-if (levels, quantiles)."""
