@@ -240,6 +240,7 @@ class Gen:
             "reply_intents": {},
         }
         self.counters: dict[str, int] = {}
+        self.serials: dict[str, int] = {}
         self.account_of_company: dict[str, str] = {}
 
     # -- helpers ------------------------------------------------------------------------------
@@ -255,16 +256,25 @@ class Gen:
     def iso(dt: datetime) -> str:
         return dt.isoformat().replace("+00:00", "Z")
 
+    def serial(self, prefix: str) -> int:
+        """The next number of a fictional range: unique, so unrelated records never share one.
+
+        Counting instead of drawing keeps the random stream (and so the rest of the data) as it is.
+        """
+        self.serials[prefix] = self.serials.get(prefix, -1) + 1
+        return self.serials[prefix]
+
     def phone(self, country: str) -> str:
         r = self.rng
         n = r.randint(100, 199)
         if country in ("US", "CA"):
             area = r.choice(["415", "512", "212", "312", "617", "206", "303", "404", "416", "604"])
+            n = 100 + self.serial(area)  # 555-0100..0199 is reserved for fiction
             return self.pick(
                 [f"+1 ({area}) 555-0{n}", f"{area}-555-0{n}", f"+1 {area} 555 0{n}"],
             )
         if country == "GB":
-            return f"+44 20 7946 0{n}"
+            return f"+44 20 7946 0{self.serial('GB'):03d}"  # Ofcom's drama range
         if country == "DE":
             return f"+49 30 {r.randint(2000000, 9999999)}"
         if country == "FR":
@@ -889,9 +899,9 @@ class Gen:
         for _ in range(3):
             a = next(it)
             a["address"] = {"city": "Austin", "state": "TX", "country": "United States"}
-            a["phones"] = [
-                {"number": f"+1 (512) 555-01{self.rng.randint(10, 99)}", "kind": "business"}
-            ]
+            self.rng.randint(10, 99)  # still drawn, so the rest of the data stays as it was
+            number = f"+1 (512) 555-0{100 + self.serial('512')}"
+            a["phones"] = [{"number": number, "kind": "business"}]
             digits = "".join(ch for ch in a["phones"][0]["number"] if ch.isdigit())[1:]
             written = f"{digits[:3]}.{digits[3:6]}.{digits[6:]}"
             b = self.clone_open(
