@@ -103,3 +103,14 @@ def test_sellers_own_open_leads(sample_source: MemorySource) -> None:
     owners = Counter(lead.owner_id for lead in sample_source.leads(status=LeadStatus.OPEN))
     assert len(owners) >= 3
     assert None not in owners
+
+
+def test_unrelated_leads_and_accounts_never_share_a_phone(sample_data: SampleData) -> None:
+    planted = {frozenset(d["lead_ids"]) for d in sample_data.truth["duplicates"]}
+    owners: dict[str, set[str]] = {}
+    for record in (*sample_data.crm.leads, *sample_data.crm.accounts):
+        for phone in record.phones:
+            digits = "".join(c for c in phone.number if c.isdigit())[-10:]
+            owners.setdefault(digits, set()).add(record.id)
+    shared = [ids for ids in owners.values() if len(ids) > 1 and frozenset(ids) not in planted]
+    assert shared == []
