@@ -130,6 +130,8 @@ def _time_scorer(df: pd.DataFrame) -> LeadScorer:
 
 MODELS: list[Model] = [
     ("LeadScorer()", lambda df: LeadScorer(), False),
+    # the same without the extrapolation guard: what the guard is worth
+    ('LeadScorer(extrapolation="trees")', lambda df: LeadScorer(extrapolation="trees"), False),
     ('LeadScorer(validation="time")', _time_scorer, False),
     ("sklearn LogisticRegression", plain_logistic, True),
     ("sklearn HistGradientBoosting", plain_hgb, True),

@@ -86,8 +86,12 @@ def test_scorer_compares_models_on_larger_data(bank: tuple[pd.DataFrame, np.ndar
     with threadpool_limits(1):
         scorer = LeadScorer(cv=2).fit(big_X, big_y)
     assert set(scorer.validation_auc_) == {"linear", "boosting", "blend"}
-    best = max(scorer.validation_auc_, key=scorer.validation_auc_.__getitem__)
-    assert scorer.model_kind_ == best
+    auc = scorer.validation_auc_
+    best = max(auc, key=auc.__getitem__)
+    # the simplest model within one standard error of the best: never a worse, more complex one
+    order = ["linear", "boosting", "blend"]
+    assert order.index(scorer.model_kind_) <= order.index(best)
+    assert auc[scorer.model_kind_] >= auc[best] - 0.03
 
 
 @pytest.mark.parametrize("kind", ["linear", "boosting", "blend"])
@@ -182,7 +186,7 @@ def test_custom_grades_are_used(fitted: tuple[LeadScorer, pd.DataFrame, np.ndarr
     scorer = LeadScorer(grades=scheme).fit(X, y)
     frame = scorer.score_frame(X.iloc[:50])
     assert set(frame["grade"]) <= {"Hot", "Warm", "Cold"}
-    assert list(frame.columns) == ["probability", "score", "grade"]
+    assert list(frame.columns) == ["probability", "score", "grade", "extrapolated"]
     assert (frame["score"] == np.rint(frame["probability"] * 100)).all()
 
 

@@ -155,6 +155,9 @@ class LeadScore(LeadqualModel):
     what_if: tuple[WhatIf, ...] = ()
     model: str = ""
     """Which model scored the lead (kind and line of business)."""
+    extrapolated: bool = False
+    """The lead lies beyond the training range of a numeric attribute the model relies on, so its
+    score continues the linear model's trend (see ``LeadScorer(extrapolation=...)``)."""
 
     def summary(self) -> str:
         """One line a seller can read: score, grade, trend and the strongest reasons."""
