@@ -34,6 +34,11 @@ from leadqual.scoring.registry import (
 )
 from leadqual.scoring.report import ModelReport, evaluate
 from leadqual.scoring.scorer import LeadScorer
+from leadqual.scoring.staged import (
+    StagedOpportunityScorer,
+    StageModel,
+    train_staged_opportunity_scorer,
+)
 from leadqual.scoring.training import (
     LeakageFinding,
     LeakageWarning,
@@ -63,6 +68,8 @@ __all__ = [
     "ModelRegistry",
     "ModelReport",
     "OpportunityScorer",
+    "StageModel",
+    "StagedOpportunityScorer",
     "TrainedModel",
     "TrainingSet",
     "WhatIf",
@@ -84,4 +91,5 @@ __all__ = [
     "save_model",
     "score_trend",
     "train_from_crm",
+    "train_staged_opportunity_scorer",
 ]
