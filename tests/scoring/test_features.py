@@ -177,3 +177,41 @@ def test_transform_is_column_major() -> None:
     # scikit-learn's tree predictors walk a Fortran-ordered matrix about three times faster
     Z = LeadFeaturizer().fit(_mixed()).transform(_mixed())
     assert Z.flags["F_CONTIGUOUS"]
+
+
+def _aging_frame() -> pd.DataFrame:
+    created = pd.to_datetime(["2025-01-01", "2025-06-01", "2026-01-01", None], utc=True)
+    closed = pd.to_datetime(["2025-01-08", "2025-07-01", None, "2026-03-01"], utc=True)
+    return pd.DataFrame({"created": created, "closed": closed, "source": ["a", "b", "a", "b"]})
+
+
+def test_dates_are_aged_from_each_rows_own_as_of_time() -> None:
+    X = _aging_frame()
+    f = LeadFeaturizer(as_of_column="closed", min_frequency=1).fit(X)
+    decisions = {d.column: d for d in f.decisions_}
+    assert not decisions["closed"].kept and "as_of_column" in decisions["closed"].reason
+    assert "each row's closed" in decisions["created"].reason
+    plan = f.plans_[f.block_columns_.index("created")]
+    ages = plan.age.median, plan.reference  # type: ignore[attr-defined]
+    # 7 days, 30 days, and a row without an as-of time aged from the latest one (2026-03-01)
+    got = f.transform(X)[:, f.blocks_[f.block_columns_.index("created")][0]]
+    age_days = got * plan.age.scale + plan.age.center  # type: ignore[attr-defined]
+    assert np.allclose(age_days[:3], [7, 30, 59])
+    assert ages[1] == pd.Timestamp("2026-03-01", tz="UTC").timestamp()
+
+
+def test_as_of_column_scores_an_open_lead_at_its_own_age() -> None:
+    X = _aging_frame()
+    f = LeadFeaturizer(as_of_column="closed", min_frequency=1).fit(X)
+    # created a week before scoring: the same age as the first training row at its close
+    now = {"created": "2026-11-24", "closed": "2026-12-01", "source": "a"}
+    week_old = f.transform_record(now)
+    assert np.allclose(week_old, f.transform(X.iloc[[0]])[0])
+    # the batch path agrees
+    batch = f.transform(pd.DataFrame([now]).astype({"created": "datetime64[ns, UTC]"}))
+    assert np.allclose(batch[0], week_old)
+
+
+def test_as_of_column_must_exist() -> None:
+    with pytest.raises(ConfigurationError, match="as_of_column"):
+        LeadFeaturizer(as_of_column="decided").fit(_aging_frame())

@@ -312,3 +312,25 @@ def test_large_tables_validate_on_one_held_out_quarter(
         assert train.max() < test.min()
     assert len(scorer.fold_models_) == 1
     assert scorer.calibration_ != (1.0, 0.0)
+
+
+def test_scorer_ages_dates_per_row_with_as_of_column() -> None:
+    # qualification depends on how old the lead was when it was decided, not on the calendar
+    rng = np.random.default_rng(7)
+    n = 600
+    decided = pd.Timestamp("2025-01-01", tz="UTC") + pd.to_timedelta(rng.integers(0, 600, n), "D")
+    age = rng.integers(1, 120, n)
+    created = decided - pd.to_timedelta(age, "D")
+    y = (rng.random(n) < np.where(age < 30, 0.7, 0.2)).astype(int)
+    X = pd.DataFrame({"created": created, "decided": decided})
+    per_row = LeadScorer(model="linear", as_of_column="decided").fit(X, y)
+    fixed = LeadScorer(model="linear", exclude=["decided"]).fit(X, y)
+    assert "decided" not in per_row.featurizer_.block_columns_
+    now = pd.Timestamp("2026-12-01", tz="UTC")
+    fresh = {"created": now - pd.Timedelta(days=5), "decided": now}
+    stale = {"created": now - pd.Timedelta(days=100), "decided": now}
+    # per-row ages separate a fresh lead from a stale one scored today
+    assert per_row.score_record(fresh).score > per_row.score_record(stale).score + 20
+    assert roc_auc_score(y, per_row.predict_proba(X)[:, 1]) > roc_auc_score(
+        y, fixed.predict_proba(X)[:, 1]
+    )

@@ -314,8 +314,13 @@ class _DatetimePlan(_Plan):
     median_ts: float
 
     def batch(self, s: pd.Series) -> NDArray[np.float64]:
+        return self.batch_at(s, None)
+
+    def batch_at(self, s: pd.Series, refs: NDArray[np.float64] | None) -> NDArray[np.float64]:
+        """As :meth:`batch`, each row aged from its own reference (NaN: the fitted one)."""
         secs = _to_utc_ns(s)
-        age = (self.reference - secs) / 86400.0
+        ref = self.reference if refs is None else np.where(np.isfinite(refs), refs, self.reference)
+        age = (ref - secs) / 86400.0
         parts = [self.age.batch(pd.Series(age))]
         if self.month is not None and self.weekday is not None:
             month, wday = _month_weekday(secs)
@@ -324,9 +329,14 @@ class _DatetimePlan(_Plan):
         return np.hstack(parts)
 
     def one(self, value: Any, out: NDArray[np.float64], start: int) -> None:
+        self.one_at(value, out, start, math.nan)
+
+    def one_at(self, value: Any, out: NDArray[np.float64], start: int, ref: float) -> None:
+        """As :meth:`one`, aged from ``ref`` (NaN: the fitted reference)."""
         ts = _one_ts(value)
+        ref = self.reference if math.isnan(ref) else ref
         n_age = len(self.age.outputs)
-        self.age.one(None if math.isnan(ts) else (self.reference - ts) / 86400.0, out, start)
+        self.age.one(None if math.isnan(ts) else (ref - ts) / 86400.0, out, start)
         if self.month is None or self.weekday is None:
             return
         n_month = len(self.month.outputs)
@@ -448,6 +458,12 @@ class LeadFeaturizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             name (``lead_id``, ``uuid``, ...) lowers the bar to 0.8.
         date_parts: add month and weekday for datetime columns; ``"auto"`` adds them only from
             :data:`DATE_PARTS_MIN_ROWS` training rows (seasonality is noise on small data).
+        as_of_column: a column holding each row's own "now": its dates are aged from it rather
+            than from one reference time. In training, the time the row's outcome was decided
+            (or the snapshot was taken); when scoring, the time of scoring. A lead created a week
+            before it was won then has an age of 7 days in training, as an open lead created a
+            week ago has today. The column is not an attribute; a missing value falls back to
+            ``reference_time`` (or the latest as-of time in training).
 
     Example:
         >>> import pandas as pd
@@ -471,6 +487,7 @@ class LeadFeaturizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         text_buckets: int = 32,
         unique_ratio: float = 0.9,
         date_parts: bool | str = "auto",
+        as_of_column: str | None = None,
     ) -> None:
         self.features = features
         self.exclude = exclude
@@ -481,6 +498,7 @@ class LeadFeaturizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         self.text_buckets = text_buckets
         self.unique_ratio = unique_ratio
         self.date_parts = date_parts
+        self.as_of_column = as_of_column
 
     # -- sklearn API ------------------------------------------------------------------------
 
@@ -504,20 +522,30 @@ class LeadFeaturizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             del self.feature_names_in_
         self.input_columns_ = tuple(str(c) for c in df.columns)
         wanted = self._wanted(df)
+        refs: NDArray[np.float64] | None = None
+        if self.as_of_column is not None:
+            if self.as_of_column not in self.input_columns_:
+                raise ConfigurationError(f"as_of_column {self.as_of_column!r} is not a column of X")
+            wanted.discard(self.as_of_column)
+            refs = _to_utc_ns(df[self.as_of_column])
         # only used columns set the reference: an excluded (e.g. leaking) date must not move it
         reference = self._reference(df[[c for c in self.input_columns_ if c in wanted]])
+        if refs is not None and self.reference_time is None and np.isfinite(refs).any():
+            reference = float(np.nanmax(refs))
         plans: list[_Plan] = []
         decisions: list[FeatureDecision] = []
         for col in self.input_columns_:
             if col not in wanted:
                 why = "excluded by the caller" if col in set(self.exclude) else "not in `features`"
+                if col == self.as_of_column:
+                    why = "the time each row's dates are aged from (as_of_column)"
                 decisions.append(
                     FeatureDecision(
                         column=col, kind=self._quick_kind(df[col]), kept=False, reason=why
                     )
                 )
                 continue
-            plan, decision = self._plan(col, df[col], reference)
+            plan, decision = self._plan(col, df[col], reference, refs)
             decisions.append(decision)
             if plan is not None:
                 plans.append(plan)
@@ -543,8 +571,12 @@ class LeadFeaturizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         # column-major: each block is written contiguously, and scikit-learn's tree predictors
         # walk a Fortran-ordered matrix about three times faster than a row-major one
         out = np.empty((df.shape[0], len(self.feature_names_out_)), dtype=np.float64, order="F")
+        refs = _to_utc_ns(df[self.as_of_column]) if self.as_of_column is not None else None
         for plan, (start, stop) in zip(self.plans_, self.blocks_, strict=True):
-            out[:, start:stop] = plan.batch(df[plan.column])
+            if refs is not None and isinstance(plan, _DatetimePlan):
+                out[:, start:stop] = plan.batch_at(df[plan.column], refs)
+            else:
+                out[:, start:stop] = plan.batch(df[plan.column])
         return out
 
     def get_feature_names_out(self, input_features: Any = None) -> NDArray[np.object_]:
@@ -568,8 +600,12 @@ class LeadFeaturizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         """
         self._ensure_fitted()
         out = np.zeros(len(self.feature_names_out_), dtype=np.float64)
+        ref = _one_ts(record.get(self.as_of_column)) if self.as_of_column is not None else math.nan
         for plan, (start, _) in zip(self.plans_, self.blocks_, strict=True):
-            plan.one(record.get(plan.column), out, start)
+            if isinstance(plan, _DatetimePlan):
+                plan.one_at(record.get(plan.column), out, start, ref)
+            else:
+                plan.one(record.get(plan.column), out, start)
         return out
 
     def encode_value(self, column: str, value: Any, /) -> NDArray[np.float64]:
@@ -664,7 +700,11 @@ class LeadFeaturizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         return max(1, int(mf))
 
     def _plan(
-        self, col: str, s: pd.Series, reference: float | None
+        self,
+        col: str,
+        s: pd.Series,
+        reference: float | None,
+        refs: NDArray[np.float64] | None = None,
     ) -> tuple[_Plan | None, FeatureDecision]:
         n = len(s)
         nn = _non_null(s)
@@ -688,7 +728,7 @@ class LeadFeaturizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         if num is not None:
             return self._numeric(col, s, num, n)
         if _looks_datetime(nn):
-            return self._datetime(col, s, reference)
+            return self._datetime(col, s, reference, refs)
         keys = nn.map(lambda v: str(v).strip())
         distinct = int(keys.nunique())
         ratio = distinct / max(1, len(nn))
@@ -807,12 +847,17 @@ class LeadFeaturizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         )
 
     def _datetime(
-        self, col: str, s: pd.Series, reference: float | None
+        self,
+        col: str,
+        s: pd.Series,
+        reference: float | None,
+        refs: NDArray[np.float64] | None = None,
     ) -> tuple[_Plan | None, FeatureDecision]:
         secs = _to_utc_ns(s)
         finite = secs[np.isfinite(secs)]
         ref = reference if reference is not None else float(np.max(finite))
-        age = pd.Series((ref - secs) / 86400.0)
+        row_ref = ref if refs is None else np.where(np.isfinite(refs), refs, ref)
+        age = pd.Series((row_ref - secs) / 86400.0)
         age_plan, _ = self._numeric(f"{col}: age_days", age, age[age.notna()], len(s))
         if age_plan is None:
             return None, FeatureDecision(column=col, kind="datetime", kept=False, reason="constant")
@@ -850,9 +895,17 @@ class LeadFeaturizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             age=age_plan,
             month=month,
             weekday=wday,
-            median_ts=float(np.median(finite)),
+            # with per-row ages the typical date is the one of typical age at the reference,
+            # so resetting the column to typical (the explanations' baseline) gives that age
+            median_ts=(
+                float(np.median(finite)) if refs is None else ref - age_plan.median * 86400.0
+            ),
         )
-        when = datetime.fromtimestamp(ref, UTC).date().isoformat()
+        when = (
+            f"each row's {self.as_of_column}"
+            if refs is not None
+            else datetime.fromtimestamp(ref, UTC).date().isoformat()
+        )
         return plan, FeatureDecision(
             column=col,
             kind="datetime",

@@ -278,6 +278,9 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         time_column: with ``validation="time"``, the column that orders the rows (default: the
             rows' own order, oldest first). It stays an attribute unless excluded: a closing
             date orders well but leaks (it is empty for every open lead), so exclude it.
+        as_of_column: a column holding each row's own "now" that its dates are aged from (see
+            :class:`~leadqual.scoring.features.LeadFeaturizer`): when the lead was closed, for
+            training rows; the time of scoring, for open leads.
         extrapolation: ``"linear"``: a lead beyond the training range of a numeric attribute the
             model relies on is scored by the linear model, which continues the trend, where trees
             would repeat the edge's score (see :data:`EXTRAPOLATION_TOLERANCE`; the lead's
@@ -313,6 +316,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         cv: int = 5,
         validation: str = "random",
         time_column: str | None = None,
+        as_of_column: str | None = None,
         extrapolation: str = "linear",
         random_state: int | None = 0,
     ) -> None:
@@ -328,6 +332,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         self.cv = cv
         self.validation = validation
         self.time_column = time_column
+        self.as_of_column = as_of_column
         self.extrapolation = extrapolation
         self.random_state = random_state
 
@@ -387,6 +392,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             reference_time=self.reference_time,
             min_frequency=self.min_frequency,
             max_levels=self.max_levels,
+            as_of_column=self.as_of_column,
         ).fit(df)
         self.n_features_in_ = self.featurizer_.n_features_in_
         if isinstance(X, pd.DataFrame):
