@@ -215,3 +215,24 @@ def test_as_of_column_scores_an_open_lead_at_its_own_age() -> None:
 def test_as_of_column_must_exist() -> None:
     with pytest.raises(ConfigurationError, match="as_of_column"):
         LeadFeaturizer(as_of_column="decided").fit(_aging_frame())
+
+
+def test_month_and_weekday_are_read_in_the_given_time_zone() -> None:
+    # Monday 2026-03-02 01:30 in Tokyo is Sunday 2026-03-01 16:30 in UTC
+    when = pd.Timestamp("2026-03-01 16:30", tz="UTC")
+    X = pd.DataFrame(
+        {"created": [when + pd.Timedelta(days=7 * i + 2 * (i % 2)) for i in range(30)]}
+    )
+    utc = LeadFeaturizer(date_parts=True, min_frequency=1).fit(X)
+    tokyo = LeadFeaturizer(date_parts=True, min_frequency=1, timezone="Asia/Tokyo").fit(X)
+    assert {"created: weekday=6", "created: weekday=1"} <= set(utc.get_feature_names_out())
+    assert {"created: weekday=0", "created: weekday=2"} <= set(tokyo.get_feature_names_out())
+    assert "(Asia/Tokyo)" in tokyo.decisions_[0].reason
+    # the single-lead path reads the same day
+    assert np.array_equal(tokyo.transform_record({"created": when}), tokyo.transform(X)[0])
+
+
+@pytest.mark.parametrize("zone", ["Mars/Olympus", "", "../etc/passwd"])
+def test_unknown_time_zone_is_a_configuration_error(zone: str) -> None:
+    with pytest.raises(ConfigurationError, match="IANA"):
+        LeadFeaturizer(timezone=zone).fit(_mixed())

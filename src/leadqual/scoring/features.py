@@ -25,6 +25,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Literal, Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import pandas as pd
@@ -275,9 +276,18 @@ def _to_utc_ns(s: pd.Series) -> NDArray[np.float64]:
     return secs
 
 
-def _month_weekday(secs: NDArray[np.float64]) -> tuple[pd.Series, pd.Series]:
-    """Month (1-12) and weekday (Monday 0) keys of UTC epoch seconds, as strings (None if NaN)."""
+def _month_weekday(secs: NDArray[np.float64], timezone: str = "UTC") -> tuple[pd.Series, pd.Series]:
+    """Month (1-12) and weekday (Monday 0) keys of epoch seconds in ``timezone``, as strings
+    (None if NaN)."""
     ok = np.isfinite(secs)
+    if timezone != "UTC":
+        local = pd.to_datetime(np.where(ok, secs, 0.0), unit="s", utc=True).tz_convert(timezone)
+        month_l = np.asarray(local.month)
+        wday_l = np.asarray(local.day_of_week)
+        return (
+            pd.Series([str(v) if k else None for v, k in zip(month_l.tolist(), ok, strict=True)]),
+            pd.Series([str(v) if k else None for v, k in zip(wday_l.tolist(), ok, strict=True)]),
+        )
     us = np.where(ok, secs * 1e6, 0).astype("int64").astype("datetime64[us]")
     month = us.astype("datetime64[M]").astype("int64") % 12 + 1
     days = np.floor(np.where(ok, secs, 0) / 86400.0).astype("int64")
@@ -312,6 +322,8 @@ class _DatetimePlan(_Plan):
     month: _CategoricalPlan | None
     weekday: _CategoricalPlan | None
     median_ts: float
+    timezone: str = "UTC"
+    """Where month and weekday are read (a lead created Monday 01:00 in Tokyo is a Sunday in UTC)."""
 
     def batch(self, s: pd.Series) -> NDArray[np.float64]:
         return self.batch_at(s, None)
@@ -323,7 +335,7 @@ class _DatetimePlan(_Plan):
         age = (ref - secs) / 86400.0
         parts = [self.age.batch(pd.Series(age))]
         if self.month is not None and self.weekday is not None:
-            month, wday = _month_weekday(secs)
+            month, wday = _month_weekday(secs, self.timezone)
             parts.append(self.month.batch(month))
             parts.append(self.weekday.batch(wday))
         return np.hstack(parts)
@@ -344,7 +356,7 @@ class _DatetimePlan(_Plan):
             self.month.one(None, out, start + n_age)
             self.weekday.one(None, out, start + n_age + n_month)
             return
-        d = datetime.fromtimestamp(ts, UTC)
+        d = datetime.fromtimestamp(ts, UTC if self.timezone == "UTC" else ZoneInfo(self.timezone))
         self.month.one(str(d.month), out, start + n_age)
         self.weekday.one(str(d.weekday()), out, start + n_age + n_month)
 
@@ -464,6 +476,8 @@ class LeadFeaturizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             before it was won then has an age of 7 days in training, as an open lead created a
             week ago has today. The column is not an attribute; a missing value falls back to
             ``reference_time`` (or the latest as-of time in training).
+        timezone: the IANA time zone month and weekday are read in (the sellers' or the market's;
+            default UTC).
 
     Example:
         >>> import pandas as pd
@@ -488,6 +502,7 @@ class LeadFeaturizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         unique_ratio: float = 0.9,
         date_parts: bool | str = "auto",
         as_of_column: str | None = None,
+        timezone: str = "UTC",
     ) -> None:
         self.features = features
         self.exclude = exclude
@@ -499,6 +514,7 @@ class LeadFeaturizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         self.unique_ratio = unique_ratio
         self.date_parts = date_parts
         self.as_of_column = as_of_column
+        self.timezone = timezone
 
     # -- sklearn API ------------------------------------------------------------------------
 
@@ -639,6 +655,12 @@ class LeadFeaturizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             ) from err
 
     def _check_params(self) -> None:
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError, TypeError) as err:
+            raise ConfigurationError(
+                f"timezone must be an IANA time zone such as 'Europe/Berlin', not {self.timezone!r}"
+            ) from err
         if self.date_parts not in (True, False, "auto"):
             raise ConfigurationError(
                 f"date_parts must be True, False or 'auto', not {self.date_parts!r}"
@@ -869,7 +891,7 @@ class LeadFeaturizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         wday: _CategoricalPlan | None = None
         outs = age_plan.outputs
         if with_parts:
-            month_keys, wday_keys = _month_weekday(secs)
+            month_keys, wday_keys = _month_weekday(secs, self.timezone)
             m_plan = self._categorical(f"{col}: month", month_keys, len(s))[0]
             w_plan = self._categorical(f"{col}: weekday", wday_keys, len(s))[0]
             # a constant month or weekday still gets a (constant) block so the layout is fixed
@@ -900,6 +922,7 @@ class LeadFeaturizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             median_ts=(
                 float(np.median(finite)) if refs is None else ref - age_plan.median * 86400.0
             ),
+            timezone=self.timezone,
         )
         when = (
             f"each row's {self.as_of_column}"
@@ -910,7 +933,8 @@ class LeadFeaturizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             column=col,
             kind="datetime",
             kept=True,
-            reason=f"age in days at {when}" + (", month and weekday" if with_parts else ""),
+            reason=f"age in days at {when}"
+            + (f", month and weekday ({self.timezone})" if with_parts else ""),
             outputs=outs,
         )
 

@@ -55,8 +55,9 @@ __all__ = [
     "save_model",
 ]
 
-FORMAT_VERSION = 1
-"""Version of the model file layout."""
+FORMAT_VERSION = 2
+"""Version of the model file layout. 2: scorers carry the extrapolation guard and per-row ages, so
+a format-1 scorer would load but fail when it scores; it is refused with a clear error instead."""
 _MAGIC = b"LEADQUAL-MODEL\n"
 _MIN_KEY = 16
 

@@ -281,6 +281,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         as_of_column: a column holding each row's own "now" that its dates are aged from (see
             :class:`~leadqual.scoring.features.LeadFeaturizer`): when the lead was closed, for
             training rows; the time of scoring, for open leads.
+        timezone: the IANA time zone dates' month and weekday are read in (default UTC).
         extrapolation: ``"linear"``: a lead beyond the training range of a numeric attribute the
             model relies on is scored by the linear model, which continues the trend, where trees
             would repeat the edge's score (see :data:`EXTRAPOLATION_TOLERANCE`; the lead's
@@ -317,6 +318,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         validation: str = "random",
         time_column: str | None = None,
         as_of_column: str | None = None,
+        timezone: str = "UTC",
         extrapolation: str = "linear",
         random_state: int | None = 0,
     ) -> None:
@@ -333,6 +335,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         self.validation = validation
         self.time_column = time_column
         self.as_of_column = as_of_column
+        self.timezone = timezone
         self.extrapolation = extrapolation
         self.random_state = random_state
 
@@ -393,6 +396,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             min_frequency=self.min_frequency,
             max_levels=self.max_levels,
             as_of_column=self.as_of_column,
+            timezone=self.timezone,
         ).fit(df)
         self.n_features_in_ = self.featurizer_.n_features_in_
         if isinstance(X, pd.DataFrame):
