@@ -168,13 +168,13 @@ def test_a_model_file_of_an_older_format_is_refused_before_unpickling(
     scorer: LeadScorer, tmp_path: Path
 ) -> None:
     path = save_model(scorer, tmp_path / "m.lqm", key=KEY)
-    header, _mac, payload = path.read_bytes()[len(_MAGIC) :].split(b"\n", 2)
+    header, _mac, _payload = path.read_bytes()[len(_MAGIC) :].split(b"\n", 2)
     meta = json.loads(header)
     meta["format"] = 1  # scorers before the extrapolation guard and per-row ages
     new_header = json.dumps(meta, sort_keys=True).encode()
     mac = _sign(KEY, new_header, b"not a pickle").encode()
     path.write_bytes(_MAGIC + new_header + b"\n" + mac + b"\n" + b"not a pickle")
-    with pytest.raises(IncompatibleModelError, match="format 1.*retrain"):
+    with pytest.raises(IncompatibleModelError, match=r"format 1.*retrain"):
         load_model(path, key=KEY)
 
 
