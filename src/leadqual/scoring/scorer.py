@@ -181,7 +181,8 @@ class _Guard:
         if not len(self.cols):
             return np.zeros(Z.shape[0], dtype=bool)
         x = Z[:, self.cols]
-        beyond = np.abs(x - np.clip(x, self.lo, self.hi))
+        # np.clip's dispatch costs more than the arithmetic on one lead's row
+        beyond = np.maximum(x - self.hi, 0.0) + np.maximum(self.lo - x, 0.0)
         out: NDArray[np.bool_] = beyond @ self.weight > EXTRAPOLATION_TOLERANCE
         return out
 
@@ -215,13 +216,20 @@ class _Model:
         self.compiled = compiled
 
     def raw(self, Z: NDArray[np.float64]) -> NDArray[np.float64]:
+        return self.raw_flagged(Z)[0]
+
+    def raw_flagged(
+        self, Z: NDArray[np.float64]
+    ) -> tuple[NDArray[np.float64], NDArray[np.bool_] | None]:
+        """Raw log-odds, and which rows the guard scored (``None`` without a guard)."""
         out = self._raw(Z)
-        if self.guard is not None:
-            beyond = self.guard.outside(Z)
-            if beyond.any():
-                out = np.array(out, dtype=np.float64, copy=True)
-                out[beyond] = self.guard.linear(Z[beyond])
-        return out
+        if self.guard is None:
+            return out, None
+        beyond = self.guard.outside(Z)
+        if beyond.any():
+            out = np.array(out, dtype=np.float64, copy=True)
+            out[beyond] = self.guard.linear(Z[beyond])
+        return out, beyond
 
     def outside(self, Z: NDArray[np.float64]) -> NDArray[np.bool_]:
         """Rows scored by the guard's linear model rather than the trees."""
@@ -737,10 +745,12 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         z = self._row(record)
         top = 5 if explain is True else int(explain)
         if top > 0 or what_if:
-            factors_up, factors_down, logit = self._explain_one(record, z, top)
+            factors_up, factors_down, logit, extrapolated = self._explain_one(record, z, top)
         else:
             factors_up, factors_down = (), ()
-            logit = float(self._calibrated(self.model_.raw(z[None, :]))[0])
+            raw, flags = self.model_.raw_flagged(z[None, :])
+            logit = float(self._calibrated(raw)[0])
+            extrapolated = flags is not None and bool(flags[0])
         p = float(_sigmoid(np.array([logit]))[0])
         score = round(p * 100)
         trend, change = score_trend(score, previous=previous_score)
@@ -759,7 +769,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             band=rng,
             what_if=whatifs,
             model=self.model_kind_,
-            extrapolated=bool(self.model_.outside(z[None, :])[0]),
+            extrapolated=extrapolated,
         )
 
     def score_lead(
@@ -888,7 +898,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
 
     def _explain_one(
         self, record: Mapping[str, Any], z: NDArray[np.float64], top: int
-    ) -> tuple[tuple[Factor, ...], tuple[Factor, ...], float]:
+    ) -> tuple[tuple[Factor, ...], tuple[Factor, ...], float, bool]:
         blocks = self.featurizer_.blocks_
         k = len(blocks)
         a = self.calibration_[0]
@@ -897,12 +907,14 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             raw = float(z @ w + b0)
             diff = (z - self.baseline_row_) * w
             effects = np.array([a * diff[s:e].sum() for s, e in blocks])
+            extrapolated = False
         else:
             stacked = np.repeat(z[None, :], k + 1, axis=0)
             for j, (s, e) in enumerate(blocks):
                 stacked[j + 1, s:e] = self.baseline_row_[s:e]
-            raws = self.model_.raw(stacked)
+            raws, flags = self.model_.raw_flagged(stacked)
             raw = float(raws[0])
+            extrapolated = flags is not None and bool(flags[0])
             effects = a * (raw - raws[1:])
         logit = float(self._calibrated(np.array([raw]))[0])
         p = 1 / (1 + math.exp(-logit))
@@ -927,7 +939,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
                 ups.append(f)
             elif eff < 0 and len(downs) < top:
                 downs.append(f)
-        return tuple(ups), tuple(downs), logit
+        return tuple(ups), tuple(downs), logit, extrapolated
 
     def _band(self, z: NDArray[np.float64]) -> tuple[int, int] | None:
         if not self.fold_models_:
