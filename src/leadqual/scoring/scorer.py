@@ -241,10 +241,12 @@ class _Model:
         outs = []
         small = Z.shape[0] <= _COMPILED_MAX_ROWS
         for i, part in enumerate(self.parts):
-            fast = self.compiled[i] if small and i < len(self.compiled) else None
+            fast = self.compiled[i] if i < len(self.compiled) else None
             if isinstance(fast, tuple):
+                # a linear part is one matrix-vector product at any size; scikit-learn's
+                # decision_function would first validate (and copy) the whole batch
                 outs.append(Z @ fast[0] + fast[1])
-            elif isinstance(fast, CompiledForest):
+            elif isinstance(fast, CompiledForest) and small:
                 outs.append(fast.raw(Z))
             elif hasattr(part, "decision_function"):
                 outs.append(np.ravel(part.decision_function(Z)).astype(np.float64))
@@ -252,8 +254,11 @@ class _Model:
                 outs.append(_logit(np.asarray(part.predict_proba(Z))[:, 1].astype(np.float64)))
         if len(outs) == 1:
             return outs[0]
-        mean: NDArray[np.float64] = np.mean(np.vstack(outs), axis=0)
-        return mean
+        total = outs[0].copy()
+        for o in outs[1:]:
+            total += o
+        total /= len(outs)
+        return total
 
 
 class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
