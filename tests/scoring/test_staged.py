@@ -173,3 +173,20 @@ def test_training_from_a_thin_crm_says_how_many_were_found() -> None:
     with pytest.raises(InsufficientTrainingData) as info:
         train_staged_opportunity_scorer(source, as_of=AS_OF, stages=STAGES, months=24)
     assert info.value.needed == 40
+
+
+def test_won_rows_may_end_in_a_stage_outside_the_process() -> None:
+    # CRMs commonly close a won deal in "Closed Won": a won row reached every stage whatever its
+    # stage says, so it must not be refused as an unknown stage
+    X = pd.DataFrame({"v": np.arange(100.0)})
+    y = [0, 1] * 50
+    reached = ["Qualify", "Closed Won"] * 50
+    staged = StagedOpportunityScorer(
+        STAGES, min_per_class=5, scorer=OpportunityScorer(model="linear")
+    ).fit(X, y, reached=reached)
+    assert staged.stage_summary["Qualify"].won == 50
+    assert staged.stage_summary["Qualify"].lost == 50
+    assert staged.stage_summary["Close"].won == 50
+    assert staged.stage_summary["Close"].lost == 0
+    with pytest.raises(ValidationFailed, match="Closed Lost"):
+        staged.fit(X, y, reached=["Closed Lost", "Closed Won"] * 50)

@@ -122,7 +122,8 @@ class StagedOpportunityScorer:
                 all-stage model only. Won rows count as having reached every stage.
 
         Raises:
-            ValidationFailed: ``reached`` does not match ``X`` or names a stage not in ``stages``.
+            ValidationFailed: ``reached`` does not match ``X``, or names a stage not in ``stages``
+                for a lost row (a won row's stage is not read).
         """
         y_arr = np.asarray(y)
         if len(reached) != len(X) or len(y_arr) != len(X):
@@ -130,15 +131,21 @@ class StagedOpportunityScorer:
                 f"X has {len(X)} rows, y {len(y_arr)} and reached {len(reached)}: they must match",
                 field="reached",
             )
+        won = y_arr == 1
+        # a won row reached every stage whatever it says (a CRM often ends it in "Closed Won"),
+        # so only a lost row's stage has to be one of the process's
         unknown = sorted(
-            {str(r) for r in reached if _key(r) is not None and _key(r) not in self._rank}
+            {
+                str(r)
+                for r, w in zip(reached, won, strict=True)
+                if not w and _key(r) is not None and _key(r) not in self._rank
+            }
         )
         if unknown:
             raise ValidationFailed(
                 f"reached names stages not in the process {list(self.stages)}: {unknown[:5]}",
                 field="reached",
             )
-        won = y_arr == 1
         last = len(self.stages) - 1
         depth = np.array(
             [
