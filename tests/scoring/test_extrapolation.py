@@ -154,3 +154,17 @@ def test_choice_prefers_the_simpler_model_within_one_standard_error() -> None:
     oofs["boosting"] = y + rng.normal(0, 0.6, 400)
     auc["boosting"] = float(roc_auc_score(y, oofs["boosting"]))
     assert LeadScorer._choose(["linear", "boosting", "blend"], auc, oofs, y, seen) == "boosting"
+
+
+def test_a_lead_far_beyond_the_range_is_scored_not_crashed(
+    trained: dict[str, LeadScorer],
+) -> None:
+    # the guard hands such a lead to the linear trend, whose log-odds (about -800 here) once
+    # overflowed math.exp in the explanation
+    scorer = trained["linear"]
+    low = scorer.score_record({"spend": -1000.0, "region": "south"})
+    high = scorer.score_record({"spend": 1000.0, "region": "north"}, what_if=True)
+    assert low.extrapolated and high.extrapolated
+    assert (low.score, high.score) == (0, 100)
+    frame = scorer.score_frame(pd.DataFrame({"spend": [-1000.0, 1000.0], "region": "south"}))
+    assert frame["score"].tolist() == [0, 100]

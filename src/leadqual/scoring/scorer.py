@@ -106,6 +106,12 @@ def _sigmoid(x: NDArray[np.float64]) -> NDArray[np.float64]:
     return out
 
 
+def _sigmoid_one(x: float) -> float:
+    # clipped like _sigmoid: a lead far beyond the training range (scored by the linear trend)
+    # can reach log-odds whose exp() overflows a float
+    return 1.0 / (1.0 + math.exp(-min(max(x, -35.0), 35.0)))
+
+
 def _logit(p: NDArray[np.float64]) -> NDArray[np.float64]:
     q = np.clip(p, 1e-9, 1 - 1e-9)
     out: NDArray[np.float64] = np.log(q / (1 - q))
@@ -922,7 +928,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             extrapolated = flags is not None and bool(flags[0])
             effects = a * (raw - raws[1:])
         logit = float(self._calibrated(np.array([raw]))[0])
-        p = 1 / (1 + math.exp(-logit))
+        p = _sigmoid_one(logit)
         typical = self.featurizer_.typical_values()
         order = np.argsort(-np.abs(effects), kind="stable")
         ups: list[Factor] = []
@@ -932,7 +938,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             if abs(eff) < 1e-9:
                 continue
             col = self.featurizer_.block_columns_[j]
-            p_typ = 1 / (1 + math.exp(-(logit - eff)))
+            p_typ = _sigmoid_one(logit - eff)
             f = Factor(
                 column=col,
                 value=_fmt(record.get(col)),
