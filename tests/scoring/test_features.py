@@ -236,3 +236,27 @@ def test_month_and_weekday_are_read_in_the_given_time_zone() -> None:
 def test_unknown_time_zone_is_a_configuration_error(zone: str) -> None:
     with pytest.raises(ConfigurationError, match="IANA"):
         LeadFeaturizer(timezone=zone).fit(_mixed())
+
+
+def test_categorical_batch_keeps_equal_numbers_of_different_types_apart() -> None:
+    # 1, 1.0 and True compare equal, so one hashing pass would key them all as the first one
+    # seen; their keys ("1", "1.0", "True") are different levels, as in the per-lead path
+    train = pd.DataFrame({"tier": pd.Series(["1", "1.0", "True", "gold"] * 10, dtype=object)})
+    f = LeadFeaturizer(min_frequency=1).fit(train)
+    values = [1, 1.0, True, "gold", 2, None]
+    batch = f.transform(pd.DataFrame({"tier": pd.Series(values, dtype=object)}))
+    for i, v in enumerate(values):
+        assert np.array_equal(f.transform_record({"tier": v}), batch[i]), v
+    assert len({tuple(row) for row in batch[:4]}) == 4
+
+
+def test_local_date_past_the_year_9999_is_read_alike_in_both_paths() -> None:
+    # CRMs write "no date" as 9999-12-31 23:59:59 UTC: in Tokyo that is already the year 10000,
+    # which Python's datetime cannot hold; the single-lead path once raised OverflowError
+    start = pd.Timestamp("2026-01-01", tz="UTC")
+    created = [start + pd.Timedelta(days=i) for i in range(40)]
+    created[0] = pd.Timestamp("9999-12-31 23:59:59", tz="UTC")
+    X = pd.DataFrame({"created": created})
+    f = LeadFeaturizer(date_parts=True, min_frequency=1, timezone="Asia/Tokyo").fit(X)
+    row = f.transform_record({"created": created[0]})
+    assert np.array_equal(row, f.transform(X.iloc[[0]])[0])

@@ -216,6 +216,15 @@ class _CategoricalPlan(_Plan):
         # the missing sentinel -1 picks the last entry
         lut = np.append(lut, self.index.get(MISSING, rare))
         codes = lut[seen]
+        if s.dtype == object:
+            # factorize merges values that compare equal across types (1, 1.0 and True) though
+            # their keys differ ("1", "1.0", "True"); a string only ever equals a string, so
+            # only rows of a non-string value need keying one by one
+            other = [i for i, u in enumerate(uniques) if not isinstance(u, str)]
+            if other:
+                rows = np.flatnonzero(np.isin(seen, other))
+                values = s.to_numpy(dtype=object)[rows]
+                codes[rows] = [self.index.get(self._key(v), rare) for v in values]
         ok = codes >= 0
         out[np.nonzero(ok)[0], codes[ok]] = 1.0
         return out
@@ -280,15 +289,16 @@ def _month_weekday(secs: NDArray[np.float64], timezone: str = "UTC") -> tuple[pd
     """Month (1-12) and weekday (Monday 0) keys of epoch seconds in ``timezone``, as strings
     (None if NaN)."""
     ok = np.isfinite(secs)
+    us = np.where(ok, secs * 1e6, 0).astype("int64").astype("datetime64[us]")
     if timezone != "UTC":
-        local = pd.to_datetime(np.where(ok, secs, 0.0), unit="s", utc=True).tz_convert(timezone)
+        # microseconds, as above: nanoseconds would end in 2262 (CRMs' 9999-12-31 "no date")
+        local = pd.DatetimeIndex(us).tz_localize("UTC").tz_convert(timezone)
         month_l = np.asarray(local.month)
         wday_l = np.asarray(local.day_of_week)
         return (
             pd.Series([str(v) if k else None for v, k in zip(month_l.tolist(), ok, strict=True)]),
             pd.Series([str(v) if k else None for v, k in zip(wday_l.tolist(), ok, strict=True)]),
         )
-    us = np.where(ok, secs * 1e6, 0).astype("int64").astype("datetime64[us]")
     month = us.astype("datetime64[M]").astype("int64") % 12 + 1
     days = np.floor(np.where(ok, secs, 0) / 86400.0).astype("int64")
     wday = (days + 3) % 7  # 1970-01-01 was a Thursday
@@ -356,9 +366,18 @@ class _DatetimePlan(_Plan):
             self.month.one(None, out, start + n_age)
             self.weekday.one(None, out, start + n_age + n_month)
             return
-        d = datetime.fromtimestamp(ts, UTC if self.timezone == "UTC" else ZoneInfo(self.timezone))
-        self.month.one(str(d.month), out, start + n_age)
-        self.weekday.one(str(d.weekday()), out, start + n_age + n_month)
+        try:
+            d = datetime.fromtimestamp(
+                ts, UTC if self.timezone == "UTC" else ZoneInfo(self.timezone)
+            )
+            month, wday = str(d.month), str(d.weekday())
+        except (OverflowError, ValueError, OSError):
+            # the local date falls outside Python's years 1-9999 (9999-12-31 23:00 UTC is
+            # already the year 10000 in Tokyo): read it as the batch path does
+            m, w = _month_weekday(np.array([ts]), self.timezone)
+            month, wday = str(m.iloc[0]), str(w.iloc[0])
+        self.month.one(month, out, start + n_age)
+        self.weekday.one(wday, out, start + n_age + n_month)
 
     def typical(self) -> Any:
         return datetime.fromtimestamp(self.median_ts, UTC)
