@@ -334,3 +334,22 @@ def test_scorer_ages_dates_per_row_with_as_of_column() -> None:
     assert roc_auc_score(y, per_row.predict_proba(X)[:, 1]) > roc_auc_score(
         y, fixed.predict_proba(X)[:, 1]
     )
+
+
+def test_as_of_column_factors_show_the_typical_date_at_the_leads_own_as_of_time() -> None:
+    # the effect compares the lead's age with the typical age at its own as-of time; the typical
+    # date shown beside it must be that one, not the typical age at the training reference (which
+    # could even fall after the lead was scored)
+    rng = np.random.default_rng(7)
+    n = 300
+    decided = pd.Timestamp("2025-01-01", tz="UTC") + pd.to_timedelta(rng.integers(0, 600, n), "D")
+    age = rng.integers(1, 120, n)
+    y = (rng.random(n) < np.where(age < 30, 0.7, 0.2)).astype(int)
+    X = pd.DataFrame({"created": decided - pd.to_timedelta(age, "D"), "decided": decided})
+    scorer = LeadScorer(model="linear", as_of_column="decided").fit(X, y)
+    median_age = float(np.median(age))
+    now = pd.Timestamp("2025-03-01", tz="UTC")  # long before the latest decision in training
+    result = scorer.score_record({"created": now - pd.Timedelta(days=100), "decided": now})
+    (factor,) = [f for f in result.factors_up + result.factors_down if f.column == "created"]
+    expected = (now - pd.Timedelta(days=median_age)).date().isoformat()
+    assert factor.typical == expected

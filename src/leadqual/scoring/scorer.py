@@ -33,11 +33,12 @@ linear model are the same as ours).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal, Self
 
 import numpy as np
@@ -60,7 +61,9 @@ from leadqual.scoring.features import (
     FeatureDecision,
     LeadFeaturizer,
     ModelNotFitted,
+    _DatetimePlan,
     _NumericPlan,
+    _one_ts,
     as_frame,
 )
 from leadqual.scoring.grading import Factor, GradeScheme, LeadScore, WhatIf, score_trend
@@ -826,7 +829,8 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     ) -> pd.DataFrame:
         """Batch scores of :class:`~leadqual.models.Lead` records, indexed by lead id.
 
-        Columns ``probability``, ``score``, ``grade`` and ``not_scored``: the reason code
+        Columns ``probability``, ``score``, ``grade``, ``extrapolated`` (missing for a lead not
+        scored) and ``not_scored``: the reason code
         (``closed``, ``too_old``, ...) of a lead that was not scored, whose score is then missing.
         ``contexts`` (lead id to :class:`~leadqual.models.LeadContext`) gives a scorer trained
         with activity counts the counts up to ``as_of``, as :meth:`score_lead` does one by one;
@@ -929,7 +933,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             effects = a * (raw - raws[1:])
         logit = float(self._calibrated(np.array([raw]))[0])
         p = _sigmoid_one(logit)
-        typical = self.featurizer_.typical_values()
+        typical = self._typical_at(record)
         order = np.argsort(-np.abs(effects), kind="stable")
         ups: list[Factor] = []
         downs: list[Factor] = []
@@ -951,6 +955,24 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             elif eff < 0 and len(downs) < top:
                 downs.append(f)
         return tuple(ups), tuple(downs), logit, extrapolated
+
+    def _typical_at(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        """Typical values as a lead's factors show them: with ``as_of_column`` a date's typical
+        value is the one of typical age at the lead's own as-of time (what its effect measures),
+        not at the training reference."""
+        f = self.featurizer_
+        typical = f.typical_values()
+        ref = _one_ts(record.get(f.as_of_column)) if f.as_of_column is not None else math.nan
+        if math.isnan(ref):
+            return typical
+        for plan in f.plans_:
+            if isinstance(plan, _DatetimePlan):
+                # out of datetime's range: keep the training reference's
+                with contextlib.suppress(OverflowError, ValueError, OSError):
+                    typical[plan.column] = datetime.fromtimestamp(
+                        ref - plan.age.median * 86400.0, UTC
+                    )
+        return typical
 
     def _band(self, z: NDArray[np.float64]) -> tuple[int, int] | None:
         if not self.fold_models_:
