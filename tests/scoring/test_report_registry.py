@@ -150,16 +150,21 @@ def test_a_model_file_signed_with_another_key_is_refused(
         load_model(path, key=b"x" * 32)
 
 
+def _resign(path: Path, payload: bytes | None = None, **header: object) -> None:
+    """Rewrite a model file's header fields (and payload), signed with the owner's key."""
+    old_header, _mac, old_payload = path.read_bytes()[len(_MAGIC) :].split(b"\n", 2)
+    meta = {**json.loads(old_header), **header}
+    body = old_payload if payload is None else payload
+    new_header = json.dumps(meta, sort_keys=True).encode()
+    mac = _sign(KEY, new_header, body).encode()
+    path.write_bytes(_MAGIC + new_header + b"\n" + mac + b"\n" + body)
+
+
 def test_a_model_from_another_sklearn_version_gives_a_clear_error(
     scorer: LeadScorer, tmp_path: Path
 ) -> None:
     path = save_model(scorer, tmp_path / "m.lqm", key=KEY)
-    header, _mac, payload = path.read_bytes()[len(_MAGIC) :].split(b"\n", 2)
-    meta = json.loads(header)
-    meta["sklearn"] = "0.24.2"
-    new_header = json.dumps(meta, sort_keys=True).encode()
-    mac = _sign(KEY, new_header, payload).encode()
-    path.write_bytes(_MAGIC + new_header + b"\n" + mac + b"\n" + payload)
+    _resign(path, sklearn="0.24.2")
     with pytest.raises(IncompatibleModelError, match=r"scikit-learn 0\.24\.2.*retrain"):
         load_model(path, key=KEY)
 
@@ -168,12 +173,8 @@ def test_a_model_file_of_an_older_format_is_refused_before_unpickling(
     scorer: LeadScorer, tmp_path: Path
 ) -> None:
     path = save_model(scorer, tmp_path / "m.lqm", key=KEY)
-    header, _mac, _payload = path.read_bytes()[len(_MAGIC) :].split(b"\n", 2)
-    meta = json.loads(header)
-    meta["format"] = 1  # scorers before the extrapolation guard and per-row ages
-    new_header = json.dumps(meta, sort_keys=True).encode()
-    mac = _sign(KEY, new_header, b"not a pickle").encode()
-    path.write_bytes(_MAGIC + new_header + b"\n" + mac + b"\n" + b"not a pickle")
+    # scorers before the extrapolation guard and per-row ages; never unpickled
+    _resign(path, payload=b"not a pickle", format=1)
     with pytest.raises(IncompatibleModelError, match=r"format 1.*retrain"):
         load_model(path, key=KEY)
 

@@ -64,7 +64,7 @@ def test_each_stage_with_enough_outcomes_gets_its_own_model(
     staged: tuple[StagedOpportunityScorer, MemorySource],
 ) -> None:
     scorer, _ = staged
-    summary = scorer.stage_summary
+    summary = scorer.stage_summary_
     assert list(summary) == STAGES
     # won deals reached every stage, so each later stage holds fewer lost ones
     lost = [summary[s].lost for s in STAGES]
@@ -184,9 +184,9 @@ def test_won_rows_may_end_in_a_stage_outside_the_process() -> None:
     staged = StagedOpportunityScorer(
         STAGES, min_per_class=5, scorer=OpportunityScorer(model="linear")
     ).fit(X, y, reached=reached)
-    assert staged.stage_summary["Qualify"].won == 50
-    assert staged.stage_summary["Qualify"].lost == 50
-    assert staged.stage_summary["Close"].won == 50
-    assert staged.stage_summary["Close"].lost == 0
+    assert staged.stage_summary_["Qualify"].won == 50
+    assert staged.stage_summary_["Qualify"].lost == 50
+    assert staged.stage_summary_["Close"].won == 50
+    assert staged.stage_summary_["Close"].lost == 0
     with pytest.raises(ValidationFailed, match="Closed Lost"):
         staged.fit(X, y, reached=["Closed Lost", "Closed Won"] * 50)

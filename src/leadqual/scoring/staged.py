@@ -11,7 +11,7 @@ and the sales process's stage order: a lost opportunity that closed in "propose"
 says. A caller whose process is not a straight line, or who keeps a stage history, passes
 ``reached=`` explicitly. A stage with fewer than ``min_per_class`` won or lost opportunities gets
 no model of its own; its opportunities are scored by the model of every stage, and
-:attr:`StagedOpportunityScorer.stage_summary` says so.
+:attr:`StagedOpportunityScorer.stage_summary_` says so.
 
 Example:
     >>> import pandas as pd
@@ -22,7 +22,7 @@ Example:
     >>> staged = staged.fit(X, y, reached=reached)
     >>> sorted(staged.stage_models_)
     ['propose', 'qualify']
-    >>> staged.stage_summary["close"].model
+    >>> staged.stage_summary_["close"].model
     'all stages'
 """
 
@@ -81,6 +81,11 @@ class StagedOpportunityScorer:
         min_per_class: won and lost opportunities a stage needs for a model of its own.
         scorer: the model to train for each stage and for all of them (cloned; default
             ``OpportunityScorer()``).
+
+    Attributes (after ``fit``):
+        overall_: the all-stage model, trained on every row.
+        stage_models_: stage name to its own model, for the stages with enough outcomes.
+        stage_summary_: stage name to a :class:`StageModel` (counts, and which model scores it).
     """
 
     def __init__(
@@ -175,7 +180,7 @@ class StagedOpportunityScorer:
             models[stage] = clone(self.scorer).fit(X.loc[rows], y_arr[rows])
             summary[stage] = StageModel(stage=stage, won=n_won, lost=n_lost, model="own")
         self.stage_models_ = models
-        self.stage_summary = summary
+        self.stage_summary_ = summary
         return self
 
     def model_for(self, stage: str | None, /) -> OpportunityScorer:
