@@ -55,7 +55,37 @@ def test_leads_inside_the_range_are_scored_by_the_trees(trained: dict[str, LeadS
     guarded = trained["linear"].score_frame(X)
     flat = trained["trees"].score_frame(X)
     assert not guarded["extrapolated"].any()
-    np.testing.assert_allclose(guarded["probability"], flat["probability"])
+    scorer = trained["linear"]
+    Z = scorer._matrix(X)
+    # inside the range the guard leaves the trees' log-odds untouched...
+    np.testing.assert_array_equal(scorer.model_.raw(Z), scorer.model_._raw(Z))
+    # ...so the ranking is the unguarded model's (calibration may differ slightly: its
+    # out-of-fold scores include validation leads past their fold's range)
+    assert np.array_equal(
+        np.argsort(guarded["probability"].to_numpy(), kind="stable"),
+        np.argsort(flat["probability"].to_numpy(), kind="stable"),
+    )
+
+
+def test_scores_are_continuous_across_the_edge(trained: dict[str, LeadScorer]) -> None:
+    scorer = trained["linear"]
+    guard = scorer.model_.guard
+    assert guard is not None
+    col = scorer.guarded_columns_.index("spend")
+    plan = scorer.featurizer_.plans_[scorer.featurizer_.block_columns_.index("spend")]
+    edge = guard.hi[col] * plan.scale + plan.center  # type: ignore[attr-defined]
+    at = scorer.score_record({"spend": edge, "region": "north"}, explain=False)
+    just_past = scorer.score_record({"spend": edge + 1e-3, "region": "north"}, explain=False)
+    far_past = scorer.score_record({"spend": edge + 3.0, "region": "north"}, explain=False)
+    assert abs(just_past.probability - at.probability) < 1e-3  # no jump at the edge
+    assert not just_past.extrapolated and far_past.extrapolated
+    assert far_past.probability > at.probability + 0.05  # the trend continues
+    # nor where the lead starts to count as extrapolated
+    cross = edge + 0.1 / guard.weight[col] * plan.scale  # type: ignore[attr-defined]
+    below = scorer.score_record({"spend": cross - 1e-3, "region": "north"}, explain=False)
+    above = scorer.score_record({"spend": cross + 1e-3, "region": "north"}, explain=False)
+    assert not below.extrapolated and above.extrapolated
+    assert abs(above.probability - below.probability) < 1e-3
 
 
 def test_single_lead_path_reports_extrapolation(trained: dict[str, LeadScorer]) -> None:

@@ -12,10 +12,12 @@ it gained.
 
 How the trees extrapolate (``extrapolation="linear"``): a tree ensemble gives every lead beyond the
 largest value of a numeric attribute in training the edge's score, so a trend (bigger budgets
-convert better; falling interest rates lift a bank's subscriptions) stops dead at the edge. Leads
-whose out-of-range part the linear model weighs at more than :data:`EXTRAPOLATION_TOLERANCE`
-log-odds are scored by the linear model instead, and marked ``extrapolated``. On the bank benchmark's
-time-ordered split, where every newer lead lies past the economic indicators' training range, this
+convert better; falling interest rates lift a bank's subscriptions) stops dead at the edge. Past
+the edge the score moves from the trees' to the linear model's, which continues the trend, in
+proportion to how far past it the lead is (its out-of-range part as the linear model weighs it,
+all linear from :data:`EXTRAPOLATION_RAMP` log-odds), so scores stay continuous; from
+:data:`EXTRAPOLATION_TOLERANCE` the lead is marked ``extrapolated``. On the bank benchmark's
+time-ordered split, where the newer leads lie past the economic indicators' training range, this
 lifts boosting from 0.60 to 0.75 ROC-AUC without changing its cross-validated figure.
 
 How probabilities are calibrated (``calibrate=True``): Platt scaling fitted on the chosen model's
@@ -73,6 +75,7 @@ from leadqual.scoring.training import MAX_LEAD_AGE_DAYS, check_scorable
 __all__ = [
     "AUTO_MIN_MINORITY",
     "AUTO_MIN_ROWS",
+    "EXTRAPOLATION_RAMP",
     "EXTRAPOLATION_TOLERANCE",
     "LeadScorer",
     "ModelKind",
@@ -90,10 +93,14 @@ AUTO_MIN_MINORITY = 100
 out-of-fold ROC-AUC costs more in selection noise than it gains (measured at 500 rows, about 55
 positives, on both benchmark datasets: the linear model alone scored higher)."""
 
+EXTRAPOLATION_RAMP = 0.5
+"""Log-odds past the training range (as the linear model weighs them) at which a lead's score is
+the linear model's alone (see ``extrapolation``). Closer to the edge the score moves from the
+trees' to the linear model's in proportion, so it is continuous across the edge."""
 EXTRAPOLATION_TOLERANCE = 0.1
-"""Log-odds the linear model must give a lead's out-of-range part before the guard scores it (see
-``extrapolation``): 0.1 is about 2.5 points of probability near 50%, below what a grade ever
-turns on, so an attribute the model barely uses never switches a lead."""
+"""Log-odds past the range from which a score is marked ``extrapolated`` (the linear model then
+carries a fifth of it or more): about 2.5 points of probability near 50%, below what a grade ever
+turns on, so an attribute the model barely uses never flags a lead."""
 
 _LINEAR_CS = (0.03, 0.1, 0.3, 1.0)
 _GRID_MAX_ROWS = 20_000
@@ -162,13 +169,14 @@ def delong(
 
 
 class _Guard:
-    """Where the tree model would extrapolate flat, the linear model's log-odds are used instead.
+    """Where the tree model would extrapolate flat, the linear model's log-odds take over.
 
     A tree ensemble predicts a constant beyond the largest (or smallest) value it was trained on, so
-    every lead past the edge of a numeric attribute gets the edge's score. When the linear model
-    says the part of a lead's values beyond the training range moves the log-odds by more than
-    :data:`EXTRAPOLATION_TOLERANCE`, the lead is scored by the linear model, which continues the
-    trend. Within the range, and for attributes the linear model gives no weight, nothing changes.
+    every lead past the edge of a numeric attribute gets the edge's score. The linear model's
+    weight on the part of a lead's values beyond the training range (its *reach*, in log-odds)
+    decides how much of the score the linear model, which continues the trend, carries: all of it
+    from :data:`EXTRAPOLATION_RAMP`, in proportion below. Within the range, and for attributes the
+    linear model gives no weight, nothing changes.
     """
 
     def __init__(
@@ -185,14 +193,19 @@ class _Guard:
         self.intercept = float(linear.intercept_[0])
         self.weight: NDArray[np.float64] = np.abs(self.coef[cols])
 
-    def outside(self, Z: NDArray[np.float64]) -> NDArray[np.bool_]:
-        """Rows whose out-of-range part the linear model weighs above the tolerance."""
+    def reach(self, Z: NDArray[np.float64]) -> NDArray[np.float64]:
+        """How far past the training range each row is, in the linear model's log-odds."""
         if not len(self.cols):
-            return np.zeros(Z.shape[0], dtype=bool)
+            return np.zeros(Z.shape[0])
         x = Z[:, self.cols]
         # np.clip's dispatch costs more than the arithmetic on one lead's row
         beyond = np.maximum(x - self.hi, 0.0) + np.maximum(self.lo - x, 0.0)
-        out: NDArray[np.bool_] = beyond @ self.weight > EXTRAPOLATION_TOLERANCE
+        out: NDArray[np.float64] = beyond @ self.weight
+        return out
+
+    def outside(self, Z: NDArray[np.float64]) -> NDArray[np.bool_]:
+        """Rows whose out-of-range part the linear model weighs above the tolerance."""
+        out: NDArray[np.bool_] = self.reach(Z) > EXTRAPOLATION_TOLERANCE
         return out
 
     def linear(self, Z: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -234,11 +247,16 @@ class _Model:
         out = self._raw(Z)
         if self.guard is None:
             return out, None
-        beyond = self.guard.outside(Z)
-        if beyond.any():
+        reach = self.guard.reach(Z)
+        moved = reach > 0
+        if moved.any():
+            # the linear model's share grows with the distance past the edge, so a score
+            # never jumps when a value crosses it
+            w = np.minimum(reach[moved] / EXTRAPOLATION_RAMP, 1.0)
             out = np.array(out, dtype=np.float64, copy=True)
-            out[beyond] = self.guard.linear(Z[beyond])
-        return out, beyond
+            out[moved] = (1 - w) * out[moved] + w * self.guard.linear(Z[moved])
+        flagged: NDArray[np.bool_] = reach > EXTRAPOLATION_TOLERANCE
+        return out, flagged
 
     def outside(self, Z: NDArray[np.float64]) -> NDArray[np.bool_]:
         """Rows scored by the guard's linear model rather than the trees."""
@@ -305,10 +323,10 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             training rows; the time of scoring, for open leads.
         timezone: the IANA time zone dates' month and weekday are read in (default UTC).
         extrapolation: ``"linear"``: a lead beyond the training range of a numeric attribute the
-            model relies on is scored by the linear model, which continues the trend, where trees
-            would repeat the edge's score (see :data:`EXTRAPOLATION_TOLERANCE`; the lead's
-            :attr:`~leadqual.scoring.LeadScore.extrapolated` says so). ``"trees"``: never.
-            Only boosting and the blend are affected.
+            model relies on is scored more and more by the linear model, which continues the
+            trend, where trees would repeat the edge's score (see :data:`EXTRAPOLATION_RAMP`; the
+            lead's :attr:`~leadqual.scoring.LeadScore.extrapolated` says so). ``"trees"``:
+            never. Only boosting and the blend are affected.
         random_state: seed for the folds and the boosting model.
 
     Example:
