@@ -203,11 +203,6 @@ class _Guard:
         out: NDArray[np.float64] = beyond @ self.weight
         return out
 
-    def outside(self, Z: NDArray[np.float64]) -> NDArray[np.bool_]:
-        """Rows whose out-of-range part the linear model weighs above the tolerance."""
-        out: NDArray[np.bool_] = self.reach(Z) > EXTRAPOLATION_TOLERANCE
-        return out
-
     def linear(self, Z: NDArray[np.float64]) -> NDArray[np.float64]:
         out: NDArray[np.float64] = Z @ self.coef + self.intercept
         return out
@@ -243,7 +238,7 @@ class _Model:
     def raw_flagged(
         self, Z: NDArray[np.float64]
     ) -> tuple[NDArray[np.float64], NDArray[np.bool_] | None]:
-        """Raw log-odds, and which rows the guard scored (``None`` without a guard)."""
+        """Raw log-odds, and which rows are marked extrapolated (``None`` without a guard)."""
         out = self._raw(Z)
         if self.guard is None:
             return out, None
@@ -257,12 +252,6 @@ class _Model:
             out[moved] = (1 - w) * out[moved] + w * self.guard.linear(Z[moved])
         flagged: NDArray[np.bool_] = reach > EXTRAPOLATION_TOLERANCE
         return out, flagged
-
-    def outside(self, Z: NDArray[np.float64]) -> NDArray[np.bool_]:
-        """Rows scored by the guard's linear model rather than the trees."""
-        if self.guard is None:
-            return np.zeros(Z.shape[0], dtype=bool)
-        return self.guard.outside(Z)
 
     def _raw(self, Z: NDArray[np.float64]) -> NDArray[np.float64]:
         outs = []
@@ -738,7 +727,8 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         ``extrapolated`` (see :attr:`~leadqual.scoring.LeadScore.extrapolated`)."""
         self._ensure_fitted()
         Z = self._matrix(X)
-        p = _sigmoid(self._calibrated(self.model_.raw(Z)))
+        raw, flags = self.model_.raw_flagged(Z)
+        p = _sigmoid(self._calibrated(raw))
         scores = np.rint(p * 100).astype(np.int64)
         index = X.index if isinstance(X, pd.DataFrame) else None
         return pd.DataFrame(
@@ -746,7 +736,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
                 "probability": p,
                 "score": scores,
                 "grade": self.grade_scheme.grade_many(scores),
-                "extrapolated": self.model_.outside(Z),
+                "extrapolated": flags if flags is not None else np.zeros(len(p), dtype=bool),
             },
             index=index,
         )
