@@ -11,7 +11,8 @@ from sklearn.metrics import roc_auc_score
 from threadpoolctl import threadpool_limits
 
 from leadqual.errors import ConfigurationError
-from leadqual.scoring import LeadScorer
+from leadqual.scoring import LeadScorer, check_drift
+from leadqual.scoring.drift import EXTRAPOLATED_RETRAIN_SHARE
 from leadqual.scoring.scorer import delong
 
 
@@ -198,3 +199,22 @@ def test_a_lead_far_beyond_the_range_is_scored_not_crashed(
     assert (low.score, high.score) == (0, 100)
     frame = scorer.score_frame(pd.DataFrame({"spend": [-1000.0, 1000.0], "region": "south"}))
     assert frame["score"].tolist() == [0, 100]
+
+
+def test_drift_check_recommends_retraining_when_leads_outgrow_the_training_range(
+    trained: dict[str, LeadScorer],
+) -> None:
+    scorer = trained["linear"]
+    X_train, _ = _trend(600, 0.0, 5.0, seed=7)
+    inside, _ = _trend(400, 0.0, 5.0, seed=8)
+    calm = check_drift(scorer, X_train, inside)
+    assert calm.extrapolated_share == 0.0
+    # a fifth of today's leads spend more than any lead in training: the spend PSI alone stays
+    # moderate, the extrapolation share is what calls for a retrain
+    grown = inside.copy()
+    grown.loc[grown.index[:80], "spend"] = 7.5
+    report = check_drift(scorer, X_train, grown)
+    assert report.extrapolated_share == pytest.approx(0.2)
+    assert report.retrain is True
+    assert "beyond the training range" in report.reason
+    assert report.extrapolated_share >= EXTRAPOLATED_RETRAIN_SHARE

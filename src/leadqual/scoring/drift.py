@@ -28,7 +28,17 @@ from leadqual._base import LeadqualModel
 from leadqual.errors import ValidationFailed
 from leadqual.scoring.scorer import LeadScorer
 
-__all__ = ["ColumnDrift", "DriftReport", "check_drift", "population_stability"]
+__all__ = [
+    "EXTRAPOLATED_RETRAIN_SHARE",
+    "ColumnDrift",
+    "DriftReport",
+    "check_drift",
+    "population_stability",
+]
+
+EXTRAPOLATED_RETRAIN_SHARE = 0.1
+"""From this share of current leads beyond the training range, retraining is recommended: the
+model then scores one lead in ten by extrapolating rather than from leads like it."""
 
 DriftLevel = Literal["stable", "moderate", "major"]
 _EPS = 1e-4
@@ -101,6 +111,9 @@ class DriftReport(LeadqualModel):
     retrain: bool
     reason: str
     """Why retraining is (or is not) recommended."""
+    extrapolated_share: float = 0.0
+    """Share of current leads past the training range of an attribute the model relies on
+    (scored partly by the linear trend; see ``LeadScorer(extrapolation=...)``)."""
 
 
 def check_drift(
@@ -113,9 +126,10 @@ def check_drift(
 ) -> DriftReport:
     """Compare training leads with current ones and recommend retraining or not.
 
-    Retraining is recommended when the score distribution shifted majorly (PSI above 0.25), or
-    when a column carrying much of the model's weight (among those making up ``important_share``
-    of total importance) shifted majorly.
+    Retraining is recommended when the score distribution shifted majorly (PSI above 0.25), when
+    a column carrying much of the model's weight (among those making up ``important_share`` of
+    total importance) shifted majorly, or when at least :data:`EXTRAPOLATED_RETRAIN_SHARE` of the
+    current leads lie beyond the training range of an attribute the model relies on.
     """
     scorer._ensure_fitted()
     for name, frame in (("X_train", X_train), ("X_current", X_current)):
@@ -147,7 +161,9 @@ def check_drift(
         )
     cols.sort(key=lambda c: -c.psi)
     s_train = scorer.predict_proba(X_train)[:, 1]
-    s_now = scorer.predict_proba(X_current)[:, 1]
+    now = scorer.score_frame(X_current)
+    s_now = now["probability"].to_numpy()
+    beyond = float(now["extrapolated"].mean())
     psi_s = population_stability(s_train, s_now)
     score = ColumnDrift(column="score", psi=round(psi_s, 4), level=_level(psi_s))
     majors = [c.column for c in cols if c.level == "major" and c.column in important]
@@ -156,6 +172,12 @@ def check_drift(
     elif majors:
         retrain = True
         reason = f"important attributes shifted: {', '.join(majors)} (PSI > 0.25)"
+    elif beyond >= EXTRAPOLATED_RETRAIN_SHARE:
+        retrain = True
+        reason = (
+            f"{beyond:.0%} of current leads lie beyond the training range of an attribute the "
+            "model relies on"
+        )
     else:
         retrain = False
         reason = "inputs and scores are stable enough" + (
@@ -163,4 +185,10 @@ def check_drift(
             if any(c.level != "stable" for c in cols)
             else ""
         )
-    return DriftReport(score=score, columns=tuple(cols), retrain=retrain, reason=reason)
+    return DriftReport(
+        score=score,
+        columns=tuple(cols),
+        retrain=retrain,
+        reason=reason,
+        extrapolated_share=round(beyond, 4),
+    )
