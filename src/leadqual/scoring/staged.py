@@ -186,18 +186,18 @@ class StagedOpportunityScorer:
     def model_for(self, stage: str | None, /) -> OpportunityScorer:
         """The model that scores opportunities in ``stage``: its own, or the all-stage model."""
         self._ensure_fitted()
+        name = self._own_stage(stage)
+        return self.overall_ if name is None else self.stage_models_[name]
+
+    def _own_stage(self, stage: str | None) -> str | None:
+        """The process's name for ``stage`` when it has a model of its own, else ``None``."""
         k = _key(stage)
-        if k is not None and k in self._rank:
-            name = self.stages[self._rank[k]]
-            if name in self.stage_models_:
-                return self.stage_models_[name]
-        return self.overall_
+        name = self.stages[self._rank[k]] if k is not None and k in self._rank else None
+        return name if name in self.stage_models_ else None
 
     def _label(self, stage: str | None) -> str:
-        k = _key(stage)
-        if k is not None and k in self._rank and self.stages[self._rank[k]] in self.stage_models_:
-            return f"stage {self.stages[self._rank[k]]}"
-        return "all stages"
+        name = self._own_stage(stage)
+        return "all stages" if name is None else f"stage {name}"
 
     def score_opportunity(
         self,
