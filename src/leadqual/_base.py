@@ -10,7 +10,7 @@ from pydantic._internal._model_construction import ModelMetaclass
 
 from leadqual.errors import ValidationFailed
 
-__all__ = ["LeadqualModel", "UtcDatetime", "as_validation_failed", "to_utc"]
+__all__ = ["FrozenModel", "LeadqualModel", "UtcDatetime", "as_validation_failed", "to_utc"]
 
 
 def to_utc(value: datetime, field: str = "now") -> datetime:
@@ -87,3 +87,10 @@ class LeadqualModel(BaseModel, metaclass=_LeadqualMeta):
         data = self.model_dump()
         data.update(changes)
         return type(self).model_validate(data)
+
+
+class FrozenModel(LeadqualModel):
+    """Base of immutable results and configuration parts: a :class:`LeadqualModel` that is frozen
+    (hashable, safe to share between threads and to cache)."""
+
+    model_config = ConfigDict(frozen=True)

@@ -34,8 +34,8 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol, Self, runti
 from pydantic import ConfigDict, Field, model_validator
 
 from leadqual._base import LeadqualModel, UtcDatetime, to_utc
+from leadqual._fields import check_path, get_path, is_empty
 from leadqual.errors import ConfigurationError, ValidationFailed
-from leadqual.icp._fields import check_path, get_path, is_empty
 from leadqual.icp.matcher import IcpFit, IcpMatcher
 from leadqual.icp.profile import IcpProfile
 from leadqual.models import (

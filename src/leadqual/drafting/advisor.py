@@ -28,6 +28,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import ConfigDict
 
 from leadqual._base import LeadqualModel, to_utc
+from leadqual._fields import is_empty
+from leadqual._text import fold
 from leadqual.config import AgentConfig
 from leadqual.drafting._dates import preferred_days, preferred_hours
 from leadqual.drafting._text import clean_reply
@@ -46,8 +48,6 @@ from leadqual.drafting.interest import (
     classify_thread,
 )
 from leadqual.errors import ConfigurationError
-from leadqual.icp._fields import is_empty
-from leadqual.icp._text import fold
 from leadqual.models import EmailMessage, Lead, LeadContext
 
 __all__ = [

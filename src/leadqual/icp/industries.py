@@ -23,8 +23,8 @@ from pydantic import ConfigDict, Field
 from rapidfuzz import fuzz, process
 
 from leadqual._base import LeadqualModel
+from leadqual._text import fold
 from leadqual.errors import ConfigurationError
-from leadqual.icp._text import fold
 
 __all__ = ["DEFAULT_SECTORS", "IndustryMatch", "IndustryTaxonomy"]
 

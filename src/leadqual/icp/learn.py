@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING, Annotated, Literal
 from pydantic import ConfigDict, Field
 
 from leadqual._base import LeadqualModel
+from leadqual._fields import check_path, get_path, is_empty
 from leadqual.errors import ConfigurationError, InsufficientTrainingData, ValidationFailed
-from leadqual.icp._fields import check_path, get_path, is_empty
 from leadqual.icp.industries import IndustryTaxonomy
 from leadqual.icp.locations import REGIONS, Geography
 from leadqual.icp.matcher import FitTier, IcpMatcher

@@ -22,8 +22,8 @@ from pydantic import ConfigDict
 from rapidfuzz import fuzz, process
 
 from leadqual._base import LeadqualModel
+from leadqual._text import fold
 from leadqual.errors import ConfigurationError
-from leadqual.icp._text import fold
 
 __all__ = ["REGIONS", "Geography", "Place"]
 

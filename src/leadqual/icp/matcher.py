@@ -28,8 +28,8 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import ConfigDict, Field
 
 from leadqual._base import LeadqualModel
+from leadqual._fields import check_path, get_path, is_empty
 from leadqual.errors import ConfigurationError, ValidationFailed
-from leadqual.icp._fields import check_path, get_path, is_empty
 from leadqual.icp.industries import IndustryTaxonomy
 from leadqual.icp.locations import Geography
 from leadqual.icp.matchers import (

@@ -13,8 +13,8 @@ from typing import Literal, Protocol, runtime_checkable
 
 from rapidfuzz import fuzz
 
+from leadqual._text import content_tokens, fold
 from leadqual.errors import ConfigurationError
-from leadqual.icp._text import content_tokens, fold
 from leadqual.icp.industries import IndustryMatch, IndustryTaxonomy
 from leadqual.icp.locations import Geography, Place, PlaceKind
 from leadqual.icp.profile import IcpCharacteristic

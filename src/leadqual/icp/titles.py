@@ -19,7 +19,7 @@ from typing import Annotated
 from pydantic import ConfigDict, Field
 
 from leadqual._base import LeadqualModel
-from leadqual.icp._text import fold
+from leadqual._text import fold
 
 __all__ = [
     "DECISION_MAKER_LEVEL",

@@ -22,8 +22,8 @@ from cleanco import basename
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
-from leadqual.research._domains import extractor
-from leadqual.research._domains import registrable_domain as _registrable
+from leadqual._domains import extractor
+from leadqual._domains import registrable_domain as _registrable
 
 __all__ = [
     "DomainFacts",
@@ -130,7 +130,7 @@ def _parents(domain: str) -> Iterable[str]:
 
 def registrable_domain(domain: str) -> str:
     """The domain a company registers (``mail.acme.co.uk`` -> ``acme.co.uk``); the input when
-    there is none (see :func:`leadqual.research._domains.registrable_domain`)."""
+    there is none (see :func:`leadqual._domains.registrable_domain`)."""
     return _registrable(domain) or domain
 
 

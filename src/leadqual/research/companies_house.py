@@ -17,8 +17,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from leadqual._text import normalize_company_name
 from leadqual.errors import ConfigurationError
-from leadqual.research._domains import normalize_company_name
 from leadqual.research.http import HttpStatusError, SafeFetcher
 from leadqual.research.providers import (
     CompanyFinancials,

@@ -30,11 +30,11 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
 from pydantic import ConfigDict, Field, model_validator
 
 from leadqual._base import LeadqualModel, UtcDatetime
+from leadqual._domains import company_website_domain
 from leadqual._sync import PerLoop, run_sync
 from leadqual.errors import ConfigurationError, EmailInputError
 from leadqual.models import Account, Contact, EmailMessage, Lead, LeadContext
 from leadqual.research import _email_domains as domains
-from leadqual.research._domains import company_website_domain
 from leadqual.research._email_dns import (
     DnsAnswer,
     DnsPythonResolver,

@@ -21,7 +21,7 @@ from typing import Any
 
 import httpx
 
-from leadqual.research._domains import normalize_company_name, strip_legal_suffixes
+from leadqual._text import normalize_company_name, strip_legal_suffixes
 from leadqual.research.http import JSON_TYPES, TEXT_TYPES, SafeFetcher
 from leadqual.research.providers import (
     CompanyQuery,

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from leadqual.research._domains import normalize_company_name
+from leadqual._text import normalize_company_name
 from leadqual.research.http import HttpStatusError, SafeFetcher
 from leadqual.research.providers import CompanyOverview, CompanyQuery, Provenance, ResearchResult
 

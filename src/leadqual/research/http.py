@@ -58,6 +58,7 @@ from tenacity import (
 )
 
 from leadqual._base import LeadqualModel
+from leadqual._domains import registrable_domain
 from leadqual.errors import (
     FetchError,
     HttpStatusError,
@@ -69,7 +70,6 @@ from leadqual.errors import (
     UnexpectedContentType,
     UnsafeUrlError,
 )
-from leadqual.research._domains import registrable_domain
 
 __all__ = [
     "FetchError",

@@ -29,6 +29,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from rapidfuzz import fuzz, process
 
 from leadqual._base import LeadqualModel, UtcDatetime, to_utc
+from leadqual._domains import (
+    company_website_domain,
+    email_domain,
+    is_free_email_domain,
+    registrable_domain,
+)
+from leadqual._text import normalize_company_name
 from leadqual.config import AgentConfig
 from leadqual.errors import ConfigurationError, RecordNotFound
 from leadqual.models import (
@@ -44,13 +51,6 @@ from leadqual.models import (
     PhoneCall,
     RecordRef,
     Seller,
-)
-from leadqual.research._domains import (
-    company_website_domain,
-    email_domain,
-    is_free_email_domain,
-    normalize_company_name,
-    registrable_domain,
 )
 from leadqual.sources.base import CrmSource, build_context
 

@@ -259,7 +259,7 @@ class CompanyQuery(LeadqualModel):
     @classmethod
     def _domain_from_website(cls, data: Any) -> Any:
         if isinstance(data, Mapping) and not data.get("domain") and data.get("website"):
-            from leadqual.research._domains import company_website_domain
+            from leadqual._domains import company_website_domain
 
             website = data["website"]
             if isinstance(website, str) and not _EMAIL_LIKE.search(website):
@@ -283,7 +283,7 @@ class CompanyQuery(LeadqualModel):
         if self.domain:
             return f"domain:{self.domain}"
         if self.name:
-            from leadqual.research._domains import normalize_company_name
+            from leadqual._text import normalize_company_name
 
             country = (self.country or "").casefold()
             return f"name:{normalize_company_name(self.name)}|{country}"

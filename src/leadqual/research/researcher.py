@@ -29,17 +29,17 @@ from urllib.parse import urlsplit, urlunsplit
 from pydantic import ConfigDict, Field
 
 from leadqual._base import LeadqualModel, UtcDatetime, to_utc
-from leadqual._sync import PerLoop, run_sync
-from leadqual.config import AgentConfig, Consent
-from leadqual.errors import ConfigurationError, ProviderError, ProviderTimeout, RateLimited
-from leadqual.models import Lead, LeadContext
-from leadqual.research._domains import (
+from leadqual._domains import (
     company_website_domain,
     email_domain,
     is_free_email_domain,
-    normalize_company_name,
     registrable_domain,
 )
+from leadqual._sync import PerLoop, run_sync
+from leadqual._text import normalize_company_name
+from leadqual.config import AgentConfig, Consent
+from leadqual.errors import ConfigurationError, ProviderError, ProviderTimeout, RateLimited
+from leadqual.models import Lead, LeadContext
 from leadqual.research.http import SafeFetcher
 from leadqual.research.insights import CrmInsights, CrmInsightsBuilder, ManualLinks
 from leadqual.research.providers import (

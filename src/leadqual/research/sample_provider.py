@@ -21,8 +21,9 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from leadqual._domains import registrable_domain
+from leadqual._text import normalize_company_name
 from leadqual.models import Account
-from leadqual.research._domains import normalize_company_name, registrable_domain
 from leadqual.research.providers import (
     CompanyFinancials,
     CompanyOverview,

@@ -25,9 +25,10 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from leadqual._domains import registrable_domain
 from leadqual._sync import PerLoop
+from leadqual._text import normalize_company_name
 from leadqual.errors import ConfigurationError
-from leadqual.research._domains import normalize_company_name, registrable_domain
 from leadqual.research.http import SafeFetcher
 from leadqual.research.providers import (
     CompanyFinancials,

@@ -31,8 +31,8 @@ from urllib.parse import unquote, urljoin, urlsplit
 from urllib.robotparser import RobotFileParser
 from xml.etree import ElementTree
 
+from leadqual._domains import registrable_domain
 from leadqual.errors import ProviderError, UnsafeUrlError
-from leadqual.research._domains import registrable_domain
 from leadqual.research.http import HTML_TYPES, TEXT_TYPES, HttpStatusError, SafeFetcher
 from leadqual.research.providers import (
     CompanyOverview,

@@ -21,7 +21,8 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
-from leadqual.research._domains import normalize_company_name, registrable_domain
+from leadqual._domains import registrable_domain
+from leadqual._text import normalize_company_name
 from leadqual.research.gleif import country_code
 from leadqual.research.http import SafeFetcher
 from leadqual.research.providers import (

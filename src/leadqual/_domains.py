@@ -1,9 +1,8 @@
-"""Company-name and domain helpers shared by the insights, the providers and the researcher."""
+"""Domain helpers shared by the email checks, the research providers and the insights:
+registrable domains from the bundled Public Suffix List, website domains, email domains."""
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from functools import cache, lru_cache
 from urllib.parse import urlsplit
 
@@ -14,18 +13,8 @@ __all__ = [
     "email_domain",
     "extractor",
     "is_free_email_domain",
-    "normalize_company_name",
     "registrable_domain",
-    "strip_legal_suffixes",
 ]
-
-_LEGAL_SUFFIXES = frozenset({
-    "inc", "incorporated", "corp", "corporation", "co", "company", "llc", "llp", "lp", "ltd",
-    "limited", "plc", "gmbh", "ag", "kg", "se", "sa", "sas", "sarl", "srl", "spa", "bv", "nv",
-    "ab", "as", "asa", "oy", "oyj", "aps", "pty", "pvt", "kk", "ltda", "sl", "slu", "de", "cv",
-    "sab", "sapi", "group", "holding", "holdings", "the",
-})  # fmt: skip
-_NON_WORD = re.compile(r"[^\w\s]")
 
 
 @cache
@@ -130,39 +119,3 @@ def is_free_email_domain(domain: str | None, /) -> bool:
     from leadqual.research._email_domains import is_personal_domain
 
     return is_personal_domain(domain.strip().lower().rstrip("."))
-
-
-def normalize_company_name(name: str, /) -> str:
-    """A company name folded for comparison: accents, punctuation and legal suffixes removed.
-
-    >>> normalize_company_name("Contoso Pharmaceuticals, Inc.")
-    'contoso pharmaceuticals'
-    """
-    text = unicodedata.normalize("NFKD", name)
-    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
-    text = text.replace("&", " and ")
-    text = _NON_WORD.sub(" ", text.replace(".", ""))
-    words = text.split()
-    while words and words[-1] in _LEGAL_SUFFIXES:
-        words.pop()
-    while len(words) > 1 and words[0] == "the":
-        words.pop(0)
-    return " ".join(words) or " ".join(text.split())
-
-
-def strip_legal_suffixes(name: str, /) -> str:
-    """The name as written, with trailing legal forms removed (for search phrases).
-
-    >>> strip_legal_suffixes("The Home Depot, Inc.")
-    'The Home Depot'
-    >>> strip_legal_suffixes("Meridian Wealth S.A. de C.V.")
-    'Meridian Wealth'
-    """
-    words = name.split()
-
-    def folded(word: str) -> str:
-        return _NON_WORD.sub("", word.replace(".", "")).casefold()
-
-    while len(words) > 1 and (folded(words[-1]) in _LEGAL_SUFFIXES or not folded(words[-1])):
-        words.pop()
-    return " ".join(words).rstrip(",;:") or name

@@ -1,4 +1,7 @@
-"""Small text helpers shared by the ICP matchers: folding, tokens, light stemming."""
+"""Text helpers shared across the package: accent folding, company names, tokens, stop words.
+
+One implementation of each: the ICP matchers, prioritisation, research, drafting and duplicate
+detection all fold text and compare company names through these functions."""
 
 from __future__ import annotations
 
@@ -6,11 +9,27 @@ import re
 import unicodedata
 from functools import lru_cache
 
-__all__ = ["STOPWORDS", "content_tokens", "fold", "stem"]
+__all__ = [
+    "STOPWORDS",
+    "content_tokens",
+    "fold",
+    "normalize_company_name",
+    "stem",
+    "strip_accents",
+    "strip_legal_suffixes",
+]
 
 _PUNCT = re.compile(r"[^\w\s+&/-]+")
 _SPACE = re.compile(r"\s+")
 _WORD = re.compile(r"[a-z0-9]+(?:[+#][a-z0-9]*)?")
+_NON_WORD = re.compile(r"[^\w\s]")
+
+_LEGAL_SUFFIXES = frozenset({
+    "inc", "incorporated", "corp", "corporation", "co", "company", "llc", "llp", "lp", "ltd",
+    "limited", "plc", "gmbh", "ag", "kg", "se", "sa", "sas", "sarl", "srl", "spa", "bv", "nv",
+    "ab", "as", "asa", "oy", "oyj", "aps", "pty", "pvt", "kk", "ltda", "sl", "slu", "de", "cv",
+    "sab", "sapi", "group", "holding", "holdings", "the",
+})  # fmt: skip
 
 STOPWORDS = frozenset(
     [
@@ -115,12 +134,21 @@ STOPWORDS = frozenset(
 "no single view" and a need "a single view" describe the same problem)."""
 
 
+def strip_accents(text: str, /) -> str:
+    """Remove combining marks after compatibility decomposition: ``"Björn"`` -> ``"Bjorn"``.
+
+    ASCII text comes back unchanged without being decomposed (the common case, and the fast one).
+    """
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
 @lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """Case-fold, strip accents and punctuation, and collapse spaces: ``"México "`` -> ``"mexico"``."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    plain = plain.casefold().replace("&", " and ")
+    plain = strip_accents(text).casefold().replace("&", " and ")
     plain = _PUNCT.sub(" ", plain)
     return _SPACE.sub(" ", plain).strip()
 
@@ -154,3 +182,38 @@ def content_tokens(text: str) -> tuple[str, ...]:
             continue
         seen.setdefault(stem(word), None)
     return tuple(seen)
+
+
+def normalize_company_name(name: str, /) -> str:
+    """A company name folded for comparison: accents, punctuation and legal suffixes removed.
+
+    >>> normalize_company_name("Contoso Pharmaceuticals, Inc.")
+    'contoso pharmaceuticals'
+    """
+    text = strip_accents(name).casefold()
+    text = text.replace("&", " and ")
+    text = _NON_WORD.sub(" ", text.replace(".", ""))
+    words = text.split()
+    while words and words[-1] in _LEGAL_SUFFIXES:
+        words.pop()
+    while len(words) > 1 and words[0] == "the":
+        words.pop(0)
+    return " ".join(words) or " ".join(text.split())
+
+
+def strip_legal_suffixes(name: str, /) -> str:
+    """The name as written, with trailing legal forms removed (for search phrases).
+
+    >>> strip_legal_suffixes("The Home Depot, Inc.")
+    'The Home Depot'
+    >>> strip_legal_suffixes("Meridian Wealth S.A. de C.V.")
+    'Meridian Wealth'
+    """
+    words = name.split()
+
+    def folded(word: str) -> str:
+        return _NON_WORD.sub("", word.replace(".", "")).casefold()
+
+    while len(words) > 1 and (folded(words[-1]) in _LEGAL_SUFFIXES or not folded(words[-1])):
+        words.pop()
+    return " ".join(words).rstrip(",;:") or name
