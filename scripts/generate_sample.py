@@ -232,6 +232,7 @@ class Gen:
         self.activities: list[dict[str, Any]] = []
         self.notes: list[dict[str, Any]] = []
         self.dns: dict[str, dict[str, Any]] = {}
+        self.people: set[tuple[str, str, str]] = set()
         self.truth: dict[str, Any] = {
             "duplicates": [],
             "look_alikes": [],
@@ -383,9 +384,20 @@ class Gen:
             return self.rng.choice(TITLES_MID), 1
         return self.rng.choice(TITLES_JUNIOR), 0
 
+    def unused_person(self, first: str, last: str, domain: str) -> tuple[str, str]:
+        """The drawn name, or the next first name in the list when someone of that name already
+        works at the company: two unrelated leads with one name and employer would be an
+        accidental duplicate. Choosing, not drawing, keeps the random stream as it is."""
+        i = FIRST_NAMES.index(first)
+        while (first, last, domain) in self.people:
+            i = (i + 1) % len(FIRST_NAMES)
+            first = FIRST_NAMES[i]
+        self.people.add((first, last, domain))
+        return first, last
+
     def base_lead(self, created: datetime, company: dict[str, Any] | None = None) -> dict[str, Any]:
         c = company or self.rng.choice(self.companies)
-        first, last = self.person()
+        first, last = self.unused_person(*self.person(), c["domain"])
         title, seniority = self.title(0.0)
         handraiser = self.rng.random() < 0.3
         source = self.rng.choice(SOURCES_HAND) if handraiser else self.rng.choice(SOURCES_OTHER)
@@ -916,8 +928,9 @@ class Gen:
         variants = [("Jonathan", "Jon"), ("Robert", "Bob"), ("Elizabeth", "Liz")]
         for formal, nick in variants:
             a = next(it)
-            a["first_name"] = formal
             c = a["_company"]
+            a["email"] = renamed_email(a["email"], a["first_name"], formal)
+            a["first_name"] = formal
             a["company_name"] = c["name"]
             b = self.clone_open(
                 a,
@@ -1059,6 +1072,21 @@ class Gen:
         }
         CrmSnapshot.model_validate(crm)  # fail here, not at load time
         return {"as_of": self.iso(AS_OF), "crm": crm, "dns": self.dns, "truth": self.truth}
+
+
+def renamed_email(email: str | None, old_first: str, new_first: str) -> str | None:
+    """The address with the first name in its local part changed as the person's was, so that
+    an address never names somebody else ("margaret_cohen@" for Robert Cohen)."""
+    if not email or "@" not in email:
+        return email
+    local, _, domain = email.partition("@")
+    old = old_first.lower().translate(str.maketrans("éèüöäñíó", "eeuoanio"))
+    new = new_first.lower().translate(str.maketrans("éèüöäñíó", "eeuoanio"))
+    if local.startswith(old):
+        local = new + local[len(old) :]
+    elif local[:1] == old[:1]:
+        local = new[0] + local[1:]
+    return f"{local}@{domain}"
 
 
 CONFIG: dict[str, Any] = {

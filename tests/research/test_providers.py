@@ -284,7 +284,7 @@ def test_every_builtin_provider_is_documented_in_plugins_md() -> None:
 
 
 RESEARCH_MODULES = [
-    "leadqual.research._domains",
+    "leadqual._domains",
     "leadqual.research.companies_house",
     "leadqual.research.defaults",
     "leadqual.research.gdelt",

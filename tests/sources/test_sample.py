@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -114,3 +115,40 @@ def test_unrelated_leads_and_accounts_never_share_a_phone(sample_data: SampleDat
             owners.setdefault(digits, set()).add(record.id)
     shared = [ids for ids in owners.values() if len(ids) > 1 and frozenset(ids) not in planted]
     assert shared == []
+
+
+def test_unrelated_leads_never_share_an_email_address(sample_data: SampleData) -> None:
+    planted = {frozenset(d["lead_ids"]) for d in sample_data.truth["duplicates"]}
+    owners: dict[str, set[str]] = {}
+    for lead in sample_data.crm.leads:
+        if lead.email:
+            owners.setdefault(lead.email.casefold(), set()).add(lead.id)
+    shared = [ids for ids in owners.values() if len(ids) > 1 and frozenset(ids) not in planted]
+    assert shared == []
+
+
+def test_unrelated_leads_never_share_a_name_and_employer(sample_data: SampleData) -> None:
+    planted = {frozenset(d["lead_ids"]) for d in sample_data.truth["duplicates"]}
+    planted |= {frozenset(pair) for pair in sample_data.truth["look_alikes"]}
+    owners: dict[tuple[str, str, str], set[str]] = {}
+    for lead in sample_data.crm.leads:
+        if lead.email and "@" in lead.email:
+            key = (lead.first_name or "", lead.last_name, lead.email.rsplit("@", 1)[1].casefold())
+            owners.setdefault(key, set()).add(lead.id)
+    shared = [ids for ids in owners.values() if len(ids) > 1 and frozenset(ids) not in planted]
+    assert shared == []
+
+
+def test_no_lead_address_names_another_person(sample_data: SampleData) -> None:
+    first_names = {(lead.first_name or "").casefold() for lead in sample_data.crm.leads} - {""}
+    # planted problems (a typo'd or malformed address) are written as they are on purpose
+    planted = {i for ids in sample_data.truth["emails"].values() for i in ids}
+    wrong = []
+    for lead in sample_data.crm.leads:
+        if lead.id in planted or not lead.email or "@" not in lead.email or not lead.first_name:
+            continue
+        words = set(re.split(r"[._+-]", lead.email.split("@", 1)[0].casefold()))
+        own = lead.first_name.casefold()
+        if own not in words and words & (first_names - {own}):
+            wrong.append((lead.id, lead.full_name, lead.email))
+    assert wrong == []
