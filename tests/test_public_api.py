@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import importlib
+import subprocess
+import sys
+
+import pytest
 
 import leadqual
 
@@ -15,7 +19,6 @@ EXPECTED = {
     "AgentConfig",
     "Appointment",
     "AttachmentMeta",
-    "BacktestReport",
     "CharacteristicResult",
     "ChatMessage",
     "CompanyKnowledge",
@@ -25,7 +28,6 @@ EXPECTED = {
     "ConsentRequired",
     "Contact",
     "CrmInsights",
-    "CrmInsightsBuilder",
     "CrmSource",
     "CrmWriter",
     "DedupeSettings",
@@ -39,8 +41,6 @@ EXPECTED = {
     "EmailCheck",
     "EmailInputError",
     "EmailMessage",
-    "EmailOverride",
-    "EmailOverrides",
     "EmailValidator",
     "FetchError",
     "FieldCondition",
@@ -53,7 +53,6 @@ EXPECTED = {
     "IcpFit",
     "IcpMatcher",
     "IcpProfile",
-    "IcpSuggestion",
     "IncompatibleModelError",
     "InsufficientTrainingData",
     "Lead",
@@ -70,7 +69,6 @@ EXPECTED = {
     "MalformedResponse",
     "MemorySource",
     "MergeError",
-    "MergeJournal",
     "MergePlan",
     "ModelFileError",
     "ModelIntegrityError",
@@ -83,7 +81,6 @@ EXPECTED = {
     "NothingToDraft",
     "OpenAICompatibleClient",
     "Opportunity",
-    "OpportunityScorer",
     "OpportunityStatus",
     "Phone",
     "PhoneCall",
@@ -94,7 +91,6 @@ EXPECTED = {
     "Prioritizer",
     "ProductKnowledge",
     "ProviderError",
-    "ProviderRegistry",
     "ProviderTimeout",
     "QualificationCheck",
     "QualificationChecker",
@@ -108,7 +104,6 @@ EXPECTED = {
     "ResearchProvider",
     "Researcher",
     "ResponseTooLarge",
-    "SafeFetcher",
     "Seller",
     "SqliteSource",
     "SuppressionList",
@@ -120,20 +115,12 @@ EXPECTED = {
     "UnexpectedContentType",
     "UnsafeUrlError",
     "ValidationFailed",
-    "backtest",
     "build_context",
-    "check_qualification",
     "classify_reply",
-    "find_duplicates",
     "load_sample",
     "load_sample_config",
     "load_sample_data",
-    "measure_engagement",
-    "plan_merge",
-    "rate_lead",
-    "suggest_icp",
     "train_from_crm",
-    "undo_merge",
 }
 
 
@@ -160,3 +147,56 @@ def test_subpackages_declare_their_surface() -> None:
         assert mod.__all__, module
         for name in mod.__all__:
             assert hasattr(mod, name), f"{module}.{name}"
+
+
+MOVED = {
+    "BacktestReport": "leadqual.icp",
+    "CrmInsightsBuilder": "leadqual.research",
+    "MergeJournal": "leadqual.dedupe",
+    "OpportunityScorer": "leadqual.scoring",
+    "SafeFetcher": "leadqual.research",
+    "check_qualification": "leadqual.dedupe",
+    "find_duplicates": "leadqual.dedupe",
+    "measure_engagement": "leadqual.prioritization",
+    "suggest_icp": "leadqual.icp",
+}
+
+
+@pytest.mark.parametrize(("name", "home"), sorted(MOVED.items()))
+def test_names_dropped_from_the_top_level_still_resolve_with_a_warning_naming_their_home(
+    name: str, home: str
+) -> None:
+    with pytest.warns(DeprecationWarning, match=home.replace(".", r"\.")):
+        value = getattr(leadqual, name)
+    assert value is getattr(importlib.import_module(home), name)
+    assert name not in leadqual.__all__
+
+
+def test_an_unknown_name_is_an_attribute_error() -> None:
+    with pytest.raises(AttributeError, match="no attribute 'EmailValidatr'"):
+        _ = leadqual.EmailValidatr  # type: ignore[attr-defined]
+
+
+def _modules_after(code: str) -> set[str]:
+    out = subprocess.run(
+        [sys.executable, "-c", f"{code}\nimport sys\nprint(' '.join(sys.modules))"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return set(out.split())
+
+
+def test_importing_the_package_loads_no_component_or_heavy_dependency() -> None:
+    loaded = _modules_after("import leadqual")
+    assert not {"pandas", "sklearn", "numpy", "httpx", "leadqual.scoring"} & loaded
+
+
+def test_the_version_command_imports_neither_pandas_nor_scikit_learn() -> None:
+    loaded = _modules_after(
+        "import contextlib, io\nfrom leadqual.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n    main(['version'])"
+    )
+    assert "pandas" not in loaded
+    assert "sklearn" not in loaded
+    assert "leadqual.cli" in loaded

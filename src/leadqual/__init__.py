@@ -2,151 +2,129 @@
 scoring, duplicate detection and safe outreach drafts.
 
 The public API is re-exported here with an explicit, sorted ``__all__``; subpackages hold the rest.
-See the documentation for a tour, and ``leadqual demo`` for everything at work on the sample CRM.
+Names load on first use, so ``import leadqual`` costs little more than importing pydantic, and a
+script that only validates emails never imports scikit-learn. See the documentation for a tour, and
+``leadqual demo`` for everything at work on the sample CRM.
 """
 
+from __future__ import annotations
+
+import importlib
+import warnings
 from typing import TYPE_CHECKING, Any
 
-from leadqual.config import (
-    AgentConfig,
-    CompanyKnowledge,
-    Consent,
-    PrioritizationOrder,
-    ProductKnowledge,
-    RefreshPolicy,
-    TeamAccess,
-)
-from leadqual.dedupe import (
-    DedupeSettings,
-    DuplicateDetector,
-    DuplicateIndex,
-    DuplicatePair,
-    DuplicateReport,
-    MergeJournal,
-    MergePlan,
-    QualificationCheck,
-    QualificationChecker,
-    SurvivorshipPolicy,
-    check_qualification,
-    find_duplicates,
-    plan_merge,
-    undo_merge,
-)
-from leadqual.drafting import (
-    ActionAdvisor,
-    Draft,
-    Drafter,
-    LlmClient,
-    LlmDrafter,
-    NextAction,
-    OpenAICompatibleClient,
-    ReplyClassifier,
-    ReplyIntent,
-    SuppressionList,
-    TemplateDrafter,
-    classify_reply,
-)
-from leadqual.errors import (
-    ConfigurationError,
-    ConsentRequired,
-    DraftBlocked,
-    EmailInputError,
-    FetchError,
-    HttpStatusError,
-    IncompatibleModelError,
-    InsufficientTrainingData,
-    LeadqualError,
-    MalformedResponse,
-    MergeError,
-    ModelFileError,
-    ModelIntegrityError,
-    NotFittedError,
-    NothingToDraft,
-    NotScorable,
-    PluginError,
-    ProviderError,
-    ProviderTimeout,
-    RateLimited,
-    RecordNotFound,
-    ResponseTooLarge,
-    UnexpectedContentType,
-    UnsafeUrlError,
-    ValidationFailed,
-)
-from leadqual.icp import (
-    BacktestReport,
-    CharacteristicResult,
-    IcpCharacteristic,
-    IcpFit,
-    IcpMatcher,
-    IcpProfile,
-    IcpSuggestion,
-    TierCutoffs,
-    backtest,
-    suggest_icp,
-)
-from leadqual.models import (
-    Account,
-    Activity,
-    Address,
-    Appointment,
-    AttachmentMeta,
-    ChatMessage,
-    Contact,
-    EmailMessage,
-    Lead,
-    LeadContext,
-    LeadStatus,
-    Note,
-    Opportunity,
-    OpportunityStatus,
-    Phone,
-    PhoneCall,
-    RecordRef,
-    Seller,
-    Task,
-)
-from leadqual.prioritization import (
-    ActivityCondition,
-    FieldCondition,
-    HandraiserEvaluator,
-    HandraiserResult,
-    HandraiserSegment,
-    LeadRating,
-    PrioritizedLead,
-    PrioritizedList,
-    Prioritizer,
-    RatingPolicy,
-    measure_engagement,
-    rate_lead,
-)
-from leadqual.research import (
-    CompanyQuery,
-    CrmInsights,
-    CrmInsightsBuilder,
-    EmailCheck,
-    EmailOverride,
-    EmailOverrides,
-    EmailValidator,
-    LeadResearch,
-    ProviderRegistry,
-    Researcher,
-    ResearchProvider,
-    SafeFetcher,
-)
-from leadqual.sources import (
-    CrmSource,
-    CrmWriter,
-    MemorySource,
-    SqliteSource,
-    build_context,
-    load_sample,
-    load_sample_config,
-    load_sample_data,
-)
-
-# scikit-learn takes most of a second to import: the scorer loads on first use.
 if TYPE_CHECKING:
+    from leadqual.config import (
+        AgentConfig,
+        CompanyKnowledge,
+        Consent,
+        PrioritizationOrder,
+        ProductKnowledge,
+        RefreshPolicy,
+        TeamAccess,
+    )
+    from leadqual.dedupe import (
+        DedupeSettings,
+        DuplicateDetector,
+        DuplicateIndex,
+        DuplicatePair,
+        DuplicateReport,
+        MergePlan,
+        QualificationCheck,
+        QualificationChecker,
+        SurvivorshipPolicy,
+    )
+    from leadqual.drafting import (
+        ActionAdvisor,
+        Draft,
+        Drafter,
+        LlmClient,
+        LlmDrafter,
+        NextAction,
+        OpenAICompatibleClient,
+        ReplyClassifier,
+        ReplyIntent,
+        SuppressionList,
+        TemplateDrafter,
+        classify_reply,
+    )
+    from leadqual.errors import (
+        ConfigurationError,
+        ConsentRequired,
+        DraftBlocked,
+        EmailInputError,
+        FetchError,
+        HttpStatusError,
+        IncompatibleModelError,
+        InsufficientTrainingData,
+        LeadqualError,
+        MalformedResponse,
+        MergeError,
+        ModelFileError,
+        ModelIntegrityError,
+        NotFittedError,
+        NothingToDraft,
+        NotScorable,
+        PluginError,
+        ProviderError,
+        ProviderTimeout,
+        RateLimited,
+        RecordNotFound,
+        ResponseTooLarge,
+        UnexpectedContentType,
+        UnsafeUrlError,
+        ValidationFailed,
+    )
+    from leadqual.icp import (
+        CharacteristicResult,
+        IcpCharacteristic,
+        IcpFit,
+        IcpMatcher,
+        IcpProfile,
+        TierCutoffs,
+    )
+    from leadqual.models import (
+        Account,
+        Activity,
+        Address,
+        Appointment,
+        AttachmentMeta,
+        ChatMessage,
+        Contact,
+        EmailMessage,
+        Lead,
+        LeadContext,
+        LeadStatus,
+        Note,
+        Opportunity,
+        OpportunityStatus,
+        Phone,
+        PhoneCall,
+        RecordRef,
+        Seller,
+        Task,
+    )
+    from leadqual.prioritization import (
+        ActivityCondition,
+        FieldCondition,
+        HandraiserEvaluator,
+        HandraiserResult,
+        HandraiserSegment,
+        LeadRating,
+        PrioritizedLead,
+        PrioritizedList,
+        Prioritizer,
+        RatingPolicy,
+    )
+    from leadqual.research import (
+        CompanyQuery,
+        CrmInsights,
+        EmailCheck,
+        EmailValidator,
+        LeadResearch,
+        Researcher,
+        ResearchProvider,
+    )
     from leadqual.scoring import (
         GradeScheme,
         LeadFeaturizer,
@@ -154,32 +132,176 @@ if TYPE_CHECKING:
         LeadScorer,
         ModelRegistry,
         ModelReport,
-        OpportunityScorer,
         train_from_crm,
     )
+    from leadqual.sources import (
+        CrmSource,
+        CrmWriter,
+        MemorySource,
+        SqliteSource,
+        build_context,
+        load_sample,
+        load_sample_config,
+        load_sample_data,
+    )
 
-_LAZY = {
+_EXPORTS: dict[str, str] = {
+    "Account": "leadqual.models",
+    "ActionAdvisor": "leadqual.drafting",
+    "Activity": "leadqual.models",
+    "ActivityCondition": "leadqual.prioritization",
+    "Address": "leadqual.models",
+    "AgentConfig": "leadqual.config",
+    "Appointment": "leadqual.models",
+    "AttachmentMeta": "leadqual.models",
+    "CharacteristicResult": "leadqual.icp",
+    "ChatMessage": "leadqual.models",
+    "CompanyKnowledge": "leadqual.config",
+    "CompanyQuery": "leadqual.research",
+    "ConfigurationError": "leadqual.errors",
+    "Consent": "leadqual.config",
+    "ConsentRequired": "leadqual.errors",
+    "Contact": "leadqual.models",
+    "CrmInsights": "leadqual.research",
+    "CrmSource": "leadqual.sources",
+    "CrmWriter": "leadqual.sources",
+    "DedupeSettings": "leadqual.dedupe",
+    "Draft": "leadqual.drafting",
+    "DraftBlocked": "leadqual.errors",
+    "Drafter": "leadqual.drafting",
+    "DuplicateDetector": "leadqual.dedupe",
+    "DuplicateIndex": "leadqual.dedupe",
+    "DuplicatePair": "leadqual.dedupe",
+    "DuplicateReport": "leadqual.dedupe",
+    "EmailCheck": "leadqual.research",
+    "EmailInputError": "leadqual.errors",
+    "EmailMessage": "leadqual.models",
+    "EmailValidator": "leadqual.research",
+    "FetchError": "leadqual.errors",
+    "FieldCondition": "leadqual.prioritization",
     "GradeScheme": "leadqual.scoring",
+    "HandraiserEvaluator": "leadqual.prioritization",
+    "HandraiserResult": "leadqual.prioritization",
+    "HandraiserSegment": "leadqual.prioritization",
+    "HttpStatusError": "leadqual.errors",
+    "IcpCharacteristic": "leadqual.icp",
+    "IcpFit": "leadqual.icp",
+    "IcpMatcher": "leadqual.icp",
+    "IcpProfile": "leadqual.icp",
+    "IncompatibleModelError": "leadqual.errors",
+    "InsufficientTrainingData": "leadqual.errors",
+    "Lead": "leadqual.models",
+    "LeadContext": "leadqual.models",
     "LeadFeaturizer": "leadqual.scoring",
+    "LeadRating": "leadqual.prioritization",
+    "LeadResearch": "leadqual.research",
     "LeadScore": "leadqual.scoring",
     "LeadScorer": "leadqual.scoring",
+    "LeadStatus": "leadqual.models",
+    "LeadqualError": "leadqual.errors",
+    "LlmClient": "leadqual.drafting",
+    "LlmDrafter": "leadqual.drafting",
+    "MalformedResponse": "leadqual.errors",
+    "MemorySource": "leadqual.sources",
+    "MergeError": "leadqual.errors",
+    "MergePlan": "leadqual.dedupe",
+    "ModelFileError": "leadqual.errors",
+    "ModelIntegrityError": "leadqual.errors",
     "ModelRegistry": "leadqual.scoring",
     "ModelReport": "leadqual.scoring",
-    "OpportunityScorer": "leadqual.scoring",
+    "NextAction": "leadqual.drafting",
+    "NotFittedError": "leadqual.errors",
+    "NotScorable": "leadqual.errors",
+    "Note": "leadqual.models",
+    "NothingToDraft": "leadqual.errors",
+    "OpenAICompatibleClient": "leadqual.drafting",
+    "Opportunity": "leadqual.models",
+    "OpportunityStatus": "leadqual.models",
+    "Phone": "leadqual.models",
+    "PhoneCall": "leadqual.models",
+    "PluginError": "leadqual.errors",
+    "PrioritizationOrder": "leadqual.config",
+    "PrioritizedLead": "leadqual.prioritization",
+    "PrioritizedList": "leadqual.prioritization",
+    "Prioritizer": "leadqual.prioritization",
+    "ProductKnowledge": "leadqual.config",
+    "ProviderError": "leadqual.errors",
+    "ProviderTimeout": "leadqual.errors",
+    "QualificationCheck": "leadqual.dedupe",
+    "QualificationChecker": "leadqual.dedupe",
+    "RateLimited": "leadqual.errors",
+    "RatingPolicy": "leadqual.prioritization",
+    "RecordNotFound": "leadqual.errors",
+    "RecordRef": "leadqual.models",
+    "RefreshPolicy": "leadqual.config",
+    "ReplyClassifier": "leadqual.drafting",
+    "ReplyIntent": "leadqual.drafting",
+    "ResearchProvider": "leadqual.research",
+    "Researcher": "leadqual.research",
+    "ResponseTooLarge": "leadqual.errors",
+    "Seller": "leadqual.models",
+    "SqliteSource": "leadqual.sources",
+    "SuppressionList": "leadqual.drafting",
+    "SurvivorshipPolicy": "leadqual.dedupe",
+    "Task": "leadqual.models",
+    "TeamAccess": "leadqual.config",
+    "TemplateDrafter": "leadqual.drafting",
+    "TierCutoffs": "leadqual.icp",
+    "UnexpectedContentType": "leadqual.errors",
+    "UnsafeUrlError": "leadqual.errors",
+    "ValidationFailed": "leadqual.errors",
+    "build_context": "leadqual.sources",
+    "classify_reply": "leadqual.drafting",
+    "load_sample": "leadqual.sources",
+    "load_sample_config": "leadqual.sources",
+    "load_sample_data": "leadqual.sources",
     "train_from_crm": "leadqual.scoring",
 }
+"""Each public name and the module that defines it."""
+
+_MOVED: dict[str, str] = {
+    "BacktestReport": "leadqual.icp",
+    "CrmInsightsBuilder": "leadqual.research",
+    "EmailOverride": "leadqual.research",
+    "EmailOverrides": "leadqual.research",
+    "IcpSuggestion": "leadqual.icp",
+    "MergeJournal": "leadqual.dedupe",
+    "OpportunityScorer": "leadqual.scoring",
+    "ProviderRegistry": "leadqual.research",
+    "SafeFetcher": "leadqual.research",
+    "backtest": "leadqual.icp",
+    "check_qualification": "leadqual.dedupe",
+    "find_duplicates": "leadqual.dedupe",
+    "measure_engagement": "leadqual.prioritization",
+    "plan_merge": "leadqual.dedupe",
+    "rate_lead": "leadqual.prioritization",
+    "suggest_icp": "leadqual.icp",
+    "undo_merge": "leadqual.dedupe",
+}
+"""Names once exported here that live only in their subpackage now: still readable, with a
+DeprecationWarning that says where to import them from."""
 
 
 def __getattr__(name: str) -> Any:
-    """Import the scorer's names on first use."""
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
+    """Import a public name on first use; warn for a name that moved to its subpackage."""
+    module = _EXPORTS.get(name)
+    if module is not None:
+        value = getattr(importlib.import_module(module), name)
+        globals()[name] = value
+        return value
+    module = _MOVED.get(name)
+    if module is not None:
+        warnings.warn(
+            f"leadqual.{name} is no longer exported from the top level: import it from {module}",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return getattr(importlib.import_module(module), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
 
 
 __all__ = [
@@ -191,7 +313,6 @@ __all__ = [
     "AgentConfig",
     "Appointment",
     "AttachmentMeta",
-    "BacktestReport",
     "CharacteristicResult",
     "ChatMessage",
     "CompanyKnowledge",
@@ -201,7 +322,6 @@ __all__ = [
     "ConsentRequired",
     "Contact",
     "CrmInsights",
-    "CrmInsightsBuilder",
     "CrmSource",
     "CrmWriter",
     "DedupeSettings",
@@ -215,8 +335,6 @@ __all__ = [
     "EmailCheck",
     "EmailInputError",
     "EmailMessage",
-    "EmailOverride",
-    "EmailOverrides",
     "EmailValidator",
     "FetchError",
     "FieldCondition",
@@ -229,7 +347,6 @@ __all__ = [
     "IcpFit",
     "IcpMatcher",
     "IcpProfile",
-    "IcpSuggestion",
     "IncompatibleModelError",
     "InsufficientTrainingData",
     "Lead",
@@ -246,7 +363,6 @@ __all__ = [
     "MalformedResponse",
     "MemorySource",
     "MergeError",
-    "MergeJournal",
     "MergePlan",
     "ModelFileError",
     "ModelIntegrityError",
@@ -259,7 +375,6 @@ __all__ = [
     "NothingToDraft",
     "OpenAICompatibleClient",
     "Opportunity",
-    "OpportunityScorer",
     "OpportunityStatus",
     "Phone",
     "PhoneCall",
@@ -270,7 +385,6 @@ __all__ = [
     "Prioritizer",
     "ProductKnowledge",
     "ProviderError",
-    "ProviderRegistry",
     "ProviderTimeout",
     "QualificationCheck",
     "QualificationChecker",
@@ -284,7 +398,6 @@ __all__ = [
     "ResearchProvider",
     "Researcher",
     "ResponseTooLarge",
-    "SafeFetcher",
     "Seller",
     "SqliteSource",
     "SuppressionList",
@@ -296,18 +409,10 @@ __all__ = [
     "UnexpectedContentType",
     "UnsafeUrlError",
     "ValidationFailed",
-    "backtest",
     "build_context",
-    "check_qualification",
     "classify_reply",
-    "find_duplicates",
     "load_sample",
     "load_sample_config",
     "load_sample_data",
-    "measure_engagement",
-    "plan_merge",
-    "rate_lead",
-    "suggest_icp",
     "train_from_crm",
-    "undo_merge",
 ]
