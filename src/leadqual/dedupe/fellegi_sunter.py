@@ -24,7 +24,12 @@ from pydantic import ConfigDict
 
 from leadqual._base import LeadqualModel
 from leadqual.dedupe.settings import Comparison
-from leadqual.errors import ConfigurationError, InsufficientTrainingData, ValidationFailed
+from leadqual.errors import (
+    ConfigurationError,
+    InsufficientTrainingData,
+    NotFittedError,
+    ValidationFailed,
+)
 
 __all__ = ["ComparisonWeights", "FellegiSunter", "levels_of", "level_labels"]
 
@@ -320,8 +325,6 @@ class FellegiSunter:
 
     def _check_fitted(self) -> tuple[list[FloatArray], list[FloatArray], float]:
         if self.m_ is None or self.u_ is None or self.lambda_ is None:
-            from leadqual.errors import NotFittedError
-
             raise NotFittedError("the Fellegi-Sunter model is not fitted: call fit() first")
         return self.m_, self.u_, self.lambda_
 

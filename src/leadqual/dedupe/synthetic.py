@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from leadqual.dedupe.normalize import Normalizer
 from leadqual.dedupe.settings import FEBRL_COLUMNS
 
 __all__ = ["synthetic_person_records", "true_pairs"]
@@ -356,8 +357,6 @@ def synthetic_leads(
                 )
         rows.append(dup)
         planted.append((kind, str(src["id"]), new_id))
-    from leadqual.dedupe.normalize import Normalizer
-
     norm = Normalizer()
     look_alikes: list[tuple[str, str]] = []
     for k in range(n_look):

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Protocol, runtime_checkable
 
+from leadqual._base import to_utc
+from leadqual.errors import RecordNotFound
 from leadqual.models import (
     Account,
     Activity,
@@ -136,10 +138,6 @@ def with_status(
 ) -> Lead:
     """``lead`` with a new status: closing stamps ``closed_at`` (``at``, default now), reopening
     clears it; ``modified_at`` becomes ``at``. Writers share it so they behave the same."""
-    from datetime import UTC
-
-    from leadqual._base import to_utc
-
     when = to_utc(at) if at else datetime.now(UTC)
     closed_at = None if status is LeadStatus.OPEN else when
     return lead.replace(status=status, status_reason=reason, closed_at=closed_at, modified_at=when)
@@ -152,8 +150,6 @@ def build_context(source: CrmSource, lead_id: str, /) -> LeadContext:
     Activities and notes regarding the lead and its parent contact are included; opportunities are
     those originating from the lead plus the open ones of its account or contact.
     """
-    from leadqual.errors import RecordNotFound
-
     lead = source.get_lead(lead_id)
     account = source.get_account(lead.account_id) if lead.account_id else None
     contact = source.get_contact(lead.contact_id) if lead.contact_id else None
