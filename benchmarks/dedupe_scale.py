@@ -162,7 +162,7 @@ def leads_child(n_leads: int, checks: int) -> None:
     expected = {p[2]: p[1] for p in planted}
     for rec in probes:
         t1 = time.perf_counter()
-        pairs = index.check(rec)
+        pairs = index.find(rec)
         latencies.append(time.perf_counter() - t1)
         hits += any(pr.left_id == expected[rec["id"]] for pr in pairs)
     lat = np.array(latencies) * 1000

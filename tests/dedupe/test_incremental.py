@@ -8,7 +8,7 @@ import pytest
 from leadqual.dedupe import DuplicateDetector, find_duplicates, person_record_settings
 from leadqual.dedupe.settings import FEBRL_COLUMNS
 from leadqual.errors import ConfigurationError, ValidationFailed
-from leadqual.sources import SampleData
+from leadqual.sources import SampleData, load_sample_data
 
 
 def test_index_check_finds_what_batch_mode_finds_for_every_lead(sample_data: SampleData) -> None:
@@ -23,9 +23,9 @@ def test_index_check_finds_what_batch_mode_finds_for_every_lead(sample_data: Sam
         if lead.id not in expected:
             continue
         index = det.index([x for x in leads if x.id != lead.id])
-        found = {p.left_id for p in index.check(lead)}
+        found = {p.left_id for p in index.find(lead)}
         assert found == expected[lead.id], lead.id
-        assert all(p.right_id == lead.id for p in index.check(lead))
+        assert all(p.right_id == lead.id for p in index.find(lead))
 
 
 def test_added_records_are_found_by_later_checks(sample_data: SampleData) -> None:
@@ -34,14 +34,14 @@ def test_added_records_are_found_by_later_checks(sample_data: SampleData) -> Non
     assert len(index) == 0
     index.add(leads["L-0218"])
     assert "L-0218" in index
-    pairs = index.check(leads["L-0248"])
+    pairs = index.find(leads["L-0248"])
     assert [(p.left_id, p.rule) for p in pairs] == [("L-0218", "similar_name_company")]
 
 
 def test_a_record_never_duplicates_itself(sample_data: SampleData) -> None:
     leads = list(sample_data.crm.leads)
     index = DuplicateDetector().index(leads)
-    assert all(p.left_id != leads[0].id for p in index.check(leads[0]))
+    assert all(p.left_id != leads[0].id for p in index.find(leads[0]))
 
 
 def test_indexing_an_id_twice_is_refused(sample_data: SampleData) -> None:
@@ -56,7 +56,7 @@ def test_model_settings_need_a_fit_before_single_checks() -> None:
     det = DuplicateDetector(person_record_settings())
     index = det.index(frame)
     with pytest.raises(ConfigurationError, match="fit"):
-        index.check({**frame.iloc[0].to_dict(), "rec_id": "new"})
+        index.find({**frame.iloc[0].to_dict(), "rec_id": "new"})
 
 
 def test_single_record_normalisation_matches_batch_normalisation(sample_data: SampleData) -> None:
@@ -77,10 +77,10 @@ def test_mapping_records_are_checked_and_missing_columns_named(sample_data: Samp
     leads = {x.id: x for x in sample_data.crm.leads}
     index = DuplicateDetector().index([x for x in leads.values() if x.id != "L-0250"])
     row = _lead_row(leads["L-0250"])
-    assert [p.left_id for p in index.check(row)] == ["L-0223"]
+    assert [p.left_id for p in index.find(row)] == ["L-0223"]
     del row["phones"]
     with pytest.raises(ValidationFailed, match="phones") as err:
-        index.check(row)
+        index.find(row)
     assert err.value.field == "phones"
 
 
@@ -99,10 +99,10 @@ def test_index_drops_a_crowded_key_exactly_where_batch_mode_does() -> None:
     # Four records share the key, over the limit of three: batch mode pairs none of them.
     assert len(det.find_frame(frame)) == 0
     index = det.index(frame.head(3))
-    assert index.check({"id": "d", "company": "Acme"}) == []
+    assert index.find({"id": "d", "company": "Acme"}) == []
     # Within the limit both modes pair them.
     assert len(det.find_frame(frame.head(3))) == 3
-    found = det.index(frame.head(2)).check({"id": "c", "company": "Acme"})
+    found = det.index(frame.head(2)).find({"id": "c", "company": "Acme"})
     assert sorted(p.left_id for p in found) == ["a", "b"]
 
 
@@ -112,7 +112,7 @@ def test_checking_something_that_is_not_a_record_is_a_clear_error(
 ) -> None:
     index = DuplicateDetector().index(list(sample_data.crm.leads)[:20])
     with pytest.raises(ValidationFailed, match="record"):
-        index.check(record)  # type: ignore[arg-type]
+        index.find(record)  # type: ignore[arg-type]
 
 
 def test_phone_numbers_read_by_pandas_as_floats_still_match() -> None:
@@ -143,5 +143,14 @@ def test_index_mixing_single_and_multi_valued_cells_compares_whole_values() -> N
     det = DuplicateDetector(settings)
     index = det.index(pd.DataFrame({"id": ["1"], "city": ["Berlin"]}))
     index.add(pd.DataFrame({"id": ["2"], "city": [("Berlin",)]}))
-    found = index.check({"id": "3", "city": "Berlin"})
+    found = index.find({"id": "3", "city": "Berlin"})
     assert sorted(p.left_id for p in found) == ["1", "2"]
+
+
+def test_index_check_is_a_deprecated_alias_of_find() -> None:
+    leads = load_sample_data().crm.leads
+    index = DuplicateDetector().index([lead for lead in leads if lead.id != "L-0252"])
+    new = next(lead for lead in leads if lead.id == "L-0252")
+    with pytest.warns(DeprecationWarning, match=r"DuplicateIndex\.find"):
+        old = index.check(new)
+    assert old == index.find(new) != []

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
+import warnings
 from bisect import bisect_left, insort
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Annotated, Any, Self
@@ -694,7 +695,7 @@ class DuplicateIndex:
         >>> leads = load_sample_data().crm.leads
         >>> new = next(lead for lead in leads if lead.id == "L-0252")
         >>> index = DuplicateDetector().index([lead for lead in leads if lead.id != "L-0252"])
-        >>> [(p.left_id, p.rule) for p in index.check(new)]
+        >>> [(p.left_id, p.rule) for p in index.find(new)]
         [('L-0002', 'similar_name_domain')]
     """
 
@@ -788,6 +789,15 @@ class DuplicateIndex:
         return list(found)
 
     def check(self, record: Lead | Mapping[str, Any], /) -> list[DuplicatePair]:
+        """Deprecated: :meth:`find` (``check`` named four different actions in the library)."""
+        warnings.warn(
+            "DuplicateIndex.check() is deprecated: use DuplicateIndex.find()",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self.find(record)
+
+    def find(self, record: Lead | Mapping[str, Any], /) -> list[DuplicatePair]:
         """The indexed records that ``record`` duplicates, strongest first.
 
         ``record`` is a :class:`~leadqual.models.Lead` or a mapping with the settings' source

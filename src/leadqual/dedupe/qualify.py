@@ -164,11 +164,11 @@ class QualificationChecker:
             "country": lead.address.country if lead.address else None,
         }
         account_pairs = (
-            self._account_index.check(lead_as_account)
+            self._account_index.find(lead_as_account)
             if lead.company_name or lead.all_emails or lead.website
             else []
         )
-        contact_pairs = self._contact_index.check(lead)
+        contact_pairs = self._contact_index.find(lead)
         accounts = sorted(
             (self._account_match(lead, p) for p in account_pairs),
             key=lambda m: (-m.score, m.record_id),
