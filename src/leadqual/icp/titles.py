@@ -190,10 +190,10 @@ def parse_title(title: str, /) -> TitleInfo:
     seniority: int | None = None
     functions: set[str] = set()
     if _FORMER.match(text):
-        now = _NOW.search(text)
-        if now is None:
+        today = _NOW.search(text)
+        if today is None:
             return TitleInfo(written=title)
-        current = parse_title(text[now.end() :])
+        current = parse_title(text[today.end() :])
         return current.model_copy(update={"written": title})
     if vocabulary.assistant.search(text):
         # "Executive Assistant to the CEO" supports an executive; the acronym is not theirs
