@@ -191,8 +191,9 @@ def fold_words(text: str, /) -> str:
     >>> fold_words("  Björn   O'Neil-Smith "), fold_words("Straße") == fold_words("STRASSE")
     ('bjorn oneil smith', True)
     """
-    # casefold, not just lower: "Straße" and "STRASSE" are one name
-    plain = strip_accents(text.casefold()).replace("&", " and ")
+    # casefold, not just lower: "Straße" and "STRASSE" are one name; lower again after
+    # decomposition, which can turn a styled letter ("𝐀") into a capital one
+    plain = strip_accents(text.casefold()).lower().replace("&", " and ")
     plain = _NON_WORD.sub(" ", _APOSTROPHES.sub("", plain))
     return " ".join(plain.split())
 
