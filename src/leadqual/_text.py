@@ -13,6 +13,7 @@ __all__ = [
     "STOPWORDS",
     "content_tokens",
     "fold",
+    "fold_words",
     "normalize_company_name",
     "stem",
     "strip_accents",
@@ -23,13 +24,9 @@ _PUNCT = re.compile(r"[^\w\s+&/-]+")
 _SPACE = re.compile(r"\s+")
 _WORD = re.compile(r"[a-z0-9]+(?:[+#][a-z0-9]*)?")
 _NON_WORD = re.compile(r"[^\w\s]")
+_NON_ALNUM = re.compile(r"[^\w]")
+_APOSTROPHES = re.compile("['\u2019]")
 
-_LEGAL_SUFFIXES = frozenset({
-    "inc", "incorporated", "corp", "corporation", "co", "company", "llc", "llp", "lp", "ltd",
-    "limited", "plc", "gmbh", "ag", "kg", "se", "sa", "sas", "sarl", "srl", "spa", "bv", "nv",
-    "ab", "as", "asa", "oy", "oyj", "aps", "pty", "pvt", "kk", "ltda", "sl", "slu", "de", "cv",
-    "sab", "sapi", "group", "holding", "holdings", "the",
-})  # fmt: skip
 
 STOPWORDS = frozenset(
     [
@@ -184,21 +181,68 @@ def content_tokens(text: str) -> tuple[str, ...]:
     return tuple(seen)
 
 
+def fold_words(text: str, /) -> str:
+    """Fold text into comparable words: case-folded, accents stripped, apostrophes dropped, other
+    punctuation read as spaces, "&" as "and".
+
+    Unlike :func:`fold`, which keeps the ``+``, ``/`` and ``-`` of a vocabulary ("C++", "B2B/SaaS"),
+    this is the form for names and record keys: ``"O'Neil-Smith"`` -> ``"oneil smith"``.
+
+    >>> fold_words("  Björn   O'Neil-Smith "), fold_words("Straße") == fold_words("STRASSE")
+    ('bjorn oneil smith', True)
+    """
+    # casefold, not just lower: "Straße" and "STRASSE" are one name; lower again after
+    # decomposition, which can turn a styled letter ("𝐀") into a capital one
+    plain = strip_accents(text.casefold()).lower().replace("&", " and ")
+    plain = _NON_WORD.sub(" ", _APOSTROPHES.sub("", plain))
+    return " ".join(plain.split())
+
+
+@lru_cache(maxsize=1)
+def _legal_last_words() -> frozenset[str]:
+    """The words a legal form can end with ("inc", "gmbh", "kg", "cv"), from cleanco's terms."""
+    from cleanco import prepare_default_terms
+
+    return frozenset(_NON_ALNUM.sub("", parts[-1]) for _, parts in prepare_default_terms() if parts)
+
+
+def _strip_legal_forms(name: str) -> str:
+    from cleanco import basename
+
+    text = name.strip()
+    # cleanco strips one legal form per call; "Acme Holdings GmbH & Co. KG" needs more. It tries
+    # each of its ~300 terms in turn, so it is called only when the last word can end one of them.
+    for _ in range(3):
+        words = text.rsplit(None, 1)
+        last = _NON_ALNUM.sub("", words[-1].lower()) if words else ""
+        if last not in _legal_last_words():
+            break
+        stripped = basename(text)
+        if not stripped or stripped == text:
+            break
+        text = stripped
+    return text
+
+
 def normalize_company_name(name: str, /) -> str:
-    """A company name folded for comparison: accents, punctuation and legal suffixes removed.
+    """A company name folded for comparison: legal forms (cleanco's terms, in many countries'
+    languages), a leading "The", punctuation and accents removed; "&" reads as "and".
+
+    The package's one company-name normaliser: research matches registry entries with it and
+    duplicate detection builds its company keys from it.
 
     >>> normalize_company_name("Contoso Pharmaceuticals, Inc.")
     'contoso pharmaceuticals'
+    >>> normalize_company_name("The Acme Holdings GmbH & Co. KG")
+    'acme holdings'
+    >>> normalize_company_name("Société Générale S.A."), normalize_company_name("Smith & Sons Ltd")
+    ('societe generale', 'smith and sons')
     """
-    text = strip_accents(name).casefold()
-    text = text.replace("&", " and ")
-    text = _NON_WORD.sub(" ", text.replace(".", ""))
-    words = text.split()
-    while words and words[-1] in _LEGAL_SUFFIXES:
-        words.pop()
-    while len(words) > 1 and words[0] == "the":
+    folded = fold_words(_strip_legal_forms(name))
+    words = folded.split()
+    while words and words[0] == "the":
         words.pop(0)
-    return " ".join(words) or " ".join(text.split())
+    return " ".join(words) or folded  # a name that is only "the" words ("The The") stays whole
 
 
 def strip_legal_suffixes(name: str, /) -> str:
@@ -209,11 +253,4 @@ def strip_legal_suffixes(name: str, /) -> str:
     >>> strip_legal_suffixes("Meridian Wealth S.A. de C.V.")
     'Meridian Wealth'
     """
-    words = name.split()
-
-    def folded(word: str) -> str:
-        return _NON_WORD.sub("", word.replace(".", "")).casefold()
-
-    while len(words) > 1 and (folded(words[-1]) in _LEGAL_SUFFIXES or not folded(words[-1])):
-        words.pop()
-    return " ".join(words).rstrip(",;:") or name
+    return _strip_legal_forms(name).rstrip(",;: ") or name

@@ -77,8 +77,12 @@ def test_default_region_is_configurable() -> None:
         ("United States of America", "US"),
         ("Great Britain", "GB"),
         ("México", "MX"),
+        ("Mexique", "MX"),
+        ("Korea, Republic of", "KR"),
+        ("Россия", "RU"),
         ("de", "DE"),
         ("Atlantis", None),
+        ("ZZ", None),
         (None, None),
     ],
 )

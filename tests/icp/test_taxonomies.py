@@ -73,6 +73,10 @@ def test_every_sample_industry_resolves(sample_data: SampleData) -> None:
         ("DEU", "DE"),
         ("Germnay", "DE"),
         ("CA", "CA"),
+        ("Korea, Republic of", "KR"),
+        ("Россия", "RU"),
+        ("日本", "JP"),
+        ("Mexique", "MX"),
     ],
 )
 def test_country_names_codes_and_aliases_normalise(written: str, code: str) -> None:
@@ -96,6 +100,8 @@ def test_state_code_is_read_in_its_country() -> None:
     assert geo.parse_place(None, "Texas").country == "US"  # type: ignore[union-attr]
     assert geo.parse_place("Ontario").subdivision == "CA-ON"  # type: ignore[union-attr]
     assert geo.parse_place("Germany", "Bavaria").subdivision is None  # type: ignore[union-attr]
+    assert geo.parse_place("USA", "PR").subdivision == "US-PR"  # type: ignore[union-attr]
+    assert geo.parse_place("Canada", "Québec").subdivision == "CA-QC"  # type: ignore[union-attr]
     assert geo.parse_place("Atlantis") is None
 
 

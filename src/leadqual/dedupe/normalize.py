@@ -19,9 +19,11 @@ Examples:
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
+
+from leadqual._geo import country_code
+from leadqual._text import fold_words, normalize_company_name
 
 __all__ = [
     "FREE_MAIL_ALIASES",
@@ -52,53 +54,9 @@ FREE_MAIL_ALIASES: dict[str, str] = {"googlemail.com": "gmail.com"}
 """Domains that are another name for the same mailbox provider."""
 
 _SPACE = re.compile(r"\s+")
-_PUNCT = re.compile(r"[^\w]")
 _INITIALS = re.compile(r"^(?:[A-Za-z]\.\s*){2,}$")
 _NANP = re.compile(r"^\+?1?[\s.\-]*\(?([2-9]\d{2})\)?[\s.\-]*([2-9]\d{2})[\s.\-]*(\d{4})$")
-_NON_WORD = re.compile(r"[^\w\s]")
 _EXTENSION = re.compile(r"(?:\s*(?:ext\.?|extension|x|#)\s*(\d{1,6}))\s*$", re.IGNORECASE)
-_COUNTRY_REGIONS: dict[str, str] = {
-    "united states": "US",
-    "united states of america": "US",
-    "usa": "US",
-    "us": "US",
-    "america": "US",
-    "canada": "CA",
-    "united kingdom": "GB",
-    "great britain": "GB",
-    "uk": "GB",
-    "england": "GB",
-    "germany": "DE",
-    "deutschland": "DE",
-    "france": "FR",
-    "netherlands": "NL",
-    "the netherlands": "NL",
-    "nederland": "NL",
-    "spain": "ES",
-    "espana": "ES",
-    "mexico": "MX",
-    "brazil": "BR",
-    "brasil": "BR",
-    "india": "IN",
-    "sweden": "SE",
-    "sverige": "SE",
-    "singapore": "SG",
-    "australia": "AU",
-    "japan": "JP",
-    "italy": "IT",
-    "italia": "IT",
-    "switzerland": "CH",
-    "austria": "AT",
-    "belgium": "BE",
-    "ireland": "IE",
-    "poland": "PL",
-    "portugal": "PT",
-    "denmark": "DK",
-    "norway": "NO",
-    "finland": "FI",
-    "new zealand": "NZ",
-    "south africa": "ZA",
-}
 _NAME_TITLES = frozenset({"mr", "mrs", "ms", "miss", "dr", "prof", "sir", "mx"})
 # Family-name particles: CRMs put them in either field ("Ludwig van" / "Beethoven" or
 # "Ludwig" / "van Beethoven"), so the family name is compared without them.
@@ -143,11 +101,9 @@ def _placeholder_number(digits: str) -> bool:
     return len(set(digits)) == 1 or any(digits in run for run in _RUNS)
 
 
-_COMPANY_STOP = frozenset({"the"})
-
-
 def fold_text(value: str | None, /) -> str | None:
-    """Lower-case, strip accents and punctuation, collapse spaces; ``None`` for blank input.
+    """:func:`leadqual._text.fold_words` (case, accents and punctuation folded), ``None`` for blank
+    input.
 
     Examples:
         >>> fold_text("  Björn   O'Neil-Smith ")
@@ -155,15 +111,7 @@ def fold_text(value: str | None, /) -> str | None:
     """
     if value is None:
         return None
-    text = str(value)
-    if not text.isascii():
-        # casefold, not just lower: "Straße" and "STRASSE" are one name.
-        text = unicodedata.normalize("NFKD", text.casefold())
-        text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    text = text.lower().replace("&", " and ").replace("'", "").replace("\u2019", "")
-    text = _NON_WORD.sub(" ", text)
-    text = _SPACE.sub(" ", text).strip()
-    return text or None
+    return fold_words(str(value)) or None
 
 
 class NameParts(tuple[str | None, str | None]):
@@ -217,11 +165,6 @@ class Normalizer:
         self._nicknamer = NickNamer()
         # An empty URL list makes tldextract use its bundled snapshot: no network, ever.
         self._tld = tldextract.TLDExtract(suffix_list_urls=())
-        from cleanco import prepare_default_terms
-
-        self._legal_last_words = frozenset(
-            _PUNCT.sub("", parts[-1]) for _, parts in prepare_default_terms() if parts
-        )
         self.email = lru_cache(maxsize=cache_size)(self._email)  # type: ignore[method-assign]
         self.phone = lru_cache(maxsize=cache_size)(self._phone)  # type: ignore[method-assign]
         self.company = lru_cache(maxsize=cache_size)(self._company)  # type: ignore[method-assign]
@@ -314,15 +257,9 @@ class Normalizer:
     # -- phone --------------------------------------------------------------------------------
 
     def region_of(self, country: str | None, /) -> str | None:
-        """An ISO region code for a country as written ("USA", "Great Britain", "DE"), or None."""
-        folded = fold_text(country)
-        if folded is None:
-            return None
-        if folded in _COUNTRY_REGIONS:
-            return _COUNTRY_REGIONS[folded]
-        if len(folded) == 2 and folded.isalpha():
-            return folded.upper()
-        return None
+        """The ISO region code of a country as written ("USA", "Great Britain", "México", "DE"),
+        read by the package's one country normaliser (:func:`leadqual._geo.country_code`)."""
+        return country_code(country)
 
     def phone(self, value: str | None, /, region: str | None = None) -> str | None:
         """The number in E.164 form (``+15125550148``), read in ``region`` (or the default
@@ -390,36 +327,16 @@ class Normalizer:
 
     def company(self, value: str | None, /) -> str | None:
         """A company name without legal form (cleanco), leading "The", punctuation and accents;
-        "&" reads as "and". ``"The Acme Holdings, Inc."`` -> ``"acme holdings"``.
+        "&" reads as "and" (:func:`leadqual._text.normalize_company_name`); ``None`` for a blank or
+        placeholder name ("N/A", "No company"). ``"The Acme Holdings, Inc."`` -> ``"acme holdings"``.
         """
         return self._company(value)
 
     def _company(self, value: str | None, /) -> str | None:
-        from cleanco import basename
-
         if not value:
             return None
-        text = str(value).strip()
-        # cleanco strips one legal form per call; names like "Acme Holdings GmbH & Co. KG" need more.
-        # It tries each of its ~300 terms in turn, so it is only called when the last word can
-        # end one of them (most names have no legal form, or a common one).
-        for _ in range(3):
-            words = text.rsplit(None, 1)
-            last = _PUNCT.sub("", words[-1].lower()) if words else ""
-            if last not in self._legal_last_words:
-                break
-            stripped = basename(text)
-            if not stripped or stripped == text:
-                break
-            text = stripped
-        folded = fold_text(text)
-        if folded is None:
-            return None
-        words = folded.split()
-        while words and words[0] in _COMPANY_STOP:
-            words = words[1:]
-        name = " ".join(words) or folded
-        return None if name in _COMPANY_PLACEHOLDERS else name
+        name = normalize_company_name(str(value))
+        return None if not name or name in _COMPANY_PLACEHOLDERS else name
 
     # -- people -------------------------------------------------------------------------------
 

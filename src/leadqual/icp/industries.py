@@ -2,6 +2,9 @@
 
 "Fintech" is Financial Services, "Hospital & Health Care" is Healthcare, "Computer Software" is
 Technology. Each sector lists its sub-industries (which also resolve to it) and other synonyms.
+Names in German, French, Spanish, Portuguese, Italian and Dutch come from the package's data file
+``icp/data/industries.yaml`` ("Versicherungen" and "Seguros" are Insurance), including the stems
+of German and Dutch compounds ("Versicherungsmakler").
 
 Examples:
     >>> tax = IndustryTaxonomy()
@@ -11,12 +14,15 @@ Examples:
     ('Financial Services', 'Fintech')
     >>> tax.resolve("Finacial Servics").sector   # fuzzy
     'Financial Services'
+    >>> tax.resolve("Versicherungsmakler").sub_industry, tax.resolve("Seguros").sub_industry
+    ('Insurance', 'Insurance')
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Annotated
 
 from pydantic import ConfigDict, Field
@@ -25,6 +31,7 @@ from rapidfuzz import fuzz, process
 from leadqual._base import LeadqualModel
 from leadqual._text import fold
 from leadqual.errors import ConfigurationError
+from leadqual.icp._vocabulary import fold_words, load, word_pattern
 
 __all__ = ["DEFAULT_SECTORS", "IndustryMatch", "IndustryTaxonomy"]
 
@@ -180,29 +187,34 @@ DEFAULT_SECTORS: Mapping[str, Mapping[str, Sequence[str]]] = {
 """Sector -> sub-industry -> synonyms. Sector names and sub-industry names resolve too."""
 
 
-_JOINERS = frozenset({"and", "or", "of", "the"})
-_FILLER = frozenset(
-    [
-        "and",
-        "or",
-        "of",
-        "the",
-        "services",
-        "service",
-        "solutions",
-        "industry",
-        "industries",
-        "products",
-        "other",
-        "general",
-        "company",
-        "companies",
-        "group",
-        "management",
-        "providers",
-        "provider",
-    ]
-)
+# Words that join the words of an industry name, in the languages of data/industries.yaml.
+_JOINERS = frozenset({
+    "and", "or", "of", "the",
+    "und", "oder", "der", "die", "das", "des", "fur",
+    "et", "ou", "de", "la", "le", "les", "du", "d", "l", "en", "a", "aux",
+    "y", "o", "del", "el", "los", "las", "al",
+    "e", "do", "da", "dos", "no", "na",
+    "di", "della", "dei", "delle", "il", "lo", "all",
+    "van", "het", "voor",
+})  # fmt: skip
+# Words too general to name one sector on their own ("Services" alone is not Financial Services).
+_FILLER = _JOINERS | {
+    "services", "service", "solutions", "industry", "industries", "products", "other", "general",
+    "company", "companies", "group", "management", "providers", "provider",
+    "dienstleistungen", "dienstleister", "industrie", "sektor", "branche", "unternehmen",
+    "produkte", "sonstige", "gestion", "secteur", "societe", "entreprise", "produits", "autres",
+    "servicios", "sector", "industria", "empresa", "empresas", "productos", "otros",
+    "servicos", "setor", "produtos", "outros",
+    "servizi", "settore", "prodotti", "altro", "gestione",
+    "diensten", "dienstverlening", "producten", "overig", "overige", "beheer",
+}  # fmt: skip
+
+
+@cache
+def _translations() -> Mapping[str, Mapping[str, Sequence[str]]]:
+    """Sector or sub-industry name -> language -> names (``data/industries.yaml``)."""
+    data: Mapping[str, Mapping[str, Sequence[str]]] = load("industries.yaml")
+    return data
 
 
 class IndustryMatch(LeadqualModel):
@@ -215,8 +227,9 @@ class IndustryMatch(LeadqualModel):
     sub_industry: str | None = None
     """The sub-industry, when the text names one (``None`` when it names the sector itself)."""
     via: str
-    """``exact`` (the sector or sub-industry name), ``synonym``, ``contains`` (the text holds
-    a known name, as "Insurance Agencies" holds "Insurance"), or ``fuzzy`` (a misspelling)."""
+    """``exact`` (the sector or sub-industry name), ``synonym`` (in any language of the data file),
+    ``contains`` (the text holds a known name, as "Insurance Agencies" holds "Insurance", or the
+    stem of a compound, as "Versicherungsmakler" holds "versicher"), or ``fuzzy`` (a misspelling)."""
     similarity: Annotated[float, Field(ge=0, le=100)] = 100.0
 
 
@@ -262,6 +275,20 @@ class IndustryTaxonomy:
             parent_sector, parent_sub = folded_parent[fold(name)]
             for alias in aliases:
                 self._add(alias, parent_sector, parent_sub, "synonym")
+        # names in other languages, for the sectors and sub-industries this taxonomy has
+        self._stems: list[tuple[re.Pattern[str], int, str, str | None]] = []
+        for name, by_language in _translations().items():
+            if fold(name) not in folded_parent:
+                continue
+            parent_sector, parent_sub = folded_parent[fold(name)]
+            for entry in (e for entries in by_language.values() for e in entries):
+                if "*" in entry:
+                    pattern, specificity = word_pattern(entry)
+                    self._stems.append(
+                        (re.compile(pattern), specificity, parent_sector, parent_sub)
+                    )
+                else:
+                    self._add(entry, parent_sector, parent_sub, "synonym")
         self._keys = list(self._index)
         self._tokens = {k: frozenset(k.split()) - _JOINERS for k in self._keys}
         self.sectors: tuple[str, ...] = tuple(sectors)
@@ -285,7 +312,7 @@ class IndustryTaxonomy:
         hit = self._index.get(key)
         if hit is not None:
             return IndustryMatch(written=industry, sector=hit[0], sub_industry=hit[1], via=hit[2])
-        contained = self._contained(key)
+        contained = self._contained(key) or self._stem(industry)
         if contained is not None:
             sector, sub = contained
             return IndustryMatch(written=industry, sector=sector, sub_industry=sub, via="contains")
@@ -324,6 +351,17 @@ class IndustryTaxonomy:
             return None
         subs = {self._index[k][1] for k in holders}
         return sectors.pop(), (subs.pop() if len(subs) == 1 else None)
+
+    def _stem(self, industry: str) -> tuple[str, str | None] | None:
+        """The most specific word stem of a compound the text holds ("Versicherungsmakler" holds
+        "versicher*"); ``None`` when none does, or the most specific ones disagree."""
+        text = fold_words(industry)
+        hits = [(n, sector, sub) for p, n, sector, sub in self._stems if p.search(text)]
+        if not hits:
+            return None
+        best = max(n for n, _, _ in hits)
+        found = {(sector, sub) for n, sector, sub in hits if n == best}
+        return found.pop() if len(found) == 1 else None
 
     def is_known(self, name: str, /) -> bool:
         """Whether ``name`` is (exactly or by synonym) a sector or sub-industry of the taxonomy."""

@@ -1,8 +1,9 @@
 """Places as CRMs write them, normalised: countries, US states, Canadian provinces, and regions.
 
-Countries resolve from English and local names ("Deutschland", "España", "México"), ISO 3166
-alpha-2 and common alpha-3 codes, and usual aliases ("USA", "UK", "Great Britain", "Holland").
-Regions (North America, Europe, EMEA, APAC, DACH, LATAM, ...) expand to their countries.
+Countries are read by the package's one country normaliser, :func:`leadqual._geo.country_code`
+(pycountry's names in many languages, ISO alpha-2 and alpha-3 codes, and usual aliases such as
+"USA", "UK" or "Holland"), plus misspellings; US states and Canadian provinces come from pycountry's
+ISO 3166-2 subdivisions. Regions (North America, Europe, EMEA, APAC, DACH, LATAM, ...) expand to their countries.
 
 Examples:
     >>> geo = Geography()
@@ -22,6 +23,7 @@ from pydantic import ConfigDict
 from rapidfuzz import fuzz, process
 
 from leadqual._base import LeadqualModel
+from leadqual._geo import country_code, country_names, name_key, subdivisions
 from leadqual._text import fold
 from leadqual.errors import ConfigurationError
 
@@ -124,198 +126,8 @@ _REGION_ALIASES: Mapping[str, str] = {
     "asia pacific and japan": "APAC",
 }
 
-_ISO3: Mapping[str, str] = {
-    "USA": "US",
-    "CAN": "CA",
-    "MEX": "MX",
-    "GBR": "GB",
-    "DEU": "DE",
-    "FRA": "FR",
-    "NLD": "NL",
-    "BEL": "BE",
-    "LUX": "LU",
-    "CHE": "CH",
-    "AUT": "AT",
-    "ESP": "ES",
-    "PRT": "PT",
-    "ITA": "IT",
-    "IRL": "IE",
-    "SWE": "SE",
-    "NOR": "NO",
-    "DNK": "DK",
-    "FIN": "FI",
-    "ISL": "IS",
-    "POL": "PL",
-    "CZE": "CZ",
-    "SVK": "SK",
-    "HUN": "HU",
-    "ROU": "RO",
-    "BGR": "BG",
-    "GRC": "GR",
-    "HRV": "HR",
-    "SVN": "SI",
-    "EST": "EE",
-    "LVA": "LV",
-    "LTU": "LT",
-    "UKR": "UA",
-    "RUS": "RU",
-    "TUR": "TR",
-    "ISR": "IL",
-    "ARE": "AE",
-    "SAU": "SA",
-    "QAT": "QA",
-    "EGY": "EG",
-    "ZAF": "ZA",
-    "NGA": "NG",
-    "KEN": "KE",
-    "MAR": "MA",
-    "BRA": "BR",
-    "ARG": "AR",
-    "CHL": "CL",
-    "COL": "CO",
-    "PER": "PE",
-    "URY": "UY",
-    "AUS": "AU",
-    "NZL": "NZ",
-    "JPN": "JP",
-    "CHN": "CN",
-    "HKG": "HK",
-    "TWN": "TW",
-    "KOR": "KR",
-    "IND": "IN",
-    "SGP": "SG",
-    "MYS": "MY",
-    "IDN": "ID",
-    "THA": "TH",
-    "VNM": "VN",
-    "PHL": "PH",
-    "PAK": "PK",
-    "BGD": "BD",
-}
-
-_COUNTRY_ALIASES: Mapping[str, str] = {
-    "usa": "US",
-    "u s a": "US",
-    "u s": "US",
-    "us of a": "US",
-    "america": "US",
-    "united states of america": "US",
-    "the united states": "US",
-    "united states": "US",
-    "uk": "GB",
-    "u k": "GB",
-    "great britain": "GB",
-    "britain": "GB",
-    "england": "GB",
-    "scotland": "GB",
-    "wales": "GB",
-    "northern ireland": "GB",
-    "united kingdom": "GB",
-    "holland": "NL",
-    "the netherlands": "NL",
-    "netherlands": "NL",
-    "nederland": "NL",
-    "deutschland": "DE",
-    "brasil": "BR",
-    "espana": "ES",
-    "mexico": "MX",
-    "suisse": "CH",
-    "schweiz": "CH",
-    "switzerland": "CH",
-    "osterreich": "AT",
-    "czechia": "CZ",
-    "czech republic": "CZ",
-    "south korea": "KR",
-    "korea": "KR",
-    "republic of korea": "KR",
-    "north korea": "KP",
-    "uae": "AE",
-    "u a e": "AE",
-    "emirates": "AE",
-    "russia": "RU",
-    "russian federation": "RU",
-    "turkiye": "TR",
-    "turkey": "TR",
-    "ivory coast": "CI",
-    "viet nam": "VN",
-    "vietnam": "VN",
-    "hong kong sar": "HK",
-    "macau": "MO",
-    "taiwan": "TW",
-    "prc": "CN",
-    "mainland china": "CN",
-    "ksa": "SA",
-    "kingdom of saudi arabia": "SA",
-}
-
-_US_STATES: Mapping[str, str] = {
-    "AL": "Alabama",
-    "AK": "Alaska",
-    "AZ": "Arizona",
-    "AR": "Arkansas",
-    "CA": "California",
-    "CO": "Colorado",
-    "CT": "Connecticut",
-    "DE": "Delaware",
-    "FL": "Florida",
-    "GA": "Georgia",
-    "HI": "Hawaii",
-    "ID": "Idaho",
-    "IL": "Illinois",
-    "IN": "Indiana",
-    "IA": "Iowa",
-    "KS": "Kansas",
-    "KY": "Kentucky",
-    "LA": "Louisiana",
-    "ME": "Maine",
-    "MD": "Maryland",
-    "MA": "Massachusetts",
-    "MI": "Michigan",
-    "MN": "Minnesota",
-    "MS": "Mississippi",
-    "MO": "Missouri",
-    "MT": "Montana",
-    "NE": "Nebraska",
-    "NV": "Nevada",
-    "NH": "New Hampshire",
-    "NJ": "New Jersey",
-    "NM": "New Mexico",
-    "NY": "New York",
-    "NC": "North Carolina",
-    "ND": "North Dakota",
-    "OH": "Ohio",
-    "OK": "Oklahoma",
-    "OR": "Oregon",
-    "PA": "Pennsylvania",
-    "RI": "Rhode Island",
-    "SC": "South Carolina",
-    "SD": "South Dakota",
-    "TN": "Tennessee",
-    "TX": "Texas",
-    "UT": "Utah",
-    "VT": "Vermont",
-    "VA": "Virginia",
-    "WA": "Washington",
-    "WV": "West Virginia",
-    "WI": "Wisconsin",
-    "WY": "Wyoming",
-    "DC": "District of Columbia",
-}
-_CA_PROVINCES: Mapping[str, str] = {
-    "AB": "Alberta",
-    "BC": "British Columbia",
-    "MB": "Manitoba",
-    "NB": "New Brunswick",
-    "NL": "Newfoundland and Labrador",
-    "NS": "Nova Scotia",
-    "NT": "Northwest Territories",
-    "NU": "Nunavut",
-    "ON": "Ontario",
-    "PE": "Prince Edward Island",
-    "QC": "Quebec",
-    "SK": "Saskatchewan",
-    "YT": "Yukon",
-}
+_SUBDIVIDED = ("US", "CA")
+"""Countries whose subdivisions are read (in this order for a bare two-letter code)."""
 _SUBDIVISION_ALIASES: Mapping[str, str] = {
     "washington dc": "US-DC",
     "washington d c": "US-DC",
@@ -351,25 +163,20 @@ PlaceKind = Literal["region", "country", "subdivision"]
 
 
 @cache
-def _country_names() -> Mapping[str, str]:
-    """Folded country name (English and Latin-script local names) -> ISO alpha-2."""
-    from phonenumbers.geodata.locale import LOCALE_DATA
+def _fuzzy_names() -> tuple[str, ...]:
+    """The Latin-script names a misspelling is compared with (other scripts are not misspelt
+    into Latin letters, and comparing with them costs time)."""
+    return tuple(key for key in country_names() if key.isascii() and len(key) >= 4)
 
-    names: dict[str, str] = {}
-    for code, by_lang in LOCALE_DATA.items():
-        if len(code) != 2:
-            continue
-        english = by_lang.get("aa") or by_lang.get("en") or ""
-        for value in by_lang.values():
-            text = english if value == "*aa" else value
-            if not text or text.startswith("*"):
-                continue
-            key = fold(text)
-            if key and key.isascii():
-                names.setdefault(key, code)
-    for key, code in _COUNTRY_ALIASES.items():
-        names[key] = code
-    return names
+
+@cache
+def _subdivision_index() -> Mapping[str, str]:
+    """Folded name of a US state or Canadian province -> its ISO 3166-2 code."""
+    index = {
+        fold(name): code for country in _SUBDIVIDED for code, name in subdivisions(country).items()
+    }
+    index.update(_SUBDIVISION_ALIASES)
+    return index
 
 
 class Geography:
@@ -404,41 +211,26 @@ class Geography:
                 codes.add(code)
             self._regions[name] = frozenset(codes)
             self._region_alias[fold(name)] = name
-        self._subdivisions: dict[str, str] = {}
-        for code, name in _US_STATES.items():
-            self._subdivisions[fold(name)] = f"US-{code}"
-        for code, name in _CA_PROVINCES.items():
-            self._subdivisions[fold(name)] = f"CA-{code}"
-        self._subdivisions.update(_SUBDIVISION_ALIASES)
         self._parse_place = lru_cache(maxsize=8192)(self._parse_place_uncached)
 
     # -- countries ---------------------------------------------------------------------------
 
     def country(self, text: str, /) -> str | None:
-        """ISO alpha-2 code of a country written as a name, alias or ISO code, else ``None``."""
-        raw = text.strip()
-        if not raw:
-            return None
-        names = _country_names()
-        upper = raw.upper().replace(".", "")
-        if len(upper) == 2 and upper.isalpha():
-            if upper == "UK":
-                return "GB"
-            return upper if upper in _valid_codes() else None
-        if len(upper) == 3 and upper in _ISO3:
-            return _ISO3[upper]
-        key = fold(raw)
-        if key.startswith("the "):
-            key = key[4:]
-        hit = names.get(key)
-        if hit is not None:
-            return hit
+        """ISO alpha-2 code of a country written as a name, alias or ISO code, else ``None``.
+
+        Reads what :func:`leadqual._geo.country_code` reads, and a misspelt Latin-script name
+        ("Germnay") at :attr:`fuzzy_cutoff` similarity or more.
+        """
+        code = country_code(text)
+        if code is not None:
+            return code
+        key = name_key(text)
         if len(key) < 5:
             return None
         best = process.extractOne(
-            key, list(names), scorer=fuzz.ratio, score_cutoff=self.fuzzy_cutoff
+            key, _fuzzy_names(), scorer=fuzz.ratio, score_cutoff=self.fuzzy_cutoff
         )
-        return names[best[0]] if best else None
+        return country_names()[best[0]] if best else None
 
     def subdivision(self, text: str, /, *, country: str | None = None) -> str | None:
         """ISO 3166-2 code of a US state or Canadian province (name, code or ``US-NY``)."""
@@ -446,29 +238,17 @@ class Geography:
         if not raw:
             return None
         upper = raw.upper().replace(".", "")
-        if len(upper) == 5 and upper[2] == "-" and upper[:2] in ("US", "CA"):
-            return upper if self._known_subdivision(upper) else None
+        if len(upper) == 5 and upper[2] == "-" and upper[:2] in _SUBDIVIDED:
+            return upper if upper in subdivisions(upper[:2]) else None
         if len(upper) == 2 and upper.isalpha():
-            order = ("US", "CA") if country != "CA" else ("CA", "US")
-            if country not in (None, "US", "CA"):
+            if country is not None and country not in _SUBDIVIDED:
                 return None
-            for c in order:
-                if country not in (None, c):
-                    continue
-                code = f"{c}-{upper}"
-                if self._known_subdivision(code):
-                    return code
-            return None
-        key = fold(raw)
-        hit = self._subdivisions.get(key)
+            order = (country,) if country is not None else _SUBDIVIDED
+            return next((f"{c}-{upper}" for c in order if f"{c}-{upper}" in subdivisions(c)), None)
+        hit = _subdivision_index().get(fold(raw))
         if hit is None or (country is not None and not hit.startswith(country + "-")):
             return None
         return hit
-
-    @staticmethod
-    def _known_subdivision(code: str) -> bool:
-        c, s = code.split("-")
-        return (c == "US" and s in _US_STATES) or (c == "CA" and s in _CA_PROVINCES)
 
     # -- regions ----------------------------------------------------------------------------
 
@@ -531,10 +311,3 @@ class Geography:
         if c is None:
             return None
         return Place(country=c, subdivision=sub, written=written)
-
-
-@cache
-def _valid_codes() -> frozenset[str]:
-    from phonenumbers.geodata.locale import LOCALE_DATA
-
-    return frozenset(code for code in LOCALE_DATA if len(code) == 2) | frozenset({"XK"})

@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from functools import lru_cache
+from dataclasses import dataclass
+from functools import cache, lru_cache
 from typing import Annotated
 
 from pydantic import ConfigDict, Field
 
 from leadqual._base import LeadqualModel
 from leadqual._text import fold
+from leadqual.icp._vocabulary import fold_words, load, word_pattern
 
 __all__ = [
     "DECISION_MAKER_LEVEL",
@@ -70,76 +72,6 @@ _EXPANDED.update(
     }
 )
 
-_FUNCTIONS: tuple[tuple[str, str], ...] = (
-    # (phrase, function); longer phrases first where they overlap
-    ("revenue operations", "revenue_operations"),
-    ("revops", "revenue_operations"),
-    ("sales operations", "revenue_operations"),
-    ("sales ops", "revenue_operations"),
-    ("sales enablement", "revenue_operations"),
-    ("business development", "sales"),
-    ("account executive", "sales"),
-    ("account manager", "sales"),
-    ("customer success", "customer"),
-    ("customer service", "customer"),
-    ("customer experience", "customer"),
-    ("information technology", "it"),
-    ("information security", "security"),
-    ("human resources", "hr"),
-    ("demand generation", "marketing"),
-    ("crm", "it"),
-    ("it", "it"),
-    ("information", "it"),
-    ("infrastructure", "it"),
-    ("systems", "it"),
-    ("sales", "sales"),
-    ("selling", "sales"),
-    ("revenue", "sales"),
-    ("commercial", "sales"),
-    ("bd", "sales"),
-    ("marketing", "marketing"),
-    ("growth", "marketing"),
-    ("brand", "marketing"),
-    ("technology", "technology"),
-    ("engineering", "technology"),
-    ("engineer", "technology"),
-    ("developer", "technology"),
-    ("development", "technology"),
-    ("software", "technology"),
-    ("r and d", "technology"),
-    ("finance", "finance"),
-    ("financial", "finance"),
-    ("accounting", "finance"),
-    ("controller", "finance"),
-    ("treasury", "finance"),
-    ("operations", "operations"),
-    ("ops", "operations"),
-    ("supply chain", "operations"),
-    ("procurement", "operations"),
-    ("hr", "hr"),
-    ("people", "hr"),
-    ("talent", "hr"),
-    ("product", "product"),
-    ("support", "customer"),
-    ("data", "data"),
-    ("analytics", "data"),
-    ("business intelligence", "data"),
-    ("security", "security"),
-    ("legal", "legal"),
-    # common German, French, Spanish and Portuguese words (titles are folded: no accents)
-    ("vertrieb", "sales"),
-    ("verkauf", "sales"),
-    ("ventes", "sales"),
-    ("ventas", "sales"),
-    ("vendas", "sales"),
-    ("comercial", "sales"),
-    ("informatique", "it"),
-    ("informatica", "it"),
-    ("sistemas", "it"),
-    ("finanzas", "finance"),
-    ("finanzen", "finance"),
-    ("counsel", "legal"),
-)
 _RELATED: frozenset[frozenset[str]] = frozenset(
     frozenset(pair)
     for pair in (
@@ -159,52 +91,56 @@ _RELATED: frozenset[frozenset[str]] = frozenset(
     )
 )
 
-# (pattern, seniority), checked in order: the first hit decides
-_SENIORITY: tuple[tuple[re.Pattern[str], int], ...] = tuple(
-    (re.compile(p), level)
-    for p, level in (
-        (
-            r"\b(chief|founder|cofounder|co founder|owner|managing director|geschaftsfuhrer"
-            r"|geschaeftsfuehrer|pdg|directeur general|director general)\b",
-            5,
+
+@dataclass(frozen=True)
+class _TitleWords:
+    """The title vocabulary of ``data/titles.yaml``, compiled."""
+
+    seniority: tuple[tuple[re.Pattern[str], int], ...]
+    """(words, level), checked in order: the first hit decides."""
+    executive: re.Pattern[str]
+    assistant: re.Pattern[str]
+    functions: re.Pattern[str]
+    """One alternative per entry, most specific first, each a named group ``f<i>``."""
+    function_of: Mapping[str, str]
+    """Group name -> function."""
+
+
+def _any_of(entries: list[str]) -> str:
+    return "|".join(word_pattern(e)[0] for e in entries)
+
+
+@cache
+def _title_words() -> _TitleWords:
+    data = load("titles.yaml")
+    entries = [
+        (word_pattern(entry), function)
+        for function, words in data["functions"].items()
+        for entry in words
+    ]
+    # most words, then longest literal first: "sales operations" before "sales"
+    entries.sort(key=lambda item: (-item[0][0].count(" "), -item[0][1]))
+    return _TitleWords(
+        seniority=tuple(
+            (re.compile(_any_of(rule["words"])), int(rule["level"])) for rule in data["seniority"]
         ),
-        (r"\b(c level|c suite|cxo level|executive team)\b", 5),
-        (r"\b(svp|evp|avp|vp|vice president|vice pres)\b", 4),
-        (r"\bpresident\b", 5),
-        (
-            r"\b(head|director|dir|general manager|gm|executive director|leiter|leiterin"
-            r"|directeur|directrice|jefe|jefa|diretor|diretora)\b",
-            3,
+        executive=re.compile(
+            f"{_any_of(data['executive']['words'])}"
+            f"|(?<!vice )(?:{_any_of(data['executive']['unless_after_vice'])})"
         ),
-        (r"\b(decision maker|leadership|leader)\b", 3),
-        (r"\b(manager|mgr|lead|team lead|supervisor|principal|responsable|gerente)\b", 2),
-        (
-            r"\b(intern|internship|student|trainee|apprentice|junior|jr|graduate|coordinator"
-            r"|assistant|associate)\b",
-            0,
+        assistant=re.compile(_any_of(data["assistant"])),
+        functions=re.compile(
+            "|".join(f"(?P<f{i}>{pattern})" for i, ((pattern, _), _) in enumerate(entries))
         ),
-        (
-            r"\b(analyst|specialist|engineer|developer|consultant|administrator|admin"
-            r"|representative|rep|executive|officer|advisor|architect|scientist|designer"
-            r"|accountant|strategist|partner)\b",
-            1,
-        ),
+        function_of={f"f{i}": function for i, (_, function) in enumerate(entries)},
     )
-)
 
 
-_ASSISTANT = re.compile(
-    r"\b((executive|personal) assistant|assistant to|(ea|pa)( (ea|pa))? to( the)? \w+)\b"
-)
 # "Former CTO", "Ex-CIO": a past role says nothing about today's; "..., now VP Sales" does.
 _FORMER = re.compile(r"^(former|ex|retired|previously|past)\b")
 _NOW = re.compile(r"\b(now|currently|current)\b")
 # "Deputy CIO" works for the CIO: one level below, not the officer.
 _DEPUTY = re.compile(r"\b(deputy|associate|assistant|asst|vice)$")
-_GENERAL_EXEC = re.compile(
-    r"\b(founder|cofounder|co founder|owner|managing director|general manager|geschaftsfuhrer"
-    r"|geschaeftsfuehrer|pdg|directeur general|director general|(?<!vice )president)\b"
-)
 
 
 class TitleInfo(LeadqualModel):
@@ -247,19 +183,19 @@ def functions_related(a: frozenset[str], b: frozenset[str]) -> bool:
 @lru_cache(maxsize=16384)
 def parse_title(title: str, /) -> TitleInfo:
     """Read seniority, function and C-level acronym from a job title as written."""
-    text = fold(title).replace("/", " ").replace("-", " ")
-    text = re.sub(r"\s+", " ", text).strip()
+    text = fold_words(title)
     words = text.split()
+    vocabulary = _title_words()
     canonical: str | None = None
     seniority: int | None = None
     functions: set[str] = set()
     if _FORMER.match(text):
-        now = _NOW.search(text)
-        if now is None:
+        today = _NOW.search(text)
+        if today is None:
             return TitleInfo(written=title)
-        current = parse_title(text[now.end() :])
+        current = parse_title(text[today.end() :])
         return current.model_copy(update={"written": title})
-    if _ASSISTANT.search(text):
+    if vocabulary.assistant.search(text):
         # "Executive Assistant to the CEO" supports an executive; the acronym is not theirs
         return TitleInfo(written=title, seniority=0, functions=frozenset())
     deputy = False
@@ -280,19 +216,16 @@ def parse_title(title: str, /) -> TitleInfo:
         functions |= funcs
         if deputy:
             canonical, seniority = None, 4
-    padded = f" {text} "
-    for phrase, function in _FUNCTIONS:
-        if f" {phrase} " in padded:
-            functions.add(function)
-            padded = padded.replace(f" {phrase} ", " ")
+    for hit in vocabulary.functions.finditer(text):
+        functions.add(vocabulary.function_of[str(hit.lastgroup)])
     if "revenue_operations" in functions and "sales" in functions and canonical is None:
         functions.discard("sales")  # "VP Sales Operations" runs the machine, not the team
     if seniority is None:
-        for pattern, level in _SENIORITY:
+        for pattern, level in vocabulary.seniority:
             if pattern.search(text):
                 seniority = level
                 break
-    if canonical is None and _GENERAL_EXEC.search(text) and not functions:
+    if canonical is None and vocabulary.executive.search(text) and not functions:
         functions.add("executive")
     return TitleInfo(
         written=title,

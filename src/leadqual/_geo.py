@@ -1,0 +1,243 @@
+"""Countries as CRMs write them, read as ISO 3166-1 alpha-2 codes: one normaliser for the package.
+
+ICP location matching, duplicate detection and scoring all read a country through
+:func:`country_code`, so "México", "Mexico", "MX", "MEX" and "Mexique" are one country everywhere.
+
+Names come from pycountry: the English short, official and common names, their translations in the
+languages listed in :data:`LANGUAGES` (pycountry's gettext catalogues), and the aliases a CRM writes
+that the standard lacks ("USA", "UK", "Holland", "Ivory Coast"). Every name is folded with
+:func:`leadqual._text.fold` (case, accents and punctuation ignored). The index is built once, on
+first use: importing this module loads none of pycountry's databases.
+
+Examples:
+    >>> country_code("México"), country_code("Mexique"), country_code("MEX"), country_code("mx")
+    ('MX', 'MX', 'MX', 'MX')
+    >>> country_code("Korea, Republic of"), country_code("Россия"), country_code("日本")
+    ('KR', 'RU', 'JP')
+    >>> country_code("Atlantis") is None
+    True
+    >>> country_name("DE"), country_name("Deutschland")
+    ('Germany', 'Germany')
+"""
+
+from __future__ import annotations
+
+import gettext
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
+from functools import cache, lru_cache
+from typing import TYPE_CHECKING
+
+from leadqual._text import fold
+
+if TYPE_CHECKING:
+    from pycountry.db import Country
+
+__all__ = [
+    "LANGUAGES",
+    "country_code",
+    "country_codes",
+    "country_name",
+    "country_names",
+    "name_key",
+    "subdivisions",
+]
+
+LANGUAGES: tuple[str, ...] = (
+    "de", "fr", "es", "pt", "pt_BR", "it", "nl", "ca", "gl", "eu", "ga", "is",
+    "sv", "da", "nb_NO", "fi", "pl", "cs", "sk", "hu", "ro", "hr", "sl", "sr", "bg", "uk", "ru",
+    "el", "tr", "et", "lv", "lt", "he", "ar", "ja", "zh_CN", "zh_TW", "zh_HK", "ko", "id", "ms", "vi",
+)  # fmt: skip
+"""Languages whose country names are read. Scripts written with combining vowel signs (Devanagari,
+Bengali, Tamil, Thai, ...) are left out: accent folding strips those signs, so names that differ
+only in their vowels would become one."""
+
+# Names a CRM writes that ISO 3166 and its translations do not hold (folded form -> alpha-2).
+# They take precedence over the standard's names; a test checks none of them renames a country.
+_ALIASES: Mapping[str, str] = {
+    "u s a": "US", "u s": "US", "us of a": "US", "america": "US",
+    "uk": "GB", "u k": "GB", "great britain": "GB", "britain": "GB", "england": "GB",
+    "scotland": "GB", "wales": "GB", "northern ireland": "GB",
+    "korea": "KR", "korea south": "KR", "korea north": "KP",
+    "ivory coast": "CI", "uae": "AE", "u a e": "AE", "emirates": "AE",
+    "turkey": "TR", "macedonia": "MK", "cape verde": "CV", "east timor": "TL",
+    "vatican city": "VA", "hong kong sar": "HK", "macau sar": "MO",
+    "prc": "CN", "mainland china": "CN", "peoples republic of china": "CN", "ksa": "SA",
+    "republic of kosovo": "XK",
+    "dr congo": "CD", "drc": "CD", "congo kinshasa": "CD", "congo brazzaville": "CG",
+    # the everyday native name, where the catalogues give only the official form
+    "россия": "RU", "한국": "KR",
+}  # fmt: skip
+
+# Kosovo has a user-assigned code that ISO 3166 does not list; CRMs and most data vendors use it.
+_EXTRA_COUNTRIES: Mapping[str, str] = {"XK": "Kosovo"}
+_EXTRA_ALPHA3: Mapping[str, str] = {"XKX": "XK"}
+
+_SEPARATORS = re.compile(r"[-/]")
+_PARENS = re.compile(r"\s*\(([^)]*)\)\s*")
+
+
+def name_key(text: str, /) -> str:
+    """The form names are compared in: folded, hyphens as spaces, a leading "the" dropped.
+
+    >>> name_key("The Guinea-Bissau "), name_key("Côte d'Ivoire")
+    ('guinea bissau', 'cote d ivoire')
+    """
+    key = " ".join(_SEPARATORS.sub(" ", fold(text)).split())
+    return key[4:] if key.startswith("the ") else key
+
+
+def country_code(text: str | None, /) -> str | None:
+    """The ISO 3166-1 alpha-2 code of a country written as a code, name or alias, else ``None``.
+
+    Accepts alpha-2 and alpha-3 codes in any case ("de", "DEU"), English, official and common names
+    ("Korea, Republic of", "South Korea"), names in the :data:`LANGUAGES` ("Deutschland", "Россия",
+    "日本") and usual aliases ("USA", "U.K.", "Holland"). Matching is exact after folding; an
+    alpha-2 code comes back unchanged, so normalising twice changes nothing.
+    """
+    if text is None:
+        return None
+    return _country_code(text)
+
+
+@lru_cache(maxsize=8192)
+def _country_code(text: str) -> str | None:
+    raw = text.strip()
+    if not raw:
+        return None
+    compact = raw.replace(".", "").replace(" ", "").upper()
+    if len(compact) == 2 and compact.isascii() and compact.isalpha():
+        if compact == "UK":
+            return "GB"
+        return compact if compact in country_codes() else None
+    key = name_key(raw)
+    hit = country_names().get(key)
+    if hit is not None:
+        return hit
+    if len(compact) == 3 and compact.isascii() and compact.isalpha():
+        return _alpha3().get(compact)
+    return None
+
+
+def country_name(text: str | None, /) -> str | None:
+    """The English name of a country given as a code or as :func:`country_code` reads it.
+
+    The common name when the standard has one ("KR" -> "South Korea"), else the short name.
+    """
+    code = country_code(text)
+    return None if code is None else _english_names()[code]
+
+
+@cache
+def country_codes() -> frozenset[str]:
+    """Every alpha-2 code :func:`country_code` returns: ISO 3166-1 and Kosovo's ``XK``."""
+    return frozenset(_english_names())
+
+
+@cache
+def country_names() -> Mapping[str, str]:
+    """The name index: :func:`name_key` of every known name -> alpha-2 code.
+
+    Aliases come first, then English names, then translations, then names derived from them
+    ("Korea" from "Korea, Republic of", "Vatican City State" from "Holy See (Vatican City State)").
+    Within each rank a name claimed by several countries goes to the one most languages give it
+    (catalogues carry a few mistranslations), and is left out on a tie.
+    """
+    import pycountry
+
+    countries = list(pycountry.countries)
+    english: dict[str, set[str]] = {}
+    translated: list[tuple[str, str]] = []
+    for country in countries:
+        code = str(country.alpha_2)
+        english[code] = set(_names_of(country))
+    for language in LANGUAGES:
+        try:
+            catalogue = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, [language])
+        except OSError:  # a pycountry release without this language
+            continue
+        for country in countries:
+            for name in _names_of(country):
+                local = catalogue.gettext(name)
+                if local != name:
+                    translated.append((local, str(country.alpha_2)))
+    english_pairs = [(name, code) for code, names in english.items() for name in names]
+    english_pairs += [(name, code) for code, name in _EXTRA_COUNTRIES.items()]
+    index = {name_key(alias): code for alias, code in _ALIASES.items()}
+    for ranked in (
+        english_pairs,
+        translated,
+        list(_derived(english_pairs)) + list(_derived(translated)),
+    ):
+        for key, code in _vote((name_key(name), code) for name, code in ranked).items():
+            index.setdefault(key, code)
+    index.pop("", None)
+    return index
+
+
+@cache
+def subdivisions(country: str, /) -> Mapping[str, str]:
+    """ISO 3166-2 subdivisions of a country: code (``"US-NY"``) -> English name (``"New York"``).
+
+    Empty for an unknown country or one without subdivisions.
+    """
+    import pycountry
+
+    # Subdivisions.get is not annotated in pycountry
+    found = pycountry.subdivisions.get(country_code=country.upper()) or ()  # type: ignore[no-untyped-call]
+    return {str(s.code): str(s.name) for s in found}
+
+
+def _names_of(country: Country) -> Iterator[str]:
+    for attribute in ("name", "official_name", "common_name"):
+        value = getattr(country, attribute, None)
+        if value:
+            yield str(value)
+
+
+def _derived(pairs: Iterable[tuple[str, str]]) -> Iterator[tuple[str, str]]:
+    """Other ways of writing a standard name: "Korea, Republic of" is also "Republic of Korea"
+    and "Korea"; "Holy See (Vatican City State)" is also "Holy See" and "Vatican City State"."""
+    for name, code in pairs:
+        inside = _PARENS.search(name)
+        if inside is not None:
+            yield inside.group(1), code
+            yield _PARENS.sub(" ", name).strip(), code
+        head, comma, tail = name.partition(", ")
+        if comma:
+            yield head, code
+            yield f"{tail} {head}", code
+
+
+def _vote(claims: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Each key to the code most claims give it; a tie leaves the key out."""
+    counts: dict[str, Counter[str]] = {}
+    for key, code in claims:
+        counts.setdefault(key, Counter())[code] += 1
+    chosen: dict[str, str] = {}
+    for key, counter in counts.items():
+        (first, n), *rest = counter.most_common(2)
+        if not rest or rest[0][1] < n:
+            chosen[key] = first
+    return chosen
+
+
+@cache
+def _english_names() -> Mapping[str, str]:
+    import pycountry
+
+    names = {
+        str(c.alpha_2): str(getattr(c, "common_name", None) or c.name) for c in pycountry.countries
+    }
+    names.update(_EXTRA_COUNTRIES)
+    return names
+
+
+@cache
+def _alpha3() -> Mapping[str, str]:
+    import pycountry
+
+    codes = {str(c.alpha_3): str(c.alpha_2) for c in pycountry.countries}
+    codes.update(_EXTRA_ALPHA3)
+    return codes
