@@ -30,7 +30,7 @@ def main() -> None:
     # 2. Incremental: a lead being created, checked against the rest.
     new = by_id["L-0249"]
     index = DuplicateDetector().index([lead for lead in crm.leads if lead.id != new.id])
-    for pair in index.check(new):
+    for pair in index.find(new):
         print(f"New lead {new.full_name!r} duplicates {pair.left_id}: {pair.explanation}")
 
     # 3. Merge with survivorship, then undo it exactly.
