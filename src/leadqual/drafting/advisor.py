@@ -33,7 +33,9 @@ from leadqual._text import fold
 from leadqual.config import AgentConfig
 from leadqual.drafting._dates import preferred_days, preferred_hours
 from leadqual.drafting._text import clean_reply
-from leadqual.drafting.inputs import EmailCheckLike, IcpFitLike, SuppressionList
+from leadqual.drafting.facts import collect_facts
+from leadqual.drafting.guards import safe_fact_text
+from leadqual.drafting.inputs import EmailCheckLike, IcpFitLike
 from leadqual.drafting.intents import (
     INTENT_PRIORITY,
     EmailClassifier,
@@ -49,6 +51,7 @@ from leadqual.drafting.interest import (
 )
 from leadqual.errors import ConfigurationError
 from leadqual.models import EmailMessage, Lead, LeadContext
+from leadqual.suppression import SuppressionList
 
 __all__ = [
     "INITIAL_OUTREACH_CONDITIONS",
@@ -334,9 +337,6 @@ def _decisive_reply(
 
 
 def _research_reasons(research: object | None) -> tuple[str, ...]:
-    from leadqual.drafting.drafts import collect_facts
-    from leadqual.drafting.guards import safe_fact_text
-
     for fact in collect_facts(research):
         if fact.kind == "news":
             text = safe_fact_text(fact.text, max_chars=160)
@@ -370,7 +370,8 @@ class ActionAdvisor:
         read_emails: read the lead's email bodies (needs consent; see
             :attr:`leadqual.config.Consent.read_emails`). Without it only email metadata is used.
         classifier: the reply classifier (default: :class:`~leadqual.drafting.ReplyClassifier`).
-        suppression: opted-out addresses and domains; no email is suggested to them.
+        suppression: opted-out addresses, domains and companies
+            (:class:`~leadqual.suppression.SuppressionList`); no email is suggested to them.
         follow_up_after_days: how long a sent email waits for a reply before a follow-up.
         max_unanswered: after this many emails without any reply, suggest disqualifying.
         meeting_minutes: length of proposed meetings.
@@ -451,7 +452,7 @@ class ActionAdvisor:
             email_check: the result of checking the lead's email address.
             icp_fit: the lead's ICP fit; given as a reason, and a low fit is flagged.
             research: a research result (read like
-                :func:`~leadqual.drafting.drafts.collect_facts`); its news is given as a reason.
+                :func:`~leadqual.drafting.collect_facts`); its news is given as a reason.
         """
         now = to_utc(now) if now is not None else datetime.now(UTC)
         lead = context.lead
@@ -463,7 +464,7 @@ class ActionAdvisor:
         fit_reason += _research_reasons(research)
         if not lead.is_open:
             return NextAction(kind="none", reasons=(f"the lead is already {lead.status.value}",))
-        suppressed = self.suppression.reason_for(lead.email)
+        suppressed = self.suppression.reason_for_lead(lead)
         if suppressed:
             return NextAction(
                 kind="none",
