@@ -223,15 +223,15 @@ def check_initial_outreach(
     context: LeadContext,
     /,
     *,
-    now: datetime,
+    now: datetime | None = None,
     email_check: EmailCheckLike | None = None,
 ) -> tuple[Condition, ...]:
     """Evaluate every initial-outreach condition (see :data:`INITIAL_OUTREACH_CONDITIONS`).
 
     ``email_check`` is the result of checking ``context.lead.email``; without one, deliverability
-    is unknown and the condition is reported unmet.
+    is unknown and the condition is reported unmet. ``now`` defaults to the current time.
     """
-    now = to_utc(now)
+    now = to_utc(now) if now is not None else datetime.now(UTC)
     emails = context.emails
     appointments = [a for a in context.appointments if a.status != "canceled"]
     upcoming = [a for a in appointments if a.start > now]
@@ -823,14 +823,14 @@ class ActionAdvisor:
     # -- meeting slots -------------------------------------------------------------------------
 
     def propose_slots(
-        self, context: LeadContext, /, *, now: datetime, request: str = ""
+        self, context: LeadContext, /, *, now: datetime | None = None, request: str = ""
     ) -> tuple[ProposedSlot, ...]:
         """Meeting times on the days and hours the lead named (else the next business days).
 
         Slots start the next business day at the earliest, avoid the lead's booked meetings,
-        and are ``meeting_minutes`` long.
+        and are ``meeting_minutes`` long. ``now`` defaults to the current time.
         """
-        local_now = to_utc(now).astimezone(self._zone)
+        local_now = (to_utc(now) if now is not None else datetime.now(UTC)).astimezone(self._zone)
         days = _business_days(
             (local_now + timedelta(days=1)).date(), self.slot_count, preferred_days(request)
         )

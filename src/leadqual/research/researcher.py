@@ -376,10 +376,12 @@ class Researcher:
 
         return run_sync(once)
 
-    def is_due(self, lead_id: str, /, *, now: datetime) -> bool:
-        """Whether the lead has never been researched or its refresh time has come."""
+    def is_due(self, lead_id: str, /, *, now: datetime | None = None) -> bool:
+        """Whether the lead has never been researched or its refresh time has come (as of
+        ``now``, default the current time)."""
         previous = self.cache.lead(lead_id)
-        return previous is None or previous.next_refresh_at <= to_utc(now)
+        when = to_utc(now) if now is not None else datetime.now(UTC)
+        return previous is None or previous.next_refresh_at <= when
 
     def erase(
         self, lead_id: str, /, *, company_data: bool = False, now: datetime | None = None
