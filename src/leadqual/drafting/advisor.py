@@ -96,6 +96,13 @@ _JUNK_COMPANY = re.compile(
 )
 
 
+# Replies answered with a follow-up email, and what that email must do.
+_ANSWER_BY_EMAIL = {
+    "information_request": "answer with the information asked for",
+    "objection": "address the objection with a proof point",
+}
+
+
 class Condition(LeadqualModel):
     """One condition of initial outreach: its name, whether it holds, and why."""
 
@@ -662,17 +669,10 @@ class ActionAdvisor:
                 reply=intent,
                 reply_email_id=message.id,
             )
-        if kind == "information_request":
+        if kind in _ANSWER_BY_EMAIL:
             return NextAction(
                 kind="follow_up_email",
-                reasons=(first, "answer with the information asked for", *fit_reason),
-                reply=intent,
-                reply_email_id=message.id,
-            )
-        if kind == "objection":
-            return NextAction(
-                kind="follow_up_email",
-                reasons=(first, "address the objection with a proof point", *fit_reason),
+                reasons=(first, _ANSWER_BY_EMAIL[kind], *fit_reason),
                 reply=intent,
                 reply_email_id=message.id,
             )

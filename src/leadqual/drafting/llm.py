@@ -22,7 +22,8 @@ import math
 import re
 import time
 import warnings
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from importlib import metadata
 from typing import Any, Literal, Protocol, runtime_checkable
 
 import httpx
@@ -48,6 +49,7 @@ from leadqual.drafting.intents import (
 )
 from leadqual.errors import ConfigurationError, ProviderError, ProviderTimeout, RateLimited
 from leadqual.models import EmailMessage
+from leadqual.plugins import LLM_CLIENTS_GROUP, PluginRegistry
 
 __all__ = [
     "LlmClient",
@@ -56,6 +58,7 @@ __all__ = [
     "OpenAICompatibleClient",
     "ask",
     "is_llm_client",
+    "llm_client_registry",
 ]
 
 logger = logging.getLogger(__name__)
@@ -460,3 +463,25 @@ def json_object(answer: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise ValueError("the answer is not a JSON object")
     return value
+
+
+def llm_client_registry(
+    *,
+    load_plugins: bool = True,
+    entry_points: Iterable[metadata.EntryPoint] | None = None,
+) -> PluginRegistry[LlmClient]:
+    """LLM clients by name: ``openai_compatible`` and the installed plugins of
+    ``leadqual.llm_clients``.
+
+    Examples:
+        >>> llm_client_registry(load_plugins=False).names()
+        ['openai_compatible']
+    """
+    return PluginRegistry(
+        LLM_CLIENTS_GROUP,
+        kind="LLM client",
+        check=is_llm_client,
+        requirement="a `name` and an `async def acomplete(self, messages, /, ...)` method (LlmClient)",
+        load_plugins=load_plugins,
+        entry_points=entry_points,
+    )

@@ -71,25 +71,15 @@ def collect_citations(
                 licence=fs.licence,
             ),
         )
-    for fin in financials:
-        p = fin.provenance
+    # a figure is cited by the page it came from, a news item by the article itself
+    records = [(fin.provenance, fin.provenance.url) for fin in financials]
+    records += [(item.provenance, item.url) for item in news]
+    for p, url in records:
         seen.setdefault(
-            (p.source, p.url),
+            (p.source, url),
             Citation(
                 provider=p.source,
-                url=p.url,
-                retrieved_at=p.retrieved_at,
-                licence=p.licence,
-                attribution=p.attribution,
-            ),
-        )
-    for item in news:
-        p = item.provenance
-        seen.setdefault(
-            (p.source, item.url),
-            Citation(
-                provider=p.source,
-                url=item.url,
+                url=url,
                 retrieved_at=p.retrieved_at,
                 licence=p.licence,
                 attribution=p.attribution,

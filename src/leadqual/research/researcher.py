@@ -39,6 +39,7 @@ from leadqual.research.insights import CrmInsights, CrmInsightsBuilder, ManualLi
 from leadqual.research.merge import ResearchMerger
 from leadqual.research.providers import ResearchProvider, ResearchResult, is_external
 from leadqual.research.results import ErasureReceipt, LeadResearch, ResearchStep, SourceStatus
+from leadqual.research.results import __all__ as _RESULT_NAMES
 from leadqual.research.web import ProviderRunner
 from leadqual.sources.base import CrmSource
 from leadqual.suppression import SuppressionList
@@ -59,21 +60,7 @@ __getattr__ = moved_names(
         "Citation": "leadqual.research.citations",
         "ResearchCache": "leadqual.research.cache",
         "SuppressionList": "leadqual.suppression",
-        **dict.fromkeys(
-            (
-                "ErasureReceipt",
-                "FieldSource",
-                "LeadResearch",
-                "MergedField",
-                "RankedNews",
-                "ResearchDiff",
-                "ResearchStep",
-                "SignalStrength",
-                "SourceState",
-                "SourceStatus",
-            ),
-            "leadqual.research.results",
-        ),
+        **dict.fromkeys(_RESULT_NAMES, "leadqual.research.results"),
     },
 )
 

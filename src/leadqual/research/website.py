@@ -240,7 +240,9 @@ def parse_feed(
             provider=provider,
         ) from err
     except ParseError as err:
-        raise MalformedResponse(f"{provider}: the feed is not XML: {err}", provider=provider) from err
+        raise MalformedResponse(
+            f"{provider}: the feed is not XML: {err}", provider=provider
+        ) from err
     site = registrable_domain(base_url)
     out: list[tuple[str, str, datetime | None]] = []
     rss_items = root.iter("item")
@@ -526,9 +528,7 @@ class WebsiteProvider:
             response = await self.fetcher.fetch(
                 url, accept=_FEED_ACCEPT, same_site=True, max_bytes=1_000_000, provider=self.name
             )
-            entries = parse_feed(
-                response.content, base_url=response.final_url, provider=self.name
-            )
+            entries = parse_feed(response.content, base_url=response.final_url, provider=self.name)
         except (ProviderError, ValueError) as err:
             notes.append(f"feed not read ({type(err).__name__})")
             return (), 1
