@@ -39,7 +39,7 @@ from leadqual.research.insights import CrmInsights, CrmInsightsBuilder, ManualLi
 from leadqual.research.merge import ResearchMerger
 from leadqual.research.providers import ResearchProvider, ResearchResult, is_external
 from leadqual.research.results import ErasureReceipt, LeadResearch, ResearchStep, SourceStatus
-from leadqual.research.results import __all__ as _RESULT_NAMES
+from leadqual.research.results import __all__ as result_names
 from leadqual.research.web import ProviderRunner
 from leadqual.sources.base import CrmSource
 from leadqual.suppression import SuppressionList
@@ -60,7 +60,7 @@ __getattr__ = moved_names(
         "Citation": "leadqual.research.citations",
         "ResearchCache": "leadqual.research.cache",
         "SuppressionList": "leadqual.suppression",
-        **dict.fromkeys(_RESULT_NAMES, "leadqual.research.results"),
+        **dict.fromkeys(result_names, "leadqual.research.results"),
     },
 )
 
