@@ -122,7 +122,7 @@ def test_add_is_deprecated_but_still_adds() -> None:
     suppression = SuppressionList(salt="s3cret")
     with pytest.warns(DeprecationWarning, match="extended"):
         suppression.add("Ann@Contoso.com")
-    with pytest.warns(DeprecationWarning):
+    with pytest.warns(DeprecationWarning, match="extended"):
         suppression.add("fabrikam.example")
     assert suppression.matches_address("ann@contoso.com")
     assert suppression.matches_address("bob@fabrikam.example")

@@ -9,6 +9,7 @@ import pytest
 
 from leadqual.config import AgentConfig
 from leadqual.drafting import Draft, Drafter, LlmDrafter, NextAction, TemplateDrafter
+from leadqual.models import LeadContext
 from leadqual.testing.llm import FunctionLlmClient
 
 from .conftest import make_context
@@ -37,8 +38,10 @@ def test_both_drafters_give_the_same_draft_sync_async_and_inside_a_loop(
         sync = drafter.draft(context, OUTREACH)
         awaited = asyncio.run(drafter.adraft(context, OUTREACH))
 
-        async def inside_a_loop(d: TemplateDrafter | LlmDrafter = drafter) -> Draft:
-            return d.draft(context, OUTREACH)
+        async def inside_a_loop(
+            d: TemplateDrafter | LlmDrafter = drafter, c: LeadContext = context
+        ) -> Draft:
+            return d.draft(c, OUTREACH)
 
         assert sync.body == awaited.body == asyncio.run(inside_a_loop()).body
 
