@@ -210,7 +210,7 @@ class Researcher:
             and self.suppression is not None
             and (suppressed := self.suppression.reason_for_lead(context.lead))
         ):
-            query, origin = None, f"no research: {suppressed} (objected to research)"
+            query, origin = None, f"no web research: {suppressed}"
         statuses: list[SourceStatus] = []
         results: list[ResearchResult] = []
         if query is None:
