@@ -31,8 +31,8 @@ from leadqual.drafting import (
     TemplateDrafter,
     classify_reply,
 )
-from leadqual.drafting.drafts import _SYSTEM
 from leadqual.drafting.guards import find_emails, find_links, find_phones
+from leadqual.drafting.llm_drafter import _SYSTEM
 from leadqual.models import EmailMessage, Lead, LeadContext, RecordRef, Seller
 from leadqual.sources import load_sample_config
 from leadqual.testing.llm import FunctionLlmClient, prompt_draft_body

@@ -87,7 +87,7 @@ async def run_once(
     ]
     r = Researcher(config=config(), providers=providers, max_concurrency=concurrency)
     t0 = time.perf_counter()
-    results = await r.research_many(contexts, now=NOW)
+    results = await r.aresearch_many(contexts, now=NOW)
     return time.perf_counter() - t0, results, providers, r
 
 
@@ -147,7 +147,7 @@ def main() -> None:
         walls.append(wall)
         first_pass = (sum(len(p.calls) for p in providers), sum(p.failures for p in providers))
         t0 = time.perf_counter()
-        asyncio.run(researcher.research_many(contexts, now=NOW))  # a refresh inside the TTL
+        asyncio.run(researcher.aresearch_many(contexts, now=NOW))  # a refresh inside the TTL
         refresh_walls.append(time.perf_counter() - t0)
         last = (results, providers, researcher, first_pass)
     assert last is not None

@@ -23,7 +23,7 @@ def main() -> None:
             FakeResearchProvider("web_news"),  # stands in for a web source: needs consent
         ],
     )
-    research = researcher.research_sync("L-0171", now=data.as_of)
+    research = researcher.research("L-0171", now=data.as_of)
     crm = research.crm
     assert crm is not None
 

@@ -1,4 +1,5 @@
-"""Entry-point registries for CRM sources and LLM clients (research providers: tests/research)."""
+"""Entry-point registries for CRM sources and LLM clients (research providers: tests/research);
+the built-ins are leadqual's own entry points, and the old import paths still work."""
 
 from __future__ import annotations
 
@@ -8,14 +9,11 @@ from importlib import metadata
 
 import pytest
 
+from leadqual.drafting.llm import llm_client_registry
 from leadqual.errors import PluginError
-from leadqual.plugins import (
-    CRM_SOURCES_GROUP,
-    LLM_CLIENTS_GROUP,
-    crm_source_registry,
-    llm_client_registry,
-)
+from leadqual.plugins import CRM_SOURCES_GROUP, LLM_CLIENTS_GROUP
 from leadqual.sources import MemorySource, SqliteSource
+from leadqual.sources.registry import crm_source_registry
 
 
 def _module(name: str, body: str) -> str:
@@ -76,3 +74,35 @@ def test_the_openai_compatible_client_is_built_by_name() -> None:
     assert type(client).__name__ == "OpenAICompatibleClient"
     with pytest.raises(PluginError, match="could not be built"):
         llm_client_registry(load_plugins=False).create("openai_compatible")
+
+
+@pytest.mark.parametrize(
+    ("name", "home"),
+    [("crm_source_registry", crm_source_registry), ("llm_client_registry", llm_client_registry)],
+)
+def test_the_registries_moved_out_of_plugins_still_import_with_a_warning(
+    name: str, home: object
+) -> None:
+    import leadqual.plugins
+
+    with pytest.warns(DeprecationWarning, match="import it from"):
+        assert getattr(leadqual.plugins, name) is home
+
+
+def test_an_llm_client_with_the_old_async_complete_still_registers_and_answers() -> None:
+    import asyncio
+
+    from leadqual.drafting.llm import LlmMessage, ask
+
+    class OldClient:
+        name = "old"
+
+        async def complete(self, messages: object, /, **options: object) -> str:
+            return "still works"
+
+    reg = llm_client_registry(load_plugins=False)
+    reg.register("old", OldClient)
+    client = reg.create("old")
+    with pytest.warns(DeprecationWarning, match="acomplete"):
+        answer = asyncio.run(ask(client, [LlmMessage(role="user", content="hi")]))
+    assert answer == "still works"

@@ -1,19 +1,23 @@
-"""Plugin discovery: entry-point registries for research providers, CRM sources and LLM clients.
+"""Plugin discovery: a generic entry-point registry, knowing no component.
 
 Each registry is an instance (no module-level state): the built-ins plus the packages installed in
-the environment that declare an entry point in the registry's group. Nothing is imported until a
-plugin is asked for, and ``load_plugins=False`` ignores installed packages entirely (tests,
-locked-down deployments). Built-ins register the same way third-party plugins do::
+the environment that declare an entry point in the registry's group. The built-ins are read from
+leadqual's own entry points (``pyproject.toml`` is the one list), so they register exactly as
+third-party plugins do::
 
     [project.entry-points."leadqual.crm_sources"]
     my_crm = "my_package.source:MyCrmSource"
 
+Nothing is imported until a plugin is asked for, and ``load_plugins=False`` ignores other
+installed packages entirely (tests, locked-down deployments). The component registries are built
+on it: :class:`leadqual.research.ProviderRegistry`, :func:`leadqual.sources.registry.crm_source_registry`
+and :func:`leadqual.drafting.llm.llm_client_registry`.
+
 Examples:
-    >>> reg = crm_source_registry(load_plugins=False)
+    >>> reg = PluginRegistry(CRM_SOURCES_GROUP, kind="CRM source", check=callable,
+    ...                      requirement="a callable", load_plugins=False)
     >>> reg.names()
     ['memory', 'sample', 'sqlite']
-    >>> len(reg.create("sample").leads()) > 100
-    True
 """
 
 from __future__ import annotations
@@ -23,15 +27,25 @@ from collections.abc import Callable, Iterable, Mapping
 from importlib import metadata
 from typing import Any, Generic, TypeVar
 
+from leadqual._compat import moved_names
 from leadqual.errors import ConfigurationError, PluginError
 
 __all__ = [
     "CRM_SOURCES_GROUP",
     "LLM_CLIENTS_GROUP",
+    "RESEARCH_PROVIDERS_GROUP",
     "PluginRegistry",
-    "crm_source_registry",
-    "llm_client_registry",
+    "builtin_entry_points",
 ]
+
+# The component registries moved to their components, so this module imports none of them.
+__getattr__ = moved_names(
+    __name__,
+    {
+        "crm_source_registry": "leadqual.sources.registry",
+        "llm_client_registry": "leadqual.drafting.llm",
+    },
+)
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +53,28 @@ T = TypeVar("T")
 
 CRM_SOURCES_GROUP = "leadqual.crm_sources"
 LLM_CLIENTS_GROUP = "leadqual.llm_clients"
+RESEARCH_PROVIDERS_GROUP = "leadqual.research_providers"
+_DISTRIBUTION = "leadqual"
+
+
+def builtin_entry_points(group: str, /) -> dict[str, str]:
+    """The plugins leadqual itself declares in ``group``: name -> ``module:attribute``, sorted.
+
+    Read from the installed package's metadata, so ``pyproject.toml`` is the only list.
+
+    Raises:
+        PluginError: leadqual's metadata cannot be read (a copy of the sources that was not
+            installed: ``pip install -e .`` fixes it).
+    """
+    try:
+        eps = metadata.distribution(_DISTRIBUTION).entry_points
+    except metadata.PackageNotFoundError as err:
+        raise PluginError(
+            f"cannot list the built-in plugins of {group!r}: leadqual is not installed "
+            "(run `pip install -e .` in a source checkout)",
+            entry_point=group,
+        ) from err
+    return {ep.name: ep.value for ep in sorted(eps.select(group=group), key=lambda ep: ep.name)}
 
 
 def _import_target(target: str, *, kind: str, name: str) -> Any:
@@ -61,7 +97,8 @@ class PluginRegistry(Generic[T]):
     Args:
         group: the entry-point group, e.g. ``leadqual.crm_sources``.
         kind: what a plugin is, for messages ("CRM source").
-        builtins: name -> ``module:attribute`` of the plugins that ship with leadqual.
+        builtins: name -> ``module:attribute`` of the plugins that ship with leadqual (default:
+            leadqual's own entry points in ``group``, read when first needed).
         check: whether a built object satisfies the plugin protocol.
         requirement: what ``check`` asks for, for the error message.
         load_plugins: read installed entry points (``False``: built-ins and registered only).
@@ -74,7 +111,7 @@ class PluginRegistry(Generic[T]):
         group: str,
         *,
         kind: str,
-        builtins: Mapping[str, str],
+        builtins: Mapping[str, str] | None = None,
         check: Callable[[object], bool],
         requirement: str,
         load_plugins: bool = True,
@@ -86,13 +123,24 @@ class PluginRegistry(Generic[T]):
         self._check = check
         self._requirement = requirement
         self._entry_points = None if entry_points is None else tuple(entry_points)
-        self._targets: dict[str, str] = dict(builtins) if include_builtins else {}
-        self._builtin_targets = dict(builtins)
+        self._builtins = None if builtins is None else dict(builtins)
+        self._include_builtins = include_builtins
+        self._targets: dict[str, str] = {}
+        self._builtins_read = False
         self._factories: dict[str, Callable[..., T]] = {}
         self._plugins_loaded = not load_plugins
         self._plugin_names: set[str] = set()
 
+    def _builtin_targets(self) -> dict[str, str]:
+        if self._builtins is None:
+            self._builtins = builtin_entry_points(self.group)
+        return self._builtins
+
     def _discover(self) -> None:
+        if not self._builtins_read:
+            self._builtins_read = True
+            if self._include_builtins:
+                self._targets = {**self._builtin_targets(), **self._targets}
         if self._plugins_loaded:
             return
         self._plugins_loaded = True
@@ -104,7 +152,7 @@ class PluginRegistry(Generic[T]):
         for ep in eps:
             if ep.name in self._factories:
                 continue  # registered explicitly: the caller's choice wins
-            if self._builtin_targets.get(ep.name) == ep.value:
+            if self._builtin_targets().get(ep.name) == ep.value:
                 continue  # the package's own entry point for a built-in
             if ep.name in self._plugin_names:
                 raise PluginError(
@@ -166,45 +214,3 @@ class PluginRegistry(Generic[T]):
                 entry_point=name,
             )
         return plugin
-
-
-def crm_source_registry(
-    *,
-    load_plugins: bool = True,
-    entry_points: Iterable[metadata.EntryPoint] | None = None,
-) -> PluginRegistry[Any]:
-    """CRM sources: ``memory``, ``sqlite`` (``path=``), ``sample``, and installed plugins."""
-    from leadqual.sources.base import CrmSource
-
-    return PluginRegistry(
-        CRM_SOURCES_GROUP,
-        kind="CRM source",
-        builtins={
-            "memory": "leadqual.sources.memory:MemorySource",
-            "sample": "leadqual.sources.sample:load_sample",
-            "sqlite": "leadqual.sources.sqlite:SqliteSource",
-        },
-        check=lambda obj: isinstance(obj, CrmSource),
-        requirement="the read methods of leadqual.sources.CrmSource",
-        load_plugins=load_plugins,
-        entry_points=entry_points,
-    )
-
-
-def llm_client_registry(
-    *,
-    load_plugins: bool = True,
-    entry_points: Iterable[metadata.EntryPoint] | None = None,
-) -> PluginRegistry[Any]:
-    """LLM clients: ``openai_compatible`` and installed plugins."""
-    from leadqual.drafting.llm import LlmClient
-
-    return PluginRegistry(
-        LLM_CLIENTS_GROUP,
-        kind="LLM client",
-        builtins={"openai_compatible": "leadqual.drafting.llm:OpenAICompatibleClient"},
-        check=lambda obj: isinstance(obj, LlmClient),
-        requirement="an `async def complete(self, messages, /, ...)` method (LlmClient)",
-        load_plugins=load_plugins,
-        entry_points=entry_points,
-    )

@@ -18,7 +18,7 @@ from leadqual.drafting import (
     OpenAICompatibleClient,
     classify_reply,
 )
-from leadqual.errors import ConfigurationError, ProviderError, ProviderTimeout, RateLimited
+from leadqual.errors import ConfigurationError, ProviderError, ProviderTimeout
 from leadqual.testing.llm import FunctionLlmClient, prompt_draft_body
 
 from .conftest import NOW, email, make_context
@@ -51,7 +51,7 @@ def test_openai_compatible_client_posts_chat_completions() -> None:
 
     client = client_with(handler)
     assert isinstance(client, LlmClient)
-    assert asyncio.run(client.complete(MESSAGES, temperature=0.1, max_tokens=5)) == "hello"
+    assert asyncio.run(client.acomplete(MESSAGES, temperature=0.1, max_tokens=5)) == "hello"
     request = seen[0]
     assert request.url == "https://llm.example/v1/chat/completions"
     assert request.headers["authorization"] == "Bearer sk-test"
@@ -72,44 +72,15 @@ def test_azure_mode_sends_api_key_header_and_version() -> None:
         return completion("ok")
 
     client = client_with(handler, azure_api_version="2024-06-01")
-    asyncio.run(client.complete(MESSAGES))
+    asyncio.run(client.acomplete(MESSAGES))
     assert seen[0].headers["api-key"] == "sk-test"
     assert "authorization" not in seen[0].headers
     assert seen[0].url.params["api-version"] == "2024-06-01"
 
 
-def test_server_errors_are_retried_a_bounded_number_of_times() -> None:
-    calls = []
-
-    def flaky(request: httpx.Request) -> httpx.Response:
-        calls.append(1)
-        return httpx.Response(503) if len(calls) < 3 else completion("third time")
-
-    assert asyncio.run(client_with(flaky, max_retries=2).complete(MESSAGES)) == "third time"
-    calls.clear()
-    with pytest.raises(ProviderError, match="HTTP 503"):
-        asyncio.run(client_with(flaky, max_retries=1).complete(MESSAGES))
-    assert len(calls) == 2
-
-
-def test_rate_limit_and_timeout_raise_typed_errors() -> None:
-    def limited(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(429, headers={"retry-after": "0"})
-
-    with pytest.raises(RateLimited) as info:
-        asyncio.run(client_with(limited, max_retries=1).complete(MESSAGES))
-    assert info.value.retry_after == 0.0
-
-    def slow(request: httpx.Request) -> httpx.Response:
-        raise httpx.ReadTimeout("slow", request=request)
-
-    with pytest.raises(ProviderTimeout):
-        asyncio.run(client_with(slow, max_retries=1).complete(MESSAGES))
-
-
 def test_bad_answers_and_bad_options_raise_clear_errors() -> None:
     with pytest.raises(ProviderError, match="choices"):
-        asyncio.run(client_with(lambda r: httpx.Response(200, json={})).complete(MESSAGES))
+        asyncio.run(client_with(lambda r: httpx.Response(200, json={})).acomplete(MESSAGES))
     with pytest.raises(ConfigurationError, match="base_url"):
         OpenAICompatibleClient("llm.example", model="m")
     with pytest.raises(ConfigurationError, match="max_retries"):
@@ -303,19 +274,6 @@ def test_llm_draft_must_keep_the_company_and_the_disclosure(config: AgentConfig)
     )
     assert draft.drafter == "template"
     assert "company" in draft.notes[-1] and "disclosure" in draft.notes[-1]
-
-
-def test_connection_errors_are_retried_then_raised_as_provider_errors() -> None:
-    calls = []
-
-    def down(request: httpx.Request) -> httpx.Response:
-        calls.append(1)
-        raise httpx.ConnectError("refused", request=request)
-
-    with pytest.raises(ProviderError, match="could not be reached") as info:
-        asyncio.run(client_with(down, max_retries=2).complete(MESSAGES))
-    assert len(calls) == 3
-    assert info.value.provider == "openai-compatible:llm.example"
 
 
 def test_run_sync_hands_errors_back_to_the_caller() -> None:

@@ -631,7 +631,7 @@ def test_a_strange_retry_after_never_breaks_or_stalls_the_retry(header: str) -> 
         transport=httpx.MockTransport(handler),
     )
     messages = [LlmMessage(role="user", content="hi")]
-    answer = asyncio.run(asyncio.wait_for(client.complete(messages), timeout=5))
+    answer = asyncio.run(asyncio.wait_for(client.acomplete(messages), timeout=5))
     assert answer == "ok" and len(calls) == 2
 
 

@@ -10,6 +10,7 @@ import pytest
 from leadqual.config import AgentConfig, Consent
 from leadqual.errors import ConfigurationError, RateLimited
 from leadqual.models import Lead, LeadContext
+from leadqual.research.consent import company_query_for
 from leadqual.research.providers import (
     CompanyOverview,
     CompanyQuery,
@@ -17,7 +18,7 @@ from leadqual.research.providers import (
     Provenance,
     ResearchResult,
 )
-from leadqual.research.researcher import Researcher, company_query_for
+from leadqual.research.researcher import Researcher
 from leadqual.research.sample_provider import SampleResearchProvider
 from leadqual.sources import MemorySource, SampleData
 from leadqual.testing.research import FakeResearchProvider
@@ -51,7 +52,7 @@ def test_without_consent_external_sources_are_skipped_and_offline_ones_run(
 ) -> None:
     web = FakeResearchProvider("web")
     r = researcher(sample_config, sample_source, SampleResearchProvider(), web)
-    res = r.research_sync(LEAD, now=sample_data.as_of)
+    res = r.research(LEAD, now=sample_data.as_of)
     assert res.status("sample").state == "ok"  # type: ignore[union-attr]
     assert res.status("web").state == "skipped_consent"  # type: ignore[union-attr]
     assert web.calls == []
@@ -62,7 +63,7 @@ def test_only_company_identifiers_are_sent_out(
     consented: AgentConfig, sample_source: MemorySource, sample_data: SampleData
 ) -> None:
     web = FakeResearchProvider("web")
-    researcher(consented, sample_source, web).research_sync(LEAD, now=sample_data.as_of)
+    researcher(consented, sample_source, web).research(LEAD, now=sample_data.as_of)
     lead = sample_source.get_lead(LEAD)
     sent = web.calls[0].model_dump_json()
     assert lead.email and lead.email not in sent
@@ -79,7 +80,7 @@ def test_a_sole_traders_own_name_is_not_sent(consented: AgentConfig) -> None:
     query, why = company_query_for(LeadContext(lead=lead))
     assert query is None and "own name" in why
     web = FakeResearchProvider("web")
-    res = Researcher(config=consented, providers=[web]).research_sync(LeadContext(lead=lead))
+    res = Researcher(config=consented, providers=[web]).research(LeadContext(lead=lead))
     assert web.calls == [] and res.status("web").state == "skipped"  # type: ignore[union-attr]
 
 
@@ -110,7 +111,7 @@ def test_one_failed_source_never_fails_the_research(
         FakeResearchProvider("slow", hang_for={"Meridian Wealth S.A. de C.V."}),
         Limited(), Broken(), WrongType(), provider_timeout=0.05,
     )  # fmt: skip
-    res = r.research_sync(LEAD, now=sample_data.as_of)
+    res = r.research(LEAD, now=sample_data.as_of)
     states = {s.provider: s.state for s in res.sources}
     assert states == {
         "sample": "ok", "down": "failed", "slow": "timed_out", "limited": "failed",
@@ -127,14 +128,14 @@ def test_cache_serves_a_company_within_the_refresh_period(
     web = FakeResearchProvider("web")
     r = researcher(consented, sample_source, web)
     now = sample_data.as_of
-    first = r.research_sync(LEAD, now=now)
-    second = r.research_sync(LEAD, now=now + timedelta(days=3))
+    first = r.research(LEAD, now=now)
+    second = r.research(LEAD, now=now + timedelta(days=3))
     assert len(web.calls) == 1
     assert second.status("web").from_cache  # type: ignore[union-attr]
     assert second.status("web").retrieved_at == first.researched_at  # type: ignore[union-attr]
-    r.research_sync(LEAD, now=now + timedelta(days=consented.refresh.research_every_days))
+    r.research(LEAD, now=now + timedelta(days=consented.refresh.research_every_days))
     assert len(web.calls) == 2  # expired: asked again
-    r.research_sync(LEAD, now=now + timedelta(days=8), force=True)
+    r.research(LEAD, now=now + timedelta(days=8), force=True)
     assert len(web.calls) == 3
 
 
@@ -145,7 +146,7 @@ def test_leads_of_the_same_company_share_one_provider_call(
     r = researcher(consented, sample_source, web)
     same = [lead.id for lead in sample_source.leads() if lead.account_id == "A-0039"]
     assert len(same) >= 2
-    results = asyncio.run(r.research_many(same, now=sample_data.as_of))
+    results = asyncio.run(r.aresearch_many(same, now=sample_data.as_of))
     assert [x.lead_id for x in results] == same
     assert len(web.calls) == 1
 
@@ -168,7 +169,7 @@ def test_global_concurrency_limit_is_respected(
 
     r = researcher(consented, sample_source, Counting(), max_concurrency=3)
     leads = [lead.id for lead in sample_source.leads()][:40]
-    asyncio.run(r.research_many(leads, now=sample_data.as_of))
+    asyncio.run(r.aresearch_many(leads, now=sample_data.as_of))
     assert peak == 3
 
 
@@ -188,7 +189,7 @@ def test_merge_keeps_every_source_and_flags_conflicts(consented: AgentConfig) ->
     c = FakeResearchProvider(
         "c", results=lambda q: overview("c", 0.3, industry="Mining", founded="1999")
     )
-    res = Researcher(config=consented, providers=[a, b, c]).research_sync(LeadContext(lead=lead))
+    res = Researcher(config=consented, providers=[a, b, c]).research(LeadContext(lead=lead))
     industry = res.field("industry")
     assert industry is not None
     assert industry.value == "Software" and industry.chosen_from == "a"
@@ -223,14 +224,14 @@ def test_low_confidence_news_is_not_presented(consented: AgentConfig) -> None:
 
     res = Researcher(
         config=consented, providers=[FakeResearchProvider("n", results=news)]
-    ).research_sync(LeadContext(lead=lead))
+    ).research(LeadContext(lead=lead))
     assert [n.title for n in res.all_news] == ["Contoso wins deal"]
 
 
 def test_seller_sees_at_most_three_news_items_with_why_they_matter(
     sample_config: AgentConfig, sample_source: MemorySource, sample_data: SampleData
 ) -> None:
-    res = researcher(sample_config, sample_source, SampleResearchProvider()).research_sync(
+    res = researcher(sample_config, sample_source, SampleResearchProvider()).research(
         LEAD, now=sample_data.as_of
     )
     assert len(res.all_news) == 4 and len(res.news) == 3
@@ -256,7 +257,7 @@ def test_duplicate_news_from_two_sources_is_shown_once(consented: AgentConfig) -
             make("b", "https://news.example/x/"),
         ],
     )
-    assert len(r.research_sync(LeadContext(lead=lead)).all_news) == 1
+    assert len(r.research(LeadContext(lead=lead)).all_news) == 1
 
 
 def test_how_was_this_generated_lists_every_step_and_source(
@@ -264,7 +265,7 @@ def test_how_was_this_generated_lists_every_step_and_source(
 ) -> None:
     res = researcher(
         consented, sample_source, SampleResearchProvider(), FakeResearchProvider("web")
-    ).research_sync(LEAD, now=sample_data.as_of)
+    ).research(LEAD, now=sample_data.as_of)
     actions = [s.action for s in res.steps]
     assert actions[:3] == ["Read the CRM", "Company identifiers", "Consent"]
     assert "Source sample" in actions and "Source web" in actions
@@ -277,8 +278,8 @@ def test_a_refresh_that_changes_nothing_reports_no_change(
     sample_config: AgentConfig, sample_source: MemorySource, sample_data: SampleData
 ) -> None:
     r = researcher(sample_config, sample_source, SampleResearchProvider())
-    first = r.research_sync(LEAD, now=sample_data.as_of)
-    again = r.research_sync(LEAD, now=sample_data.as_of + timedelta(days=8))  # cache expired
+    first = r.research(LEAD, now=sample_data.as_of)
+    again = r.research(LEAD, now=sample_data.as_of + timedelta(days=8))  # cache expired
     assert first.diff.changed and first.diff.first_research
     assert not again.diff.changed
     assert again.fingerprint == first.fingerprint
@@ -291,8 +292,8 @@ def test_diff_reports_changed_fields_and_new_news(consented: AgentConfig) -> Non
     r = Researcher(
         config=consented, providers=[FakeResearchProvider("a", results=lambda q: next(answers))]
     )
-    r.research_sync(LeadContext(lead=lead))
-    second = r.research_sync(LeadContext(lead=lead), force=True)
+    r.research(LeadContext(lead=lead))
+    second = r.research(LeadContext(lead=lead), force=True)
     assert second.diff.changed and second.diff.changed_fields == ("industry",)
 
 
@@ -302,7 +303,7 @@ def test_erase_forgets_the_lead_but_keeps_company_facts_by_default(
     web = FakeResearchProvider("web")
     r = researcher(consented, sample_source, web)
     r.links.link(LEAD, contact_id="C-0001")
-    r.research_sync(LEAD, now=sample_data.as_of)
+    r.research(LEAD, now=sample_data.as_of)
     receipt = r.erase(LEAD)
     assert (receipt.research_records, receipt.manual_links, receipt.company_cache_entries) == (
         1,
@@ -311,20 +312,20 @@ def test_erase_forgets_the_lead_but_keeps_company_facts_by_default(
     )
     assert r.cache.lead(LEAD) is None and r.links.get(LEAD) == {}
     assert r.is_due(LEAD, now=sample_data.as_of)
-    again = r.research_sync(LEAD, now=sample_data.as_of)
+    again = r.research(LEAD, now=sample_data.as_of)
     assert again.diff.first_research and len(web.calls) == 1  # company data still cached
     receipt = r.erase(LEAD, company_data=True)
     assert receipt.company_cache_entries == 1
     assert r.cache.company_entries == 0
 
 
-def test_research_sync_works_inside_a_running_event_loop(
+def test_sync_research_works_inside_a_running_event_loop(
     sample_config: AgentConfig, sample_source: MemorySource, sample_data: SampleData
 ) -> None:
     r = researcher(sample_config, sample_source, SampleResearchProvider())
 
     async def notebook_cell() -> str:
-        return r.research_sync(LEAD, now=sample_data.as_of).lead_id
+        return r.research(LEAD, now=sample_data.as_of).lead_id
 
     assert asyncio.run(notebook_cell()) == LEAD
 
@@ -337,7 +338,7 @@ def test_researcher_validates_its_configuration(sample_config: AgentConfig) -> N
     with pytest.raises(ConfigurationError, match="not a ResearchProvider"):
         Researcher(config=sample_config, providers=[object()])  # type: ignore[list-item]
     with pytest.raises(ConfigurationError, match="CrmSource"):
-        Researcher(config=sample_config).research_sync("L-1")
+        Researcher(config=sample_config).research("L-1")
 
 
 def test_dependent_providers_receive_ids_found_earlier(consented: AgentConfig) -> None:
@@ -351,7 +352,7 @@ def test_dependent_providers_receive_ids_found_earlier(consented: AgentConfig) -
 
     later = FakeResearchProvider("later")
     later.depends_on = ("finder",)  # type: ignore[attr-defined]
-    Researcher(config=consented, providers=[later, Finder()]).research_sync(LeadContext(lead=lead))
+    Researcher(config=consented, providers=[later, Finder()]).research(LeadContext(lead=lead))
     assert later.calls[0].ids == {"sec_cik": "0000000042"}
 
 
@@ -362,7 +363,7 @@ def test_every_sample_lead_is_researched_offline_with_a_status_per_source(
         sample_config, sample_source, SampleResearchProvider(), FakeResearchProvider("web")
     )
     ids = [lead.id for lead in sample_source.leads()]
-    results = asyncio.run(r.research_many(ids, now=sample_data.as_of))
+    results = asyncio.run(r.aresearch_many(ids, now=sample_data.as_of))
     assert [x.lead_id for x in results] == ids
     for res in results:
         assert [s.provider for s in res.sources] == ["sample", "web"]
@@ -392,7 +393,7 @@ def test_different_wording_is_not_a_conflict_but_different_facts_are(
         "c", results=lambda q: overview("c", website="https://www.contoso.com/about")
     )
     d = FakeResearchProvider("d", results=lambda q: overview("d", website="https://contoso.com"))
-    res = Researcher(config=consented, providers=[a, b, c, d]).research_sync(LeadContext(lead=lead))
+    res = Researcher(config=consented, providers=[a, b, c, d]).research(LeadContext(lead=lead))
     for name in ("headquarters", "description", "industry", "website"):
         field = res.field(name)
         assert field is not None and not field.conflict, name
@@ -401,15 +402,14 @@ def test_different_wording_is_not_a_conflict_but_different_facts_are(
 def test_a_suppressed_lead_is_never_researched_on_the_web(
     consented: AgentConfig, sample_source: MemorySource, sample_data: SampleData
 ) -> None:
-    from leadqual.research.researcher import SuppressionList
+    from leadqual.research import SuppressionList
 
     lead = sample_source.get_lead(LEAD)
-    suppression = SuppressionList(salt="test-salt")
     assert lead.email
-    suppression.add(lead.email.upper())
+    suppression = SuppressionList(salt="test-salt").extended(addresses=[lead.email.upper()])
     web = FakeResearchProvider("web")
     r = researcher(consented, sample_source, web, suppression=suppression)
-    res = r.research_sync(LEAD, now=sample_data.as_of)
+    res = r.research(LEAD, now=sample_data.as_of)
     assert web.calls == [] and res.status("web").state == "skipped"  # type: ignore[union-attr]
     assert "suppression list" in (res.status("web").detail or "")  # type: ignore[union-attr]
     assert lead.email.lower() not in " ".join(suppression.hashes)
@@ -424,7 +424,7 @@ def test_a_manual_link_shows_in_the_research_and_feeds_the_company_query(
     web = FakeResearchProvider("web")
     r = researcher(consented, sample_source, web)
     r.links.link("L-0228", account_id="A-0064")  # the seller connected the suggested account
-    res = r.research_sync("L-0228", now=sample_data.as_of)
+    res = r.research("L-0228", now=sample_data.as_of)
     assert res.crm is not None and res.crm.account_link == "manual"
     assert res.crm.account_summary is not None
     assert web.calls[0].name == "Granite Tech Ltd."
@@ -439,7 +439,7 @@ def test_a_context_not_in_the_crm_is_researched_as_given(
         email="a@contoso.com",
         created_at=datetime(2026, 1, 1, tzinfo=UTC),
     )
-    res = researcher(consented, sample_source, FakeResearchProvider("web")).research_sync(
+    res = researcher(consented, sample_source, FakeResearchProvider("web")).research(
         LeadContext(lead=lead)
     )
     assert res.crm is not None and res.crm.account_link == "none"
@@ -462,8 +462,8 @@ def test_cancelling_one_lead_does_not_cancel_the_shared_call(consented: AgentCon
     r = Researcher(config=consented, providers=[web])
 
     async def scenario() -> str:
-        first = asyncio.create_task(r.research(leads[0]))
-        second = asyncio.create_task(r.research(leads[1]))
+        first = asyncio.create_task(r.aresearch(leads[0]))
+        second = asyncio.create_task(r.aresearch(leads[1]))
         await asyncio.sleep(0.01)
         first.cancel()
         res = await second
@@ -495,8 +495,8 @@ def test_a_rate_limited_source_cools_down_instead_of_being_hammered(consented: A
         )
         for i in range(5)
     ]
-    first = r.research_sync(leads[0])
-    rest = [r.research_sync(x) for x in leads[1:]]
+    first = r.research(leads[0])
+    rest = [r.research(x) for x in leads[1:]]
     assert calls == 1
     assert first.status("limited").state == "failed"  # type: ignore[union-attr]
     assert all(x.status("limited").state == "skipped" for x in rest)  # type: ignore[union-attr]
@@ -531,16 +531,16 @@ def test_why_it_matters_names_the_product_the_headline_is_about(consented: Agent
     provider = FakeResearchProvider(
         "n", results=lambda q: ResearchResult(provider="n", news=(item,))
     )
-    res = Researcher(config=config, providers=[provider]).research_sync(LeadContext(lead=lead))
+    res = Researcher(config=config, providers=[provider]).research(LeadContext(lead=lead))
     assert "Route Planner" in res.news[0].why_it_matters
 
 
 def test_research_round_trips_through_json(
     sample_config: AgentConfig, sample_source: MemorySource, sample_data: SampleData
 ) -> None:
-    from leadqual.research.researcher import LeadResearch
+    from leadqual.research import LeadResearch
 
-    res = researcher(sample_config, sample_source, SampleResearchProvider()).research_sync(
+    res = researcher(sample_config, sample_source, SampleResearchProvider()).research(
         LEAD, now=sample_data.as_of
     )
     again = LeadResearch.model_validate_json(res.model_dump_json())
@@ -550,7 +550,7 @@ def test_research_round_trips_through_json(
 def test_citations_list_every_source_shown_once(
     sample_config: AgentConfig, sample_source: MemorySource, sample_data: SampleData
 ) -> None:
-    res = researcher(sample_config, sample_source, SampleResearchProvider()).research_sync(
+    res = researcher(sample_config, sample_source, SampleResearchProvider()).research(
         LEAD, now=sample_data.as_of
     )
     urls = [c.url for c in res.citations]
@@ -563,24 +563,24 @@ def test_citations_list_every_source_shown_once(
 def test_the_cache_survives_a_restart(
     consented: AgentConfig, sample_source: MemorySource, sample_data: SampleData
 ) -> None:
-    from leadqual.research.researcher import ResearchCache
+    from leadqual.research import ResearchCache
 
     web = FakeResearchProvider("web")
     r = researcher(consented, sample_source, web)
-    first = r.research_sync(LEAD, now=sample_data.as_of)
+    first = r.research(LEAD, now=sample_data.as_of)
     saved = r.cache.to_json()
 
     web2 = FakeResearchProvider("web")
     restored = ResearchCache.from_json(saved)
     r2 = researcher(consented, sample_source, web2, cache=restored)
-    again = r2.research_sync(LEAD, now=sample_data.as_of + timedelta(days=1))
+    again = r2.research(LEAD, now=sample_data.as_of + timedelta(days=1))
     assert web2.calls == []  # served from the restored cache
     assert not again.diff.changed and again.diff.previous_at == first.researched_at
     assert not r2.is_due(LEAD, now=sample_data.as_of + timedelta(days=1))
 
 
 def test_a_corrupt_saved_cache_is_a_clear_error() -> None:
-    from leadqual.research.researcher import ResearchCache
+    from leadqual.research import ResearchCache
 
     with pytest.raises(ConfigurationError, match="not a saved research cache"):
         ResearchCache.from_json('{"ttl_seconds": 60}')
@@ -616,13 +616,13 @@ def test_a_providers_own_concurrency_cap_is_honoured_without_eating_its_timeout(
         for i in range(6)
     ]
     r = Researcher(config=consented, providers=[Strict()], provider_timeout=0.05)
-    results = asyncio.run(r.research_many(leads))
+    results = asyncio.run(r.aresearch_many(leads))
     assert peak == 1
     assert all(x.status("strict").state == "empty" for x in results)  # type: ignore[union-attr]
 
 
 def test_many_sync_calls_on_fresh_loops_keep_working(consented: AgentConfig) -> None:
-    # each research_sync/asyncio.run has its own loop; semaphores must never leak across loops
+    # each sync research/asyncio.run has its own loop; semaphores must never leak across loops
     web = FakeResearchProvider("web", latency=0.001)
     r = Researcher(config=consented, providers=[web], max_concurrency=1)
     for i in range(30):
@@ -636,14 +636,14 @@ def test_many_sync_calls_on_fresh_loops_keep_working(consented: AgentConfig) -> 
             )
             for k in range(3)
         ]
-        results = asyncio.run(r.research_many(leads))
+        results = asyncio.run(r.aresearch_many(leads))
         assert all(x.status("web").state == "ok" for x in results)  # type: ignore[union-attr]
 
 
 def test_a_research_policy_decides_per_lead_and_per_provider(
     sample_config: AgentConfig, sample_source: MemorySource, sample_data: SampleData
 ) -> None:
-    from leadqual.research.researcher import Authorization, ResearchPolicy
+    from leadqual.research import Authorization, ResearchPolicy
 
     class RegistriesOnlyForMexico:
         def authorize(self, context: LeadContext, /) -> Authorization:
@@ -663,11 +663,11 @@ def test_a_research_policy_decides_per_lead_and_per_provider(
     assert isinstance(policy, ResearchPolicy)
     registry, news = FakeResearchProvider("registry"), FakeResearchProvider("news")
     r = researcher(sample_config, sample_source, registry, news, policy=policy)  # no global consent
-    res = r.research_sync(LEAD, now=sample_data.as_of)  # Meridian Wealth, México
+    res = r.research(LEAD, now=sample_data.as_of)  # Meridian Wealth, México
     assert res.status("registry").state == "ok"  # type: ignore[union-attr]
     assert res.status("news").state == "skipped_consent"  # type: ignore[union-attr]
     assert "legitimate_interest" in res.steps[2].detail and "LIA-2026-04" in res.steps[2].detail
-    other = r.research_sync("L-0001", now=sample_data.as_of)  # Aurora Ledger, Germany
+    other = r.research("L-0001", now=sample_data.as_of)  # Aurora Ledger, Germany
     assert other.status("registry").detail == "no lawful basis recorded for this region"  # type: ignore[union-attr]
 
 
@@ -720,7 +720,7 @@ def test_ids_of_an_unconfirmed_match_are_not_passed_on(
 
     lead = Lead(id="L-1", company_name="Contoso", created_at=datetime(2026, 1, 1, tzinfo=UTC))
     r = Researcher(config=consented, providers=[Resolver(), Follower()], min_confidence=0.9)
-    r.research_sync(LeadContext(lead=lead))
+    r.research(LeadContext(lead=lead))
     assert ("wikidata" in seen[0].ids) is passed
 
 
@@ -765,7 +765,7 @@ def test_a_failing_lead_in_a_batch_leaves_no_research_running_behind(
 
     async def main() -> None:
         with pytest.raises(RecordNotFound):
-            await r.research_many([LEAD, "L-NOT-THERE"], now=sample_data.as_of)
+            await r.aresearch_many([LEAD, "L-NOT-THERE"], now=sample_data.as_of)
         await asyncio.sleep(0.4)  # longer than the provider takes
 
     asyncio.run(main())
@@ -786,7 +786,7 @@ def test_a_company_named_after_the_lead_is_not_sent_by_name(consented: AgentConf
     assert query.domain == "janeroe-consulting.com"
 
 
-def test_research_sync_closes_the_connection_pool_its_private_loop_opened(
+def test_sync_research_closes_the_connection_pool_its_private_loop_opened(
     consented: AgentConfig,
 ) -> None:
     import httpx
@@ -800,10 +800,10 @@ def test_research_sync_closes_the_connection_pool_its_private_loop_opened(
         website="https://www.contoso.com", created_at=datetime(2026, 1, 1, tzinfo=UTC),
     )  # fmt: skip
     r = Researcher(config=consented, providers=[GleifProvider(fetcher)])
-    r.research_sync(LeadContext(lead=lead))
+    r.research(LeadContext(lead=lead))
     first_pool = fetcher._client
     assert first_pool.is_closed  # no socket outlives the loop that opened it
-    r.research_sync(LeadContext(lead=lead), force=True)  # still usable: a new pool, closed again
+    r.research(LeadContext(lead=lead), force=True)  # still usable: a new pool, closed again
     assert fetcher._client is not first_pool
     assert fetcher._client.is_closed
     assert fetcher.requests_made >= 2

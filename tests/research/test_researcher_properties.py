@@ -44,7 +44,7 @@ def test_every_lead_comes_back_with_one_status_per_provider(
         for i, c in enumerate(companies)
     ]
     r = Researcher(config=CONFIG, providers=providers, max_concurrency=2)
-    results = asyncio.run(r.research_many(leads))
+    results = asyncio.run(r.aresearch_many(leads))
     assert [x.lead_id for x in results] == [x.lead.id for x in leads]
     for res in results:
         assert [s.provider for s in res.sources] == [p.name for p in providers]

@@ -103,7 +103,7 @@ def test_web_research_end_to_end_over_recorded_and_failing_sources() -> None:
         config=config,
         providers=default_providers(fetcher, sec_user_agent="Leadqual Tests tests@example.org"),
     )
-    res = researcher.research_sync(LeadContext(lead=lead))
+    res = researcher.research(LeadContext(lead=lead))
 
     states = {s.provider: s.state for s in res.sources}
     assert states == {

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 from pathlib import Path
 from typing import Any
@@ -238,20 +237,35 @@ def test_country_agreement_counts_in_the_score() -> None:
 
 
 @pytest.mark.parametrize(
-    "body",
+    ("body", "error"),
     [
-        {"error": "internal_api_error"},  # an error that is not the usual object
-        {"search": "not a list"},
-        {"search": ["Q1", {"id": "Q2"}]},
-        ["not", "an", "object"],
+        ({"error": "internal_api_error"}, "API error internal_api_error"),  # not the usual object
+        (["not", "an", "object"], "expected a JSON object"),
     ],
 )
-def test_an_unexpected_answer_shape_is_a_provider_error_not_a_crash(body: object) -> None:
+def test_an_error_or_a_non_object_answer_is_a_provider_error(body: object, error: str) -> None:
     from leadqual.errors import ProviderError
 
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, json=body)
 
-    # a clear failure of this source is fine; anything else (AttributeError...) is a crash
-    with contextlib.suppress(ProviderError):
+    with pytest.raises(ProviderError, match=error) as info:
         asyncio.run(WikidataProvider(mock_fetcher(handler)).research(CompanyQuery(name="X")))
+    assert info.value.provider == "wikidata"
+
+
+@pytest.mark.parametrize(
+    ("body", "note"),
+    [
+        ({"search": "not a list"}, "no Wikidata item found"),
+        ({"search": ["Q1", {"id": "Q2"}]}, "no Wikidata item matched well enough"),
+    ],
+)
+def test_search_results_of_an_unexpected_shape_are_skipped_not_a_crash(
+    body: object, note: str
+) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json=body)
+
+    result = asyncio.run(WikidataProvider(mock_fetcher(handler)).research(CompanyQuery(name="X")))
+    assert result.is_empty and note in result.notes

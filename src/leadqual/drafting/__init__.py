@@ -18,11 +18,9 @@ from leadqual.drafting.drafts import (
     DraftBlocked,
     Drafter,
     DraftFact,
-    LlmDrafter,
     NothingToDraft,
-    TemplateDrafter,
-    collect_facts,
 )
+from leadqual.drafting.facts import collect_facts
 from leadqual.drafting.guards import AllowedContent, check_text, data_block, looks_like_injection
 from leadqual.drafting.inputs import (
     EmailCheckLike,
@@ -31,7 +29,6 @@ from leadqual.drafting.inputs import (
     IcpFitLike,
     ResearchFactLike,
     ResearchLike,
-    SuppressionList,
 )
 from leadqual.drafting.intents import (
     INTENT_PRIORITY,
@@ -59,6 +56,9 @@ from leadqual.drafting.llm import (
     LlmReplyClassifier,
     OpenAICompatibleClient,
 )
+from leadqual.drafting.llm_drafter import LlmDrafter
+from leadqual.drafting.template import TemplateDrafter
+from leadqual.suppression import SuppressionList
 
 __all__ = [
     "ActionAdvisor",

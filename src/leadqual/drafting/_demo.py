@@ -7,9 +7,9 @@ from collections.abc import Callable
 
 from leadqual.config import AgentConfig
 from leadqual.drafting.advisor import ActionAdvisor, NextAction
-from leadqual.drafting.drafts import TemplateDrafter
 from leadqual.drafting.inputs import EmailCheckLike
 from leadqual.drafting.intents import default_classifier
+from leadqual.drafting.template import TemplateDrafter
 from leadqual.models import LeadContext
 from leadqual.sources.base import build_context
 from leadqual.sources.memory import MemorySource

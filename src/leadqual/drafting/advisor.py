@@ -33,7 +33,9 @@ from leadqual._text import fold
 from leadqual.config import AgentConfig
 from leadqual.drafting._dates import preferred_days, preferred_hours
 from leadqual.drafting._text import clean_reply
-from leadqual.drafting.inputs import EmailCheckLike, IcpFitLike, SuppressionList
+from leadqual.drafting.facts import collect_facts
+from leadqual.drafting.guards import safe_fact_text
+from leadqual.drafting.inputs import EmailCheckLike, IcpFitLike
 from leadqual.drafting.intents import (
     INTENT_PRIORITY,
     EmailClassifier,
@@ -49,6 +51,7 @@ from leadqual.drafting.interest import (
 )
 from leadqual.errors import ConfigurationError
 from leadqual.models import EmailMessage, Lead, LeadContext
+from leadqual.suppression import SuppressionList
 
 __all__ = [
     "INITIAL_OUTREACH_CONDITIONS",
@@ -91,6 +94,13 @@ _JUNK_COMPANY = re.compile(
     r"freelance[r]?|home)$",
     re.I,
 )
+
+
+# Replies answered with a follow-up email, and what that email must do.
+_ANSWER_BY_EMAIL = {
+    "information_request": "answer with the information asked for",
+    "objection": "address the objection with a proof point",
+}
 
 
 class Condition(LeadqualModel):
@@ -220,15 +230,15 @@ def check_initial_outreach(
     context: LeadContext,
     /,
     *,
-    now: datetime,
+    now: datetime | None = None,
     email_check: EmailCheckLike | None = None,
 ) -> tuple[Condition, ...]:
     """Evaluate every initial-outreach condition (see :data:`INITIAL_OUTREACH_CONDITIONS`).
 
     ``email_check`` is the result of checking ``context.lead.email``; without one, deliverability
-    is unknown and the condition is reported unmet.
+    is unknown and the condition is reported unmet. ``now`` defaults to the current time.
     """
-    now = to_utc(now)
+    now = to_utc(now) if now is not None else datetime.now(UTC)
     emails = context.emails
     appointments = [a for a in context.appointments if a.status != "canceled"]
     upcoming = [a for a in appointments if a.start > now]
@@ -334,9 +344,6 @@ def _decisive_reply(
 
 
 def _research_reasons(research: object | None) -> tuple[str, ...]:
-    from leadqual.drafting.drafts import collect_facts
-    from leadqual.drafting.guards import safe_fact_text
-
     for fact in collect_facts(research):
         if fact.kind == "news":
             text = safe_fact_text(fact.text, max_chars=160)
@@ -370,7 +377,8 @@ class ActionAdvisor:
         read_emails: read the lead's email bodies (needs consent; see
             :attr:`leadqual.config.Consent.read_emails`). Without it only email metadata is used.
         classifier: the reply classifier (default: :class:`~leadqual.drafting.ReplyClassifier`).
-        suppression: opted-out addresses and domains; no email is suggested to them.
+        suppression: opted-out addresses, domains and companies
+            (:class:`~leadqual.suppression.SuppressionList`); no email is suggested to them.
         follow_up_after_days: how long a sent email waits for a reply before a follow-up.
         max_unanswered: after this many emails without any reply, suggest disqualifying.
         meeting_minutes: length of proposed meetings.
@@ -451,7 +459,7 @@ class ActionAdvisor:
             email_check: the result of checking the lead's email address.
             icp_fit: the lead's ICP fit; given as a reason, and a low fit is flagged.
             research: a research result (read like
-                :func:`~leadqual.drafting.drafts.collect_facts`); its news is given as a reason.
+                :func:`~leadqual.drafting.collect_facts`); its news is given as a reason.
         """
         now = to_utc(now) if now is not None else datetime.now(UTC)
         lead = context.lead
@@ -463,7 +471,7 @@ class ActionAdvisor:
         fit_reason += _research_reasons(research)
         if not lead.is_open:
             return NextAction(kind="none", reasons=(f"the lead is already {lead.status.value}",))
-        suppressed = self.suppression.reason_for(lead.email)
+        suppressed = self.suppression.reason_for_lead(lead)
         if suppressed:
             return NextAction(
                 kind="none",
@@ -661,17 +669,10 @@ class ActionAdvisor:
                 reply=intent,
                 reply_email_id=message.id,
             )
-        if kind == "information_request":
+        if kind in _ANSWER_BY_EMAIL:
             return NextAction(
                 kind="follow_up_email",
-                reasons=(first, "answer with the information asked for", *fit_reason),
-                reply=intent,
-                reply_email_id=message.id,
-            )
-        if kind == "objection":
-            return NextAction(
-                kind="follow_up_email",
-                reasons=(first, "address the objection with a proof point", *fit_reason),
+                reasons=(first, _ANSWER_BY_EMAIL[kind], *fit_reason),
                 reply=intent,
                 reply_email_id=message.id,
             )
@@ -822,14 +823,14 @@ class ActionAdvisor:
     # -- meeting slots -------------------------------------------------------------------------
 
     def propose_slots(
-        self, context: LeadContext, /, *, now: datetime, request: str = ""
+        self, context: LeadContext, /, *, now: datetime | None = None, request: str = ""
     ) -> tuple[ProposedSlot, ...]:
         """Meeting times on the days and hours the lead named (else the next business days).
 
         Slots start the next business day at the earliest, avoid the lead's booked meetings,
-        and are ``meeting_minutes`` long.
+        and are ``meeting_minutes`` long. ``now`` defaults to the current time.
         """
-        local_now = to_utc(now).astimezone(self._zone)
+        local_now = (to_utc(now) if now is not None else datetime.now(UTC)).astimezone(self._zone)
         days = _business_days(
             (local_now + timedelta(days=1)).date(), self.slot_count, preferred_days(request)
         )

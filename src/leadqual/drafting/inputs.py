@@ -19,9 +19,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal, Protocol, runtime_checkable
 
-from pydantic import ConfigDict, field_validator
-
-from leadqual._base import LeadqualModel
+from leadqual._base import FrozenModel
+from leadqual._compat import moved_names
 
 __all__ = [
     "EmailCheckLike",
@@ -30,8 +29,10 @@ __all__ = [
     "IcpFitLike",
     "ResearchFactLike",
     "ResearchLike",
-    "SuppressionList",
 ]
+
+# The suppression list is one object for drafting and research now.
+__getattr__ = moved_names(__name__, {"SuppressionList": "leadqual.suppression"})
 
 FactKind = Literal["news", "need", "icp", "company", "financials", "crm", "other"]
 """What a fact is about: a news item, the lead's stated need, the ICP match, ..."""
@@ -92,7 +93,7 @@ class ResearchLike(Protocol):
         ...
 
 
-class Fact(LeadqualModel):
+class Fact(FrozenModel):
     """A fact a draft may use, with its source.
 
     Examples:
@@ -101,48 +102,6 @@ class Fact(LeadqualModel):
         'news'
     """
 
-    model_config = ConfigDict(frozen=True)
-
     text: str
     source: str
     kind: FactKind = "other"
-
-
-class SuppressionList(LeadqualModel):
-    """Opted-out addresses and domains (a domain covers its subdomains): never drafted for.
-
-    Examples:
-        >>> s = SuppressionList(addresses=("ann@contoso.example",), domains=("fabrikam.example",))
-        >>> s.reason_for("bob@FABRIKAM.example")
-        'the domain fabrikam.example is on the suppression list'
-    """
-
-    model_config = ConfigDict(frozen=True)
-
-    addresses: frozenset[str] = frozenset()
-    domains: frozenset[str] = frozenset()
-
-    @field_validator("addresses", "domains", mode="after")
-    @classmethod
-    def _normalised(cls, values: frozenset[str]) -> frozenset[str]:
-        return frozenset(v.strip().lower().lstrip("@") for v in values if v.strip())
-
-    def reason_for(self, address: str | None) -> str | None:
-        """Why ``address`` is suppressed, or ``None`` when it is not."""
-        if not address:
-            return None
-        low = address.strip().lower()
-        if low in self.addresses:
-            return "the address is on the suppression list (opted out)"
-        domain = low.rpartition("@")[2].rstrip(".")
-        # A suppressed domain covers its subdomains: eu.acme.com is still acme.com.
-        labels = domain.split(".")
-        for i in range(len(labels) - 1):
-            parent = ".".join(labels[i:])
-            if parent in self.domains:
-                return f"the domain {parent} is on the suppression list"
-        return None
-
-    def with_address(self, address: str) -> SuppressionList:
-        """A copy with ``address`` added (e.g. after an unsubscribe reply)."""
-        return SuppressionList(addresses=self.addresses | {address}, domains=self.domains)

@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Literal
 
 from pydantic import ConfigDict
 
-from leadqual._base import LeadqualModel
+from leadqual._base import LeadqualModel, to_utc
 from leadqual.drafting._text import clean_reply, split_sentences
 from leadqual.drafting.intents import EmailClassifier, ReplyIntent, default_classifier
 from leadqual.icp.titles import parse_title
@@ -113,14 +113,16 @@ def assess_interest(
     context: LeadContext,
     /,
     *,
-    now: datetime,
+    now: datetime | None = None,
     thread: Sequence[tuple[EmailMessage, ReplyIntent]] | None = None,
 ) -> PurchaseInterest:
     """Purchase interest from the lead's replies, meetings and inbound calls or chats.
 
     The latest reply that says something weighs most: a lead who asked for pricing and then
-    declined is negative. Meetings booked or held are a high positive signal.
+    declined is negative. Meetings booked or held are a high positive signal. ``now`` (default:
+    the current time) tells held meetings from upcoming ones.
     """
+    now = to_utc(now) if now is not None else datetime.now(UTC)
     replies = list(thread) if thread is not None else classify_thread(context)
     reasons: list[str] = []
     for message, intent in reversed(replies):

@@ -1,9 +1,10 @@
 """LLM access for drafting and reply classification: a small protocol and an OpenAI-compatible client.
 
-:class:`LlmClient` is one async method, so any backend plugs in (third-party clients register
-under the entry-point group ``leadqual.llm_clients``). :class:`OpenAICompatibleClient` speaks the
-chat-completions API of OpenAI, Azure OpenAI, Ollama, vLLM and the llama.cpp server over httpx,
-with a timeout and bounded retries. Tests use :class:`leadqual.testing.llm.FunctionLlmClient`.
+:class:`LlmClient` is one async method, ``acomplete``, so any backend plugs in (third-party clients
+register under the entry-point group ``leadqual.llm_clients``). :class:`OpenAICompatibleClient`
+speaks the chat-completions API of OpenAI, Azure OpenAI, Ollama, vLLM and the llama.cpp server over
+httpx, with a timeout and bounded retries (tenacity: exponential back-off with jitter, honouring
+``Retry-After``). Tests use :class:`leadqual.testing.llm.FunctionLlmClient`.
 
 Examples:
     >>> client = OpenAICompatibleClient("http://localhost:11434/v1", model="llama3.1")
@@ -14,18 +15,28 @@ Examples:
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import logging
 import math
 import re
 import time
-from collections.abc import Mapping, Sequence
-from typing import Any, Literal, Protocol, TypeVar, runtime_checkable
+import warnings
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from importlib import metadata
+from typing import Any, Literal, Protocol, runtime_checkable
 
 import httpx
-from pydantic import ConfigDict
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_exponential,
+    wait_random,
+)
 
-from leadqual._base import LeadqualModel
+from leadqual._base import FrozenModel
 from leadqual._sync import run_sync
 from leadqual.drafting._dates import parse_return_date
 from leadqual.drafting._text import clean_reply, split_sentences
@@ -38,22 +49,25 @@ from leadqual.drafting.intents import (
 )
 from leadqual.errors import ConfigurationError, ProviderError, ProviderTimeout, RateLimited
 from leadqual.models import EmailMessage
+from leadqual.plugins import LLM_CLIENTS_GROUP, PluginRegistry
 
 __all__ = [
     "LlmClient",
     "LlmMessage",
     "LlmReplyClassifier",
     "OpenAICompatibleClient",
+    "ask",
+    "is_llm_client",
+    "llm_client_registry",
 ]
 
 logger = logging.getLogger(__name__)
-T = TypeVar("T")
+
+Sleep = Callable[[float], Awaitable[None]]
 
 
-class LlmMessage(LeadqualModel):
+class LlmMessage(FrozenModel):
     """One chat message sent to an LLM."""
-
-    model_config = ConfigDict(frozen=True)
 
     role: Literal["system", "user", "assistant"]
     content: str
@@ -61,11 +75,20 @@ class LlmMessage(LeadqualModel):
 
 @runtime_checkable
 class LlmClient(Protocol):
-    """A chat LLM. Implement ``complete``; see :class:`OpenAICompatibleClient`."""
+    """A chat LLM. Implement ``acomplete``; see :class:`OpenAICompatibleClient`.
+
+    Examples:
+        >>> class Echo:
+        ...     name = "echo"
+        ...     async def acomplete(self, messages, /, *, temperature=0.2, max_tokens=800):
+        ...         return messages[-1].content
+        >>> isinstance(Echo(), LlmClient)
+        True
+    """
 
     name: str
 
-    async def complete(
+    async def acomplete(
         self,
         messages: Sequence[LlmMessage],
         /,
@@ -75,6 +98,58 @@ class LlmClient(Protocol):
     ) -> str:
         """The model's answer to ``messages``; raises :class:`~leadqual.errors.ProviderError`."""
         ...
+
+
+def _legacy_complete(client: object) -> Callable[..., Awaitable[str]] | None:
+    """The ``async def complete`` of a client written before ``acomplete`` (deprecated)."""
+    method = getattr(client, "complete", None)
+    return method if inspect.iscoroutinefunction(method) else None
+
+
+def is_llm_client(obj: object, /) -> bool:
+    """Whether ``obj`` can answer prompts: an :class:`LlmClient`, or a client that still names
+    its async method ``complete`` (accepted with a deprecation warning when called)."""
+    return isinstance(obj, LlmClient) or (
+        isinstance(getattr(obj, "name", None), str) and _legacy_complete(obj) is not None
+    )
+
+
+async def ask(
+    client: LlmClient,
+    messages: Sequence[LlmMessage],
+    /,
+    *,
+    temperature: float = 0.2,
+    max_tokens: int = 800,
+) -> str:
+    """``await client.acomplete(messages, ...)``, also for clients written before ``acomplete``
+    (their ``async def complete`` is called with a :class:`DeprecationWarning`)."""
+    if isinstance(client, LlmClient):
+        return await client.acomplete(messages, temperature=temperature, max_tokens=max_tokens)
+    legacy = _legacy_complete(client)
+    if legacy is None:
+        raise ConfigurationError(
+            f"{type(client).__name__} is not an LLM client: it needs `name` and "
+            "`async def acomplete(self, messages, /, *, temperature, max_tokens)`"
+        )
+    warnings.warn(
+        f"{type(client).__name__}: an LLM client's async method is now named `acomplete`; "
+        "`async def complete` is deprecated and will stop working in the next release",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    answer = await legacy(messages, temperature=temperature, max_tokens=max_tokens)
+    if not isinstance(answer, str):
+        raise ProviderError(f"{client.name} answered with non-text content", provider=client.name)
+    return answer
+
+
+class _RetryableStatus(Exception):
+    """A 429 or 5xx answer, raised inside the retry loop only."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        super().__init__(f"HTTP {response.status_code}")
+        self.response = response
 
 
 class OpenAICompatibleClient:
@@ -88,9 +163,14 @@ class OpenAICompatibleClient:
         api_key: sent as a bearer token (or as ``api-key`` when ``azure_api_version`` is set).
         azure_api_version: set for Azure OpenAI (adds ``api-version`` and the ``api-key`` header).
         timeout: seconds per request.
-        max_retries: retries after a timeout, a connection error, 429 or 5xx (bounded, with
-            exponential back-off honouring ``Retry-After``).
+        max_retries: retries after a timeout, HTTP 429 or a 5xx answer (other errors are not
+            retried). 0-10.
+        backoff: the first wait in seconds; it doubles per retry, with up to ``backoff`` of
+            random jitter, and never exceeds ``max_wait``.
+        max_wait: the longest wait between attempts, also the cap on a server's ``Retry-After``.
+        headers: extra request headers.
         transport: an httpx transport (tests pass ``httpx.MockTransport``).
+        sleep: the async sleep used between attempts (tests pass one that records and returns).
 
     Examples:
         >>> OpenAICompatibleClient("https://api.openai.com/v1", model="gpt-4o-mini", max_retries=1)
@@ -108,8 +188,10 @@ class OpenAICompatibleClient:
         timeout: float = 30.0,
         max_retries: int = 2,
         backoff: float = 0.5,
+        max_wait: float = 30.0,
         headers: Mapping[str, str] | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Sleep | None = None,
     ) -> None:
         if not re.match(r"^https?://", base_url):
             raise ConfigurationError(f"base_url must start with http:// or https://: {base_url!r}")
@@ -119,6 +201,8 @@ class OpenAICompatibleClient:
             raise ConfigurationError(f"timeout must be a positive number of seconds, got {timeout}")
         if not (math.isfinite(backoff) and backoff >= 0):
             raise ConfigurationError(f"backoff must be zero or more seconds, got {backoff}")
+        if not (math.isfinite(max_wait) and max_wait >= 0):
+            raise ConfigurationError(f"max_wait must be zero or more seconds, got {max_wait}")
         if not 0 <= max_retries <= 10:
             raise ConfigurationError("max_retries must be within 0-10")
         self.base_url = base_url.rstrip("/")
@@ -128,10 +212,15 @@ class OpenAICompatibleClient:
         self.timeout = timeout
         self.max_retries = max_retries
         self.backoff = backoff
+        self.max_wait = max_wait
         self._headers = dict(headers or {})
         self._transport = transport
+        self._sleep = sleep
         host = httpx.URL(self.base_url).host
         self.name = f"openai-compatible:{host}"
+        self._backoff_wait = wait_exponential(multiplier=backoff, max=max_wait) + wait_random(
+            0, backoff
+        )
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.base_url!r}, model={self.model!r})"
@@ -147,7 +236,18 @@ class OpenAICompatibleClient:
             headers["Authorization"] = f"Bearer {self._api_key}"
         return f"{self.base_url}/chat/completions", headers, params
 
-    async def complete(
+    def _wait(self, state: RetryCallState) -> float:
+        """Seconds before the next attempt: the server's ``Retry-After`` when it sent one
+        (capped at ``max_wait``), else exponential back-off with jitter."""
+        outcome = state.outcome
+        err = outcome.exception() if outcome is not None else None
+        if isinstance(err, _RetryableStatus):
+            retry_after = _retry_after(err.response)
+            if retry_after is not None:
+                return min(retry_after, self.max_wait)
+        return min(float(self._backoff_wait(state)), self.max_wait)
+
+    async def acomplete(
         self,
         messages: Sequence[LlmMessage],
         /,
@@ -155,7 +255,14 @@ class OpenAICompatibleClient:
         temperature: float = 0.2,
         max_tokens: int = 800,
     ) -> str:
-        """Send ``messages`` and return the first choice's content."""
+        """Send ``messages`` and return the first choice's content.
+
+        Raises:
+            ProviderTimeout: no answer within ``timeout`` on every attempt.
+            RateLimited: HTTP 429 on every attempt (``retry_after`` as the server said).
+            ProviderError: any other failure (an unreachable server, an error status, an answer
+                without content).
+        """
         url, headers, params = self._request_parts()
         payload = {
             "model": self.model,
@@ -163,44 +270,68 @@ class OpenAICompatibleClient:
             "temperature": temperature,
             "max_tokens": max_tokens,
         }
-        attempt = 0
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self.max_retries + 1),
+            wait=self._wait,
+            retry=retry_if_exception_type((httpx.TimeoutException, _RetryableStatus)),
+            reraise=True,
+            sleep=self._sleep or asyncio.sleep,
+        )
         async with httpx.AsyncClient(
             timeout=self.timeout, transport=self._transport, follow_redirects=False
         ) as client:
-            while True:
-                started = time.perf_counter()
-                delay = self.backoff * (2**attempt)
-                try:
-                    response = await client.post(url, json=payload, headers=headers, params=params)
-                except httpx.TimeoutException as err:
-                    if attempt >= self.max_retries:
-                        raise ProviderTimeout(
-                            f"{self.name} did not answer within {self.timeout:g} s "
-                            f"({attempt + 1} attempts)",
-                            provider=self.name,
-                        ) from err
-                except httpx.HTTPError as err:
-                    if attempt >= self.max_retries:
-                        raise ProviderError(
-                            f"{self.name} could not be reached: {err}", provider=self.name
-                        ) from err
-                else:
-                    logger.info(
-                        "llm %s status=%d in %.2fs",
-                        self.name,
-                        response.status_code,
-                        time.perf_counter() - started,
-                    )
-                    if response.status_code == 200:
-                        return self._content(response)
-                    retryable = response.status_code == 429 or response.status_code >= 500
-                    if not retryable or attempt >= self.max_retries:
-                        self._raise_for(response)
-                    retry_after = _retry_after(response)
-                    if retry_after is not None:
-                        delay = min(retry_after, 30.0)
-                attempt += 1
-                await asyncio.sleep(delay)
+            try:
+                async for attempt in retrying:
+                    with attempt:
+                        response = await self._post(client, url, payload, headers, params)
+            except httpx.TimeoutException as err:
+                raise ProviderTimeout(
+                    f"{self.name} did not answer within {self.timeout:g} s "
+                    f"({self.max_retries + 1} attempts)",
+                    provider=self.name,
+                ) from err
+            except _RetryableStatus as err:
+                self._raise_for(err.response)
+            except httpx.HTTPError as err:
+                raise ProviderError(
+                    f"{self.name} could not be reached: {err}", provider=self.name
+                ) from err
+        if response.status_code != 200:
+            self._raise_for(response)
+        return self._content(response)
+
+    def complete(
+        self,
+        messages: Sequence[LlmMessage],
+        /,
+        *,
+        temperature: float = 0.2,
+        max_tokens: int = 800,
+    ) -> str:
+        """:meth:`acomplete` for sync code (works inside a running event loop too)."""
+        return run_sync(
+            lambda: self.acomplete(messages, temperature=temperature, max_tokens=max_tokens)
+        )
+
+    async def _post(
+        self,
+        client: httpx.AsyncClient,
+        url: str,
+        payload: Mapping[str, Any],
+        headers: Mapping[str, str],
+        params: Mapping[str, str],
+    ) -> httpx.Response:
+        started = time.perf_counter()
+        response = await client.post(url, json=payload, headers=headers, params=params)
+        logger.info(
+            "llm %s status=%d in %.2fs",
+            self.name,
+            response.status_code,
+            time.perf_counter() - started,
+        )
+        if response.status_code == 429 or response.status_code >= 500:
+            raise _RetryableStatus(response)
+        return response
 
     def _content(self, response: httpx.Response) -> str:
         try:
@@ -278,8 +409,8 @@ class LlmReplyClassifier:
             LlmMessage(role="user", content=data_block("email reply", body)),
         ]
         try:
-            answer = await self.client.complete(messages, temperature=0.0, max_tokens=200)
-            parsed = _json_object(answer)
+            answer = await ask(self.client, messages, temperature=0.0, max_tokens=200)
+            parsed = json_object(answer)
             intent = parsed["intent"]
             evidence = str(parsed.get("evidence", "")).strip()
             confidence = float(parsed.get("confidence", 0.7))
@@ -302,8 +433,9 @@ class LlmReplyClassifier:
         """Classify ``text`` (sync; works inside a running event loop too)."""
         return run_sync(lambda: self.aclassify(text))
 
-    def classify_email(self, message: EmailMessage, /) -> ReplyIntent:
-        """Classify an inbound email; delivery failures and auto-replies are left to the rules.
+    async def aclassify_email(self, message: EmailMessage, /) -> ReplyIntent:
+        """Classify an inbound email (async); delivery failures and auto-replies are left to the
+        rules.
 
         Mailer-daemon bounces and "Automatic reply" subjects are decided by the default
         classifier (no need to spend an LLM call); an out-of-office return date is read too.
@@ -311,14 +443,18 @@ class LlmReplyClassifier:
         quick = self.fallback.classify_email(message)
         if quick.intent in ("bounce", "out_of_office") and quick.method == "rules":
             return quick
-        result = self.classify(message.body)
+        result = await self.aclassify(message.body)
         if result.intent == "out_of_office":
             back = parse_return_date(clean_reply(message.body), reference=message.sent_at.date())
             result = result.replace(return_date=back)
         return result
 
+    def classify_email(self, message: EmailMessage, /) -> ReplyIntent:
+        """:meth:`aclassify_email` for sync code (works inside a running event loop too)."""
+        return run_sync(lambda: self.aclassify_email(message))
 
-def _json_object(answer: str) -> dict[str, Any]:
+
+def json_object(answer: str) -> dict[str, Any]:
     """The first JSON object in an LLM answer (models like to wrap JSON in code fences)."""
     start, end = answer.find("{"), answer.rfind("}")
     if start < 0 or end <= start:
@@ -327,3 +463,25 @@ def _json_object(answer: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise ValueError("the answer is not a JSON object")
     return value
+
+
+def llm_client_registry(
+    *,
+    load_plugins: bool = True,
+    entry_points: Iterable[metadata.EntryPoint] | None = None,
+) -> PluginRegistry[LlmClient]:
+    """LLM clients by name: ``openai_compatible`` and the installed plugins of
+    ``leadqual.llm_clients``.
+
+    Examples:
+        >>> llm_client_registry(load_plugins=False).names()
+        ['openai_compatible']
+    """
+    return PluginRegistry(
+        LLM_CLIENTS_GROUP,
+        kind="LLM client",
+        check=is_llm_client,
+        requirement="a `name` and an `async def acomplete(self, messages, /, ...)` method (LlmClient)",
+        load_plugins=load_plugins,
+        entry_points=entry_points,
+    )

@@ -20,7 +20,7 @@ def demo_lines(data: SampleData, config: AgentConfig) -> list[str]:
     """Lines showing one sample lead's CRM insights and offline research (no network)."""
     source = MemorySource.from_snapshot(data.crm)
     researcher = Researcher(config=config, source=source, providers=[SampleResearchProvider(data)])
-    res = researcher.research_sync(DEMO_LEAD, now=data.as_of)
+    res = researcher.research(DEMO_LEAD, now=data.as_of)
     crm = res.crm
     assert crm is not None
     lines = [f"Research for {crm.lead_summary.headline} ({res.lead_id})"]
@@ -81,7 +81,7 @@ def demo_lines(data: SampleData, config: AgentConfig) -> list[str]:
         + f"; signal {res.signal.level} ({res.signal.score:.0f}/100); researched {res.researched_at:%Y-%m-%d %H:%M} UTC"
     )
     lines.append("  How this was generated: " + " → ".join(s.action for s in res.steps))
-    again = researcher.research_sync(DEMO_LEAD, now=data.as_of)
+    again = researcher.research(DEMO_LEAD, now=data.as_of)
     lines.append(
         f"  Refresh with nothing new: changed={again.diff.changed} (nothing downstream re-runs)"
     )

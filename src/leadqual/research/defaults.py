@@ -1,4 +1,5 @@
-"""The default set of web research providers, wired to one shared fetcher.
+"""The default set of web research providers, wired to one shared fetcher (built by name through
+the :class:`~leadqual.research.ProviderRegistry`, so the entry points stay the one list).
 
 Examples:
     >>> from leadqual.research.http import SafeFetcher
@@ -9,7 +10,7 @@ Examples:
 from __future__ import annotations
 
 from leadqual.research.http import SafeFetcher
-from leadqual.research.providers import ResearchProvider
+from leadqual.research.providers import ProviderRegistry, ResearchProvider
 
 __all__ = ["default_providers"]
 
@@ -32,24 +33,14 @@ def default_providers(
         companies_house_key: a Companies House API key to enable that provider.
         news: include GDELT news (best effort; it sheds load with 429s).
     """
-    from leadqual.research.companies_house import CompaniesHouseProvider
-    from leadqual.research.gdelt import GdeltProvider
-    from leadqual.research.gleif import GleifProvider
-    from leadqual.research.sec import SecEdgarProvider
-    from leadqual.research.website import WebsiteProvider
-    from leadqual.research.wikidata import WikidataProvider
-    from leadqual.research.wikipedia import WikipediaProvider
-
+    registry = ProviderRegistry(load_plugins=False)
     providers: list[ResearchProvider] = [
-        WebsiteProvider(fetcher),
-        WikidataProvider(fetcher),
-        WikipediaProvider(fetcher),
-        GleifProvider(fetcher),
+        registry.create(name, fetcher) for name in ("website", "wikidata", "wikipedia", "gleif")
     ]
     if sec_user_agent is not None:
-        providers.append(SecEdgarProvider(fetcher, user_agent=sec_user_agent))
+        providers.append(registry.create("sec_edgar", fetcher, user_agent=sec_user_agent))
     if companies_house_key is not None:
-        providers.append(CompaniesHouseProvider(fetcher, api_key=companies_house_key))
+        providers.append(registry.create("companies_house", fetcher, api_key=companies_house_key))
     if news:
-        providers.append(GdeltProvider(fetcher))
+        providers.append(registry.create("gdelt", fetcher))
     return providers

@@ -60,6 +60,7 @@ from tenacity import (
 from leadqual._base import LeadqualModel
 from leadqual._domains import registrable_domain
 from leadqual.errors import (
+    ConfigurationError,
     FetchError,
     HttpStatusError,
     MalformedResponse,
@@ -561,8 +562,6 @@ class SafeFetcher:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        from leadqual.errors import ConfigurationError
-
         if not user_agent or not user_agent.strip():
             raise ConfigurationError("SafeFetcher needs a user_agent naming your application")
         if max_concurrency < 1:
@@ -640,8 +639,6 @@ class SafeFetcher:
     def limit(self, host_or_domain: str, per_second: float, /) -> None:
         """Declare a provider's rate limit for a host or registrable domain (hosts of a domain
         share it). A limit the deployer passed in ``rate_limits`` is kept: theirs wins."""
-        from leadqual.errors import ConfigurationError
-
         try:
             self._limiter.set_default(host_or_domain, per_second)
         except ValueError as err:

@@ -22,19 +22,20 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 from rapidfuzz import fuzz, process
 
-from leadqual._base import LeadqualModel, UtcDatetime, to_utc
+from leadqual._base import FrozenModel, UtcDatetime, to_utc
 from leadqual._domains import (
     company_website_domain,
     email_domain,
     is_free_email_domain,
     registrable_domain,
 )
+from leadqual._fields import get_path
 from leadqual._text import normalize_company_name
 from leadqual.config import AgentConfig
 from leadqual.errors import ConfigurationError, RecordNotFound
@@ -83,11 +84,7 @@ _DECISION_TITLE = re.compile(
 )
 
 
-class _Frozen(LeadqualModel):
-    model_config = ConfigDict(frozen=True)
-
-
-class SummaryField(_Frozen):
+class SummaryField(FrozenModel):
     """One configured field of a summary, with its value (``None`` when the CRM has none)."""
 
     path: str
@@ -109,7 +106,7 @@ class SummaryField(_Frozen):
         return str(self.value)
 
 
-class LeadSummary(_Frozen):
+class LeadSummary(FrozenModel):
     """Key fields of the lead and its related records, as the admin configured them."""
 
     lead_id: str
@@ -122,7 +119,7 @@ class LeadSummary(_Frozen):
     """The summary in one short paragraph."""
 
 
-class AccountSummary(_Frozen):
+class AccountSummary(FrozenModel):
     """Key fields of the linked account, plus its size in the CRM."""
 
     account_id: str
@@ -135,7 +132,7 @@ class AccountSummary(_Frozen):
     text: str
 
 
-class ColleagueInteraction(_Frozen):
+class ColleagueInteraction(FrozenModel):
     """A co-worker who has interacted with the lead (who knows whom)."""
 
     seller_id: str | None
@@ -156,7 +153,7 @@ class ColleagueInteraction(_Frozen):
         return self.emails_sent + self.emails_received + self.meetings + self.calls + self.chats
 
 
-class OpportunityBrief(_Frozen):
+class OpportunityBrief(FrozenModel):
     """An open opportunity, and why it relates to the lead."""
 
     id: str
@@ -168,7 +165,7 @@ class OpportunityBrief(_Frozen):
     owner_id: str | None = None
 
 
-class SuggestedContact(_Frozen):
+class SuggestedContact(FrozenModel):
     """A contact worth reaching, with a score 0-1 and the reasons behind it."""
 
     contact_id: str
@@ -179,7 +176,7 @@ class SuggestedContact(_Frozen):
     reasons: tuple[str, ...]
 
 
-class LinkSuggestion(_Frozen):
+class LinkSuggestion(FrozenModel):
     """A record the lead could be connected to ("connect an account" / "connect a contact")."""
 
     kind: Literal["account", "contact"]
@@ -189,7 +186,7 @@ class LinkSuggestion(_Frozen):
     reasons: tuple[str, ...]
 
 
-class CrmInsights(_Frozen):
+class CrmInsights(FrozenModel):
     """Everything the CRM says about a lead: the "About lead" and "About account" sections.
 
     Examples:
@@ -302,18 +299,9 @@ def _check_path(path: str, *, setting: str) -> None:
         model = nested[0] if nested else None
 
 
-def _resolve(context: LeadContext, path: str) -> ScalarValue:
-    parts = path.split(".")
-    obj: Any = {
-        "lead": context.lead,
-        "account": context.account,
-        "contact": context.contact,
-        "owner": context.owner,
-    }[parts[0]]
-    for part in parts[1:]:
-        if obj is None:
-            return None
-        obj = obj.get(part) if isinstance(obj, Mapping) else getattr(obj, part, None)
+def _scalar_at(context: LeadContext, path: str) -> ScalarValue:
+    """The value at ``path`` as shown in a summary: text, a number, a flag, or ``None``."""
+    obj = get_path(context, path)
     if obj is None or isinstance(obj, str | int | float | bool):
         return obj
     if hasattr(obj, "value"):  # enums
@@ -460,18 +448,18 @@ class CrmInsightsBuilder:
             )
         return ctx, account_link, contact_link
 
-    def build(self, lead: str | LeadContext, /, *, now: datetime) -> CrmInsights:
+    def build(self, lead: str | LeadContext, /, *, now: datetime | None = None) -> CrmInsights:
         """The CRM insights of one lead, as of ``now`` (use ``SampleData.as_of`` with the sample).
 
         Args:
             lead: the lead id, or a context already read (used as given; its account and
                 contact count as manually linked when :attr:`links` says so).
-            now: the reference time.
+            now: the reference time (default: the current time).
 
         Raises:
             RecordNotFound: there is no lead with this id.
         """
-        now = to_utc(now)
+        now = to_utc(now) if now is not None else datetime.now(UTC)
         if isinstance(lead, LeadContext):
             ctx = lead
             manual = self.links.get(ctx.lead.id)
@@ -517,7 +505,7 @@ class CrmInsightsBuilder:
     ) -> tuple[list[SummaryField], list[str]]:
         fields, missing = [], []
         for p in paths:
-            value = _resolve(ctx, p)
+            value = _scalar_at(ctx, p)
             fields.append(SummaryField(path=p, label=_label(p), value=value))
             if value is None or value == "":
                 missing.append(p)

@@ -29,8 +29,10 @@ from typing import Annotated, Any, Literal, Protocol, Self, runtime_checkable
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from leadqual._base import LeadqualModel, UtcDatetime
+from leadqual._domains import company_website_domain
+from leadqual._text import normalize_company_name
 from leadqual.errors import ConfigurationError
-from leadqual.plugins import PluginRegistry
+from leadqual.plugins import RESEARCH_PROVIDERS_GROUP, PluginRegistry
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -52,7 +54,7 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-ENTRY_POINT_GROUP = "leadqual.research_providers"
+ENTRY_POINT_GROUP = RESEARCH_PROVIDERS_GROUP
 """The entry-point group third-party research providers register under."""
 
 NewsTopic = Literal[
@@ -259,8 +261,6 @@ class CompanyQuery(LeadqualModel):
     @classmethod
     def _domain_from_website(cls, data: Any) -> Any:
         if isinstance(data, Mapping) and not data.get("domain") and data.get("website"):
-            from leadqual._domains import company_website_domain
-
             website = data["website"]
             if isinstance(website, str) and not _EMAIL_LIKE.search(website):
                 domain = company_website_domain(website)
@@ -283,8 +283,6 @@ class CompanyQuery(LeadqualModel):
         if self.domain:
             return f"domain:{self.domain}"
         if self.name:
-            from leadqual._text import normalize_company_name
-
             country = (self.country or "").casefold()
             return f"name:{normalize_company_name(self.name)}|{country}"
         first = next(iter(self.ids.items()))
@@ -513,18 +511,6 @@ def provider_from_function(
 
 ProviderFactory = Callable[..., ResearchProvider]
 
-_BUILTINS: tuple[tuple[str, str], ...] = (
-    ("companies_house", "leadqual.research.companies_house:CompaniesHouseProvider"),
-    ("gdelt", "leadqual.research.gdelt:GdeltProvider"),
-    ("gleif", "leadqual.research.gleif:GleifProvider"),
-    ("sample", "leadqual.research.sample_provider:SampleResearchProvider"),
-    ("sec_edgar", "leadqual.research.sec:SecEdgarProvider"),
-    ("website", "leadqual.research.website:WebsiteProvider"),
-    ("wikidata", "leadqual.research.wikidata:WikidataProvider"),
-    ("wikipedia", "leadqual.research.wikipedia:WikipediaProvider"),
-)
-"""Built-in providers: registered the same way third-party ones are (``module:attribute``)."""
-
 
 def _is_provider(obj: object) -> bool:
     return isinstance(obj, ResearchProvider) and inspect.iscoroutinefunction(obj.research)
@@ -532,6 +518,9 @@ def _is_provider(obj: object) -> bool:
 
 class ProviderRegistry(PluginRegistry[ResearchProvider]):
     """The research providers available to an agent: the built-ins plus installed plugins.
+
+    The built-ins are leadqual's own entry points in ``leadqual.research_providers`` (the
+    package metadata is the one list of them).
 
     Plugins are entry points in the group ``leadqual.research_providers`` whose value is a class
     (or factory) building a :class:`ResearchProvider`. Nothing is imported until a provider is
@@ -558,7 +547,6 @@ class ProviderRegistry(PluginRegistry[ResearchProvider]):
         super().__init__(
             ENTRY_POINT_GROUP,
             kind="research provider",
-            builtins=dict(_BUILTINS),
             check=_is_provider,
             requirement="it needs a `name` attribute and an `async def research(self, company, /)` "
             "method",

@@ -28,7 +28,7 @@ from typing import Any
 from leadqual._domains import registrable_domain
 from leadqual._sync import PerLoop
 from leadqual._text import normalize_company_name
-from leadqual.errors import ConfigurationError
+from leadqual.errors import ConfigurationError, ProviderError
 from leadqual.research.http import SafeFetcher
 from leadqual.research.providers import (
     CompanyFinancials,
@@ -432,8 +432,6 @@ class SecEdgarProvider:
             facts = await self._get(FACTS_URL.format(cik=cik), max_bytes=20_000_000)
             requests += 1
         except Exception as err:  # financials are optional: the profile and news still count
-            from leadqual.errors import ProviderError
-
             if not isinstance(err, ProviderError):
                 raise
             notes.append(f"no XBRL company facts ({type(err).__name__})")

@@ -23,6 +23,7 @@ from rapidfuzz import fuzz
 
 from leadqual._domains import registrable_domain
 from leadqual._text import normalize_company_name
+from leadqual.errors import MalformedResponse, ProviderError
 from leadqual.research.gleif import country_code
 from leadqual.research.http import SafeFetcher
 from leadqual.research.providers import (
@@ -281,8 +282,6 @@ class WikidataProvider:
         data = await self.fetcher.get_json(
             API, params={**params, "format": "json", "maxlag": 5}, provider=self.name
         )
-        from leadqual.errors import MalformedResponse, ProviderError
-
         if not isinstance(data, Mapping):
             raise MalformedResponse(
                 f"wikidata: expected a JSON object, got {type(data).__name__}", provider=self.name

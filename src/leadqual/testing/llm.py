@@ -6,10 +6,12 @@ Examples:
     >>> import asyncio
     >>> from leadqual.drafting.llm import LlmMessage
     >>> fake = FunctionLlmClient(lambda messages: "hello " + messages[-1].content)
-    >>> asyncio.run(fake.complete([LlmMessage(role="user", content="there")]))
+    >>> asyncio.run(fake.acomplete([LlmMessage(role="user", content="there")]))
     'hello there'
+    >>> fake.complete([LlmMessage(role="user", content="again")])
+    'hello again'
     >>> len(fake.calls)
-    1
+    2
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import inspect
 import re
 from collections.abc import Awaitable, Callable, Sequence
 
+from leadqual._sync import run_sync
 from leadqual.drafting.llm import LlmMessage
 
 __all__ = ["FunctionLlmClient", "prompt_draft_body"]
@@ -44,7 +47,7 @@ class FunctionLlmClient:
         self.name = name
         self.calls: list[list[LlmMessage]] = []
 
-    async def complete(
+    async def acomplete(
         self,
         messages: Sequence[LlmMessage],
         /,
@@ -60,6 +63,19 @@ class FunctionLlmClient:
         if not isinstance(answer, str):
             raise TypeError(f"the function must return a str, got {type(answer).__name__}")
         return answer
+
+    def complete(
+        self,
+        messages: Sequence[LlmMessage],
+        /,
+        *,
+        temperature: float = 0.2,
+        max_tokens: int = 800,
+    ) -> str:
+        """:meth:`acomplete` for sync code."""
+        return run_sync(
+            lambda: self.acomplete(messages, temperature=temperature, max_tokens=max_tokens)
+        )
 
 
 def prompt_draft_body(messages: Sequence[LlmMessage], /) -> str:

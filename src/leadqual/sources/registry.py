@@ -1,0 +1,37 @@
+"""The CRM sources available by name: the built-ins (``memory``, ``sample``, ``sqlite``) and the
+packages installed that declare an entry point in ``leadqual.crm_sources``.
+
+Examples:
+    >>> reg = crm_source_registry(load_plugins=False)
+    >>> reg.names()
+    ['memory', 'sample', 'sqlite']
+    >>> len(reg.create("sample").leads()) > 100
+    True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from importlib import metadata
+from typing import Any
+
+from leadqual.plugins import CRM_SOURCES_GROUP, PluginRegistry
+from leadqual.sources.base import CrmSource
+
+__all__ = ["crm_source_registry"]
+
+
+def crm_source_registry(
+    *,
+    load_plugins: bool = True,
+    entry_points: Iterable[metadata.EntryPoint] | None = None,
+) -> PluginRegistry[Any]:
+    """CRM sources: ``memory``, ``sqlite`` (``path=``), ``sample``, and installed plugins."""
+    return PluginRegistry(
+        CRM_SOURCES_GROUP,
+        kind="CRM source",
+        check=lambda obj: isinstance(obj, CrmSource),
+        requirement="the read methods of leadqual.sources.CrmSource",
+        load_plugins=load_plugins,
+        entry_points=entry_points,
+    )
