@@ -44,7 +44,6 @@ if TYPE_CHECKING:
         OpenAICompatibleClient,
         ReplyClassifier,
         ReplyIntent,
-        SuppressionList,
         TemplateDrafter,
         classify_reply,
     )
@@ -144,6 +143,7 @@ if TYPE_CHECKING:
         load_sample_config,
         load_sample_data,
     )
+    from leadqual.suppression import SuppressionList
 
 _EXPORTS: dict[str, str] = {
     "Account": "leadqual.models",
@@ -241,7 +241,7 @@ _EXPORTS: dict[str, str] = {
     "ResponseTooLarge": "leadqual.errors",
     "Seller": "leadqual.models",
     "SqliteSource": "leadqual.sources",
-    "SuppressionList": "leadqual.drafting",
+    "SuppressionList": "leadqual.suppression",
     "SurvivorshipPolicy": "leadqual.dedupe",
     "Task": "leadqual.models",
     "TeamAccess": "leadqual.config",
