@@ -309,3 +309,12 @@ def test_docstring_examples_run(module: str) -> None:
 
     result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
     assert result.failed == 0
+
+
+def test_company_cache_key_reads_the_country_as_one_normaliser_does() -> None:
+    keys = {
+        CompanyQuery(name="Grupo Aurora S.A. de C.V.", country=country).key
+        for country in ("México", "Mexico", "MX", "Mexique")
+    }
+    assert len(keys) == 1
+    assert CompanyQuery(name="Grupo Aurora", country="Spain").key not in keys

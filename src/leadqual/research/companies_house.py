@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from leadqual._geo import country_code
 from leadqual._text import normalize_company_name
 from leadqual.errors import ConfigurationError
 from leadqual.research.http import HttpStatusError, SafeFetcher
@@ -32,16 +33,6 @@ __all__ = ["CompaniesHouseProvider", "profile_to_result"]
 
 API = "https://api.company-information.service.gov.uk"
 LICENCE = "Companies House data, Open Government Licence v3.0"
-_UK = {
-    "gb",
-    "uk",
-    "united kingdom",
-    "great britain",
-    "england",
-    "scotland",
-    "wales",
-    "northern ireland",
-}
 
 
 def profile_to_result(
@@ -130,8 +121,9 @@ class CompaniesHouseProvider:
         return "CompaniesHouseProvider(api_key=***)"
 
     def _looks_uk(self, company: CompanyQuery) -> bool:
-        country = (company.country or "").strip().casefold()
-        return country in _UK or bool(company.domain and company.domain.endswith(".uk"))
+        return country_code(company.country) == "GB" or bool(
+            company.domain and company.domain.endswith(".uk")
+        )
 
     async def research(self, company: CompanyQuery, /) -> ResearchResult:
         """Look the company up by number (or by name for UK companies)."""

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from leadqual._geo import country_code
 from leadqual._text import normalize_company_name
 from leadqual.research.http import HttpStatusError, SafeFetcher
 from leadqual.research.providers import CompanyOverview, CompanyQuery, Provenance, ResearchResult
@@ -25,23 +26,6 @@ API = "https://api.gleif.org/api/v1"
 LICENCE = "CC0 1.0 (GLEIF)"
 COMPANIES_HOUSE_RA = "RA000585"
 """GLEIF's registration-authority code for Companies House (England and Wales)."""
-
-_COUNTRY_CODES = {
-    "united states": "US", "usa": "US", "united kingdom": "GB", "uk": "GB", "germany": "DE",
-    "france": "FR", "spain": "ES", "netherlands": "NL", "canada": "CA", "mexico": "MX",
-    "méxico": "MX", "brazil": "BR", "japan": "JP", "india": "IN", "australia": "AU",
-    "sweden": "SE", "switzerland": "CH", "italy": "IT", "ireland": "IE",
-}  # fmt: skip
-
-
-def country_code(country: str | None, /) -> str | None:
-    """An ISO 3166 alpha-2 code for a country name or code, when known."""
-    if not country:
-        return None
-    c = country.strip()
-    if len(c) == 2 and c.isalpha():
-        return c.upper()
-    return _COUNTRY_CODES.get(c.casefold())
 
 
 def _address(a: Mapping[str, Any] | None) -> tuple[str | None, str | None]:

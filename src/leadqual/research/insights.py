@@ -36,6 +36,7 @@ from leadqual._domains import (
     registrable_domain,
 )
 from leadqual._fields import get_path
+from leadqual._geo import country_code
 from leadqual._text import normalize_company_name
 from leadqual.config import AgentConfig
 from leadqual.errors import ConfigurationError, RecordNotFound
@@ -798,14 +799,14 @@ class CrmInsightsBuilder:
                         round(0.7 * ratio / 100, 3),
                         f"similar company name ({ratio:.0f}% alike)",
                     )
-        country = (lead.address.country if lead.address else None) or ""
+        country = country_code(lead.address.country if lead.address else None)
         out = []
         for aid, (score, reasons) in scores.items():
             account = idx.accounts[aid]
-            acc_country = (account.address.country if account.address else None) or ""
-            if country and acc_country and country.casefold() == acc_country.casefold():
+            written = account.address.country if account.address else None
+            if country is not None and country_code(written) == country:
                 score = min(0.99, score + 0.02)
-                reasons = [*reasons, f"same country ({acc_country})"]
+                reasons = [*reasons, f"same country ({written})"]
             out.append(
                 LinkSuggestion(
                     kind="account",

@@ -30,6 +30,7 @@ from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from leadqual._base import LeadqualModel, UtcDatetime
 from leadqual._domains import company_website_domain
+from leadqual._geo import country_code
 from leadqual._text import normalize_company_name
 from leadqual.errors import ConfigurationError
 from leadqual.plugins import RESEARCH_PROVIDERS_GROUP, PluginRegistry
@@ -283,7 +284,8 @@ class CompanyQuery(LeadqualModel):
         if self.domain:
             return f"domain:{self.domain}"
         if self.name:
-            country = (self.country or "").casefold()
+            # one key for "México", "Mexico" and "MX"; an unknown country as written
+            country = country_code(self.country) or (self.country or "").casefold()
             return f"name:{normalize_company_name(self.name)}|{country}"
         first = next(iter(self.ids.items()))
         return f"id:{first[0]}={first[1]}"

@@ -22,9 +22,9 @@ from typing import Any
 from rapidfuzz import fuzz
 
 from leadqual._domains import registrable_domain
+from leadqual._geo import country_code
 from leadqual._text import normalize_company_name
 from leadqual.errors import MalformedResponse, ProviderError
-from leadqual.research.gleif import country_code
 from leadqual.research.http import SafeFetcher
 from leadqual.research.providers import (
     CompanyFinancials,
