@@ -47,6 +47,7 @@ if TYPE_CHECKING:
         TemplateDrafter,
         classify_reply,
     )
+    from leadqual.email import EmailCheck, EmailValidator
     from leadqual.errors import (
         ConfigurationError,
         ConsentRequired,
@@ -118,8 +119,6 @@ if TYPE_CHECKING:
     from leadqual.research import (
         CompanyQuery,
         CrmInsights,
-        EmailCheck,
-        EmailValidator,
         LeadResearch,
         Researcher,
         ResearchProvider,
@@ -173,10 +172,10 @@ _EXPORTS: dict[str, str] = {
     "DuplicateIndex": "leadqual.dedupe",
     "DuplicatePair": "leadqual.dedupe",
     "DuplicateReport": "leadqual.dedupe",
-    "EmailCheck": "leadqual.research",
+    "EmailCheck": "leadqual.email",
     "EmailInputError": "leadqual.errors",
     "EmailMessage": "leadqual.models",
-    "EmailValidator": "leadqual.research",
+    "EmailValidator": "leadqual.email",
     "FetchError": "leadqual.errors",
     "FieldCondition": "leadqual.prioritization",
     "GradeScheme": "leadqual.scoring",

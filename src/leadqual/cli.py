@@ -46,9 +46,9 @@ def _sections() -> list[tuple[str, DemoSection]]:
     # Imported here so `leadqual version` does not pay for scikit-learn and friends.
     from leadqual.dedupe._demo import demo_lines as dedupe_demo
     from leadqual.drafting._demo import demo_lines as engagement_demo
+    from leadqual.email._demo import demo_lines as email_demo
     from leadqual.icp._demo import demo_lines as icp_demo
     from leadqual.research._demo import demo_lines as research_demo
-    from leadqual.research._demo_email import demo_lines as email_demo
     from leadqual.scoring._demo import demo_lines as scoring_demo
 
     return [

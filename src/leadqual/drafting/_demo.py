@@ -10,6 +10,7 @@ from leadqual.drafting.advisor import ActionAdvisor, NextAction
 from leadqual.drafting.inputs import EmailCheckLike
 from leadqual.drafting.intents import default_classifier
 from leadqual.drafting.template import TemplateDrafter
+from leadqual.email import EmailValidator, StaticResolver
 from leadqual.models import LeadContext
 from leadqual.sources.base import build_context
 from leadqual.sources.memory import MemorySource
@@ -30,13 +31,8 @@ _SHOWN_INTENTS = (
 
 
 def _email_checker(data: SampleData) -> Callable[[str], EmailCheckLike | None]:
-    """The email validator over the sample's offline DNS answers, when it is installed."""
-    try:
-        from leadqual.research.email import EmailValidator
-        from leadqual.testing.dns import StaticResolver
-    except ImportError:  # built in parallel; the advisor then reports deliverability as unchecked
-        return lambda address: None
-    validator = EmailValidator(resolver=StaticResolver.from_sample(data), now=lambda: data.as_of)
+    """The email validator over the sample's offline DNS answers."""
+    validator = EmailValidator(resolver=StaticResolver.from_sample(data), now=data.as_of)
     return lambda address: validator.validate(address)
 
 

@@ -40,7 +40,7 @@ FactKind = Literal["news", "need", "icp", "company", "financials", "crm", "other
 
 @runtime_checkable
 class EmailCheckLike(Protocol):
-    """The result of checking an email address (``leadqual.research.email.EmailCheck`` fits)."""
+    """The result of checking an email address (``leadqual.email.EmailCheck`` fits)."""
 
     @property
     def is_valid(self) -> bool:

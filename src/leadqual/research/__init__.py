@@ -1,4 +1,4 @@
-"""Research: email validation, CRM insights, and web research through safe, pluggable providers.
+"""Research: CRM insights and web research through safe, pluggable providers.
 
 Web research runs only with consent and sends only company identifiers out. Providers are
 discovered through the entry-point group ``leadqual.research_providers`` (see the plugins page);
@@ -8,30 +8,13 @@ the built-in provider classes are read from leadqual's own entry points and impo
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from leadqual._compat import moved_names
 from leadqual.plugins import RESEARCH_PROVIDERS_GROUP, builtin_entry_points
 from leadqual.research.cache import ResearchCache
 from leadqual.research.citations import Citation
 from leadqual.research.consent import Authorization, ConsentPolicy, ResearchPolicy
 from leadqual.research.defaults import (
     default_providers,
-)
-from leadqual.research.email import (
-    REASON_CODES,
-    DnsAnswer,
-    DnsPythonResolver,
-    EmailCacheInfo,
-    EmailCheck,
-    EmailInputError,
-    EmailOverride,
-    EmailOverrides,
-    EmailReason,
-    EmailStatus,
-    EmailType,
-    EmailValidator,
-    FieldEmailCheck,
-    MxRecord,
-    RecordEmailReport,
-    Resolver,
 )
 from leadqual.research.http import (
     FetchError,
@@ -94,8 +77,33 @@ if TYPE_CHECKING:  # for type checkers only: at run time the entry points name t
     from leadqual.research.wikipedia import WikipediaProvider
 
 
+# Email validation is its own component now: its names still load from here, with a warning.
+_EMAIL_MOVES = {
+    "DnsAnswer": "leadqual.email",
+    "DnsPythonResolver": "leadqual.email",
+    "EmailCacheInfo": "leadqual.email",
+    "EmailCheck": "leadqual.email",
+    "EmailInputError": "leadqual.errors",
+    "EmailOverride": "leadqual.email",
+    "EmailOverrides": "leadqual.email",
+    "EmailReason": "leadqual.email",
+    "EmailStatus": "leadqual.email",
+    "EmailType": "leadqual.email",
+    "EmailValidator": "leadqual.email",
+    "FieldEmailCheck": "leadqual.email",
+    "MxRecord": "leadqual.email",
+    "REASON_CODES": "leadqual.email",
+    "RecordEmailReport": "leadqual.email",
+    "Resolver": "leadqual.email",
+}
+_moved_email = moved_names(__name__, _EMAIL_MOVES)
+
+
 def __getattr__(name: str) -> Any:
-    """A built-in provider class, imported on first use from the entry point naming it."""
+    """A built-in provider class, imported on first use from the entry point naming it; or a
+    name that moved to :mod:`leadqual.email`, with a deprecation warning."""
+    if name in _EMAIL_MOVES:
+        return _moved_email(name)
     for target in builtin_entry_points(RESEARCH_PROVIDERS_GROUP).values():
         module, _, attribute = target.partition(":")
         if attribute == name:
@@ -117,22 +125,10 @@ __all__ = [
     "ConsentPolicy",
     "CrmInsights",
     "CrmInsightsBuilder",
-    "DnsAnswer",
-    "DnsPythonResolver",
     "ENTRY_POINT_GROUP",
-    "EmailCacheInfo",
-    "EmailCheck",
-    "EmailInputError",
-    "EmailOverride",
-    "EmailOverrides",
-    "EmailReason",
-    "EmailStatus",
-    "EmailType",
-    "EmailValidator",
     "ErasureReceipt",
     "FetchError",
     "FetchPolicy",
-    "FieldEmailCheck",
     "FinancialMetric",
     "GdeltProvider",
     "GleifProvider",
@@ -143,16 +139,13 @@ __all__ = [
     "MalformedResponse",
     "ManualLinks",
     "MergedField",
-    "MxRecord",
     "NEWS_TOPICS",
     "NewsItem",
     "NewsTopic",
     "OpportunityBrief",
     "Provenance",
     "ProviderRegistry",
-    "REASON_CODES",
     "RankedNews",
-    "RecordEmailReport",
     "ResearchCache",
     "ResearchDiff",
     "ResearchPolicy",
@@ -160,7 +153,6 @@ __all__ = [
     "ResearchResult",
     "ResearchStep",
     "Researcher",
-    "Resolver",
     "ResponseTooLarge",
     "SafeFetcher",
     "SampleResearchProvider",

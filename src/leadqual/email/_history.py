@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
+from leadqual.email._reasons import Finding, finding
 from leadqual.models import EmailMessage
-from leadqual.research._email_reasons import Finding, finding
 
 __all__ = ["BounceEvidence", "bounce_findings", "collect"]
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections import Counter
 
 from leadqual.config import AgentConfig
+from leadqual.email._static import StaticResolver
+from leadqual.email.records import validate_records
+from leadqual.email.validator import EmailValidator, cache_info
 from leadqual.models import EmailMessage
-from leadqual.research.email import EmailValidator
 from leadqual.sources.sample import SampleData
-from leadqual.testing.dns import StaticResolver
 
 __all__ = ["demo_lines"]
 
@@ -21,14 +22,14 @@ def demo_lines(data: SampleData, config: AgentConfig) -> list[str]:
     and summarise: counts per status and type, then each flagged lead with its reasons.
 
     With the consent to read emails, the CRM's bounces count as evidence too."""
-    validator = EmailValidator(resolver=StaticResolver.from_sample(data), now=lambda: data.as_of)
+    validator = EmailValidator(resolver=StaticResolver.from_sample(data), now=data.as_of)
     leads = [lead for lead in data.crm.leads if lead.is_open]
     messages = (
         [a for a in data.crm.activities if isinstance(a, EmailMessage)]
         if config.consent.read_emails
         else []
     )
-    reports = validator.validate_records(leads, accounts=data.crm.accounts, messages=messages)
+    reports = validate_records(validator, leads, accounts=data.crm.accounts, messages=messages)
     statuses: Counter[str] = Counter()
     types: Counter[str] = Counter()
     flagged: list[str] = []
@@ -55,7 +56,7 @@ def demo_lines(data: SampleData, config: AgentConfig) -> list[str]:
                 + "; ".join(r.code for r in loud)
             )
             flagged.append(f"      {loud[0].message}")
-    info = validator.cache_info()
+    info = cache_info(validator)
     checked = sum(len(r.checks) for r in reports)
     return [
         f"{checked} addresses of {len(leads)} open leads checked offline "

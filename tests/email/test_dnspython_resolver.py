@@ -12,7 +12,7 @@ import dns.resolver
 import dns.rrset
 import pytest
 
-from leadqual.research.email import DnsAnswer, DnsPythonResolver, EmailValidator, MxRecord
+from leadqual.email import DnsAnswer, DnsPythonResolver, EmailValidator, MxRecord
 
 
 class ScriptedResolver(dns.asyncresolver.Resolver):
