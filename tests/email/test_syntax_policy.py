@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from leadqual.email import REASON_CODES, EmailCheck, EmailValidator
+from leadqual.email import REASON_CODES, EmailCheck, EmailValidator, StaticResolver
 from leadqual.email import _syntax as _email_syntax
 from leadqual.errors import EmailInputError, LeadqualError, ValidationFailed
 
@@ -22,7 +22,6 @@ POLICY_DISAGREEMENTS = {
     "test@io": "dotless_domain",
     "test@xn--example.com": "invalid_domain",
     '"s\u0323\u0307" <s\u0323\u0307@nfc.tld>': "display_name",  # decomposed, as the source
-    "me@bad.tld-2": None,  # accepted: whether a TLD exists is DNS's call
 }
 
 
@@ -154,6 +153,57 @@ def test_normalization_is_idempotent(local: str, labels: list[str], tld: str) ->
     again = validator.validate(first.normalized)
     assert again.normalized == first.normalized
     assert again.status == first.status
+
+
+@pytest.mark.parametrize(
+    ("domain", "refused_by"),
+    [
+        # legitimate: letters, a public suffix of two labels, internationalised A-labels
+        ("acme.com", None),
+        ("acme.co.uk", None),
+        ("acme.museum", None),
+        ("acme.xn--p1ai", None),  # .рф
+        ("acme.\u0440\u0444", None),  # .рф as people type it
+        ("ACME.COM", None),
+        ("acme.XN--P1AI", None),
+        # hostile: a digit or a hyphen in a top-level label that is not an A-label
+        ("bad.tld-2", "invalid_tld"),
+        ("acme.c0m", "invalid_tld"),
+        ("acme.123", "invalid_tld"),
+        ("acme.a1", "invalid_tld"),
+        ("acme.co-uk", "invalid_tld"),
+        ("acme.-com", "invalid_syntax"),  # a label may not start with a hyphen
+        ("acme.com-", "invalid_syntax"),  # nor end with one
+    ],
+)
+def test_a_top_level_label_with_a_digit_or_hyphen_is_undeliverable(
+    domain: str, refused_by: str | None
+) -> None:
+    resolver = StaticResolver(well_known=False, missing="servfail")
+    validator = EmailValidator(resolver=resolver)
+    check = validator.validate(f"me@{domain}")
+    if refused_by is None:
+        assert check.normalized is not None
+        assert check.is_valid
+        assert not check.has("invalid_tld")
+        return
+    assert check.status == "invalid"
+    assert not check.is_valid
+    assert check.reason_codes == (refused_by,)
+    assert check.reasons[0].message.strip()
+    assert not resolver.lookups, "a malformed TLD is refused before DNS is asked"
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-", min_size=2, max_size=10).filter(
+        lambda t: not t.isalpha() and not t.startswith("xn--")
+    )
+)
+def test_no_top_level_label_with_a_digit_or_hyphen_is_ever_valid(tld: str) -> None:
+    check = EmailValidator(check_deliverability=False).validate(f"kim@contoso.{tld}")
+    assert check.status == "invalid"
+    assert check.reason_codes[0] in {"invalid_tld", "invalid_syntax", "invalid_domain"}
 
 
 def _slice() -> list[dict[str, str]]:

@@ -121,14 +121,16 @@ def _check_tld(ascii_domain: str) -> Finding | None:
         )
     tld = ascii_domain.rsplit(".", 1)[1]
     if tld.startswith("xn--"):
-        return None
-    # Whether a TLD exists is DNS's call (new ones appear every year); refuse only the shape RFC
-    # 3696 section 2 rules out: an all-numeric top-level domain, which reads as an IP address.
-    if tld.isdigit():
+        return None  # an internationalised TLD (.xn--p1ai is .рф), already checked as IDNA
+    # Whether a TLD exists is DNS's call (new ones appear every year); refuse only the shape no
+    # TLD has: every top-level label in the root zone is letters, or an A-label. A digit or a
+    # hyphen (tld-2, c0m) cannot be delivered to, and an all-numeric one reads as an IP address
+    # (RFC 3696 section 2).
+    if not (tld.isascii() and tld.isalpha()):
         return finding(
             "invalid_tld",
-            f"{tld!r} cannot be a top-level domain: top-level domains are never all-numeric "
-            "(RFC 3696).",
+            f"{tld!r} cannot be a top-level domain: top-level domains are letters only (or an "
+            "internationalised xn-- label), so mail to it cannot be delivered.",
         )
     return None
 
