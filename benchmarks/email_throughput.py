@@ -16,7 +16,7 @@ import time
 import email_validator
 from _common import median_seconds, write_results
 
-from leadqual.research.email import EmailValidator
+from leadqual.email import EmailValidator
 from leadqual.testing.dns import StaticResolver
 
 FIRST = ["kim", "ana", "li", "omar", "sara", "jonas", "priya", "wei", "lena", "tom", "aisha"]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from leadqual.research.email import EmailOverrides, EmailValidator
+from leadqual.email import EmailOverrides, EmailValidator, cache_info, validate_records
 from leadqual.sources.sample import load_sample_data
 from leadqual.testing.dns import StaticResolver
 
@@ -17,11 +17,11 @@ def main() -> None:
     # The sample ships the DNS answers of its domains, so deliverability is checked offline.
     overrides = EmailOverrides()
     validator = EmailValidator(
-        resolver=StaticResolver.from_sample(data), overrides=overrides, now=lambda: data.as_of
+        resolver=StaticResolver.from_sample(data), overrides=overrides, now=data.as_of
     )
 
     open_leads = [lead for lead in data.crm.leads if lead.is_open]
-    reports = validator.validate_records(open_leads, accounts=data.crm.accounts)
+    reports = validate_records(validator, open_leads, accounts=data.crm.accounts)
     checks = [f.check for r in reports for f in r.checks]
     print(f"{len(checks)} addresses on {len(open_leads)} open leads")
     print("status:", dict(Counter(c.status for c in checks)))
@@ -44,7 +44,7 @@ def main() -> None:
     )
     check = validator.validate("sales@tridentsavings.de")
     print(f"\nAfter the override: {check.address} is {check.status} ({check.reasons[-1].message})")
-    print(f"DNS domains looked up: {validator.cache_info().lookups}")
+    print(f"DNS domains looked up: {cache_info(validator).lookups}")
 
 
 if __name__ == "__main__":

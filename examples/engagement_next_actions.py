@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import Counter
 
 from leadqual.drafting import ActionAdvisor
-from leadqual.research.email import EmailValidator
+from leadqual.email import EmailValidator
 from leadqual.sources import build_context, load_sample, load_sample_config, load_sample_data
 from leadqual.testing.dns import StaticResolver
 
@@ -18,7 +18,7 @@ def main() -> None:
     source = load_sample()
     advisor = ActionAdvisor.from_config(load_sample_config())
     # The sample ships its DNS answers, so the addresses are checked offline.
-    validator = EmailValidator(resolver=StaticResolver.from_sample(data), now=lambda: data.as_of)
+    validator = EmailValidator(resolver=StaticResolver.from_sample(data), now=data.as_of)
 
     kinds: Counter[str] = Counter()
     unmet: Counter[str] = Counter()
