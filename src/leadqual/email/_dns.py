@@ -211,16 +211,26 @@ async def _ask(
     return answer
 
 
-def _failure(answer: DnsAnswer, what: str, domain: str, timeout: float) -> Finding:
+def _failed(answer: DnsAnswer, what: str, domain: str, timeout: float) -> DomainVerdict | None:
+    """The verdict when ``answer`` is a failure (NXDOMAIN, SERVFAIL, timeout), else ``None``."""
+    if answer.outcome == "nxdomain":
+        return DomainVerdict(
+            "undeliverable",
+            (finding("domain_not_found", f"The domain {domain} does not exist (NXDOMAIN)."),),
+        )
     if answer.outcome == "timeout":
-        return finding(
+        found = finding(
             "dns_timeout", f"The {what} lookup for {domain} timed out after {timeout:g} s."
         )
-    return finding(
-        "dns_failure",
-        f"The DNS servers for {domain} failed to answer the {what} lookup (SERVFAIL); "
-        "deliverability is unknown, not refused.",
-    )
+    elif answer.outcome == "servfail":
+        found = finding(
+            "dns_failure",
+            f"The DNS servers for {domain} failed to answer the {what} lookup (SERVFAIL); "
+            "deliverability is unknown, not refused.",
+        )
+    else:
+        return None
+    return DomainVerdict("unknown", (found,))
 
 
 async def lookup_domain(resolver: Resolver, domain: str, *, timeout: float) -> DomainVerdict:
@@ -257,13 +267,9 @@ async def _lookup(resolver: Resolver, domain: str, timeout: float) -> DomainVerd
                 ttl=mx.ttl,
             )
         return DomainVerdict("ok", mx_hosts=tuple(r.exchange.lower() for r in hosts), ttl=mx.ttl)
-    if mx.outcome == "nxdomain":
-        return DomainVerdict(
-            "undeliverable",
-            (finding("domain_not_found", f"The domain {domain} does not exist (NXDOMAIN)."),),
-        )
-    if mx.outcome in ("servfail", "timeout"):
-        return DomainVerdict("unknown", (_failure(mx, "MX", domain, timeout),))
+    failed = _failed(mx, "MX", domain, timeout)
+    if failed is not None:
+        return failed
     # No MX records: RFC 5321 falls back to the domain's own address (the "implicit MX").
     addr = await _ask(
         lambda: resolver.resolve_address(domain, timeout=timeout), timeout, "address", domain
@@ -283,13 +289,9 @@ async def _lookup(resolver: Resolver, domain: str, timeout: float) -> DomainVerd
             mx_hosts=(domain,),
             ttl=addr.ttl,
         )
-    if addr.outcome == "nxdomain":
-        return DomainVerdict(
-            "undeliverable",
-            (finding("domain_not_found", f"The domain {domain} does not exist (NXDOMAIN)."),),
-        )
-    if addr.outcome in ("servfail", "timeout"):
-        return DomainVerdict("unknown", (_failure(addr, "address", domain, timeout),))
+    failed = _failed(addr, "address", domain, timeout)
+    if failed is not None:
+        return failed
     return DomainVerdict(
         "undeliverable",
         (

@@ -105,6 +105,15 @@ class StaticResolver:
             await asyncio.sleep(self.latency)
         return spec
 
+    async def _spec(self, domain: str, timeout: float) -> Mapping[str, Any] | DnsAnswer:
+        """The mapping's entry for ``domain``, or the failure it stands for."""
+        spec = await self._wait(domain, timeout)
+        failed = self._failure(spec)
+        if failed is not None:
+            return failed
+        assert spec is not None
+        return spec
+
     def _failure(self, spec: Mapping[str, Any] | None) -> DnsAnswer | None:
         if spec is None:
             return DnsAnswer(self.missing)
@@ -118,11 +127,9 @@ class StaticResolver:
 
     async def resolve_mx(self, domain: str, /, *, timeout: float) -> DnsAnswer:
         """The MX records of ``domain`` from the mapping."""
-        spec = await self._wait(domain, timeout)
-        failed = self._failure(spec)
-        if failed is not None:
-            return failed
-        assert spec is not None
+        spec = await self._spec(domain, timeout)
+        if isinstance(spec, DnsAnswer):
+            return spec
         ttl = float(spec["ttl"]) if "ttl" in spec else None
         if spec.get("null_mx"):
             return DnsAnswer("answer", mx=(MxRecord(0, "."),), ttl=ttl)
@@ -139,11 +146,9 @@ class StaticResolver:
 
     async def resolve_address(self, domain: str, /, *, timeout: float) -> DnsAnswer:
         """The A and AAAA records of ``domain`` from the mapping."""
-        spec = await self._wait(domain, timeout)
-        failed = self._failure(spec)
-        if failed is not None:
-            return failed
-        assert spec is not None
+        spec = await self._spec(domain, timeout)
+        if isinstance(spec, DnsAnswer):
+            return spec
         addresses = tuple(str(a) for a in (*spec.get("a", ()), *spec.get("aaaa", ())))
         if not addresses:
             return DnsAnswer("no_answer")
