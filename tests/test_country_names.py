@@ -164,3 +164,8 @@ def test_importing_the_package_loads_no_country_database() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "False"
+
+
+@pytest.mark.parametrize("code", sorted(country_codes()))
+def test_no_translated_name_takes_over_a_code(code: str) -> None:
+    assert country_names().get(code.lower(), code) == code

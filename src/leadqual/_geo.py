@@ -173,6 +173,15 @@ def country_names() -> Mapping[str, str]:
         for key, code in _vote((name_key(name), code) for name, code in ranked).items():
             index.setdefault(key, code)
     index.pop("", None)
+    # A translated name that reads like a code would hijack that code ("Áo", Austria in Vietnamese,
+    # folds to "ao", Angola's alpha-2): codes are read as codes.
+    alpha3 = _alpha3()
+    for key, code in list(index.items()):
+        compact = key.replace(" ", "").upper()
+        if not (compact.isascii() and compact.isalpha()):
+            continue
+        if (len(compact) == 2 and compact != "UK") or alpha3.get(compact, code) != code:
+            del index[key]
     return index
 
 

@@ -192,7 +192,7 @@ def fold_words(text: str, /) -> str:
     ('bjorn oneil smith', True)
     """
     # casefold, not just lower: "Straße" and "STRASSE" are one name; lower again after
-    # decomposition, which can turn a styled letter ("𝐀") into a capital one
+    # decomposition, which can turn a styled letter (mathematical bold A) into a capital one
     plain = strip_accents(text.casefold()).lower().replace("&", " and ")
     plain = _NON_WORD.sub(" ", _APOSTROPHES.sub("", plain))
     return " ".join(plain.split())

@@ -62,7 +62,7 @@ def _company_key(value: str) -> str:
 class SuppressionList(FrozenModel):
     """Addresses, domains and companies never contacted nor researched.
 
-    Args:
+    Attributes:
         addresses: opted-out email addresses (case does not matter).
         domains: opted-out domains; ``contoso.com`` also covers ``eu.contoso.com``.
         companies: company names that objected (``"Contoso Ltd"`` covers ``"CONTOSO"``).
