@@ -36,7 +36,7 @@ from _common import median_seconds, write_results
 
 from leadqual.icp import IcpMatcher
 from leadqual.models import Address, Lead, LeadContext
-from leadqual.prioritization import Prioritizer
+from leadqual.prioritize import Prioritizer
 from leadqual.sources import load_sample_config, load_sample_data
 
 
