@@ -21,7 +21,7 @@ Examples:
 from __future__ import annotations
 
 import itertools
-from typing import Annotated, Literal, Self
+from typing import Annotated, Literal, Self, get_args
 
 from pydantic import Field, model_validator
 
@@ -56,15 +56,9 @@ PriorityFactor = Literal[
 ]
 """A factor the Prioritizer sorts by."""
 
-DEFAULT_PRIORITY_ORDER: tuple[PriorityFactor, ...] = (
-    "handraiser",
-    "icp_fit",
-    "predictive_score",
-    "engagement",
-    "account_association",
-    "recency",
-)
-"""The commercial agent's documented order: hand-raisers first, then ICP fit, then the score."""
+DEFAULT_PRIORITY_ORDER: tuple[PriorityFactor, ...] = get_args(PriorityFactor)
+"""The commercial agent's documented order, as :data:`PriorityFactor` lists them: hand-raisers
+first, then ICP fit, then the predictive score, engagement, account association and recency."""
 
 
 class FieldCondition(FrozenModel):

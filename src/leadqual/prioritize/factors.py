@@ -22,9 +22,8 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 from leadqual._base import FrozenModel
 from leadqual.config.prioritize import PrioritizationOrder, PriorityFactor
@@ -79,8 +78,7 @@ class FactorValue(FrozenModel):
     label: str
 
 
-@dataclass(frozen=True, slots=True)
-class AccountAssociation:
+class AccountAssociation(NamedTuple):
     """How a lead is tied to existing business: band 3 an account with open opportunities, 2 an
     existing customer or other open leads at the account, 1 linked to an account or contact, 0
     none."""
@@ -131,8 +129,7 @@ def account_association(context: LeadContext, other_open_leads: int) -> AccountA
     )
 
 
-@dataclass(frozen=True, slots=True)
-class LeadSignals:
+class LeadSignals(NamedTuple):
     """What the factors read of one lead, each worked out once per ranking."""
 
     lead_id: str
@@ -188,7 +185,7 @@ class Factor(ABC):
     def value(self, lead: LeadSignals, /) -> FactorValue:
         """One lead's standing."""
         band, value = self.rule(self.inputs(lead))
-        return FactorValue.model_construct(
+        return FactorValue(
             factor=self.name, band=int(band), value=float(value), label=self.label(lead)
         )
 

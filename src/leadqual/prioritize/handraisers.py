@@ -39,10 +39,6 @@ __all__ = [
     "SegmentResult",
 ]
 
-# Result parts built in this package (ConditionResult, RatingPart, FactorValue) use
-# model_construct: their values are valid by construction, and validating some twenty small models
-# per lead would dominate the cost of ranking.
-
 
 class ConditionResult(FrozenModel):
     """Whether one condition of a segment held, and what was seen."""
@@ -184,20 +180,20 @@ def _field_result(cond: FieldCondition, context: LeadContext) -> ConditionResult
     )
     empty = is_empty(raw)
     if cond.op == "exists":
-        return ConditionResult.model_construct(
+        return ConditionResult(
             condition=words,
             passed=not empty,
             detail=f"{cond.field} is {_show(raw)}" if not empty else f"{cond.field} is empty",
         )
     if cond.op == "missing":
-        return ConditionResult.model_construct(
+        return ConditionResult(
             condition=words,
             passed=empty,
             detail=f"{cond.field} is empty" if empty else f"{cond.field} is {_show(raw)}",
         )
     if empty:
         # "not X" holds for an empty field; every other test needs a value
-        return ConditionResult.model_construct(
+        return ConditionResult(
             condition=words, passed=cond.op in ("ne", "not_in"), detail=f"{cond.field} is empty"
         )
     seen = f"{cond.field} is {_show(raw)}"
@@ -214,13 +210,13 @@ def _field_result(cond: FieldCondition, context: LeadContext) -> ConditionResult
     else:
         outcome = _compare(cond.op, raw, cond.value)
         if outcome is None:
-            return ConditionResult.model_construct(
+            return ConditionResult(
                 condition=words,
                 passed=False,
                 detail=f"{seen}, which cannot be compared with {_show(cond.value)}",
             )
         passed = outcome
-    return ConditionResult.model_construct(condition=words, passed=passed, detail=seen)
+    return ConditionResult(condition=words, passed=passed, detail=seen)
 
 
 _KIND_WORDS = {
@@ -268,7 +264,7 @@ def _activity_result(
             detail += f", fewer than {cond.min_count}"
     else:
         detail = f"no {direction}{kinds}{window}"
-    return ConditionResult.model_construct(condition=words, passed=passed, detail=detail)
+    return ConditionResult(condition=words, passed=passed, detail=detail)
 
 
 class HandraiserEvaluator:

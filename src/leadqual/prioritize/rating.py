@@ -212,68 +212,35 @@ def rate_lead(
     eng = engagement or measure_engagement(
         context, now=now, window_days=policy.window_days, reply_classifier=reply_classifier
     )
-    parts: list[RatingPart] = []
-    if fit is None:
-        parts.append(
-            RatingPart.model_construct(
-                factor="fit", points=0, label="n/a", reason="no ICP configured"
-            )
-        )
-    else:
-        pts = {"High": 2, "Moderate": 1}.get(fit.tier, 0)
-        parts.append(
-            RatingPart.model_construct(
-                factor="fit", points=pts, label=fit.tier, reason=fit.summary()
-            )
-        )
+    # (points, label, reason) of each part, in the order a rating shows them
+    fit_part = (
+        (0, "n/a", "no ICP configured")
+        if fit is None
+        else ({"High": 2, "Moderate": 1}.get(fit.tier, 0), fit.tier, fit.summary())
+    )
     if handraiser is not None and handraiser.is_handraiser:
-        parts.append(
-            RatingPart.model_construct(
-                factor="intent", points=2, label="hand-raiser", reason=handraiser.reason
-            )
-        )
+        intent_part = (2, "hand-raiser", handraiser.reason)
     elif eng.meetings:
-        parts.append(
-            RatingPart.model_construct(
-                factor="intent",
-                points=2,
-                label="meeting",
-                reason=f"{eng.meetings} meeting(s) held or booked",
-            )
-        )
+        intent_part = (2, "meeting", f"{eng.meetings} meeting(s) held or booked")
     elif eng.inbound:
-        parts.append(
-            RatingPart.model_construct(
-                factor="intent",
-                points=1,
-                label="inbound",
-                reason=f"{eng.inbound} inbound message(s) in {policy.window_days} days",
-            )
-        )
+        reason = f"{eng.inbound} inbound message(s) in {policy.window_days} days"
+        intent_part = (1, "inbound", reason)
     else:
-        parts.append(
-            RatingPart.model_construct(
-                factor="intent", points=0, label="none", reason="no sign of interest yet"
-            )
-        )
+        intent_part = (0, "none", "no sign of interest yet")
     days = whole_days(now, eng.last_touch_at)
-    rpts = int(
-        recency_band(float(days), recent_days=policy.recent_days, warm_days=policy.warm_days)
+    recency_part = (
+        int(recency_band(float(days), recent_days=policy.recent_days, warm_days=policy.warm_days)),
+        f"{days} days",
+        f"last sign of life {ago(now, eng.last_touch_at)}",
     )
-    parts.append(
-        RatingPart.model_construct(
-            factor="recency",
-            points=rpts,
-            label=f"{days} days",
-            reason=f"last sign of life {ago(now, eng.last_touch_at)}",
+    engagement_part = ({"High": 2, "Medium": 1}.get(eng.level, 0), eng.level, eng.describe())
+    factors: tuple[RatingFactor, ...] = ("fit", "intent", "recency", "engagement")
+    parts = [
+        RatingPart(factor=factor, points=points, label=label, reason=reason)
+        for factor, (points, label, reason) in zip(
+            factors, (fit_part, intent_part, recency_part, engagement_part), strict=True
         )
-    )
-    epts = {"High": 2, "Medium": 1}.get(eng.level, 0)
-    parts.append(
-        RatingPart.model_construct(
-            factor="engagement", points=epts, label=eng.level, reason=eng.describe()
-        )
-    )
+    ]
     total = sum(p.points for p in parts)
     rating: Rating = (
         "Hot" if total >= policy.hot_at else "Warm" if total >= policy.warm_at else "Cold"
