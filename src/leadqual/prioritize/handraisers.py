@@ -169,15 +169,17 @@ def _compare(op: str, seen: object, wanted: object) -> bool | None:
     return a <= b  # type: ignore[operator]
 
 
-def _field_result(cond: FieldCondition, context: LeadContext) -> ConditionResult:
+def _field_words(cond: FieldCondition) -> str:
+    """The condition in words: ``lead.lead_source in [Web form, Campaign]``."""
+    if cond.op in ("exists", "missing"):
+        return f"{cond.field} {cond.op}"
+    return f"{cond.field} {cond.op} {_show(cond.value)}"
+
+
+def _field_result(cond: FieldCondition, words: str, context: LeadContext) -> ConditionResult:
     raw = get_path(context, cond.field)
     if isinstance(raw, LeadqualModel):
         raw = str(raw)
-    words = (
-        f"{cond.field} {cond.op}"
-        if cond.op in ("exists", "missing")
-        else f"{cond.field} {cond.op} {_show(cond.value)}"
-    )
     empty = is_empty(raw)
     if cond.op == "exists":
         return ConditionResult(
@@ -287,10 +289,13 @@ class HandraiserEvaluator:
 
     def __init__(self, segments: Sequence[HandraiserSegment], /) -> None:
         self.segments = tuple(segments)
+        # a field condition's words depend on the condition only: written once, not per lead
+        self._words: dict[int, str] = {}
         for seg in self.segments:
             for cond in seg.conditions:
                 if isinstance(cond, FieldCondition):
                     check_path(cond.field, where=f"hand-raiser segment {seg.name!r}")
+                    self._words[id(cond)] = _field_words(cond)
 
     def evaluate(self, context: LeadContext, /, *, now: datetime | None = None) -> HandraiserResult:
         """Evaluate every segment on one lead, ``now`` being the reference time (default: the
@@ -303,7 +308,7 @@ class HandraiserEvaluator:
         results = []
         for seg in self.segments:
             conds = tuple(
-                _field_result(c, context)
+                _field_result(c, self._words[id(c)], context)
                 if isinstance(c, FieldCondition)
                 else _activity_result(c, context, now)
                 for c in seg.conditions
