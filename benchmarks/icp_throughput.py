@@ -9,6 +9,8 @@ signals random), then measures:
 - per lead: ``IcpMatcher.match`` on single ``LeadContext`` objects (p50, p99; target p50 < 1 ms);
 - object path: ``Prioritizer.rank`` over contexts (match, hand-raisers, engagement, rating and
   reasons per lead), for scale;
+- per lead: ``Prioritizer.explain`` on single contexts (the lead's standing on every factor:
+  match, hand-raisers, engagement and the factor rules; CPU time p50, p99);
 - reference: the batch path against calling ``match`` row by row in the same process.
 
 Run: ``.venv/bin/python benchmarks/icp_throughput.py [--leads N]``.
@@ -34,7 +36,7 @@ from _common import median_seconds, write_results
 
 from leadqual.icp import IcpMatcher
 from leadqual.models import Address, Lead, LeadContext
-from leadqual.prioritization import Prioritizer
+from leadqual.prioritize import Prioritizer
 from leadqual.sources import load_sample_config, load_sample_data
 
 
@@ -183,6 +185,15 @@ def main() -> None:
     cold.match(contexts[-1])
     first_call = time.perf_counter() - t0
 
+    explain_cpu = []
+    for ctx in contexts[:200]:
+        prioritizer.explain(ctx, now=data.as_of, score=50.0)
+    for ctx in contexts:
+        c0 = time.thread_time()
+        prioritizer.explain(ctx, now=data.as_of, score=50.0)
+        explain_cpu.append(time.thread_time() - c0)
+    explain_cpu.sort()
+
     sub = contexts[: min(2_000, len(contexts))]
     t_rank_objects = median_seconds(
         lambda: prioritizer.rank(sub, now=data.as_of, scores={}), repeats=3, warmup=1
@@ -207,6 +218,9 @@ def main() -> None:
         f"| match() per lead without the verdict cache, CPU p50 / p99 | "
         f"{nocache[len(nocache) // 2] * 1e3:.3f} / {nocache[int(len(nocache) * 0.99)] * 1e3:.3f} ms | |",
         f"| match() first call on a fresh matcher | {first_call * 1e3:.1f} ms | |",
+        f"| Prioritizer.explain() per lead, CPU time p50 / p99 | "
+        f"{explain_cpu[len(explain_cpu) // 2] * 1e3:.3f} / "
+        f"{explain_cpu[int(len(explain_cpu) * 0.99)] * 1e3:.3f} ms | |",
         f"| Prioritizer.rank over {len(sub):,} contexts (all reasons) | {len(sub) / t_rank_objects:,.0f} leads/s | |",
         f"| batch vs match() row by row (same process) | {batch_rate / row_rate:.1f}x faster | |",
         "",

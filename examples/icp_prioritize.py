@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from leadqual.icp import IcpMatcher, backtest, suggest_icp
 from leadqual.models import LeadStatus
-from leadqual.prioritization import Prioritizer
+from leadqual.prioritize import Prioritizer
 from leadqual.sources import build_context, load_sample, load_sample_config, load_sample_data
 
 

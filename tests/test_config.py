@@ -1,16 +1,24 @@
-"""AgentConfig: loading from YAML/JSON, clear errors, round-trips."""
+"""AgentConfig: loading from YAML/JSON, clear errors, round-trips, and the schema standing on its
+own below the components."""
 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from leadqual.config import AgentConfig, PrioritizationOrder
+from leadqual.config import (
+    AgentConfig,
+    FieldCondition,
+    IcpProfile,
+    PrioritizationOrder,
+    RatingPolicy,
+)
 from leadqual.errors import ConfigurationError, ValidationFailed
-from leadqual.icp.profile import IcpProfile
-from leadqual.prioritization import FieldCondition
+from leadqual.prioritize import Prioritizer
 
 
 def test_sample_config_loads_with_icp_and_segments(sample_config: AgentConfig) -> None:
@@ -119,10 +127,41 @@ def test_score_cutoffs_must_decrease() -> None:
 
 
 def test_prioritizer_takes_rating_and_cutoffs_from_config(sample_config: AgentConfig) -> None:
-    from leadqual.prioritization import Prioritizer, RatingPolicy
-
     order = sample_config.prioritization.model_copy(
         update={"score_cutoffs": (90.0, 60.0), "rating": RatingPolicy()}
     )
     config = sample_config.model_copy(update={"prioritization": order})
     assert Prioritizer.from_config(config).score_cutoffs == (90.0, 60.0)
+
+
+def test_the_configuration_schema_loads_without_any_component() -> None:
+    code = (
+        "import sys, leadqual.config\n"
+        "print(' '.join(m for m in sys.modules if m.startswith('leadqual.')))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], check=True, capture_output=True, text=True
+    ).stdout.split()
+    components = ("icp", "prioritize", "prioritization", "sources", "scoring", "research")
+    assert not [m for m in out if m.split(".")[1] in components]
+    assert "leadqual.config.agent" in out
+
+
+def test_a_whole_configuration_validates_from_plain_data_in_the_config_layer(
+    sample_config: AgentConfig,
+) -> None:
+    data = sample_config.model_dump(mode="json")
+    again = AgentConfig.model_validate(data)
+    assert again == sample_config
+    assert type(again.icp) is IcpProfile
+    data["handraisers"][0]["conditions"][0]["op"] = "between"
+    with pytest.raises(ValidationFailed, match="handraisers"):
+        AgentConfig.model_validate(data)
+
+
+def test_the_prioritizer_refuses_the_settings_the_configuration_refuses() -> None:
+    for bad in ({"order": ["icp_fit", "icp_fit"]}, {"score_cutoffs": (50.0, 75.0)}):
+        with pytest.raises(ValidationFailed):
+            PrioritizationOrder(**bad)  # type: ignore[arg-type]
+        with pytest.raises(ConfigurationError, match="Prioritizer"):
+            Prioritizer(**bad)  # type: ignore[arg-type]

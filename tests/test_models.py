@@ -270,7 +270,7 @@ def test_components_given_a_non_datetime_now_get_a_typed_error(bad: object) -> N
 
 
 def test_prioritizer_rejects_a_string_now(sample_source: MemorySource) -> None:
-    from leadqual.prioritization import Prioritizer
+    from leadqual.prioritize import Prioritizer
 
     with pytest.raises(ValidationFailed, match="now must be a datetime"):
         Prioritizer().rank_source(sample_source, now="yesterday")  # type: ignore[arg-type]

@@ -104,7 +104,7 @@ if TYPE_CHECKING:
         Seller,
         Task,
     )
-    from leadqual.prioritization import (
+    from leadqual.prioritize import (
         ActivityCondition,
         FieldCondition,
         HandraiserEvaluator,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from leadqual.config import AgentConfig
-from leadqual.icp._demo import demo_lines
+from leadqual.prioritize._demo import demo_lines
 from leadqual.sources import SampleData
 
 

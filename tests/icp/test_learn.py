@@ -10,7 +10,7 @@ from leadqual.config import AgentConfig
 from leadqual.errors import ConfigurationError, InsufficientTrainingData
 from leadqual.icp import IcpMatcher, IcpProfile, backtest, suggest_icp
 from leadqual.models import LeadContext
-from leadqual.prioritization import Prioritizer
+from leadqual.prioritize import Prioritizer
 
 
 def test_backtest_of_the_sample_icp_separates_won_from_lost(

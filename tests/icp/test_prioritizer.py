@@ -20,7 +20,7 @@ from leadqual.models import (
     PhoneCall,
     RecordRef,
 )
-from leadqual.prioritization import (
+from leadqual.prioritize import (
     FieldCondition,
     HandraiserSegment,
     Prioritizer,
@@ -88,7 +88,7 @@ def test_rating_shows_each_part_and_adds_up(
     make: Any, now: datetime, seeds_profile: IcpProfile
 ) -> None:
     from leadqual.icp import IcpMatcher
-    from leadqual.prioritization import HandraiserEvaluator
+    from leadqual.prioritize import HandraiserEvaluator
 
     ctx = make(
         lead_source="Web form",

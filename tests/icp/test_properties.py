@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from leadqual.icp import IcpCharacteristic, IcpMatcher, IcpProfile
 from leadqual.models import Address, EmailMessage, Lead, LeadContext, RecordRef
-from leadqual.prioritization import (
+from leadqual.prioritize import (
     ActivityCondition,
     FieldCondition,
     HandraiserSegment,

@@ -19,23 +19,20 @@ import math
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import Annotated, Any, Literal, Protocol
 
 from pydantic import ConfigDict, Field
 
 from leadqual._base import LeadqualModel
 from leadqual._fields import check_path, get_path, is_empty
+from leadqual.config import IcpCharacteristic, IcpProfile
 from leadqual.errors import ConfigurationError, InsufficientTrainingData, ValidationFailed
 from leadqual.icp.industries import IndustryTaxonomy
 from leadqual.icp.locations import REGIONS, Geography
 from leadqual.icp.matcher import FitTier, IcpMatcher
 from leadqual.icp.matchers import TextSimilarity, TokenSimilarity
-from leadqual.icp.profile import IcpCharacteristic, IcpProfile
 from leadqual.icp.titles import SENIORITY_LABELS, parse_title
 from leadqual.models import Address, Lead, LeadContext, LeadStatus
-
-if TYPE_CHECKING:
-    from leadqual.prioritization import Prioritizer
 
 __all__ = [
     "BacktestReport",
@@ -603,12 +600,41 @@ def _as_open(ctx: LeadContext, at: datetime) -> LeadContext:
     )
 
 
+class RanksLeads(Protocol):
+    """What :func:`backtest` needs of a prioritisation order: a
+    :class:`leadqual.prioritize.Prioritizer` (the ICP package does not import prioritisation,
+    which builds on it)."""
+
+    @property
+    def order(self) -> Sequence[str]:
+        """The factors, most important first."""
+        ...
+
+    def explain(
+        self,
+        context: LeadContext,
+        /,
+        *,
+        now: datetime | None = ...,
+        score: float | None = ...,
+        have_model: bool | None = ...,
+    ) -> Sequence[Any]:
+        """One lead's standing on each factor."""
+        ...
+
+    def sort_key(
+        self, lead_id: str, factors: Sequence[Any], /
+    ) -> tuple[tuple[int, ...], tuple[float, ...], str]:
+        """The key leads sort by, ascending."""
+        ...
+
+
 def backtest(
     profile: IcpProfile | IcpMatcher,
     closed_leads: Iterable[LeadContext | Lead],
     /,
     *,
-    prioritizer: Prioritizer | None = None,
+    prioritizer: RanksLeads | None = None,
     scores: dict[str, float] | None = None,
     horizon_days: int = 7,
     label: str | None = None,

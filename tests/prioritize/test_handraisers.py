@@ -1,4 +1,5 @@
-"""Hand-raiser segments: operators, activity windows, replies, and the sample's planted truth."""
+"""Hand-raiser segments: operators, activity windows, replies, machine-written mail, and the
+sample's planted truth."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from leadqual.models import (
     PhoneCall,
     RecordRef,
 )
-from leadqual.prioritization import (
+from leadqual.prioritize import (
     ActivityCondition,
     FieldCondition,
     HandraiserEvaluator,
@@ -221,3 +222,55 @@ def test_sample_config_segments_find_exactly_the_planted_handraisers(
         and ev.evaluate(build_context(src, lead.id), now=sample_data.as_of).is_handraiser
     }
     assert found == set(sample_data.truth["handraisers"])
+
+
+@pytest.mark.parametrize("replies", [False, True])
+@pytest.mark.parametrize(
+    ("sender", "subject"),
+    [
+        ("mailer-daemon@mx.acme.example", "Mail delivery failed: returning message to sender"),
+        ("postmaster@acme.example", "Undeliverable: Tailspin and Acme"),
+        ("ada@acme.example", "Undeliverable: Tailspin and Acme"),
+        ("ada@acme.example", "Automatic reply: Tailspin and Acme"),
+        ("noreply@acme.example", "Your ticket was received"),
+    ],
+)
+def test_a_bounce_or_automatic_reply_never_makes_a_hand_raiser(
+    sender: str, subject: str, replies: bool
+) -> None:
+    bounce = EmailMessage(
+        id="E-1",
+        regarding=RecordRef(kind="lead", id="L-1"),
+        direction="inbound",
+        from_address=sender,
+        subject=subject,
+        body="This is an automatically generated message.",
+        sent_at=NOW - timedelta(days=2),
+    )
+    segment = HandraiserSegment(
+        name="Direct inquiries",
+        conditions=[ActivityCondition(kinds=["email"], replies=replies)],
+    )
+    result = HandraiserEvaluator([segment]).evaluate(ctx((bounce,)), now=NOW)
+    assert not result.is_handraiser
+
+
+@pytest.mark.parametrize(
+    ("op", "value", "seen", "passed"),
+    [
+        ("eq", 500, "500", True),
+        ("eq", "500", 500, True),
+        ("in", [100, 500], "500", True),
+        ("ne", 500, "500", False),
+        ("eq", "Web form", "web form ", True),
+        ("eq", 1, True, False),
+    ],
+)
+def test_equality_compares_numbers_written_as_text_as_numbers(
+    op: str, value: object, seen: object, passed: bool
+) -> None:
+    cond = FieldCondition(field="lead.custom_fields.x", op=op, value=value)  # type: ignore[arg-type]
+    context = ctx(custom_fields={"x": seen})
+    segment = HandraiserSegment(name="S", conditions=[cond])
+    result = HandraiserEvaluator([segment]).evaluate(context, now=NOW)
+    assert result.is_handraiser is passed

@@ -11,62 +11,28 @@ Examples:
 
 from __future__ import annotations
 
-import itertools
-import json
 from pathlib import Path
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Literal, Self
 
 import yaml
-from pydantic import ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
-from leadqual._base import LeadqualModel, UtcDatetime
-from leadqual.errors import ConfigurationError
-from leadqual.icp.profile import IcpProfile
-from leadqual.prioritization import (
-    DEFAULT_PRIORITY_ORDER,
-    HandraiserSegment,
-    PriorityFactor,
-    RatingPolicy,
-)
+from leadqual._base import FrozenModel, UtcDatetime
+from leadqual.config._shared import load_mapping
+from leadqual.config.icp import IcpProfile
+from leadqual.config.prioritize import HandraiserSegment, PrioritizationOrder
 
 __all__ = [
     "AgentConfig",
     "CompanyKnowledge",
     "Consent",
-    "PrioritizationOrder",
     "ProductKnowledge",
     "RefreshPolicy",
     "TeamAccess",
-    "load_mapping",
 ]
 
 
-def load_mapping(path: str | Path) -> dict[str, Any]:
-    """Read a YAML (``.yaml``/``.yml``) or JSON file into a mapping, with a clear error."""
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as err:
-        raise ConfigurationError(f"cannot read configuration file {p}: {err}") from err
-    try:
-        if p.suffix.lower() in (".yaml", ".yml"):
-            data = yaml.safe_load(text)
-        elif p.suffix.lower() == ".json":
-            data = json.loads(text)
-        else:
-            raise ConfigurationError(f"{p}: use a .yaml, .yml or .json file")
-    except (yaml.YAMLError, json.JSONDecodeError) as err:
-        raise ConfigurationError(f"{p} is not valid {p.suffix[1:].upper()}: {err}") from err
-    if not isinstance(data, dict):
-        raise ConfigurationError(f"{p} must hold a mapping at the top level")
-    return data
-
-
-class _Part(LeadqualModel):
-    model_config = ConfigDict(frozen=True)
-
-
-class CompanyKnowledge(_Part):
+class CompanyKnowledge(FrozenModel):
     """The vendor: who is selling."""
 
     name: Annotated[str, Field(min_length=1)]
@@ -74,7 +40,7 @@ class CompanyKnowledge(_Part):
     description: str | None = None
 
 
-class ProductKnowledge(_Part):
+class ProductKnowledge(FrozenModel):
     """A product or service the vendor sells, in plain language."""
 
     name: Annotated[str, Field(min_length=1)]
@@ -86,28 +52,7 @@ class ProductKnowledge(_Part):
     """Customer results a draft may quote (they are facts the vendor vouches for)."""
 
 
-class PrioritizationOrder(_Part):
-    """The order of factors the Prioritizer sorts by (hand-raisers first unless changed), the
-    Hot/Warm/Cold rating cut-offs, and the predictive-score grade cut-offs it ranks by."""
-
-    order: tuple[PriorityFactor, ...] = DEFAULT_PRIORITY_ORDER
-    rating: RatingPolicy = RatingPolicy()
-    score_cutoffs: tuple[Annotated[float, Field(ge=0, le=100)], ...] = (75.0, 50.0, 25.0)
-    """Lowest predictive score of grades A, B, C, ...; strictly decreasing."""
-
-    @model_validator(mode="after")
-    def _no_repeats(self) -> Self:
-        if len(set(self.order)) != len(self.order):
-            raise ValueError("a factor appears twice in the prioritisation order")
-        if not self.order:
-            raise ValueError("the prioritisation order needs at least one factor")
-        cuts = self.score_cutoffs
-        if not cuts or any(a <= b for a, b in itertools.pairwise(cuts)):
-            raise ValueError("score_cutoffs must be strictly decreasing, e.g. [75, 50, 25]")
-        return self
-
-
-class RefreshPolicy(_Part):
+class RefreshPolicy(FrozenModel):
     """How often conclusions are refreshed, and the activation batch."""
 
     research_every_days: Annotated[int, Field(ge=1, le=365)] = 7
@@ -116,13 +61,13 @@ class RefreshPolicy(_Part):
     """On activation, the newest open leads processed first (the commercial agent: 100)."""
 
 
-class TeamAccess(_Part):
+class TeamAccess(FrozenModel):
     """Which security roles use the agent; sellers see only the leads they own."""
 
     roles: tuple[str, ...] = ("Salesperson", "Sales Manager")
 
 
-class Consent(_Part):
+class Consent(FrozenModel):
     """Consent given for the agent's data access; nothing outside the CRM is used without it."""
 
     web_research: bool = False
@@ -135,7 +80,7 @@ class Consent(_Part):
     granted_at: UtcDatetime | None = None
 
 
-class AgentConfig(_Part):
+class AgentConfig(FrozenModel):
     """Everything the admin configures. Load one with :meth:`from_file`."""
 
     company: CompanyKnowledge

@@ -1,0 +1,155 @@
+"""Prioritisation as data: hand-raiser segments and their conditions, the Hot / Warm / Cold rating
+cut-offs, and the order of factors the :class:`~leadqual.prioritize.Prioritizer` ranks by.
+
+:mod:`leadqual.prioritize` gives these behaviour and re-exports them.
+
+Examples:
+    >>> seg = HandraiserSegment(
+    ...     name="Direct inquiries",
+    ...     match="any",
+    ...     conditions=[
+    ...         FieldCondition(field="lead.lead_source", op="in", value=["Phone inquiry", "Chat"]),
+    ...         ActivityCondition(kinds=["email", "phone_call", "chat"], within_days=30),
+    ...     ],
+    ... )
+    >>> seg.name
+    'Direct inquiries'
+    >>> PrioritizationOrder().order[0]
+    'handraiser'
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Annotated, Literal, Self, get_args
+
+from pydantic import Field, model_validator
+
+from leadqual._base import FrozenModel
+from leadqual.config._shared import FieldPath
+from leadqual.models import CustomValue
+
+__all__ = [
+    "DEFAULT_PRIORITY_ORDER",
+    "ActivityCondition",
+    "FieldCondition",
+    "HandraiserSegment",
+    "Operator",
+    "PrioritizationOrder",
+    "PriorityFactor",
+    "RatingPolicy",
+    "SegmentCondition",
+]
+
+Operator = Literal[
+    "eq", "ne", "in", "not_in", "contains", "exists", "missing", "gt", "ge", "lt", "le"
+]
+"""How a :class:`FieldCondition` compares the field with its value."""
+
+PriorityFactor = Literal[
+    "handraiser",
+    "icp_fit",
+    "predictive_score",
+    "engagement",
+    "account_association",
+    "recency",
+]
+"""A factor the Prioritizer sorts by."""
+
+DEFAULT_PRIORITY_ORDER: tuple[PriorityFactor, ...] = get_args(PriorityFactor)
+"""The commercial agent's documented order, as :data:`PriorityFactor` lists them: hand-raisers
+first, then ICP fit, then the predictive score, engagement, account association and recency."""
+
+
+class FieldCondition(FrozenModel):
+    """A test on one field of the lead context (``lead.lead_source in [...]``)."""
+
+    type: Literal["field"] = "field"
+    field: FieldPath
+    op: Operator = "eq"
+    value: CustomValue | list[CustomValue] = None
+
+    @model_validator(mode="after")
+    def _value_fits_op(self) -> Self:
+        if self.op in ("in", "not_in") and not isinstance(self.value, list):
+            raise ValueError(f"operator {self.op!r} needs a list value")
+        if self.op not in ("in", "not_in", "exists", "missing") and isinstance(self.value, list):
+            raise ValueError(f"operator {self.op!r} needs a single value, not a list")
+        if self.op not in ("exists", "missing") and self.value is None:
+            raise ValueError(f"operator {self.op!r} needs a value")
+        return self
+
+
+class ActivityCondition(FrozenModel):
+    """A test on the lead's activities: "an inbound email, call or chat in the last 30 days"."""
+
+    type: Literal["activity"] = "activity"
+    kinds: tuple[Literal["email", "phone_call", "chat", "appointment"], ...] = Field(min_length=1)
+    direction: Literal["inbound", "outbound", "any"] = "inbound"
+    within_days: Annotated[int, Field(gt=0)] | None = 30
+    min_count: Annotated[int, Field(ge=1)] = 1
+    replies: bool = False
+    """Count emails that answer the seller's own messages (``in_reply_to`` set or "RE:"). Off by
+    default: answering outreach is engagement, not a raised hand. Automatic replies and delivery
+    failures never count."""
+
+
+SegmentCondition = Annotated[FieldCondition | ActivityCondition, Field(discriminator="type")]
+"""A condition of a hand-raiser segment, told apart by its ``type``."""
+
+
+class HandraiserSegment(FrozenModel):
+    """A named filter that marks a lead as a hand-raiser."""
+
+    name: Annotated[str, Field(min_length=1)]
+    match: Literal["all", "any"] = "all"
+    conditions: tuple[SegmentCondition, ...] = Field(min_length=1)
+    description: str | None = None
+
+
+class RatingPolicy(FrozenModel):
+    """Cut-offs of the Hot / Warm / Cold rating.
+
+    Each of fit, intent, recency and engagement earns 0-2 points; Hot from ``hot_at`` points,
+    Warm from ``warm_at``. Recency bands: ``recent_days`` or less (2), up to ``warm_days`` (1),
+    older (0); activities of the last ``window_days`` count.
+
+    Examples:
+        >>> RatingPolicy().hot_at
+        6
+    """
+
+    hot_at: Annotated[int, Field(ge=1, le=8)] = 6
+    warm_at: Annotated[int, Field(ge=0, le=8)] = 3
+    recent_days: Annotated[int, Field(ge=0)] = 7
+    warm_days: Annotated[int, Field(ge=0)] = 21
+    window_days: Annotated[int, Field(ge=1)] = 60
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.warm_at > self.hot_at:
+            raise ValueError("warm_at is above hot_at")
+        if self.recent_days > self.warm_days:
+            raise ValueError("recent_days is above warm_days")
+        return self
+
+
+class PrioritizationOrder(FrozenModel):
+    """The order of factors the Prioritizer sorts by (hand-raisers first unless changed), the
+    Hot/Warm/Cold rating cut-offs, and the predictive-score grade cut-offs it ranks by."""
+
+    order: tuple[PriorityFactor, ...] = DEFAULT_PRIORITY_ORDER
+    rating: RatingPolicy = RatingPolicy()
+    score_cutoffs: tuple[Annotated[float, Field(ge=0, le=100)], ...] = (75.0, 50.0, 25.0)
+    """Lowest predictive score of grades A, B, C, ...; strictly decreasing."""
+
+    @model_validator(mode="after")
+    def _no_repeats(self) -> Self:
+        if len(set(self.order)) != len(self.order):
+            raise ValueError("a factor appears twice in the prioritisation order")
+        if not self.order:
+            raise ValueError("the prioritisation order needs at least one factor")
+        cuts = self.score_cutoffs
+        if not cuts or any(a <= b for a, b in itertools.pairwise(cuts)):
+            raise ValueError("score_cutoffs must be strictly decreasing, e.g. [75, 50, 25]")
+        return self
