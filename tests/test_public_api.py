@@ -157,7 +157,7 @@ MOVED = {
     "SafeFetcher": "leadqual.research",
     "check_qualification": "leadqual.dedupe",
     "find_duplicates": "leadqual.dedupe",
-    "measure_engagement": "leadqual.prioritization",
+    "measure_engagement": "leadqual.prioritize",
     "suggest_icp": "leadqual.icp",
 }
 

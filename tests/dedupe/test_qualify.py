@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from leadqual.cli.sections.dedupe import demo_lines
 from leadqual.config import AgentConfig
 from leadqual.dedupe import QualificationChecker, check_qualification
-from leadqual.dedupe._demo import demo_lines
 from leadqual.models import Account, Contact, Lead, Phone
 from leadqual.sources import SampleData
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
+from leadqual.cli.sections.drafting import demo_lines
 from leadqual.config import AgentConfig
-from leadqual.drafting._demo import demo_lines
 from leadqual.sources import SampleData
 
 

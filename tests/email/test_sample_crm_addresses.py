@@ -175,7 +175,7 @@ def test_bounced_lead_is_invalid_when_emails_may_be_read(sample_data: SampleData
 
 
 def test_demo_lists_flagged_leads(sample_data: SampleData, sample_config: AgentConfig) -> None:
-    from leadqual.email._demo import demo_lines
+    from leadqual.cli.sections.email import demo_lines
 
     lines = demo_lines(sample_data, sample_config)
     text = "\n".join(lines)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from leadqual.cli.sections.prioritize import demo_lines
 from leadqual.config import AgentConfig
-from leadqual.prioritize._demo import demo_lines
 from leadqual.sources import SampleData
 
 

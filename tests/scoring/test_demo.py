@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from leadqual.scoring._demo import demo_lines
+from leadqual.cli.sections.scoring import demo_lines
 from leadqual.sources import load_sample_config, load_sample_data
 
 

@@ -1,4 +1,4 @@
-"""Regression tests from the ICP code review: placeholders for missing data, common CRM values."""
+"""Real-world CRM values: placeholders for missing data, picklist industries, free-text places and titles."""
 
 from __future__ import annotations
 

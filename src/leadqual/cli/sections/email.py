@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from leadqual.config import AgentConfig
-from leadqual.email._static import StaticResolver
+from leadqual.email import StaticResolver
 from leadqual.email.records import validate_records
 from leadqual.email.validator import EmailValidator, cache_info
 from leadqual.models import EmailMessage

@@ -1,4 +1,4 @@
-"""Regression tests from the engagement code review: adversarial replies, guard holes, edge cases."""
+"""Engagement under adversarial replies and edge cases: guard holes, quoting, time zones, retries."""
 
 from __future__ import annotations
 

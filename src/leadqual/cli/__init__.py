@@ -44,12 +44,12 @@ def _summary(data: SampleData, config: AgentConfig) -> list[str]:
 
 def _sections() -> list[tuple[str, DemoSection]]:
     # Imported here so `leadqual version` does not pay for scikit-learn and friends.
-    from leadqual.dedupe._demo import demo_lines as dedupe_demo
-    from leadqual.drafting._demo import demo_lines as engagement_demo
-    from leadqual.email._demo import demo_lines as email_demo
-    from leadqual.icp._demo import demo_lines as icp_demo
-    from leadqual.research._demo import demo_lines as research_demo
-    from leadqual.scoring._demo import demo_lines as scoring_demo
+    from leadqual.cli.sections.dedupe import demo_lines as dedupe_demo
+    from leadqual.cli.sections.drafting import demo_lines as engagement_demo
+    from leadqual.cli.sections.email import demo_lines as email_demo
+    from leadqual.cli.sections.prioritize import demo_lines as icp_demo
+    from leadqual.cli.sections.research import demo_lines as research_demo
+    from leadqual.cli.sections.scoring import demo_lines as scoring_demo
 
     return [
         ("Sample data", _summary),

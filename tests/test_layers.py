@@ -1,0 +1,90 @@
+"""The package's layering holds: no private module is used outside its package, and no import
+inside a function dodges a cycle (the layers themselves are checked by import-linter)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parents[1] / "src"
+PACKAGE = SRC / "leadqual"
+FILES = sorted(PACKAGE.rglob("*.py"))
+
+
+def _module(path: Path) -> str:
+    parts = path.relative_to(SRC).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imports(tree: ast.AST) -> list[tuple[ast.stmt, str]]:
+    found: list[tuple[ast.stmt, str]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.append((node, node.module))
+        elif isinstance(node, ast.Import):
+            found.extend((node, alias.name) for alias in node.names)
+    return found
+
+
+def _owner(module: str) -> str | None:
+    """The package a private module belongs to (``leadqual.icp._text`` -> ``leadqual.icp``), or
+    ``None`` for a public module."""
+    parts = module.split(".")
+    for i, part in enumerate(parts):
+        if part.startswith("_") and not part.startswith("__"):
+            return ".".join(parts[:i])
+    return None
+
+
+@pytest.mark.parametrize("path", FILES, ids=[_module(p) for p in FILES])
+def test_private_modules_are_used_only_inside_their_package(path: Path) -> None:
+    importer = _module(path)
+    wrong = []
+    for node, target in _imports(ast.parse(path.read_text(encoding="utf-8"))):
+        if not target.startswith("leadqual."):
+            continue
+        owner = _owner(target)
+        # the package root's private helpers (leadqual._text, ...) are the shared bottom layer
+        if (
+            owner is not None
+            and owner != "leadqual"
+            and not (importer + ".").startswith(owner + ".")
+        ):
+            wrong.append(f"line {node.lineno}: {target}")
+    assert wrong == []
+
+
+# Imports deferred for start-up cost, not to dodge a cycle: (importer, imported package) -> why.
+DEFERRED = {
+    (
+        "leadqual.cli",
+        "leadqual.cli.sections",
+    ): "the demo loads scikit-learn; `leadqual version` must not",
+    ("leadqual.prioritize.ranking", "leadqual.prioritize._frame"): "numpy and pandas load only "
+    "when a table is ranked",
+}
+
+
+@pytest.mark.parametrize("path", FILES, ids=[_module(p) for p in FILES])
+def test_no_function_imports_the_package_to_dodge_a_cycle(path: Path) -> None:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    wrong = []
+    for func in ast.walk(tree):
+        if not isinstance(func, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        for node, target in _imports(func):
+            deferred = any(
+                importer == _module(path) and (target + ".").startswith(package + ".")
+                for importer, package in DEFERRED
+            )
+            if (target == "leadqual" or target.startswith("leadqual.")) and not deferred:
+                wrong.append(f"line {node.lineno} in {func.name}(): {target}")
+    assert wrong == []
+
+
+def test_the_checks_see_a_private_import_from_another_package() -> None:
+    assert _owner("leadqual.icp._text") == "leadqual.icp"
+    assert _owner("leadqual._text") == "leadqual"
+    assert _owner("leadqual.research.email") is None
