@@ -22,7 +22,7 @@ import re
 from collections.abc import Collection, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
-from typing import Any, Literal
+from typing import Any, Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import ConfigDict
@@ -435,11 +435,12 @@ class ActionAdvisor:
         self.time_zone = time_zone
 
     @classmethod
-    def from_config(
-        cls, config: AgentConfig, /, *, suppression: SuppressionList | None = None
-    ) -> ActionAdvisor:
-        """An advisor that reads emails only when the configuration's consent allows it."""
-        return cls(read_emails=config.consent.read_emails, suppression=suppression)
+    def from_config(cls, config: AgentConfig, /, **overrides: Any) -> Self:
+        """An advisor that reads emails only when the configuration's consent allows it;
+        ``overrides`` are constructor keywords (``suppression=``, ``time_zone=``, ...)."""
+        kwargs: dict[str, Any] = {"read_emails": config.consent.read_emails}
+        kwargs.update(overrides)
+        return cls(**kwargs)
 
     def advise(
         self,

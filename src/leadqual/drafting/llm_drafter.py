@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
+from typing import Any, Self
 
 from leadqual._sync import run_sync
 from leadqual.config import AgentConfig
@@ -106,6 +107,12 @@ class LlmDrafter:
         self.template = template or TemplateDrafter(config)
         self.temperature = temperature
         self.max_tokens = max_tokens
+
+    @classmethod
+    def from_config(cls, config: AgentConfig, /, *, client: LlmClient, **overrides: Any) -> Self:
+        """A drafter over ``client`` for the vendor and products of ``config``; ``overrides`` are
+        constructor keywords (``template=``, ``temperature=``, ``max_tokens=``)."""
+        return cls(client, config, **overrides)
 
     def draft(
         self,

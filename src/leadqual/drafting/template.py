@@ -22,6 +22,7 @@ import logging
 import re
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Any, Self
 
 from leadqual._text import content_tokens
 from leadqual.config import AgentConfig, ProductKnowledge
@@ -135,6 +136,12 @@ class TemplateDrafter:
         self.suppression = suppression or SuppressionList()
         self.disclosure = disclosure
         self.max_chars = max_chars
+
+    @classmethod
+    def from_config(cls, config: AgentConfig, /, **overrides: Any) -> Self:
+        """A drafter for the vendor and products of ``config``; ``overrides`` are constructor
+        keywords (``suppression=``, ``disclosure=``, ``max_chars=``)."""
+        return cls(config, **overrides)
 
     def allowed_content(self, context: LeadContext) -> AllowedContent:
         """Links, addresses and numbers a draft for this lead may contain (trusted inputs only)."""

@@ -23,12 +23,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
 
 from pydantic import ConfigDict, Field
 
 from leadqual._base import LeadqualModel
 from leadqual._fields import check_path, get_path, is_empty
+from leadqual.config import AgentConfig
 from leadqual.errors import ConfigurationError, ValidationFailed
 from leadqual.icp.industries import IndustryTaxonomy
 from leadqual.icp.locations import Geography
@@ -258,6 +259,19 @@ class IcpMatcher:
         self._total_weight = sum(c.weight for c in profile.characteristics)
 
     # -- one lead ----------------------------------------------------------------------------
+
+    @classmethod
+    def from_config(cls, config: AgentConfig, /, **overrides: Any) -> Self:
+        """A matcher for the ICP of ``config``; ``overrides`` are constructor keywords.
+
+        Raises:
+            ConfigurationError: the configuration has no ``icp`` section.
+        """
+        if config.icp is None:
+            raise ConfigurationError(
+                "the configuration has no ICP: add an `icp:` section with its characteristics"
+            )
+        return cls(config.icp, **overrides)
 
     def _read(self, c: IcpCharacteristic, context: LeadContext, path: str) -> object:
         value = get_path(context, path)

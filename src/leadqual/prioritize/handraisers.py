@@ -21,9 +21,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Self
 
 from leadqual._base import FrozenModel, LeadqualModel, to_utc
 from leadqual._fields import check_path, get_path, is_empty
+from leadqual.config import AgentConfig
 from leadqual.config.prioritize import ActivityCondition, FieldCondition, HandraiserSegment
 from leadqual.errors import ValidationFailed
 from leadqual.models import Appointment, EmailMessage, LeadContext
@@ -296,6 +298,11 @@ class HandraiserEvaluator:
                 if isinstance(cond, FieldCondition):
                     check_path(cond.field, where=f"hand-raiser segment {seg.name!r}")
                     self._words[id(cond)] = _field_words(cond)
+
+    @classmethod
+    def from_config(cls, config: AgentConfig, /) -> Self:
+        """An evaluator of the hand-raiser segments of ``config``."""
+        return cls(config.handraisers)
 
     def evaluate(self, context: LeadContext, /, *, now: datetime | None = None) -> HandraiserResult:
         """Evaluate every segment on one lead, ``now`` being the reference time (default: the

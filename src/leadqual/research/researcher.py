@@ -25,7 +25,7 @@ import logging
 import warnings
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import TypeVar
+from typing import Any, Self, TypeVar
 
 from leadqual._base import to_utc
 from leadqual._compat import moved_names
@@ -147,6 +147,12 @@ class Researcher:
             min_confidence=min_confidence,
         )
         self.merger = ResearchMerger(min_confidence=min_confidence, products=config.products)
+
+    @classmethod
+    def from_config(cls, config: AgentConfig, /, **overrides: Any) -> Self:
+        """A researcher bound by the consent and summary fields of ``config``; ``overrides`` are
+        constructor keywords (``providers=``, ``source=``, ``suppression=``, ...)."""
+        return cls(config=config, **overrides)
 
     @property
     def provider_calls(self) -> int:
