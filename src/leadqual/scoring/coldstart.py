@@ -209,14 +209,15 @@ class ColdStartScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             columns.append(name)
         self.columns_ = tuple(columns)
         self.edges_ = edges
-        self.dates_ = frozenset(dates)
+        self.dates_ = tuple(sorted(dates))
         keys = self._keys(df)
         groups = self._groups(df)
         a = self.alpha
         n1, n0 = int(yb.sum()), int(len(yb) - yb.sum())
         self.prior_ = (n1 + a) / (n1 + n0 + 2 * a)
         tables: dict[str, dict[str, tuple[float, float]]] = {}
-        gtables: dict[str, dict[tuple[str, str], tuple[float, float]]] = {}
+        # nested by group, then level: a model file's maps are keyed by strings only
+        gtables: dict[str, dict[str, dict[str, tuple[float, float]]]] = {}
         for col in self.columns_:
             k = keys[col]
             frame = pd.DataFrame({"k": k, "g": groups, "y": yb})
@@ -234,16 +235,17 @@ class ColdStartScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             table[_OTHER] = (a / (n1 + a * lv), a / (n0 + a * lv))
             tables[col] = table
             gcounts = frame.groupby(["g", "k", "y"]).size()
-            gt: dict[tuple[str, str], tuple[float, float]] = {}
+            gt: dict[str, dict[str, tuple[float, float]]] = {}
             for g in set(groups.tolist()):
                 g1 = int(((groups == g) & (yb == 1)).sum())
                 g0 = int(((groups == g) & (yb == 0)).sum())
                 m = self.group_strength
+                own = gt.setdefault(g, {})
                 for lvl in levels:
                     p1, p0 = table[lvl]
                     x1 = float(gcounts.get((g, lvl, 1), 0))
                     x0 = float(gcounts.get((g, lvl, 0), 0))
-                    gt[(g, lvl)] = ((x1 + m * p1) / (g1 + m), (x0 + m * p0) / (g0 + m))
+                    own[lvl] = ((x1 + m * p1) / (g1 + m), (x0 + m * p0) / (g0 + m))
             gtables[col] = gt
         self.tables_ = tables
         self.group_tables_ = gtables
@@ -264,7 +266,7 @@ class ColdStartScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         for j, col in enumerate(self.columns_):
             table, gt = self.tables_[col], self.group_tables_[col]
             for i, (k, g) in enumerate(zip(keys[col].tolist(), groups.tolist(), strict=True)):
-                p1, p0 = gt.get((g, k)) or table.get(k) or table[_OTHER]
+                p1, p0 = gt.get(g, {}).get(k) or table.get(k) or table[_OTHER]
                 out[i, j] = math.log(p1 / p0)
         return prior, out
 

@@ -41,7 +41,7 @@ import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, Literal, Self
+from typing import Any, Literal, Self, TypedDict, Unpack
 
 import numpy as np
 import pandas as pd
@@ -56,6 +56,7 @@ from sklearn.model_selection import StratifiedKFold, StratifiedShuffleSplit, Tim
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
+from leadqual._compat import renamed_kwarg
 from leadqual.errors import ConfigurationError, NotScorable, ValidationFailed
 from leadqual.models import Lead, LeadContext
 from leadqual.scoring._forest import CompiledForest
@@ -70,7 +71,7 @@ from leadqual.scoring.features import (
 )
 from leadqual.scoring.grading import Factor, GradeScheme, LeadScore, WhatIf, score_trend
 from leadqual.scoring.records import lead_record, leads_frame
-from leadqual.scoring.training import MAX_LEAD_AGE_DAYS, check_scorable
+from leadqual.scoring.training import MAX_LEAD_AGE_DAYS, check_scorable, resolve_now
 
 __all__ = [
     "AUTO_MIN_MINORITY",
@@ -79,6 +80,7 @@ __all__ = [
     "EXTRAPOLATION_TOLERANCE",
     "LeadScorer",
     "ModelKind",
+    "ScoreOptions",
     "delong",
 ]
 
@@ -109,6 +111,15 @@ _HOLDOUT_SHARE = 0.25
 _COMPILED_MAX_ROWS = 64
 _MIN_TRAIN_PER_CLASS = 5
 _EARLY_STOPPING_MIN_PER_CLASS = 20
+
+
+class ScoreOptions(TypedDict, total=False):
+    """What a lead-level score holds besides the score (see :meth:`LeadScorer.score_record`)."""
+
+    previous_score: int | None
+    explain: bool | int
+    band: bool
+    what_if: bool
 
 
 def _sigmoid(x: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -741,6 +752,12 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             index=index,
         )
 
+    def score_table(self, X: pd.DataFrame, /) -> pd.DataFrame:
+        """:meth:`score_frame` of a table that may have other columns than training had: the
+        training columns are taken, and any absent count as missing."""
+        self._ensure_fitted()
+        return self.score_frame(X.reindex(columns=list(self.featurizer_.input_columns_)))
+
     def score_record(
         self,
         record: Mapping[str, Any],
@@ -794,44 +811,39 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             extrapolated=extrapolated,
         )
 
+    @renamed_kwarg("as_of", "now")
     def score_lead(
         self,
         lead: Lead,
         /,
         *,
-        as_of: datetime,
+        now: datetime | None = None,
         context: LeadContext | None = None,
-        previous_score: int | None = None,
-        explain: bool | int = True,
-        band: bool = False,
-        what_if: bool = False,
         max_age_days: int = MAX_LEAD_AGE_DAYS,
+        **options: Unpack[ScoreOptions],
     ) -> LeadScore:
         """Score an open :class:`~leadqual.models.Lead` (for a scorer trained on
         :func:`~leadqual.scoring.records.lead_record` columns, e.g. by
-        :func:`~leadqual.scoring.train_from_crm`).
+        :func:`~leadqual.scoring.train_from_crm`), at ``now`` (default: the current time).
+        ``options`` as :meth:`score_record` (``previous_score``, ``explain``, ``band``,
+        ``what_if``).
 
         Raises:
             NotScorable: the lead is closed (``reason="closed"``) or older than ``max_age_days``
                 (``reason="too_old"``).
         """
-        check_scorable(lead, as_of=as_of, max_age_days=max_age_days)
-        record = lead_record(lead, context=context, as_of=as_of)
-        return self.score_record(
-            record,
-            lead_id=lead.id,
-            previous_score=previous_score,
-            explain=explain,
-            band=band,
-            what_if=what_if,
-        )
+        now = resolve_now(now)
+        check_scorable(lead, now=now, max_age_days=max_age_days)
+        record = lead_record(lead, context=context, now=now)
+        return self.score_record(record, lead_id=lead.id, **options)
 
+    @renamed_kwarg("as_of", "now")
     def score_leads(
         self,
         leads: Sequence[Lead],
         /,
         *,
-        as_of: datetime,
+        now: datetime | None = None,
         contexts: Mapping[str, LeadContext] | None = None,
         max_age_days: int = MAX_LEAD_AGE_DAYS,
     ) -> pd.DataFrame:
@@ -841,10 +853,11 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         scored) and ``not_scored``: the reason code
         (``closed``, ``too_old``, ...) of a lead that was not scored, whose score is then missing.
         ``contexts`` (lead id to :class:`~leadqual.models.LeadContext`) gives a scorer trained
-        with activity counts the counts up to ``as_of``, as :meth:`score_lead` does one by one;
+        with activity counts the counts up to ``now``, as :meth:`score_lead` does one by one;
         without them those attributes count as missing.
         """
         self._ensure_fitted()
+        now = resolve_now(now)
         twice = sorted(i for i, c in Counter(lead.id for lead in leads).items() if c > 1)
         if twice:
             raise ValidationFailed(
@@ -855,21 +868,19 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         refused: dict[str, str] = {}
         for lead in leads:
             try:
-                check_scorable(lead, as_of=as_of, max_age_days=max_age_days)
+                check_scorable(lead, now=now, max_age_days=max_age_days)
             except NotScorable as err:
                 refused[lead.id] = err.reason
             else:
                 ok.append(lead)
-        cols = list(self.featurizer_.input_columns_)
-        frame = leads_frame(ok, contexts=contexts, as_of=as_of)
+        frame = leads_frame(ok, contexts=contexts, now=now)
         absent = [c for c in self.featurizer_.block_columns_ if c not in frame.columns]
         if ok and absent:
             # e.g. activity counts without ``contexts``: scored as missing, which the model may
             # never have seen in training
             logger.warning("score_leads: attributes absent, scored as missing: %s", absent)
-        frame = frame.reindex(columns=cols)
         scored = (
-            self.score_frame(frame)
+            self.score_table(frame)
             if ok
             else pd.DataFrame({"probability": [], "score": [], "grade": [], "extrapolated": []})
         )
