@@ -10,7 +10,13 @@ leads the sum is recalibrated on out-of-fold predictions; before that it is damp
 ``1/sqrt(number of attributes)``.
 
 :func:`handover` decides between the cold-start model and :class:`~leadqual.scoring.LeadScorer` by
-measuring both on the same cross-validation folds, not by a fixed count.
+measuring both on the same cross-validation folds, not by a fixed count. Each candidate's figure is
+the mean of its per-fold ROC-AUCs over repeated stratified folds. The ROC-AUC of the folds' pooled
+predictions would not do on small data: each fold's model is trained on the other folds, so a
+fold rich in qualified leads is scored by a model that saw fewer of them and gives them lower
+scores. On 20 samples of 30 leads of pure noise the pooled figure averaged 0.48 (down to 0.17), and
+samples with a real signal were read as worse than chance; within one fold every lead is scored by
+the same model, so the per-fold figure has no such bias (on the same samples it averages 0.50).
 
 Example:
     >>> import pandas as pd
@@ -35,7 +41,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.exceptions import NotFittedError as SklearnNotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
-from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection import RepeatedStratifiedKFold, StratifiedKFold
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
@@ -347,7 +353,9 @@ class Handover(LeadqualModel):
     estimator: Any
     """The chosen scorer, fitted on all rows."""
     auc: dict[str, float]
-    """Out-of-fold ROC-AUC of each candidate on the same folds (empty with too few leads)."""
+    """Each candidate's mean ROC-AUC over the same validation folds (empty with too few leads)."""
+    folds: int = 0
+    """How many validation folds the figures average (folds times repeats)."""
     reason: str
 
 
@@ -359,14 +367,17 @@ def handover(
     cold_start: ColdStartScorer | None = None,
     main: LeadScorer | None = None,
     cv: int = 5,
+    repeats: int | None = None,
     margin: float = 0.0,
     random_state: int = 0,
 ) -> Handover:
     """Choose between the cold-start scorer and the main scorer by cross-validated ROC-AUC.
 
     With fewer than 5 leads of an outcome nothing can be measured and the cold-start scorer is
-    used. Otherwise both are scored on the same stratified folds and the main scorer takes over
-    when its AUC beats the cold-start AUC by more than ``margin``.
+    used. Otherwise both are fitted and scored on the same stratified folds, ``cv`` of them
+    repeated ``repeats`` times with other shuffles (default: enough repeats for about 200
+    validation predictions, at most 10), and the main scorer takes over when its mean per-fold
+    AUC beats the cold-start one by more than ``margin``.
     """
     X = as_frame(X)
     cold = cold_start if cold_start is not None else ColdStartScorer()
@@ -381,19 +392,28 @@ def handover(
             auc={},
             reason=f"only {n_min} leads of one outcome: too few to measure, cold start used",
         )
+    if isinstance(cv, bool) or not isinstance(cv, int) or cv < 2:
+        raise ConfigurationError(f"cv must be an integer of at least 2, not {cv!r}")
+    if repeats is not None and (isinstance(repeats, bool) or not isinstance(repeats, int)):
+        raise ConfigurationError(f"repeats must be a positive integer or None, not {repeats!r}")
+    if repeats is not None and repeats < 1:
+        raise ConfigurationError(f"repeats must be a positive integer or None, not {repeats!r}")
     k = min(cv, n_min)
-    oof = {"cold_start": np.zeros(len(yb)), "main": np.zeros(len(yb))}
-    for tr, te in StratifiedKFold(k, shuffle=True, random_state=random_state).split(
-        np.zeros(len(yb)), yb
-    ):
+    n_rep = repeats if repeats is not None else max(1, min(10, math.ceil(200 / len(yb))))
+    splits = RepeatedStratifiedKFold(n_splits=k, n_repeats=n_rep, random_state=random_state)
+    per_fold: dict[str, list[float]] = {"cold_start": [], "main": []}
+    for tr, te in splits.split(np.zeros(len(yb)), yb):
         for name, est in (("cold_start", cold), ("main", main_est)):
             m = clone(est).fit(X.iloc[tr], yb[tr])
-            oof[name][te] = m.predict_proba(X.iloc[te])[:, 1]
-    auc = {name: round(float(roc_auc_score(yb, p)), 4) for name, p in oof.items()}
+            per_fold[name].append(float(roc_auc_score(yb[te], m.predict_proba(X.iloc[te])[:, 1])))
+    auc = {name: round(float(np.mean(v)), 4) for name, v in per_fold.items()}
+    folds = k * n_rep
     if auc["main"] > auc["cold_start"] + margin:
         chosen, est = "main", main_est
         reason = f"main model measured better ({auc['main']:.3f} vs {auc['cold_start']:.3f})"
     else:
         chosen, est = "cold_start", cold
         reason = f"cold start still measures as well ({auc['cold_start']:.3f} vs {auc['main']:.3f})"
-    return Handover(chosen=chosen, estimator=clone(est).fit(X, yb), auc=auc, reason=reason)
+    return Handover(
+        chosen=chosen, estimator=clone(est).fit(X, yb), auc=auc, folds=folds, reason=reason
+    )

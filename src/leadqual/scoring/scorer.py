@@ -621,13 +621,20 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         C: float,
     ) -> tuple[NDArray[np.float64], list[_Model]]:
         oof = np.zeros(len(yb))
-        models: list[_Model] = self._map(lambda tr: self._fit_one(kind, Z[tr], yb[tr], C), folds)
+        # a linear fit takes milliseconds: starting threads for it would cost more than it saves
+        models: list[_Model] = self._map(
+            lambda tr: self._fit_one(kind, Z[tr], yb[tr], C), folds, parallel=kind != "linear"
+        )
         for m, (_, te) in zip(models, folds, strict=True):
             oof[te] = m.raw(Z[te])
         return oof, models
 
     def _map(
-        self, fit: Callable[[Any], Any], folds: list[tuple[NDArray[np.int64], NDArray[np.int64]]]
+        self,
+        fit: Callable[[Any], Any],
+        folds: list[tuple[NDArray[np.int64], NDArray[np.int64]]],
+        *,
+        parallel: bool = True,
     ) -> list[Any]:
         """``fit(train_rows)`` for each fold, ``n_jobs`` folds at a time, native code single-threaded.
 
@@ -638,7 +645,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         busy process). Whole folds in parallel have no such steps.
         """
         jobs = self.n_jobs if self.n_jobs > 0 else _cores() + 1 + self.n_jobs
-        jobs = max(1, min(jobs, len(folds)))
+        jobs = max(1, min(jobs, len(folds))) if parallel else 1
         if jobs == 1:
             return [fit(tr) for tr, _ in folds]
         return list(
