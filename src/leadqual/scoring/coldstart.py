@@ -37,24 +37,22 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 from pydantic import ConfigDict
-from sklearn.base import BaseEstimator, ClassifierMixin, clone
-from sklearn.exceptions import NotFittedError as SklearnNotFittedError
+from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import RepeatedStratifiedKFold, StratifiedKFold
-from sklearn.utils.multiclass import type_of_target
-from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from leadqual._base import LeadqualModel
 from leadqual.errors import ConfigurationError
 from leadqual.scoring.features import (
-    ModelNotFitted,
+    LeadClassifier,
     _is_missing,
     _looks_datetime,
     _to_utc_ns,
     as_frame,
+    binary_target,
 )
-from leadqual.scoring.scorer import LeadScorer, _sigmoid
+from leadqual.scoring.scorer import LeadScorer
 
 __all__ = ["ColdStartScorer", "Handover", "handover"]
 
@@ -62,7 +60,7 @@ _MISSING = "(missing)"
 _OTHER = "(unseen)"
 
 
-class ColdStartScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
+class ColdStartScorer(LeadClassifier):
     """A smoothed naive-Bayes frequency scorer that works from one closed lead of each outcome.
 
     Args:
@@ -75,6 +73,8 @@ class ColdStartScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         calibrate: recalibrate on out-of-fold predictions once each outcome has 5 leads.
         random_state: seed of the calibration folds.
     """
+
+    _fitted_attribute = "tables_"
 
     def __init__(
         self,
@@ -135,23 +135,7 @@ class ColdStartScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             raise ValueError(
                 f"Found array with 0 feature(s) (shape={df.shape}) while a minimum of 1 is required."
             )
-        if y is None:
-            raise ValueError("requires y to be passed, but the target y is None")
-        y_arr = column_or_1d(np.asarray(y), warn=True)
-        if y_arr.dtype.kind in "fc" and not np.all(np.isfinite(y_arr)):
-            raise ValueError("Input y contains NaN or infinity: every lead needs an outcome")
-        if len(y_arr) != len(df) or len(df) == 0:
-            raise ValueError(f"X has {len(df)} rows but y has {len(y_arr)} values")
-        target = type_of_target(y_arr)
-        if target not in ("binary", "multiclass"):
-            raise ValueError(f"Unknown label type: {target}; y must hold two classes, 1 and 0")
-        classes = np.unique(y_arr)
-        if len(classes) > 2:
-            raise ValueError("Only binary classification is supported.")
-        if len(classes) < 2:
-            raise ValueError("y has 1 class; the cold-start scorer needs one lead of each class")
-        self.classes_ = classes
-        yb = (y_arr == classes[1]).astype(np.int64)
+        self.classes_, yb = binary_target(y, len(df))
         self.n_features_in_ = df.shape[1]
         if isinstance(X, pd.DataFrame):
             self.feature_names_in_ = np.asarray(df.columns, dtype=object)
@@ -295,16 +279,6 @@ class ColdStartScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         damped: NDArray[np.float64] = a * contrib.sum(axis=1) + prior
         return damped
 
-    def predict_proba(self, X: Any) -> NDArray[np.float64]:
-        """Probabilities of ``classes_``: column 1 is the probability of qualifying."""
-        p = _sigmoid(self.decision_function(X))
-        return np.column_stack([1 - p, p])
-
-    def predict(self, X: Any) -> NDArray[Any]:
-        """The more likely class of each row."""
-        self._ensure_fitted()
-        return np.asarray(self.classes_[(self.decision_function(X) > 0).astype(int)])
-
     def contributions(self, X: pd.DataFrame, /) -> pd.DataFrame:
         """Each attribute's additive push (calibrated log-odds) on each row; exact for this model."""
         self._ensure_fitted()
@@ -324,23 +298,6 @@ class ColdStartScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         if not isinstance(X, pd.DataFrame) and hasattr(self, "feature_names_in_"):
             df = df.set_axis(list(self.feature_names_in_), axis=1)
         return df
-
-    def _ensure_fitted(self) -> None:
-        try:
-            check_is_fitted(self, "tables_")
-        except SklearnNotFittedError as err:
-            raise ModelNotFitted(
-                f"This {type(self).__name__} instance is not fitted yet. Call 'fit' with "
-                "appropriate arguments before using this estimator."
-            ) from err
-
-    def __sklearn_tags__(self) -> Any:
-        tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = True
-        tags.input_tags.string = True
-        tags.input_tags.categorical = True
-        tags.classifier_tags.multi_class = False
-        return tags
 
 
 class Handover(LeadqualModel):

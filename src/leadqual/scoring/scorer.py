@@ -48,15 +48,12 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 from scipy.stats import rankdata
-from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.base import clone
 from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.exceptions import NotFittedError as SklearnNotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold, StratifiedShuffleSplit, TimeSeriesSplit
-from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.parallel import Parallel, delayed
-from sklearn.utils.validation import check_is_fitted, column_or_1d
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
 from leadqual._compat import renamed_kwarg
@@ -65,12 +62,14 @@ from leadqual.models import Lead, LeadContext
 from leadqual.scoring._forest import CompiledForest
 from leadqual.scoring.features import (
     FeatureDecision,
+    LeadClassifier,
     LeadFeaturizer,
-    ModelNotFitted,
     _DatetimePlan,
     _NumericPlan,
     _one_ts,
     as_frame,
+    binary_target,
+    sigmoid,
 )
 from leadqual.scoring.grading import Factor, GradeScheme, LeadScore, WhatIf, score_trend
 from leadqual.scoring.records import lead_record, leads_frame
@@ -138,13 +137,8 @@ def _single_threaded(fit: Callable[[Any], Any], item: Any) -> Any:
         return fit(item)
 
 
-def _sigmoid(x: NDArray[np.float64]) -> NDArray[np.float64]:
-    out: NDArray[np.float64] = 1.0 / (1.0 + np.exp(-np.clip(x, -35, 35)))
-    return out
-
-
 def _sigmoid_one(x: float) -> float:
-    # clipped like _sigmoid: a lead far beyond the training range (scored by the linear trend)
+    # clipped like sigmoid: a lead far beyond the training range (scored by the linear trend)
     # can reach log-odds whose exp() overflows a float
     return 1.0 / (1.0 + math.exp(-min(max(x, -35.0), 35.0)))
 
@@ -304,7 +298,7 @@ class _Model:
         return total
 
 
-class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
+class LeadScorer(LeadClassifier):
     """Predicts whether a lead qualifies: a scikit-learn classifier over any table of attributes.
 
     ``fit(X, y)`` takes a DataFrame of lead attributes (numeric, categorical, boolean, datetime and
@@ -361,6 +355,8 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         >>> s.score > 50, s.grade in "ABCD"
         (True, True)
     """
+
+    _fitted_attribute = "model_"
 
     def __init__(
         self,
@@ -427,34 +423,11 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             raise ConfigurationError(
                 f"validation must be 'random' or 'time', not {self.validation!r}"
             )
-        if y is None:
-            raise ValueError("requires y to be passed, but the target y is None")
         df = as_frame(X)
-        y_arr = column_or_1d(np.asarray(y), warn=True)
-        if y_arr.dtype.kind in "fc" and not np.all(np.isfinite(y_arr)):
-            raise ValueError("Input y contains NaN or infinity: every lead needs an outcome")
-        if len(y_arr) != len(df):
-            raise ValueError(f"X has {len(df)} rows but y has {len(y_arr)} values")
-        if len(df) == 0:
-            raise ValueError("Found array with 0 sample(s) while a minimum of 1 is required.")
-        target = type_of_target(y_arr)
-        if target not in ("binary", "multiclass"):
-            raise ValueError(f"Unknown label type: {target}; y must hold two classes, 1 and 0")
-        classes = np.unique(y_arr)
-        if len(classes) > 2:
-            raise ValueError(
-                f"Only binary classification is supported. y has {len(classes)} classes; a lead "
-                "scorer needs two: 1 (qualified) and 0 (disqualified)"
-            )
-        if len(classes) != 2:
-            raise ValueError(
-                f"y has {len(classes)} class(es); a lead scorer needs exactly two classes: "
-                "1 (qualified) and 0 (disqualified)"
-            )
+        classes, yb = binary_target(y, len(df))
         if self.time_column is not None and self.time_column not in df.columns:
             raise ConfigurationError(f"time_column {self.time_column!r} is not a column of X")
         self.classes_ = classes
-        yb = (y_arr == classes[1]).astype(np.int64)
         self.featurizer_ = LeadFeaturizer(
             features=self.features,
             exclude=self.exclude,
@@ -488,28 +461,10 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         self.baseline_row_ = self._row(self.featurizer_.typical_values())
         return self
 
-    def predict_proba(self, X: Any) -> NDArray[np.float64]:
-        """Probabilities of ``classes_``: column 1 is the probability of qualifying."""
-        p = _sigmoid(self.decision_function(X))
-        return np.column_stack([1.0 - p, p])
-
     def decision_function(self, X: Any) -> NDArray[np.float64]:
         """Calibrated log-odds of qualifying."""
         self._ensure_fitted()
         return self._calibrated(self.model_.raw(self._matrix(X)))
-
-    def predict(self, X: Any) -> NDArray[Any]:
-        """The more likely class of each row."""
-        self._ensure_fitted()
-        return np.asarray(self.classes_[(self.decision_function(X) > 0).astype(int)])
-
-    def __sklearn_tags__(self) -> Any:
-        tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = True
-        tags.input_tags.string = True
-        tags.input_tags.categorical = True
-        tags.classifier_tags.multi_class = False
-        return tags
 
     # -- fitting ----------------------------------------------------------------------------
 
@@ -766,15 +721,6 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         a, b = self.calibration_
         return a * raw + b
 
-    def _ensure_fitted(self) -> None:
-        try:
-            check_is_fitted(self, "model_")
-        except SklearnNotFittedError as err:
-            raise ModelNotFitted(
-                f"This {type(self).__name__} instance is not fitted yet. Call 'fit' with appropriate "
-                "arguments before using this estimator."
-            ) from err
-
     # -- lead-level API ---------------------------------------------------------------------
 
     @property
@@ -794,7 +740,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         self._ensure_fitted()
         Z = self._matrix(X)
         raw, flags = self.model_.raw_flagged(Z)
-        p = _sigmoid(self._calibrated(raw))
+        p = sigmoid(self._calibrated(raw))
         scores = np.rint(p * 100).astype(np.int64)
         index = X.index if isinstance(X, pd.DataFrame) else None
         return pd.DataFrame(
@@ -845,7 +791,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             raw, flags = self.model_.raw_flagged(z[None, :])
             logit = float(self._calibrated(raw)[0])
             extrapolated = flags is not None and bool(flags[0])
-        p = float(_sigmoid(np.array([logit]))[0])
+        p = float(sigmoid(np.array([logit]))[0])
         score = round(p * 100)
         trend, change = score_trend(score, previous=previous_score)
         rng = self._band(z) if band else None
@@ -1052,8 +998,8 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         if not self.fold_models_:
             return None
         raws = np.array([float(m.raw(z[None, :])[0]) for m in self.fold_models_])
-        p = _sigmoid(self._calibrated(raws))
-        full = float(_sigmoid(self._calibrated(self.model_.raw(z[None, :])))[0])
+        p = sigmoid(self._calibrated(raws))
+        full = float(sigmoid(self._calibrated(self.model_.raw(z[None, :])))[0])
         lo = min(float(p.min()), full)
         hi = max(float(p.max()), full)
         return round(lo * 100), round(hi * 100)
@@ -1077,7 +1023,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             rows = np.repeat(z[None, :], len(cands), axis=0)
             for r, v in enumerate(cands):
                 rows[r, s:e] = f.encode_value(col, v)
-            probs = _sigmoid(self._calibrated(self.model_.raw(rows)))
+            probs = sigmoid(self._calibrated(self.model_.raw(rows)))
             best = int(np.argmax(probs))
             new = round(float(probs[best]) * 100)
             if new > score:
