@@ -46,7 +46,7 @@ def test_registry_score_is_a_deprecated_alias_of_score_lead(scorer: LeadScorer) 
     expected = registry.score_lead(LEAD, now=NOW)
     with pytest.warns(DeprecationWarning, match=r"score\(\) is deprecated; use .*score_lead"):
         assert registry.score(LEAD, now=NOW) == expected
-    with pytest.warns(DeprecationWarning) as seen:
+    with pytest.warns(DeprecationWarning, match="deprecated") as seen:
         assert registry.score(LEAD, as_of=NOW) == expected
     messages = [str(w.message) for w in seen]
     assert any("'as_of' is deprecated; use 'now'" in m for m in messages)
@@ -91,7 +91,9 @@ def _calls(scorer: LeadScorer) -> list[tuple[str, Callable[..., Any]]]:
 def test_the_as_of_keyword_still_works_with_a_warning(scorer: LeadScorer) -> None:
     data = load_sample_data()
     for name, call in _calls(scorer):
-        when = data.as_of if name in ("closed_leads", "build_training_set", "train_from_crm") else NOW
+        when = (
+            data.as_of if name in ("closed_leads", "build_training_set", "train_from_crm") else NOW
+        )
         new = call(now=when)
         with pytest.warns(DeprecationWarning, match=f"{name}.*'as_of' is deprecated; use 'now'"):
             old = call(as_of=when)
