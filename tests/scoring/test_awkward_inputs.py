@@ -1,4 +1,5 @@
-"""Regressions found in review: each test failed before its fix."""
+"""Awkward inputs and settings: far-future dates, arrays for tables, the same lead twice, and batch
+scores that must equal single ones."""
 
 from __future__ import annotations
 
