@@ -13,7 +13,7 @@ from leadqual.sources import MemorySource, load_sample_data
 def main() -> None:
     data = load_sample_data()
     source = MemorySource.from_snapshot(data.crm)
-    trained = train_from_crm(source, as_of=data.as_of, months=24)
+    trained = train_from_crm(source, now=data.as_of, months=24)
     print(trained.report.headline)
     for row in trained.report.grades:
         conv = "-" if row.conversion_rate is None else f"{row.conversion_rate:.0%}"
@@ -28,7 +28,7 @@ def main() -> None:
         if lead.status is LeadStatus.OPEN and (data.as_of - lead.created_at).days < 730
     ]
     for lead in open_leads[:3]:
-        result = registry.score(lead, as_of=data.as_of, band=True)
+        result = registry.score_lead(lead, now=data.as_of, band=True)
         print(f"{lead.id} {lead.company_name}: {result.summary()}")
         for f in result.factors_up[:2] + result.factors_down[:2]:
             print(f"    {f.column} = {f.value} (typical {f.typical}): {f.points:+.1f} points")

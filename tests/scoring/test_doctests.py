@@ -55,7 +55,7 @@ def test_due_for_scoring_puts_new_then_changed_then_stale_leads() -> None:
         "fresh": now - timedelta(hours=3),
         "stale": now - timedelta(hours=30),
     }
-    due = due_for_scoring([stale, fresh, changed, new, closed, old], last, as_of=now)
+    due = due_for_scoring([stale, fresh, changed, new, closed, old], last, now=now)
     assert [(lead.id, why) for lead, why in due] == [
         ("new", "new"),
         ("changed", "changed"),

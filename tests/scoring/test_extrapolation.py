@@ -8,7 +8,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.metrics import roc_auc_score
-from threadpoolctl import threadpool_limits
 
 from leadqual.errors import ConfigurationError
 from leadqual.scoring import LeadScorer, check_drift
@@ -29,11 +28,10 @@ def _trend(n: int, lo: float, hi: float, seed: int) -> tuple[pd.DataFrame, np.nd
 @pytest.fixture(scope="module")
 def trained() -> dict[str, LeadScorer]:
     X, y = _trend(3000, 0.0, 5.0, seed=1)
-    with threadpool_limits(1):
-        return {
-            mode: LeadScorer(model="boosting", extrapolation=mode, cv=3).fit(X, y)
-            for mode in ("linear", "trees")
-        }
+    return {
+        mode: LeadScorer(model="boosting", extrapolation=mode, cv=3).fit(X, y)
+        for mode in ("linear", "trees")
+    }
 
 
 def test_leads_beyond_the_training_range_follow_the_linear_trend(
@@ -106,8 +104,7 @@ def test_guard_ignores_attributes_the_linear_model_does_not_weigh() -> None:
     rng = np.random.default_rng(4)
     X, y = _trend(2000, 0.0, 10.0, seed=4)
     X["noise"] = rng.normal(0, 1, len(X))
-    with threadpool_limits(1):
-        scorer = LeadScorer(model="boosting", cv=3).fit(X, y)
+    scorer = LeadScorer(model="boosting", cv=3).fit(X, y)
     assert scorer.guarded_columns_ == ("spend", "noise")
     lead = {"spend": 5.0, "region": "north", "noise": 1.05 * float(X["noise"].max())}
     assert not scorer.score_record(lead).extrapolated

@@ -1,10 +1,8 @@
-"""Model report rendering, grade schemes, and the signed model registry."""
+"""Model report rendering, grade schemes, and choosing a model by line of business."""
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -12,20 +10,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from leadqual.errors import ConfigurationError, NotScorable, ValidationFailed
+from leadqual.errors import NotScorable, ValidationFailed
 from leadqual.models import Lead
 from leadqual.scoring import (
     GradeScheme,
-    IncompatibleModelError,
     LeadScorer,
-    ModelFileError,
-    ModelIntegrityError,
     ModelRegistry,
     evaluate,
-    load_model,
-    save_model,
 )
-from leadqual.scoring.registry import _MAGIC, _sign
 
 KEY = b"k" * 32
 
@@ -118,71 +110,5 @@ def test_registry_scores_a_lead_with_the_model_of_its_line(scorer: LeadScorer) -
         lead_source="web",
         created_at=datetime(2026, 1, 1, tzinfo=UTC),
     )
-    result = registry.score(lead, as_of=datetime(2026, 3, 1, tzinfo=UTC))
+    result = registry.score_lead(lead, now=datetime(2026, 3, 1, tzinfo=UTC))
     assert result.model.endswith("(Enterprise)")
-
-
-def test_saved_registry_loads_back_and_scores_the_same(scorer: LeadScorer, tmp_path: Path) -> None:
-    registry = ModelRegistry()
-    registry.publish(scorer, line_of_business="Enterprise")
-    path = registry.save(tmp_path / "models.lqm", key=KEY)
-    loaded = ModelRegistry.load(path, key=KEY)
-    X, _ = _data(20)
-    assert np.allclose(loaded.select("Enterprise").predict_proba(X), scorer.predict_proba(X))
-
-
-def test_a_tampered_model_file_is_refused_before_unpickling(
-    scorer: LeadScorer, tmp_path: Path
-) -> None:
-    path = save_model(scorer, tmp_path / "m.lqm", key=KEY)
-    blob = bytearray(path.read_bytes())
-    blob[-5] ^= 0xFF
-    path.write_bytes(bytes(blob))
-    with pytest.raises(ModelIntegrityError, match="not unpickled"):
-        load_model(path, key=KEY)
-
-
-def test_a_model_file_signed_with_another_key_is_refused(
-    scorer: LeadScorer, tmp_path: Path
-) -> None:
-    path = save_model(scorer, tmp_path / "m.lqm", key=KEY)
-    with pytest.raises(ModelIntegrityError):
-        load_model(path, key=b"x" * 32)
-
-
-def _resign(path: Path, payload: bytes | None = None, **header: object) -> None:
-    """Rewrite a model file's header fields (and payload), signed with the owner's key."""
-    old_header, _mac, old_payload = path.read_bytes()[len(_MAGIC) :].split(b"\n", 2)
-    meta = {**json.loads(old_header), **header}
-    body = old_payload if payload is None else payload
-    new_header = json.dumps(meta, sort_keys=True).encode()
-    mac = _sign(KEY, new_header, body).encode()
-    path.write_bytes(_MAGIC + new_header + b"\n" + mac + b"\n" + body)
-
-
-def test_a_model_from_another_sklearn_version_gives_a_clear_error(
-    scorer: LeadScorer, tmp_path: Path
-) -> None:
-    path = save_model(scorer, tmp_path / "m.lqm", key=KEY)
-    _resign(path, sklearn="0.24.2")
-    with pytest.raises(IncompatibleModelError, match=r"scikit-learn 0\.24\.2.*retrain"):
-        load_model(path, key=KEY)
-
-
-def test_a_model_file_of_an_older_format_is_refused_before_unpickling(
-    scorer: LeadScorer, tmp_path: Path
-) -> None:
-    path = save_model(scorer, tmp_path / "m.lqm", key=KEY)
-    # scorers before the extrapolation guard and per-row ages; never unpickled
-    _resign(path, payload=b"not a pickle", format=1)
-    with pytest.raises(IncompatibleModelError, match=r"format 1.*retrain"):
-        load_model(path, key=KEY)
-
-
-def test_model_files_need_a_real_key_and_a_real_file(scorer: LeadScorer, tmp_path: Path) -> None:
-    with pytest.raises(ConfigurationError, match="at least 16 bytes"):
-        save_model(scorer, tmp_path / "m.lqm", key=b"short")
-    junk = tmp_path / "junk.bin"
-    junk.write_bytes(b"not a model")
-    with pytest.raises(ModelFileError, match="not a leadqual model file"):
-        load_model(junk, key=KEY)

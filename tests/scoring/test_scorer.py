@@ -13,7 +13,6 @@ from hypothesis import strategies as st
 from sklearn.base import clone
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.metrics import roc_auc_score
-from threadpoolctl import threadpool_limits
 
 from leadqual.errors import ConfigurationError, NotFittedError
 from leadqual.scoring import GradeScheme, LeadScorer
@@ -49,11 +48,9 @@ def _synthetic(n: int = 300, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
 @pytest.fixture(scope="module")
 def by_kind(bank: tuple[pd.DataFrame, np.ndarray]) -> dict[str, LeadScorer]:
     X, y = bank
-    # one thread: the shared CI machine's OpenMP spin-waits make small boosting fits erratic
-    with threadpool_limits(1):
-        return {
-            kind: LeadScorer(model=kind, cv=3).fit(X, y) for kind in ("linear", "boosting", "blend")
-        }
+    return {
+        kind: LeadScorer(model=kind, cv=3).fit(X, y) for kind in ("linear", "boosting", "blend")
+    }
 
 
 @pytest.fixture(scope="module")
@@ -83,8 +80,7 @@ def test_scorer_compares_models_on_larger_data(bank: tuple[pd.DataFrame, np.ndar
     X, y = bank
     big_X = pd.concat([X, X], ignore_index=True)  # 1,600 rows, ~180 positives: past the threshold
     big_y = np.concatenate([y, y])
-    with threadpool_limits(1):
-        scorer = LeadScorer(cv=2).fit(big_X, big_y)
+    scorer = LeadScorer(cv=2).fit(big_X, big_y)
     assert set(scorer.validation_auc_) == {"linear", "boosting", "blend"}
     auc = scorer.validation_auc_
     best = max(auc, key=auc.__getitem__)
@@ -283,8 +279,7 @@ def test_time_validation_skips_early_folds_with_too_few_of_an_outcome(
 ) -> None:
     X, y = bank
     order = np.argsort(y, kind="stable")  # every positive at the end: early prefixes have none
-    with threadpool_limits(1):
-        scorer = LeadScorer(model="blend", validation="time", cv=3).fit(X.iloc[order], y[order])
+    scorer = LeadScorer(model="blend", validation="time", cv=3).fit(X.iloc[order], y[order])
     assert 0 < scorer.predict_proba(X.iloc[:5])[:, 1].max() < 1
 
 

@@ -55,7 +55,7 @@ def _pipeline(n: int = 900, seed: int = 0) -> list[Opportunity]:
 def staged() -> tuple[StagedOpportunityScorer, MemorySource]:
     source = MemorySource(opportunities=_pipeline())
     scorer = train_staged_opportunity_scorer(
-        source, as_of=AS_OF, stages=STAGES, months=24, scorer=OpportunityScorer(model="linear")
+        source, now=AS_OF, stages=STAGES, months=24, scorer=OpportunityScorer(model="linear")
     )
     return scorer, source
 
@@ -89,14 +89,14 @@ def test_a_later_stage_scores_the_same_deal_higher(
         "custom_fields": {"fit": 0.0},
     }
     scores = {
-        stage: scorer.score_opportunity(Opportunity(**base, stage=stage), as_of=AS_OF)
+        stage: scorer.score_opportunity(Opportunity(**base, stage=stage), now=AS_OF)
         for stage in ("Qualify", "Develop", "Propose")
     }
     # a deal that survived more stages is likelier to close: the stage models know, one
     # model of every stage cannot
     assert scores["Qualify"].score < scores["Develop"].score < scores["Propose"].score
     assert scores["Propose"].model.endswith("(stage Propose)")
-    overall = scorer.overall_.score_opportunity(Opportunity(**base, stage="Propose"), as_of=AS_OF)
+    overall = scorer.overall_.score_opportunity(Opportunity(**base, stage="Propose"), now=AS_OF)
     assert overall.score < scores["Propose"].score
 
 
@@ -141,9 +141,9 @@ def test_batch_scores_match_single_scores_and_name_the_model(
         "stage Develop",
     ]
     for o in opps:
-        assert batch.loc[o.id, "score"] == scorer.score_opportunity(o, as_of=AS_OF).score
+        assert batch.loc[o.id, "score"] == scorer.score_opportunity(o, now=AS_OF).score
     with pytest.raises(NotScorable):
-        scorer.score_opportunity(closed, as_of=AS_OF)
+        scorer.score_opportunity(closed, now=AS_OF)
     assert scorer.score_opportunities([], source=source).empty
 
 
@@ -171,7 +171,7 @@ def test_stage_list_is_validated(stages: object, message: str) -> None:
 def test_training_from_a_thin_crm_says_how_many_were_found() -> None:
     source = MemorySource(opportunities=_pipeline(n=60, seed=3))
     with pytest.raises(InsufficientTrainingData) as info:
-        train_staged_opportunity_scorer(source, as_of=AS_OF, stages=STAGES, months=24)
+        train_staged_opportunity_scorer(source, now=AS_OF, stages=STAGES, months=24)
     assert info.value.needed == 40
 
 

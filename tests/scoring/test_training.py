@@ -37,7 +37,7 @@ def source(sample: SampleData) -> MemorySource:
 def test_training_set_holds_only_closed_leads_of_the_window(
     sample: SampleData, source: MemorySource
 ) -> None:
-    ts = build_training_set(source, as_of=sample.as_of, months=24)
+    ts = build_training_set(source, now=sample.as_of, months=24)
     start = sample.as_of - timedelta(days=24 * 30.4375)
     leads = {lead.id: lead for lead in sample.crm.leads}
     assert len(ts.X) == ts.qualified + ts.disqualified
@@ -51,7 +51,7 @@ def test_training_set_holds_only_closed_leads_of_the_window(
 def test_training_columns_leave_out_what_is_filled_after_the_outcome(
     sample: SampleData, source: MemorySource
 ) -> None:
-    ts = build_training_set(source, as_of=sample.as_of, months=24)
+    ts = build_training_set(source, now=sample.as_of, months=24)
     for leaky in ("status", "status_reason", "closed_at", "modified_at", "account_id"):
         assert leaky not in ts.X.columns
 
@@ -59,7 +59,7 @@ def test_training_columns_leave_out_what_is_filled_after_the_outcome(
 def test_segment_filter_keeps_one_line_of_business(
     sample: SampleData, source: MemorySource
 ) -> None:
-    leads = closed_leads(source, as_of=sample.as_of, months=24, line_of_business="enterprise")
+    leads = closed_leads(source, now=sample.as_of, months=24, line_of_business="enterprise")
     assert leads and all(lead.line_of_business == "Enterprise" for lead in leads)
 
 
@@ -67,7 +67,7 @@ def test_too_few_leads_says_how_many_and_how_to_widen(
     sample: SampleData, source: MemorySource
 ) -> None:
     with pytest.raises(InsufficientTrainingData) as info:
-        build_training_set(source, as_of=sample.as_of, months=6)
+        build_training_set(source, now=sample.as_of, months=6)
     err = info.value
     assert err.needed == 40
     assert err.qualified < 40 or err.disqualified < 40
@@ -79,7 +79,7 @@ def test_too_few_leads_in_a_segment_suggests_one_model_for_all(
     sample: SampleData, source: MemorySource
 ) -> None:
     with pytest.raises(InsufficientTrainingData, match="every line of business"):
-        build_training_set(source, as_of=sample.as_of, months=24, line_of_business="Enterprise")
+        build_training_set(source, now=sample.as_of, months=24, line_of_business="Enterprise")
 
 
 @pytest.mark.parametrize("months", [2, 25])
@@ -87,23 +87,23 @@ def test_window_must_be_three_to_twenty_four_months(
     sample: SampleData, source: MemorySource, months: int
 ) -> None:
     with pytest.raises(ConfigurationError, match="between 3 and 24 months"):
-        build_training_set(source, as_of=sample.as_of, months=months)
+        build_training_set(source, now=sample.as_of, months=months)
 
 
 def test_closed_and_old_leads_are_not_scorable(sample: SampleData) -> None:
     closed = next(lead for lead in sample.crm.leads if not lead.is_open)
     with pytest.raises(NotScorable) as info:
-        check_scorable(closed, as_of=sample.as_of)
+        check_scorable(closed, now=sample.as_of)
     assert info.value.reason == "closed" and info.value.lead_id == closed.id
     old = Lead(id="L-old", created_at=sample.as_of - timedelta(days=800))
     with pytest.raises(NotScorable) as info:
-        check_scorable(old, as_of=sample.as_of)
+        check_scorable(old, now=sample.as_of)
     assert info.value.reason == "too_old"
     future = Lead(id="L-new", created_at=sample.as_of + timedelta(days=1))
     with pytest.raises(NotScorable) as info:
-        check_scorable(future, as_of=sample.as_of)
+        check_scorable(future, now=sample.as_of)
     assert info.value.reason == "not_created_yet"
-    check_scorable(Lead(id="L-ok", created_at=sample.as_of - timedelta(days=3)), as_of=sample.as_of)
+    check_scorable(Lead(id="L-ok", created_at=sample.as_of - timedelta(days=3)), now=sample.as_of)
 
 
 def test_leakage_guard_flags_a_near_perfect_column_and_one_empty_for_open_leads() -> None:
@@ -129,7 +129,7 @@ def test_leakage_guard_flags_a_near_perfect_column_and_one_empty_for_open_leads(
 
 
 def test_leakage_guard_stays_quiet_on_honest_data(sample: SampleData, source: MemorySource) -> None:
-    ts = build_training_set(source, as_of=sample.as_of, months=24)
+    ts = build_training_set(source, now=sample.as_of, months=24)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert find_leakage(ts.X, ts.y) == []
@@ -138,7 +138,7 @@ def test_leakage_guard_stays_quiet_on_honest_data(sample: SampleData, source: Me
 def test_train_from_crm_fits_reports_and_scores_open_leads(
     sample: SampleData, source: MemorySource
 ) -> None:
-    trained = train_from_crm(source, as_of=sample.as_of, months=24)
+    trained = train_from_crm(source, now=sample.as_of, months=24)
     report = trained.report
     assert report.rows == len(trained.training.X)
     assert 0.6 < report.cv.roc_auc <= 1.0
@@ -149,7 +149,7 @@ def test_train_from_crm_fits_reports_and_scores_open_leads(
         for lead in sample.crm.leads
         if lead.status is LeadStatus.OPEN and (sample.as_of - lead.created_at).days < 700
     ]
-    result = trained.scorer.score_lead(young_open[0], as_of=sample.as_of)
+    result = trained.scorer.score_lead(young_open[0], now=sample.as_of)
     assert result.lead_id == young_open[0].id
     assert 0 <= result.score <= 100
 
@@ -169,9 +169,9 @@ def test_lead_record_counts_only_activities_before_closing(sample: SampleData) -
 def test_score_leads_scores_open_leads_and_says_why_others_were_not(
     sample: SampleData, source: MemorySource
 ) -> None:
-    trained = train_from_crm(source, as_of=sample.as_of, months=24)
+    trained = train_from_crm(source, now=sample.as_of, months=24)
     leads = list(sample.crm.leads)
-    frame = trained.scorer.score_leads(leads, as_of=sample.as_of)
+    frame = trained.scorer.score_leads(leads, now=sample.as_of)
     assert list(frame.index) == [lead.id for lead in leads]
     by_id = {lead.id: lead for lead in leads}
     for lead_id, row in frame.iterrows():
@@ -179,7 +179,7 @@ def test_score_leads_scores_open_leads_and_says_why_others_were_not(
         if not lead.is_open:
             assert row["not_scored"] == "closed" and pd.isna(row["score"])
         elif pd.isna(row["not_scored"]):
-            single = trained.scorer.score_lead(lead, as_of=sample.as_of, explain=False)
+            single = trained.scorer.score_lead(lead, now=sample.as_of, explain=False)
             assert row["score"] == single.score
         else:
             assert row["not_scored"] == "too_old"

@@ -3,7 +3,7 @@
 Example:
     >>> from leadqual.sources import load_sample_data, MemorySource
     >>> data = load_sample_data()
-    >>> trained = train_from_crm(MemorySource.from_snapshot(data.crm), as_of=data.as_of, months=24)
+    >>> trained = train_from_crm(MemorySource.from_snapshot(data.crm), now=data.as_of, months=24)
     >>> trained.report.rows == trained.report.qualified + trained.report.disqualified
     True
 """
@@ -17,6 +17,7 @@ from pydantic import ConfigDict
 from sklearn.base import clone
 
 from leadqual._base import LeadqualModel
+from leadqual._compat import renamed_kwarg
 from leadqual.models import LeadStatus
 from leadqual.scoring.records import leads_frame
 from leadqual.scoring.report import ModelReport, evaluate
@@ -27,6 +28,7 @@ from leadqual.scoring.training import (
     TrainingSet,
     build_training_set,
     find_leakage,
+    resolve_now,
 )
 from leadqual.sources.base import CrmSource, build_context
 
@@ -46,13 +48,15 @@ class TrainedModel(LeadqualModel):
     leakage: tuple[LeakageFinding, ...] = ()
     line_of_business: str | None = None
     as_of: datetime
+    """When it was trained: the end of the training window."""
 
 
+@renamed_kwarg("as_of", "now")
 def train_from_crm(
     source: CrmSource,
     /,
     *,
-    as_of: datetime,
+    now: datetime | None = None,
     months: int = 12,
     line_of_business: str | None = None,
     scorer: LeadScorer | None = None,
@@ -64,7 +68,8 @@ def train_from_crm(
 
     Args:
         source: the CRM.
-        as_of: "now": the window ends here (use ``SampleData.as_of`` with the sample data).
+        now: the window ends here (default: the current time; use ``SampleData.as_of`` with
+            the sample data).
         months: training window, 3 to 24 months of closed leads.
         line_of_business: train on this segment only.
         scorer: the scorer settings to use; default ``LeadScorer(validation="time")`` (model
@@ -78,9 +83,10 @@ def train_from_crm(
         InsufficientTrainingData: too few closed leads of an outcome (the message says how to
             widen the window).
     """
+    now = resolve_now(now)
     ts = build_training_set(
         source,
-        as_of=as_of,
+        now=now,
         months=months,
         line_of_business=line_of_business,
         min_per_class=min_per_class,
@@ -99,7 +105,7 @@ def train_from_crm(
             if with_activities
             else None
         )
-        X_open = leads_frame(open_leads, contexts=contexts, as_of=as_of)
+        X_open = leads_frame(open_leads, contexts=contexts, now=now)
         findings = find_leakage(ts.X, ts.y, X_open=X_open)
     # CRM scores are always about leads newer than the training data: validate forward in time
     model = clone(scorer) if scorer is not None else LeadScorer(validation="time")
@@ -110,7 +116,7 @@ def train_from_crm(
         times=list(ts.closed_at),
         line_of_business=line_of_business,
         leakage=findings,
-        trained_at=as_of,
+        trained_at=now,
     )
     logger.info("trained scorer for %s: %s", line_of_business or "all leads", report.headline)
     return TrainedModel(
@@ -119,5 +125,5 @@ def train_from_crm(
         training=ts,
         leakage=tuple(findings),
         line_of_business=line_of_business,
-        as_of=as_of,
+        as_of=now,
     )

@@ -31,9 +31,10 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 from pydantic import ConfigDict
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 from sklearn.exceptions import NotFittedError as SklearnNotFittedError
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from leadqual._base import LeadqualModel
 from leadqual.errors import ConfigurationError, NotFittedError
@@ -104,6 +105,85 @@ def as_frame(X: Any) -> pd.DataFrame:
 
 class ModelNotFitted(NotFittedError, SklearnNotFittedError):  # type: ignore[misc]
     """Used before ``fit``: both :class:`leadqual.errors.NotFittedError` and scikit-learn's."""
+
+
+def ensure_fitted(estimator: Any, attribute: str) -> None:
+    """Raise :class:`ModelNotFitted`, worded as scikit-learn's, unless ``attribute`` is set."""
+    try:
+        check_is_fitted(estimator, attribute)
+    except SklearnNotFittedError as err:
+        raise ModelNotFitted(
+            f"This {type(estimator).__name__} instance is not fitted yet. Call 'fit' with "
+            "appropriate arguments before using this estimator."
+        ) from err
+
+
+def sigmoid(x: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Log-odds to probabilities, clipped so that no exp() overflows."""
+    out: NDArray[np.float64] = 1.0 / (1.0 + np.exp(-np.clip(x, -35, 35)))
+    return out
+
+
+def binary_target(y: Any, n_rows: int) -> tuple[NDArray[Any], NDArray[np.int64]]:
+    """The two classes of ``y`` and ``y`` as 1 (the second class) or 0, checked as scikit-learn's
+    classifiers check it, in words about leads."""
+    if y is None:
+        raise ValueError("requires y to be passed, but the target y is None")
+    y_arr = column_or_1d(np.asarray(y), warn=True)
+    if y_arr.dtype.kind in "fc" and not np.all(np.isfinite(y_arr)):
+        raise ValueError("Input y contains NaN or infinity: every lead needs an outcome")
+    if len(y_arr) != n_rows:
+        raise ValueError(f"X has {n_rows} rows but y has {len(y_arr)} values")
+    if n_rows == 0:
+        raise ValueError("Found array with 0 sample(s) while a minimum of 1 is required.")
+    target = type_of_target(y_arr)
+    if target not in ("binary", "multiclass"):
+        raise ValueError(f"Unknown label type: {target}; y must hold two classes, 1 and 0")
+    classes = np.unique(y_arr)
+    if len(classes) > 2:
+        raise ValueError(
+            f"Only binary classification is supported. y has {len(classes)} classes; a lead "
+            "scorer needs two: 1 (qualified) and 0 (disqualified)"
+        )
+    if len(classes) != 2:
+        raise ValueError(
+            f"y has {len(classes)} class(es); a lead scorer needs exactly two classes: "
+            "1 (qualified) and 0 (disqualified)"
+        )
+    return classes, (y_arr == classes[1]).astype(np.int64)
+
+
+class LeadClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
+    """What the lead classifiers share: mixed-type input, probabilities from calibrated log-odds
+    (:meth:`decision_function`), and the not-fitted error. ``_fitted_attribute`` names the
+    attribute ``fit`` sets."""
+
+    _fitted_attribute = "classes_"
+
+    def decision_function(self, X: Any) -> NDArray[np.float64]:  # pragma: no cover - abstract
+        """Calibrated log-odds of qualifying."""
+        raise NotImplementedError
+
+    def predict_proba(self, X: Any) -> NDArray[np.float64]:
+        """Probabilities of ``classes_``: column 1 is the probability of qualifying."""
+        p = sigmoid(self.decision_function(X))
+        return np.column_stack([1.0 - p, p])
+
+    def predict(self, X: Any) -> NDArray[Any]:
+        """The more likely class of each row."""
+        self._ensure_fitted()
+        return np.asarray(self.classes_[(self.decision_function(X) > 0).astype(int)])
+
+    def _ensure_fitted(self) -> None:
+        ensure_fitted(self, self._fitted_attribute)
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.input_tags.string = True
+        tags.input_tags.categorical = True
+        tags.classifier_tags.multi_class = False
+        return tags
 
 
 # -- per-column plans: each turns a Series (batch) or one value (fast path) into numbers ----------
@@ -665,13 +745,7 @@ class LeadFeaturizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
     # -- internals ----------------------------------------------------------------------------
 
     def _ensure_fitted(self) -> None:
-        try:
-            check_is_fitted(self, "plans_")
-        except SklearnNotFittedError as err:
-            raise ModelNotFitted(
-                f"This {type(self).__name__} instance is not fitted yet. Call 'fit' with appropriate "
-                "arguments before using this estimator."
-            ) from err
+        ensure_fitted(self, "plans_")
 
     def _check_params(self) -> None:
         try:
@@ -887,6 +961,13 @@ class LeadFeaturizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             column=col, kind="categorical", kept=True, reason=reason, outputs=outs
         )
 
+    def _date_part(self, name: str, keys: pd.Series) -> _CategoricalPlan:
+        plan = self._categorical(name, keys, len(keys))[0]
+        if isinstance(plan, _CategoricalPlan):
+            return plan
+        # a constant month or weekday still gets a (constant) block so the layout is fixed
+        return _CategoricalPlan(column=name, outputs=(f"{name}={RARE}",), levels=(RARE,))
+
     def _datetime(
         self,
         col: str,
@@ -911,23 +992,8 @@ class LeadFeaturizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         outs = age_plan.outputs
         if with_parts:
             month_keys, wday_keys = _month_weekday(secs, self.timezone)
-            m_plan = self._categorical(f"{col}: month", month_keys, len(s))[0]
-            w_plan = self._categorical(f"{col}: weekday", wday_keys, len(s))[0]
-            # a constant month or weekday still gets a (constant) block so the layout is fixed
-            month = (
-                m_plan
-                if isinstance(m_plan, _CategoricalPlan)
-                else _CategoricalPlan(
-                    column=f"{col}: month", outputs=(f"{col}: month={RARE}",), levels=(RARE,)
-                )
-            )
-            wday = (
-                w_plan
-                if isinstance(w_plan, _CategoricalPlan)
-                else _CategoricalPlan(
-                    column=f"{col}: weekday", outputs=(f"{col}: weekday={RARE}",), levels=(RARE,)
-                )
-            )
+            month = self._date_part(f"{col}: month", month_keys)
+            wday = self._date_part(f"{col}: weekday", wday_keys)
             outs = outs + month.outputs + wday.outputs
         plan = _DatetimePlan(
             column=col,

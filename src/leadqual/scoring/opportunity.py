@@ -13,22 +13,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Unpack
 
 import numpy as np
 import pandas as pd
 
-from leadqual._base import to_utc
+from leadqual._compat import renamed_kwarg
 from leadqual.errors import InsufficientTrainingData, NotScorable, RecordNotFound
 from leadqual.models import Account, Opportunity, OpportunityStatus
 from leadqual.scoring.grading import LeadScore
-from leadqual.scoring.scorer import LeadScorer
-from leadqual.scoring.training import MIN_PER_CLASS, TrainingSet, _window
+from leadqual.scoring.scorer import LeadScorer, ScoreOptions
+from leadqual.scoring.training import MIN_PER_CLASS, TrainingSet, _window, resolve_now
 from leadqual.sources.base import CrmSource
 
 __all__ = [
     "OpportunityScorer",
     "build_opportunity_training_set",
+    "opportunities_frame",
     "opportunity_features",
 ]
 
@@ -67,21 +68,32 @@ def _account(source: CrmSource, opportunity: Opportunity) -> Account | None:
         return None
 
 
+def opportunities_frame(
+    opportunities: Sequence[Opportunity], /, *, source: CrmSource
+) -> pd.DataFrame:
+    """A DataFrame of :func:`opportunity_features` rows (with each one's account from
+    ``source``), indexed by opportunity id."""
+    rows = [opportunity_features(o, account=_account(source, o)) for o in opportunities]
+    return pd.DataFrame(rows, index=pd.Index([o.id for o in opportunities], name="opportunity_id"))
+
+
+@renamed_kwarg("as_of", "now")
 def build_opportunity_training_set(
     source: CrmSource,
     /,
     *,
-    as_of: datetime,
+    now: datetime | None = None,
     months: int = 12,
     line_of_business: str | None = None,
     min_per_class: int = MIN_PER_CLASS,
 ) -> TrainingSet:
-    """Won and lost opportunities closed in the window, as a training table (1 won, 0 lost).
+    """Won and lost opportunities closed in the ``months`` before ``now`` (default: the current
+    time), as a training table (1 won, 0 lost).
 
     Raises:
         InsufficientTrainingData: fewer than ``min_per_class`` won or lost opportunities.
     """
-    start, end = _window(as_of, months)
+    start, end = _window(now, months)
     chosen: list[Opportunity] = []
     for status in (OpportunityStatus.WON, OpportunityStatus.LOST):
         for opp in source.opportunities(status=status):
@@ -105,8 +117,7 @@ def build_opportunity_training_set(
             needed=min_per_class,
         )
     chosen.sort(key=lambda o: (o.close_date or o.created_at, o.id))
-    rows = [opportunity_features(o, account=_account(source, o)) for o in chosen]
-    X = pd.DataFrame(rows, index=pd.Index([o.id for o in chosen], name="opportunity_id"))
+    X = opportunities_frame(chosen, source=source)
     y = np.array([1 if o.status is OpportunityStatus.WON else 0 for o in chosen])
     closed = tuple(o.close_date for o in chosen if o.close_date is not None)
     return TrainingSet(
@@ -129,23 +140,22 @@ class OpportunityScorer(LeadScorer):
         True
     """
 
+    @renamed_kwarg("as_of", "now")
     def score_opportunity(
         self,
         opportunity: Opportunity,
         /,
         *,
-        as_of: datetime,
+        now: datetime | None = None,
         account: Account | None = None,
-        previous_score: int | None = None,
-        explain: bool | int = True,
-        band: bool = False,
-        what_if: bool = False,
+        **options: Unpack[ScoreOptions],
     ) -> LeadScore:
-        """Score an open opportunity (``lead_id`` of the result holds the opportunity id).
+        """Score an open opportunity at ``now`` (default: the current time); ``lead_id`` of the
+        result holds the opportunity id, ``options`` are :meth:`~LeadScorer.score_record`'s.
 
         Raises:
             NotScorable: ``reason="closed"`` for a won or lost opportunity, ``"not_created_yet"``
-                for one created after ``as_of``.
+                for one created after ``now``.
         """
         if opportunity.status is not OpportunityStatus.OPEN:
             raise NotScorable(
@@ -154,30 +164,19 @@ class OpportunityScorer(LeadScorer):
                 lead_id=opportunity.id,
                 reason="closed",
             )
-        if opportunity.created_at > to_utc(as_of):
+        if opportunity.created_at > resolve_now(now):
             raise NotScorable(
                 f"opportunity {opportunity.id} is created after the reference time",
                 lead_id=opportunity.id,
                 reason="not_created_yet",
             )
         return self.score_record(
-            opportunity_features(opportunity, account=account),
-            lead_id=opportunity.id,
-            previous_score=previous_score,
-            explain=explain,
-            band=band,
-            what_if=what_if,
+            opportunity_features(opportunity, account=account), lead_id=opportunity.id, **options
         )
 
     def score_opportunities(
         self, opportunities: Sequence[Opportunity], /, *, source: CrmSource
     ) -> pd.DataFrame:
         """Batch scores (probability, score, grade) of open opportunities, indexed by id."""
-        rows = [
-            opportunity_features(o, account=_account(source, o))
-            for o in opportunities
-            if o.status is OpportunityStatus.OPEN
-        ]
-        ids = [o.id for o in opportunities if o.status is OpportunityStatus.OPEN]
-        X = pd.DataFrame(rows, index=pd.Index(ids, name="opportunity_id"))
-        return self.score_frame(X.reindex(columns=list(self.featurizer_.input_columns_)))
+        open_opps = [o for o in opportunities if o.status is OpportunityStatus.OPEN]
+        return self.score_table(opportunities_frame(open_opps, source=source))

@@ -3,7 +3,7 @@
 Only what is known while a lead is open goes in. Status, status reason, closing and modification
 times, and the account and contact a lead is linked to on qualification are left out on purpose:
 they are filled when (or after) the outcome is known and would leak it into the model.
-Activities are counted only up to the lead's closing time (or ``as_of`` for an open lead).
+Activities are counted only up to the lead's closing time (or ``now`` for an open lead).
 
 Example:
     >>> from datetime import datetime, UTC
@@ -24,6 +24,7 @@ from typing import Any
 
 import pandas as pd
 
+from leadqual._compat import renamed_kwarg
 from leadqual.models import (
     Appointment,
     ChatMessage,
@@ -68,16 +69,17 @@ def _email_type(email: str | None) -> str | None:
     return "personal" if domain in _free_domains() else "work"
 
 
+@renamed_kwarg("as_of", "now")
 def lead_record(
-    lead: Lead, /, *, context: LeadContext | None = None, as_of: datetime | None = None
+    lead: Lead, /, *, context: LeadContext | None = None, now: datetime | None = None
 ) -> dict[str, Any]:
     """The scoring attributes of one lead.
 
     Args:
         lead: the lead.
         context: when given, activity counts (emails in and out, answered calls, meetings, chats)
-            are added, counted up to the lead's closing time, or ``as_of`` for an open lead.
-        as_of: the reference time for an open lead's activity counts (default: no cut-off).
+            are added, counted up to the lead's closing time, or ``now`` for an open lead.
+        now: the reference time for an open lead's activity counts (default: no cut-off).
     """
     rec: dict[str, Any] = {
         "job_title": lead.job_title,
@@ -98,7 +100,7 @@ def lead_record(
     for key, value in sorted(lead.custom_fields.items()):
         rec[f"custom.{key}"] = value
     if context is not None:
-        cutoff = lead.closed_on or as_of
+        cutoff = lead.closed_on or now
         rec.update(_activity_counts(context, cutoff))
     return rec
 
@@ -126,19 +128,20 @@ def _activity_counts(context: LeadContext, cutoff: datetime | None) -> dict[str,
     return counts
 
 
+@renamed_kwarg("as_of", "now")
 def leads_frame(
     leads: Iterable[Lead],
     /,
     *,
     contexts: Mapping[str, LeadContext] | None = None,
-    as_of: datetime | None = None,
+    now: datetime | None = None,
 ) -> pd.DataFrame:
     """A DataFrame of :func:`lead_record` rows indexed by lead id."""
     rows: list[dict[str, Any]] = []
     ids: list[str] = []
     for lead in leads:
         ctx = contexts.get(lead.id) if contexts is not None else None
-        rows.append(lead_record(lead, context=ctx, as_of=as_of))
+        rows.append(lead_record(lead, context=ctx, now=now))
         ids.append(lead.id)
     df = pd.DataFrame(rows, index=pd.Index(ids, name="lead_id"))
     if df.empty:

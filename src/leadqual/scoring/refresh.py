@@ -7,7 +7,7 @@ Example:
     >>> fresh = Lead(id="L-1", created_at=now - timedelta(hours=1))
     >>> stale = Lead(id="L-2", created_at=now - timedelta(days=9))
     >>> last_scored = {"L-2": now - timedelta(days=2)}
-    >>> for lead, why in due_for_scoring([fresh, stale], last_scored, as_of=now, every_hours=24):
+    >>> for lead, why in due_for_scoring([fresh, stale], last_scored, now=now, every_hours=24):
     ...     print(lead.id, why)
     L-1 new
     L-2 stale
@@ -20,8 +20,9 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from leadqual._base import to_utc
+from leadqual._compat import renamed_kwarg
 from leadqual.models import Lead
-from leadqual.scoring.training import MAX_LEAD_AGE_DAYS
+from leadqual.scoring.training import MAX_LEAD_AGE_DAYS, resolve_now
 
 __all__ = ["RescoreReason", "due_for_scoring"]
 
@@ -29,19 +30,21 @@ RescoreReason = Literal["new", "changed", "stale"]
 """Why a lead is due: never scored, modified since its last score, or its score is too old."""
 
 
+@renamed_kwarg("as_of", "now")
 def due_for_scoring(
     leads: Iterable[Lead],
     last_scored: Mapping[str, datetime],
     /,
     *,
-    as_of: datetime,
+    now: datetime | None = None,
     every_hours: int = 24,
     max_age_days: int = MAX_LEAD_AGE_DAYS,
 ) -> list[tuple[Lead, RescoreReason]]:
     """Open, scorable leads whose score is missing, outdated by a change, or older than
-    ``every_hours`` (``AgentConfig.refresh.score_every_hours``); new leads first, newest first.
+    ``every_hours`` (``AgentConfig.refresh.score_every_hours``) at ``now`` (default: the current
+    time); new leads first, newest first.
     """
-    now = to_utc(as_of)
+    now = resolve_now(now)
     horizon = timedelta(hours=every_hours)
     due: list[tuple[Lead, RescoreReason]] = []
     for lead in leads:

@@ -1,10 +1,18 @@
 """Published models per line of business, and a safe file format for them.
 
-Model files are pickles, so loading one from an untrusted place could run code. leadqual therefore
-signs every file: a header (format version, leadqual, scikit-learn, numpy and Python versions, when
-it was written) and an HMAC-SHA256 over header and payload with a key only the owner holds. Loading
-checks the signature *before* unpickling anything, then the versions, and refuses with a clear
-error on a mismatch.
+Model files hold the fitted scorer in skops' format (https://skops.readthedocs.io): a zip of
+JSON and numpy arrays that is rebuilt object by object, each object's type checked against a list
+of types leadqual trusts (:data:`TRUSTED_TYPES`) *before* it is built. Unlike a pickle, such a
+file cannot run code when it is loaded, even when the signing key has leaked.
+
+Each file also carries a header (format version, leadqual, scikit-learn, skops, numpy and Python
+versions, when it was written) and an HMAC-SHA256 over header and payload with a key only the
+owner holds: the types check keeps code out, the signature keeps the model the one that was
+saved (a changed coefficient would otherwise bias every score without a trace). Loading checks the
+format, then the signature, then the versions, then the types, and only then builds the model.
+
+Files of formats 1 and 2 were pickles. They are refused, never unpickled, with a message that says
+how to retrain and save again.
 
 Example:
     >>> import pandas as pd
@@ -23,16 +31,21 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import pickle
 import platform
-from collections.abc import Callable, Iterator
+import warnings
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
 import numpy as np
 import sklearn
+import skops
+import skops.io as sio
 
+from leadqual._compat import renamed_kwarg
 from leadqual.errors import (
     ConfigurationError,
     IncompatibleModelError,
@@ -42,10 +55,11 @@ from leadqual.errors import (
 )
 from leadqual.models import Lead, LeadContext
 from leadqual.scoring.grading import LeadScore
-from leadqual.scoring.scorer import LeadScorer
+from leadqual.scoring.scorer import LeadScorer, ScoreOptions
 
 __all__ = [
     "FORMAT_VERSION",
+    "TRUSTED_TYPES",
     "IncompatibleModelError",
     "ModelFileError",
     "ModelIntegrityError",
@@ -55,23 +69,52 @@ __all__ = [
     "save_model",
 ]
 
-FORMAT_VERSION = 2
-"""Version of the model file layout. 2: scorers carry the extrapolation guard and per-row ages, so
-a format-1 scorer would load but fail when it scores; it is refused with a clear error instead."""
+FORMAT_VERSION = 3
+"""Version of the model file layout. 3: the payload is skops' format. 1 and 2 were pickles, which
+this version refuses to read (a pickle can run any code while it loads)."""
+_PICKLE_FORMATS = (1, 2)
 _MAGIC = b"LEADQUAL-MODEL\n"
 _MIN_KEY = 16
+
+TRUSTED_TYPES: tuple[str, ...] = (
+    "datetime.datetime",
+    "datetime.timedelta",
+    "datetime.timezone",
+    "leadqual.scoring._forest.CompiledForest",
+    "leadqual.scoring.coldstart.ColdStartScorer",
+    "leadqual.scoring.features.FeatureDecision",
+    "leadqual.scoring.features.LeadFeaturizer",
+    "leadqual.scoring.features._BooleanPlan",
+    "leadqual.scoring.features._CategoricalPlan",
+    "leadqual.scoring.features._DatetimePlan",
+    "leadqual.scoring.features._NumericPlan",
+    "leadqual.scoring.features._TextPlan",
+    "leadqual.scoring.grading.GradeScheme",
+    "leadqual.scoring.opportunity.OpportunityScorer",
+    "leadqual.scoring.registry.ModelRegistry",
+    "leadqual.scoring.scorer.LeadScorer",
+    "leadqual.scoring.scorer._Guard",
+    "leadqual.scoring.scorer._Model",
+    "leadqual.scoring.staged.StageModel",
+    "leadqual.scoring.staged.StagedOpportunityScorer",
+    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+)
+"""Types a model file may hold beyond those skops trusts by default (numpy arrays, scikit-learn
+estimators, builtin containers): exactly the types leadqual's scorers, the registry and their
+parts are made of (a test checks the list against fitted models of every kind). A scorer with a
+bring-your-own ``estimator`` from another library needs that library's types passed as
+``trusted=`` to :func:`save_model` and :func:`load_model`."""
 
 
 def _versions() -> dict[str, str]:
     try:
-        from importlib.metadata import version
-
         lq = version("leadqual")
-    except Exception:  # pragma: no cover - running from a source tree without metadata
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree without metadata
         lq = "0+unknown"
     return {
         "leadqual": lq,
         "sklearn": sklearn.__version__,
+        "skops": skops.__version__,
         "numpy": np.__version__,
         "python": platform.python_version(),
     }
@@ -93,10 +136,42 @@ def _sign(key: bytes, header: bytes, payload: bytes) -> str:
     return hmac.new(key, header + b"\n" + payload, hashlib.sha256).hexdigest()
 
 
-def save_model(obj: Any, path: str | Path, /, *, key: bytes) -> Path:
-    """Write ``obj`` (a scorer or a registry) to ``path``, signed with ``key``."""
+def _untrusted(payload: bytes, trusted: Iterable[str]) -> list[str]:
+    """The types in a skops payload that neither skops nor leadqual (nor the caller) trusts."""
+    allowed = {*TRUSTED_TYPES, *trusted}
+    return sorted(t for t in sio.get_untrusted_types(data=payload) if t not in allowed)
+
+
+def save_model(obj: Any, path: str | Path, /, *, key: bytes, trusted: Iterable[str] = ()) -> Path:
+    """Write ``obj`` (a scorer or a registry) to ``path`` in skops' format, signed with ``key``.
+
+    Args:
+        obj: the fitted scorer (:class:`LeadScorer`, :class:`~leadqual.scoring.ColdStartScorer`,
+            ...) or :class:`ModelRegistry` to save.
+        path: where to write the file.
+        key: the signing key (at least 16 bytes), kept outside the model directory.
+        trusted: further types (``"module.Class"``) the file may hold, e.g. those of a
+            bring-your-own estimator from another library; loading needs the same list.
+
+    Raises:
+        ModelFileError: ``obj`` holds a type that cannot be saved safely, or one that
+            :func:`load_model` would refuse (so no file is written that cannot be read back).
+    """
     _check_key(key)
-    payload = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    trusted = tuple(trusted)
+    try:
+        payload = sio.dumps(obj, compression=zipfile.ZIP_DEFLATED)
+    except (TypeError, sio.exceptions.UnsupportedTypeException) as err:
+        raise ModelFileError(
+            f"{type(obj).__name__} cannot be saved as a model file: {err}"
+        ) from err
+    refused = _untrusted(payload, trusted)
+    if refused:
+        raise ModelFileError(
+            f"{type(obj).__name__} holds types leadqual does not trust: {', '.join(refused)}; "
+            "if they are yours (e.g. a bring-your-own estimator), pass them as trusted= here "
+            "and to load_model"
+        )
     meta = {
         "format": FORMAT_VERSION,
         "kind": type(obj).__name__,
@@ -111,7 +186,7 @@ def save_model(obj: Any, path: str | Path, /, *, key: bytes) -> Path:
 
 
 def read_header(path: str | Path, /) -> dict[str, Any]:
-    """The (unverified) header of a model file: versions and kind, without unpickling."""
+    """The (unverified) header of a model file: versions and kind, without loading the model."""
     header, _, _ = _split(Path(path).read_bytes(), Path(path))
     return dict(json.loads(header))
 
@@ -122,34 +197,52 @@ def _split(blob: bytes, path: Path) -> tuple[bytes, bytes, bytes]:
     rest = blob[len(_MAGIC) :]
     try:
         header, mac, payload = rest.split(b"\n", 2)
-        json.loads(header)
+        meta = json.loads(header)
     except ValueError as err:
         raise ModelFileError(f"{path} is damaged: {err}") from err
+    if not isinstance(meta, dict):
+        raise ModelFileError(f"{path} is damaged: its header is not an object")
     return header, mac, payload
 
 
-def load_model(path: str | Path, /, *, key: bytes) -> Any:
-    """Read a file written by :func:`save_model`, verifying its signature before unpickling.
+def load_model(path: str | Path, /, *, key: bytes, trusted: Iterable[str] = ()) -> Any:
+    """Read a file written by :func:`save_model`: signature and types checked before anything
+    is built, and no code in the file is ever run.
+
+    Args:
+        path: the model file.
+        key: the key it was signed with.
+        trusted: further types the file may hold (as given to :func:`save_model`).
 
     Raises:
+        IncompatibleModelError: a pickle-based file from leadqual before skops (formats 1 and 2;
+            refused unread: retrain and save again), another file format, another scikit-learn
+            minor version, or types of a leadqual that had other classes.
         ModelIntegrityError: the signature does not match (changed file or another key).
-        IncompatibleModelError: another file format, another scikit-learn minor version, or a
-            model whose classes this leadqual no longer has.
-        ModelFileError: not a leadqual model file.
+        ModelFileError: not a leadqual model file, damaged, or holding a type nobody trusts.
     """
     _check_key(key)
     p = Path(path)
     header, mac, payload = _split(p.read_bytes(), p)
+    meta = json.loads(header)
+    fmt = meta.get("format")
+    if fmt in _PICKLE_FORMATS:
+        raise IncompatibleModelError(
+            f"{p} is a format-{fmt} model file, a pickle written by leadqual "
+            f"{meta.get('leadqual', '?')}; this version reads only format {FORMAT_VERSION} (skops) "
+            "and never unpickles a file, because a pickle can run any code while it loads. "
+            "Retrain the model with this version (train_from_crm, or LeadScorer().fit) and save "
+            "it again with save_model or ModelRegistry.save"
+        )
+    if fmt != FORMAT_VERSION:
+        raise IncompatibleModelError(
+            f"{p} uses model file format {fmt}; this leadqual reads format {FORMAT_VERSION}: "
+            "retrain the model with this version and save it again"
+        )
     if not hmac.compare_digest(mac.decode("ascii", "replace"), _sign(key, header, payload)):
         raise ModelIntegrityError(
             f"{p}: signature mismatch: the file was changed or signed with another key; "
-            "it was not unpickled"
-        )
-    meta = json.loads(header)
-    if meta.get("format") != FORMAT_VERSION:
-        raise IncompatibleModelError(
-            f"{p} uses model file format {meta.get('format')}; this leadqual reads format "
-            f"{FORMAT_VERSION}: retrain the model with this version"
+            "nothing in it was loaded"
         )
     saved, here = str(meta.get("sklearn", "?")), sklearn.__version__
     if _minor(saved) != _minor(here):
@@ -158,17 +251,33 @@ def load_model(path: str | Path, /, *, key: bytes) -> Any:
             f"install scikit-learn=={_minor(saved)}.* to use it"
         )
     try:
-        return pickle.loads(payload)
-    except (AttributeError, ImportError, pickle.UnpicklingError, TypeError) as err:
-        # signed by the owner, so not tampered with: written by a leadqual whose classes differ
+        refused = _untrusted(payload, trusted)
+    except (zipfile.BadZipFile, KeyError, ValueError) as err:
+        raise ModelFileError(f"{p} is damaged: {err}") from err
+    if refused:
+        own = [t for t in refused if t.startswith("leadqual.")]
+        if own:
+            # signed by the owner, so written by a leadqual whose classes differ from ours
+            raise IncompatibleModelError(
+                f"{p} was written by leadqual {meta.get('leadqual', '?')} and holds types this "
+                f"version ({_versions()['leadqual']}) does not have: {', '.join(own)}; retrain "
+                "the model with this version and save it again"
+            )
+        raise ModelFileError(
+            f"{p} holds types leadqual does not trust: {', '.join(refused)}; nothing was loaded. "
+            "If you saved them yourself (e.g. a bring-your-own estimator), pass them as trusted="
+        )
+    try:
+        return sio.loads(payload, trusted=[*TRUSTED_TYPES, *trusted])
+    except (AttributeError, ImportError, TypeError, ValueError, KeyError) as err:
         raise IncompatibleModelError(
             f"{p} was written by leadqual {meta.get('leadqual', '?')} and cannot be read by this "
             f"version ({_versions()['leadqual']}): {err}; retrain the model with this version"
         ) from err
 
 
-def _key(line_of_business: str | None) -> str | None:
-    return None if line_of_business is None else line_of_business.strip().casefold()
+def _key(line_of_business: str) -> str:
+    return line_of_business.strip().casefold()
 
 
 class ModelRegistry:
@@ -185,7 +294,9 @@ class ModelRegistry:
 
     def __init__(self, *, selector: Callable[[Lead], str | None] | None = None) -> None:
         self.selector = selector
-        self._models: dict[str | None, tuple[str | None, LeadScorer, datetime]] = {}
+        # the default model apart: a model file's maps are keyed by strings only
+        self._models: dict[str, tuple[str, LeadScorer, datetime]] = {}
+        self._default: tuple[LeadScorer, datetime] | None = None
 
     def publish(
         self,
@@ -197,30 +308,49 @@ class ModelRegistry:
     ) -> None:
         """Publish a fitted scorer for ``line_of_business`` (``None``: the default model)."""
         scorer._ensure_fitted()
-        self._models[_key(line_of_business)] = (
-            line_of_business,
-            scorer,
-            published_at or datetime.now(UTC),
-        )
+        when = published_at or datetime.now(UTC)
+        if line_of_business is None:
+            self._default = (scorer, when)
+        else:
+            self._models[_key(line_of_business)] = (line_of_business, scorer, when)
 
     def unpublish(self, line_of_business: str | None, /) -> None:
-        """Withdraw the model of ``line_of_business``."""
-        if self._models.pop(_key(line_of_business), None) is None:
+        """Withdraw the model of ``line_of_business`` (``None``: the default model)."""
+        if line_of_business is None:
+            found = self._default is not None
+            self._default = None
+        else:
+            found = self._models.pop(_key(line_of_business), None) is not None
+        if not found:
             raise KeyError(f"no model published for {line_of_business!r}")
 
     def __contains__(self, line_of_business: object) -> bool:
-        return isinstance(line_of_business, str | None) and _key(line_of_business) in self._models
+        if line_of_business is None:
+            return self._default is not None
+        return isinstance(line_of_business, str) and _key(line_of_business) in self._models
 
     def __len__(self) -> int:
-        return len(self._models)
+        return len(self._models) + (self._default is not None)
 
     def __iter__(self) -> Iterator[str | None]:
-        return iter(name for name, _, _ in self._models.values())
+        names: list[str | None] = [name for name, _, _ in self._models.values()]
+        if self._default is not None:
+            names.append(None)
+        return iter(names)
 
     @property
     def lines_of_business(self) -> tuple[str, ...]:
         """Lines of business with their own model (the default model is not listed)."""
-        return tuple(sorted(name for name, _, _ in self._models.values() if name is not None))
+        return tuple(sorted(name for name, _, _ in self._models.values()))
+
+    def _line(self, lead: Lead) -> str | None:
+        return self.selector(lead) if self.selector else lead.line_of_business
+
+    def _own(self, line_of_business: str | None) -> LeadScorer | None:
+        if line_of_business is None:
+            return None
+        found = self._models.get(_key(line_of_business))
+        return None if found is None else found[1]
 
     def select(self, subject: Lead | str | None, /) -> LeadScorer:
         """The scorer for a lead or a line of business, falling back to the default model.
@@ -229,11 +359,10 @@ class ModelRegistry:
             NotScorable: ``reason="no_model"`` when neither exists.
         """
         if isinstance(subject, Lead):
-            lob = self.selector(subject) if self.selector else subject.line_of_business
-            lead_id: str | None = subject.id
+            lob, lead_id = self._line(subject), subject.id
         else:
             lob, lead_id = subject, None
-        found = self._models.get(_key(lob)) or self._models.get(None)
+        found = self._own(lob) or (self._default[0] if self._default else None)
         if found is None:
             raise NotScorable(
                 f"no scoring model is published for line of business {lob!r} and there is no "
@@ -241,39 +370,54 @@ class ModelRegistry:
                 lead_id=lead_id,
                 reason="no_model",
             )
-        return found[1]
+        return found
 
-    def score(
+    @renamed_kwarg("as_of", "now")
+    def score_lead(
         self,
         lead: Lead,
         /,
         *,
-        as_of: datetime,
+        now: datetime | None = None,
         context: LeadContext | None = None,
-        previous_score: int | None = None,
-        **options: Any,
+        **options: Unpack[ScoreOptions],
     ) -> LeadScore:
-        """Score ``lead`` with the model of its line of business (see :meth:`LeadScorer.score_lead`)."""
+        """Score ``lead`` (0-100, grade and factors) with the model of its line of business.
+
+        Options as :meth:`LeadScorer.score_lead`; the result's ``model`` names the line whose
+        model scored it, or ``default``.
+        """
         scorer = self.select(lead)
-        result = scorer.score_lead(
-            lead, as_of=as_of, context=context, previous_score=previous_score, **options
-        )
-        lob = self.selector(lead) if self.selector else lead.line_of_business
-        which = lob if _key(lob) in self._models else "default"
+        result = scorer.score_lead(lead, now=now, context=context, **options)
+        lob = self._line(lead)
+        which = lob if self._own(lob) is not None else "default"
         return result.replace(model=f"{result.model} ({which})")
 
-    def save(self, path: str | Path, /, *, key: bytes) -> Path:
+    @renamed_kwarg("as_of", "now")
+    def score(self, lead: Lead, /, **options: Any) -> LeadScore:
+        """Deprecated: use :meth:`score_lead`, the name every lead-level scoring method has.
+
+        ``score`` is kept apart for scikit-learn's meaning (accuracy of an estimator on ``X, y``).
+        """
+        warnings.warn(
+            "ModelRegistry.score() is deprecated; use ModelRegistry.score_lead()",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self.score_lead(lead, **options)
+
+    def save(self, path: str | Path, /, *, key: bytes, trusted: Iterable[str] = ()) -> Path:
         """Write the whole registry to one signed file (see :func:`save_model`)."""
         if self.selector is not None:
             raise ConfigurationError(
                 "a registry with a custom selector cannot be saved; set the selector after load"
             )
-        return save_model(self, path, key=key)
+        return save_model(self, path, key=key, trusted=trusted)
 
     @classmethod
-    def load(cls, path: str | Path, /, *, key: bytes) -> ModelRegistry:
-        """Read a registry written by :meth:`save`, verifying its signature first."""
-        obj = load_model(path, key=key)
+    def load(cls, path: str | Path, /, *, key: bytes, trusted: Iterable[str] = ()) -> ModelRegistry:
+        """Read a registry written by :meth:`save`, signature and types checked first."""
+        obj = load_model(path, key=key, trusted=trusted)
         if not isinstance(obj, cls):
             raise ModelFileError(f"{path} holds a {type(obj).__name__}, not a ModelRegistry")
         return obj

@@ -38,39 +38,42 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
+import os
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, Literal, Self
+from typing import Any, Literal, Self, TypedDict, Unpack
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 from scipy.stats import rankdata
-from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.base import clone
 from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.exceptions import NotFittedError as SklearnNotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold, StratifiedShuffleSplit, TimeSeriesSplit
-from sklearn.utils.multiclass import type_of_target
-from sklearn.utils.validation import check_is_fitted, column_or_1d
+from sklearn.utils.parallel import Parallel, delayed
+from threadpoolctl import threadpool_limits
 
+from leadqual._compat import renamed_kwarg
 from leadqual.errors import ConfigurationError, NotScorable, ValidationFailed
 from leadqual.models import Lead, LeadContext
 from leadqual.scoring._forest import CompiledForest
 from leadqual.scoring.features import (
     FeatureDecision,
+    LeadClassifier,
     LeadFeaturizer,
-    ModelNotFitted,
     _DatetimePlan,
     _NumericPlan,
     _one_ts,
     as_frame,
+    binary_target,
+    sigmoid,
 )
 from leadqual.scoring.grading import Factor, GradeScheme, LeadScore, WhatIf, score_trend
 from leadqual.scoring.records import lead_record, leads_frame
-from leadqual.scoring.training import MAX_LEAD_AGE_DAYS, check_scorable
+from leadqual.scoring.training import MAX_LEAD_AGE_DAYS, check_scorable, resolve_now
 
 __all__ = [
     "AUTO_MIN_MINORITY",
@@ -79,6 +82,7 @@ __all__ = [
     "EXTRAPOLATION_TOLERANCE",
     "LeadScorer",
     "ModelKind",
+    "ScoreOptions",
     "delong",
 ]
 
@@ -111,13 +115,30 @@ _MIN_TRAIN_PER_CLASS = 5
 _EARLY_STOPPING_MIN_PER_CLASS = 20
 
 
-def _sigmoid(x: NDArray[np.float64]) -> NDArray[np.float64]:
-    out: NDArray[np.float64] = 1.0 / (1.0 + np.exp(-np.clip(x, -35, 35)))
-    return out
+class ScoreOptions(TypedDict, total=False):
+    """What a lead-level score holds besides the score (see :meth:`LeadScorer.score_record`)."""
+
+    previous_score: int | None
+    explain: bool | int
+    band: bool
+    what_if: bool
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return os.cpu_count() or 1
+
+
+def _single_threaded(fit: Callable[[Any], Any], item: Any) -> Any:
+    # OpenMP's thread count is per calling thread, so it is limited inside each worker
+    with threadpool_limits(limits=1, user_api="openmp"):
+        return fit(item)
 
 
 def _sigmoid_one(x: float) -> float:
-    # clipped like _sigmoid: a lead far beyond the training range (scored by the linear trend)
+    # clipped like sigmoid: a lead far beyond the training range (scored by the linear trend)
     # can reach log-odds whose exp() overflows a float
     return 1.0 / (1.0 + math.exp(-min(max(x, -35.0), 35.0)))
 
@@ -277,7 +298,7 @@ class _Model:
         return total
 
 
-class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
+class LeadScorer(LeadClassifier):
     """Predicts whether a lead qualifies: a scikit-learn classifier over any table of attributes.
 
     ``fit(X, y)`` takes a DataFrame of lead attributes (numeric, categorical, boolean, datetime and
@@ -317,6 +338,10 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             lead's :attr:`~leadqual.scoring.LeadScore.extrapolated` says so). ``"trees"``:
             never. Only boosting and the blend are affected.
         random_state: seed for the folds and the boosting model.
+        n_jobs: how many validation folds are fitted at the same time, each in a thread of its
+            own (``-1``: one per core; ``1``: one after another). The models' own native code
+            (OpenMP in boosting, BLAS) runs single-threaded meanwhile: nested thread pools
+            oversubscribe the cores and, on a busy machine, made a fit many times slower.
 
     Example:
         >>> import pandas as pd
@@ -330,6 +355,8 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         >>> s.score > 50, s.grade in "ABCD"
         (True, True)
     """
+
+    _fitted_attribute = "model_"
 
     def __init__(
         self,
@@ -350,6 +377,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         timezone: str = "UTC",
         extrapolation: str = "linear",
         random_state: int | None = 0,
+        n_jobs: int = -1,
     ) -> None:
         self.model = model
         self.estimator = estimator
@@ -367,6 +395,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         self.timezone = timezone
         self.extrapolation = extrapolation
         self.random_state = random_state
+        self.n_jobs = n_jobs
 
     # -- scikit-learn API -------------------------------------------------------------------
 
@@ -378,6 +407,10 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             )
         if isinstance(self.cv, bool) or not isinstance(self.cv, int | np.integer) or self.cv < 2:
             raise ConfigurationError(f"cv must be an integer of at least 2, not {self.cv!r}")
+        if isinstance(self.n_jobs, bool) or not isinstance(self.n_jobs, int) or self.n_jobs == 0:
+            raise ConfigurationError(
+                f"n_jobs must be a non-zero integer (-1: one per core), not {self.n_jobs!r}"
+            )
         if self.grades is not None and not isinstance(self.grades, GradeScheme):
             raise ConfigurationError(
                 f"grades must be a GradeScheme or None, not {type(self.grades).__name__}"
@@ -390,34 +423,11 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             raise ConfigurationError(
                 f"validation must be 'random' or 'time', not {self.validation!r}"
             )
-        if y is None:
-            raise ValueError("requires y to be passed, but the target y is None")
         df = as_frame(X)
-        y_arr = column_or_1d(np.asarray(y), warn=True)
-        if y_arr.dtype.kind in "fc" and not np.all(np.isfinite(y_arr)):
-            raise ValueError("Input y contains NaN or infinity: every lead needs an outcome")
-        if len(y_arr) != len(df):
-            raise ValueError(f"X has {len(df)} rows but y has {len(y_arr)} values")
-        if len(df) == 0:
-            raise ValueError("Found array with 0 sample(s) while a minimum of 1 is required.")
-        target = type_of_target(y_arr)
-        if target not in ("binary", "multiclass"):
-            raise ValueError(f"Unknown label type: {target}; y must hold two classes, 1 and 0")
-        classes = np.unique(y_arr)
-        if len(classes) > 2:
-            raise ValueError(
-                f"Only binary classification is supported. y has {len(classes)} classes; a lead "
-                "scorer needs two: 1 (qualified) and 0 (disqualified)"
-            )
-        if len(classes) != 2:
-            raise ValueError(
-                f"y has {len(classes)} class(es); a lead scorer needs exactly two classes: "
-                "1 (qualified) and 0 (disqualified)"
-            )
+        classes, yb = binary_target(y, len(df))
         if self.time_column is not None and self.time_column not in df.columns:
             raise ConfigurationError(f"time_column {self.time_column!r} is not a column of X")
         self.classes_ = classes
-        yb = (y_arr == classes[1]).astype(np.int64)
         self.featurizer_ = LeadFeaturizer(
             features=self.features,
             exclude=self.exclude,
@@ -444,32 +454,17 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         ]
         self.guard_idx_ = np.asarray([g[0] for g in guarded], dtype=np.int64)
         self.guarded_columns_ = tuple(g[1] for g in guarded)
-        self._fit_models(Z, yb, df)
+        # native code single-threaded in this thread (and in each fold's, see _map): the
+        # parallelism is whole folds, which a busy machine cannot slow down more than its share
+        with threadpool_limits(limits=1):
+            self._fit_models(Z, yb, df)
         self.baseline_row_ = self._row(self.featurizer_.typical_values())
         return self
-
-    def predict_proba(self, X: Any) -> NDArray[np.float64]:
-        """Probabilities of ``classes_``: column 1 is the probability of qualifying."""
-        p = _sigmoid(self.decision_function(X))
-        return np.column_stack([1.0 - p, p])
 
     def decision_function(self, X: Any) -> NDArray[np.float64]:
         """Calibrated log-odds of qualifying."""
         self._ensure_fitted()
         return self._calibrated(self.model_.raw(self._matrix(X)))
-
-    def predict(self, X: Any) -> NDArray[Any]:
-        """The more likely class of each row."""
-        self._ensure_fitted()
-        return np.asarray(self.classes_[(self.decision_function(X) > 0).astype(int)])
-
-    def __sklearn_tags__(self) -> Any:
-        tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = True
-        tags.input_tags.string = True
-        tags.input_tags.categorical = True
-        tags.classifier_tags.multi_class = False
-        return tags
 
     # -- fitting ----------------------------------------------------------------------------
 
@@ -581,12 +576,38 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         C: float,
     ) -> tuple[NDArray[np.float64], list[_Model]]:
         oof = np.zeros(len(yb))
-        models = []
-        for tr, te in folds:
-            m = self._fit_one(kind, Z[tr], yb[tr], C)
+        # a linear fit takes milliseconds: starting threads for it would cost more than it saves
+        models: list[_Model] = self._map(
+            lambda tr: self._fit_one(kind, Z[tr], yb[tr], C), folds, parallel=kind != "linear"
+        )
+        for m, (_, te) in zip(models, folds, strict=True):
             oof[te] = m.raw(Z[te])
-            models.append(m)
         return oof, models
+
+    def _map(
+        self,
+        fit: Callable[[Any], Any],
+        folds: list[tuple[NDArray[np.int64], NDArray[np.int64]]],
+        *,
+        parallel: bool = True,
+    ) -> list[Any]:
+        """``fit(train_rows)`` for each fold, ``n_jobs`` folds at a time, native code single-threaded.
+
+        One thread per fold and one per core inside each (boosting's OpenMP pool, BLAS) would put
+        several threads on each core; OpenMP's workers wait for each other by spinning, so on a
+        machine whose other cores are busy every one of boosting's thousands of small parallel
+        steps waited for a descheduled thread (a 5,000-row fit: 1.1 s quiet, 6.3 s beside one
+        busy process). Whole folds in parallel have no such steps.
+        """
+        jobs = self.n_jobs if self.n_jobs > 0 else _cores() + 1 + self.n_jobs
+        jobs = max(1, min(jobs, len(folds))) if parallel else 1
+        if jobs == 1:
+            return [fit(tr) for tr, _ in folds]
+        return list(
+            Parallel(n_jobs=jobs, prefer="threads")(
+                delayed(_single_threaded)(fit, tr) for tr, _ in folds
+            )
+        )
 
     def _fit_models(self, Z: NDArray[np.float64], yb: NDArray[np.int64], df: pd.DataFrame) -> None:
         n = len(yb)
@@ -700,15 +721,6 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         a, b = self.calibration_
         return a * raw + b
 
-    def _ensure_fitted(self) -> None:
-        try:
-            check_is_fitted(self, "model_")
-        except SklearnNotFittedError as err:
-            raise ModelNotFitted(
-                f"This {type(self).__name__} instance is not fitted yet. Call 'fit' with appropriate "
-                "arguments before using this estimator."
-            ) from err
-
     # -- lead-level API ---------------------------------------------------------------------
 
     @property
@@ -728,7 +740,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         self._ensure_fitted()
         Z = self._matrix(X)
         raw, flags = self.model_.raw_flagged(Z)
-        p = _sigmoid(self._calibrated(raw))
+        p = sigmoid(self._calibrated(raw))
         scores = np.rint(p * 100).astype(np.int64)
         index = X.index if isinstance(X, pd.DataFrame) else None
         return pd.DataFrame(
@@ -740,6 +752,12 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             },
             index=index,
         )
+
+    def score_table(self, X: pd.DataFrame, /) -> pd.DataFrame:
+        """:meth:`score_frame` of a table that may have other columns than training had: the
+        training columns are taken, and any absent count as missing."""
+        self._ensure_fitted()
+        return self.score_frame(X.reindex(columns=list(self.featurizer_.input_columns_)))
 
     def score_record(
         self,
@@ -773,7 +791,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             raw, flags = self.model_.raw_flagged(z[None, :])
             logit = float(self._calibrated(raw)[0])
             extrapolated = flags is not None and bool(flags[0])
-        p = float(_sigmoid(np.array([logit]))[0])
+        p = float(sigmoid(np.array([logit]))[0])
         score = round(p * 100)
         trend, change = score_trend(score, previous=previous_score)
         rng = self._band(z) if band else None
@@ -794,44 +812,39 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             extrapolated=extrapolated,
         )
 
+    @renamed_kwarg("as_of", "now")
     def score_lead(
         self,
         lead: Lead,
         /,
         *,
-        as_of: datetime,
+        now: datetime | None = None,
         context: LeadContext | None = None,
-        previous_score: int | None = None,
-        explain: bool | int = True,
-        band: bool = False,
-        what_if: bool = False,
         max_age_days: int = MAX_LEAD_AGE_DAYS,
+        **options: Unpack[ScoreOptions],
     ) -> LeadScore:
         """Score an open :class:`~leadqual.models.Lead` (for a scorer trained on
         :func:`~leadqual.scoring.records.lead_record` columns, e.g. by
-        :func:`~leadqual.scoring.train_from_crm`).
+        :func:`~leadqual.scoring.train_from_crm`), at ``now`` (default: the current time).
+        ``options`` as :meth:`score_record` (``previous_score``, ``explain``, ``band``,
+        ``what_if``).
 
         Raises:
             NotScorable: the lead is closed (``reason="closed"``) or older than ``max_age_days``
                 (``reason="too_old"``).
         """
-        check_scorable(lead, as_of=as_of, max_age_days=max_age_days)
-        record = lead_record(lead, context=context, as_of=as_of)
-        return self.score_record(
-            record,
-            lead_id=lead.id,
-            previous_score=previous_score,
-            explain=explain,
-            band=band,
-            what_if=what_if,
-        )
+        now = resolve_now(now)
+        check_scorable(lead, now=now, max_age_days=max_age_days)
+        record = lead_record(lead, context=context, now=now)
+        return self.score_record(record, lead_id=lead.id, **options)
 
+    @renamed_kwarg("as_of", "now")
     def score_leads(
         self,
         leads: Sequence[Lead],
         /,
         *,
-        as_of: datetime,
+        now: datetime | None = None,
         contexts: Mapping[str, LeadContext] | None = None,
         max_age_days: int = MAX_LEAD_AGE_DAYS,
     ) -> pd.DataFrame:
@@ -841,10 +854,11 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         scored) and ``not_scored``: the reason code
         (``closed``, ``too_old``, ...) of a lead that was not scored, whose score is then missing.
         ``contexts`` (lead id to :class:`~leadqual.models.LeadContext`) gives a scorer trained
-        with activity counts the counts up to ``as_of``, as :meth:`score_lead` does one by one;
+        with activity counts the counts up to ``now``, as :meth:`score_lead` does one by one;
         without them those attributes count as missing.
         """
         self._ensure_fitted()
+        now = resolve_now(now)
         twice = sorted(i for i, c in Counter(lead.id for lead in leads).items() if c > 1)
         if twice:
             raise ValidationFailed(
@@ -855,21 +869,19 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         refused: dict[str, str] = {}
         for lead in leads:
             try:
-                check_scorable(lead, as_of=as_of, max_age_days=max_age_days)
+                check_scorable(lead, now=now, max_age_days=max_age_days)
             except NotScorable as err:
                 refused[lead.id] = err.reason
             else:
                 ok.append(lead)
-        cols = list(self.featurizer_.input_columns_)
-        frame = leads_frame(ok, contexts=contexts, as_of=as_of)
+        frame = leads_frame(ok, contexts=contexts, now=now)
         absent = [c for c in self.featurizer_.block_columns_ if c not in frame.columns]
         if ok and absent:
             # e.g. activity counts without ``contexts``: scored as missing, which the model may
             # never have seen in training
             logger.warning("score_leads: attributes absent, scored as missing: %s", absent)
-        frame = frame.reindex(columns=cols)
         scored = (
-            self.score_frame(frame)
+            self.score_table(frame)
             if ok
             else pd.DataFrame({"probability": [], "score": [], "grade": [], "extrapolated": []})
         )
@@ -986,8 +998,8 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         if not self.fold_models_:
             return None
         raws = np.array([float(m.raw(z[None, :])[0]) for m in self.fold_models_])
-        p = _sigmoid(self._calibrated(raws))
-        full = float(_sigmoid(self._calibrated(self.model_.raw(z[None, :])))[0])
+        p = sigmoid(self._calibrated(raws))
+        full = float(sigmoid(self._calibrated(self.model_.raw(z[None, :])))[0])
         lo = min(float(p.min()), full)
         hi = max(float(p.max()), full)
         return round(lo * 100), round(hi * 100)
@@ -1011,7 +1023,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             rows = np.repeat(z[None, :], len(cands), axis=0)
             for r, v in enumerate(cands):
                 rows[r, s:e] = f.encode_value(col, v)
-            probs = _sigmoid(self._calibrated(self.model_.raw(rows)))
+            probs = sigmoid(self._calibrated(self.model_.raw(rows)))
             best = int(np.argmax(probs))
             new = round(float(probs[best]) * 100)
             if new > score:

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Self
+from typing import Any, Self, Unpack
 
 import numpy as np
 import pandas as pd
@@ -38,15 +38,16 @@ from pydantic import ConfigDict
 from sklearn.base import clone
 
 from leadqual._base import LeadqualModel
+from leadqual._compat import renamed_kwarg
 from leadqual.errors import ConfigurationError, NotFittedError, ValidationFailed
 from leadqual.models import Account, Opportunity, OpportunityStatus
 from leadqual.scoring.grading import LeadScore
 from leadqual.scoring.opportunity import (
     OpportunityScorer,
-    _account,
     build_opportunity_training_set,
-    opportunity_features,
+    opportunities_frame,
 )
+from leadqual.scoring.scorer import ScoreOptions
 from leadqual.scoring.training import MIN_PER_CLASS
 from leadqual.sources.base import CrmSource
 
@@ -199,33 +200,24 @@ class StagedOpportunityScorer:
         name = self._own_stage(stage)
         return "all stages" if name is None else f"stage {name}"
 
+    @renamed_kwarg("as_of", "now")
     def score_opportunity(
         self,
         opportunity: Opportunity,
         /,
         *,
-        as_of: datetime,
+        now: datetime | None = None,
         account: Account | None = None,
-        previous_score: int | None = None,
-        explain: bool | int = True,
-        band: bool = False,
-        what_if: bool = False,
+        **options: Unpack[ScoreOptions],
     ) -> LeadScore:
-        """Score an open opportunity with its stage's model (``model`` in the result names it).
+        """Score an open opportunity with its stage's model (``model`` in the result names it);
+        arguments as :meth:`OpportunityScorer.score_opportunity`.
 
         Raises:
             NotScorable: as :meth:`OpportunityScorer.score_opportunity`.
         """
         scorer = self.model_for(opportunity.stage)
-        result = scorer.score_opportunity(
-            opportunity,
-            as_of=as_of,
-            account=account,
-            previous_score=previous_score,
-            explain=explain,
-            band=band,
-            what_if=what_if,
-        )
+        result = scorer.score_opportunity(opportunity, now=now, account=account, **options)
         return result.replace(model=f"{result.model} ({self._label(opportunity.stage)})")
 
     def score_opportunities(
@@ -244,9 +236,7 @@ class StagedOpportunityScorer:
             by_label.setdefault(self._label(o.stage), []).append(o)
         for label, group in by_label.items():
             scorer = self.model_for(group[0].stage)
-            rows = [opportunity_features(o, account=_account(source, o)) for o in group]
-            X = pd.DataFrame(rows, index=pd.Index([o.id for o in group], name="opportunity_id"))
-            frame = scorer.score_frame(X.reindex(columns=list(scorer.featurizer_.input_columns_)))
+            frame = scorer.score_table(opportunities_frame(group, source=source))
             frame["model"] = label
             frames.append(frame)
         if not frames:
@@ -264,11 +254,12 @@ class StagedOpportunityScorer:
             )
 
 
+@renamed_kwarg("as_of", "now")
 def train_staged_opportunity_scorer(
     source: CrmSource,
     /,
     *,
-    as_of: datetime,
+    now: datetime | None = None,
     stages: Sequence[str],
     months: int = 12,
     line_of_business: str | None = None,
@@ -286,7 +277,7 @@ def train_staged_opportunity_scorer(
     """
     ts = build_opportunity_training_set(
         source,
-        as_of=as_of,
+        now=now,
         months=months,
         line_of_business=line_of_business,
         min_per_class=min_per_class,

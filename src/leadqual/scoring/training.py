@@ -4,7 +4,7 @@ Example:
     >>> from leadqual.sources import load_sample_data, MemorySource
     >>> data = load_sample_data()
     >>> source = MemorySource.from_snapshot(data.crm)
-    >>> ts = build_training_set(source, as_of=data.as_of, months=24)
+    >>> ts = build_training_set(source, now=data.as_of, months=24)
     >>> ts.qualified >= 40 and ts.disqualified >= 40
     True
 """
@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import warnings
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -23,6 +23,7 @@ from numpy.typing import NDArray
 from pydantic import ConfigDict
 
 from leadqual._base import LeadqualModel, to_utc
+from leadqual._compat import renamed_kwarg
 from leadqual.errors import ConfigurationError, InsufficientTrainingData, NotScorable
 from leadqual.models import Lead, LeadStatus
 from leadqual.scoring.records import leads_frame
@@ -89,26 +90,32 @@ class TrainingSet(LeadqualModel):
         return len(self.y) - self.qualified
 
 
-def _window(as_of: datetime, months: int) -> tuple[datetime, datetime]:
+def resolve_now(now: datetime | None) -> datetime:
+    """``now`` in UTC, or the current time when it is ``None`` (the package's time convention)."""
+    return datetime.now(UTC) if now is None else to_utc(now)
+
+
+def _window(now: datetime | None, months: int) -> tuple[datetime, datetime]:
     if not 3 <= months <= 24:
         raise ConfigurationError(
             f"the training window must be between 3 and 24 months, not {months}"
         )
-    end = to_utc(as_of)
+    end = resolve_now(now)
     return end - months * _MONTH, end
 
 
+@renamed_kwarg("as_of", "now")
 def closed_leads(
     source: CrmSource,
     /,
     *,
-    as_of: datetime,
+    now: datetime | None = None,
     months: int = 12,
     line_of_business: str | None = None,
 ) -> list[Lead]:
-    """Leads qualified or disqualified in the ``months`` before ``as_of``, optionally of one line
-    of business (compared case-insensitively)."""
-    start, end = _window(as_of, months)
+    """Leads qualified or disqualified in the ``months`` before ``now`` (default: the current
+    time), optionally of one line of business (compared case-insensitively)."""
+    start, end = _window(now, months)
     out: list[Lead] = []
     for lead in source.leads():
         when = lead.closed_on
@@ -128,18 +135,17 @@ def _counts(leads: Sequence[Lead]) -> tuple[int, int]:
 
 
 def _advice(
-    source: CrmSource, as_of: datetime, months: int, line_of_business: str | None, needed: int
+    source: CrmSource, end: datetime, months: int, line_of_business: str | None, needed: int
 ) -> str:
     # the closed leads of the widest window, counted per window length, in one pass
-    widest = closed_leads(source, as_of=as_of, months=24, line_of_business=line_of_business)
-    end = to_utc(as_of)
+    widest = closed_leads(source, now=end, months=24, line_of_business=line_of_business)
     for m in range(months + 1, 25):
         start = end - m * _MONTH
         q, d = _counts([lead for lead in widest if lead.closed_on and lead.closed_on >= start])
         if q >= needed and d >= needed:
             return f"widen the window to {m} months ({q} qualified, {d} disqualified)"
     if line_of_business is not None:
-        everyone = closed_leads(source, as_of=as_of, months=months)
+        everyone = closed_leads(source, now=end, months=months)
         q, d = _counts(everyone)
         if q >= needed and d >= needed:
             return (
@@ -152,11 +158,12 @@ def _advice(
     )
 
 
+@renamed_kwarg("as_of", "now")
 def build_training_set(
     source: CrmSource,
     /,
     *,
-    as_of: datetime,
+    now: datetime | None = None,
     months: int = 12,
     line_of_business: str | None = None,
     min_per_class: int = MIN_PER_CLASS,
@@ -166,7 +173,7 @@ def build_training_set(
 
     Args:
         source: the CRM.
-        as_of: the end of the window ("now").
+        now: the end of the window (default: the current time).
         months: the window length, 3 to 24 months.
         line_of_business: only leads of this segment.
         min_per_class: qualified and disqualified leads needed (default 40 each).
@@ -177,12 +184,12 @@ def build_training_set(
             how many were found and how to widen the data.
         ConfigurationError: a window outside 3-24 months.
     """
-    start, end = _window(as_of, months)
-    leads = closed_leads(source, as_of=as_of, months=months, line_of_business=line_of_business)
+    start, end = _window(now, months)
+    leads = closed_leads(source, now=end, months=months, line_of_business=line_of_business)
     q, d = _counts(leads)
     if q < min_per_class or d < min_per_class:
         seg = f" in line of business {line_of_business!r}" if line_of_business else ""
-        advice = _advice(source, as_of, months, line_of_business, min_per_class)
+        advice = _advice(source, end, months, line_of_business, min_per_class)
         raise InsufficientTrainingData(
             f"found {q} qualified and {d} disqualified leads closed between {start:%Y-%m-%d} and "
             f"{end:%Y-%m-%d}{seg}; {min_per_class} of each are needed: {advice}",
@@ -204,13 +211,15 @@ def build_training_set(
     )
 
 
+@renamed_kwarg("as_of", "now")
 def check_scorable(
-    lead: Lead, /, *, as_of: datetime, max_age_days: int = MAX_LEAD_AGE_DAYS
+    lead: Lead, /, *, now: datetime | None = None, max_age_days: int = MAX_LEAD_AGE_DAYS
 ) -> None:
-    """Raise :class:`~leadqual.errors.NotScorable` unless ``lead`` may be scored at ``as_of``.
+    """Raise :class:`~leadqual.errors.NotScorable` unless ``lead`` may be scored at ``now``
+    (default: the current time).
 
     Reason codes: ``"closed"`` (only open leads are scored), ``"too_old"`` (created more than
-    ``max_age_days`` before ``as_of``), ``"not_created_yet"`` (created after ``as_of``).
+    ``max_age_days`` before ``now``), ``"not_created_yet"`` (created after ``now``).
     """
     if not lead.is_open:
         raise NotScorable(
@@ -218,7 +227,7 @@ def check_scorable(
             lead_id=lead.id,
             reason="closed",
         )
-    now = to_utc(as_of)
+    now = resolve_now(now)
     age = now - lead.created_at
     if age > timedelta(days=max_age_days):
         raise NotScorable(

@@ -26,18 +26,18 @@ def demo_lines(data: SampleData, config: AgentConfig) -> list[str]:
     lines = ["Predictive lead scoring"]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        trained = train_from_crm(source, as_of=now, months=24)
+        trained = train_from_crm(source, now=now, months=24)
     lines.append(f"  model: {trained.report.headline}")
     top = ", ".join(i.column for i in trained.report.importances[:4])
     lines.append(f"  strongest attributes: {top}")
     for w in caught:
         lines.append(f"  leakage warning: {w.message}")
     try:
-        build_training_set(source, as_of=now, months=24, line_of_business="Enterprise")
+        build_training_set(source, now=now, months=24, line_of_business="Enterprise")
     except InsufficientTrainingData as err:
         lines.append(f"  Enterprise-only model: not yet ({err})")
     # last quarter's model gives each lead a previous score, so the trend means something
-    earlier = build_training_set(source, as_of=now - timedelta(days=91), months=21)
+    earlier = build_training_set(source, now=now - timedelta(days=91), months=21)
     previous = LeadScorer(validation="time").fit(earlier.X, earlier.y)
     open_leads = sorted(
         (lead for lead in data.crm.leads if lead.status is LeadStatus.OPEN),
@@ -47,7 +47,7 @@ def demo_lines(data: SampleData, config: AgentConfig) -> list[str]:
     for lead in open_leads[:3]:
         before = previous.score_record(lead_record(lead), explain=False).score
         result = trained.scorer.score_lead(
-            lead, as_of=now, previous_score=before, band=True, what_if=True
+            lead, now=now, previous_score=before, band=True, what_if=True
         )
         name = lead.company_name or lead.id
         change = f"{result.change:+d}" if result.change is not None else "new"
@@ -83,7 +83,7 @@ def demo_lines(data: SampleData, config: AgentConfig) -> list[str]:
         if refused is None:
             continue
         try:
-            trained.scorer.score_lead(refused, as_of=now)
+            trained.scorer.score_lead(refused, now=now)
         except NotScorable as err:
             lines.append(f"  not scored: {refused.id} ({err.reason}: {err})")
     return lines
