@@ -283,34 +283,6 @@ def test_every_builtin_provider_is_documented_in_plugins_md() -> None:
         assert f"`{name}`" in text, f"docs/plugins.md does not list the built-in provider {name!r}"
 
 
-RESEARCH_MODULES = [
-    "leadqual._domains",
-    "leadqual.research.companies_house",
-    "leadqual.research.defaults",
-    "leadqual.research.gdelt",
-    "leadqual.research.gleif",
-    "leadqual.research.http",
-    "leadqual.research.insights",
-    "leadqual.research.providers",
-    "leadqual.research.researcher",
-    "leadqual.research.sample_provider",
-    "leadqual.research.sec",
-    "leadqual.research.website",
-    "leadqual.research.wikidata",
-    "leadqual.research.wikipedia",
-    "leadqual.testing.research",
-]
-
-
-@pytest.mark.parametrize("module", RESEARCH_MODULES)
-def test_docstring_examples_run(module: str) -> None:
-    import doctest
-    import importlib
-
-    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
-    assert result.failed == 0
-
-
 def test_company_cache_key_reads_the_country_as_one_normaliser_does() -> None:
     keys = {
         CompanyQuery(name="Grupo Aurora S.A. de C.V.", country=country).key

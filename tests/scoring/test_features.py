@@ -260,3 +260,35 @@ def test_local_date_past_the_year_9999_is_read_alike_in_both_paths() -> None:
     f = LeadFeaturizer(date_parts=True, min_frequency=1, timezone="Asia/Tokyo").fit(X)
     row = f.transform_record({"created": created[0]})
     assert np.array_equal(row, f.transform(X.iloc[[0]])[0])
+
+
+def test_lead_records_read_a_country_however_it_is_written() -> None:
+    from datetime import UTC, datetime
+
+    from leadqual.models import Address, Lead
+    from leadqual.scoring.records import lead_record
+
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    countries = {
+        lead_record(Lead(id=str(i), last_name="Ng", created_at=at, address=Address(country=c)))[
+            "country"
+        ]
+        for i, c in enumerate(["México", "Mexico", "MX", "Mexique"])
+    }
+    assert countries == {"MX"}
+    odd = Lead(id="x", last_name="Ng", created_at=at, address=Address(country="Atlantis"))
+    assert lead_record(odd)["country"] == "Atlantis"
+
+
+def test_an_address_at_a_disposable_or_relay_domain_is_a_personal_one() -> None:
+    from datetime import UTC, datetime
+
+    from leadqual.models import Lead
+    from leadqual.scoring.records import lead_record
+
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    types = [
+        lead_record(Lead(id=str(i), last_name="Ng", created_at=at, email=e))["email_type"]
+        for i, e in enumerate(["a@gmail.com", "a@mailinator.com", "a@contoso.com"])
+    ]
+    assert types == ["personal", "personal", "work"]

@@ -22,6 +22,7 @@ from leadqual._compat import renamed_kwarg
 from leadqual.errors import InsufficientTrainingData, NotScorable, RecordNotFound
 from leadqual.models import Account, Opportunity, OpportunityStatus
 from leadqual.scoring.grading import LeadScore
+from leadqual.scoring.records import country_feature
 from leadqual.scoring.scorer import LeadScorer, ScoreOptions
 from leadqual.scoring.training import MIN_PER_CLASS, TrainingSet, _window, resolve_now
 from leadqual.sources.base import CrmSource
@@ -52,7 +53,9 @@ def opportunity_features(
         "account_industry": account.industry if account else None,
         "account_employees": account.employee_count if account else None,
         "account_revenue": account.annual_revenue if account else None,
-        "account_country": account.address.country if account and account.address else None,
+        "account_country": country_feature(
+            account.address.country if account and account.address else None
+        ),
     }
     for key, value in sorted(opportunity.custom_fields.items()):
         rec[f"custom.{key}"] = value

