@@ -563,7 +563,7 @@ def test_a_company_named_like_a_domain_still_gets_a_draft(
         context, NextAction(kind="initial_outreach", reasons=("x",))
     )
     assert company in draft.subject + draft.body
-    assert TemplateDrafter(config).check(draft, context) == []
+    assert TemplateDrafter(config).problems(draft, context) == []
 
 
 def test_the_leads_own_domain_may_be_named_but_not_linked_to_any_page() -> None:

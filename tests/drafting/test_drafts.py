@@ -160,17 +160,17 @@ def test_eml_and_mailto_exports_round_trip_and_send_nothing(drafter: TemplateDra
     assert unquote(link.split("&body=")[1]) == draft.body
 
 
-def test_check_flags_foreign_links_wrong_recipient_and_missing_names(
+def test_problems_flag_foreign_links_wrong_recipient_and_missing_names(
     drafter: TemplateDrafter,
 ) -> None:
     context = make_context()
     good = drafter.draft(context, OUTREACH)
-    assert drafter.check(good, context) == []
+    assert drafter.problems(good, context) == []
     bad = good.replace(
         to=("attacker@evil.example",),
         body=good.body.replace("Hi Ada,", "Hi there,") + "\nhttps://evil.example/x",
     )
-    problems = " | ".join(drafter.check(bad, context))
+    problems = " | ".join(drafter.problems(bad, context))
     assert "evil.example/x" in problems
     assert "recipient" in problems
     assert "greeting" in problems
@@ -193,7 +193,7 @@ def test_sample_draft_for_every_actionable_lead_passes_its_checks(
                     drafter.draft(context, action)
                 continue
             draft = drafter.draft(context, action)
-            assert drafter.check(draft, context) == []
+            assert drafter.problems(draft, context) == []
             drafted += 1
     assert drafted >= 10
 
@@ -224,3 +224,11 @@ def test_reply_subject_comes_from_our_email_not_the_leads(drafter: TemplateDraft
     only_lead = make_context(hostile)
     alone = drafter.draft(only_lead, ActionAdvisor().advise(only_lead, now=NOW))
     assert "evil" not in alone.subject
+
+
+def test_check_is_a_deprecated_alias_of_problems(drafter: TemplateDrafter) -> None:
+    context = make_context()
+    bad = drafter.draft(context, OUTREACH).replace(to=("attacker@evil.example",))
+    with pytest.warns(DeprecationWarning, match=r"TemplateDrafter\.problems"):
+        old = drafter.check(bad, context)
+    assert old == drafter.problems(bad, context) != []

@@ -286,6 +286,21 @@ def test_full_stack_refuses_a_private_answer_at_connect_time() -> None:
     assert inner.hosts == []
 
 
+def test_vet_refuses_a_private_answer_without_fetching_and_check_is_its_deprecated_alias() -> None:
+    inner = _RecordingBackend(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+    fetcher = SafeFetcher(
+        user_agent="t",
+        resolver=StaticHostResolver({"x.example.com": ["10.9.9.9"], "plain.example.com": [PUBLIC]}),
+        network_backend=inner,
+    )
+    with pytest.raises(UnsafeUrlError):
+        run(fetcher.vet("http://x.example.com/"))
+    assert str(run(fetcher.vet("http://plain.example.com/a"))) == "http://plain.example.com/a"
+    with pytest.warns(DeprecationWarning, match=r"SafeFetcher\.vet"), pytest.raises(UnsafeUrlError):
+        run(fetcher.check("http://x.example.com/"))
+    assert inner.hosts == []
+
+
 # -- bodies ----------------------------------------------------------------------------------------
 
 

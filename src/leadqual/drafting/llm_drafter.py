@@ -179,7 +179,7 @@ class LlmDrafter:
         candidate = base.replace(
             subject=" ".join(subject.split())[:200], body=body.strip(), drafter="llm"
         )
-        problems = self.template.check(candidate, context)
+        problems = self.template.problems(candidate, context)
         missing = [p for p in base.placeholders if placeholder(p) not in candidate.body]
         problems += [
             f"a placeholder was dropped (a fact may have been invented): {p}" for p in missing

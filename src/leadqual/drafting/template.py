@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import re
+import warnings
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, Self
@@ -209,13 +210,13 @@ class TemplateDrafter:
         """
         address = self._guard_recipient(context, action)
         draft = self._render(context, action, collect_facts(research), icp_fit, address)
-        problems = self.check(draft, context)
+        problems = self.problems(draft, context)
         if problems:
             # Research is the only input not fully under our control: drop it and say so.
             logger.warning("template draft failed its checks; rendering without research")
             retry = self._render(context, action, [], icp_fit, address)
             draft = retry.replace(notes=(*retry.notes, *(f"left out: {p}" for p in problems)))
-            if self.check(draft, context):
+            if self.problems(draft, context):
                 raise NothingToDraft(f"no safe draft for lead {context.lead.id}: {problems}")
         return draft
 
@@ -233,6 +234,15 @@ class TemplateDrafter:
         return self.draft(context, action, research=research, icp_fit=icp_fit)
 
     def check(self, draft: Draft, context: LeadContext) -> list[str]:
+        """Deprecated: :meth:`problems` (``check`` named four different actions)."""
+        warnings.warn(
+            "TemplateDrafter.check() is deprecated: use TemplateDrafter.problems()",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self.problems(draft, context)
+
+    def problems(self, draft: Draft, context: LeadContext) -> list[str]:
         """Problems with ``draft`` for this lead; an empty list means it may be shown."""
         problems = check_text(
             draft.subject + "\n" + draft.body,

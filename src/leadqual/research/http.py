@@ -41,6 +41,7 @@ import re
 import socket
 import ssl
 import time
+import warnings
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from http.cookiejar import CookieJar, DefaultCookiePolicy
@@ -645,6 +646,15 @@ class SafeFetcher:
             raise ConfigurationError(str(err)) from None
 
     async def check(self, url: str, /) -> httpx.URL:
+        """Deprecated: :meth:`vet` (``check`` named four different actions)."""
+        warnings.warn(
+            "SafeFetcher.check() is deprecated: use SafeFetcher.vet()",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return await self.vet(url)
+
+    async def vet(self, url: str, /) -> httpx.URL:
         """Run the URL and address checks on ``url`` without fetching it."""
         parsed = check_url(url, allowed_ports=self.policy.allowed_ports)
         port = parsed.port or (443 if parsed.scheme == "https" else 80)
@@ -798,7 +808,7 @@ class SafeFetcher:
         first_host: str | None = None
         hops: list[str] = []
         for _ in range(self.policy.max_redirects + 1):
-            parsed = await self.check(current)
+            parsed = await self.vet(current)
             if first_host is None:
                 first_host = parsed.host
                 first_site = registrable_domain(parsed.host)
