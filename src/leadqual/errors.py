@@ -21,6 +21,12 @@ LeadqualError
  ├─ MergeError(LeadqualError, ValueError)
  ├─ DraftBlocked(LeadqualError, PermissionError)        .reason (e.g. a suppressed address)
  ├─ NothingToDraft(LeadqualError, ValueError)           the action needs no email
+ ├─ AccessDenied(LeadqualError, PermissionError)        .seller_id, .lead_id
+ ├─ CrmWriteError(LeadqualError)                        .done (what was written before it failed)
+ ├─ StoreError(LeadqualError)                           an insight store cannot be used
+ │   ├─ StoreConflict(StoreError)                       a version already stored
+ │   ├─ StoreCorrupt(StoreError)                        the file is not a readable store
+ │   └─ StoreSchemaError(StoreError)                    .found, .supported: written by a newer leadqual
  └─ ProviderError(LeadqualError)                        .provider
      ├─ ProviderTimeout(ProviderError, TimeoutError)
      ├─ RateLimited(ProviderError)                      .retry_after
@@ -38,8 +44,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 __all__ = [
+    "AccessDenied",
     "ConfigurationError",
     "ConsentRequired",
+    "CrmWriteError",
     "DraftBlocked",
     "EmailInputError",
     "FetchError",
@@ -60,6 +68,10 @@ __all__ = [
     "RateLimited",
     "RecordNotFound",
     "ResponseTooLarge",
+    "StoreConflict",
+    "StoreCorrupt",
+    "StoreError",
+    "StoreSchemaError",
     "UnexpectedContentType",
     "UnsafeUrlError",
     "ValidationFailed",
@@ -232,3 +244,42 @@ class ModelIntegrityError(ModelFileError):
 
 class IncompatibleModelError(ModelFileError):
     """A model file was written by an incompatible version of leadqual or scikit-learn."""
+
+
+class AccessDenied(LeadqualError, PermissionError):
+    """A seller asked for something the agent's access rules do not let them see or do."""
+
+    def __init__(self, message: str, *, seller_id: str, lead_id: str | None = None) -> None:
+        super().__init__(message)
+        self.seller_id = seller_id
+        self.lead_id = lead_id
+
+
+class CrmWriteError(LeadqualError):
+    """A CRM write failed part way; ``done`` lists what was written before it failed, so the
+    caller can finish or undo it (nothing is rolled back behind their back)."""
+
+    def __init__(self, message: str, *, done: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.done = tuple(done)
+
+
+class StoreError(LeadqualError):
+    """An insight store cannot be opened, read or written."""
+
+
+class StoreConflict(StoreError):
+    """An insight version is already stored: another process refreshed the lead meanwhile."""
+
+
+class StoreCorrupt(StoreError):
+    """The store's file or database is not a leadqual store, or is damaged."""
+
+
+class StoreSchemaError(StoreError):
+    """The store was written by a newer leadqual (``found`` > ``supported``); upgrade leadqual."""
+
+    def __init__(self, message: str, *, found: int, supported: int) -> None:
+        super().__init__(message)
+        self.found = found
+        self.supported = supported

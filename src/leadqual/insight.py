@@ -1,0 +1,214 @@
+"""What the agent concludes about a lead, and the records it keeps beside it.
+
+These models sit above the components (they carry the components' results) and below the store and
+the agent (both read and write them). Every model is frozen and round-trips through JSON, so a
+stored insight reads back equal to the one written.
+
+Examples:
+    >>> card = SellerCard(name="Ada Lovelace", company="Contoso", next_action="Send a follow-up",
+    ...                   reason="She asked for pricing", call_to_action="Review the draft")
+    >>> card.next_action
+    'Send a follow-up'
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Self
+
+from pydantic import Field, model_validator
+
+from leadqual._base import FrozenModel, UtcDatetime
+from leadqual.dedupe import QualificationCheck
+from leadqual.drafting import Draft, NextAction
+from leadqual.email import EmailCheck
+from leadqual.icp import IcpFit
+from leadqual.models import LeadContext
+from leadqual.prioritize import HandraiserResult, LeadRating
+from leadqual.research import LeadResearch
+from leadqual.scoring import LeadScore
+
+__all__ = [
+    "STAGES",
+    "AuditRecord",
+    "ConsentRecord",
+    "DuplicateRef",
+    "Feedback",
+    "LeadInsight",
+    "ReviewItem",
+    "SellerCard",
+    "Stage",
+    "StageRun",
+]
+
+Stage = Literal[
+    "email", "research", "icp", "handraiser", "rating", "score", "duplicates", "action", "draft"
+]
+"""A step of processing a lead. Each has its own inputs, so an event re-runs only the ones it touches."""
+
+STAGES: tuple[Stage, ...] = (
+    "email",
+    "research",
+    "icp",
+    "handraiser",
+    "rating",
+    "score",
+    "duplicates",
+    "action",
+    "draft",
+)
+"""Every stage, in the order the agent runs them (a stage reads only the ones before it)."""
+
+
+class StageRun(FrozenModel):
+    """How one stage went for one insight: run now, reused from the previous insight, skipped, or failed."""
+
+    stage: Stage
+    status: Literal["ran", "reused", "skipped", "failed"]
+    at: UtcDatetime
+    """When the stage's result was produced (for a reused stage: when it was first produced)."""
+    reason: str = ""
+    """Why it was skipped or failed, or what made it run again."""
+    sources: tuple[str, ...] = ()
+    """Where the stage's inputs came from (CRM, a research provider, a model...)."""
+
+
+class DuplicateRef(FrozenModel):
+    """Another record that is probably the same person or company as the lead."""
+
+    record_id: str
+    kind: Literal["lead", "account", "contact"]
+    rule: str
+    """The rule that matched (``same_email``, ``similar_name_company``...)."""
+    score: Annotated[float, Field(ge=0, le=1)] | None = None
+    explanation: str = ""
+
+
+class SellerCard(FrozenModel):
+    """The lines a seller sees first: who, what they need, what to do next and why."""
+
+    name: str
+    company: str | None = None
+    need: str | None = None
+    next_action: str
+    reason: str
+    call_to_action: str
+
+
+class LeadInsight(FrozenModel):
+    """Everything concluded about one lead at one time, with when and from what.
+
+    Any component's result may be ``None``: its stage was skipped (no consent, no model published,
+    nothing to draft) or failed; :attr:`stages` says which and why.
+    """
+
+    lead_id: str
+    owner_id: str | None = None
+    version: Annotated[int, Field(ge=1)] = 1
+    """1 for the first insight about the lead, one more for each refresh."""
+    refreshed_at: UtcDatetime
+    """When this insight was concluded (the reference time of its stages)."""
+    email: EmailCheck | None = None
+    research: LeadResearch | None = None
+    icp_fit: IcpFit | None = None
+    handraiser: HandraiserResult | None = None
+    rating: LeadRating | None = None
+    score: LeadScore | None = None
+    duplicates: tuple[DuplicateRef, ...] = ()
+    next_action: NextAction | None = None
+    draft: Draft | None = None
+    card: SellerCard
+    stages: tuple[StageRun, ...] = ()
+    config_hash: str = ""
+    """Hash of the configuration the insight was concluded with (see :func:`config_hash`)."""
+    model_version: str | None = None
+    """The predictive model that scored the lead, if one did."""
+
+    @property
+    def is_handraiser(self) -> bool:
+        """Whether a hand-raiser segment matched the lead."""
+        return self.handraiser is not None and self.handraiser.is_handraiser
+
+    def stage(self, name: Stage) -> StageRun | None:
+        """The run record of one stage, or ``None`` when it never ran."""
+        return next((s for s in self.stages if s.stage == name), None)
+
+
+class AuditRecord(FrozenModel):
+    """The inputs and settings one insight was concluded from, enough to derive it again.
+
+    External observations (the email check's DNS answers, web research, the duplicate search) are
+    recorded as they were seen; the conclusions built on them (ICP fit, hand-raiser segment,
+    rating, score, next action, draft) are what :meth:`~leadqual.QualificationAgent.replay`
+    derives again and compares.
+    """
+
+    lead_id: str
+    insight_version: Annotated[int, Field(ge=1)]
+    recorded_at: UtcDatetime
+    config_hash: str
+    model_version: str | None = None
+    sources: tuple[str, ...] = ()
+    context: LeadContext
+    email: EmailCheck | None = None
+    research: LeadResearch | None = None
+    duplicates: tuple[DuplicateRef, ...] = ()
+    qualification: QualificationCheck | None = None
+
+
+class ConsentRecord(FrozenModel):
+    """One seller's consent for the agent's data access, with when it was given or withdrawn.
+
+    The latest record per seller is in force; an earlier one is history.
+    """
+
+    seller_id: str
+    web_research: bool = False
+    """External research may run for this seller's leads."""
+    read_emails: bool = False
+    """This seller's mail with leads may be read (reply classification, follow-ups)."""
+    llm_drafting: bool = False
+    """Lead context may be sent to the configured LLM backend."""
+    recorded_at: UtcDatetime
+    recorded_by: str | None = None
+
+
+FeedbackReason = Literal[
+    "not_relevant",
+    "wrong_timing",
+    "wrong_contact",
+    "already_done",
+    "inaccurate",
+    "tone",
+    "other",
+]
+
+
+class Feedback(FrozenModel):
+    """A seller's verdict on one suggestion (the next action or the draft of one insight)."""
+
+    lead_id: str
+    seller_id: str
+    insight_version: Annotated[int, Field(ge=1)]
+    verdict: Literal["accepted", "rejected"]
+    reason: FeedbackReason | None = None
+    """Why a suggestion was rejected (required then)."""
+    comment: str | None = None
+    at: UtcDatetime
+
+    @model_validator(mode="after")
+    def _reason_with_rejection(self) -> Self:
+        if self.verdict == "rejected" and self.reason is None:
+            raise ValueError("a rejected suggestion needs a reason code")
+        return self
+
+
+class ReviewItem(FrozenModel):
+    """A lead the agent would disqualify, waiting for a supervisor to confirm or reassign it."""
+
+    lead_id: str
+    reason: str
+    proposed_at: UtcDatetime
+    status: Literal["open", "confirmed", "reassigned"] = "open"
+    resolved_by: str | None = None
+    resolved_at: UtcDatetime | None = None
+    reassigned_to: str | None = None

@@ -1,0 +1,125 @@
+"""The protocol an insight store implements, and the errors it raises."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import datetime
+from typing import Protocol, runtime_checkable
+
+from leadqual.insight import AuditRecord, ConsentRecord, Feedback, LeadInsight, ReviewItem
+
+__all__ = ["InsightStore"]
+
+
+@runtime_checkable
+class InsightStore(Protocol):
+    """Where the agent keeps what it concluded: insights with their history, audit records,
+    consent, feedback, the supervisor's review list, batch progress and round-robin turns.
+
+    Every write is atomic: after a crash a write is either wholly stored or not at all. Reads
+    return copies; nothing a caller does to a returned object changes the store.
+    """
+
+    schema_version: int
+    """The version of the stored schema this store reads and writes."""
+
+    # -- insights ----------------------------------------------------------------------------
+
+    def save(self, insight: LeadInsight, audit: AuditRecord | None = None, /) -> None:
+        """Store ``insight`` as the lead's latest (earlier versions stay as history), with its
+        audit record in the same transaction.
+
+        Raises:
+            StoreConflict: a version at or above ``insight.version`` is already stored for the lead.
+        """
+        ...
+
+    def latest(self, lead_id: str, /) -> LeadInsight | None:
+        """The lead's newest insight, or ``None``."""
+        ...
+
+    def history(self, lead_id: str, /) -> Sequence[LeadInsight]:
+        """Every stored insight of the lead, oldest first."""
+        ...
+
+    def insights(self, *, owner_ids: Collection[str] | None = None) -> Sequence[LeadInsight]:
+        """The newest insight of every lead (of these owners, when given), by lead id."""
+        ...
+
+    def due(self, before: datetime, /, *, limit: int | None = None) -> Sequence[str]:
+        """Ids of leads whose newest insight was refreshed before ``before``, oldest first."""
+        ...
+
+    def audit(self, lead_id: str, /) -> Sequence[AuditRecord]:
+        """The audit records of the lead, oldest first."""
+        ...
+
+    def erase(self, lead_id: str, /) -> int:
+        """Delete everything stored about the lead (insights, audit, feedback, review, batch
+        entries); return how many rows went. Erasing an unknown lead returns 0."""
+        ...
+
+    # -- consent -----------------------------------------------------------------------------
+
+    def record_consent(self, record: ConsentRecord, /) -> None:
+        """Append a consent record; the newest per seller is in force."""
+        ...
+
+    def consent(self, seller_id: str, /) -> ConsentRecord | None:
+        """The consent in force for the seller, or ``None`` when none was ever recorded."""
+        ...
+
+    def consent_history(self, seller_id: str, /) -> Sequence[ConsentRecord]:
+        """Every consent record of the seller, oldest first."""
+        ...
+
+    # -- feedback and review -----------------------------------------------------------------
+
+    def add_feedback(self, feedback: Feedback, /) -> None:
+        """Store a seller's verdict on a suggestion."""
+        ...
+
+    def feedback(self, *, lead_id: str | None = None) -> Sequence[Feedback]:
+        """Feedback, of one lead or all, oldest first."""
+        ...
+
+    def put_review(self, item: ReviewItem, /) -> None:
+        """Add or replace the lead's review item."""
+        ...
+
+    def reviews(self, *, status: str | None = "open") -> Sequence[ReviewItem]:
+        """Review items with this status (``None``: all), oldest proposal first."""
+        ...
+
+    def review(self, lead_id: str, /) -> ReviewItem | None:
+        """The lead's review item, or ``None``."""
+        ...
+
+    # -- batches and rotation ----------------------------------------------------------------
+
+    def start_batch(self, batch_id: str, lead_ids: Sequence[str], /) -> None:
+        """Record a batch's leads as pending. Starting a batch id that exists keeps its progress."""
+        ...
+
+    def mark_done(self, batch_id: str, lead_id: str, /) -> None:
+        """Record that the batch's lead is processed."""
+        ...
+
+    def pending(self, batch_id: str, /) -> Sequence[str]:
+        """The batch's leads not yet processed, in the batch's order."""
+        ...
+
+    def next_turn(self, team: str, members: Sequence[str], /) -> str:
+        """The member whose turn it is in the team's round-robin, and advance the turn.
+
+        Members who joined or left are handled: the turn moves to the member after the last one
+        served, in ``members``' order.
+
+        Raises:
+            ValidationFailed: ``members`` is empty.
+        """
+        ...
+
+    def close(self) -> None:
+        """Release connections; the store is unusable afterwards."""
+        ...
