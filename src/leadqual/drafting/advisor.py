@@ -95,6 +95,15 @@ _JUNK_COMPANY = re.compile(
     re.I,
 )
 
+# Read in the lead's own words of a pricing request and of a "not interested" reply.
+_ASKS_FOR_DISCOUNT = re.compile(
+    r"discount|% off|\boff list|price match|match the price|come down|do better|negotia", re.I
+)
+_ASKS_NOT_TO_BE_CONTACTED = re.compile(
+    r"unsubscribe|remove (?:me|us|my)|take (?:me|us|my \w+) off|stop|opt (?:me )?"
+    r"out|do not (?:contact|email)|don'?t (?:contact|email)|delete my|cease",
+    re.I,
+)
 
 # Replies answered with a follow-up email, and what that email must do.
 _ANSWER_BY_EMAIL = {
@@ -645,14 +654,7 @@ class ActionAdvisor:
             )
         if kind == "pricing_request":
             # Only the lead's own words: quoted earlier mail may be our own discount offer.
-            discount = bool(
-                re.search(
-                    r"discount|% off|\boff list|price match|match the price|"
-                    r"come down|do better|negotia",
-                    clean_reply(message.body),
-                    re.I,
-                )
-            )
+            discount = bool(_ASKS_FOR_DISCOUNT.search(clean_reply(message.body)))
             subject = (
                 f"Prepare {'pricing and a discount decision' if discount else 'a quote'} for "
                 f"{company} (request of {message.sent_at:%Y-%m-%d})"
@@ -678,14 +680,7 @@ class ActionAdvisor:
                 reply_email_id=message.id,
             )
         if kind == "not_interested":
-            unsubscribe = bool(
-                re.search(
-                    r"unsubscribe|remove (?:me|us|my)|take (?:me|us|my \w+) off|stop|opt (?:me )?"
-                    r"out|do not (?:contact|email)|don'?t (?:contact|email)|delete my|cease",
-                    clean_reply(message.body),
-                    re.I,
-                )
-            )
+            unsubscribe = bool(_ASKS_NOT_TO_BE_CONTACTED.search(clean_reply(message.body)))
             reasons = [first, "the lead is not interested: suggest disqualifying"]
             if unsubscribe:
                 reasons.append(
