@@ -380,6 +380,31 @@ def test_a_manual_link_to_a_deleted_account_is_ignored() -> None:
     assert ins.account_link == "none"
 
 
+def test_a_manual_link_to_a_contact_is_followed() -> None:
+    links = ManualLinks({"L-4": {"contact_id": "C-4"}})
+    ctx, account_link, contact_link = CrmInsightsBuilder(
+        crm(), config=config(), links=links
+    ).context("L-4")
+    assert (account_link, contact_link) == ("none", "manual")
+    assert ctx.contact is not None and ctx.contact.id == "C-4"
+    assert ctx.lead.contact_id == "C-4" and ctx.lead.account_id is None
+
+
+@pytest.mark.parametrize("kind", ["account", "contact"])
+def test_a_manual_link_to_a_deleted_record_is_ignored_with_a_warning(
+    kind: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    links = ManualLinks({"L-4": {f"{kind}_id": "X-404"}})
+    builder = CrmInsightsBuilder(crm(), config=config(), links=links)
+    with caplog.at_level("WARNING", logger="leadqual.research.insights"):
+        ctx, account_link, contact_link = builder.context("L-4")
+    assert (account_link, contact_link) == ("none", "none")
+    assert (ctx.account, ctx.contact) == (None, None)
+    assert [r.getMessage() for r in caplog.records] == [
+        f"manual link of lead L-4 to a deleted {kind} ignored"
+    ]
+
+
 def test_unknown_lead_raises_record_not_found(builder: CrmInsightsBuilder) -> None:
     with pytest.raises(RecordNotFound):
         builder.build("L-404", now=NOW)
