@@ -22,7 +22,7 @@ from leadqual.models import (
     Seller,
 )
 from leadqual.research.insights import CrmInsightsBuilder, ManualLinks
-from leadqual.sources import MemorySource, SampleData
+from leadqual.sources import MemorySource, SampleData, build_context
 
 NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
 T0 = NOW - timedelta(days=200)
@@ -403,6 +403,22 @@ def test_a_manual_link_to_a_deleted_record_is_ignored_with_a_warning(
     assert [r.getMessage() for r in caplog.records] == [
         f"manual link of lead L-4 to a deleted {kind} ignored"
     ]
+
+
+def test_a_context_given_to_build_counts_as_manually_linked_only_where_the_links_say_so() -> None:
+    source = crm()
+    links = ManualLinks({"L-4": {"account_id": "A-2"}, "L-1": {"contact_id": "C-4"}})
+    builder = CrmInsightsBuilder(source, config=config(), links=links)
+    linked, _, _ = builder.context("L-4")
+    ins = builder.build(linked, now=NOW)
+    assert (ins.account_link, ins.contact_link) == ("manual", "none")
+    # L-1's account comes from the CRM; its remembered contact link names a contact it lacks.
+    ins = builder.build(build_context(source, "L-1"), now=NOW)
+    assert (ins.account_link, ins.contact_link) == ("crm", "none")
+    with_contact = build_context(source, "L-1").replace(contact=source.get_contact("C-4"))
+    assert builder.build(with_contact, now=NOW).contact_link == "manual"
+    with_other = build_context(source, "L-1").replace(contact=source.get_contact("C-1"))
+    assert builder.build(with_other, now=NOW).contact_link == "crm"
 
 
 def test_unknown_lead_raises_record_not_found(builder: CrmInsightsBuilder) -> None:

@@ -364,6 +364,15 @@ def _follow(
         return None
 
 
+def _link_of(
+    record: Account | Contact | None, manual_id: str | None
+) -> Literal["crm", "manual", "none"]:
+    """How a context came by its account or contact: a remembered manual link, or the CRM's."""
+    if record is None:
+        return "none"
+    return "manual" if manual_id == record.id else "crm"
+
+
 class CrmInsightsBuilder:
     """Builds :class:`CrmInsights` for leads of one CRM.
 
@@ -472,20 +481,8 @@ class CrmInsightsBuilder:
         if isinstance(lead, LeadContext):
             ctx = lead
             manual = self.links.get(ctx.lead.id)
-            account_link: Literal["crm", "manual", "none"] = (
-                "none"
-                if ctx.account is None
-                else "manual"
-                if manual.get("account_id") == ctx.account.id
-                else "crm"
-            )
-            contact_link: Literal["crm", "manual", "none"] = (
-                "none"
-                if ctx.contact is None
-                else "manual"
-                if manual.get("contact_id") == ctx.contact.id
-                else "crm"
-            )
+            account_link = _link_of(ctx.account, manual.get("account_id"))
+            contact_link = _link_of(ctx.contact, manual.get("contact_id"))
         else:
             ctx, account_link, contact_link = self.context(lead)
         record, account = ctx.lead, ctx.account
