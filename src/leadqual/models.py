@@ -18,10 +18,10 @@ Examples:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Literal, Self
+from typing import TYPE_CHECKING, Annotated, Literal, Self, TypeVar
 
 from pydantic import ConfigDict, Field, model_validator
 
@@ -55,6 +55,9 @@ CustomValue = str | int | float | bool | None
 """The value of a custom CRM field: scalars only, so records stay tabular and JSON-safe."""
 
 NonEmptyStr = Annotated[str, Field(min_length=1)]
+NonNegativeInt = Annotated[int, Field(ge=0)]
+NonNegativeFloat = Annotated[float, Field(ge=0)]
+CustomFields = Annotated[Mapping[str, CustomValue], Field(default_factory=dict)]
 RecordKind = Literal["lead", "contact", "account", "opportunity"]
 Direction = Literal["inbound", "outbound"]
 
@@ -105,9 +108,21 @@ class OpportunityStatus(StrEnum):
     LOST = "lost"
 
 
-def _check_times(created: datetime | None, modified: datetime | None) -> None:
-    if created is not None and modified is not None and modified < created:
-        raise ValueError("modified_at is earlier than created_at")
+class _Stamped(_Record):
+    """A record the CRM stamps when it is created and last modified, in that order."""
+
+    if TYPE_CHECKING:
+        # Each record declares both itself, so that they keep their place in its field order
+        # (a base class's fields come first).
+        created_at: datetime
+        modified_at: datetime | None
+
+    # Runs before a subclass's own model validators, so this problem is the one reported first.
+    @model_validator(mode="after")
+    def _modified_after_created(self) -> Self:
+        if self.modified_at is not None and self.modified_at < self.created_at:
+            raise ValueError("modified_at is earlier than created_at")
+        return self
 
 
 class _Person(_Record):
@@ -136,7 +151,7 @@ class _Person(_Record):
         return tuple(seen)
 
 
-class Lead(_Person):
+class Lead(_Person, _Stamped):
     """A lead: a person and a company that may become a customer.
 
     ``topic`` is the CRM's subject line for the lead and ``need`` the stated need or pain; both feed
@@ -148,8 +163,8 @@ class Lead(_Person):
     company_name: str | None = None
     website: str | None = None
     industry: str | None = None
-    employee_count: Annotated[int, Field(ge=0)] | None = None
-    annual_revenue: Annotated[float, Field(ge=0)] | None = None
+    employee_count: NonNegativeInt | None = None
+    annual_revenue: NonNegativeFloat | None = None
     """Annual revenue in the organisation's base currency."""
     lead_source: str | None = None
     """Where the lead came from: "Web form", "Campaign", "Phone inquiry", "Trade show", ..."""
@@ -168,11 +183,10 @@ class Lead(_Person):
     owner_id: str | None = None
     account_id: str | None = None
     contact_id: str | None = None
-    custom_fields: Mapping[str, CustomValue] = Field(default_factory=dict)
+    custom_fields: CustomFields
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
-        _check_times(self.created_at, self.modified_at)
         if self.status is LeadStatus.OPEN and self.closed_at is not None:
             raise ValueError("an open lead has no closed_at")
         if self.closed_at is not None and self.closed_at < self.created_at:
@@ -192,7 +206,7 @@ class Lead(_Person):
         return self.closed_at or self.modified_at
 
 
-class Contact(_Person):
+class Contact(_Person, _Stamped):
     """A person at an account."""
 
     id: NonEmptyStr
@@ -201,23 +215,18 @@ class Contact(_Person):
     originating_lead_id: str | None = None
     created_at: UtcDatetime
     modified_at: UtcDatetime | None = None
-    custom_fields: Mapping[str, CustomValue] = Field(default_factory=dict)
-
-    @model_validator(mode="after")
-    def _consistent(self) -> Self:
-        _check_times(self.created_at, self.modified_at)
-        return self
+    custom_fields: CustomFields
 
 
-class Account(_Record):
+class Account(_Stamped):
     """A company the vendor has a relationship with."""
 
     id: NonEmptyStr
     name: NonEmptyStr
     website: str | None = None
     industry: str | None = None
-    employee_count: Annotated[int, Field(ge=0)] | None = None
-    annual_revenue: Annotated[float, Field(ge=0)] | None = None
+    employee_count: NonNegativeInt | None = None
+    annual_revenue: NonNegativeFloat | None = None
     phones: tuple[Phone, ...] = ()
     address: Address | None = None
     parent_account_id: str | None = None
@@ -226,17 +235,16 @@ class Account(_Record):
     originating_lead_id: str | None = None
     created_at: UtcDatetime
     modified_at: UtcDatetime | None = None
-    custom_fields: Mapping[str, CustomValue] = Field(default_factory=dict)
+    custom_fields: CustomFields
 
     @model_validator(mode="after")
-    def _consistent(self) -> Self:
-        _check_times(self.created_at, self.modified_at)
+    def _not_own_parent(self) -> Self:
         if self.parent_account_id == self.id:
             raise ValueError("an account cannot be its own parent")
         return self
 
 
-class Opportunity(_Record):
+class Opportunity(_Stamped):
     """A potential deal with an account."""
 
     id: NonEmptyStr
@@ -244,8 +252,8 @@ class Opportunity(_Record):
     status: OpportunityStatus = OpportunityStatus.OPEN
     stage: str | None = None
     """Sales stage, e.g. "qualify", "develop", "propose", "close"."""
-    estimated_value: Annotated[float, Field(ge=0)] | None = None
-    actual_value: Annotated[float, Field(ge=0)] | None = None
+    estimated_value: NonNegativeFloat | None = None
+    actual_value: NonNegativeFloat | None = None
     close_date: UtcDatetime | None = None
     """Expected close date while open; actual close date once won or lost."""
     account_id: str | None = None
@@ -255,12 +263,7 @@ class Opportunity(_Record):
     line_of_business: str | None = None
     created_at: UtcDatetime
     modified_at: UtcDatetime | None = None
-    custom_fields: Mapping[str, CustomValue] = Field(default_factory=dict)
-
-    @model_validator(mode="after")
-    def _consistent(self) -> Self:
-        _check_times(self.created_at, self.modified_at)
-        return self
+    custom_fields: CustomFields
 
 
 class _Activity(_Record):
@@ -340,7 +343,7 @@ class PhoneCall(_Activity):
     direction: Direction
     answered: bool
     started_at: UtcDatetime
-    duration_seconds: Annotated[int, Field(ge=0)] = 0
+    duration_seconds: NonNegativeInt = 0
     phone_number: str | None = None
     description: str | None = None
 
@@ -371,13 +374,20 @@ Activity = Annotated[
 ]
 """Any activity; the ``kind`` field says which."""
 
+_Kind = TypeVar("_Kind", EmailMessage, ChatMessage, Appointment, PhoneCall, Task)
+
+
+def _oldest_first(activities: Iterable[Activity], kind: type[_Kind]) -> list[_Kind]:
+    """The activities of one kind, by when each occurred (a stable sort: ties keep their order)."""
+    return sorted((a for a in activities if isinstance(a, kind)), key=lambda a: a.occurred_at)
+
 
 class AttachmentMeta(_Record):
     """What is known about a note's attachment (the content itself is not loaded)."""
 
     filename: NonEmptyStr
     mime_type: str | None = None
-    size_bytes: Annotated[int, Field(ge=0)] | None = None
+    size_bytes: NonNegativeInt | None = None
 
 
 class Note(_Record):
@@ -434,34 +444,24 @@ class LeadContext(LeadqualModel):
     @property
     def emails(self) -> Sequence[EmailMessage]:
         """Email messages, oldest first."""
-        return sorted(
-            (a for a in self.activities if isinstance(a, EmailMessage)), key=lambda e: e.sent_at
-        )
+        return _oldest_first(self.activities, EmailMessage)
 
     @property
     def appointments(self) -> Sequence[Appointment]:
         """Appointments, earliest first."""
-        return sorted(
-            (a for a in self.activities if isinstance(a, Appointment)), key=lambda a: a.start
-        )
+        return _oldest_first(self.activities, Appointment)
 
     @property
     def phone_calls(self) -> Sequence[PhoneCall]:
         """Phone calls, oldest first."""
-        return sorted(
-            (a for a in self.activities if isinstance(a, PhoneCall)), key=lambda c: c.started_at
-        )
+        return _oldest_first(self.activities, PhoneCall)
 
     @property
     def chats(self) -> Sequence[ChatMessage]:
         """Chat messages, oldest first."""
-        return sorted(
-            (a for a in self.activities if isinstance(a, ChatMessage)), key=lambda c: c.sent_at
-        )
+        return _oldest_first(self.activities, ChatMessage)
 
     @property
     def tasks(self) -> Sequence[Task]:
         """Tasks, oldest first."""
-        return sorted(
-            (a for a in self.activities if isinstance(a, Task)), key=lambda t: t.created_at
-        )
+        return _oldest_first(self.activities, Task)

@@ -4,36 +4,19 @@ Every name this module exported still resolves, with a :class:`DeprecationWarnin
 import it from ``leadqual.prioritize``.
 """
 
+import leadqual.prioritize
 from leadqual._compat import moved_names
 
-_NAMES = (
-    "DEFAULT_PRIORITY_ORDER",
-    "ActivityCondition",
-    "ConditionResult",
-    "Engagement",
-    "EngagementLevel",
-    "FactorValue",
-    "FieldCondition",
-    "HandraiserEvaluator",
-    "HandraiserResult",
-    "HandraiserSegment",
-    "LeadRating",
-    "PrioritizedLead",
-    "PrioritizedList",
-    "Prioritizer",
-    "PriorityFactor",
-    "RankBand",
-    "Rating",
-    "RatingFactor",
-    "RatingPart",
-    "RatingPolicy",
-    "ScoreInput",
-    "SegmentResult",
-    "SupportsScore",
-    "measure_engagement",
-    "rate_lead",
-)
+# Added to leadqual.prioritize after the move: never importable from here, so they stay that way.
+_ADDED_SINCE = frozenset({"Factor", "PrioritizationOrder"})
 
 __all__: list[str] = []
 
-__getattr__ = moved_names(__name__, dict.fromkeys(_NAMES, "leadqual.prioritize"))
+__getattr__ = moved_names(
+    __name__,
+    {
+        name: "leadqual.prioritize"
+        for name in leadqual.prioritize.__all__
+        if name not in _ADDED_SINCE
+    },
+)

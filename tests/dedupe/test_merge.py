@@ -128,6 +128,27 @@ def test_apply_repoints_activities_and_notes_and_disqualifies_the_duplicate(
     assert crm.leads == sample_data.crm.leads  # the input snapshot is untouched
 
 
+def test_apply_moves_only_what_regards_the_merged_lead_and_keeps_the_order(
+    sample_data: SampleData,
+) -> None:
+    crm = with_note(sample_data.crm, "L-0165")
+    # A contact that happens to share the merged lead's id is another record: its note stays.
+    other = Note(id="N-c", regarding=RecordRef(kind="contact", id="L-0165"), created_at=AT)
+    crm = crm.model_copy(update={"notes": (*crm.notes, other)})
+    leads = {x.id: x for x in crm.leads}
+    plan = plan_merge([leads["L-0165"], leads["L-0241"]], survivor_id="L-0241")
+    after, record = apply_merge(crm, plan, at=AT)
+    survivor = RecordRef(kind="lead", id="L-0241")
+    regards_loser = [a for a in crm.activities if a.regarding.id == "L-0165"]
+    assert record.activities_before == tuple(regards_loser)
+    assert [a.id for a in record.activities_after] == [a.id for a in regards_loser]
+    assert {a.regarding for a in record.activities_after} == {survivor}
+    assert [n.id for n in record.notes_before] == ["N-x"]
+    assert [a.id for a in after.activities] == [a.id for a in crm.activities]
+    assert [n.id for n in after.notes] == [n.id for n in crm.notes]
+    assert after.notes[-1] == other
+
+
 def test_undo_restores_the_snapshot_exactly(sample_data: SampleData) -> None:
     crm = with_note(sample_data.crm, "L-0165")
     leads = {x.id: x for x in crm.leads}

@@ -176,6 +176,40 @@ def test_unsubscribe_suggests_disqualifying_and_suppressing(advisor: ActionAdvis
     assert action.interest is not None and action.interest.direction == "negative"
 
 
+BOUNCE = "Delivery has failed to these recipients or groups: ada@analytical.example."
+
+
+@pytest.mark.parametrize(
+    ("body", "days_ago", "intent", "kind"),
+    [
+        ("Could we meet on Thursday?", 1, "meeting_request", "schedule_appointment"),
+        ("We'd need a 15% discount to sign. Send a quote?", 1, "pricing_request", "create_task"),
+        (
+            "How does the integration with our CRM work?",
+            1,
+            "information_request",
+            "follow_up_email",
+        ),
+        ("Honestly it seems too expensive for us.", 1, "objection", "follow_up_email"),
+        ("Please unsubscribe me.", 1, "not_interested", "none"),
+        ("I am out of the office until 10 November.", 1, "out_of_office", "wait"),
+        ("I am out of the office until 25 October.", 12, "out_of_office", "follow_up_email"),
+        ("Please talk to my colleague Grace Hopper instead.", 1, "referral", "create_task"),
+        (BOUNCE, 1, "bounce", "create_task"),
+        ("Thanks.", 1, "other", "wait"),
+        ("Thanks.", 30, "other", "follow_up_email"),
+    ],
+)
+def test_every_action_on_a_reply_names_the_reply_and_its_email(
+    advisor: ActionAdvisor, body: str, days_ago: int, intent: str, kind: str
+) -> None:
+    reply = email(body, ident="E-7", at=NOW - timedelta(days=days_ago))
+    action = advisor.advise(make_context(reply), now=NOW)
+    assert (action.kind, action.reply_email_id) == (kind, "E-7")
+    assert action.reply is not None and action.reply.intent == intent
+    assert action.reasons[0].startswith(f"the lead's latest email ({reply.sent_at:%Y-%m-%d})")
+
+
 def test_out_of_office_waits_until_the_day_after_the_return(advisor: ActionAdvisor) -> None:
     reply = email("I am out of the office until 10 November.", at=NOW - timedelta(days=1))
     action = advisor.advise(make_context(reply), now=NOW)

@@ -98,3 +98,9 @@ def test_prioritized_list_as_of_is_now_with_a_warning() -> None:
         old = PrioritizedList(as_of=NOW, order=("handraiser",), total=0, entries=())  # type: ignore[call-arg]
     assert old == ranked
     assert "as_of" not in ranked.model_dump()
+
+
+@pytest.mark.parametrize("name", ["Factor", "PrioritizationOrder"])
+def test_names_added_after_the_move_are_not_served_by_the_old_module(name: str) -> None:
+    with pytest.raises(AttributeError, match=name):
+        getattr(leadqual.prioritization, name)

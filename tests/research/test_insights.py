@@ -22,7 +22,7 @@ from leadqual.models import (
     Seller,
 )
 from leadqual.research.insights import CrmInsightsBuilder, ManualLinks
-from leadqual.sources import MemorySource, SampleData
+from leadqual.sources import MemorySource, SampleData, build_context
 
 NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
 T0 = NOW - timedelta(days=200)
@@ -378,6 +378,47 @@ def test_a_manual_link_to_a_deleted_account_is_ignored() -> None:
     links = ManualLinks({"L-4": {"account_id": "A-404"}})
     ins = CrmInsightsBuilder(crm(), config=config(), links=links).build("L-4", now=NOW)
     assert ins.account_link == "none"
+
+
+def test_a_manual_link_to_a_contact_is_followed() -> None:
+    links = ManualLinks({"L-4": {"contact_id": "C-4"}})
+    ctx, account_link, contact_link = CrmInsightsBuilder(
+        crm(), config=config(), links=links
+    ).context("L-4")
+    assert (account_link, contact_link) == ("none", "manual")
+    assert ctx.contact is not None and ctx.contact.id == "C-4"
+    assert ctx.lead.contact_id == "C-4" and ctx.lead.account_id is None
+
+
+@pytest.mark.parametrize("kind", ["account", "contact"])
+def test_a_manual_link_to_a_deleted_record_is_ignored_with_a_warning(
+    kind: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    links = ManualLinks({"L-4": {f"{kind}_id": "X-404"}})
+    builder = CrmInsightsBuilder(crm(), config=config(), links=links)
+    with caplog.at_level("WARNING", logger="leadqual.research.insights"):
+        ctx, account_link, contact_link = builder.context("L-4")
+    assert (account_link, contact_link) == ("none", "none")
+    assert (ctx.account, ctx.contact) == (None, None)
+    assert [r.getMessage() for r in caplog.records] == [
+        f"manual link of lead L-4 to a deleted {kind} ignored"
+    ]
+
+
+def test_a_context_given_to_build_counts_as_manually_linked_only_where_the_links_say_so() -> None:
+    source = crm()
+    links = ManualLinks({"L-4": {"account_id": "A-2"}, "L-1": {"contact_id": "C-4"}})
+    builder = CrmInsightsBuilder(source, config=config(), links=links)
+    linked, _, _ = builder.context("L-4")
+    ins = builder.build(linked, now=NOW)
+    assert (ins.account_link, ins.contact_link) == ("manual", "none")
+    # L-1's account comes from the CRM; its remembered contact link names a contact it lacks.
+    ins = builder.build(build_context(source, "L-1"), now=NOW)
+    assert (ins.account_link, ins.contact_link) == ("crm", "none")
+    with_contact = build_context(source, "L-1").replace(contact=source.get_contact("C-4"))
+    assert builder.build(with_contact, now=NOW).contact_link == "manual"
+    with_other = build_context(source, "L-1").replace(contact=source.get_contact("C-1"))
+    assert builder.build(with_other, now=NOW).contact_link == "crm"
 
 
 def test_unknown_lead_raises_record_not_found(builder: CrmInsightsBuilder) -> None:

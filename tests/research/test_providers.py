@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from leadqual.errors import ConfigurationError, PluginError, ValidationFailed
 from leadqual.research.providers import (
     ENTRY_POINT_GROUP,
+    NEWS_TOPICS,
     CompanyQuery,
     NewsItem,
     Provenance,
@@ -138,6 +139,23 @@ def test_provenance_confidence_is_bounded() -> None:
 )
 def test_classify_news_topic(title: str, topic: str) -> None:
     assert classify_news_topic(title) == topic
+
+
+def test_news_topics_list_every_topic_once_in_display_order() -> None:
+    # The five a seller is shown first come first; "other" is last.
+    assert NEWS_TOPICS == (
+        "product_launch",
+        "leadership_change",
+        "contract_won",
+        "community_involvement",
+        "awards_recognition",
+        "financial_results",
+        "mergers_acquisitions",
+        "risk",
+        "other",
+    )
+    assert type(NEWS_TOPICS) is tuple
+    assert NewsItem.model_json_schema()["properties"]["topic"]["enum"] == list(NEWS_TOPICS)
 
 
 # -- protocol and adapters ------------------------------------------------------------------------

@@ -24,9 +24,9 @@ Examples:
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, Protocol, Self, TypeVar
 
 from pydantic import ConfigDict, Field
 
@@ -412,28 +412,8 @@ def apply_merge(
             modified_at=when,
         )
     target = RecordRef(kind="lead", id=plan.survivor_id)
-    acts_before: list[Activity] = []
-    acts_after: list[Activity] = []
-    new_acts: list[Activity] = []
-    for act in snapshot.activities:
-        if act.regarding.kind == "lead" and act.regarding.id in merged_set:
-            moved = act.model_copy(update={"regarding": target})
-            acts_before.append(act)
-            acts_after.append(moved)
-            new_acts.append(moved)
-        else:
-            new_acts.append(act)
-    notes_before: list[Note] = []
-    notes_after: list[Note] = []
-    new_notes: list[Note] = []
-    for note in snapshot.notes:
-        if note.regarding.kind == "lead" and note.regarding.id in merged_set:
-            moved_note = note.model_copy(update={"regarding": target})
-            notes_before.append(note)
-            notes_after.append(moved_note)
-            new_notes.append(moved_note)
-        else:
-            new_notes.append(note)
+    acts_before, acts_after, new_acts = _repoint(snapshot.activities, merged_set, target)
+    notes_before, notes_after, new_notes = _repoint(snapshot.notes, merged_set, target)
     new_snapshot = snapshot.model_copy(
         update={
             "leads": tuple(after.get(x.id, x) for x in snapshot.leads),
@@ -453,6 +433,37 @@ def apply_merge(
         notes_after=tuple(notes_after),
     )
     return new_snapshot, record
+
+
+class _Regarding(Protocol):
+    @property
+    def regarding(self) -> RecordRef: ...
+
+    def model_copy(
+        self, *, update: Mapping[str, Any] | None = None, deep: bool = False
+    ) -> Self: ...
+
+
+_R = TypeVar("_R", bound=_Regarding)
+
+
+def _repoint(
+    records: Iterable[_R], merged: set[str], target: RecordRef
+) -> tuple[list[_R], list[_R], list[_R]]:
+    """Point the records regarding a merged lead at ``target``: returns those records as they
+    were, as they are now, and every record (the moved ones in place)."""
+    before: list[_R] = []
+    after: list[_R] = []
+    everything: list[_R] = []
+    for rec in records:
+        if rec.regarding.kind == "lead" and rec.regarding.id in merged:
+            moved = rec.model_copy(update={"regarding": target})
+            before.append(rec)
+            after.append(moved)
+            everything.append(moved)
+        else:
+            everything.append(rec)
+    return before, after, everything
 
 
 def _restore(

@@ -21,7 +21,7 @@ import logging
 import re
 from collections.abc import Collection, Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cache
+from functools import cache, partial
 from typing import Any, Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -95,6 +95,15 @@ _JUNK_COMPANY = re.compile(
     re.I,
 )
 
+# Read in the lead's own words of a pricing request and of a "not interested" reply.
+_ASKS_FOR_DISCOUNT = re.compile(
+    r"discount|% off|\boff list|price match|match the price|come down|do better|negotia", re.I
+)
+_ASKS_NOT_TO_BE_CONTACTED = re.compile(
+    r"unsubscribe|remove (?:me|us|my)|take (?:me|us|my \w+) off|stop|opt (?:me )?"
+    r"out|do not (?:contact|email)|don'?t (?:contact|email)|delete my|cease",
+    re.I,
+)
 
 # Replies answered with a follow-up email, and what that email must do.
 _ANSWER_BY_EMAIL = {
@@ -618,20 +627,20 @@ class ActionAdvisor:
         who = lead.full_name or "the lead"
         company = lead.company_name or (context.account.name if context.account else "the lead")
         kind = intent.intent
+        # Every action on a reply names the reply and the email it answers.
+        answer = partial(NextAction, reply=intent, reply_email_id=message.id)
         if kind == "meeting_request":
             upcoming = [
                 a for a in context.appointments if a.status == "scheduled" and a.start > now
             ]
             if upcoming and upcoming[-1].start > message.sent_at:
-                return NextAction(
+                return answer(
                     kind="wait",
                     wait_until=upcoming[-1].start,
                     reasons=(first, f"already booked for {upcoming[-1].start:%Y-%m-%d %H:%M} UTC"),
-                    reply=intent,
-                    reply_email_id=message.id,
                 )
             slots = self.propose_slots(context, now=now, request=clean_reply(message.body))
-            return NextAction(
+            return answer(
                 kind="schedule_appointment",
                 slots=slots,
                 reasons=(
@@ -640,24 +649,15 @@ class ActionAdvisor:
                     + ", ".join(f"{s.local()[0]:%a %d %b %H:%M %Z}" for s in slots),
                     *fit_reason,
                 ),
-                reply=intent,
-                reply_email_id=message.id,
             )
         if kind == "pricing_request":
             # Only the lead's own words: quoted earlier mail may be our own discount offer.
-            discount = bool(
-                re.search(
-                    r"discount|% off|\boff list|price match|match the price|"
-                    r"come down|do better|negotia",
-                    clean_reply(message.body),
-                    re.I,
-                )
-            )
+            discount = bool(_ASKS_FOR_DISCOUNT.search(clean_reply(message.body)))
             subject = (
                 f"Prepare {'pricing and a discount decision' if discount else 'a quote'} for "
                 f"{company} (request of {message.sent_at:%Y-%m-%d})"
             )
-            return NextAction(
+            return answer(
                 kind="create_task",
                 task_subject=subject,
                 reasons=(
@@ -667,37 +667,24 @@ class ActionAdvisor:
                     + " internal work before answering",
                     *fit_reason,
                 ),
-                reply=intent,
-                reply_email_id=message.id,
             )
         if kind in _ANSWER_BY_EMAIL:
-            return NextAction(
+            return answer(
                 kind="follow_up_email",
                 reasons=(first, _ANSWER_BY_EMAIL[kind], *fit_reason),
-                reply=intent,
-                reply_email_id=message.id,
             )
         if kind == "not_interested":
-            unsubscribe = bool(
-                re.search(
-                    r"unsubscribe|remove (?:me|us|my)|take (?:me|us|my \w+) off|stop|opt (?:me )?"
-                    r"out|do not (?:contact|email)|don'?t (?:contact|email)|delete my|cease",
-                    clean_reply(message.body),
-                    re.I,
-                )
-            )
+            unsubscribe = bool(_ASKS_NOT_TO_BE_CONTACTED.search(clean_reply(message.body)))
             reasons = [first, "the lead is not interested: suggest disqualifying"]
             if unsubscribe:
                 reasons.append(
                     "the lead asked not to be contacted: add the address to the suppression list"
                 )
-            return NextAction(
+            return answer(
                 kind="none",
                 suggest_disqualify=True,
                 suppress_address=unsubscribe,
                 reasons=tuple(reasons),
-                reply=intent,
-                reply_email_id=message.id,
             )
         if kind == "out_of_office":
             back = intent.return_date
@@ -708,53 +695,41 @@ class ActionAdvisor:
                 until = message.sent_at + timedelta(days=7)
                 why = "out of the office with no return date: look again in a week"
             if until <= now:
-                return NextAction(
+                return answer(
                     kind="follow_up_email",
                     reasons=(first, f"{why}; that day has passed"),
-                    reply=intent,
-                    reply_email_id=message.id,
                 )
-            return NextAction(
+            return answer(
                 kind="wait",
                 wait_until=until,
                 reasons=(first, why),
-                reply=intent,
-                reply_email_id=message.id,
             )
         if kind == "referral":
             people = ", ".join(intent.referred_to) or "the person named in the reply"
-            return NextAction(
+            return answer(
                 kind="create_task",
                 task_subject=f"Add the contact {who} referred you to at {company} and reach out",
                 reasons=(
                     first,
                     f"referred to {people} (check the address before adding the contact)",
                 ),
-                reply=intent,
-                reply_email_id=message.id,
             )
         if kind == "bounce":
-            return NextAction(
+            return answer(
                 kind="create_task",
                 task_subject=f"Find a working email address for {who} at {company}",
                 reasons=(first, "the last email bounced: the address does not receive mail"),
-                reply=intent,
-                reply_email_id=message.id,
             )
         due = message.sent_at + timedelta(days=self.follow_up_after_days)
         if due > now:
-            return NextAction(
+            return answer(
                 kind="wait",
                 wait_until=due,
                 reasons=(first, "nothing to act on yet: give the lead time, then follow up"),
-                reply=intent,
-                reply_email_id=message.id,
             )
-        return NextAction(
+        return answer(
             kind="follow_up_email",
             reasons=(first, f"no news since {message.sent_at:%Y-%m-%d}: follow up"),
-            reply=intent,
-            reply_email_id=message.id,
         )
 
     # -- we wrote last -------------------------------------------------------------------------

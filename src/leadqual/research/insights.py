@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, Field
 from rapidfuzz import fuzz, process
@@ -350,6 +350,29 @@ class _Index:
                 self.contacts_by_account.setdefault(c.account_id, []).append(c.id)
 
 
+_Linked = TypeVar("_Linked", Account, Contact)
+
+
+def _follow(
+    get: Callable[[str], _Linked], record_id: str, kind: str, lead_id: str
+) -> _Linked | None:
+    """The record a remembered manual link points to; ``None`` when it has since been deleted."""
+    try:
+        return get(record_id)
+    except RecordNotFound:
+        logger.warning("manual link of lead %s to a deleted %s ignored", lead_id, kind)
+        return None
+
+
+def _link_of(
+    record: Account | Contact | None, manual_id: str | None
+) -> Literal["crm", "manual", "none"]:
+    """How a context came by its account or contact: a remembered manual link, or the CRM's."""
+    if record is None:
+        return "none"
+    return "manual" if manual_id == record.id else "crm"
+
+
 class CrmInsightsBuilder:
     """Builds :class:`CrmInsights` for leads of one CRM.
 
@@ -420,17 +443,11 @@ class CrmInsightsBuilder:
         contact_link: Literal["crm", "manual", "none"] = "crm" if ctx.contact else "none"
         account, contact = ctx.account, ctx.contact
         if account is None and "account_id" in manual:
-            try:
-                account = self.source.get_account(manual["account_id"])
-                account_link = "manual"
-            except RecordNotFound:
-                logger.warning("manual link of lead %s to a deleted account ignored", lead_id)
+            account = _follow(self.source.get_account, manual["account_id"], "account", lead_id)
+            account_link = "manual" if account is not None else account_link
         if contact is None and "contact_id" in manual:
-            try:
-                contact = self.source.get_contact(manual["contact_id"])
-                contact_link = "manual"
-            except RecordNotFound:
-                logger.warning("manual link of lead %s to a deleted contact ignored", lead_id)
+            contact = _follow(self.source.get_contact, manual["contact_id"], "contact", lead_id)
+            contact_link = "manual" if contact is not None else contact_link
         if account is not ctx.account or contact is not ctx.contact:
             lead = ctx.lead.replace(
                 account_id=account.id if account else None,
@@ -464,20 +481,8 @@ class CrmInsightsBuilder:
         if isinstance(lead, LeadContext):
             ctx = lead
             manual = self.links.get(ctx.lead.id)
-            account_link: Literal["crm", "manual", "none"] = (
-                "none"
-                if ctx.account is None
-                else "manual"
-                if manual.get("account_id") == ctx.account.id
-                else "crm"
-            )
-            contact_link: Literal["crm", "manual", "none"] = (
-                "none"
-                if ctx.contact is None
-                else "manual"
-                if manual.get("contact_id") == ctx.contact.id
-                else "crm"
-            )
+            account_link = _link_of(ctx.account, manual.get("account_id"))
+            contact_link = _link_of(ctx.contact, manual.get("contact_id"))
         else:
             ctx, account_link, contact_link = self.context(lead)
         record, account = ctx.lead, ctx.account

@@ -24,7 +24,7 @@ import logging
 import re
 from collections.abc import Callable, Iterable, Mapping
 from importlib import metadata
-from typing import Annotated, Any, Literal, Protocol, Self, runtime_checkable
+from typing import Annotated, Any, Literal, Protocol, Self, get_args, runtime_checkable
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
@@ -73,17 +73,7 @@ NewsTopic = Literal[
 commercial agent's: product launches, leadership changes, contracts and clients won, community
 involvement, awards and recognition)."""
 
-NEWS_TOPICS: tuple[NewsTopic, ...] = (
-    "product_launch",
-    "leadership_change",
-    "contract_won",
-    "community_involvement",
-    "awards_recognition",
-    "financial_results",
-    "mergers_acquisitions",
-    "risk",
-    "other",
-)
+NEWS_TOPICS: tuple[NewsTopic, ...] = get_args(NewsTopic)
 """Every :data:`NewsTopic`, in the order they are shown."""
 
 # Keyword rules over titles: ordered, first match wins. Titles are untrusted text; these rules

@@ -46,6 +46,7 @@ from leadqual._base import LeadqualModel
 from leadqual.errors import ConfigurationError
 from leadqual.scoring.features import (
     LeadClassifier,
+    _as_fitted_frame,
     _is_missing,
     _looks_datetime,
     _to_utc_ns,
@@ -289,12 +290,7 @@ class ColdStartScorer(LeadClassifier):
         )
 
     def _align(self, X: Any) -> pd.DataFrame:
-        df = as_frame(X)
-        if df.shape[1] != self.n_features_in_:
-            raise ValueError(
-                f"X has {df.shape[1]} features, but {type(self).__name__} is expecting "
-                f"{self.n_features_in_} features as input."
-            )
+        df = _as_fitted_frame(X, self)
         if not isinstance(X, pd.DataFrame) and hasattr(self, "feature_names_in_"):
             df = df.set_axis(list(self.feature_names_in_), axis=1)
         return df

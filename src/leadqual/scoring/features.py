@@ -103,6 +103,18 @@ def as_frame(X: Any) -> pd.DataFrame:
     return pd.DataFrame(arr, columns=[f"x{i}" for i in range(arr.shape[1])])
 
 
+def _as_fitted_frame(X: Any, estimator: Any) -> pd.DataFrame:
+    """``X`` as a frame, refused (as scikit-learn words it) unless it has as many columns as
+    ``estimator`` was fitted on."""
+    df = as_frame(X)
+    if df.shape[1] != estimator.n_features_in_:
+        raise ValueError(
+            f"X has {df.shape[1]} features, but {type(estimator).__name__} is expecting "
+            f"{estimator.n_features_in_} features as input."
+        )
+    return df
+
+
 class ModelNotFitted(NotFittedError, SklearnNotFittedError):  # type: ignore[misc]
     """Used before ``fit``: both :class:`leadqual.errors.NotFittedError` and scikit-learn's."""
 
@@ -1024,12 +1036,7 @@ class LeadFeaturizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         )
 
     def _align(self, X: Any) -> pd.DataFrame:
-        df = as_frame(X)
-        if df.shape[1] != self.n_features_in_:
-            raise ValueError(
-                f"X has {df.shape[1]} features, but {type(self).__name__} is expecting "
-                f"{self.n_features_in_} features as input."
-            )
+        df = _as_fitted_frame(X, self)
         if isinstance(X, pd.DataFrame) and hasattr(self, "feature_names_in_"):
             got = [str(c) for c in df.columns]
             if got != list(self.input_columns_):

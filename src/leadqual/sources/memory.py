@@ -23,7 +23,7 @@ from leadqual.models import (
     RecordRef,
     Seller,
 )
-from leadqual.sources.base import with_status
+from leadqual.sources._writer import WriterMethods, id_taken
 
 __all__ = ["CrmSnapshot", "MemorySource"]
 
@@ -58,7 +58,7 @@ def _touched(record: Lead | Contact | Account) -> datetime:
     return record.modified_at or record.created_at
 
 
-class MemorySource:
+class MemorySource(WriterMethods):
     """A CRM held in memory. Implements :class:`~leadqual.sources.CrmSource` and
     :class:`~leadqual.sources.CrmWriter`.
 
@@ -154,13 +154,7 @@ class MemorySource:
     def dangling_references(self) -> list[str]:
         """Describe every reference to a record that does not exist (empty when consistent)."""
         problems: list[str] = []
-        tables: dict[str, dict[str, Any]] = {
-            "lead": self._leads,
-            "contact": self._contacts,
-            "account": self._accounts,
-            "opportunity": self._opportunities,
-            "seller": self._sellers,
-        }
+        tables = self._tables()
 
         def check(where: str, kind: str, ref: str | None) -> None:
             if ref is not None and ref not in tables[kind]:
@@ -191,6 +185,15 @@ class MemorySource:
             check(f"note {n.id}", n.regarding.kind, n.regarding.id)
             check(f"note {n.id}", "seller", n.author_id)
         return problems
+
+    def _tables(self) -> dict[str, dict[str, Any]]:
+        return {
+            "lead": self._leads,
+            "contact": self._contacts,
+            "account": self._accounts,
+            "opportunity": self._opportunities,
+            "seller": self._sellers,
+        }
 
     # -- CrmSource ----------------------------------------------------------------------------
 
@@ -299,45 +302,9 @@ class MemorySource:
         """Every seller, by id."""
         return sorted(self._sellers.values(), key=lambda s: s.id)
 
-    # -- CrmWriter ----------------------------------------------------------------------------
+    # -- CrmWriter (its methods come from WriterMethods) ---------------------------------------
 
-    def _create(self, table: dict[str, _R], kind: str, record: _R) -> _R:
-        if record.id in table:
-            raise ValidationFailed(f"a {kind} with id {record.id!r} exists", field=f"{kind}.id")
-        table[record.id] = record
-        return record
-
-    def create_account(self, account: Account, /) -> Account:
-        """Create an account; its id must be new."""
-        return self._create(self._accounts, "account", account)
-
-    def create_contact(self, contact: Contact, /) -> Contact:
-        """Create a contact; its id must be new."""
-        return self._create(self._contacts, "contact", contact)
-
-    def create_opportunity(self, opportunity: Opportunity, /) -> Opportunity:
-        """Create an opportunity; its id must be new."""
-        return self._create(self._opportunities, "opportunity", opportunity)
-
-    def update_lead_status(
-        self,
-        lead_id: str,
-        /,
-        status: LeadStatus,
-        *,
-        reason: str | None = None,
-        at: datetime | None = None,
-    ) -> Lead:
-        """Set a lead's status; closing stamps ``closed_at``, reopening clears it."""
-        updated = with_status(self.get_lead(lead_id), status, reason=reason, at=at)
-        self._leads[lead_id] = updated
-        return updated
-
-    def move_notes(self, source: RecordRef, target: RecordRef, /) -> int:
-        """Re-point every note regarding ``source`` to ``target``."""
-        moved = 0
-        for note_id, note in list(self._notes.items()):
-            if note.regarding == source:
-                self._notes[note_id] = note.replace(regarding=target)
-                moved += 1
-        return moved
+    def _insert(self, kind: str, record: Account | Contact | Opportunity) -> None:
+        if record.id in self._tables()[kind]:
+            raise id_taken(kind, record.id)
+        self.add(record)

@@ -29,7 +29,7 @@ from leadqual.models import (
     RecordRef,
     Seller,
 )
-from leadqual.sources.base import with_status
+from leadqual.sources._writer import WriterMethods, id_taken
 from leadqual.sources.memory import CrmSnapshot
 
 __all__ = ["SqliteSource"]
@@ -120,7 +120,7 @@ def _row(record: Any) -> tuple[Any, ...]:
     raise ValidationFailed(f"cannot store a {type(record).__name__} in a CRM source")
 
 
-class SqliteSource:
+class SqliteSource(WriterMethods):
     """A CRM in a SQLite database file (or in memory with ``":memory:"``).
 
     Implements :class:`~leadqual.sources.CrmSource` and :class:`~leadqual.sources.CrmWriter` with
@@ -301,48 +301,11 @@ class SqliteSource:
         """Every seller, by id."""
         return [Seller.model_validate_json(d) for d in self._docs("kind = 'seller'", (), "id")]
 
-    # -- CrmWriter ----------------------------------------------------------------------------
+    # -- CrmWriter (its methods come from WriterMethods) ---------------------------------------
 
-    def _create(self, record: Any, kind: str) -> None:
+    def _insert(self, kind: str, record: Account | Contact | Opportunity) -> None:
         try:
             with self._tx() as db:
                 db.execute("INSERT INTO records VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", _row(record))
         except sqlite3.IntegrityError:
-            raise ValidationFailed(
-                f"a {kind} with id {record.id!r} exists", field=f"{kind}.id"
-            ) from None
-
-    def create_account(self, account: Account, /) -> Account:
-        """Create an account; its id must be new."""
-        self._create(account, "account")
-        return account
-
-    def create_contact(self, contact: Contact, /) -> Contact:
-        """Create a contact; its id must be new."""
-        self._create(contact, "contact")
-        return contact
-
-    def create_opportunity(self, opportunity: Opportunity, /) -> Opportunity:
-        """Create an opportunity; its id must be new."""
-        self._create(opportunity, "opportunity")
-        return opportunity
-
-    def update_lead_status(
-        self,
-        lead_id: str,
-        /,
-        status: LeadStatus,
-        *,
-        reason: str | None = None,
-        at: datetime | None = None,
-    ) -> Lead:
-        """Set a lead's status; closing stamps ``closed_at``, reopening clears it."""
-        updated = with_status(self.get_lead(lead_id), status, reason=reason, at=at)
-        self.add(updated)
-        return updated
-
-    def move_notes(self, source: RecordRef, target: RecordRef, /) -> int:
-        """Re-point every note regarding ``source`` to ``target`` in one transaction."""
-        moved = [n.replace(regarding=target) for n in self.notes(regarding=source)]
-        self.add(*moved)
-        return len(moved)
+            raise id_taken(kind, record.id) from None

@@ -1,0 +1,75 @@
+"""The :class:`~leadqual.sources.CrmWriter` methods of the built-in sources, written once.
+
+Each source stores records its own way; what a write means (a new record needs a new id, a status
+change stamps the times, notes move in one write) is the same for all, so it is written here over
+the storage each source already has.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from leadqual.errors import ValidationFailed
+from leadqual.models import Account, Contact, Lead, LeadStatus, Note, Opportunity, RecordRef
+from leadqual.sources.base import with_status
+
+__all__ = ["WriterMethods", "id_taken"]
+
+
+def id_taken(kind: str, record_id: str) -> ValidationFailed:
+    """The error for creating a record whose id is already used."""
+    return ValidationFailed(f"a {kind} with id {record_id!r} exists", field=f"{kind}.id")
+
+
+class WriterMethods:
+    """:class:`~leadqual.sources.CrmWriter` over a source's ``get_lead``, ``notes``, ``add``
+    (insert or replace, in one write) and ``_insert`` (insert, raising :func:`id_taken` when the
+    id is used)."""
+
+    if TYPE_CHECKING:
+        # The storage each source implements.
+        def get_lead(self, lead_id: str, /) -> Lead: ...
+
+        def notes(self, *, regarding: RecordRef | None = None) -> Sequence[Note]: ...
+
+        def add(self, *records: Any) -> None: ...
+
+        def _insert(self, kind: str, record: Account | Contact | Opportunity) -> None: ...
+
+    def create_account(self, account: Account, /) -> Account:
+        """Create an account; its id must be new."""
+        self._insert("account", account)
+        return account
+
+    def create_contact(self, contact: Contact, /) -> Contact:
+        """Create a contact; its id must be new."""
+        self._insert("contact", contact)
+        return contact
+
+    def create_opportunity(self, opportunity: Opportunity, /) -> Opportunity:
+        """Create an opportunity; its id must be new."""
+        self._insert("opportunity", opportunity)
+        return opportunity
+
+    def update_lead_status(
+        self,
+        lead_id: str,
+        /,
+        status: LeadStatus,
+        *,
+        reason: str | None = None,
+        at: datetime | None = None,
+    ) -> Lead:
+        """Set a lead's status; closing stamps ``closed_at``, reopening clears it."""
+        updated = with_status(self.get_lead(lead_id), status, reason=reason, at=at)
+        self.add(updated)
+        return updated
+
+    def move_notes(self, source: RecordRef, target: RecordRef, /) -> int:
+        """Re-point every note regarding ``source`` to ``target`` in one write (one transaction
+        in a database)."""
+        moved = [n.replace(regarding=target) for n in self.notes(regarding=source)]
+        self.add(*moved)
+        return len(moved)
