@@ -7,7 +7,7 @@ with ``--tool NAME`` for each tool (only pandas and the tool are imported there)
 every method against the same true pairs. Each method sees opaque ids, never rec_id, and times
 only its matching (reading the CSV and interpreter start-up excluded).
 
-    .venv/bin/python benchmarks/dedupe_compare.py --tools-python /tmp/dd-bench-venv/bin/python
+    .venv/bin/python benchmarks/dedupe_compare.py --tools-python ../tools-venv/bin/python
 
 Set-ups follow ../shared/data/febrl/README.md: recordlinkage 5 standard blocks + a sorted
 neighbourhood, 9 comparisons, ECM; splink DuckDB, u by random sampling, m by EM, threshold 0.5.
@@ -226,7 +226,8 @@ def compare_main(tools_python: str | None, repeats: int) -> None:
     body = (
         "Same machine, same run, same data; every method sees opaque ids. Times are matching "
         "only (median of the runs); the tools run in their own environment "
-        f"({tools_python or 'not available'}).\n\n" + "\n".join(lines)
+        f"({'a separate virtual environment' if tools_python else 'not available'}).\n\n"
+        + "\n".join(lines)
     )
     print(f"wrote {write_results('dedupe_compare', body)}")
 

@@ -24,9 +24,9 @@ CORPUS = SHARED_DATA / "email" / "corpus.csv"
 # code that refused it. A row the validator accepts and the corpus rejects is never a policy
 # choice: it shows as "accepted", unexplained.
 POLICY = {
-    "reserved_domain": "RFC 2606 documentation domain: refused by the policy the issue sets "
+    "reserved_domain": "RFC 2606 documentation domain: refused by the documented policy "
     "(the corpus README also lists example.* as refused, but these rows accept it)",
-    "dotless_domain": "no dot in the domain: refused by the policy the issue sets (ICANN has "
+    "dotless_domain": "no dot in the domain: refused by the documented policy (ICANN has "
     "prohibited dotless mail domains since 2013)",
     "invalid_domain": "not valid IDNA: 'xn--example' decodes to disallowed code points, so no "
     "registry can delegate it",

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 import pytest
@@ -54,6 +55,26 @@ def test_overrides_are_constructor_keywords() -> None:
     assert ActionAdvisor.from_config(config, time_zone="Europe/Berlin").time_zone == "Europe/Berlin"
     with pytest.raises(TypeError):
         TemplateDrafter.from_config(config, no_such_option=1)
+
+
+def test_the_handraiser_evaluator_takes_overrides_like_every_other_component() -> None:
+    config = load_sample_config()
+    assert HandraiserEvaluator.from_config(config).segments == tuple(config.handraisers)
+    first = config.handraisers[:1]
+    assert HandraiserEvaluator.from_config(config, segments=first).segments == tuple(first)
+    assert HandraiserEvaluator.from_config(config, segments=()).segments == ()
+    with pytest.raises(TypeError):
+        HandraiserEvaluator.from_config(config, no_such_option=1)
+
+
+@pytest.mark.parametrize(
+    ("component", "needs"), COMPONENTS, ids=lambda c: getattr(c, "__name__", "")
+)
+def test_every_from_config_accepts_keyword_overrides(
+    component: type[Any], needs: dict[str, Any]
+) -> None:
+    parameters = inspect.signature(component.from_config).parameters
+    assert any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
 
 
 def test_consent_in_the_config_decides_whether_the_advisor_reads_emails() -> None:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import UTC, datetime
 
+import numpy as np
+import pandas as pd
 import pycountry
 import pytest
 from hypothesis import given
@@ -19,7 +22,9 @@ from leadqual._geo import (
     subdivisions,
 )
 from leadqual.dedupe import Normalizer
-from leadqual.icp import Geography
+from leadqual.icp import Geography, IcpCharacteristic, IcpMatcher, IcpProfile, LocationMatcher
+from leadqual.models import Lead, LeadContext
+from leadqual.scoring.records import country_feature
 
 _COUNTRIES = sorted(pycountry.countries, key=lambda c: c.alpha_2)
 
@@ -27,7 +32,7 @@ _COUNTRIES = sorted(pycountry.countries, key=lambda c: c.alpha_2)
 @pytest.mark.parametrize(
     ("written", "code"),
     [
-        # the forms the issue found missing
+        # names in other forms and scripts than the English short name
         ("Korea, Republic of", "KR"),
         ("Россия", "RU"),
         ("日本", "JP"),
@@ -35,7 +40,6 @@ _COUNTRIES = sorted(pycountry.countries, key=lambda c: c.alpha_2)
         ("Mexico", "MX"),
         ("México", "MX"),
         ("MX", "MX"),
-        ("mx", "MX"),
         ("MEX", "MX"),
         ("Mexique", "MX"),
         ("Messico", "MX"),
@@ -93,22 +97,137 @@ _COUNTRIES = sorted(pycountry.countries, key=lambda c: c.alpha_2)
         ("Kosovo", "XK"),
         ("XK", "XK"),
         ("  germany  ", "DE"),
+        ("Großbritannien", "GB"),
+        ("Grossbritannien", "GB"),
+        ("EE.UU.", "US"),
+        ("EEUU", "US"),
+        ("Nippon", "JP"),
+        ("Nihon", "JP"),
+        # "St." is "Saint"
+        ("St. Kitts and Nevis", "KN"),
+        ("St Kitts & Nevis", "KN"),
+        ("St. Lucia", "LC"),
+        ("St Vincent and the Grenadines", "VC"),
+        ("St. Maarten", "SX"),
+        # codes written in capitals, three-letter ones that are also English words included
+        ("CA", "CA"),
+        ("DEU", "DE"),
+        ("CAN", "CA"),
+        ("AND", "AD"),
+        ("NA", "NA"),
+        ("Namibia", "NA"),
+        ("Colombia", "CO"),
+        ("Isle of Man", "IM"),
+        ("usa", "US"),  # an alias, not a code
+        ("uk", "GB"),
     ],
 )
 def test_country_code_reads_names_codes_translations_and_aliases(written: str, code: str) -> None:
     assert country_code(written) == code
 
 
-@pytest.mark.parametrize("written", ["", "   ", "Atlantis", "ZZ", "QQQ", "Europe", "N/A", None])
+@pytest.mark.parametrize(
+    "written",
+    [
+        "",
+        "   ",
+        "Atlantis",
+        "ZZ",
+        "QQQ",
+        "Europe",
+        None,
+        # placeholders for a missing value
+        "N/A",
+        "n/a",
+        "n.a.",
+        "N.A.",
+        "na",
+        "none",
+        "None",
+        "-",
+        "--",
+        "unknown",
+        "TBD",
+        # words that a code or a translated name would otherwise take
+        "and",
+        "can",
+        "Can",
+        "Man",
+        "man",
+        "Columbia",
+        "COLUMBIA",
+        # codes are read in capitals only
+        "mx",
+        "de",
+        "Us",
+        "deu",
+        "Deu",
+    ],
+)
 def test_country_code_is_none_for_what_is_not_a_country(written: str | None) -> None:
     assert country_code(written) is None
+
+
+@pytest.mark.parametrize(
+    "value", [float("nan"), 3, 3.0, 0, True, b"DE", ["DE"], pd.NA, np.nan, np.float64("nan")]
+)
+def test_country_code_is_none_for_what_is_not_text(value: object) -> None:
+    assert country_code(value) is None
+
+
+@pytest.mark.parametrize(
+    "value", [float("nan"), None, 3, pd.NA, np.float64("nan"), "n.a.", "and", "Columbia"]
+)
+def test_every_reader_of_countries_takes_what_is_not_a_country(value: object) -> None:
+    assert Normalizer().region_of(value) is None  # type: ignore[arg-type]
+    assert Geography().country(value) is None  # type: ignore[arg-type]
+    assert country_feature(value) in (None, value)
+    assert Geography().parse_place(value, None) is None  # type: ignore[arg-type]
+    location = IcpCharacteristic(
+        name="where", kind="location", targets=["Europe"], fields=["lead.custom_fields.country"]
+    )
+    matcher = LocationMatcher(location, geography=Geography())
+    assert matcher.compare(value).status == "unknown"
+    assert matcher.compare((value, None)).status == "unknown"
+
+
+@pytest.mark.parametrize("value", [float("nan"), 3, 3.5, "n.a.", "and", "can", "Man", "Columbia"])
+def test_the_icp_matcher_reads_a_country_field_that_is_no_country_as_unknown(
+    value: object,
+) -> None:
+    location = IcpCharacteristic(
+        name="where", kind="location", targets=["Europe"], fields=["lead.custom_fields.country"]
+    )
+    lead = Lead(
+        id="L-1", last_name="Ng", created_at=datetime(2026, 1, 1, tzinfo=UTC),
+        custom_fields={"country": value},
+    )  # fmt: skip
+    profile = IcpProfile(name="p", characteristics=[location])
+    fit = IcpMatcher(profile).match(LeadContext(lead=lead))
+    assert fit.results[0].status == "unknown"
+
+
+@pytest.mark.parametrize("value", [float("nan"), None, 3, pd.NA, "N/A", "-"])
+def test_a_missing_country_is_a_missing_scoring_feature(value: object) -> None:
+    assert country_feature(value) is None
+
+
+def test_an_icp_profile_may_write_country_codes_in_lower_case() -> None:
+    geo = Geography()
+    assert geo.parse_target("de") == ("country", "DE", frozenset({"DE"}))
+    assert geo.parse_target("ca")[1] == "CA"  # Canada, as "CA" is; the state is US-CA
+    assert geo.parse_target("deu")[1] == "DE"
+    assert sorted(Geography(extra_regions={"core": ["de", "at"]}).region_countries("core")) == [
+        "AT",
+        "DE",
+    ]
 
 
 @pytest.mark.parametrize("country", _COUNTRIES, ids=lambda c: c.alpha_2)
 def test_every_iso_code_and_english_name_maps_to_its_country(country: object) -> None:
     code = country.alpha_2  # type: ignore[attr-defined]
     assert country_code(code) == code
-    assert country_code(code.lower()) == code
+    assert country_code(code.lower()) is None  # "in", "it", "no" are words
     assert country_code(country.alpha_3) == code  # type: ignore[attr-defined]
     for attribute in ("name", "official_name", "common_name"):
         name = getattr(country, attribute, None)

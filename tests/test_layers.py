@@ -64,6 +64,8 @@ DEFERRED = {
     ): "the demo loads scikit-learn; `leadqual version` must not",
     ("leadqual.prioritize.ranking", "leadqual.prioritize._frame"): "numpy and pandas load only "
     "when a table is ranked",
+    ("leadqual", "leadqual._compat"): "`import leadqual` loads nothing but the package; the "
+    "deprecation helper (and inspect) load only when a moved name is read",
 }
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import importlib
+import re
 import subprocess
 import sys
+import warnings
 
 import pytest
 
@@ -170,6 +172,17 @@ def test_names_dropped_from_the_top_level_still_resolve_with_a_warning_naming_th
         value = getattr(leadqual, name)
     assert value is getattr(importlib.import_module(home), name)
     assert name not in leadqual.__all__
+
+
+@pytest.mark.parametrize(("name", "home"), sorted(leadqual._MOVED.items()))
+def test_every_moved_name_imports_from_the_module_its_warning_names(name: str, home: str) -> None:
+    module = importlib.import_module(home)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the named home is the real one: no second warning
+        value = getattr(module, name)
+    assert name in module.__all__
+    with pytest.warns(DeprecationWarning, match=f"import it from {re.escape(home)}$"):
+        assert getattr(leadqual, name) is value
 
 
 def test_an_unknown_name_is_an_attribute_error() -> None:

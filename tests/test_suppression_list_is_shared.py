@@ -4,6 +4,7 @@ the old in-place ``add`` keep working for one release with a warning."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -149,3 +150,103 @@ def test_a_listed_domain_covers_every_subdomain_and_no_sibling(
     assert suppression.reason_for(f"{local}@{sub}.contoso.com")
     assert suppression.reason_for(f"{local}@{sub}-contoso.com") is None
     assert suppression.reason_for(f"{local}@contoso.com.{sub}") is None
+
+
+# -- entries survive every operation --------------------------------------------------------------
+
+COMPANIES = st.one_of(
+    st.sampled_from(
+        ["AG & Co. KG", "Smith & Co.", "The Acme Holdings GmbH & Co. KG", "Société Générale S.A."]
+    ),
+    st.lists(
+        st.sampled_from(["Acme", "The", "&", "Co.", "KG", "GmbH", "Inc", "and", "Ltd", "S.A."]),
+        min_size=1,
+        max_size=6,
+    ).map(" ".join),
+    st.text(min_size=1, max_size=20),
+).filter(lambda name: SuppressionList(companies={name}).companies != frozenset())
+
+
+def test_a_company_stays_suppressed_when_an_address_is_added() -> None:
+    listed = SuppressionList(companies={"AG & Co. KG"})
+    assert listed.extended(addresses=["a@b.example"]).reason_for_company("AG & Co. KG")
+    assert listed.with_address("a@b.example").reason_for_company("AG & Co. KG")
+
+
+def every_copy(suppression: SuppressionList) -> list[SuppressionList]:
+    """The list after each operation that makes a new list from it, and after an in-place add."""
+    added = suppression.model_copy()
+    with pytest.warns(DeprecationWarning, match="extended"):
+        added.add("someone@else.example")
+    salt = {"salt": suppression.salt} if suppression.salt else {}
+    return [
+        suppression.extended(addresses=["a@b.example"]),
+        suppression.extended(domains=["b.example"]),
+        suppression.extended(companies=["Fabrikam"]),
+        suppression.with_address("c@d.example"),
+        suppression.extended().extended(addresses=["e@f.example"]).extended(),
+        added,
+        SuppressionList.model_validate({**suppression.model_dump(), **salt}),
+        SuppressionList.model_validate({**json.loads(suppression.model_dump_json()), **salt}),
+    ]
+
+
+@given(name=COMPANIES, salt=st.sampled_from([None, "s3cret"]))
+def test_a_suppressed_company_stays_suppressed_through_every_operation_and_a_json_round_trip(
+    name: str, salt: str | None
+) -> None:
+    suppression = SuppressionList(companies={name}, salt=salt)
+    assert suppression.reason_for_company(name)
+    for copy in every_copy(suppression):
+        assert copy.reason_for_company(name), copy
+        assert suppression.companies <= copy.companies
+        assert suppression.hashes <= copy.hashes
+
+
+@given(names=st.lists(COMPANIES, min_size=1, max_size=4))
+def test_a_round_trip_keeps_every_entry(names: list[str]) -> None:
+    suppression = SuppressionList(
+        companies=set(names), addresses={"Ann@Bücher.example"}, domains={"Contoso.COM."}
+    )
+    restored = SuppressionList.model_validate_json(suppression.model_dump_json())
+    assert restored == suppression
+    assert SuppressionList.model_validate(restored.model_dump()) == suppression
+
+
+def test_extended_reads_generators_once() -> None:
+    grown = SuppressionList().extended(
+        addresses=(a for a in ["a@b.example"]), companies=(c for c in ["Acme Ltd"])
+    )
+    assert grown.reason_for("a@b.example") and grown.reason_for_company("ACME")
+
+
+# -- internationalised domains --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("listed", "asked"),
+    [
+        ("bücher.example", "ann@xn--bcher-kva.example"),
+        ("xn--bcher-kva.example", "ann@bücher.example"),
+        ("XN--BCHER-KVA.example.", "ann@sub.BÜCHER.example"),
+        ("münchen.de", "bob@mail.xn--mnchen-3ya.de"),
+    ],
+)
+@pytest.mark.parametrize("salt", [None, "s3cret"])
+def test_a_listed_domain_matches_an_address_in_either_idna_form(
+    listed: str, asked: str, salt: str | None
+) -> None:
+    assert SuppressionList(domains={listed}, salt=salt).reason_for(asked)
+
+
+@pytest.mark.parametrize("salt", [None, "s3cret"])
+def test_a_listed_address_matches_in_either_idna_form(salt: str | None) -> None:
+    suppression = SuppressionList(addresses={"Ann@Bücher.example"}, salt=salt)
+    assert suppression.reason_for("ann@xn--bcher-kva.example") == (
+        "the address is on the suppression list (opted out)"
+    )
+    assert suppression.reason_for("ann@BÜCHER.example")
+    assert suppression.reason_for("bob@xn--bcher-kva.example") is None
+    # an accent is not dropped: bücher.example is another domain than bucher.example
+    other = SuppressionList(domains={"bucher.example"}, salt=salt)
+    assert other.reason_for("ann@bücher.example") is None

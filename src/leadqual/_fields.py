@@ -3,12 +3,12 @@ lead context, with the paths checked once when a profile or segment is compiled.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel
 
+from leadqual._text import is_placeholder
 from leadqual.errors import ConfigurationError
 from leadqual.models import Account, Address, Contact, Lead, LeadContext
 
@@ -67,29 +67,5 @@ def is_empty(value: object) -> bool:
     if value is None:
         return True
     if isinstance(value, str):
-        return _NON_WORD.sub(" ", value.casefold()).strip() in _MISSING
+        return is_placeholder(value)
     return isinstance(value, float) and value != value
-
-
-_NON_WORD = re.compile(r"[\W_]+")
-# Texts (lower case, punctuation as spaces) CRMs use for "nobody filled this in". Not "NA": that is also North America.
-_MISSING = frozenset(
-    [
-        "",
-        "n a",
-        "none",
-        "null",
-        "nil",
-        "nan",
-        "unknown",
-        "undefined",
-        "unspecified",
-        "not specified",
-        "not provided",
-        "not available",
-        "not applicable",
-        "tbd",
-        "tba",
-        "tbc",
-    ]
-)

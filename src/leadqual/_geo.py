@@ -10,12 +10,12 @@ that the standard lacks ("USA", "UK", "Holland", "Ivory Coast"). Every name is f
 first use: importing this module loads none of pycountry's databases.
 
 Examples:
-    >>> country_code("México"), country_code("Mexique"), country_code("MEX"), country_code("mx")
+    >>> country_code("México"), country_code("Mexique"), country_code("MEX"), country_code("MX")
     ('MX', 'MX', 'MX', 'MX')
     >>> country_code("Korea, Republic of"), country_code("Россия"), country_code("日本")
     ('KR', 'RU', 'JP')
-    >>> country_code("Atlantis") is None
-    True
+    >>> [country_code(t) for t in ("Atlantis", "can", "n.a.", "Columbia", float("nan"))]
+    [None, None, None, None, None]
     >>> country_name("DE"), country_name("Deutschland")
     ('Germany', 'Germany')
 """
@@ -29,13 +29,14 @@ from collections.abc import Iterable, Iterator, Mapping
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 
-from leadqual._text import fold
+from leadqual._text import fold, is_placeholder
 
 if TYPE_CHECKING:
     from pycountry.db import Country
 
 __all__ = [
     "LANGUAGES",
+    "NOT_COUNTRIES",
     "country_code",
     "country_codes",
     "country_name",
@@ -64,11 +65,17 @@ _ALIASES: Mapping[str, str] = {
     "turkey": "TR", "macedonia": "MK", "cape verde": "CV", "east timor": "TL",
     "vatican city": "VA", "hong kong sar": "HK", "macau sar": "MO",
     "prc": "CN", "mainland china": "CN", "peoples republic of china": "CN", "ksa": "SA",
-    "republic of kosovo": "XK",
+    "republic of kosovo": "XK", "usa": "US",
     "dr congo": "CD", "drc": "CD", "congo kinshasa": "CD", "congo brazzaville": "CG",
     # the everyday native name, where the catalogues give only the official form
-    "россия": "RU", "한국": "KR",
+    "россия": "RU", "한국": "KR", "nippon": "JP", "nihon": "JP",
+    "grossbritannien": "GB", "ee uu": "US", "eeuu": "US", "saint maarten": "SX",
 }  # fmt: skip
+
+NOT_COUNTRIES: frozenset[str] = frozenset({"columbia"})
+"""Name keys that are never read as a country, not even as a misspelling: names a catalogue gives
+a country that in English mean something else ("Columbia", Romanian for Colombia, is British
+Columbia, the District of Columbia, a river or a university)."""
 
 # Kosovo has a user-assigned code that ISO 3166 does not list; CRMs and most data vendors use it.
 _EXTRA_COUNTRIES: Mapping[str, str] = {"XK": "Kosovo"}
@@ -76,27 +83,37 @@ _EXTRA_ALPHA3: Mapping[str, str] = {"XKX": "XK"}
 
 _SEPARATORS = re.compile(r"[-/]")
 _PARENS = re.compile(r"\s*\(([^)]*)\)\s*")
+_CODE = re.compile(r"[A-Z]{2,3}")
+_SAINT = {"st": "saint", "ste": "sainte"}
 
 
 def name_key(text: str, /) -> str:
-    """The form names are compared in: folded, hyphens as spaces, a leading "the" dropped.
+    """The form names are compared in: folded, hyphens as spaces, a leading "the" dropped, "St."
+    read as "Saint".
 
-    >>> name_key("The Guinea-Bissau "), name_key("Côte d'Ivoire")
-    ('guinea bissau', 'cote d ivoire')
+    >>> name_key("The Guinea-Bissau "), name_key("Côte d'Ivoire"), name_key("St. Kitts & Nevis")
+    ('guinea bissau', 'cote d ivoire', 'saint kitts and nevis')
     """
-    key = " ".join(_SEPARATORS.sub(" ", fold(text)).split())
-    return key[4:] if key.startswith("the ") else key
+    words = _SEPARATORS.sub(" ", fold(text)).split()
+    if words and words[0] == "the":
+        del words[0]
+    return " ".join(_SAINT.get(w, w) for w in words)
 
 
-def country_code(text: str | None, /) -> str | None:
+def country_code(text: object, /) -> str | None:
     """The ISO 3166-1 alpha-2 code of a country written as a code, name or alias, else ``None``.
 
-    Accepts alpha-2 and alpha-3 codes in any case ("de", "DEU"), English, official and common names
-    ("Korea, Republic of", "South Korea"), names in the :data:`LANGUAGES` ("Deutschland", "Россия",
-    "日本") and usual aliases ("USA", "U.K.", "Holland"). Matching is exact after folding; an
-    alpha-2 code comes back unchanged, so normalising twice changes nothing.
+    Accepts alpha-2 and alpha-3 codes written in capitals ("DE", "DEU"), English, official and
+    common names ("Korea, Republic of", "South Korea"), names in the :data:`LANGUAGES`
+    ("Deutschland", "Россия", "日本") and usual aliases ("USA", "U.K.", "Holland", "EE.UU.").
+    Matching is exact after folding; an alpha-2 code comes back unchanged, so normalising twice
+    changes nothing.
+
+    A code in lower or mixed case is not read as a code: "and", "can" and "Man" are words, not
+    Andorra, Canada and the Isle of Man. Anything that is not text (``None``, NaN, a number) and
+    the placeholders a CRM writes for a missing value ("n.a.", "N/A", "none", "-") give ``None``.
     """
-    if text is None:
+    if not isinstance(text, str):
         return None
     return _country_code(text)
 
@@ -104,19 +121,18 @@ def country_code(text: str | None, /) -> str | None:
 @lru_cache(maxsize=8192)
 def _country_code(text: str) -> str | None:
     raw = text.strip()
-    if not raw:
+    if is_placeholder(raw):
         return None
-    compact = raw.replace(".", "").replace(" ", "").upper()
-    if len(compact) == 2 and compact.isascii() and compact.isalpha():
-        if compact == "UK":
+    if len(raw) == 2 and _CODE.fullmatch(raw):
+        if raw == "UK":
             return "GB"
-        return compact if compact in country_codes() else None
+        return raw if raw in country_codes() else None
     key = name_key(raw)
     hit = country_names().get(key)
     if hit is not None:
         return hit
-    if len(compact) == 3 and compact.isascii() and compact.isalpha():
-        return _alpha3().get(compact)
+    if _CODE.fullmatch(raw):
+        return _alpha3().get(raw)
     return None
 
 
@@ -173,14 +189,15 @@ def country_names() -> Mapping[str, str]:
         for key, code in _vote((name_key(name), code) for name, code in ranked).items():
             index.setdefault(key, code)
     index.pop("", None)
-    # A translated name that reads like a code would hijack that code ("Áo", Austria in Vietnamese,
-    # folds to "ao", Angola's alpha-2): codes are read as codes.
-    alpha3 = _alpha3()
-    for key, code in list(index.items()):
-        compact = key.replace(" ", "").upper()
-        if not (compact.isascii() and compact.isalpha()):
-            continue
-        if (len(compact) == 2 and compact != "UK") or alpha3.get(compact, code) != code:
+    for key in NOT_COUNTRIES:
+        index.pop(key, None)
+    # A translated name of three letters or fewer folds to a code or a word ("Áo", Austria in
+    # Vietnamese, folds to "ao", Angola's alpha-2; "Man" is the Isle of Man in three languages and
+    # a word in English): such short Latin-script names are left to the codes and the aliases.
+    aliases = {name_key(alias) for alias in _ALIASES}
+    for key in list(index):
+        compact = key.replace(" ", "")
+        if key not in aliases and compact.isascii() and compact.isalpha() and len(compact) <= 3:
             del index[key]
     return index
 

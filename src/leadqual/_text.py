@@ -14,6 +14,7 @@ __all__ = [
     "content_tokens",
     "fold",
     "fold_words",
+    "is_placeholder",
     "normalize_company_name",
     "stem",
     "strip_accents",
@@ -26,6 +27,30 @@ _WORD = re.compile(r"[a-z0-9]+(?:[+#][a-z0-9]*)?")
 _NON_WORD = re.compile(r"[^\w\s]")
 _NON_ALNUM = re.compile(r"[^\w]")
 _APOSTROPHES = re.compile("['\u2019]")
+_NON_WORD_OR_UNDERSCORE = re.compile(r"[\W_]+")
+
+# Texts (lower case, punctuation as spaces) CRMs use for "nobody filled this in". Not "NA": that is
+# also North America (and, written in capitals, Namibia's code).
+_PLACEHOLDERS = frozenset(
+    [
+        "",
+        "n a",
+        "none",
+        "null",
+        "nil",
+        "nan",
+        "unknown",
+        "undefined",
+        "unspecified",
+        "not specified",
+        "not provided",
+        "not available",
+        "not applicable",
+        "tbd",
+        "tba",
+        "tbc",
+    ]
+)
 
 
 STOPWORDS = frozenset(
@@ -150,6 +175,16 @@ def fold(text: str) -> str:
     return _SPACE.sub(" ", plain).strip()
 
 
+def is_placeholder(text: str, /) -> bool:
+    """Whether ``text`` is what a CRM writes for "nobody filled this in": blank, punctuation only
+    (``"-"``), or a placeholder such as ``"N/A"``, ``"n.a."``, ``"None"``, ``"Unknown"``, ``"TBD"``.
+
+    >>> [is_placeholder(t) for t in ("n.a.", "N/A", " - ", "none", "Namibia", "NA")]
+    [True, True, True, True, False, False]
+    """
+    return _NON_WORD_OR_UNDERSCORE.sub(" ", text.casefold()).strip() in _PLACEHOLDERS
+
+
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """A light suffix stemmer, enough to equate "forecasts"/"forecasting" and "prioritise"/"prioritize"."""
@@ -226,10 +261,13 @@ def _strip_legal_forms(name: str) -> str:
 
 def normalize_company_name(name: str, /) -> str:
     """A company name folded for comparison: legal forms (cleanco's terms, in many countries'
-    languages), a leading "The", punctuation and accents removed; "&" reads as "and".
+    languages), a leading "The", a trailing "and" left by a removed legal form ("Smith & Co."),
+    punctuation and accents removed; "&" reads as "and".
 
-    The package's one company-name normaliser: research matches registry entries with it and
-    duplicate detection builds its company keys from it.
+    The package's one company-name normaliser: research matches registry entries with it,
+    duplicate detection builds its company keys from it and suppression lists store it. It is
+    idempotent (a normalised name normalises to itself), so a stored key can be compared with, or
+    normalised again into, the key of the name it came from.
 
     >>> normalize_company_name("Contoso Pharmaceuticals, Inc.")
     'contoso pharmaceuticals'
@@ -237,11 +275,27 @@ def normalize_company_name(name: str, /) -> str:
     'acme holdings'
     >>> normalize_company_name("Société Générale S.A."), normalize_company_name("Smith & Sons Ltd")
     ('societe generale', 'smith and sons')
+    >>> normalize_company_name("AG & Co. KG"), normalize_company_name("Smith & Co.")
+    ('ag', 'smith')
     """
+    key = _normalize_once(name)
+    # Folding can uncover a legal form that punctuation hid ("AG & Co. KG" -> "ag and co"), so the
+    # steps repeat until nothing changes; each round after the first only removes words.
+    for _ in range(8):
+        again = _normalize_once(key)
+        if again == key:
+            break
+        key = again
+    return key
+
+
+def _normalize_once(name: str) -> str:
     folded = fold_words(_strip_legal_forms(name))
     words = folded.split()
     while words and words[0] == "the":
         words.pop(0)
+    while len(words) > 1 and words[-1] == "and":
+        words.pop()
     return " ".join(words) or folded  # a name that is only "the" words ("The The") stays whole
 
 

@@ -21,14 +21,14 @@ Examples:
 from __future__ import annotations
 
 import hashlib
-import warnings
 from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
 from pydantic import Field, field_validator, model_validator
 
 from leadqual._base import FrozenModel
-from leadqual._domains import email_domain
+from leadqual._compat import warn_deprecated
+from leadqual._domains import ascii_domain
 from leadqual._text import normalize_company_name
 from leadqual.errors import ConfigurationError
 
@@ -52,7 +52,11 @@ class SuppressedLead(Protocol):
 
 
 def _address_key(value: str) -> str:
-    return value.strip().casefold().lstrip("@").rstrip(".")
+    """An address or a domain as entries are kept and compared: case-folded, its domain in IDNA
+    form (``bücher.example`` and ``xn--bcher-kva.example`` are one domain)."""
+    text = value.strip().lstrip("@")
+    local, at, domain = text.rpartition("@")
+    return f"{local.casefold()}{at}{ascii_domain(domain)}"
 
 
 def _company_key(value: str) -> str:
@@ -130,8 +134,7 @@ class SuppressionList(FrozenModel):
         key = _address_key(address)
         if self._has(self.addresses, key):
             return "the address is on the suppression list (opted out)"
-        domain = email_domain(key) if "@" in key else key
-        labels = (domain or "").split(".")
+        labels = key.rpartition("@")[2].split(".")
         for i in range(len(labels) - 1):
             parent = ".".join(labels[i:])
             if self._has(self.domains, parent):
@@ -184,16 +187,22 @@ class SuppressionList(FrozenModel):
         domains: Iterable[str] = (),
         companies: Iterable[str] = (),
     ) -> SuppressionList:
-        """A copy with more entries (hashed when this list has a salt)."""
-        values = [*addresses, *domains, *companies]
-        if any(not v.strip() for v in values):
+        """A copy with more entries (hashed when this list has a salt).
+
+        Only the new entries are normalised (or hashed); the entries already kept are copied as
+        they are.
+        """
+        new = {"addresses": [*addresses], "domains": [*domains], "companies": [*companies]}
+        if any(not v.strip() for values in new.values() for v in values):
             raise ConfigurationError("cannot suppress an empty value")
-        return SuppressionList(
-            addresses=self.addresses | set(addresses),
-            domains=self.domains | set(domains),
-            companies=self.companies | set(companies),
-            salt=self.salt,
-            hashes=self.hashes,
+        more = SuppressionList.model_validate({**new, "salt": self.salt})
+        return self.model_copy(
+            update={
+                "addresses": self.addresses | more.addresses,
+                "domains": self.domains | more.domains,
+                "companies": self.companies | more.companies,
+                "hashes": self.hashes | more.hashes,
+            }
         )
 
     def add(self, value: str, /) -> None:
@@ -202,11 +211,9 @@ class SuppressionList(FrozenModel):
 
         Adds an address (``a@b.com``) or a domain (``b.com``) in place for one more release.
         """
-        warnings.warn(
+        warn_deprecated(
             "SuppressionList.add() is deprecated: the list is immutable; use "
-            "suppression = suppression.extended(addresses=[...]) or extended(domains=[...])",
-            DeprecationWarning,
-            stacklevel=2,
+            "suppression = suppression.extended(addresses=[...]) or extended(domains=[...])"
         )
         grown = (
             self.extended(addresses=(value,)) if "@" in value else self.extended(domains=(value,))

@@ -80,7 +80,8 @@ def test_default_region_is_configurable() -> None:
         ("Mexique", "MX"),
         ("Korea, Republic of", "KR"),
         ("Россия", "RU"),
-        ("de", "DE"),
+        ("DE", "DE"),
+        ("de", None),  # codes are read in capitals: "and", "can", "no" are words
         ("Atlantis", None),
         ("ZZ", None),
         (None, None),

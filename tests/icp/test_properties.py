@@ -1,4 +1,4 @@
-"""Invariants the issue names, checked with hypothesis."""
+"""Invariants of ICP matching, checked with hypothesis."""
 
 from __future__ import annotations
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import time
-import warnings
 from bisect import bisect_left, insort
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Annotated, Any, Self
@@ -24,6 +23,7 @@ import pandas as pd
 from pydantic import ConfigDict, Field
 
 from leadqual._base import LeadqualModel
+from leadqual._compat import warn_deprecated
 from leadqual.dedupe.cluster import cluster_labels, union_find_clusters
 from leadqual.dedupe.fellegi_sunter import FellegiSunter, level_labels, levels_of
 from leadqual.dedupe.normalize import Normalizer
@@ -790,11 +790,7 @@ class DuplicateIndex:
 
     def check(self, record: Lead | Mapping[str, Any], /) -> list[DuplicatePair]:
         """Deprecated: :meth:`find` (``check`` named four different actions in the library)."""
-        warnings.warn(
-            "DuplicateIndex.check() is deprecated: use DuplicateIndex.find()",
-            DeprecationWarning,
-            stacklevel=2,
-        )
+        warn_deprecated("DuplicateIndex.check() is deprecated: use DuplicateIndex.find()")
         return self.find(record)
 
     def find(self, record: Lead | Mapping[str, Any], /) -> list[DuplicatePair]:

@@ -22,6 +22,7 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
+from leadqual._domains import ascii_domain
 from leadqual._geo import country_code
 from leadqual._text import fold_words, normalize_company_name
 
@@ -197,7 +198,7 @@ class Normalizer:
             return None
         if _SPACE.search(text):
             return None
-        host = host.rstrip(".")
+        host = ascii_domain(host)  # "bücher.example" and "xn--bcher-kva.example" are one host
         host = FREE_MAIL_ALIASES.get(host, host)
         if (
             local.split("+", 1)[0] in _EMAIL_PLACEHOLDER_LOCALS
@@ -245,7 +246,7 @@ class Normalizer:
             text = text.rpartition("@")[2]
         parts = self._tld(text)
         registrable = parts.top_domain_under_public_suffix
-        return registrable or None
+        return ascii_domain(registrable) if registrable else None
 
     def website_domain(self, value: str | None, /) -> str | None:
         """The registrable domain of a website, ``None`` for a free-mail or blank one."""

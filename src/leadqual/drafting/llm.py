@@ -15,13 +15,11 @@ Examples:
 from __future__ import annotations
 
 import asyncio
-import inspect
 import json
 import logging
 import math
 import re
 import time
-import warnings
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from importlib import metadata
 from typing import Any, Literal, Protocol, runtime_checkable
@@ -37,6 +35,7 @@ from tenacity import (
 )
 
 from leadqual._base import FrozenModel
+from leadqual._compat import is_coroutine_function, warn_deprecated
 from leadqual._sync import run_sync
 from leadqual.drafting._dates import parse_return_date
 from leadqual.drafting._text import clean_reply, split_sentences
@@ -103,7 +102,7 @@ class LlmClient(Protocol):
 def _legacy_complete(client: object) -> Callable[..., Awaitable[str]] | None:
     """The ``async def complete`` of a client written before ``acomplete`` (deprecated)."""
     method = getattr(client, "complete", None)
-    return method if inspect.iscoroutinefunction(method) else None
+    return method if is_coroutine_function(method) else None
 
 
 def is_llm_client(obj: object, /) -> bool:
@@ -132,11 +131,9 @@ async def ask(
             f"{type(client).__name__} is not an LLM client: it needs `name` and "
             "`async def acomplete(self, messages, /, *, temperature, max_tokens)`"
         )
-    warnings.warn(
+    warn_deprecated(
         f"{type(client).__name__}: an LLM client's async method is now named `acomplete`; "
-        "`async def complete` is deprecated and will stop working in the next release",
-        DeprecationWarning,
-        stacklevel=2,
+        "`async def complete` is deprecated and will stop working in the next release"
     )
     answer = await legacy(messages, temperature=temperature, max_tokens=max_tokens)
     if not isinstance(answer, str):

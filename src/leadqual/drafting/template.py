@@ -20,11 +20,11 @@ from __future__ import annotations
 
 import logging
 import re
-import warnings
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, Self
 
+from leadqual._compat import warn_deprecated
 from leadqual._text import content_tokens
 from leadqual.config import AgentConfig, ProductKnowledge
 from leadqual.drafting.advisor import NextAction
@@ -235,11 +235,7 @@ class TemplateDrafter:
 
     def check(self, draft: Draft, context: LeadContext) -> list[str]:
         """Deprecated: :meth:`problems` (``check`` named four different actions)."""
-        warnings.warn(
-            "TemplateDrafter.check() is deprecated: use TemplateDrafter.problems()",
-            DeprecationWarning,
-            stacklevel=2,
-        )
+        warn_deprecated("TemplateDrafter.check() is deprecated: use TemplateDrafter.problems()")
         return self.problems(draft, context)
 
     def problems(self, draft: Draft, context: LeadContext) -> list[str]:

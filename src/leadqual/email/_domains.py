@@ -20,6 +20,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from leadqual._domains import (
+    ascii_domain,
     extractor,
     is_disposable_domain,
     is_free_provider_domain,
@@ -108,10 +109,7 @@ def website_domain(website: str) -> str | None:
         host = host[4:]
     if "." not in host or "@" in host:
         return None
-    try:
-        return host.encode("idna").decode("ascii")
-    except UnicodeError:
-        return host
+    return ascii_domain(host)
 
 
 def role_account(local_part: str) -> bool:

@@ -23,7 +23,6 @@ import logging
 import math
 import threading
 import time
-import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -31,6 +30,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from leadqual._base import to_utc
+from leadqual._compat import warn_deprecated
 from leadqual._domains import company_website_domain, is_free_provider_domain
 from leadqual._sync import PerLoop, run_sync
 from leadqual.email import _domains as domains
@@ -685,19 +685,13 @@ def _time_source(now: object) -> tuple[datetime | None, Callable[[], datetime] |
     if isinstance(now, datetime):
         return to_utc(now, "now"), None
     if callable(now):
-        warnings.warn(
+        warn_deprecated(
             "EmailValidator(now=<callable>) is deprecated: pass the datetime itself "
-            "(now=data.as_of), or nothing for the current time",
-            DeprecationWarning,
-            stacklevel=3,
+            "(now=data.as_of), or nothing for the current time"
         )
         return None, now
     raise ConfigurationError(f"now must be a datetime or None, got {type(now).__name__}")
 
 
 def _moved(method: str, call: str) -> None:
-    warnings.warn(
-        f"EmailValidator.{method}() is deprecated: call leadqual.email.{call} instead",
-        DeprecationWarning,
-        stacklevel=3,
-    )
+    warn_deprecated(f"EmailValidator.{method}() is deprecated: call leadqual.email.{call} instead")

@@ -23,7 +23,7 @@ from pydantic import ConfigDict
 from rapidfuzz import fuzz, process
 
 from leadqual._base import LeadqualModel
-from leadqual._geo import country_code, country_names, name_key, subdivisions
+from leadqual._geo import NOT_COUNTRIES, country_code, country_names, name_key, subdivisions
 from leadqual._text import fold
 from leadqual.errors import ConfigurationError
 
@@ -203,7 +203,7 @@ class Geography:
         for name, members in (extra_regions or {}).items():
             codes = set()
             for m in members:
-                code = self.country(m)
+                code = self.country(_as_code(m))
                 if code is None:
                     raise ConfigurationError(
                         f"extra_regions[{name!r}]: {m!r} is not a country this library knows"
@@ -218,14 +218,17 @@ class Geography:
     def country(self, text: str, /) -> str | None:
         """ISO alpha-2 code of a country written as a name, alias or ISO code, else ``None``.
 
-        Reads what :func:`leadqual._geo.country_code` reads, and a misspelt Latin-script name
-        ("Germnay") at :attr:`fuzzy_cutoff` similarity or more.
+        Reads what :func:`leadqual._geo.country_code` reads (codes in capitals; ``None`` for
+        anything that is not text), and a misspelt Latin-script name ("Germnay") at
+        :attr:`fuzzy_cutoff` similarity or more.
         """
+        if not isinstance(text, str):
+            return None
         code = country_code(text)
         if code is not None:
             return code
         key = name_key(text)
-        if len(key) < 5:
+        if len(key) < 5 or key in NOT_COUNTRIES:
             return None
         best = process.extractOne(
             key, _fuzzy_names(), scorer=fuzz.ratio, score_cutoff=self.fuzzy_cutoff
@@ -234,6 +237,8 @@ class Geography:
 
     def subdivision(self, text: str, /, *, country: str | None = None) -> str | None:
         """ISO 3166-2 code of a US state or Canadian province (name, code or ``US-NY``)."""
+        if not isinstance(text, str):
+            return None
         raw = text.strip()
         if not raw:
             return None
@@ -270,8 +275,9 @@ class Geography:
     def parse_target(self, text: str, /) -> tuple[PlaceKind, str, frozenset[str]]:
         """Read an ICP location target: a region, a country or a US/Canadian subdivision.
 
-        Returns ``(kind, canonical, country codes)``. Two-letter codes are countries ("CA" is
-        Canada); write ``US-CA`` or "California" for the state.
+        Returns ``(kind, canonical, country codes)``. Two- and three-letter codes are countries,
+        in capitals or lower case ("CA" and "ca" are Canada, "deu" is Germany); write ``US-CA`` or
+        "California" for the state.
 
         Raises:
             ConfigurationError: the text is none of these.
@@ -279,7 +285,7 @@ class Geography:
         region = self.region(text)
         if region is not None:
             return "region", region, self._regions[region]
-        code = self.country(text)
+        code = self.country(_as_code(text))
         if code is not None:
             return "country", code, frozenset({code})
         sub = self.subdivision(text)
@@ -295,6 +301,9 @@ class Geography:
         return self._parse_place(country, state)
 
     def _parse_place_uncached(self, country: str | None, state: str | None) -> Place | None:
+        # a value that is not text (NaN from a table, a number) is no place
+        country = country if isinstance(country, str) else None
+        state = state if isinstance(state, str) else None
         written = ", ".join(p for p in (state, country) if p)
         if country is None and state is None:
             return None
@@ -311,3 +320,10 @@ class Geography:
         if c is None:
             return None
         return Place(country=c, subdivision=sub, written=written)
+
+
+def _as_code(text: str) -> str:
+    """A configuration's country code as the normaliser reads codes: in capitals. A developer's
+    "de" or "deu" in a profile is Germany; in CRM data, lower case reads as a word."""
+    short = isinstance(text, str) and len(text) in (2, 3) and text.isascii()
+    return text.upper() if short and text.isalpha() and text.islower() else text

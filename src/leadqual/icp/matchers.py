@@ -333,8 +333,9 @@ class LocationMatcher:
         if isinstance(value, Address):
             return self.geography.parse_place(value.country, value.state)
         if isinstance(value, tuple) and len(value) == 2:
-            country, state = value
-            return self.geography.parse_place(country or None, state or None)
+            # a part that is not text (NaN from a table) is a missing part
+            country, state = (p if isinstance(p, str) and p else None for p in value)
+            return self.geography.parse_place(country, state)
         text = str(value)
         place = self.geography.parse_place(text, None)
         if place is None and "," in text:
@@ -361,7 +362,7 @@ class LocationMatcher:
         written = (
             _as_text(value)
             if not isinstance(value, tuple)
-            else ", ".join(p for p in reversed(value) if p)
+            else ", ".join(p for p in reversed(value) if isinstance(p, str) and p)
         )
         if place is None:
             return _unknown(f"{written!r} is not a place this library recognises")

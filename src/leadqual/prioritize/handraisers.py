@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Self
+from typing import Any, Self
 
 from leadqual._base import FrozenModel, LeadqualModel, to_utc
 from leadqual._fields import check_path, get_path, is_empty
@@ -289,7 +289,7 @@ class HandraiserEvaluator:
         True
     """
 
-    def __init__(self, segments: Sequence[HandraiserSegment], /) -> None:
+    def __init__(self, segments: Sequence[HandraiserSegment]) -> None:
         self.segments = tuple(segments)
         # a field condition's words depend on the condition only: written once, not per lead
         self._words: dict[int, str] = {}
@@ -300,9 +300,12 @@ class HandraiserEvaluator:
                     self._words[id(cond)] = _field_words(cond)
 
     @classmethod
-    def from_config(cls, config: AgentConfig, /) -> Self:
-        """An evaluator of the hand-raiser segments of ``config``."""
-        return cls(config.handraisers)
+    def from_config(cls, config: AgentConfig, /, **overrides: Any) -> Self:
+        """An evaluator of the hand-raiser segments of ``config``; ``overrides`` are constructor
+        keywords (``segments=`` replaces the configuration's segments)."""
+        kwargs: dict[str, Any] = {"segments": config.handraisers}
+        kwargs.update(overrides)
+        return cls(**kwargs)
 
     def evaluate(self, context: LeadContext, /, *, now: datetime | None = None) -> HandraiserResult:
         """Evaluate every segment on one lead, ``now`` being the reference time (default: the

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import math
-import warnings
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import datetime
@@ -19,6 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol, Self, runti
 from pydantic import Field, model_validator
 
 from leadqual._base import FrozenModel, UtcDatetime
+from leadqual._compat import warn_deprecated
 from leadqual.config import AgentConfig
 from leadqual.config.prioritize import (
     DEFAULT_PRIORITY_ORDER,
@@ -107,10 +107,9 @@ class PrioritizedList(FrozenModel):
     @classmethod
     def _renamed_as_of(cls, data: Any) -> Any:
         if isinstance(data, Mapping) and "as_of" in data:
-            warnings.warn(
+            warn_deprecated(
                 "PrioritizedList: the field 'as_of' is deprecated; use 'now' instead",
-                DeprecationWarning,
-                stacklevel=2,
+                skip_modules=("pydantic",),
             )
             data = dict(data)
             if "now" in data:
@@ -121,11 +120,7 @@ class PrioritizedList(FrozenModel):
     @property
     def as_of(self) -> datetime:
         """Deprecated name of :attr:`now`."""
-        warnings.warn(
-            "PrioritizedList.as_of is deprecated; use PrioritizedList.now",
-            DeprecationWarning,
-            stacklevel=2,
-        )
+        warn_deprecated("PrioritizedList.as_of is deprecated; use PrioritizedList.now")
         return self.now
 
     def __len__(self) -> int:

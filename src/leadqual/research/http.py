@@ -41,7 +41,6 @@ import re
 import socket
 import ssl
 import time
-import warnings
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from http.cookiejar import CookieJar, DefaultCookiePolicy
@@ -59,6 +58,7 @@ from tenacity import (
 )
 
 from leadqual._base import LeadqualModel
+from leadqual._compat import warn_deprecated
 from leadqual._domains import registrable_domain
 from leadqual.errors import (
     ConfigurationError,
@@ -647,11 +647,7 @@ class SafeFetcher:
 
     async def check(self, url: str, /) -> httpx.URL:
         """Deprecated: :meth:`vet` (``check`` named four different actions)."""
-        warnings.warn(
-            "SafeFetcher.check() is deprecated: use SafeFetcher.vet()",
-            DeprecationWarning,
-            stacklevel=2,
-        )
+        warn_deprecated("SafeFetcher.check() is deprecated: use SafeFetcher.vet()")
         return await self.vet(url)
 
     async def vet(self, url: str, /) -> httpx.URL:

@@ -19,7 +19,6 @@ Examples:
 from __future__ import annotations
 
 import asyncio
-import inspect
 import logging
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -29,7 +28,8 @@ from typing import Annotated, Any, Literal, Protocol, Self, get_args, runtime_ch
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from leadqual._base import LeadqualModel, UtcDatetime
-from leadqual._domains import company_website_domain
+from leadqual._compat import is_coroutine_function
+from leadqual._domains import ascii_domain, company_website_domain
 from leadqual._geo import country_code
 from leadqual._text import normalize_company_name
 from leadqual.errors import ConfigurationError
@@ -237,13 +237,11 @@ class CompanyQuery(LeadqualModel):
     def _domain_shape(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        value = value.strip().lower().rstrip(".")
+        written = value.strip().lower().rstrip(".")
+        # an internationalised domain is sent out as DNS sees it (IDNA A-labels)
+        value = ascii_domain(written)
         if not value.isascii():
-            # an internationalised domain is sent out as DNS sees it (IDNA A-labels)
-            try:
-                value = value.encode("idna").decode("ascii")
-            except UnicodeError:
-                raise ValueError(f"{value!r} is not a valid internationalised domain") from None
+            raise ValueError(f"{written!r} is not a valid internationalised domain")
         if not _DOMAIN.match(value):
             raise ValueError(f"{value!r} is not a domain name (expected e.g. contoso.com)")
         return value
@@ -274,8 +272,8 @@ class CompanyQuery(LeadqualModel):
         if self.domain:
             return f"domain:{self.domain}"
         if self.name:
-            # one key for "México", "Mexico" and "MX"; an unknown country as written
-            country = country_code(self.country) or (self.country or "").casefold()
+            # one key for "México", "Mexico", "MX" and "mx"; an unknown country as written
+            country = (country_code(self.country) or self.country or "").casefold()
             return f"name:{normalize_company_name(self.name)}|{country}"
         first = next(iter(self.ids.items()))
         return f"id:{first[0]}={first[1]}"
@@ -493,7 +491,7 @@ def provider_from_function(
     """
     if not name or name != name.strip():
         raise ConfigurationError("a provider name must be a non-empty string without spaces")
-    if inspect.iscoroutinefunction(fn):
+    if is_coroutine_function(fn):
         raise ConfigurationError(
             f"{name}: provider_from_function takes a sync function; an async one can be used "
             "directly as the provider's research method"
@@ -505,7 +503,7 @@ ProviderFactory = Callable[..., ResearchProvider]
 
 
 def _is_provider(obj: object) -> bool:
-    return isinstance(obj, ResearchProvider) and inspect.iscoroutinefunction(obj.research)
+    return isinstance(obj, ResearchProvider) and is_coroutine_function(obj.research)
 
 
 class ProviderRegistry(PluginRegistry[ResearchProvider]):

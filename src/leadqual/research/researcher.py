@@ -22,13 +22,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import warnings
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Self, TypeVar
 
 from leadqual._base import to_utc
-from leadqual._compat import moved_names
+from leadqual._compat import moved_names, warn_deprecated
 from leadqual._sync import run_sync
 from leadqual.config import AgentConfig
 from leadqual.errors import ConfigurationError
@@ -352,11 +351,9 @@ class Researcher:
         self, lead: str | LeadContext, /, *, now: datetime | None = None, force: bool = False
     ) -> LeadResearch:
         """Deprecated: :meth:`research` is the sync method now (``await`` :meth:`aresearch`)."""
-        warnings.warn(
+        warn_deprecated(
             "Researcher.research_sync() is deprecated: call research() (sync) or "
-            "await aresearch() (async)",
-            DeprecationWarning,
-            stacklevel=2,
+            "await aresearch() (async)"
         )
         return self.research(lead, now=now, force=force)
 

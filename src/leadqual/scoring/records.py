@@ -26,6 +26,7 @@ import pandas as pd
 from leadqual._compat import renamed_kwarg
 from leadqual._domains import email_domain, is_free_email_domain
 from leadqual._geo import country_code
+from leadqual._text import is_placeholder
 from leadqual.models import (
     Appointment,
     ChatMessage,
@@ -65,9 +66,15 @@ def _email_type(email: str | None) -> str | None:
     return "personal" if is_free_email_domain(domain) else "work"
 
 
-def country_feature(written: str | None) -> str | None:
+def country_feature(written: object) -> str | None:
     """One category per country ("México", "Mexico" and "MX" are "MX"); an unknown value as
-    written, so the model still sees it."""
+    written, so the model still sees it. Missing (``None``, NaN, a number, "N/A") is ``None``.
+
+    >>> country_feature("México"), country_feature("Atlantis"), country_feature(float("nan"))
+    ('MX', 'Atlantis', None)
+    """
+    if not isinstance(written, str) or is_placeholder(written):
+        return None
     return country_code(written) or written
 
 

@@ -32,7 +32,6 @@ import hashlib
 import hmac
 import json
 import platform
-import warnings
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
@@ -45,7 +44,7 @@ import sklearn
 import skops
 import skops.io as sio
 
-from leadqual._compat import renamed_kwarg
+from leadqual._compat import renamed_kwarg, warn_deprecated
 from leadqual.errors import (
     ConfigurationError,
     IncompatibleModelError,
@@ -399,11 +398,7 @@ class ModelRegistry:
 
         ``score`` is kept apart for scikit-learn's meaning (accuracy of an estimator on ``X, y``).
         """
-        warnings.warn(
-            "ModelRegistry.score() is deprecated; use ModelRegistry.score_lead()",
-            DeprecationWarning,
-            stacklevel=2,
-        )
+        warn_deprecated("ModelRegistry.score() is deprecated; use ModelRegistry.score_lead()")
         return self.score_lead(lead, **options)
 
     def save(self, path: str | Path, /, *, key: bytes, trusted: Iterable[str] = ()) -> Path:
