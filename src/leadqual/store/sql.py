@@ -51,6 +51,7 @@ from leadqual.store._common import (
     check_status,
     conflict,
     decode,
+    encode,
     next_member,
     utc,
 )
@@ -371,8 +372,8 @@ class SqlInsightStore:
         """Store ``insight`` as the lead's latest, with its audit record; see the protocol."""
         check_save(insight, audit)
         # Serialise before the transaction: a record that cannot be written changes nothing.
-        body = insight.model_dump_json()
-        audit_body = audit.model_dump_json() if audit is not None else None
+        body = encode(insight, "insight")
+        audit_body = encode(audit, "audit") if audit is not None else None
         lead, version = insight.lead_id, insight.version
         with self._write() as conn:
             try:
@@ -503,7 +504,7 @@ class SqlInsightStore:
 
     def record_consent(self, record: ConsentRecord, /) -> None:
         """Append a consent record; the newest per seller is in force."""
-        body = record.model_dump_json()
+        body = encode(record, "record")
         with self._write() as conn:
             conn.execute(
                 CONSENT.insert().values(
@@ -538,7 +539,7 @@ class SqlInsightStore:
 
     def add_feedback(self, feedback: Feedback, /) -> None:
         """Store a seller's verdict on a suggestion."""
-        body = feedback.model_dump_json()
+        body = encode(feedback, "feedback")
         with self._write() as conn:
             conn.execute(
                 FEEDBACK.insert().values(
@@ -565,7 +566,7 @@ class SqlInsightStore:
             "lead_id": item.lead_id,
             "status": item.status,
             "proposed_at": item.proposed_at,
-            "body": item.model_dump_json(),
+            "body": encode(item, "item"),
         }
         upsert = self._insert_or(REVIEW).values(**values)
         with self._write() as conn:
