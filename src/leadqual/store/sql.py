@@ -29,7 +29,6 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import Insert as PostgresInsert
 from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, SQLAlchemyError
@@ -264,8 +263,8 @@ class SqlInsightStore:
     def _insert_or(self, table: Table) -> SqliteInsert | PostgresInsert:
         """An INSERT that can say what to do on a key conflict, in this database's dialect."""
         if self._backend == "sqlite":
-            return sqlite.insert(table)
-        return postgresql.insert(table)
+            return SqliteInsert(table)
+        return PostgresInsert(table)
 
     # -- opening: check, create, migrate ------------------------------------------------------
 
@@ -311,7 +310,9 @@ class SqlInsightStore:
                     "of its own"
                 )
             return None
-        rows = dict(conn.execute(select(META.c.key, META.c.value)).all())
+        rows: dict[str, str] = {
+            str(key): str(value) for key, value in conn.execute(select(META.c.key, META.c.value))
+        }
         if rows.get("store") != STORE_MARK:
             raise StoreCorrupt(
                 f"{self._where()} has a {META.name} table that is not leadqual's; nothing was "
@@ -471,8 +472,10 @@ class SqlInsightStore:
             select(LATEST.c.lead_id)
             .where(LATEST.c.refreshed_at < utc(before, "before"))
             .order_by(LATEST.c.refreshed_at, LATEST.c.lead_id)
-            .limit(check_limit(limit))
         )
+        rows = check_limit(limit)
+        if rows is not None:
+            query = query.limit(rows)
         with self._read() as conn:
             return list(conn.scalars(query).all())
 
