@@ -228,7 +228,9 @@ class SqlInsightStore:
     # -- connections, transactions and errors --------------------------------------------------
 
     def _where(self) -> str:
-        return self._url.database or "" if self._backend == "sqlite" else self.url
+        if self._backend == "sqlite":
+            return self._url.database or "the in-memory database"
+        return self.url
 
     @contextmanager
     def _guard(self, doing: str) -> Iterator[None]:
