@@ -24,6 +24,7 @@ __all__ = [
     "check_status",
     "conflict",
     "decode",
+    "encode",
     "next_member",
     "utc",
 ]
@@ -64,6 +65,14 @@ def conflict(lead_id: str, version: int, stored: int | None) -> StoreConflict:
         f"lead {lead_id!r} already has {have} stored, so version {version} cannot be saved: "
         "another process refreshed the lead meanwhile; read latest() and refresh from it"
     )
+
+
+def encode(record: LeadqualModel, what: str) -> str:
+    """A record's JSON document; a record that cannot be written is bad input, refused up front."""
+    try:
+        return record.model_dump_json()
+    except ValueError as err:  # pydantic's serialisation error, for a record built unvalidated
+        raise ValidationFailed(f"the {what} cannot be stored as JSON: {err}", field=what) from err
 
 
 def decode(model: type[M], text: str, what: str) -> M:

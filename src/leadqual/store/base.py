@@ -17,7 +17,9 @@ class InsightStore(Protocol):
     consent, feedback, the supervisor's review list, batch progress and round-robin turns.
 
     Every write is atomic: after a crash a write is either wholly stored or not at all. Reads
-    return copies; nothing a caller does to a returned object changes the store.
+    return copies; nothing a caller does to a returned object changes the store. Datetimes are
+    compared as instants (naive ones are read as UTC). Implementations:
+    :class:`~leadqual.store.MemoryInsightStore`, :class:`~leadqual.store.SqlInsightStore`.
     """
 
     schema_version: int
@@ -30,7 +32,10 @@ class InsightStore(Protocol):
         audit record in the same transaction.
 
         Raises:
-            StoreConflict: a version at or above ``insight.version`` is already stored for the lead.
+            StoreConflict: a version at or above ``insight.version`` is already stored for the lead
+                (another process refreshed it meanwhile); nothing is stored.
+            ValidationFailed: ``audit`` is not the record of this insight (its lead id and
+                ``insight_version`` differ), or a record cannot be serialised; nothing is stored.
         """
         ...
 
@@ -43,34 +48,50 @@ class InsightStore(Protocol):
         ...
 
     def insights(self, *, owner_ids: Collection[str] | None = None) -> Sequence[LeadInsight]:
-        """The newest insight of every lead (of these owners, when given), by lead id."""
+        """The newest insight of every lead (of these owners, when given), by lead id.
+
+        A lead belongs to the owner named by its newest insight; ids are ordered by code point.
+        """
         ...
 
     def due(self, before: datetime, /, *, limit: int | None = None) -> Sequence[str]:
-        """Ids of leads whose newest insight was refreshed before ``before``, oldest first."""
+        """Ids of leads whose newest insight was refreshed before ``before``, oldest first.
+
+        Raises:
+            ValidationFailed: ``before`` is not a datetime, or ``limit`` is not ``None`` or an
+                int >= 0.
+        """
         ...
 
     def audit(self, lead_id: str, /) -> Sequence[AuditRecord]:
-        """The audit records of the lead, oldest first."""
+        """The audit records of the lead, oldest (lowest insight version) first."""
         ...
 
     def erase(self, lead_id: str, /) -> int:
         """Delete everything stored about the lead (insights, audit, feedback, review, batch
-        entries); return how many rows went. Erasing an unknown lead returns 0."""
+        entries); return how many records went, each insight version, audit record, feedback,
+        review item and batch entry counting one. Erasing an unknown lead returns 0.
+
+        Consent and round-robin turns are about sellers, not leads, and stay.
+        """
         ...
 
     # -- consent -----------------------------------------------------------------------------
 
     def record_consent(self, record: ConsentRecord, /) -> None:
-        """Append a consent record; the newest per seller is in force."""
+        """Append a consent record; the newest per seller (by ``recorded_at``) is in force."""
         ...
 
     def consent(self, seller_id: str, /) -> ConsentRecord | None:
-        """The consent in force for the seller, or ``None`` when none was ever recorded."""
+        """The consent in force for the seller, or ``None`` when none was ever recorded.
+
+        The record with the latest ``recorded_at``; of records for the same instant, the one
+        recorded last.
+        """
         ...
 
     def consent_history(self, seller_id: str, /) -> Sequence[ConsentRecord]:
-        """Every consent record of the seller, oldest first."""
+        """Every consent record of the seller, oldest ``recorded_at`` first."""
         ...
 
     # -- feedback and review -----------------------------------------------------------------
@@ -80,7 +101,7 @@ class InsightStore(Protocol):
         ...
 
     def feedback(self, *, lead_id: str | None = None) -> Sequence[Feedback]:
-        """Feedback, of one lead or all, oldest first."""
+        """Feedback, of one lead or all, oldest ``at`` first."""
         ...
 
     def put_review(self, item: ReviewItem, /) -> None:
@@ -88,7 +109,11 @@ class InsightStore(Protocol):
         ...
 
     def reviews(self, *, status: str | None = "open") -> Sequence[ReviewItem]:
-        """Review items with this status (``None``: all), oldest proposal first."""
+        """Review items with this status (``None``: all), oldest proposal first.
+
+        Raises:
+            ValidationFailed: ``status`` is not ``open``, ``confirmed``, ``reassigned`` or ``None``.
+        """
         ...
 
     def review(self, lead_id: str, /) -> ReviewItem | None:
@@ -98,11 +123,18 @@ class InsightStore(Protocol):
     # -- batches and rotation ----------------------------------------------------------------
 
     def start_batch(self, batch_id: str, lead_ids: Sequence[str], /) -> None:
-        """Record a batch's leads as pending. Starting a batch id that exists keeps its progress."""
+        """Record a batch's leads as pending, in this order (a repeated id once).
+
+        Starting a batch id that exists keeps its progress, and the ``lead_ids`` given again are
+        ignored: calling it again after a crash resumes the batch.
+
+        Raises:
+            ValidationFailed: ``lead_ids`` is a bare string or holds something else than strings.
+        """
         ...
 
     def mark_done(self, batch_id: str, lead_id: str, /) -> None:
-        """Record that the batch's lead is processed."""
+        """Record that the batch's lead is processed (a lead or batch not known is ignored)."""
         ...
 
     def pending(self, batch_id: str, /) -> Sequence[str]:
@@ -113,7 +145,9 @@ class InsightStore(Protocol):
         """The member whose turn it is in the team's round-robin, and advance the turn.
 
         Members who joined or left are handled: the turn moves to the member after the last one
-        served, in ``members``' order.
+        served, in ``members``' order. When the member served last has left, the turn goes to the
+        first member who followed them in the team as it was then and is still in it, so nobody
+        is skipped. Each team (any string) keeps its own turn.
 
         Raises:
             ValidationFailed: ``members`` is empty.

@@ -20,6 +20,7 @@ from leadqual.store._common import (
     check_status,
     conflict,
     decode,
+    encode,
     next_member,
     utc,
 )
@@ -84,23 +85,17 @@ class MemoryInsightStore:
         """Store ``insight`` as the lead's latest, with its audit record; see the protocol."""
         check_save(insight, audit)
         # Serialise first: a record that cannot be written leaves the store untouched.
-        row = (
-            insight.version,
-            insight.owner_id,
-            insight.refreshed_at,
-            insight.model_dump_json(),
-        )
-        audit_row = (insight.version, 0, audit.model_dump_json()) if audit is not None else None
+        body = encode(insight, "insight")
+        audit_body = encode(audit, "audit") if audit is not None else None
+        lead, version = insight.lead_id, insight.version
         with self._lock:
             self._open()
-            versions = self._insights.get(insight.lead_id, [])
-            if versions and versions[-1][0] >= insight.version:
-                raise conflict(insight.lead_id, insight.version, versions[-1][0])
-            self._insights.setdefault(insight.lead_id, []).append(row)
-            if audit_row is not None:
-                self._audit.setdefault(insight.lead_id, []).append(
-                    (audit_row[0], next(self._order), audit_row[2])
-                )
+            versions = self._insights.setdefault(lead, [])
+            if versions and versions[-1][0] >= version:
+                raise conflict(lead, version, versions[-1][0])
+            versions.append((version, insight.owner_id, insight.refreshed_at, body))
+            if audit_body is not None:
+                self._audit.setdefault(lead, []).append((version, next(self._order), audit_body))
 
     def latest(self, lead_id: str, /) -> LeadInsight | None:
         """The lead's newest insight, or ``None``."""
@@ -167,7 +162,7 @@ class MemoryInsightStore:
 
     def record_consent(self, record: ConsentRecord, /) -> None:
         """Append a consent record; the newest per seller is in force."""
-        text = record.model_dump_json()
+        text = encode(record, "record")
         with self._lock:
             self._open()
             self._consent.setdefault(record.seller_id, []).append(
@@ -193,7 +188,7 @@ class MemoryInsightStore:
 
     def add_feedback(self, feedback: Feedback, /) -> None:
         """Store a seller's verdict on a suggestion."""
-        text = feedback.model_dump_json()
+        text = encode(feedback, "feedback")
         with self._lock:
             self._open()
             self._feedback.append((feedback.at, next(self._order), feedback.lead_id, text))
@@ -209,7 +204,7 @@ class MemoryInsightStore:
 
     def put_review(self, item: ReviewItem, /) -> None:
         """Add or replace the lead's review item."""
-        row = (item.proposed_at, item.status, item.model_dump_json())
+        row = (item.proposed_at, item.status, encode(item, "item"))
         with self._lock:
             self._open()
             self._reviews[item.lead_id] = row

@@ -29,7 +29,6 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import Insert as PostgresInsert
 from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, SQLAlchemyError
@@ -51,6 +50,7 @@ from leadqual.store._common import (
     check_status,
     conflict,
     decode,
+    encode,
     next_member,
     utc,
 )
@@ -228,7 +228,9 @@ class SqlInsightStore:
     # -- connections, transactions and errors --------------------------------------------------
 
     def _where(self) -> str:
-        return self._url.database or "" if self._backend == "sqlite" else self.url
+        if self._backend == "sqlite":
+            return self._url.database or "the in-memory database"
+        return self.url
 
     @contextmanager
     def _guard(self, doing: str) -> Iterator[None]:
@@ -263,8 +265,8 @@ class SqlInsightStore:
     def _insert_or(self, table: Table) -> SqliteInsert | PostgresInsert:
         """An INSERT that can say what to do on a key conflict, in this database's dialect."""
         if self._backend == "sqlite":
-            return sqlite.insert(table)
-        return postgresql.insert(table)
+            return SqliteInsert(table)
+        return PostgresInsert(table)
 
     # -- opening: check, create, migrate ------------------------------------------------------
 
@@ -310,7 +312,9 @@ class SqlInsightStore:
                     "of its own"
                 )
             return None
-        rows = dict(conn.execute(select(META.c.key, META.c.value)).all())
+        rows: dict[str, str] = {
+            str(key): str(value) for key, value in conn.execute(select(META.c.key, META.c.value))
+        }
         if rows.get("store") != STORE_MARK:
             raise StoreCorrupt(
                 f"{self._where()} has a {META.name} table that is not leadqual's; nothing was "
@@ -371,8 +375,8 @@ class SqlInsightStore:
         """Store ``insight`` as the lead's latest, with its audit record; see the protocol."""
         check_save(insight, audit)
         # Serialise before the transaction: a record that cannot be written changes nothing.
-        body = insight.model_dump_json()
-        audit_body = audit.model_dump_json() if audit is not None else None
+        body = encode(insight, "insight")
+        audit_body = encode(audit, "audit") if audit is not None else None
         lead, version = insight.lead_id, insight.version
         with self._write() as conn:
             try:
@@ -470,8 +474,10 @@ class SqlInsightStore:
             select(LATEST.c.lead_id)
             .where(LATEST.c.refreshed_at < utc(before, "before"))
             .order_by(LATEST.c.refreshed_at, LATEST.c.lead_id)
-            .limit(check_limit(limit))
         )
+        rows = check_limit(limit)
+        if rows is not None:
+            query = query.limit(rows)
         with self._read() as conn:
             return list(conn.scalars(query).all())
 
@@ -503,7 +509,7 @@ class SqlInsightStore:
 
     def record_consent(self, record: ConsentRecord, /) -> None:
         """Append a consent record; the newest per seller is in force."""
-        body = record.model_dump_json()
+        body = encode(record, "record")
         with self._write() as conn:
             conn.execute(
                 CONSENT.insert().values(
@@ -538,7 +544,7 @@ class SqlInsightStore:
 
     def add_feedback(self, feedback: Feedback, /) -> None:
         """Store a seller's verdict on a suggestion."""
-        body = feedback.model_dump_json()
+        body = encode(feedback, "feedback")
         with self._write() as conn:
             conn.execute(
                 FEEDBACK.insert().values(
@@ -565,7 +571,7 @@ class SqlInsightStore:
             "lead_id": item.lead_id,
             "status": item.status,
             "proposed_at": item.proposed_at,
-            "body": item.model_dump_json(),
+            "body": encode(item, "item"),
         }
         upsert = self._insert_or(REVIEW).values(**values)
         with self._write() as conn:

@@ -1,0 +1,534 @@
+"""What only the SQL store does: opening and refusing databases, schema versions and migrations,
+transactions that survive failures and crashes, and the SQLite and PostgreSQL specifics."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import URL, Connection, create_engine, event, inspect, make_url, text
+
+from leadqual.errors import (
+    ConfigurationError,
+    StoreConflict,
+    StoreCorrupt,
+    StoreError,
+    StoreSchemaError,
+)
+from leadqual.insight import AuditRecord, LeadInsight
+from leadqual.store import SCHEMA_VERSION, SqlInsightStore, _schema
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "store"
+MakeInsight = Callable[..., LeadInsight]
+
+
+@pytest.fixture
+def sql_url(file_place: Any) -> URL:
+    """The URL of an empty database (an SQLite file, or a PostgreSQL schema)."""
+    url = file_place.url
+    assert isinstance(url, URL)
+    return url
+
+
+@pytest.fixture
+def sqlite_file(tmp_path: Path) -> Path:
+    return tmp_path / "insights.db"
+
+
+@pytest.fixture
+def opened_sql() -> Iterator[list[SqlInsightStore]]:
+    stores: list[SqlInsightStore] = []
+    yield stores
+    for store in stores:
+        store.close()
+
+
+@pytest.fixture
+def open_sql(opened_sql: list[SqlInsightStore]) -> Callable[..., SqlInsightStore]:
+    def open_(url: str | URL, **options: Any) -> SqlInsightStore:
+        store = SqlInsightStore(url, **options)
+        opened_sql.append(store)
+        return store
+
+    return open_
+
+
+def _run_sql(url: URL, sql: str) -> None:
+    """Run statements separated by ``;`` outside the store (to build or damage a database)."""
+    statements = [
+        s
+        for s in (
+            "\n".join(line for line in chunk.splitlines() if not line.startswith("--")).strip()
+            for chunk in sql.split(";\n")
+        )
+        if s
+    ]
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            for statement in statements:
+                conn.exec_driver_sql(statement.rstrip(";"))
+    finally:
+        engine.dispose()
+
+
+def _scalar(url: URL, sql: str) -> Any:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return conn.scalar(text(sql))
+    finally:
+        engine.dispose()
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _schema_of(url: URL) -> dict[str, Any]:
+    """Tables with their columns (name, type, nullability), keys and indexes."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            found = inspect(conn)
+            return {
+                table: {
+                    "columns": [
+                        (c["name"], str(c["type"]), c["nullable"]) for c in found.get_columns(table)
+                    ],
+                    "pk": found.get_pk_constraint(table)["constrained_columns"],
+                    "fks": sorted(
+                        (fk["referred_table"], tuple(fk["constrained_columns"]))
+                        for fk in found.get_foreign_keys(table)
+                    ),
+                    "indexes": sorted(
+                        (i["name"], tuple(i["column_names"]), bool(i["unique"]))
+                        for i in found.get_indexes(table)
+                    ),
+                    "unique": sorted(
+                        tuple(u["column_names"]) for u in found.get_unique_constraints(table)
+                    ),
+                }
+                for table in sorted(found.get_table_names())
+            }
+    finally:
+        engine.dispose()
+
+
+# -- opening: what is refused, and what is not touched -------------------------------------------
+
+
+def test_a_text_file_is_refused_as_corrupt_and_left_as_it_was(sqlite_file: Path) -> None:
+    sqlite_file.write_text("name,email\nAda,ada@contoso.com\n" * 50)
+    before = _digest(sqlite_file)
+    with pytest.raises(StoreCorrupt, match=r"not a leadqual insight store.*nothing was changed"):
+        SqlInsightStore.sqlite(sqlite_file)
+    assert _digest(sqlite_file) == before
+
+
+def test_random_bytes_are_refused_as_corrupt(sqlite_file: Path) -> None:
+    sqlite_file.write_bytes(bytes(range(256)) * 64)
+    with pytest.raises(StoreCorrupt):
+        SqlInsightStore.sqlite(sqlite_file)
+
+
+def test_an_sqlite_database_of_something_else_is_refused_and_not_changed(
+    sqlite_file: Path,
+) -> None:
+    with sqlite3.connect(sqlite_file) as db:
+        db.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL)")
+        db.execute("INSERT INTO invoices VALUES (1, 99.5)")
+    db.close()
+    before = _digest(sqlite_file)
+    with pytest.raises(StoreCorrupt, match=r"something else \(tables: invoices\)"):
+        SqlInsightStore.sqlite(sqlite_file)
+    assert _digest(sqlite_file) == before
+    with sqlite3.connect(sqlite_file) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "delete"  # not switched to WAL
+        assert db.execute("SELECT name FROM sqlite_master WHERE type='table'").fetchall() == [
+            ("invoices",)
+        ]
+    db.close()
+
+
+def test_an_empty_file_becomes_a_new_store(sqlite_file: Path) -> None:
+    sqlite_file.touch()
+    store = SqlInsightStore.sqlite(sqlite_file)
+    assert store.schema_version == SCHEMA_VERSION
+    store.close()
+
+
+def test_a_postgres_database_shared_with_other_tables_is_fine(
+    postgres_url: URL, open_sql: Callable[..., SqlInsightStore], make_insight: MakeInsight
+) -> None:
+    _run_sql(postgres_url, "CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL)")
+    store = open_sql(postgres_url)
+    store.save(make_insight())
+    assert _scalar(postgres_url, "SELECT count(*) FROM invoices") == 0
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        ("DROP TABLE leadqual_meta", "partly deleted"),
+        ("DROP TABLE leadqual_rotation", "lacks the tables leadqual_rotation"),
+        ("UPDATE leadqual_meta SET value = 'someone else' WHERE key = 'store'", "not leadqual's"),
+        ("UPDATE leadqual_meta SET value = 'one' WHERE key = 'schema_version'", "no readable"),
+        ("DELETE FROM leadqual_meta WHERE key = 'schema_version'", "no readable"),
+        ("UPDATE leadqual_meta SET value = '0' WHERE key = 'schema_version'", "never used"),
+    ],
+)
+def test_a_damaged_store_is_refused(sql_url: URL, damage: str, message: str) -> None:
+    SqlInsightStore(sql_url).close()
+    _run_sql(sql_url, damage)
+    with pytest.raises(StoreCorrupt, match=message):
+        SqlInsightStore(sql_url)
+
+
+def test_a_record_changed_outside_leadqual_reads_as_corrupt(
+    sql_url: URL, open_sql: Callable[..., SqlInsightStore], make_insight: MakeInsight
+) -> None:
+    store = open_sql(sql_url)
+    store.save(make_insight("L-1"))
+    _run_sql(sql_url, """UPDATE leadqual_insights SET body = '{"lead_id": "L-1"}'""")
+    with pytest.raises(StoreCorrupt, match=r"insight of lead 'L-1' does not read as a LeadInsight"):
+        store.latest("L-1")
+
+
+def test_a_store_from_a_newer_leadqual_is_refused_and_not_changed(
+    file_place: Any, sql_url: URL
+) -> None:
+    SqlInsightStore(sql_url).close()
+    _run_sql(sql_url, "UPDATE leadqual_meta SET value = '99' WHERE key = 'schema_version'")
+    before = _digest(file_place.path) if file_place.path else None
+    with pytest.raises(StoreSchemaError, match="upgrade leadqual") as caught:
+        SqlInsightStore(sql_url)
+    assert (caught.value.found, caught.value.supported) == (99, SCHEMA_VERSION)
+    assert "Nothing was changed" in str(caught.value)
+    if file_place.path:
+        assert _digest(file_place.path) == before
+    assert _scalar(sql_url, "SELECT value FROM leadqual_meta WHERE key = 'schema_version'") == "99"
+
+
+def test_urls_other_than_sqlite_and_postgres_are_refused() -> None:
+    with pytest.raises(ConfigurationError, match="SQLite and PostgreSQL, not 'mysql'"):
+        SqlInsightStore("mysql://user@localhost/crm")
+    with pytest.raises(ConfigurationError, match="not a database URL"):
+        SqlInsightStore("insights.db")
+
+
+def test_a_file_in_a_missing_folder_is_refused_and_no_folder_is_made(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="folder does not exist"):
+        SqlInsightStore.sqlite(tmp_path / "missing" / "insights.db")
+    assert not (tmp_path / "missing").exists()
+
+
+def test_a_folder_is_not_a_store_file(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="could not open") as caught:
+        SqlInsightStore(URL.create("sqlite", database=str(tmp_path)))
+    assert not isinstance(caught.value, StoreCorrupt)
+
+
+# -- schema versions and migrations ---------------------------------------------------------------
+
+
+def _create_v1(url: URL) -> None:
+    dialect = url.get_backend_name()
+    _run_sql(url, (FIXTURES / f"v1.{dialect}.sql").read_text(encoding="utf-8"))
+
+
+def test_a_version_1_store_opens_with_everything_in_it(
+    sql_url: URL, open_sql: Callable[..., SqlInsightStore], make_insight: MakeInsight
+) -> None:
+    _create_v1(sql_url)
+    store = open_sql(sql_url)
+    assert store.schema_version == SCHEMA_VERSION
+    assert [i.version for i in store.history("L-1")] == [1, 2]
+    latest = store.latest("L-1")
+    assert latest is not None and latest.version == 2 and latest.card.name == "Ada Lovelace"
+    assert [a.context.lead.email for a in store.audit("L-1")] == ["ada@contoso.com"]
+    consent = store.consent("S-1")
+    assert consent is not None and consent.web_research is True
+    assert [f.reason for f in store.feedback(lead_id="L-1")] == ["wrong_timing"]
+    assert [r.lead_id for r in store.reviews()] == ["L-1"]
+    assert list(store.pending("B-1")) == ["L-2"]
+    assert store.next_turn("east", ["S-a", "S-b"]) == "S-b"
+    with pytest.raises(StoreConflict):
+        store.save(make_insight("L-1", 2))
+    store.save(make_insight("L-1", 3))
+    assert _scalar(sql_url, "SELECT value FROM leadqual_meta WHERE key = 'schema_version'") == str(
+        SCHEMA_VERSION
+    )
+
+
+def test_a_migrated_version_1_store_has_the_schema_of_a_new_store(
+    file_place: Any, sql_url: URL, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    _create_v1(sql_url)
+    SqlInsightStore(sql_url).close()
+    if file_place.backend == "sqlite":
+        fresh = URL.create("sqlite", database=str(tmp_path / "fresh.db"))
+    else:
+        base = make_url(sql_url)
+        schema = base.query["options"]
+        fresh_schema = f"{str(schema).split('=')[1]}_fresh"
+        _run_sql(base, f'CREATE SCHEMA "{fresh_schema}"')
+        request.addfinalizer(lambda: _run_sql(base, f'DROP SCHEMA "{fresh_schema}" CASCADE'))
+        fresh = base.update_query_dict({"options": f"-csearch_path={fresh_schema}"})
+    SqlInsightStore(fresh).close()
+    assert _schema_of(sql_url) == _schema_of(fresh)
+
+
+def _add_note_column(conn: Connection) -> None:
+    conn.exec_driver_sql("ALTER TABLE leadqual_review ADD COLUMN note TEXT")
+
+
+def test_an_older_store_is_migrated_on_open_and_then_refused_by_the_older_leadqual(
+    sql_url: URL, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _create_v1(sql_url)
+    with monkeypatch.context() as newer:
+        # A leadqual whose schema version 2 adds a column to the review table.
+        newer.setattr(_schema, "SCHEMA_VERSION", 2)
+        newer.setattr(_schema, "MIGRATIONS", {1: _add_note_column})
+        store = SqlInsightStore(sql_url)
+        assert store.schema_version == 2
+        assert [r.lead_id for r in store.reviews()] == ["L-1"]
+        store.close()
+        assert "note" in [c["name"] for c in _columns(sql_url, "leadqual_review")]
+        assert _scalar(sql_url, "SELECT value FROM leadqual_meta WHERE key='schema_version'") == "2"
+    # This leadqual (version 1) meets the migrated store.
+    with pytest.raises(StoreSchemaError) as caught:
+        SqlInsightStore(sql_url)
+    assert (caught.value.found, caught.value.supported) == (2, SCHEMA_VERSION)
+
+
+def test_a_failed_migration_leaves_the_store_as_it_was(
+    sql_url: URL, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _create_v1(sql_url)
+
+    def half_done(conn: Connection) -> None:
+        conn.exec_driver_sql("ALTER TABLE leadqual_review ADD COLUMN reviewer TEXT")
+        raise RuntimeError("step 2 of the migration failed")
+
+    with monkeypatch.context() as newer:
+        newer.setattr(_schema, "SCHEMA_VERSION", 3)
+        newer.setattr(_schema, "MIGRATIONS", {1: _add_note_column, 2: half_done})
+        with pytest.raises(RuntimeError, match="step 2"):
+            SqlInsightStore(sql_url)
+    columns = [c["name"] for c in _columns(sql_url, "leadqual_review")]
+    assert "note" not in columns
+    assert "reviewer" not in columns
+    assert _scalar(sql_url, "SELECT value FROM leadqual_meta WHERE key='schema_version'") == "1"
+    store = SqlInsightStore(sql_url)
+    assert [i.version for i in store.history("L-1")] == [1, 2]
+    store.close()
+
+
+def _columns(url: URL, table: str) -> list[dict[str, Any]]:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return list(inspect(conn).get_columns(table))
+    finally:
+        engine.dispose()
+
+
+# -- transactions: failures and crashes -----------------------------------------------------------
+
+
+def test_a_failure_between_the_insight_and_its_audit_stores_neither(
+    sql_url: URL,
+    open_sql: Callable[..., SqlInsightStore],
+    make_insight: MakeInsight,
+    realistic: list[tuple[LeadInsight, AuditRecord]],
+) -> None:
+    item, record = realistic[0]
+    store = open_sql(sql_url)
+
+    def disk_full(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.lstrip().upper().startswith("INSERT INTO LEADQUAL_AUDIT"):
+            raise OSError("disk full")
+
+    event.listen(store.engine, "before_cursor_execute", disk_full)
+    with pytest.raises(OSError, match="disk full"):
+        store.save(item, record)
+    event.remove(store.engine, "before_cursor_execute", disk_full)
+    assert store.latest(item.lead_id) is None
+    assert list(store.history(item.lead_id)) == []
+    assert list(store.insights()) == []
+    assert list(store.audit(item.lead_id)) == []
+    store.save(item, record)  # nothing half-written blocks the retry
+    assert list(store.audit(item.lead_id)) == [record]
+
+
+CRASHING_WRITER = textwrap.dedent(
+    """
+    import os, sys
+    from sqlalchemy import event
+    from leadqual.insight import AuditRecord, LeadInsight
+    from leadqual.store import SqlInsightStore
+
+    url, insight_file, audit_file = sys.argv[1:4]
+    store = SqlInsightStore(url)
+    item = LeadInsight.model_validate_json(open(insight_file).read())
+    record = AuditRecord.model_validate_json(open(audit_file).read())
+
+    def power_cut(conn, cursor, statement, *args):
+        if statement.lstrip().upper().startswith("INSERT INTO LEADQUAL_AUDIT"):
+            os._exit(17)  # the process dies mid-transaction: no rollback, no cleanup
+
+    event.listen(store.engine, "before_cursor_execute", power_cut)
+    store.save(item, record)
+    """
+)
+
+
+def test_a_process_killed_in_the_middle_of_a_save_leaves_the_earlier_state(
+    sql_url: URL,
+    tmp_path: Path,
+    make_insight: MakeInsight,
+    realistic: list[tuple[LeadInsight, AuditRecord]],
+) -> None:
+    item, record = realistic[0]
+    store = SqlInsightStore(sql_url)
+    store.save(item, record)
+    store.close()
+    newer = item.model_copy(update={"version": 2})
+    (tmp_path / "insight.json").write_text(newer.model_dump_json())
+    (tmp_path / "audit.json").write_text(
+        record.model_copy(update={"insight_version": 2}).model_dump_json()
+    )
+    crashed = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            CRASHING_WRITER,
+            sql_url.render_as_string(hide_password=False),
+            str(tmp_path / "insight.json"),
+            str(tmp_path / "audit.json"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert crashed.returncode == 17, crashed.stderr
+
+    store = SqlInsightStore(sql_url)
+    try:
+        assert [i.version for i in store.history(item.lead_id)] == [1]
+        assert list(store.audit(item.lead_id)) == [record]
+        store.save(newer)  # the lead is not locked or half-written
+        assert [i.version for i in store.history(item.lead_id)] == [1, 2]
+    finally:
+        store.close()
+    if sql_url.get_backend_name() == "sqlite":
+        assert _scalar(sql_url, "PRAGMA integrity_check") == "ok"
+
+
+WRITER = textwrap.dedent(
+    """
+    import json, sys
+    from datetime import UTC, datetime
+    from leadqual.errors import StoreConflict
+    from leadqual.insight import LeadInsight, SellerCard
+    from leadqual.store import SqlInsightStore
+
+    store = SqlInsightStore(sys.argv[1])
+    card = SellerCard(name="Ada", next_action="Call", reason="Asked", call_to_action="Call")
+    saved = []
+    for version in range(1, 21):
+        try:
+            store.save(LeadInsight(lead_id="L-1", version=version, card=card,
+                                   refreshed_at=datetime.now(UTC)))
+            saved.append(version)
+        except StoreConflict:
+            pass
+    store.close()
+    print(json.dumps(saved))
+    """
+)
+
+
+def test_processes_refreshing_one_lead_never_store_a_version_twice_or_backwards(
+    sql_url: URL,
+) -> None:
+    SqlInsightStore(sql_url).close()
+    url = sql_url.render_as_string(hide_password=False)
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, url], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        for _ in range(3)
+    ]
+    results = []
+    for worker in workers:
+        out, err = worker.communicate(timeout=180)
+        assert worker.returncode == 0, err.decode()
+        results.append(json.loads(out))
+    store = SqlInsightStore(sql_url)
+    try:
+        versions = [i.version for i in store.history("L-1")]
+    finally:
+        store.close()
+    won = sorted(v for saved in results for v in saved)
+    assert versions == won  # every version stored was saved by exactly one process
+    assert versions == sorted(set(versions))
+    assert versions[-1] == 20
+
+
+# -- SQLite and PostgreSQL specifics --------------------------------------------------------------
+
+
+def test_sqlite_runs_in_wal_mode_with_foreign_keys_and_a_busy_timeout(sqlite_file: Path) -> None:
+    store = SqlInsightStore.sqlite(sqlite_file, busy_timeout=12.5)
+    try:
+        with store.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 12500
+    finally:
+        store.close()
+
+
+def test_an_in_memory_sqlite_store_works_and_is_gone_when_closed(
+    make_insight: MakeInsight,
+) -> None:
+    store = SqlInsightStore("sqlite://")
+    store.save(make_insight())
+    assert store.latest("L-1") is not None
+    store.close()
+    again = SqlInsightStore("sqlite://")
+    assert again.latest("L-1") is None
+    again.close()
+
+
+def test_a_plain_postgresql_url_uses_psycopg_and_the_password_is_hidden(
+    postgres_url: URL, open_sql: Callable[..., SqlInsightStore]
+) -> None:
+    plain = postgres_url.set(drivername="postgresql")
+    store = open_sql(plain)
+    assert store.engine.dialect.driver == "psycopg"
+    if postgres_url.password:
+        assert f":{postgres_url.password}@" not in store.url
+        assert f":{postgres_url.password}@" not in repr(store)
+        assert ":***@" in store.url
+
+
+def test_a_database_that_cannot_be_reached_is_a_store_error() -> None:
+    with pytest.raises(StoreError, match="could not open") as caught:
+        SqlInsightStore(
+            "postgresql+psycopg://nobody:secret@127.0.0.1:1/none",
+            engine_options={"connect_args": {"connect_timeout": 2}},
+        )
+    assert "secret" not in str(caught.value)
