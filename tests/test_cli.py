@@ -26,15 +26,21 @@ def test_unknown_command_exits_with_usage_error() -> None:
     assert info.value.code == 2
 
 
-def test_demo_shows_every_component_section(capsys: pytest.CaptureFixture[str]) -> None:
+def test_demo_runs_the_agent_end_to_end(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["demo"]) == 0
     out = capsys.readouterr().out
     for title in (
-        "== Email validation",
-        "== ICP fit, hand-raisers and prioritisation ==",
-        "== Duplicate detection ==",
-        "== Predictive scoring (trained on the sample's closed history) ==",
-        "== Research: CRM insights and offline web research ==",
-        "== Engagement: reply intents, next best action and a draft (never sent) ==",
+        "== Predictive model",
+        "== Activation: the newest open leads first ==",
+        "== Seller S-01's prioritised list",
+        "== One lead's insight ==",
+        "== A draft (never sent",
+        "== An event: a lead's email address changes ==",
+        "== Review list of supervisor S-05",
     ):
         assert title in out
+    assert "86 leads processed" in out
+    ranked = [line.strip() for line in out.splitlines() if line.strip().startswith("#")]
+    assert len(ranked) == 10 and ranked[0].startswith("#1 ")
+    assert "Subject:" in out and "Best regards," in out
+    assert "insight v2; reused: research" in out

@@ -60,7 +60,7 @@ def test_private_modules_are_used_only_inside_their_package(path: Path) -> None:
 DEFERRED = {
     (
         "leadqual.cli",
-        "leadqual.cli.sections",
+        "leadqual.cli.walkthrough",
     ): "the demo loads scikit-learn; `leadqual version` must not",
     ("leadqual.prioritize.ranking", "leadqual.prioritize._frame"): "numpy and pandas load only "
     "when a table is ranked",

@@ -13,6 +13,16 @@ import pytest
 import leadqual
 
 EXPECTED = {
+    "QualificationAgent",
+    "LeadInsight",
+    "SellerCard",
+    "SellerView",
+    "PrioritizedEntry",
+    "InsightStore",
+    "MemoryInsightStore",
+    "SqlInsightStore",
+    "AccessDenied",
+    "AgentPaused",
     "Account",
     "ActionAdvisor",
     "Activity",

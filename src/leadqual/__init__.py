@@ -13,6 +13,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from leadqual.agent import PrioritizedEntry, QualificationAgent, SellerView
     from leadqual.config import (
         AgentConfig,
         CompanyKnowledge,
@@ -48,6 +49,8 @@ if TYPE_CHECKING:
     )
     from leadqual.email import EmailCheck, EmailValidator
     from leadqual.errors import (
+        AccessDenied,
+        AgentPaused,
         ConfigurationError,
         ConsentRequired,
         DraftBlocked,
@@ -82,6 +85,7 @@ if TYPE_CHECKING:
         IcpProfile,
         TierCutoffs,
     )
+    from leadqual.insight import LeadInsight, SellerCard
     from leadqual.models import (
         Account,
         Activity,
@@ -141,9 +145,20 @@ if TYPE_CHECKING:
         load_sample_config,
         load_sample_data,
     )
+    from leadqual.store import InsightStore, MemoryInsightStore, SqlInsightStore
     from leadqual.suppression import SuppressionList
 
 _EXPORTS: dict[str, str] = {
+    "QualificationAgent": "leadqual.agent",
+    "LeadInsight": "leadqual.insight",
+    "SellerCard": "leadqual.insight",
+    "SellerView": "leadqual.agent",
+    "PrioritizedEntry": "leadqual.agent",
+    "InsightStore": "leadqual.store",
+    "MemoryInsightStore": "leadqual.store",
+    "SqlInsightStore": "leadqual.store",
+    "AccessDenied": "leadqual.errors",
+    "AgentPaused": "leadqual.errors",
     "Account": "leadqual.models",
     "ActionAdvisor": "leadqual.drafting",
     "Activity": "leadqual.models",
@@ -303,6 +318,16 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "QualificationAgent",
+    "LeadInsight",
+    "SellerCard",
+    "SellerView",
+    "PrioritizedEntry",
+    "InsightStore",
+    "MemoryInsightStore",
+    "SqlInsightStore",
+    "AccessDenied",
+    "AgentPaused",
     "Account",
     "ActionAdvisor",
     "Activity",

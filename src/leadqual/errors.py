@@ -22,6 +22,7 @@ LeadqualError
  ├─ DraftBlocked(LeadqualError, PermissionError)        .reason (e.g. a suppressed address)
  ├─ NothingToDraft(LeadqualError, ValueError)           the action needs no email
  ├─ AccessDenied(LeadqualError, PermissionError)        .seller_id, .lead_id
+ ├─ AgentPaused(LeadqualError)                          .reason: consent revoked, configuration...
  ├─ CrmWriteError(LeadqualError)                        .done (what was written before it failed)
  ├─ StoreError(LeadqualError)                           an insight store cannot be used
  │   ├─ StoreConflict(StoreError)                       a version already stored
@@ -45,6 +46,7 @@ from typing import Any
 
 __all__ = [
     "AccessDenied",
+    "AgentPaused",
     "ConfigurationError",
     "ConsentRequired",
     "CrmWriteError",
@@ -253,6 +255,14 @@ class AccessDenied(LeadqualError, PermissionError):
         super().__init__(message)
         self.seller_id = seller_id
         self.lead_id = lead_id
+
+
+class AgentPaused(LeadqualError):
+    """The agent does not work by itself now; ``reason`` says why and the message what to do."""
+
+    def __init__(self, message: str, *, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 class CrmWriteError(LeadqualError):

@@ -117,6 +117,14 @@ class LeadInsight(FrozenModel):
     next_action: NextAction | None = None
     draft: Draft | None = None
     card: SellerCard
+    handoff: Literal["owner", "round_robin", "review", "unassigned"] | None = None
+    """Where a lead rated ready went: its owner, a team member in turn, or (for a lead the agent
+    would disqualify) the supervisor's review list; ``None`` while the lead is not ready."""
+    assigned_to: str | None = None
+    """The seller the lead is handed to (its owner, or the team member whose turn it was)."""
+    selected: bool = True
+    """Whether the lead meets the configured selection criteria (an explicit ``process`` call
+    works on any lead; events and activation only on selected ones)."""
     stages: tuple[StageRun, ...] = ()
     config_hash: str = ""
     """Hash of the configuration the insight was concluded with (see :func:`config_hash`)."""

@@ -57,7 +57,7 @@ CustomValue = str | int | float | bool | None
 NonEmptyStr = Annotated[str, Field(min_length=1)]
 NonNegativeInt = Annotated[int, Field(ge=0)]
 NonNegativeFloat = Annotated[float, Field(ge=0)]
-CustomFields = Annotated[Mapping[str, CustomValue], Field(default_factory=dict)]
+CustomFields = Mapping[str, CustomValue]
 RecordKind = Literal["lead", "contact", "account", "opportunity"]
 Direction = Literal["inbound", "outbound"]
 
@@ -183,7 +183,7 @@ class Lead(_Person, _Stamped):
     owner_id: str | None = None
     account_id: str | None = None
     contact_id: str | None = None
-    custom_fields: CustomFields
+    custom_fields: CustomFields = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -215,7 +215,7 @@ class Contact(_Person, _Stamped):
     originating_lead_id: str | None = None
     created_at: UtcDatetime
     modified_at: UtcDatetime | None = None
-    custom_fields: CustomFields
+    custom_fields: CustomFields = Field(default_factory=dict)
 
 
 class Account(_Stamped):
@@ -235,7 +235,7 @@ class Account(_Stamped):
     originating_lead_id: str | None = None
     created_at: UtcDatetime
     modified_at: UtcDatetime | None = None
-    custom_fields: CustomFields
+    custom_fields: CustomFields = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _not_own_parent(self) -> Self:
@@ -263,7 +263,7 @@ class Opportunity(_Stamped):
     line_of_business: str | None = None
     created_at: UtcDatetime
     modified_at: UtcDatetime | None = None
-    custom_fields: CustomFields
+    custom_fields: CustomFields = Field(default_factory=dict)
 
 
 class _Activity(_Record):

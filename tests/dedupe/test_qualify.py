@@ -6,8 +6,6 @@ from datetime import UTC, datetime
 
 import pytest
 
-from leadqual.cli.sections.dedupe import demo_lines
-from leadqual.config import AgentConfig
 from leadqual.dedupe import QualificationChecker, check_qualification
 from leadqual.models import Account, Contact, Lead, Phone
 from leadqual.sources import SampleData
@@ -94,17 +92,6 @@ def test_lead_matching_nothing_suggests_creating_new_records(checker: Qualificat
     check = checker.check(lead)
     assert check.accounts == () and check.contacts == ()
     assert check.suggestion == "create_new"
-
-
-def test_demo_lines_show_each_pair_with_its_rule_and_a_qualification_check(
-    sample_data: SampleData, sample_config: AgentConfig
-) -> None:
-    lines = demo_lines(sample_data, sample_config)
-    text = "\n".join(lines)
-    assert "Planted duplicates found: 12/12; look-alikes wrongly flagged: 0/2" in text
-    for rule in ("same_email", "same_phone", "similar_name_company", "similar_name_domain"):
-        assert rule in text
-    assert "Qualification check for" in text
 
 
 def test_accounts_sharing_only_a_phone_number_are_not_duplicates(sample_data: SampleData) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from leadqual.config import AgentConfig
 from leadqual.email import (
     CANARY_DOMAINS,
     EmailCheck,
@@ -172,13 +171,3 @@ def test_bounced_lead_is_invalid_when_emails_may_be_read(sample_data: SampleData
         if r.primary is not None and r.primary.has("hard_bounce")
     }
     assert flagged == set(bounced)
-
-
-def test_demo_lists_flagged_leads(sample_data: SampleData, sample_config: AgentConfig) -> None:
-    from leadqual.cli.sections.email import demo_lines
-
-    lines = demo_lines(sample_data, sample_config)
-    text = "\n".join(lines)
-    for lead_id in ("L-0219", "L-0225", "L-0182", "L-0230", "L-0228"):
-        assert lead_id in text
-    assert "gmail.com" in text

@@ -20,9 +20,11 @@ Examples:
 from leadqual.config._shared import FieldPath, load_mapping
 from leadqual.config.agent import (
     AgentConfig,
+    Capacity,
     CompanyKnowledge,
     Consent,
     ProductKnowledge,
+    QualificationDefaults,
     RefreshPolicy,
     TeamAccess,
 )
@@ -43,6 +45,7 @@ __all__ = [
     "DEFAULT_PRIORITY_ORDER",
     "ActivityCondition",
     "AgentConfig",
+    "Capacity",
     "CharacteristicKind",
     "CompanyKnowledge",
     "Consent",
@@ -55,6 +58,7 @@ __all__ = [
     "PrioritizationOrder",
     "PriorityFactor",
     "ProductKnowledge",
+    "QualificationDefaults",
     "RatingPolicy",
     "RefreshPolicy",
     "SegmentCondition",

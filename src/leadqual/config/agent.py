@@ -20,13 +20,20 @@ from pydantic import Field, model_validator
 from leadqual._base import FrozenModel, UtcDatetime
 from leadqual.config._shared import load_mapping
 from leadqual.config.icp import IcpProfile
-from leadqual.config.prioritize import HandraiserSegment, PrioritizationOrder
+from leadqual.config.prioritize import (
+    FieldCondition,
+    HandraiserSegment,
+    PrioritizationOrder,
+    SegmentCondition,
+)
 
 __all__ = [
     "AgentConfig",
+    "Capacity",
     "CompanyKnowledge",
     "Consent",
     "ProductKnowledge",
+    "QualificationDefaults",
     "RefreshPolicy",
     "TeamAccess",
 ]
@@ -59,12 +66,47 @@ class RefreshPolicy(FrozenModel):
     score_every_hours: Annotated[int, Field(ge=1, le=24 * 30)] = 24
     activation_batch: Annotated[int, Field(ge=1)] = 100
     """On activation, the newest open leads processed first (the commercial agent: 100)."""
+    insight_every_days: Annotated[int, Field(ge=1, le=365)] | None = 7
+    """How often a lead's insight is refreshed: ``None`` for the initial insight only, else every
+    3, 7 or 14 days, or any custom number of days."""
 
 
 class TeamAccess(FrozenModel):
-    """Which security roles use the agent; sellers see only the leads they own."""
+    """Which security roles use the agent, and what each sees.
+
+    A seller with one of ``roles`` sees the leads they own; one with a ``manager_roles`` role also
+    sees the leads of their team; one with an ``admin_roles`` role sees every lead. Role names are
+    compared without regard to case.
+    """
 
     roles: tuple[str, ...] = ("Salesperson", "Sales Manager")
+    manager_roles: tuple[str, ...] = ("Sales Manager",)
+    admin_roles: tuple[str, ...] = ("System Administrator",)
+    supervisors: tuple[str, ...] = ()
+    """Seller ids who review the leads the agent would disqualify (default: any manager or
+    admin)."""
+    unowned_team: str | None = None
+    """The team whose members take unowned leads rated ready, in turn (``None``: such leads stay
+    unassigned and are listed for an admin)."""
+
+
+class Capacity(FrozenModel):
+    """The agent's daily budget; work beyond it waits in a priority queue for the next day."""
+
+    leads_per_day: Annotated[int, Field(ge=1)] | None = None
+    """Leads processed per UTC day (``None``: no limit)."""
+    provider_calls_per_day: Annotated[int, Field(ge=0)] | None = None
+    """External research provider calls per UTC day (``None``: no limit)."""
+
+
+class QualificationDefaults(FrozenModel):
+    """What qualifying a lead creates when the seller does not choose."""
+
+    create: tuple[Literal["account", "contact", "opportunity"], ...] = (
+        "account",
+        "contact",
+        "opportunity",
+    )
 
 
 class Consent(FrozenModel):
@@ -91,6 +133,12 @@ class AgentConfig(FrozenModel):
     refresh: RefreshPolicy = RefreshPolicy()
     team_access: TeamAccess = TeamAccess()
     consent: Consent = Consent()
+    selection: tuple[SegmentCondition, ...] = (
+        FieldCondition(field="lead.status", op="eq", value="open"),
+    )
+    """Which leads the agent works on: every condition must hold (default: open leads)."""
+    capacity: Capacity = Capacity()
+    qualification: QualificationDefaults = QualificationDefaults()
     lead_summary_fields: tuple[str, ...] = (
         "lead.company_name",
         "lead.job_title",

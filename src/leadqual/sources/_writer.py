@@ -7,13 +7,22 @@ the storage each source already has.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from leadqual.errors import ValidationFailed
-from leadqual.models import Account, Contact, Lead, LeadStatus, Note, Opportunity, RecordRef
-from leadqual.sources.base import with_status
+from leadqual.models import (
+    Account,
+    Activity,
+    Contact,
+    Lead,
+    LeadStatus,
+    Note,
+    Opportunity,
+    RecordRef,
+)
+from leadqual.sources.base import with_changes, with_status
 
 __all__ = ["WriterMethods", "id_taken"]
 
@@ -33,6 +42,10 @@ class WriterMethods:
         def get_lead(self, lead_id: str, /) -> Lead: ...
 
         def notes(self, *, regarding: RecordRef | None = None) -> Sequence[Note]: ...
+
+        def activities(
+            self, *, regarding: RecordRef | None = None, since: datetime | None = None
+        ) -> Sequence[Activity]: ...
 
         def add(self, *records: Any) -> None: ...
 
@@ -66,6 +79,20 @@ class WriterMethods:
         updated = with_status(self.get_lead(lead_id), status, reason=reason, at=at)
         self.add(updated)
         return updated
+
+    def update_lead(
+        self, lead_id: str, changes: Mapping[str, Any], /, *, at: datetime | None = None
+    ) -> Lead:
+        """Change a lead's fields and links; the id, creation time and status stay."""
+        updated = with_changes(self.get_lead(lead_id), changes, at=at)
+        self.add(updated)
+        return updated
+
+    def move_activities(self, source: RecordRef, target: RecordRef, /) -> int:
+        """Re-point every activity regarding ``source`` to ``target`` in one write."""
+        moved = [a.replace(regarding=target) for a in self.activities(regarding=source)]
+        self.add(*moved)
+        return len(moved)
 
     def move_notes(self, source: RecordRef, target: RecordRef, /) -> int:
         """Re-point every note regarding ``source`` to ``target`` in one write (one transaction

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from leadqual._base import to_utc
-from leadqual.errors import RecordNotFound
+from leadqual.errors import RecordNotFound, ValidationFailed
 from leadqual.models import (
     Account,
     Activity,
@@ -22,7 +22,17 @@ from leadqual.models import (
     Seller,
 )
 
-__all__ = ["CrmSource", "CrmWriter", "build_context", "with_status"]
+__all__ = [
+    "PROTECTED_LEAD_FIELDS",
+    "CrmSource",
+    "CrmWriter",
+    "build_context",
+    "with_changes",
+    "with_status",
+]
+
+PROTECTED_LEAD_FIELDS = frozenset({"id", "created_at", "status", "status_reason", "closed_at"})
+"""Lead fields :meth:`CrmWriter.update_lead` does not change."""
 
 
 @runtime_checkable
@@ -102,7 +112,9 @@ class CrmSource(Protocol):
 
 @runtime_checkable
 class CrmWriter(Protocol):
-    """The writes qualification needs. leadqual never calls these on its own initiative."""
+    """The writes qualification needs. leadqual never calls these on its own initiative: only
+    :meth:`~leadqual.QualificationAgent.qualify`, ``disqualify`` and ``reactivate`` do, when a
+    seller asks."""
 
     def create_account(self, account: Account, /) -> Account:
         """Create an account and return it as stored."""
@@ -132,6 +144,23 @@ class CrmWriter(Protocol):
         """Re-point every note regarding ``source`` to ``target``; return how many moved."""
         ...
 
+    def update_lead(
+        self, lead_id: str, changes: Mapping[str, Any], /, *, at: datetime | None = None
+    ) -> Lead:
+        """Change a lead's fields and links (``account_id``, ``contact_id``, ``owner_id``...)
+        and return the updated lead; ``modified_at`` becomes ``at``. The id, creation time and
+        status are not changed here (status: :meth:`update_lead_status`).
+
+        Raises:
+            RecordNotFound: no such lead.
+            ValidationFailed: an unknown or protected field, or a value the field refuses.
+        """
+        ...
+
+    def move_activities(self, source: RecordRef, target: RecordRef, /) -> int:
+        """Re-point every activity regarding ``source`` to ``target``; return how many moved."""
+        ...
+
 
 def with_status(
     lead: Lead, status: LeadStatus, /, *, reason: str | None = None, at: datetime | None = None
@@ -141,6 +170,26 @@ def with_status(
     when = to_utc(at) if at else datetime.now(UTC)
     closed_at = None if status is LeadStatus.OPEN else when
     return lead.replace(status=status, status_reason=reason, closed_at=closed_at, modified_at=when)
+
+
+def with_changes(lead: Lead, changes: Mapping[str, Any], /, *, at: datetime | None = None) -> Lead:
+    """``lead`` with ``changes`` applied and validated, ``modified_at`` set to ``at`` (default
+    now). Writers share it so they refuse the same changes.
+
+    Raises:
+        ValidationFailed: an unknown or protected field, or a value the field refuses.
+    """
+    unknown = sorted(k for k in changes if k not in Lead.model_fields)
+    if unknown:
+        raise ValidationFailed(f"a lead has no field {unknown[0]!r}", field=unknown[0])
+    protected = sorted(k for k in changes if k in PROTECTED_LEAD_FIELDS)
+    if protected:
+        raise ValidationFailed(
+            f"update_lead does not change {protected[0]!r} (use update_lead_status for the status)",
+            field=protected[0],
+        )
+    when = to_utc(at) if at else datetime.now(UTC)
+    return lead.replace(**changes, modified_at=when)
 
 
 def build_context(source: CrmSource, lead_id: str, /) -> LeadContext:

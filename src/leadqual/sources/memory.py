@@ -151,6 +151,16 @@ class MemorySource(WriterMethods):
                 activity = _ACTIVITY.validate_python(r)
                 self._activities[activity.id] = activity
 
+    def remove_lead(self, lead_id: str, /) -> Lead:
+        """Delete a lead (as a CRM user would) and return it; its activities and notes stay.
+
+        Raises:
+            RecordNotFound: no such lead.
+        """
+        lead = self.get_lead(lead_id)
+        del self._leads[lead_id]
+        return lead
+
     def dangling_references(self) -> list[str]:
         """Describe every reference to a record that does not exist (empty when consistent)."""
         problems: list[str] = []

@@ -1,0 +1,74 @@
+"""The qualification agent: the facade that wires the components, owns the lifecycle (activation,
+events, refresh, capacity), enforces access and consent, and keeps its conclusions in a store.
+
+Examples:
+    >>> from leadqual.sources import load_sample, load_sample_config, SAMPLE_AS_OF
+    >>> from leadqual.email import EmailValidator
+    >>> agent = QualificationAgent(load_sample_config(), load_sample(),
+    ...                            email_validator=EmailValidator(check_deliverability=False))
+    >>> insight = agent.process("L-0171", now=SAMPLE_AS_OF)
+    >>> insight.version, insight.stage("email").status
+    (1, 'ran')
+"""
+
+from leadqual.agent.access import Access, Role
+from leadqual.agent.agent import ORGANIZATION, Progress, QualificationAgent
+from leadqual.agent.events import (
+    AccountLinked,
+    AccountUpdated,
+    CompanyNameUpdated,
+    ContactLinked,
+    ContactUpdated,
+    CrmEvent,
+    LeadCreated,
+    LeadDeleted,
+    LeadUpdated,
+    changed_inputs,
+    coalesce,
+    parse_event,
+    stages_to_run,
+)
+from leadqual.agent.pipeline import LeadScoring, config_hash
+from leadqual.agent.views import (
+    AgentCounters,
+    AgentStatus,
+    EventOutcome,
+    HandleResult,
+    PrioritizedEntry,
+    QualificationOutcome,
+    ReplayReport,
+    SellerView,
+    StageCounter,
+)
+
+__all__ = [
+    "ORGANIZATION",
+    "Access",
+    "AccountLinked",
+    "AccountUpdated",
+    "AgentCounters",
+    "AgentStatus",
+    "CompanyNameUpdated",
+    "ContactLinked",
+    "ContactUpdated",
+    "CrmEvent",
+    "EventOutcome",
+    "HandleResult",
+    "LeadCreated",
+    "LeadDeleted",
+    "LeadScoring",
+    "LeadUpdated",
+    "PrioritizedEntry",
+    "Progress",
+    "QualificationAgent",
+    "QualificationOutcome",
+    "ReplayReport",
+    "Role",
+    "SellerView",
+    "StageCounter",
+    "changed_inputs",
+    "coalesce",
+    "config_hash",
+    "parse_event",
+    "stages_to_run",
+]
