@@ -205,6 +205,7 @@ class QualificationAgent:
             source=source,
             suppression=suppression,
             policy=_ConsentGate(self),
+            max_concurrency=max(8, max_concurrency),
         )
         advisor_options: dict[str, Any] = {}
         if suppression is not None:

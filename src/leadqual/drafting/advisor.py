@@ -232,6 +232,13 @@ def _email_condition(context: LeadContext, check: EmailCheckLike | None) -> Cond
             met=False,
             detail=f"the address is not active and deliverable (status: {check.status})",
         )
+    if getattr(check, "deliverability_checked", True) is False:
+        # Syntax alone passed: say so rather than claim a deliverability nobody checked.
+        return Condition(
+            name="deliverable_email",
+            met=True,
+            detail="the address is well formed (deliverability not checked)",
+        )
     return Condition(name="deliverable_email", met=True, detail="the address is deliverable")
 
 
@@ -551,11 +558,19 @@ class ActionAdvisor:
             else ()
         )
         if not unmet:
+            email = next(c.detail for c in conditions if c.name == "deliverable_email")
+            address = (
+                "a deliverable address"
+                if email == "the address is deliverable"
+                else email.removeprefix("the address is ").replace(
+                    "well formed", "a well-formed address"
+                )
+            )
             return NextAction(
                 kind="initial_outreach",
                 reasons=(
                     "every initial-outreach condition holds: no emails, meetings or unanswered "
-                    "calls yet, a company name, a deliverable address, first and last name",
+                    f"calls yet, a company name, {address}, first and last name",
                     *reached_out,
                     *fit_reason,
                 ),
