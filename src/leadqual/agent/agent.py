@@ -157,7 +157,7 @@ class QualificationAgent:
         >>> agent = QualificationAgent(load_sample_config(), load_sample(),
         ...                            email_validator=EmailValidator(check_deliverability=False))
         >>> agent.process("L-0171", now=SAMPLE_AS_OF).card.name
-        'Leila Fischer'
+        'Fatima Carter'
     """
 
     def __init__(
