@@ -55,7 +55,7 @@ def main() -> None:
 
     # 4. Qualification: which accounts and contacts would this lead duplicate?
     checker = QualificationChecker(accounts=crm.accounts, contacts=crm.contacts)
-    check = checker.check(by_id["L-0252"])
+    check = checker.find(by_id["L-0252"])
     print(f"Qualifying {by_id['L-0252'].full_name}: {check.suggestion}")
     for match in (*check.accounts, *check.contacts):
         differing = ", ".join(f"{f.field}={f.record_value!r}" for f in match.differing[:3])

@@ -24,7 +24,7 @@ def test_lead_with_the_accounts_email_domain_is_linked_to_it(
     checker: QualificationChecker, sample_data: SampleData
 ) -> None:
     lead = next(x for x in sample_data.crm.leads if x.id == "L-0251")  # no company name given
-    check = checker.check(lead)
+    check = checker.find(lead)
     assert check.accounts[0].record_id == "A-0015"
     assert check.accounts[0].rules == ("same_domain",)
     assert check.suggestion == "link_existing"
@@ -89,7 +89,7 @@ def test_lead_matching_nothing_suggests_creating_new_records(checker: Qualificat
         email="zed@nothing-alike.example",
         created_at=NOW,
     )
-    check = checker.check(lead)
+    check = checker.find(lead)
     assert check.accounts == () and check.contacts == ()
     assert check.suggestion == "create_new"
 
@@ -115,10 +115,25 @@ def test_two_missing_values_are_not_reported_as_the_same() -> None:
         ]
     )
     lead = Lead(id="L1", first_name="Ana", last_name="Lima", email="ana@acme.com", created_at=NOW)
-    match = checker.check(lead).contacts[0]
+    match = checker.find(lead).contacts[0]
     fields = {f.field: f for f in match.fields}
     assert fields["email"].same
     # Neither record has a job title, phone or company: nothing agrees, nothing differs.
     for name in ("job_title", "phone", "company", "city"):
         assert not fields[name].same, name
         assert fields[name] not in match.differing
+
+
+def test_check_is_a_deprecated_alias_of_find() -> None:
+    checker = QualificationChecker(
+        contacts=[
+            Contact(
+                id="C1", first_name="Ana", last_name="Lima", email="ana@acme.com", created_at=NOW
+            )
+        ]
+    )
+    lead = Lead(id="L1", first_name="Ana", last_name="Lima", email="ana@acme.com", created_at=NOW)
+    with pytest.warns(DeprecationWarning, match="find") as caught:
+        old = checker.check(lead)
+    assert caught[0].filename == __file__
+    assert old == checker.find(lead)

@@ -258,7 +258,7 @@ def realistic(
             context=context,
             email=email,
             research=research,
-            qualification=checker.check(context.lead),
+            qualification=checker.find(context.lead),
         )
         built.append((item, record))
     return built

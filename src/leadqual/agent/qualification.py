@@ -46,7 +46,7 @@ class Qualifier:
             self.checker = QualificationChecker(
                 accounts=self.source.accounts(), contacts=self.source.contacts()
             )
-        return self.checker.check(lead)
+        return self.checker.find(lead)
 
     def forget_index(self) -> None:
         """Build the account and contact index again on the next check (after CRM changes)."""

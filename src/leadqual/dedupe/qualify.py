@@ -8,7 +8,7 @@ Examples:
     >>> crm = load_sample_data().crm
     >>> checker = QualificationChecker(accounts=crm.accounts, contacts=crm.contacts)
     >>> lead = next(lead for lead in crm.leads if lead.id == "L-0251")  # Bill Smith, no company
-    >>> result = checker.check(lead)
+    >>> result = checker.find(lead)
     >>> result.accounts[0].name, result.accounts[0].rules, result.suggestion
     ('Aurora Ledger GmbH', ('same_domain',), 'link_existing')
 """
@@ -21,6 +21,7 @@ from typing import Annotated, Literal
 from pydantic import ConfigDict, Field
 
 from leadqual._base import LeadqualModel
+from leadqual._compat import warn_deprecated
 from leadqual.dedupe.detector import (
     DuplicateDetector,
     DuplicatePair,
@@ -129,7 +130,7 @@ class QualificationChecker:
         >>> from leadqual.sources import load_sample_data
         >>> crm = load_sample_data().crm
         >>> checker = QualificationChecker(accounts=crm.accounts, contacts=crm.contacts)
-        >>> checker.check(crm.leads[0]).suggestion in ("link_existing", "review", "create_new")
+        >>> checker.find(crm.leads[0]).suggestion in ("link_existing", "review", "create_new")
         True
     """
 
@@ -154,7 +155,7 @@ class QualificationChecker:
             contacts_frame(self._contacts.values(), accounts=self._accounts.values())
         )
 
-    def check(self, lead: Lead, /, *, limit: int = 5) -> QualificationCheck:
+    def find(self, lead: Lead, /, *, limit: int = 5) -> QualificationCheck:
         """The accounts and contacts ``lead`` may duplicate, best first (at most ``limit``)."""
         lead_as_account = {
             "id": f"lead:{lead.id}",
@@ -180,6 +181,13 @@ class QualificationChecker:
         return QualificationCheck(
             lead_id=lead.id, accounts=tuple(accounts[:limit]), contacts=tuple(contacts[:limit])
         )
+
+    def check(self, lead: Lead, /, *, limit: int = 5) -> QualificationCheck:
+        """Deprecated: :meth:`find` (``check`` named four different actions)."""
+        warn_deprecated(
+            "QualificationChecker.check() is deprecated: use QualificationChecker.find()"
+        )
+        return self.find(lead, limit=limit)
 
     # -- presentation -------------------------------------------------------------------------
 
@@ -269,4 +277,4 @@ def check_qualification(
 ) -> QualificationCheck:
     """One-off qualification check (build a :class:`QualificationChecker` to check many leads)."""
     checker = QualificationChecker(accounts=accounts, contacts=contacts, normalizer=normalizer)
-    return checker.check(lead, limit=limit)
+    return checker.find(lead, limit=limit)
