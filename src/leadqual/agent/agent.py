@@ -555,14 +555,15 @@ class QualificationAgent:
                 ),
                 None,
             )
-        if self.status(now=now).state == "paused":
+        status = self.status(now=now)
+        if status.state == "paused":
             self._enqueue(lead, now)
             return (
                 EventOutcome(
                     event_type=event.type,
                     lead_id=lead_id,
                     outcome="queued",
-                    reason=self.status(now=now).reason or "",
+                    reason=status.reason or "",
                 ),
                 None,
             )

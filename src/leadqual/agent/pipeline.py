@@ -252,23 +252,29 @@ class Pipeline:
             )
         except (NothingToDraft, DraftBlocked) as err:
             return "skipped", str(err), ()
-        note = "" if drafter is self.drafter else "template draft (no consent for LLM drafting)"
-        return "ran", note if self.drafter is not self.template else "", (out.draft.drafter,)
+        # Only say so when a drafter other than the template was set up and consent ruled it out.
+        fell_back = drafter is not self.drafter
+        note = "template draft (no consent for LLM drafting)" if fell_back else ""
+        return "ran", note, (out.draft.drafter,)
+
+
+_ATTRIBUTE: dict[Stage, str] = {
+    "email": "email",
+    "research": "research",
+    "icp": "icp_fit",
+    "handraiser": "handraiser",
+    "rating": "rating",
+    "score": "score",
+    "duplicates": "duplicates",
+    "action": "next_action",
+    "draft": "draft",
+}
+"""The :class:`StageOutputs` attribute each stage fills."""
 
 
 def _copy(stage: Stage, source: StageOutputs, target: StageOutputs) -> None:
-    attribute = {
-        "email": "email",
-        "research": "research",
-        "icp": "icp_fit",
-        "handraiser": "handraiser",
-        "rating": "rating",
-        "score": "score",
-        "duplicates": "duplicates",
-        "action": "next_action",
-        "draft": "draft",
-    }[stage]
-    setattr(target, attribute, getattr(source, attribute))
+    name = _ATTRIBUTE[stage]
+    setattr(target, name, getattr(source, name))
 
 
 def duplicate_refs(index: DuplicateIndex, lead: Lead, /) -> list[DuplicateRef]:
