@@ -22,34 +22,83 @@ from _common import write_results
 
 from leadqual.agent import LeadUpdated, QualificationAgent
 from leadqual.email import EmailValidator, StaticResolver
-from leadqual.models import Lead
+from leadqual.models import Activity, Lead, Phone, RecordRef
 from leadqual.sources import MemorySource, load_sample_config
 from leadqual.sources.sample import load_sample_data
 from leadqual.store import SqlInsightStore
 from leadqual.testing.research import FakeResearchProvider
 
 
-def clone_leads(n: int) -> tuple[MemorySource, list[str]]:
-    """A source holding the sample CRM plus ``n`` open leads cloned from its open ones."""
+_ONSETS = ("b", "c", "d", "f", "g", "h", "k", "l", "m", "n", "p", "r", "s", "t", "v", "w", "br", "st")
+_VOWELS = ("a", "e", "i", "o", "u", "ai", "ou")
+_CODAS = ("", "n", "r", "s", "t", "ll", "nd", "rt", "ng")
+
+
+def _surname(i: int) -> str:
+    """A made-up surname, distinct for each ``i`` below 1.4 million."""
+    parts = []
+    for _ in range(3):
+        i, o = divmod(i, len(_ONSETS))
+        i, v = divmod(i, len(_VOWELS))
+        i, c = divmod(i, len(_CODAS))
+        parts.append(_ONSETS[o] + _VOWELS[v] + _CODAS[c])
+        if i == 0:
+            break
+    return "".join(parts).title()
+
+
+def clone_leads(n: int, duplicate_every: int = 20) -> tuple[MemorySource, list[str]]:
+    """A source holding the sample CRM plus ``n`` open leads cloned from its open ones.
+
+    Each clone is a new person (a first name from the sample, a made-up surname) at a new
+    company (three leads per company, so research is not one cache hit per company), with a
+    phone number of its own and the
+    template lead's job, need, source and dates, and copies of its activities. One clone in
+    ``duplicate_every`` repeats the person before it (same address, another case), about the
+    sample's own share of duplicate leads.
+    """
     data = load_sample_data()
     source = MemorySource.from_snapshot(data.crm)
     base = [lead for lead in data.crm.leads if lead.is_open]
+    firsts = sorted({lead.first_name for lead in data.crm.leads if lead.first_name})
+    activities: dict[str, list[Activity]] = {}
+    for activity in data.crm.activities:
+        if activity.regarding is not None and activity.regarding.kind == "lead":
+            activities.setdefault(activity.regarding.id, []).append(activity)
     ids = []
-    clones: list[Lead] = []
+    records: list[Lead | Activity] = []
+    previous: Lead | None = None
     for i in range(n):
         lead = base[i % len(base)]
-        user, _, domain = (lead.email or "x@example.com").partition("@")
-        clone = lead.replace(
-            id=f"B-{i:06d}",
-            last_name=f"{lead.last_name or 'Doe'}{i}",
-            email=f"{user}{i}@{domain}" if lead.email else None,
-            company_name=f"{lead.company_name or 'Company'} {i // 3}",
-            account_id=None,
-            contact_id=None,
-        )
-        clones.append(clone)
+        domain = (lead.email or "x@example.com").partition("@")[2]
+        if previous is not None and i % duplicate_every == duplicate_every - 1:
+            clone = previous.replace(id=f"B-{i:06d}", email=(previous.email or "").upper())
+        else:
+            first = firsts[(i * 7) % len(firsts)]
+            last = _surname(i + 4_000)
+            clone = lead.replace(
+                id=f"B-{i:06d}",
+                first_name=first,
+                last_name=last,
+                email=f"{first.lower()}.{last.lower()}@{domain}" if lead.email else None,
+                company_name=f"{lead.company_name or 'Company'} {i // 3}",
+                phones=(Phone(number=f"+1 (512) {200 + i // 10_000}-{i % 10_000:04d}"),),
+                account_id=None,
+                contact_id=None,
+            )
+        previous = clone
+        records.append(clone)
         ids.append(clone.id)
-    source.add(*clones)
+        for k, activity in enumerate(activities.get(lead.id, ())):
+            records.append(
+                activity.model_copy(
+                    update={
+                        "id": f"{activity.id}-{i}-{k}",
+                        "regarding": RecordRef(kind="lead", id=clone.id),
+                    }
+                )
+            )
+    source.add(*records)
     return source, ids
 
 

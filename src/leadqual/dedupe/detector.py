@@ -707,6 +707,9 @@ class DuplicateIndex:
         self._position: dict[str, int] = {}
         self._columns: dict[str, list[Any]] = {name: [] for name in self._fields}
         self._multi: set[str] = set()
+        # Rows of records updated or removed since: kept in the lists (positions stay valid)
+        # and never offered as candidates again.
+        self._dead: set[int] = set()
         self._exact: dict[str, dict[Any, list[int]]] = {
             k.name: {} for k in settings.blocking if k.window is None
         }
@@ -717,7 +720,7 @@ class DuplicateIndex:
             self._add_prepared(prepared)
 
     def __len__(self) -> int:
-        return len(self._ids)
+        return len(self._position)
 
     def __contains__(self, record_id: object) -> bool:
         return record_id in self._position
@@ -726,7 +729,9 @@ class DuplicateIndex:
         start = len(self._ids)
         for rid in prepared.ids.tolist():
             if str(rid) in self._position:
-                raise ValidationFailed(f"id {rid!r} is already indexed", field="id")
+                raise ValidationFailed(
+                    f"id {rid!r} is already indexed (upsert() replaces a record)", field="id"
+                )
         for name in prepared.multi - self._multi:
             # A field single-valued so far gets multi-valued cells: earlier cells become
             # tuples too, or they would be read as sequences of characters.
@@ -759,9 +764,64 @@ class DuplicateIndex:
                         insort(entries, item)
 
     def add(self, records: pd.DataFrame | Iterable[Lead] | Lead, /) -> None:
-        """Add records (after checking them, typically)."""
+        """Add records (after checking them, typically).
+
+        Raises:
+            ValidationFailed: a record's id is already indexed (:meth:`upsert` replaces one).
+        """
         batch = [records] if isinstance(records, Lead) else records
         self._add_prepared(self.detector.prepare(batch))
+
+    def upsert(self, record: Lead | Mapping[str, Any], /) -> bool:
+        """Add ``record``, or replace the indexed record with its id when its fields changed,
+        so later checks compare against what the record says now.
+
+        Returns:
+            Whether the index changed (``False`` when the record is indexed as it is).
+        """
+        one = self.detector._preparer.prepare_record(
+            _lead_row(record) if isinstance(record, Lead) else _checked_mapping(record)
+        )
+        rid = str(one.ids[0])
+        at = self._position.get(rid)
+        if at is not None:
+            if all(
+                _same_cell(self._columns[name][at], one.columns[name][0]) for name in self._fields
+            ):
+                return False
+            self.remove(rid)
+        self._add_prepared(one)
+        return True
+
+    def remove(self, record_id: str, /) -> bool:
+        """Stop offering the record with this id as a candidate (it was deleted or merged).
+
+        Returns:
+            Whether the id was indexed.
+        """
+        at = self._position.pop(str(record_id), None)
+        if at is None:
+            return False
+        self._dead.add(at)
+        # Out of the blocks too, so block sizes and sorted windows are what batch mode sees.
+        row = Prepared(
+            ids=_objects([record_id]),
+            columns={name: _objects([self._columns[name][at]]) for name in self._fields},
+            multi=frozenset(self._multi),
+        )
+        for key in self.detector.settings.blocking:
+            _, values = Blocker.key_values(row, key)
+            for v in values.tolist():
+                if key.window is None:
+                    rows = self._exact[key.name].get(v)
+                    if rows is not None and at in rows:
+                        rows.remove(at)
+                else:
+                    entries = self._sorted[key.name]
+                    i = bisect_left(entries, (str(v), at))
+                    if i < len(entries) and entries[i] == (str(v), at):
+                        del entries[i]
+        return True
 
     def _candidates(self, one: Prepared) -> list[int]:
         settings = self.detector.settings
@@ -786,6 +846,8 @@ class DuplicateIndex:
                     at = bisect_left(entries, (str(v), -1))
                     lo, hi = max(0, at - key.window + 1), min(len(entries), at + key.window - 1)
                     found.update(dict.fromkeys(r for _, r in entries[lo:hi]))
+        if self._dead:
+            return [r for r in found if r not in self._dead]
         return list(found)
 
     def check(self, record: Lead | Mapping[str, Any], /) -> list[DuplicatePair]:
@@ -847,6 +909,23 @@ class DuplicateIndex:
             kind="stable",
         )
         return [pairs[i] for i in order]
+
+
+def _checked_mapping(record: object) -> Mapping[str, Any]:
+    if not isinstance(record, Mapping):
+        raise ValidationFailed(
+            f"record must be a Lead or a mapping of the settings' columns, got "
+            f"{type(record).__name__}",
+            field="record",
+        )
+    return record
+
+
+def _same_cell(kept: Any, new: Any) -> bool:
+    # A field that became multi-valued in the index holds tuples; compare in that shape.
+    if isinstance(kept, tuple) and not isinstance(new, tuple):
+        new = _as_tuple(new)
+    return bool(kept == new)
 
 
 def _as_tuple(value: Any) -> tuple[Any, ...]:

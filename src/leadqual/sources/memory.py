@@ -95,6 +95,14 @@ class MemorySource(WriterMethods):
                     f"two activity records share the id {a.id!r}", field="activity.id"
                 )
             self._activities[a.id] = a
+        # Activities and notes by the record they regard: a lead's context reads them for every
+        # lead, and a scan of the whole table each time made a batch quadratic.
+        self._activities_of: dict[tuple[str, str], dict[str, None]] = {}
+        self._notes_of: dict[tuple[str, str], dict[str, None]] = {}
+        for a in self._activities.values():
+            _file(self._activities_of, a.id, None, a.regarding)
+        for n in self._notes.values():
+            _file(self._notes_of, n.id, None, n.regarding)
 
     # -- construction -------------------------------------------------------------------------
 
@@ -144,12 +152,21 @@ class MemorySource(WriterMethods):
             elif isinstance(r, Opportunity):
                 self._opportunities[r.id] = r
             elif isinstance(r, Note):
+                was = self._notes.get(r.id)
                 self._notes[r.id] = r
+                _file(self._notes_of, r.id, was.regarding if was else None, r.regarding)
             elif isinstance(r, Seller):
                 self._sellers[r.id] = r
             else:
                 activity = _ACTIVITY.validate_python(r)
+                before = self._activities.get(activity.id)
                 self._activities[activity.id] = activity
+                _file(
+                    self._activities_of,
+                    activity.id,
+                    before.regarding if before else None,
+                    activity.regarding,
+                )
 
     def remove_lead(self, lead_id: str, /) -> Lead:
         """Delete a lead (as a CRM user would) and return it; its activities and notes stay.
@@ -295,17 +312,21 @@ class MemorySource(WriterMethods):
     ) -> Sequence[Activity]:
         """Activities regarding a record, oldest first."""
         after = to_utc(since) if since else None
-        out = [
-            a
-            for a in self._activities.values()
-            if (regarding is None or a.regarding == regarding)
-            and (after is None or a.occurred_at >= after)
-        ]
+        if regarding is None:
+            found: Iterable[Activity] = self._activities.values()
+        else:
+            ids = self._activities_of.get((regarding.kind, regarding.id), {})
+            found = (self._activities[i] for i in ids)
+        out = [a for a in found if after is None or a.occurred_at >= after]
         return sorted(out, key=lambda a: (a.occurred_at, a.id))
 
     def notes(self, *, regarding: RecordRef | None = None) -> Sequence[Note]:
         """Notes regarding a record, oldest first."""
-        out = [n for n in self._notes.values() if regarding is None or n.regarding == regarding]
+        if regarding is None:
+            out = list(self._notes.values())
+        else:
+            ids = self._notes_of.get((regarding.kind, regarding.id), {})
+            out = [self._notes[i] for i in ids]
         return sorted(out, key=lambda n: (n.created_at, n.id))
 
     def sellers(self) -> Sequence[Seller]:
@@ -318,3 +339,16 @@ class MemorySource(WriterMethods):
         if record.id in self._tables()[kind]:
             raise id_taken(kind, record.id)
         self.add(record)
+
+
+def _file(
+    table: dict[tuple[str, str], dict[str, None]],
+    record_id: str,
+    was: RecordRef | None,
+    now: RecordRef | None,
+) -> None:
+    """Keep ``table`` (record regarded -> ids of the activities or notes about it) current."""
+    if was is not None:
+        table.get((was.kind, was.id), {}).pop(record_id, None)
+    if now is not None:
+        table.setdefault((now.kind, now.id), {})[record_id] = None
