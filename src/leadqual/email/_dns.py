@@ -79,7 +79,8 @@ class Resolver(Protocol):
     client; :class:`leadqual.testing.dns.StaticResolver` answers from a mapping for tests.
 
     A resolver reports failures as an outcome rather than raising; an exception it raises is
-    treated as ``servfail``.
+    treated as ``servfail``. One written before the methods were renamed (``resolve_mx`` /
+    ``resolve_address``) is adapted with a deprecation warning (:func:`adopt_resolver`).
     """
 
     async def aresolve_mx(self, domain: str, /, *, timeout: float) -> DnsAnswer:

@@ -423,7 +423,9 @@ class ResearchResult(LeadqualModel):
 class ResearchProvider(Protocol):
     """Looks up public facts about a company. See ``docs/plugins.md``.
 
-    Implementations set ``name`` (unique, lower-case) and write one async method. They may set
+    Implementations set ``name`` (unique, lower-case) and write one async method, ``aresearch``
+    (one written before the rename, ``async def research``, is adapted with a deprecation warning
+    wherever providers are accepted: :func:`adopt_provider`). They may set
     ``external = False`` when they never leave the process (then no consent is needed), and may
     read ``query.ids`` filled by earlier providers; ``depends_on`` (a tuple of provider names)
     asks the :class:`~leadqual.research.researcher.Researcher` to run them after those; and
