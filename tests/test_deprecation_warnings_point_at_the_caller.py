@@ -83,10 +83,10 @@ def test_a_renamed_async_function_is_still_a_coroutine_function() -> None:
         name = "p"
 
         @renamed_kwarg("as_of", "now")
-        async def research(self, company: object, /, *, now: object = None) -> object:
+        async def aresearch(self, company: object, /, *, now: object = None) -> object:
             return company
 
-    assert is_coroutine_function(Provider().research)
+    assert is_coroutine_function(Provider().aresearch)
     assert isinstance(Provider(), ResearchProvider)
 
 

@@ -100,6 +100,8 @@ class PluginRegistry(Generic[T]):
         builtins: name -> ``module:attribute`` of the plugins that ship with leadqual (default:
             leadqual's own entry points in ``group``, read when first needed).
         check: whether a built object satisfies the plugin protocol.
+        adapt: applied to each built object before ``check``: turns a plugin written against an
+            older version of the protocol into a current one (with a deprecation warning).
         requirement: what ``check`` asks for, for the error message.
         load_plugins: read installed entry points (``False``: built-ins and registered only).
         include_builtins: start with the built-ins.
@@ -113,6 +115,7 @@ class PluginRegistry(Generic[T]):
         kind: str,
         builtins: Mapping[str, str] | None = None,
         check: Callable[[object], bool],
+        adapt: Callable[[T], T] | None = None,
         requirement: str,
         load_plugins: bool = True,
         include_builtins: bool = True,
@@ -121,6 +124,7 @@ class PluginRegistry(Generic[T]):
         self.group = group
         self.kind = kind
         self._check = check
+        self._adapt = adapt
         self._requirement = requirement
         self._entry_points = None if entry_points is None else tuple(entry_points)
         self._builtins = None if builtins is None else dict(builtins)
@@ -208,6 +212,8 @@ class PluginRegistry(Generic[T]):
                 f"{self.kind} {name!r} could not be built with options {sorted(options)}: {err}",
                 entry_point=name,
             ) from err
+        if self._adapt is not None:
+            plugin = self._adapt(plugin)
         if not self._check(plugin):
             raise PluginError(
                 f"{self.kind} {name!r} does not satisfy its protocol: {self._requirement}",

@@ -126,12 +126,12 @@ def test_an_inconclusive_check_trusts_the_answer_and_asks_again_later() -> None:
 
 def test_a_raising_resolver_check_is_inconclusive_not_fatal() -> None:
     class Flaky:
-        async def resolve_mx(self, domain: str, /, *, timeout: float) -> DnsAnswer:
+        async def aresolve_mx(self, domain: str, /, *, timeout: float) -> DnsAnswer:
             if domain in CANARY_DOMAINS:
                 raise OSError("network unreachable")
             return DnsAnswer("nxdomain")
 
-        async def resolve_address(self, domain: str, /, *, timeout: float) -> DnsAnswer:
+        async def aresolve_address(self, domain: str, /, *, timeout: float) -> DnsAnswer:
             return DnsAnswer("nxdomain")
 
     validator = EmailValidator(resolver=Flaky())

@@ -82,19 +82,19 @@ def test_timeout_gives_unknown_within_the_timeout() -> None:
 
 
 class HangingResolver:
-    async def resolve_mx(self, domain: str, /, *, timeout: float) -> DnsAnswer:
+    async def aresolve_mx(self, domain: str, /, *, timeout: float) -> DnsAnswer:
         await asyncio.sleep(3600)
         raise AssertionError("unreachable")
 
-    async def resolve_address(self, domain: str, /, *, timeout: float) -> DnsAnswer:
+    async def aresolve_address(self, domain: str, /, *, timeout: float) -> DnsAnswer:
         raise AssertionError("unreachable")
 
 
 class ExplodingResolver:
-    async def resolve_mx(self, domain: str, /, *, timeout: float) -> DnsAnswer:
+    async def aresolve_mx(self, domain: str, /, *, timeout: float) -> DnsAnswer:
         raise OSError("network unreachable")
 
-    async def resolve_address(self, domain: str, /, *, timeout: float) -> DnsAnswer:
+    async def aresolve_address(self, domain: str, /, *, timeout: float) -> DnsAnswer:
         raise OSError("network unreachable")
 
 
@@ -195,11 +195,11 @@ class CountingResolver(StaticResolver):
         self.active = 0
         self.peak = 0
 
-    async def resolve_mx(self, domain: str, /, *, timeout: float) -> DnsAnswer:
+    async def aresolve_mx(self, domain: str, /, *, timeout: float) -> DnsAnswer:
         self.active += 1
         self.peak = max(self.peak, self.active)
         try:
-            return await super().resolve_mx(domain, timeout=timeout)
+            return await super().aresolve_mx(domain, timeout=timeout)
         finally:
             self.active -= 1
 
@@ -262,7 +262,7 @@ def test_static_resolver_refuses_unknown_keys() -> None:
 
 def test_null_mx_record_shape() -> None:
     async def main() -> DnsAnswer:
-        return await StaticResolver({"p.com": {"null_mx": True}}).resolve_mx("p.com", timeout=1)
+        return await StaticResolver({"p.com": {"null_mx": True}}).aresolve_mx("p.com", timeout=1)
 
     assert asyncio.run(main()).mx == (MxRecord(0, "."),)
 

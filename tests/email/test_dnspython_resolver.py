@@ -52,7 +52,7 @@ def test_mx_answer_is_parsed_with_preferences_and_ttl() -> None:
     resolver, scripted = resolver_for(
         {("contoso.com", "MX"): ["20 mx2.contoso.com.", "10 mx1.contoso.com."]}
     )
-    answer = run(resolver.resolve_mx("contoso.com", timeout=1.5))
+    answer = run(resolver.aresolve_mx("contoso.com", timeout=1.5))
     assert answer.outcome == "answer"
     assert sorted(answer.mx, key=lambda r: r.preference) == [
         MxRecord(10, "mx1.contoso.com"),
@@ -64,7 +64,7 @@ def test_mx_answer_is_parsed_with_preferences_and_ttl() -> None:
 
 def test_null_mx_exchange_is_a_dot() -> None:
     resolver, _ = resolver_for({("parked.com", "MX"): ["0 ."]})
-    assert run(resolver.resolve_mx("parked.com", timeout=1)).mx == (MxRecord(0, "."),)
+    assert run(resolver.aresolve_mx("parked.com", timeout=1)).mx == (MxRecord(0, "."),)
 
 
 @pytest.mark.parametrize(
@@ -78,19 +78,19 @@ def test_null_mx_exchange_is_a_dot() -> None:
 )
 def test_dnspython_errors_map_to_outcomes(error: BaseException, outcome: str) -> None:
     resolver, _ = resolver_for({("x.com", "MX"): error})
-    assert run(resolver.resolve_mx("x.com", timeout=1)) == DnsAnswer(outcome)  # type: ignore[arg-type]
+    assert run(resolver.aresolve_mx("x.com", timeout=1)) == DnsAnswer(outcome)  # type: ignore[arg-type]
 
 
 def test_no_mx_records_is_no_answer() -> None:
     resolver, _ = resolver_for({})
-    assert run(resolver.resolve_mx("x.com", timeout=1)).outcome == "no_answer"
+    assert run(resolver.aresolve_mx("x.com", timeout=1)).outcome == "no_answer"
 
 
 def test_address_lookup_merges_a_and_aaaa() -> None:
     resolver, scripted = resolver_for(
         {("x.com", "A"): ["192.0.2.1"], ("x.com", "AAAA"): ["2001:db8::1"]}
     )
-    answer = run(resolver.resolve_address("x.com", timeout=1))
+    answer = run(resolver.aresolve_address("x.com", timeout=1))
     assert answer.outcome == "answer"
     assert set(answer.addresses) == {"192.0.2.1", "2001:db8::1"}
     assert {q[1] for q in scripted.asked} == {"A", "AAAA"}
@@ -98,7 +98,7 @@ def test_address_lookup_merges_a_and_aaaa() -> None:
 
 def test_address_lookup_reports_nxdomain_when_nothing_answers() -> None:
     resolver, _ = resolver_for({("x.com", "A"): dns.resolver.NXDOMAIN()})
-    assert run(resolver.resolve_address("x.com", timeout=1)).outcome == "nxdomain"
+    assert run(resolver.aresolve_address("x.com", timeout=1)).outcome == "nxdomain"
 
 
 def test_validator_over_dnspython_follows_the_implicit_mx_rule() -> None:

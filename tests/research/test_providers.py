@@ -164,7 +164,7 @@ def test_news_topics_list_every_topic_once_in_display_order() -> None:
 def test_fake_provider_satisfies_the_protocol_and_records_calls() -> None:
     fake = FakeResearchProvider("news")
     assert isinstance(fake, ResearchProvider)
-    result = asyncio.run(fake.research(CompanyQuery(name="Contoso")))
+    result = asyncio.run(fake.aresearch(CompanyQuery(name="Contoso")))
     assert result.provider == "news" and not result.is_empty
     assert [c.name for c in fake.calls] == ["Contoso"]
 
@@ -180,7 +180,7 @@ def test_provider_from_function_runs_a_sync_function_in_a_thread() -> None:
 
     p = provider_from_function("crm_export", lookup, external=False)
     assert isinstance(p, ResearchProvider) and not is_external(p)
-    result = asyncio.run(p.research(CompanyQuery(name="Contoso")))
+    result = asyncio.run(p.aresearch(CompanyQuery(name="Contoso")))
     assert result.notes == ("Contoso",)
     assert threads and threads[0] != threading.main_thread().name
 
@@ -238,14 +238,14 @@ def test_registry_discovers_entry_point_plugins_lazily() -> None:
         "class Acme:\n"
         "    name = 'acme'\n"
         "    def __init__(self, *, token='t'): self.token = token\n"
-        "    async def research(self, company, /):\n"
+        "    async def aresearch(self, company, /):\n"
         "        return ResearchResult(provider='acme')\n",
     )
     ep = metadata.EntryPoint(name="acme", value=f"{mod}:Acme", group=ENTRY_POINT_GROUP)
     reg = ProviderRegistry(entry_points=[ep])
     assert "acme" in reg.names()
     provider = reg.create("acme", token="secret")
-    assert asyncio.run(provider.research(CompanyQuery(name="X"))).provider == "acme"
+    assert asyncio.run(provider.aresearch(CompanyQuery(name="X"))).provider == "acme"
 
 
 def test_load_plugins_false_ignores_installed_plugins() -> None:
@@ -270,7 +270,7 @@ def test_a_plugin_that_is_not_a_provider_is_refused() -> None:
         "class NotAProvider:\n    name = 'bad'\n    def research(self, company):\n        return None\n",
     )
     ep = metadata.EntryPoint(name="bad", value=f"{mod}:NotAProvider", group=ENTRY_POINT_GROUP)
-    with pytest.raises(PluginError, match="async def research"):
+    with pytest.raises(PluginError, match="async def aresearch"):
         ProviderRegistry(entry_points=[ep]).create("bad")
 
 

@@ -90,19 +90,19 @@ def test_one_failed_source_never_fails_the_research(
     class Limited:
         name = "limited"
 
-        async def research(self, company: CompanyQuery, /) -> ResearchResult:
+        async def aresearch(self, company: CompanyQuery, /) -> ResearchResult:
             raise RateLimited("429", provider="limited", retry_after=30)
 
     class Broken:
         name = "broken"
 
-        async def research(self, company: CompanyQuery, /) -> ResearchResult:
+        async def aresearch(self, company: CompanyQuery, /) -> ResearchResult:
             raise KeyError("unexpected vendor schema")
 
     class WrongType:
         name = "wrong"
 
-        async def research(self, company: CompanyQuery, /) -> ResearchResult:
+        async def aresearch(self, company: CompanyQuery, /) -> ResearchResult:
             return {"not": "a result"}  # type: ignore[return-value]
 
     r = researcher(
@@ -159,7 +159,7 @@ def test_global_concurrency_limit_is_respected(
     class Counting:
         name = "counting"
 
-        async def research(self, company: CompanyQuery, /) -> ResearchResult:
+        async def aresearch(self, company: CompanyQuery, /) -> ResearchResult:
             nonlocal in_flight, peak
             in_flight += 1
             peak = max(peak, in_flight)
@@ -347,7 +347,7 @@ def test_dependent_providers_receive_ids_found_earlier(consented: AgentConfig) -
     class Finder:
         name = "finder"
 
-        async def research(self, company: CompanyQuery, /) -> ResearchResult:
+        async def aresearch(self, company: CompanyQuery, /) -> ResearchResult:
             return ResearchResult(provider=self.name, identifiers={"sec_cik": "0000000042"})
 
     later = FakeResearchProvider("later")
@@ -479,7 +479,7 @@ def test_a_rate_limited_source_cools_down_instead_of_being_hammered(consented: A
     class Limited:
         name = "limited"
 
-        async def research(self, company: CompanyQuery, /) -> ResearchResult:
+        async def aresearch(self, company: CompanyQuery, /) -> ResearchResult:
             nonlocal calls
             calls += 1
             raise RateLimited("429", provider="limited", retry_after=120)
@@ -597,7 +597,7 @@ def test_a_providers_own_concurrency_cap_is_honoured_without_eating_its_timeout(
         name = "strict"
         max_concurrency = 1
 
-        async def research(self, company: CompanyQuery, /) -> ResearchResult:
+        async def aresearch(self, company: CompanyQuery, /) -> ResearchResult:
             nonlocal in_flight, peak
             in_flight += 1
             peak = max(peak, in_flight)
@@ -704,7 +704,7 @@ def test_ids_of_an_unconfirmed_match_are_not_passed_on(
     class Resolver:
         name = "resolver"
 
-        async def research(self, company: CompanyQuery, /) -> ResearchResult:
+        async def aresearch(self, company: CompanyQuery, /) -> ResearchResult:
             result = overview("resolver", confidence, name="Contoso Ltd (maybe)")
             return result.replace(identifiers={"wikidata": "Q42"})
 
@@ -714,7 +714,7 @@ def test_ids_of_an_unconfirmed_match_are_not_passed_on(
         name = "follower"
         depends_on = ("resolver",)
 
-        async def research(self, company: CompanyQuery, /) -> ResearchResult:
+        async def aresearch(self, company: CompanyQuery, /) -> ResearchResult:
             seen.append(company)
             return ResearchResult(provider="follower")
 

@@ -31,7 +31,7 @@ def test_articles_are_parsed_into_news_with_provenance() -> None:
             200, content=ARTICLES, headers={"Content-Type": "application/json; charset=utf-8"}
         )
 
-    result = asyncio.run(GdeltProvider(mock_fetcher(handler)).research(QUERY))
+    result = asyncio.run(GdeltProvider(mock_fetcher(handler)).aresearch(QUERY))
     assert len(result.news) >= 3
     first = result.news[0]
     assert first.title == "Customs grants approval to Vizhinjam International Seaport"
@@ -62,7 +62,7 @@ def test_plain_text_429_is_rate_limited_after_one_retry_without_parsing_json() -
 
     sleep = RecordingSleep()
     with pytest.raises(RateLimited):
-        asyncio.run(GdeltProvider(mock_fetcher(handler, sleep=sleep)).research(QUERY))
+        asyncio.run(GdeltProvider(mock_fetcher(handler, sleep=sleep)).aresearch(QUERY))
     assert calls == 2  # one retry at most
 
 
@@ -72,7 +72,7 @@ def test_plain_text_error_with_status_200_is_an_empty_result() -> None:
             200, text=KEYWORD_ERROR, headers={"Content-Type": "text/html; charset=utf-8"}
         )
 
-    result = asyncio.run(GdeltProvider(mock_fetcher(handler)).research(QUERY))
+    result = asyncio.run(GdeltProvider(mock_fetcher(handler)).aresearch(QUERY))
     assert result.is_empty
     assert "too short, too long or too common" in result.notes[0]
 
@@ -82,7 +82,7 @@ def test_no_results_is_an_empty_result(body: bytes) -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, content=body, headers={"Content-Type": "application/json"})
 
-    result = asyncio.run(GdeltProvider(mock_fetcher(handler)).research(QUERY))
+    result = asyncio.run(GdeltProvider(mock_fetcher(handler)).aresearch(QUERY))
     assert result.is_empty and result.notes == ("no recent news",)
 
 
@@ -94,7 +94,7 @@ def test_gdelt_is_limited_to_one_request_every_five_seconds() -> None:
 
 def test_a_query_without_a_name_asks_nothing() -> None:
     result = asyncio.run(
-        GdeltProvider(mock_fetcher(lambda r: httpx.Response(500))).research(
+        GdeltProvider(mock_fetcher(lambda r: httpx.Response(500))).aresearch(
             CompanyQuery(domain="x.com")
         )
     )

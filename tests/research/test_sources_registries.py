@@ -80,7 +80,7 @@ def test_gleif_by_name_reads_legal_facts_parent_and_the_companies_house_number()
         )
 
     result = asyncio.run(
-        GleifProvider(mock_fetcher(handler)).research(
+        GleifProvider(mock_fetcher(handler)).aresearch(
             CompanyQuery(name="Contoso Limited", country="United Kingdom")
         )
     )
@@ -104,13 +104,15 @@ def test_gleif_without_a_parent_is_fine_and_unknown_names_are_empty() -> None:
 
     fetcher = mock_fetcher(handler)
     by_lei = asyncio.run(
-        GleifProvider(fetcher).research(CompanyQuery(name="x", ids={"lei": "5493001KJTIIGC8Y1R12"}))
+        GleifProvider(fetcher).aresearch(
+            CompanyQuery(name="x", ids={"lei": "5493001KJTIIGC8Y1R12"})
+        )
     )
     assert (
         by_lei.overviews[0].provenance.match_confidence == 1.0
         and "direct_parent" not in by_lei.overviews[0].raw
     )
-    none = asyncio.run(GleifProvider(fetcher).research(CompanyQuery(name="Unknown Widgets")))
+    none = asyncio.run(GleifProvider(fetcher).aresearch(CompanyQuery(name="Unknown Widgets")))
     assert none.is_empty
 
 
@@ -124,7 +126,7 @@ def test_gleif_two_equal_matches_are_not_presented_as_certain() -> None:
         )
 
     result = asyncio.run(
-        GleifProvider(mock_fetcher(handler), parents=False).research(
+        GleifProvider(mock_fetcher(handler), parents=False).aresearch(
             CompanyQuery(name="Contoso Ltd")
         )
     )
@@ -163,7 +165,7 @@ def test_wikipedia_summary_by_title_with_attribution() -> None:
     q = CompanyQuery(
         name="Contoso", ids={"wikipedia": "Contoso Pharmaceuticals", "wikidata": "Q900001"}
     )
-    result = asyncio.run(WikipediaProvider(mock_fetcher(handler)).research(q))
+    result = asyncio.run(WikipediaProvider(mock_fetcher(handler)).aresearch(q))
     ov = result.overviews[0]
     assert ov.description == "Contoso Ltd is a fictional company used in examples."
     assert ov.provenance.attribution and "CC BY-SA" in ov.provenance.attribution
@@ -182,7 +184,7 @@ def test_wikipedia_summary_by_title_with_attribution() -> None:
 def test_wikipedia_refuses_the_wrong_page(answer: dict[str, Any], note: str) -> None:
     q = CompanyQuery(name="Contoso", ids={"wikipedia": "Contoso", "wikidata": "Q900001"})
     result = asyncio.run(
-        WikipediaProvider(mock_fetcher(lambda r: httpx.Response(200, json=answer))).research(q)
+        WikipediaProvider(mock_fetcher(lambda r: httpx.Response(200, json=answer))).aresearch(q)
     )
     assert result.is_empty and note in result.notes[0]
 
@@ -195,8 +197,8 @@ def test_wikipedia_needs_a_known_title_and_handles_a_missing_page() -> None:
         return httpx.Response(404, json={"type": "not_found"})
 
     p = WikipediaProvider(mock_fetcher(handler))
-    assert asyncio.run(p.research(CompanyQuery(name="Contoso"))).is_empty and calls == []
-    missing = asyncio.run(p.research(CompanyQuery(name="Contoso", ids={"wikipedia": "Nope"})))
+    assert asyncio.run(p.aresearch(CompanyQuery(name="Contoso"))).is_empty and calls == []
+    missing = asyncio.run(p.aresearch(CompanyQuery(name="Contoso", ids={"wikipedia": "Nope"})))
     assert missing.is_empty and "no page" in missing.notes[0]
 
 
@@ -242,7 +244,7 @@ def ch_handler(seen: list[httpx.Request]) -> Any:
 def test_companies_house_by_name_for_a_uk_company_with_the_key_as_basic_auth() -> None:
     seen: list[httpx.Request] = []
     p = CompaniesHouseProvider(mock_fetcher(ch_handler(seen)), api_key="secret-key")
-    result = asyncio.run(p.research(CompanyQuery(name="Contoso Limited", domain="contoso.co.uk")))
+    result = asyncio.run(p.aresearch(CompanyQuery(name="Contoso Limited", domain="contoso.co.uk")))
     ov, fin = result.overviews[0], result.financials[0]
     assert (
         ov.legal_name == "CONTOSO LTD" and ov.founded == "1999-04-01" and ov.industry == "SIC 62012"
@@ -265,11 +267,11 @@ def test_companies_house_skips_non_uk_companies_without_a_number() -> None:
     seen: list[httpx.Request] = []
     p = CompaniesHouseProvider(mock_fetcher(ch_handler(seen)), api_key="k")
     result = asyncio.run(
-        p.research(CompanyQuery(name="Contoso Inc", domain="contoso.com", country="US"))
+        p.aresearch(CompanyQuery(name="Contoso Inc", domain="contoso.com", country="US"))
     )
     assert result.is_empty and seen == []
     by_number = asyncio.run(
-        p.research(CompanyQuery(name="Contoso Inc", ids={"companies_house": "01234567"}))
+        p.aresearch(CompanyQuery(name="Contoso Inc", ids={"companies_house": "01234567"}))
     )
     assert by_number.overviews[0].provenance.match_confidence == 1.0
 

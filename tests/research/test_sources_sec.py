@@ -130,7 +130,7 @@ def test_provider_by_name_sends_the_contact_user_agent_and_shares_a_rate_limit()
     calls: list[httpx.Request] = []
     fetcher = mock_fetcher(handler_for(calls))
     provider = SecEdgarProvider(fetcher, user_agent=UA)
-    result = asyncio.run(provider.research(CompanyQuery(name="Nvidia Corp", domain="nvidia.com")))
+    result = asyncio.run(provider.aresearch(CompanyQuery(name="Nvidia Corp", domain="nvidia.com")))
     assert [r.url.host for r in calls] == ["www.sec.gov", "data.sec.gov", "data.sec.gov"]
     assert {r.headers["user-agent"] for r in calls} == {UA}
     assert (
@@ -147,7 +147,9 @@ def test_provider_by_name_sends_the_contact_user_agent_and_shares_a_rate_limit()
 def test_provider_by_cik_skips_the_ticker_list() -> None:
     calls: list[httpx.Request] = []
     provider = SecEdgarProvider(mock_fetcher(handler_for(calls)), user_agent=UA)
-    result = asyncio.run(provider.research(CompanyQuery(name="NVIDIA", ids={"sec_cik": "1045810"})))
+    result = asyncio.run(
+        provider.aresearch(CompanyQuery(name="NVIDIA", ids={"sec_cik": "1045810"}))
+    )
     assert calls[0].url.path == "/submissions/CIK0001045810.json"
     assert result.overviews[0].provenance.match_confidence == 1.0
 
@@ -155,7 +157,7 @@ def test_provider_by_cik_skips_the_ticker_list() -> None:
 def test_missing_company_facts_still_give_profile_and_news() -> None:
     calls: list[httpx.Request] = []
     provider = SecEdgarProvider(mock_fetcher(handler_for(calls, facts_status=404)), user_agent=UA)
-    result = asyncio.run(provider.research(CompanyQuery(name="x", ids={"sec_cik": "1045810"})))
+    result = asyncio.run(provider.aresearch(CompanyQuery(name="x", ids={"sec_cik": "1045810"})))
     assert result.overviews and not result.financials
     assert any("no XBRL" in n for n in result.notes)
 
@@ -163,7 +165,7 @@ def test_missing_company_facts_still_give_profile_and_news() -> None:
 def test_unknown_company_is_an_empty_result() -> None:
     calls: list[httpx.Request] = []
     provider = SecEdgarProvider(mock_fetcher(handler_for(calls)), user_agent=UA)
-    result = asyncio.run(provider.research(CompanyQuery(name="Tiny Local Bakery")))
+    result = asyncio.run(provider.aresearch(CompanyQuery(name="Tiny Local Bakery")))
     assert result.is_empty and "not US-listed" in result.notes[0]
 
 
@@ -194,7 +196,7 @@ def test_concurrent_first_lookups_download_the_ticker_list_once() -> None:
 
     async def four() -> None:
         names = ["Nvidia Corp", "Acme", "Contoso", "Fabrikam"]
-        await asyncio.gather(*(provider.research(CompanyQuery(name=n)) for n in names))
+        await asyncio.gather(*(provider.aresearch(CompanyQuery(name=n)) for n in names))
 
     asyncio.run(four())
     assert sum(1 for r in calls if r.url.path == "/files/company_tickers.json") == 1

@@ -63,7 +63,7 @@ QUERY = CompanyQuery(name="Contoso", website="https://www.contoso.com/")
 
 def test_home_and_about_pages_give_an_overview() -> None:
     handler, seen = site()
-    result = asyncio.run(WebsiteProvider(mock_fetcher(handler)).research(QUERY))
+    result = asyncio.run(WebsiteProvider(mock_fetcher(handler)).aresearch(QUERY))
     ov = result.overviews[0]
     assert ov.name == "Contoso" and ov.legal_name == "Contoso Pharmaceuticals Inc."
     assert ov.description == "Contoso develops and manufactures generic medicines for hospitals."
@@ -89,20 +89,20 @@ def test_robots_txt_disallowing_the_site_is_respected() -> None:
         200, text="User-agent: leadqual\nDisallow: /\n", headers={"Content-Type": "text/plain"}
     )
     handler, seen = site(robots)
-    result = asyncio.run(WebsiteProvider(mock_fetcher(handler)).research(QUERY))
+    result = asyncio.run(WebsiteProvider(mock_fetcher(handler)).aresearch(QUERY))
     assert result.is_empty and seen == ["/robots.txt"]
     assert any("disallows" in n for n in result.notes)
 
 
 def test_missing_robots_txt_allows_everything() -> None:
     handler, seen = site(httpx.Response(404))
-    result = asyncio.run(WebsiteProvider(mock_fetcher(handler)).research(QUERY))
+    result = asyncio.run(WebsiteProvider(mock_fetcher(handler)).aresearch(QUERY))
     assert result.overviews and "/" in seen
 
 
 def test_failing_robots_txt_disallows_everything() -> None:
     handler, seen = site(httpx.Response(503))
-    result = asyncio.run(WebsiteProvider(mock_fetcher(handler)).research(QUERY))
+    result = asyncio.run(WebsiteProvider(mock_fetcher(handler)).aresearch(QUERY))
     assert result.is_empty and seen == ["/robots.txt"]
 
 
@@ -112,14 +112,14 @@ def test_a_website_pointing_inside_is_refused() -> None:
         handler, resolver=StaticHostResolver({"www.contoso.com": ["169.254.169.254"]})
     )
     with pytest.raises(UnsafeUrlError):
-        asyncio.run(WebsiteProvider(fetcher, respect_robots=False).research(QUERY))
+        asyncio.run(WebsiteProvider(fetcher, respect_robots=False).aresearch(QUERY))
     assert seen == []
 
 
 def test_about_links_on_other_domains_are_not_followed() -> None:
     page = HOME.replace('<a href="/about-us">About us</a>', "")
     handler, seen = site(pages={"/": page})
-    asyncio.run(WebsiteProvider(mock_fetcher(handler)).research(QUERY))
+    asyncio.run(WebsiteProvider(mock_fetcher(handler)).aresearch(QUERY))
     assert seen == ["/robots.txt", "/"]
 
 
@@ -130,7 +130,7 @@ def test_meta_description_is_the_fallback_description() -> None:
         }
     )
     result = asyncio.run(
-        WebsiteProvider(mock_fetcher(handler)).research(CompanyQuery(domain="fabrikam.com"))
+        WebsiteProvider(mock_fetcher(handler)).aresearch(CompanyQuery(domain="fabrikam.com"))
     )
     assert result.overviews[0].description == "Fabrikam builds bikes."
     assert result.overviews[0].name == "Fabrikam"
@@ -161,7 +161,7 @@ def test_robots_crawl_delay_slows_the_host_down() -> None:
     )
     handler, _ = site(robots)
     fetcher = mock_fetcher(handler)
-    asyncio.run(WebsiteProvider(fetcher).research(QUERY))
+    asyncio.run(WebsiteProvider(fetcher).aresearch(QUERY))
     assert fetcher._limiter._intervals["www.contoso.com"] == 10.0
 
 
@@ -219,7 +219,7 @@ def feed_site(
 
 def test_the_press_feed_becomes_news_from_the_company_itself() -> None:
     handler, seen = feed_site(RSS)
-    result = asyncio.run(WebsiteProvider(mock_fetcher(handler)).research(QUERY))
+    result = asyncio.run(WebsiteProvider(mock_fetcher(handler)).aresearch(QUERY))
     assert "/press/feed.xml" in seen
     assert [(n.title, n.topic) for n in result.news] == [
         ("Contoso launches generic insulin line", "product_launch"),
@@ -231,13 +231,13 @@ def test_the_press_feed_becomes_news_from_the_company_itself() -> None:
 
 def test_atom_feeds_are_read() -> None:
     handler, _ = feed_site(ATOM, "application/atom+xml")
-    result = asyncio.run(WebsiteProvider(mock_fetcher(handler)).research(QUERY))
+    result = asyncio.run(WebsiteProvider(mock_fetcher(handler)).aresearch(QUERY))
     assert [n.topic for n in result.news] == ["contract_won"]
 
 
 def test_a_feed_with_entities_is_refused_but_the_overview_stays() -> None:
     handler, _ = feed_site(BOMB)
-    result = asyncio.run(WebsiteProvider(mock_fetcher(handler)).research(QUERY))
+    result = asyncio.run(WebsiteProvider(mock_fetcher(handler)).aresearch(QUERY))
     assert result.news == () and result.overviews
     assert any("feed not read" in n for n in result.notes)
 
@@ -245,14 +245,14 @@ def test_a_feed_with_entities_is_refused_but_the_overview_stays() -> None:
 def test_a_percent_encoded_wikipedia_link_gives_the_page_title() -> None:
     home = HOME.replace("wiki/Contoso_Pharmaceuticals", "wiki/Caf%C3%A9_Contoso_%26_Co")
     handler, _ = site(pages={"/": home, "/about-us": ABOUT})
-    result = asyncio.run(WebsiteProvider(mock_fetcher(handler)).research(QUERY))
+    result = asyncio.run(WebsiteProvider(mock_fetcher(handler)).aresearch(QUERY))
     # the Wikipedia provider quotes the title itself: an encoded one would be encoded twice
     assert result.identifiers["wikipedia"] == "Café Contoso & Co"
 
 
 def test_a_broken_about_page_keeps_what_the_home_page_said() -> None:
     handler, seen = site(pages={"/": HOME})  # the "About us" link answers 404
-    result = asyncio.run(WebsiteProvider(mock_fetcher(handler)).research(QUERY))
+    result = asyncio.run(WebsiteProvider(mock_fetcher(handler)).aresearch(QUERY))
     assert seen == ["/robots.txt", "/", "/about-us"]
     assert result.overviews[0].legal_name == "Contoso Pharmaceuticals Inc."
     assert any("/about-us" in note for note in result.notes)
@@ -268,7 +268,7 @@ def test_a_feed_on_an_internal_host_is_refused_but_the_overview_stays() -> None:
     resolver = StaticHostResolver(
         {"www.contoso.com": ["93.184.216.34"], "intranet.contoso.com": ["10.0.0.7"]}
     )
-    result = asyncio.run(WebsiteProvider(mock_fetcher(handler, resolver=resolver)).research(QUERY))
+    result = asyncio.run(WebsiteProvider(mock_fetcher(handler, resolver=resolver)).aresearch(QUERY))
     assert "/press/feed.xml" not in seen
     assert result.overviews and result.news == ()
     assert any("feed not read" in n for n in result.notes)

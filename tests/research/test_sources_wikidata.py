@@ -143,7 +143,7 @@ def test_a_person_item_is_refused_even_when_its_id_is_given() -> None:
     person = load("wikibase-sdk_Q328212_entity.json")
     handler, _ = api({"Q328212": person}, [])
     provider = WikidataProvider(mock_fetcher(handler))
-    result = asyncio.run(provider.research(CompanyQuery(name="Roth", ids={"wikidata": "Q328212"})))
+    result = asyncio.run(provider.aresearch(CompanyQuery(name="Roth", ids={"wikidata": "Q328212"})))
     assert result.is_empty
     assert any("person" in n for n in result.notes)
 
@@ -162,7 +162,7 @@ def test_the_right_contoso_is_chosen_by_website_and_class() -> None:
     handler, calls = api({"Q900001": CONTOSO, "Q900002": OTHER}, ["Q900002", "Q900001"])
     provider = WikidataProvider(mock_fetcher(handler))
     q = CompanyQuery(name="Contoso Pharmaceuticals Inc.", domain="contoso.com")
-    result = asyncio.run(provider.research(q))
+    result = asyncio.run(provider.aresearch(q))
     ov = result.overviews[0]
     assert ov.name == "Contoso Pharmaceuticals"
     assert ov.industry == "pharmaceutical industry"
@@ -185,7 +185,7 @@ def test_a_name_only_match_is_not_presented_as_certain() -> None:
         ["Q900001", "Q900003"],
     )
     result = asyncio.run(
-        WikidataProvider(mock_fetcher(handler)).research(
+        WikidataProvider(mock_fetcher(handler)).aresearch(
             CompanyQuery(name="Contoso Pharmaceuticals")
         )
     )
@@ -208,7 +208,7 @@ def test_a_different_website_lowers_the_score() -> None:
 def test_no_search_hit_is_an_empty_result_not_an_error() -> None:
     handler, _ = api({}, [])
     result = asyncio.run(
-        WikidataProvider(mock_fetcher(handler)).research(CompanyQuery(name="Tiny Local Bakery"))
+        WikidataProvider(mock_fetcher(handler)).aresearch(CompanyQuery(name="Tiny Local Bakery"))
     )
     assert result.is_empty and result.notes == ("no Wikidata item found",)
 
@@ -222,7 +222,7 @@ def test_api_error_is_a_provider_error() -> None:
         )
 
     with pytest.raises(ProviderError, match="maxlag"):
-        asyncio.run(WikidataProvider(mock_fetcher(handler)).research(CompanyQuery(name="X")))
+        asyncio.run(WikidataProvider(mock_fetcher(handler)).aresearch(CompanyQuery(name="X")))
 
 
 def test_country_agreement_counts_in_the_score() -> None:
@@ -250,7 +250,7 @@ def test_an_error_or_a_non_object_answer_is_a_provider_error(body: object, error
         return httpx.Response(200, json=body)
 
     with pytest.raises(ProviderError, match=error) as info:
-        asyncio.run(WikidataProvider(mock_fetcher(handler)).research(CompanyQuery(name="X")))
+        asyncio.run(WikidataProvider(mock_fetcher(handler)).aresearch(CompanyQuery(name="X")))
     assert info.value.provider == "wikidata"
 
 
@@ -267,5 +267,5 @@ def test_search_results_of_an_unexpected_shape_are_skipped_not_a_crash(
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, json=body)
 
-    result = asyncio.run(WikidataProvider(mock_fetcher(handler)).research(CompanyQuery(name="X")))
+    result = asyncio.run(WikidataProvider(mock_fetcher(handler)).aresearch(CompanyQuery(name="X")))
     assert result.is_empty and note in result.notes

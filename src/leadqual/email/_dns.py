@@ -12,9 +12,11 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Literal, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
+from leadqual._compat import is_coroutine_function, warn_deprecated
 from leadqual.email._reasons import Finding, finding
+from leadqual.errors import ConfigurationError
 
 __all__ = [
     "CANARY_DOMAINS",
@@ -25,6 +27,7 @@ __all__ = [
     "MxRecord",
     "Resolver",
     "ResolverCheck",
+    "adopt_resolver",
     "distrust_nxdomain",
     "lookup_domain",
     "probe_resolver",
@@ -76,16 +79,77 @@ class Resolver(Protocol):
     client; :class:`leadqual.testing.dns.StaticResolver` answers from a mapping for tests.
 
     A resolver reports failures as an outcome rather than raising; an exception it raises is
-    treated as ``servfail``.
+    treated as ``servfail``. One written before the methods were renamed (``resolve_mx`` /
+    ``resolve_address``) is adapted with a deprecation warning (:func:`adopt_resolver`).
     """
 
-    async def resolve_mx(self, domain: str, /, *, timeout: float) -> DnsAnswer:
+    async def aresolve_mx(self, domain: str, /, *, timeout: float) -> DnsAnswer:
         """The MX records of ``domain`` (an ASCII, IDNA-encoded name)."""
         ...
 
-    async def resolve_address(self, domain: str, /, *, timeout: float) -> DnsAnswer:
+    async def aresolve_address(self, domain: str, /, *, timeout: float) -> DnsAnswer:
         """The A and AAAA records of ``domain``."""
         ...
+
+
+_METHODS = ("resolve_mx", "resolve_address")
+"""The protocol's methods before they were named ``aresolve_mx`` / ``aresolve_address``."""
+
+
+class _LegacyResolver:
+    """A resolver written before ``aresolve_mx`` / ``aresolve_address``: its ``async def
+    resolve_mx`` / ``resolve_address`` answer them, and every other attribute is its own."""
+
+    def __init__(self, resolver: Any) -> None:
+        self._resolver = resolver
+
+    async def aresolve_mx(self, domain: str, /, *, timeout: float) -> DnsAnswer:
+        answer: DnsAnswer = await self._resolver.resolve_mx(domain, timeout=timeout)
+        return answer
+
+    async def aresolve_address(self, domain: str, /, *, timeout: float) -> DnsAnswer:
+        answer: DnsAnswer = await self._resolver.resolve_address(domain, timeout=timeout)
+        return answer
+
+    def __getattr__(self, attr: str) -> Any:
+        # reached only for names the adapter lacks; a half-built copy has no resolver yet
+        resolver = self.__dict__.get("_resolver")
+        if resolver is None:
+            raise AttributeError(attr)
+        return getattr(resolver, attr)
+
+    def __repr__(self) -> str:
+        return repr(self._resolver)
+
+
+def adopt_resolver(obj: object, /) -> Resolver:
+    """``obj`` as a :class:`Resolver`.
+
+    A resolver written before the protocol's methods were renamed (``async def resolve_mx`` and
+    ``resolve_address``, neither ``aresolve_*``) keeps working for one release: it is wrapped in
+    an adapter, with a :class:`DeprecationWarning` saying what to rename.
+
+    Raises:
+        ConfigurationError: ``obj`` is not a resolver (the message names the methods it needs).
+    """
+    if isinstance(obj, Resolver):
+        return obj
+    new = [f"a{m}" for m in _METHODS]
+    if not any(hasattr(obj, n) for n in new) and all(
+        is_coroutine_function(getattr(obj, m, None)) for m in _METHODS
+    ):
+        warn_deprecated(
+            f"{type(obj).__name__}: a DNS resolver's async methods are now named `aresolve_mx` "
+            "and `aresolve_address`; rename `async def resolve_mx` to `async def aresolve_mx` "
+            "and `async def resolve_address` to `async def aresolve_address` (the old names are "
+            "deprecated and will stop working in the next release)"
+        )
+        return _LegacyResolver(obj)
+    missing = " and ".join(f"`{n}`" for n in new if not hasattr(obj, n)) or "`aresolve_*`"
+    raise ConfigurationError(
+        f"resolver must implement `async def aresolve_mx(self, domain, /, *, timeout)` and "
+        f"`async def aresolve_address(self, domain, /, *, timeout)`; {type(obj)!r} lacks {missing}"
+    )
 
 
 class DnsPythonResolver:
@@ -143,7 +207,7 @@ class DnsPythonResolver:
             return "no_answer", None
         return "answer", answer
 
-    async def resolve_mx(self, domain: str, /, *, timeout: float) -> DnsAnswer:
+    async def aresolve_mx(self, domain: str, /, *, timeout: float) -> DnsAnswer:
         """The MX records of ``domain``."""
         import dns.name
 
@@ -160,7 +224,7 @@ class DnsPythonResolver:
         )
         return DnsAnswer("answer", mx=records, ttl=float(rrset.ttl))
 
-    async def resolve_address(self, domain: str, /, *, timeout: float) -> DnsAnswer:
+    async def aresolve_address(self, domain: str, /, *, timeout: float) -> DnsAnswer:
         """The A and AAAA records of ``domain``, asked at the same time."""
         results = await asyncio.gather(
             self._query(domain, "A", timeout), self._query(domain, "AAAA", timeout)
@@ -248,7 +312,7 @@ async def lookup_domain(resolver: Resolver, domain: str, *, timeout: float) -> D
 
 
 async def _lookup(resolver: Resolver, domain: str, timeout: float) -> DomainVerdict:
-    mx = await _ask(lambda: resolver.resolve_mx(domain, timeout=timeout), timeout, "MX", domain)
+    mx = await _ask(lambda: resolver.aresolve_mx(domain, timeout=timeout), timeout, "MX", domain)
     if isinstance(mx, Finding):
         return DomainVerdict("unknown", (mx,))
     if mx.outcome == "answer" and mx.mx:
@@ -272,7 +336,7 @@ async def _lookup(resolver: Resolver, domain: str, timeout: float) -> DomainVerd
         return failed
     # No MX records: RFC 5321 falls back to the domain's own address (the "implicit MX").
     addr = await _ask(
-        lambda: resolver.resolve_address(domain, timeout=timeout), timeout, "address", domain
+        lambda: resolver.aresolve_address(domain, timeout=timeout), timeout, "address", domain
     )
     if isinstance(addr, Finding):
         return DomainVerdict("unknown", (addr,))
@@ -314,7 +378,10 @@ async def probe_resolver(
     server failures, a resolver raising).
     """
     answers = await asyncio.gather(
-        *(_ask(partial(resolver.resolve_mx, d, timeout=timeout), timeout, "MX", d) for d in domains)
+        *(
+            _ask(partial(resolver.aresolve_mx, d, timeout=timeout), timeout, "MX", d)
+            for d in domains
+        )
     )
     outcomes = {a.outcome for a in answers if isinstance(a, DnsAnswer)}
     if outcomes & {"answer", "no_answer"}:

@@ -125,7 +125,7 @@ class StaticResolver:
             return DnsAnswer("timeout")
         return None
 
-    async def resolve_mx(self, domain: str, /, *, timeout: float) -> DnsAnswer:
+    async def aresolve_mx(self, domain: str, /, *, timeout: float) -> DnsAnswer:
         """The MX records of ``domain`` from the mapping."""
         spec = await self._spec(domain, timeout)
         if isinstance(spec, DnsAnswer):
@@ -144,7 +144,7 @@ class StaticResolver:
                 records.append(MxRecord((i + 1) * 10, str(host)))
         return DnsAnswer("answer", mx=tuple(records), ttl=ttl)
 
-    async def resolve_address(self, domain: str, /, *, timeout: float) -> DnsAnswer:
+    async def aresolve_address(self, domain: str, /, *, timeout: float) -> DnsAnswer:
         """The A and AAAA records of ``domain`` from the mapping."""
         spec = await self._spec(domain, timeout)
         if isinstance(spec, DnsAnswer):

@@ -43,6 +43,7 @@ from leadqual.email._dns import (
     DomainVerdict,
     Resolver,
     ResolverCheck,
+    adopt_resolver,
     distrust_nxdomain,
     lookup_domain,
     probe_resolver,
@@ -168,10 +169,8 @@ class EmailValidator:
                 raise ConfigurationError(f"{name} must be zero or more seconds, got {value!r}")
         if not (isinstance(cache_size, int) and cache_size >= 0):
             raise ConfigurationError(f"cache_size must be zero or more, got {cache_size!r}")
-        if resolver is not None and not isinstance(resolver, Resolver):
-            raise ConfigurationError(
-                f"resolver must implement resolve_mx and resolve_address, got {type(resolver)!r}"
-            )
+        if resolver is not None:
+            resolver = adopt_resolver(resolver)
         self.check_deliverability = check_deliverability
         self.resolver: Resolver = resolver if resolver is not None else DnsPythonResolver()
         self.timeout = float(timeout)

@@ -125,7 +125,7 @@ class CompaniesHouseProvider:
             company.domain and company.domain.endswith(".uk")
         )
 
-    async def research(self, company: CompanyQuery, /) -> ResearchResult:
+    async def aresearch(self, company: CompanyQuery, /) -> ResearchResult:
         """Look the company up by number (or by name for UK companies)."""
         requests = 0
         notes: list[str] = []

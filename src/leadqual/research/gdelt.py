@@ -126,7 +126,7 @@ class GdeltProvider:
             parts.append("sourcelang:english")
         return " ".join(parts)
 
-    async def research(self, company: CompanyQuery, /) -> ResearchResult:
+    async def aresearch(self, company: CompanyQuery, /) -> ResearchResult:
         """Search recent news about the company."""
         query = self.query_for(company)
         if query is None:

@@ -91,7 +91,7 @@ class GleifProvider:
         self.parents = parents
         fetcher.limit("api.gleif.org", 1.0)  # 60 requests/minute is the reported ceiling
 
-    async def research(self, company: CompanyQuery, /) -> ResearchResult:
+    async def aresearch(self, company: CompanyQuery, /) -> ResearchResult:
         """Find the company's LEI record (by LEI, else by legal name)."""
         requests = 0
         notes: list[str] = []

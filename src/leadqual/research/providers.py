@@ -21,14 +21,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from importlib import metadata
 from typing import Annotated, Any, Literal, Protocol, Self, get_args, runtime_checkable
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from leadqual._base import LeadqualModel, UtcDatetime
-from leadqual._compat import is_coroutine_function
+from leadqual._compat import is_coroutine_function, warn_deprecated
 from leadqual._domains import ascii_domain, company_website_domain
 from leadqual._geo import country_code
 from leadqual._text import normalize_company_name
@@ -423,7 +423,9 @@ class ResearchResult(LeadqualModel):
 class ResearchProvider(Protocol):
     """Looks up public facts about a company. See ``docs/plugins.md``.
 
-    Implementations set ``name`` (unique, lower-case) and write one async method. They may set
+    Implementations set ``name`` (unique, lower-case) and write one async method, ``aresearch``
+    (one written before the rename, ``async def research``, is adapted with a deprecation warning
+    wherever providers are accepted: :func:`adopt_provider`). They may set
     ``external = False`` when they never leave the process (then no consent is needed), and may
     read ``query.ids`` filled by earlier providers; ``depends_on`` (a tuple of provider names)
     asks the :class:`~leadqual.research.researcher.Researcher` to run them after those; and
@@ -436,7 +438,7 @@ class ResearchProvider(Protocol):
     Examples:
         >>> class Echo:
         ...     name = "echo"
-        ...     async def research(self, company: CompanyQuery, /) -> ResearchResult:
+        ...     async def aresearch(self, company: CompanyQuery, /) -> ResearchResult:
         ...         return ResearchResult(provider=self.name)
         >>> isinstance(Echo(), ResearchProvider)
         True
@@ -444,9 +446,71 @@ class ResearchProvider(Protocol):
 
     name: str
 
-    async def research(self, company: CompanyQuery, /) -> ResearchResult:
+    async def aresearch(self, company: CompanyQuery, /) -> ResearchResult:
         """Research one company."""
         ...
+
+
+_REQUIREMENT = "it needs a `name` attribute and an `async def aresearch(self, company, /)` method"
+
+
+class _LegacyProvider:
+    """A provider written before ``aresearch``: its ``async def research`` answers ``aresearch``,
+    and every other attribute (``external``, ``depends_on``, ``max_concurrency``...) is its own."""
+
+    def __init__(
+        self, provider: Any, research: Callable[[CompanyQuery], Awaitable[ResearchResult]]
+    ) -> None:
+        self.name: str = provider.name
+        self._provider = provider
+        self._research = research
+
+    async def aresearch(self, company: CompanyQuery, /) -> ResearchResult:
+        return await self._research(company)
+
+    def __getattr__(self, attr: str) -> Any:
+        # reached only for names the adapter lacks; a half-built copy has no provider yet
+        provider = self.__dict__.get("_provider")
+        if provider is None:
+            raise AttributeError(attr)
+        return getattr(provider, attr)
+
+    def __repr__(self) -> str:
+        return repr(self._provider)
+
+
+def _adapt_legacy(obj: Any, /) -> Any:
+    """``obj`` itself, or wrapped in :class:`_LegacyProvider` (with a :class:`DeprecationWarning`)
+    when it still names its async method ``research`` and has no ``aresearch``."""
+    research = getattr(obj, "research", None)
+    if (
+        hasattr(obj, "aresearch")
+        or not isinstance(getattr(obj, "name", None), str)
+        or not is_coroutine_function(research)
+    ):
+        return obj
+    warn_deprecated(
+        f"{type(obj).__name__}: a research provider's async method is now named `aresearch`; "
+        "rename `async def research` to `async def aresearch` (the old name is deprecated and "
+        "will stop working in the next release)"
+    )
+    return _LegacyProvider(obj, research)  # type: ignore[arg-type]
+
+
+def adopt_provider(obj: object, /) -> ResearchProvider:
+    """``obj`` as a :class:`ResearchProvider`, wherever providers are accepted.
+
+    A provider written before the protocol's method was renamed ``aresearch`` (it has an
+    ``async def research`` and no ``aresearch``) keeps working for one release: it is wrapped in
+    an adapter, with a :class:`DeprecationWarning` saying what to rename.
+
+    Raises:
+        ConfigurationError: ``obj`` is not a research provider (the message names ``aresearch``).
+    """
+    provider = _adapt_legacy(obj)
+    if not isinstance(provider, ResearchProvider):
+        raise ConfigurationError(f"{obj!r} is not a ResearchProvider: {_REQUIREMENT}")
+    return provider
 
 
 def is_external(provider: ResearchProvider, /) -> bool:
@@ -466,7 +530,7 @@ class _FunctionProvider:
         self.external = external
         self._fn = fn
 
-    async def research(self, company: CompanyQuery, /) -> ResearchResult:
+    async def aresearch(self, company: CompanyQuery, /) -> ResearchResult:
         # a sync function (requests, a database driver) runs in a worker thread, so it never
         # blocks the event loop the other providers share
         return await asyncio.to_thread(self._fn, company)
@@ -494,7 +558,7 @@ def provider_from_function(
     if is_coroutine_function(fn):
         raise ConfigurationError(
             f"{name}: provider_from_function takes a sync function; an async one can be used "
-            "directly as the provider's research method"
+            "directly as the provider's aresearch method"
         )
     return _FunctionProvider(name, fn, external=external)
 
@@ -503,7 +567,7 @@ ProviderFactory = Callable[..., ResearchProvider]
 
 
 def _is_provider(obj: object) -> bool:
-    return isinstance(obj, ResearchProvider) and is_coroutine_function(obj.research)
+    return isinstance(obj, ResearchProvider) and is_coroutine_function(obj.aresearch)
 
 
 class ProviderRegistry(PluginRegistry[ResearchProvider]):
@@ -538,8 +602,8 @@ class ProviderRegistry(PluginRegistry[ResearchProvider]):
             ENTRY_POINT_GROUP,
             kind="research provider",
             check=_is_provider,
-            requirement="it needs a `name` attribute and an `async def research(self, company, /)` "
-            "method",
+            adapt=_adapt_legacy,
+            requirement=_REQUIREMENT,
             load_plugins=load_plugins,
             include_builtins=include_builtins,
             entry_points=entry_points,

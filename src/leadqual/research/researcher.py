@@ -36,7 +36,12 @@ from leadqual.research.cache import ResearchCache
 from leadqual.research.consent import ConsentPolicy, ResearchPolicy, company_query_for
 from leadqual.research.insights import CrmInsights, CrmInsightsBuilder, ManualLinks
 from leadqual.research.merge import ResearchMerger
-from leadqual.research.providers import ResearchProvider, ResearchResult, is_external
+from leadqual.research.providers import (
+    ResearchProvider,
+    ResearchResult,
+    adopt_provider,
+    is_external,
+)
 from leadqual.research.results import ErasureReceipt, LeadResearch, ResearchStep, SourceStatus
 from leadqual.research.results import __all__ as result_names
 from leadqual.research.web import ProviderRunner
@@ -110,11 +115,7 @@ class Researcher:
         suppression: SuppressionList | None = None,
         policy: ResearchPolicy | None = None,
     ) -> None:
-        for p in providers:
-            if not isinstance(p, ResearchProvider):
-                raise ConfigurationError(
-                    f"{p!r} is not a ResearchProvider (it needs `name` and `async research`)"
-                )
+        providers = [adopt_provider(p) for p in providers]
         names = [p.name for p in providers]
         if len(set(names)) != len(names):
             raise ConfigurationError(f"two research providers share a name: {names}")

@@ -8,7 +8,7 @@ package (``research/data/sample_research.json``). Everything it returns is label
 Examples:
     >>> import asyncio
     >>> p = SampleResearchProvider()
-    >>> r = asyncio.run(p.research(CompanyQuery(name="Meridian Wealth", domain="meridianwealth.mx")))
+    >>> r = asyncio.run(p.aresearch(CompanyQuery(name="Meridian Wealth", domain="meridianwealth.mx")))
     >>> r.overviews[0].industry, r.news[0].topic
     ('Financial Services', 'product_launch')
 """
@@ -89,7 +89,7 @@ class SampleResearchProvider:
                 return account, domain or query.domain, 0.8
         return None, query.domain, 0.0
 
-    async def research(self, company: CompanyQuery, /) -> ResearchResult:
+    async def aresearch(self, company: CompanyQuery, /) -> ResearchResult:
         """Look the company up in the sample CRM and the fictional catalogue."""
         account, domain, confidence = self._find(company)
         entry: dict[str, Any] | None = self._catalogue.get(domain or "")

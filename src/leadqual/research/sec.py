@@ -364,7 +364,7 @@ class SecEdgarProvider:
         self._tickers = (now + 24 * 3600, index)
         return index
 
-    async def research(self, company: CompanyQuery, /) -> ResearchResult:
+    async def aresearch(self, company: CompanyQuery, /) -> ResearchResult:
         """Look the company up on EDGAR (by CIK, else by exact name)."""
         requests = 0
         notes: list[str] = []

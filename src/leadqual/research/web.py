@@ -232,7 +232,7 @@ class ProviderRunner:
         async with self._provider_semaphore(provider), semaphore:
             self.provider_calls += 1
             async with asyncio.timeout(self.provider_timeout):
-                result = await provider.research(query)
+                result = await provider.aresearch(query)
         if not isinstance(result, ResearchResult):
             raise ProviderError(
                 f"{provider.name} returned {type(result).__name__}, not a ResearchResult",

@@ -393,7 +393,7 @@ class WebsiteProvider:
             self.fetcher.limit(host, 1.0 / min(float(delay), 60.0))
         return parser
 
-    async def research(self, company: CompanyQuery, /) -> ResearchResult:
+    async def aresearch(self, company: CompanyQuery, /) -> ResearchResult:
         """Read the company's home page and about page."""
         site = company.website or (f"https://{company.domain}/" if company.domain else None)
         if not site:

@@ -309,7 +309,7 @@ class WikidataProvider:
         entities = data.get("entities") if isinstance(data, Mapping) else None
         return entities if isinstance(entities, Mapping) else {}
 
-    async def research(self, company: CompanyQuery, /) -> ResearchResult:
+    async def aresearch(self, company: CompanyQuery, /) -> ResearchResult:
         """Find the company's Wikidata item and read its facts."""
         requests = 0
         notes: list[str] = []

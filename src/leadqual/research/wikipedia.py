@@ -49,7 +49,7 @@ class WikipediaProvider:
         self.language = language
         fetcher.limit(f"{language}.wikipedia.org", 5.0)
 
-    async def research(self, company: CompanyQuery, /) -> ResearchResult:
+    async def aresearch(self, company: CompanyQuery, /) -> ResearchResult:
         """Read the summary of the company's Wikipedia page, when its title is known."""
         title = company.ids.get("wikipedia")
         if not title:

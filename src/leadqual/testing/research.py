@@ -7,7 +7,7 @@ Examples:
     >>> import asyncio
     >>> from leadqual.research.providers import CompanyQuery
     >>> fake = FakeResearchProvider("fake")
-    >>> result = asyncio.run(fake.research(CompanyQuery(name="Contoso")))
+    >>> result = asyncio.run(fake.aresearch(CompanyQuery(name="Contoso")))
     >>> result.overviews[0].name, len(fake.calls)
     ('Contoso', 1)
 """
@@ -94,7 +94,7 @@ class FakeResearchProvider:
 
     Examples:
         >>> fake = FakeResearchProvider("news", fail_for={"Contoso"})
-        >>> asyncio.run(fake.research(CompanyQuery(name="Contoso")))
+        >>> asyncio.run(fake.aresearch(CompanyQuery(name="Contoso")))
         Traceback (most recent call last):
         ...
         leadqual.errors.ProviderError: news: scripted failure for Contoso
@@ -157,7 +157,7 @@ class FakeResearchProvider:
             requests=1,
         )
 
-    async def research(self, company: CompanyQuery, /) -> ResearchResult:
+    async def aresearch(self, company: CompanyQuery, /) -> ResearchResult:
         """Answer the scripted result for ``company`` (or fail, or hang, as scripted)."""
         self.calls.append(company)
         n = self._counts.get(company.key, 0)
