@@ -99,7 +99,11 @@ def _plain(value: Any) -> str | None:
 def _first_string(value: Any) -> str | None:
     if isinstance(value, list):
         value = next((v for v in value if isinstance(v, str)), None)
-    return value if isinstance(value, str) and value.strip() else None
+    return str(value) if isinstance(value, str) and value.strip() else None
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
 
 
 def _action_page(query: Mapping[str, Any], title: str | None) -> Mapping[str, Any] | None:
@@ -136,8 +140,8 @@ def parse_page(data: Any, /, *, title: str | None = None) -> WikipediaPage | Non
         page = _action_page(query, title)
         if page is None:
             return None
-        props = page.get("pageprops") if isinstance(page.get("pageprops"), Mapping) else {}
-        terms = page.get("terms") if isinstance(page.get("terms"), Mapping) else {}
+        props = _mapping(page.get("pageprops"))
+        terms = _mapping(page.get("terms"))
         # fv1 marks a flag with an empty string, fv2 with true
         return WikipediaPage(
             title=_first_string(page.get("title")),
