@@ -88,12 +88,13 @@ class _Text(HTMLParser):
 def _plain(value: Any) -> str | None:
     if not isinstance(value, str):
         return None
-    if "<" in value:  # an action-API extract without explaintext is HTML
+    text = str(value)
+    if "<" in text:  # an action-API extract without explaintext is HTML
         parser = _Text()
-        parser.feed(value)
+        parser.feed(text)
         parser.close()
-        value = " ".join(parser.parts)
-    return value
+        text = " ".join(parser.parts)
+    return text
 
 
 def _first_string(value: Any) -> str | None:
