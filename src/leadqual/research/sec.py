@@ -47,6 +47,7 @@ __all__ = [
     "annual_series",
     "filer_kind",
     "financials_from_facts",
+    "is_company_profile",
     "news_from_submissions",
     "normalize_cik",
     "overview_from_submissions",
