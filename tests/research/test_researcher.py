@@ -297,14 +297,14 @@ def test_diff_reports_changed_fields_and_new_news(consented: AgentConfig) -> Non
     assert second.diff.changed and second.diff.changed_fields == ("industry",)
 
 
-def test_erase_forgets_the_lead_but_keeps_company_facts_by_default(
+def test_erase_can_keep_company_facts_and_a_later_erasure_still_finds_them(
     consented: AgentConfig, sample_source: MemorySource, sample_data: SampleData
 ) -> None:
     web = FakeResearchProvider("web")
     r = researcher(consented, sample_source, web)
     r.links.link(LEAD, contact_id="C-0001")
     r.research(LEAD, now=sample_data.as_of)
-    receipt = r.erase(LEAD)
+    receipt = r.erase(LEAD, company_data=False)
     assert (receipt.research_records, receipt.manual_links, receipt.company_cache_entries) == (
         1,
         1,
@@ -314,7 +314,9 @@ def test_erase_forgets_the_lead_but_keeps_company_facts_by_default(
     assert r.is_due(LEAD, now=sample_data.as_of)
     again = r.research(LEAD, now=sample_data.as_of)
     assert again.diff.first_research and len(web.calls) == 1  # company data still cached
-    receipt = r.erase(LEAD, company_data=True)
+    r.erase(LEAD, company_data=False)
+    # the entry is nobody's now: the erasure with the default finds it all the same
+    receipt = r.erase(LEAD)
     assert receipt.company_cache_entries == 1
     assert r.cache.company_entries == 0
 

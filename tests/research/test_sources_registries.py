@@ -1,8 +1,8 @@
 """GLEIF, Wikipedia and Companies House providers.
 
-No recorded responses of these APIs are available (see tests/fixtures/research/SOURCES.md), so
-these answers are hand-built in the documented shapes (research-providers.md 1.3, 1.4, 1.6) with
-invented values.
+These answers are hand-built in the documented shapes with invented values, for cases the real
+recordings do not cover; test_recorded_responses.py serves the recorded responses
+(tests/fixtures/research/recorded/).
 """
 
 from __future__ import annotations

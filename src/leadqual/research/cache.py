@@ -30,7 +30,7 @@ class _Entry:
 
 class ResearchCache:
     """Provider results per company (shared by leads of the same company) and each lead's latest
-    research. In memory; company data is not personal data, the per-lead part is erasable.
+    research. In memory; both parts are erasable per lead (a sole trader's company is a person).
 
     Examples:
         >>> cache = ResearchCache(ttl=timedelta(days=7))
@@ -78,18 +78,29 @@ class ResearchCache:
         if research.company is not None:
             self._users.setdefault(research.company.key, set()).add(research.lead_id)
 
-    def erase_lead(self, lead_id: str, *, company_data: bool) -> tuple[int, int]:
-        """Forget a lead; with ``company_data``, also company entries no other lead used."""
+    def company_keys(self, lead_id: str, /) -> tuple[str, ...]:
+        """The company keys (``domain:contoso.com``, ``name:...``) the lead's research used."""
+        return tuple(sorted(k for k, users in self._users.items() if lead_id in users))
+
+    def erase_lead(self, lead_id: str, *, company_data: bool = True) -> tuple[int, int]:
+        """Forget a lead: its latest research and its references to company entries.
+
+        With ``company_data`` (the default), company entries no remaining lead references go
+        too: this lead's, and any an earlier erasure without ``company_data`` left behind (they
+        were nobody's, and a sole trader's company entry names a person). Returns how many
+        research records and company entries were removed.
+        """
         removed = self._leads.pop(lead_id, None)
-        companies = 0
-        for key, users in list(self._users.items()):
+        for key in [k for k, users in self._users.items() if lead_id in users]:
+            users = self._users[key]
             users.discard(lead_id)
             if not users:
                 del self._users[key]
-                if company_data:
-                    for ck in [ck for ck in self._companies if ck[1] == key]:
-                        del self._companies[ck]
-                        companies += 1
+        companies = 0
+        if company_data:
+            for ck in [ck for ck in self._companies if ck[1] not in self._users]:
+                del self._companies[ck]
+                companies += 1
         return (1 if removed else 0), companies
 
     def to_json(self) -> str:

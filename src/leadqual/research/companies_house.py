@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from leadqual._geo import country_code
 from leadqual._text import normalize_company_name
-from leadqual.errors import ConfigurationError
+from leadqual.errors import ConfigurationError, ProviderError
 from leadqual.research.http import HttpStatusError, SafeFetcher
 from leadqual.research.providers import (
     CompanyFinancials,
@@ -29,10 +29,49 @@ from leadqual.research.providers import (
     ResearchResult,
 )
 
-__all__ = ["CompaniesHouseProvider", "profile_to_result"]
+__all__ = ["CompaniesHouseProvider", "api_error", "profile_to_result"]
 
 API = "https://api.company-information.service.gov.uk"
 LICENCE = "Companies House data, Open Government Licence v3.0"
+
+
+LIVE_STATUSES = frozenset({"active", "open"})
+"""Statuses of a company that trades: ``open`` is a UK establishment's ``active``."""
+
+
+def api_error(body: Any, /) -> tuple[str, ...]:
+    """The error codes of a Companies House error body, in either of its envelopes (empty for
+    a body that is not an error).
+
+    The API answers with two shapes: ``{"errors": [{"error": "company-profile-not-found",
+    "type": "ch:service"}]}`` (a 404) and ``{"error": "Empty Authorization header", "type":
+    "ch:service"}`` (a 401).
+
+    Examples:
+        >>> api_error({"errors": [{"error": "company-profile-not-found", "type": "ch:service"}]})
+        ('company-profile-not-found',)
+        >>> api_error({"error": "Invalid Authorization", "type": "ch:service"})
+        ('Invalid Authorization',)
+        >>> api_error({"company_name": "BENTLEY CARS LIMITED"})
+        ()
+    """
+    if not isinstance(body, Mapping):
+        return ()
+    errors = body.get("errors")
+    if isinstance(errors, list):
+        codes = tuple(
+            str(e.get("error") or e.get("type") or "error")
+            for e in errors
+            if isinstance(e, Mapping)
+        )
+        return codes or ("error",)
+    if isinstance(body.get("error"), str):
+        return (str(body["error"]),)
+    return ()
+
+
+def _is_not_found(codes: tuple[str, ...]) -> bool:
+    return any("not-found" in c or "not found" in c.lower() for c in codes)
 
 
 def profile_to_result(
@@ -47,6 +86,8 @@ def profile_to_result(
     )
     sic = [str(s) for s in profile.get("sic_codes") or []]
     number = str(profile.get("company_number") or "")
+    # older profiles carry "status" beside (or instead of) "company_status"
+    status = profile.get("company_status") or profile.get("status")
     overview = CompanyOverview(
         provenance=provenance,
         name=profile.get("company_name"),
@@ -57,23 +98,30 @@ def profile_to_result(
         founded=profile.get("date_of_creation"),
         identifiers={"companies_house": number} if number else {},
         raw={
-            "status": profile.get("company_status"),
+            "status": status,
             "type": profile.get("type"),
             "sic_codes": sic,
             "jurisdiction": profile.get("jurisdiction"),
+            "date_of_cessation": profile.get("date_of_cessation"),
+            "previous_names": [
+                str(n["name"])
+                for n in profile.get("previous_company_names") or []
+                if isinstance(n, Mapping) and n.get("name")
+            ],
         },
     )
     reasons: list[str] = []
     health: Literal["strong", "stable", "weak", "unknown"] = "stable"
-    status = profile.get("company_status")
-    if status and status != "active":
+    if status and status not in LIVE_STATUSES:
         health = "weak"
         reasons.append(f"company status is {status}")
     if profile.get("has_insolvency_history"):
         health = "weak"
         reasons.append("has an insolvency history")
     accounts = profile.get("accounts") or {}
-    if accounts.get("overdue") or (accounts.get("next_accounts") or {}).get("overdue"):
+    if status in LIVE_STATUSES and (
+        accounts.get("overdue") or (accounts.get("next_accounts") or {}).get("overdue")
+    ):
         health = "weak"
         reasons.append("accounts are overdue")
     last = (accounts.get("last_accounts") or {}).get("made_up_to")
@@ -120,6 +168,21 @@ class CompaniesHouseProvider:
     def __repr__(self) -> str:  # never show the key
         return "CompaniesHouseProvider(api_key=***)"
 
+    async def _get(self, url: str, *, params: Mapping[str, str | int] | None = None) -> Any:
+        try:
+            return await self.fetcher.get_json(
+                url, params=params, auth=self._auth, provider=self.name
+            )
+        except HttpStatusError as err:
+            if err.status_code in (401, 403):
+                raise HttpStatusError(
+                    f"companies_house: the API key was refused (HTTP {err.status_code}); check "
+                    "the key from the Companies House developer hub",
+                    provider=self.name,
+                    status_code=err.status_code,
+                ) from err
+            raise
+
     def _looks_uk(self, company: CompanyQuery) -> bool:
         return country_code(company.country) == "GB" or bool(
             company.domain and company.domain.endswith(".uk")
@@ -134,39 +197,64 @@ class CompaniesHouseProvider:
         if not number:
             if not company.name or (self.uk_only and not self._looks_uk(company)):
                 return ResearchResult(provider=self.name, notes=("not a UK company (no number)",))
-            found = await self.fetcher.get_json(
-                f"{API}/search/companies",
-                params={"q": company.name, "items_per_page": 10},
-                auth=self._auth,
-                provider=self.name,
+            found = await self._get(
+                f"{API}/search/companies", params={"q": company.name, "items_per_page": 10}
             )
             requests += 1
+            codes = api_error(found)
+            if codes:
+                raise ProviderError(
+                    f"companies_house: search failed ({', '.join(codes)})"[:300],
+                    provider=self.name,
+                )
             wanted = normalize_company_name(company.name)
+            items = found.get("items") if isinstance(found, Mapping) else None
             exact = [
                 i
-                for i in found.get("items") or []
-                if normalize_company_name(str(i.get("title", ""))) == wanted
+                for i in (items if isinstance(items, list) else [])
+                if isinstance(i, Mapping)
+                # the all-search endpoint mixes officers (people) and disqualified directors
+                # in with companies: only company results are candidates
+                and str(i.get("kind") or "searchresults#company") == "searchresults#company"
+                and i.get("company_number")
+                and normalize_company_name(str(i.get("title", ""))) == wanted
             ]
-            active = [i for i in exact if i.get("company_status") == "active"] or exact
+            active = [i for i in exact if i.get("company_status") in LIVE_STATUSES] or exact
             if not active:
                 return ResearchResult(
-                    provider=self.name, notes=("no company with this name",), requests=requests
+                    provider=self.name,
+                    notes=("no company with this name",),
+                    requests=requests,
+                    no_match="not_found",
                 )
             number = str(active[0].get("company_number"))
             confidence = 0.8 if len(active) == 1 else 0.5
             if len(active) > 1:
                 notes.append("ambiguous: several companies share the name")
         try:
-            profile = await self.fetcher.get_json(
-                f"{API}/company/{number}", auth=self._auth, provider=self.name
-            )
+            profile = await self._get(f"{API}/company/{number}")
             requests += 1
         except HttpStatusError as err:
             if err.status_code == 404:
                 return ResearchResult(
-                    provider=self.name, notes=(f"no company {number}",), requests=requests + 1
+                    provider=self.name,
+                    notes=(*notes, f"no company {number}"),
+                    requests=requests + 1,
+                    no_match="not_found",
                 )
             raise
+        codes = api_error(profile)
+        if codes or not isinstance(profile, Mapping) or not profile.get("company_name"):
+            if codes and not _is_not_found(codes):
+                raise ProviderError(
+                    f"companies_house: API error ({', '.join(codes)})"[:300], provider=self.name
+                )
+            return ResearchResult(
+                provider=self.name,
+                notes=(*notes, f"no company profile for {number}"),
+                requests=requests,
+                no_match="not_found",
+            )
         prov = Provenance(
             source=self.name,
             url=f"https://find-and-update.company-information.service.gov.uk/company/{number}",

@@ -20,7 +20,7 @@ from leadqual._text import normalize_company_name
 from leadqual.research.http import HttpStatusError, SafeFetcher
 from leadqual.research.providers import CompanyOverview, CompanyQuery, Provenance, ResearchResult
 
-__all__ = ["GleifProvider", "overview_from_record"]
+__all__ = ["GleifProvider", "overview_from_record", "reports_a_parent"]
 
 API = "https://api.gleif.org/api/v1"
 LICENCE = "CC0 1.0 (GLEIF)"
@@ -33,6 +33,21 @@ def _address(a: Mapping[str, Any] | None) -> tuple[str | None, str | None]:
         return None, None
     parts = [a.get("city"), a.get("region"), a.get("country")]
     return ", ".join(str(p) for p in parts if p) or None, a.get("country")
+
+
+def _data(body: Any) -> Any:
+    return body.get("data") if isinstance(body, Mapping) else None
+
+
+def reports_a_parent(record: Mapping[str, Any], /) -> bool:
+    """Whether a record may have a direct parent to fetch: GLEIF links ``related`` when one is
+    reported and ``reporting-exception`` when the entity declared why none is (no request
+    then). A record without relationships (a trimmed payload) is asked."""
+    relationships = record.get("relationships")
+    if not isinstance(relationships, Mapping) or "direct-parent" not in relationships:
+        return True
+    links = (relationships.get("direct-parent") or {}).get("links") or {}
+    return "related" in links or "reporting-exception" not in links
 
 
 def overview_from_record(
@@ -57,12 +72,17 @@ def overview_from_record(
         country=hq_country or legal_country,
         identifiers=ids,
         raw={
+            "category": entity.get("category"),
             "jurisdiction": entity.get("jurisdiction"),
             "legal_form": (entity.get("legalForm") or {}).get("id"),
             "entity_status": entity.get("status"),
             "registration_status": (attrs.get("registration") or {}).get("status"),
             "registered_as": entity.get("registeredAs"),
-            "other_names": [n.get("name") for n in entity.get("otherNames") or [] if n.get("name")],
+            "other_names": [
+                n.get("name")
+                for n in entity.get("otherNames") or []
+                if isinstance(n, Mapping) and n.get("name")
+            ],
         },
     )
 
@@ -98,10 +118,20 @@ class GleifProvider:
         lei = company.ids.get("lei")
         confidence = 1.0
         if lei:
-            data = await self.fetcher.get_json(f"{API}/lei-records/{lei}", provider=self.name)
-            requests += 1
-            record = data.get("data")
             notes.append("LEI given")
+            try:
+                data = await self.fetcher.get_json(f"{API}/lei-records/{lei}", provider=self.name)
+            except HttpStatusError as err:
+                if err.status_code != 404:
+                    raise
+                return ResearchResult(
+                    provider=self.name,
+                    notes=(*notes, f"no LEI record {lei}"),
+                    requests=1,
+                    no_match="not_found",
+                )
+            requests += 1
+            record = _data(data)
         elif company.name:
             params: dict[str, str | int] = {
                 "filter[entity.legalName]": company.name,
@@ -116,7 +146,10 @@ class GleifProvider:
             requests += 1
             wanted = normalize_company_name(company.name)
             scored = []
-            for rec in data.get("data") or []:
+            records = _data(data)
+            for rec in records if isinstance(records, list) else []:
+                if not isinstance(rec, Mapping):
+                    continue
                 attrs = rec.get("attributes") or {}
                 entity = attrs.get("entity") or {}
                 legal = (entity.get("legalName") or {}).get("name") or ""
@@ -136,6 +169,7 @@ class GleifProvider:
                     provider=self.name,
                     notes=("no LEI record with this legal name",),
                     requests=requests,
+                    no_match="not_found",
                 )
             confidence, record = scored[0]
             if len(scored) > 1 and scored[1][0] >= confidence - 0.05:
@@ -143,9 +177,19 @@ class GleifProvider:
                 notes.append("ambiguous: several LEI records match the name")
         else:
             return ResearchResult(provider=self.name, notes=("no name or LEI",))
-        if not isinstance(record, Mapping):
-            return ResearchResult(provider=self.name, notes=("no LEI record",), requests=requests)
-        found_lei = str((record.get("attributes") or {}).get("lei") or record.get("id"))
+        attrs = record.get("attributes") if isinstance(record, Mapping) else None
+        found_lei = (
+            str(attrs.get("lei") or record.get("id") or "")
+            if isinstance(record, Mapping) and isinstance(attrs, Mapping)
+            else ""
+        )
+        if not isinstance(record, Mapping) or not found_lei:
+            return ResearchResult(
+                provider=self.name,
+                notes=(*notes, "no LEI record"),
+                requests=requests,
+                no_match="not_found",
+            )
         prov = Provenance(
             source=self.name,
             url=f"https://search.gleif.org/#/record/{found_lei}",
@@ -154,7 +198,7 @@ class GleifProvider:
             match_confidence=round(confidence, 3),
         )
         overview = overview_from_record(record, provenance=prov)
-        if self.parents and confidence >= 0.6:
+        if self.parents and confidence >= 0.6 and reports_a_parent(record):
             try:
                 parent = await self.fetcher.get_json(
                     f"{API}/lei-records/{found_lei}/direct-parent", provider=self.name

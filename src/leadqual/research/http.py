@@ -274,6 +274,18 @@ class _Pins:
         self._pins[(host, port)] = (now + self._ttl, answers)
         return answers
 
+    def forget(self, domain: str) -> int:
+        """Drop the pins of ``domain`` and its subdomains; returns how many went."""
+        gone = [k for k in self._pins if _within(k[0], domain)]
+        for key in gone:
+            del self._pins[key]
+        return len(gone)
+
+
+def _within(host: str, domain: str) -> bool:
+    host, domain = host.rstrip(".").lower(), domain.rstrip(".").lower()
+    return host == domain or host.endswith("." + domain)
+
 
 class GuardedNetworkBackend(httpcore.AsyncNetworkBackend):
     """An httpcore network backend that connects only to checked, public addresses.
@@ -491,6 +503,14 @@ class _RateLimiter:
             k: lock for k, lock in self._locks.items() if k in self._next or lock.locked()
         }
 
+    def forget(self, domain: str) -> int:
+        """Drop the per-host buckets of ``domain`` and its subdomains (a configured limit stays)."""
+        gone = [k for k in self._next if k not in self._intervals and _within(k, domain)]
+        for key in gone:
+            del self._next[key]
+            self._locks.pop(key, None)
+        return len(gone)
+
     def key_for(self, host: str) -> str | None:
         host = host.lower()
         if host in self._intervals:
@@ -644,6 +664,12 @@ class SafeFetcher:
             self._limiter.set_default(host_or_domain, per_second)
         except ValueError as err:
             raise ConfigurationError(str(err)) from None
+
+    def forget(self, domain: str, /) -> int:
+        """Forget the host names of ``domain`` and its subdomains: DNS pins and per-host
+        rate-limit buckets (an erasure request: a sole trader's domain names a person).
+        Returns how many entries went; a later fetch resolves the host again."""
+        return self._pins.forget(domain) + self._limiter.forget(domain)
 
     async def check(self, url: str, /) -> httpx.URL:
         """Deprecated: :meth:`vet` (``check`` named four different actions)."""

@@ -44,6 +44,7 @@ __all__ = [
     "FinancialMetric",
     "NewsItem",
     "NewsTopic",
+    "NoMatch",
     "Provenance",
     "ProviderRegistry",
     "ResearchProvider",
@@ -392,12 +393,20 @@ class NewsItem(LeadqualModel):
         return value
 
 
+NoMatch = Literal["not_found", "not_a_company"]
+"""Why a provider that answered has no record of the company: ``not_found`` (the source holds no
+such record, or none that matches) or ``not_a_company`` (the record found is about a person, a
+place or a topic, not an organisation)."""
+
+
 class ResearchResult(LeadqualModel):
     """Everything one provider found about one company.
 
     Examples:
         >>> ResearchResult(provider="example").is_empty
         True
+        >>> ResearchResult(provider="sec_edgar", no_match="not_a_company").no_match
+        'not_a_company'
     """
 
     model_config = ConfigDict(frozen=True)
@@ -412,6 +421,18 @@ class ResearchResult(LeadqualModel):
     """What the provider did or why it found nothing ("no Wikidata item matched the domain")."""
     requests: Annotated[int, Field(ge=0)] = 0
     """How many outside requests the provider made for this result."""
+    no_match: NoMatch | None = None
+    """Why nothing was found, when the provider can tell (see :data:`NoMatch`); ``None`` when
+    it found something or did not say. The notes give the detail."""
+
+    @model_validator(mode="after")
+    def _no_match_is_empty(self) -> Self:
+        if self.no_match is not None and not self.is_empty:
+            raise ValueError(
+                f"a result with no_match={self.no_match!r} carries no overviews, financials "
+                "or news: return the records, or say why there are none"
+            )
+        return self
 
     @property
     def is_empty(self) -> bool:

@@ -30,7 +30,7 @@ from leadqual._base import to_utc
 from leadqual._compat import moved_names, warn_deprecated
 from leadqual._sync import run_sync
 from leadqual.config import AgentConfig
-from leadqual.errors import ConfigurationError
+from leadqual.errors import ConfigurationError, LeadqualError
 from leadqual.models import LeadContext
 from leadqual.research.cache import ResearchCache
 from leadqual.research.consent import ConsentPolicy, ResearchPolicy, company_query_for
@@ -375,20 +375,68 @@ class Researcher:
         return previous is None or previous.next_refresh_at <= when
 
     def erase(
-        self, lead_id: str, /, *, company_data: bool = False, now: datetime | None = None
+        self, lead_id: str, /, *, company_data: bool = True, now: datetime | None = None
     ) -> ErasureReceipt:
-        """Erase everything stored about a lead: its research records and manual links.
+        """Erase everything the research layer holds about a lead, in one call: its research
+        records, its manual links, the company cache entries only it used, and the host names
+        of its company's domain (DNS pins and rate-limit buckets of every provider's fetcher,
+        and of any provider with a ``forget(domain)`` method of its own).
 
-        Company-level cache entries are not personal data and are kept unless ``company_data``
-        is true (then those no other lead used are removed too).
+        Company entries another lead still uses are kept. ``company_data=False`` keeps this
+        lead's company entries too (a later erasure with the default removes them, as no lead
+        references them any more). The CRM itself is not touched.
         """
+        domains = self._domains_of(lead_id)
         records, companies = self.cache.erase_lead(lead_id, company_data=company_data)
         links = self.links.erase(lead_id)
-        logger.info("erased lead=%s records=%d links=%d", lead_id, records, links)
+        hosts = 0
+        for forget in self._forgetters():
+            for domain in domains:
+                forgotten = forget(domain)
+                hosts += forgotten if isinstance(forgotten, int) else 0
+        logger.info(
+            "erased lead=%s records=%d links=%d companies=%d hosts=%d",
+            lead_id,
+            records,
+            links,
+            companies,
+            hosts,
+        )
         return ErasureReceipt(
             lead_id=lead_id,
             research_records=records,
             manual_links=links,
             company_cache_entries=companies,
+            host_entries=hosts,
             erased_at=to_utc(now) if now is not None else datetime.now(UTC),
         )
+
+    def _domains_of(self, lead_id: str) -> set[str]:
+        """Every domain research of the lead may have touched: its latest research's, the
+        company keys it used, and what the CRM says now (when the lead is still there)."""
+        domains = {
+            key.removeprefix("domain:")
+            for key in self.cache.company_keys(lead_id)
+            if key.startswith("domain:")
+        }
+        previous = self.cache.lead(lead_id)
+        if previous is not None and previous.company is not None and previous.company.domain:
+            domains.add(previous.company.domain)
+        if self.insights is not None:
+            try:
+                context, _, _ = self.insights.context(lead_id)
+            except LeadqualError:
+                context = None  # already deleted from the CRM: the cache said what it knew
+            query = company_query_for(context)[0] if context is not None else None
+            if query is not None and query.domain:
+                domains.add(query.domain)
+        return domains
+
+    def _forgetters(self) -> list[Callable[[str], object]]:
+        found: dict[int, Callable[[str], object]] = {}
+        for provider in self.providers:
+            for holder in (provider, getattr(provider, "fetcher", None)):
+                forget = getattr(holder, "forget", None)
+                if holder is not None and callable(forget):
+                    found.setdefault(id(holder), forget)
+        return list(found.values())

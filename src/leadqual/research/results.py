@@ -176,4 +176,6 @@ class ErasureReceipt(FrozenModel):
     manual_links: int
     company_cache_entries: int
     """Company-level cache entries removed (only those no other lead used)."""
+    host_entries: int = 0
+    """DNS pins and per-host rate-limit buckets of the lead's domain that were forgotten."""
     erased_at: UtcDatetime

@@ -23,13 +23,13 @@ import logging
 import time
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from leadqual._domains import registrable_domain
 from leadqual._sync import PerLoop
-from leadqual._text import normalize_company_name
+from leadqual._text import normalize_company_name, strip_legal_suffixes
 from leadqual.errors import ConfigurationError, ProviderError
-from leadqual.research.http import SafeFetcher
+from leadqual.research.http import HttpStatusError, SafeFetcher
 from leadqual.research.providers import (
     CompanyFinancials,
     CompanyOverview,
@@ -45,8 +45,11 @@ __all__ = [
     "ITEM_TOPICS",
     "SecEdgarProvider",
     "annual_series",
+    "filer_kind",
     "financials_from_facts",
+    "is_company_profile",
     "news_from_submissions",
+    "normalize_cik",
     "overview_from_submissions",
 ]
 
@@ -103,16 +106,116 @@ _US_STATES = {
 }  # fmt: skip
 
 
+# Filings an insider files about their holdings in an issuer: a filer with nothing else is a
+# reporting owner (usually a person), not a company
+_OWNERSHIP_FORMS = frozenset({
+    "3", "3/A", "4", "4/A", "5", "5/A", "144", "144/A",
+    "SC 13D", "SC 13D/A", "SC 13G", "SC 13G/A",
+    "SCHEDULE 13D", "SCHEDULE 13D/A", "SCHEDULE 13G", "SCHEDULE 13G/A",
+})  # fmt: skip
+
+FilerKind = Literal["organisation", "person", "unknown"]
+
+
+def normalize_cik(value: Any, /) -> str | None:
+    """A CIK as EDGAR's ten zero-padded digits, from any form EDGAR writes it in: the
+    zero-padded string of ``submissions``, the integer of ``companyfacts`` and the integer
+    ``cik_str`` of ``company_tickers.json``; ``None`` for anything else.
+
+    Examples:
+        >>> normalize_cik("0001009672"), normalize_cik(320193), normalize_cik("-000000001")
+        ('0001009672', '0000320193', None)
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return f"{value:010d}" if 0 < value < 10**10 else None
+    if isinstance(value, str):
+        digits = value.strip()
+        if digits.isascii() and digits.isdigit() and 0 < int(digits) < 10**10:
+            return f"{int(digits):010d}"
+    return None
+
+
+def _flag(value: Any) -> bool:
+    return value in (1, True, "1", "true")
+
+
+def filer_kind(data: Mapping[str, Any], /) -> tuple[FilerKind, tuple[str, ...]]:
+    """Whether a ``submissions`` document is about an organisation or a person, and why.
+
+    EDGAR gives every filer a CIK, individuals included (an officer filing Form 4 has one).
+    Organisation evidence: an entity type other than ``other``, an SIC code, tickers, an
+    employer identification number, a state of incorporation, a legal form in the name, or
+    insider reports filed about it as an issuer. Person evidence: it files as an insider
+    (reporting owner) and files nothing but ownership reports. Organisation evidence wins; with
+    neither, the kind is ``unknown``.
+
+    Examples:
+        >>> filer_kind({"entityType": "operating", "sic": "3674"})[0]
+        'organisation'
+        >>> filer_kind({"entityType": "other", "sic": "", "insiderTransactionForOwnerExists": 1,
+        ...             "filings": {"recent": {"form": ["4", "4", "3"]}}})[0]
+        'person'
+    """
+    org: list[str] = []
+    entity_type = str(data.get("entityType") or "").strip().lower()
+    if entity_type and entity_type != "other":
+        org.append(f"EDGAR entity type {entity_type!r}")
+    sic = str(data.get("sic") or "").strip()
+    if sic:
+        org.append(f"SIC code {sic}")
+    if data.get("tickers"):
+        org.append("listed tickers")
+    ein = str(data.get("ein") or "").strip()
+    if ein.isdigit() and int(ein) != 0:
+        org.append("an employer identification number")
+    if str(data.get("stateOfIncorporation") or "").strip():
+        org.append("a state of incorporation")
+    name = str(data.get("name") or "").strip()
+    if name and strip_legal_suffixes(name) != name:
+        org.append("a legal form in its name")
+    if _flag(data.get("insiderTransactionForIssuerExists")):
+        org.append("insider reports filed about it as an issuer")
+    if org:
+        return "organisation", tuple(org)
+    forms = {str(f).strip().upper() for f in _recent(data).get("form") or ()}
+    if _flag(data.get("insiderTransactionForOwnerExists")) and forms <= _OWNERSHIP_FORMS:
+        return "person", (
+            "it files as an insider (reporting owner)",
+            "it files ownership reports only" if forms else "it has no filings of its own",
+            "no SIC code, entity type 'other'",
+        )
+    return "unknown", (f"no SIC code, entity type {entity_type or 'missing'!r}",)
+
+
+def _recent(data: Mapping[str, Any]) -> Mapping[str, Any]:
+    recent = (data.get("filings") or {}).get("recent") if isinstance(data, Mapping) else None
+    return recent if isinstance(recent, Mapping) else {}
+
+
+def is_company_profile(data: Any, /) -> bool:
+    """Whether a ``submissions`` body is a filer's profile: it names the filer and its CIK (an
+    overflow page, ``CIK##########-submissions-001.json``, has only the filing columns)."""
+    return (
+        isinstance(data, Mapping)
+        and normalize_cik(data.get("cik")) is not None
+        and bool(str(data.get("name") or "").strip())
+    )
+
+
 def overview_from_submissions(
     data: Mapping[str, Any], /, *, provenance: Provenance
 ) -> CompanyOverview:
     """A :class:`CompanyOverview` from a ``submissions`` document."""
-    business = (data.get("addresses") or {}).get("business") or {}
+    addresses = data.get("addresses") or {}
+    business = (addresses.get("business") if isinstance(addresses, Mapping) else None) or {}
     state = business.get("stateOrCountry")
     city = business.get("city")
     country = "United States" if state in _US_STATES else business.get("stateOrCountryDescription")
     hq = ", ".join(str(p).title() if p == city else str(p) for p in (city, state) if p) or None
-    ids = {"sec_cik": str(data.get("cik", "")).zfill(10)}
+    cik = normalize_cik(data.get("cik"))
+    ids = {"sec_cik": cik} if cik else {}
     tickers = [str(t) for t in data.get("tickers") or []]
     if tickers:
         ids["ticker"] = tickers[0]
@@ -127,18 +230,21 @@ def overview_from_submissions(
         website=data.get("website") or None,
         identifiers=ids,
         raw={
-            "sic": data.get("sic"),
-            "category": data.get("category"),
+            "sic": data.get("sic") or None,
+            "entity_type": data.get("entityType"),
+            "category": data.get("category") or None,
             "fiscal_year_end": data.get("fiscalYearEnd"),
             "state_of_incorporation": data.get("stateOfIncorporation"),
             "exchanges": list(data.get("exchanges") or []),
             "tickers": tickers,
-            "former_names": [n.get("name") for n in data.get("formerNames") or []],
+            "former_names": [
+                n.get("name") for n in data.get("formerNames") or [] if isinstance(n, Mapping)
+            ],
         },
     )
 
 
-def _rows(recent: Mapping[str, Sequence[Any]]) -> list[dict[str, Any]]:
+def _rows(recent: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Zip EDGAR's column-oriented filing arrays into rows."""
     columns = [k for k, v in recent.items() if isinstance(v, list)]
     n = min((len(recent[k]) for k in columns), default=0)
@@ -154,10 +260,12 @@ def news_from_submissions(
     limit: int = 20,
 ) -> tuple[NewsItem, ...]:
     """8-K filings since ``since`` as news items, newest first; item numbers set the topic."""
-    cik = str(data.get("cik", "")).lstrip("0")
+    cik = (normalize_cik(data.get("cik")) or "").lstrip("0")
+    if not cik:
+        return ()  # no filer to link the filings to (an overflow page)
     name = str(data.get("name") or "The company")
     out: list[NewsItem] = []
-    for row in _rows(((data.get("filings") or {}).get("recent")) or {}):
+    for row in _rows(_recent(data)):
         if row.get("form") not in ("8-K", "8-K/A"):
             continue
         try:
@@ -198,40 +306,59 @@ def news_from_submissions(
 def annual_series(
     facts: Mapping[str, Any], tags: Sequence[str], /, *, unit: str = "USD"
 ) -> list[FinancialMetric]:
-    """Annual values of the first tag present (``us-gaap`` or ``ifrs-full``), one per fiscal
-    year; a restatement (later ``filed``) wins over the original."""
+    """Annual values of a concept, one per fiscal year, oldest first.
+
+    ``tags`` is a fallback chain (``us-gaap``, else ``ifrs-full``): filers move a figure between
+    tags over the years (Apple's revenue went from ``SalesRevenueNet`` to
+    ``RevenueFromContractWithCustomerExcludingAssessedTax`` in 2018), so each year takes the
+    first tag in the chain that reports it, and the series runs to the latest year any of them
+    reports. A restatement (later ``filed``) wins over the original; quarters reported inside an
+    annual filing are skipped.
+    """
     for taxonomy in ("us-gaap", "ifrs-full"):
         concepts = (facts.get("facts") or {}).get(taxonomy) or {}
-        for tag in tags:
+        by_end: dict[str, tuple[int, str, str, Mapping[str, Any]]] = {}
+        for rank, tag in enumerate(tags):
             units = (concepts.get(tag) or {}).get("units") or {}
-            values = units.get(unit) or next(iter(units.values()), None) if units else None
-            if not values:
+            if not isinstance(units, Mapping) or not units:
                 continue
-            by_end: dict[str, Mapping[str, Any]] = {}
-            for v in values:
+            unit_used = unit if unit in units else next(iter(units))
+            for v in units.get(unit_used) or ():
+                if not isinstance(v, Mapping) or v.get("val") is None or not v.get("end"):
+                    continue
                 if v.get("form") not in _ANNUAL_FORMS or v.get("fp") not in ("FY", None):
                     continue
-                start, end = v.get("start"), v.get("end")
-                if start and end:
-                    days = (datetime.fromisoformat(end) - datetime.fromisoformat(start)).days
-                    if not 350 <= days <= 380:
+                start, end = v.get("start"), str(v["end"])
+                try:
+                    if start and not 350 <= _days(str(start), end) <= 380:
                         continue  # a quarter reported inside the annual filing
-                key = str(end)
-                if key not in by_end or str(v.get("filed", "")) > str(by_end[key].get("filed", "")):
-                    by_end[key] = v
-            if by_end:
-                return [
-                    FinancialMetric(
-                        name=tag,
-                        value=float(v["val"]),
-                        unit=unit if unit in units else next(iter(units)),
-                        period_end=str(v.get("end")),
-                        fiscal_year=int(str(v["end"])[:4]),
-                        form=v.get("form"),
-                    )
-                    for _, v in sorted(by_end.items())
-                ]
+                    int(end[:4])
+                except ValueError:
+                    continue
+                held = by_end.get(end)
+                if (
+                    held is None
+                    or rank < held[0]
+                    or (rank == held[0] and str(v.get("filed", "")) > str(held[3].get("filed", "")))
+                ):
+                    by_end[end] = (rank, tag, unit_used, v)
+        if by_end:
+            return [
+                FinancialMetric(
+                    name=tag,
+                    value=float(v["val"]),
+                    unit=unit_used,
+                    period_end=end,
+                    fiscal_year=int(end[:4]),
+                    form=v.get("form"),
+                )
+                for end, (_, tag, unit_used, v) in sorted(by_end.items())
+            ]
     return []
+
+
+def _days(start: str, end: str) -> int:
+    return (datetime.fromisoformat(end) - datetime.fromisoformat(start)).days
 
 
 def financials_from_facts(
@@ -261,7 +388,13 @@ def financials_from_facts(
             f"revenue {'grew' if growth >= 0 else 'fell'} {abs(growth):.0%} year on year"
         )
         points += 1 if growth > 0.05 else (-1 if growth < -0.05 else 0)
-    if latest_rev and latest_inc and latest_rev.value > 0:
+    # a margin compares one year with itself: the latest revenue and income can be years apart
+    if (
+        latest_rev
+        and latest_inc
+        and latest_rev.value > 0
+        and latest_rev.period_end == latest_inc.period_end
+    ):
         margin = latest_inc.value / latest_rev.value
         reasons.append(f"net margin {margin:.0%}")
         points += 1 if margin > 0.05 else (-1 if margin < 0 else 0)
@@ -355,11 +488,12 @@ class SecEdgarProvider:
         index: dict[str, list[tuple[str, str, str]]] = {}
         rows = data.values() if isinstance(data, Mapping) else ()
         for row in rows:
-            if not isinstance(row, Mapping) or "cik_str" not in row:
+            cik = normalize_cik(row.get("cik_str")) if isinstance(row, Mapping) else None
+            if cik is None:
                 continue
             title = str(row.get("title", ""))
             index.setdefault(normalize_company_name(title), []).append(
-                (str(row["cik_str"]).zfill(10), str(row.get("ticker", "")), title)
+                (cik, str(row.get("ticker", "")), title)
             )
         self._tickers = (now + 24 * 3600, index)
         return index
@@ -391,9 +525,45 @@ class SecEdgarProvider:
             )
         else:
             return ResearchResult(provider=self.name, notes=("no name or CIK",))
-        cik = cik.zfill(10)
-        submissions = await self._get(SUBMISSIONS_URL.format(cik=cik), max_bytes=5_000_000)
+        cik = normalize_cik(cik)
+        if cik is None:
+            return ResearchResult(
+                provider=self.name,
+                notes=("not a valid CIK",),
+                requests=requests,
+                no_match="not_found",
+            )
+        try:
+            submissions = await self._get(SUBMISSIONS_URL.format(cik=cik), max_bytes=5_000_000)
+        except HttpStatusError as err:
+            if err.status_code != 404:  # EDGAR answers an unknown CIK with an XML S3 error
+                raise
+            return ResearchResult(
+                provider=self.name,
+                notes=(*notes, f"EDGAR has no filer with CIK {cik}"),
+                requests=requests + 1,
+                no_match="not_found",
+            )
         requests += 1
+        if not is_company_profile(submissions):
+            return ResearchResult(
+                provider=self.name,
+                notes=(*notes, f"EDGAR sent no filer profile for CIK {cik}"),
+                requests=requests,
+                no_match="not_found",
+            )
+        kind, evidence = filer_kind(submissions)
+        if kind == "person":
+            # an individual filer's name and address are personal data, not company research
+            return ResearchResult(
+                provider=self.name,
+                notes=(*notes, f"CIK {cik} is not a company: {'; '.join(evidence)}"),
+                requests=requests,
+                no_match="not_a_company",
+            )
+        if kind == "unknown":
+            confidence = min(confidence, 0.5)
+            notes.append(f"no sign CIK {cik} is a company ({'; '.join(evidence)}): unconfirmed")
         site = (
             registrable_domain(submissions.get("website") or "")
             if submissions.get("website")
@@ -420,7 +590,7 @@ class SecEdgarProvider:
         )
         flags = [
             i
-            for row in _rows(((submissions.get("filings") or {}).get("recent")) or {})
+            for row in _rows(_recent(submissions))
             if row.get("form") in ("8-K", "8-K/A")
             and str(row.get("filingDate", ""))
             >= f"{(now - timedelta(days=self.news_days)):%Y-%m-%d}"
