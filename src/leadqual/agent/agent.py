@@ -71,7 +71,7 @@ from leadqual.insight import (
 )
 from leadqual.models import Lead, LeadContext, LeadStatus
 from leadqual.prioritize import HandraiserEvaluator, Prioritizer
-from leadqual.research import Authorization, Researcher, ResearchProvider
+from leadqual.research import Authorization, ResearchCache, Researcher, ResearchProvider
 from leadqual.sources import CrmSource, CrmWriter, build_context
 from leadqual.store import InsightStore, MemoryInsightStore
 from leadqual.suppression import SuppressionList
@@ -132,8 +132,7 @@ def _refs_by_lead(report: DuplicateReport, ids: Iterable[str]) -> dict[str, list
                 )
             )
     return {
-        lead: [ref for _, ref in sorted(refs, key=lambda x: x[0])]
-        for lead, refs in ranked.items()
+        lead: [ref for _, ref in sorted(refs, key=lambda x: x[0])] for lead, refs in ranked.items()
     }
 
 
@@ -272,6 +271,10 @@ class QualificationAgent:
             suppression=suppression,
             policy=_ConsentGate(self),
             max_concurrency=max(8, max_concurrency),
+            # Each lead's last research lives in its stored insight, not a second time in memory.
+            cache=ResearchCache(
+                ttl=timedelta(days=config.refresh.research_every_days), keep_leads=False
+            ),
         )
         advisor_options: dict[str, Any] = {}
         if suppression is not None:
@@ -1030,8 +1033,11 @@ class QualificationAgent:
         )
 
     def erase(self, lead_id: str, /) -> int:
-        """Erase everything the agent stored about a lead (a data subject's erasure request);
-        the CRM is not touched. Returns how many stored rows went."""
+        """Erase everything the agent holds about a lead (a data subject's erasure request):
+        its stored insights, audit records, feedback and review items, its place in the queue
+        and the duplicate index, and what research kept (company entries only it used, manual
+        links, its domain's DNS pins). The CRM is not touched. Returns how many stored rows went.
+        """
         self._forget(lead_id)
         return self.store.erase(lead_id)
 
@@ -1132,6 +1138,7 @@ class QualificationAgent:
         return out
 
     def _forget(self, lead_id: str) -> None:
+        self.researcher.erase(lead_id)
         with self._lock:
             if lead_id in self._queued:
                 self._queued.discard(lead_id)
@@ -1166,7 +1173,9 @@ class QualificationAgent:
         reasons: dict[Stage, str] = {}
         if previous is None or force:
             todo = frozenset(STAGES)
-            before = None
+            # Every stage runs; the last outputs only serve what compares with them (research's
+            # report of what changed since).
+            before = StageOutputs.from_insight(previous) if previous is not None else None
         else:
             audits = self.store.audit(lead_id)
             snapshot = audits[-1].context if audits else None
@@ -1189,7 +1198,8 @@ class QualificationAgent:
         out = await self.pipeline.run(
             context, todo, before, now=now, consent=consent, reasons=reasons
         )
-        if before is not None and "email" in todo and _became_valid(before, out):
+        became_valid = before is not None and "email" in todo and _became_valid(before, out)
+        if became_valid and todo != frozenset(STAGES):
             # A usable address opens outreach and research that had nothing to work with.
             rest = frozenset(STAGES) - {"email"}
             out = await self.pipeline.run(

@@ -178,7 +178,9 @@ class Pipeline:
                 continue
             started = time.perf_counter()
             try:
-                status, why, sources = await self._run_one(stage, context, out, now, consent)
+                status, why, sources = await self._run_one(
+                    stage, context, out, now, consent, previous
+                )
             except Exception as err:
                 # A stage's failure degrades the insight, never the lead or the batch. The
                 # message may quote lead data, so it goes into the insight, not into the log.
@@ -195,7 +197,13 @@ class Pipeline:
         return out
 
     async def _run_one(
-        self, stage: Stage, context: LeadContext, out: StageOutputs, now: datetime, consent: Consent
+        self,
+        stage: Stage,
+        context: LeadContext,
+        out: StageOutputs,
+        now: datetime,
+        consent: Consent,
+        previous: StageOutputs | None,
     ) -> tuple[Any, str, tuple[str, ...]]:
         lead = context.lead
         if stage == "email":
@@ -210,7 +218,10 @@ class Pipeline:
             via = "dns" if self.validator.check_deliverability else "syntax only"
             return "ran", "", ("crm", via)
         if stage == "research":
-            out.research = await self.researcher.aresearch(context, now=now)
+            # The last research comes from the stored insight: what changed since is its diff.
+            out.research = await self.researcher.aresearch(
+                context, now=now, previous=previous.research if previous is not None else None
+            )
             sources = ("crm", *(s.provider for s in out.research.sources if s.state == "ok"))
             return "ran", "", sources
         if stage == "icp":

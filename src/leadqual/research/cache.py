@@ -38,10 +38,13 @@ class ResearchCache:
         0
     """
 
-    def __init__(self, *, ttl: timedelta) -> None:
+    def __init__(self, *, ttl: timedelta, keep_leads: bool = True) -> None:
         if ttl <= timedelta(0):
             raise ConfigurationError("the research cache TTL must be positive")
         self.ttl = ttl
+        self.keep_leads = keep_leads
+        """Whether each lead's latest research is kept here; off when the caller keeps it
+        itself (the agent's insight store does) and passes it back as ``previous``."""
         self._companies: dict[tuple[str, str], _Entry] = {}
         self._leads: dict[str, LeadResearch] = {}
         self._users: dict[str, set[str]] = {}
@@ -73,8 +76,10 @@ class ResearchCache:
         return self._leads.get(lead_id)
 
     def put_lead(self, research: LeadResearch) -> None:
-        """Keep a lead's latest research (for the diff and the refresh schedule)."""
-        self._leads[research.lead_id] = research
+        """Keep a lead's latest research (for the diff and the refresh schedule); with
+        ``keep_leads`` off, only which company entries the lead used (for erasure)."""
+        if self.keep_leads:
+            self._leads[research.lead_id] = research
         if research.company is not None:
             self._users.setdefault(research.company.key, set()).add(research.lead_id)
 

@@ -177,6 +177,7 @@ class Researcher:
         *,
         now: datetime | None = None,
         force: bool = False,
+        previous: LeadResearch | None = None,
     ) -> LeadResearch:
         """Research one lead (by id, or a ready :class:`~leadqual.models.LeadContext`) (async).
 
@@ -185,6 +186,8 @@ class Researcher:
             now: the reference time (default: the current time); pass ``SampleData.as_of`` with
                 the sample data.
             force: ignore cached provider results (a manual refresh).
+            previous: the lead's last research, to report what changed since (default: the
+                one the cache kept).
         """
         now = to_utc(now or datetime.now(UTC))
         steps: list[ResearchStep] = []
@@ -269,7 +272,8 @@ class Researcher:
             step("News", f"{len(all_news)} item(s) found, {len(ranked)} shown with why they matter")
         signal = self.merger.signal(profile, financials, all_news, statuses, crm)
         fingerprint = self.merger.fingerprint(profile, financials, all_news, crm)
-        previous = self.cache.lead(context.lead.id)
+        if previous is None:
+            previous = self.cache.lead(context.lead.id)
         diff = self.merger.diff(previous, profile, financials, all_news, fingerprint, crm)
         step(
             "Compare",
@@ -328,14 +332,20 @@ class Researcher:
             raise
 
     def research(
-        self, lead: str | LeadContext, /, *, now: datetime | None = None, force: bool = False
+        self,
+        lead: str | LeadContext,
+        /,
+        *,
+        now: datetime | None = None,
+        force: bool = False,
+        previous: LeadResearch | None = None,
     ) -> LeadResearch:
         """:meth:`aresearch` for sync code; safe inside a running event loop (Jupyter).
 
         The call runs on an event loop of its own, so the connection pools the providers'
         fetchers opened on it are closed before it ends.
         """
-        return self._sync(lambda: self.aresearch(lead, now=now, force=force))
+        return self._sync(lambda: self.aresearch(lead, now=now, force=force, previous=previous))
 
     def research_many(
         self,
