@@ -396,7 +396,9 @@ _MONEY = re.compile(
     r"bucks)\b",
     re.IGNORECASE,
 )
-_QUOTE = re.compile(r"\u201c([^\u201d]{1,400})\u201d|\"([^\"\n]{1,400})\"|\u00ab([^\u00bb]{1,400})\u00bb")
+_QUOTE = re.compile(
+    r"\u201c([^\u201d]{1,400})\u201d|\"([^\"\n]{1,400})\"|\u00ab([^\u00bb]{1,400})\u00bb"
+)
 
 
 def _squash(text: str) -> str:
@@ -416,7 +418,7 @@ def commitments(text: str) -> list[str]:
 def _mask(text: str, spans: Iterable[str]) -> str:
     """``text`` with every case-insensitive occurrence of ``spans`` blanked out."""
     for span in sorted({s for s in spans if s.strip()}, key=len, reverse=True):
-        pattern = r"\s+".join(re.escape(word) for word in span.split())
+        pattern = r"(?<!\w)" + r"\s+".join(re.escape(word) for word in span.split()) + r"(?!\w)"
         text = re.sub(pattern, lambda m: " " * len(m.group(0)), text, flags=re.IGNORECASE)
     return text
 

@@ -2,7 +2,7 @@
 spelled-out links undone.
 
 A regex over raw text misses a link written with look-alike letters from another script
-(Cyrillic ``а`` for ``a``), fullwidth forms, invisible characters (zero-width space, soft hyphen,
+(a Cyrillic ``a``, U+0430, for the Latin one), fullwidth forms, invisible characters (zero-width space, soft hyphen,
 bidi controls), other digits (superscript, Arabic-Indic) or spelled-out dots ("evil dot com",
 "x[.]com", "hxxp"). :func:`views` returns the raw text, its :func:`skeleton` and its deobfuscated
 skeleton, each with a map from every character back to the raw text, so a guard finds what any

@@ -9,9 +9,9 @@ lead's name and the seller's name in the right places.
 
 Every check reads the raw text and its normalised views (:mod:`leadqual.drafting._normalize`:
 NFKC, invisible characters dropped, look-alike letters and other digits folded to ASCII,
-spelled-out dots undone), so ``еvil.com`` with a Cyrillic ``е``, ``evil\u200b.com``,
-``ｅｖｉｌ.com`` and ``evil dot com`` are all links; what a view finds is judged on the raw
-characters it came from. Allowed links are exact: a listed origin and path, never another page,
+spelled-out dots undone), so ``evil.com`` spelled with a Cyrillic ``e`` (U+0435), with a
+zero-width space inside, in fullwidth letters or as ``evil dot com`` is a link; what a view finds
+is judged on the raw characters it came from. Allowed links are exact: a listed origin and path, never another page,
 a query or a fragment.
 
 Examples:
@@ -82,6 +82,11 @@ _OBFUSCATED = re.compile(
     r"\bhxxps?://|\w\s*[\[({]\s*(?:\.|dot)\s*[\])}]\s*\w|"
     r"[\w.+-]+\s*[\[({]\s*at\s*[\])}]\s*[\w-]+|"
     r"\b[\w.+-]+\s+at\s+[\w-]+\s+dot\s+(?:com|net|org|io|[a-z]{2})\b",
+    re.IGNORECASE,
+)
+# Schemes a mail client may run or open without a web page: never a link a draft may carry.
+_OTHER_SCHEME = re.compile(
+    r"\b(?:javascript|vbscript|data|file|intent|jar|ms-[a-z-]+|x-[a-z-]+):[^\s<>\"']*",
     re.IGNORECASE,
 )
 _EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
@@ -229,6 +234,7 @@ def _links_in(text: str) -> list[tuple[int, int]]:
     for match in _OBFUSCATED.finditer(text):
         if not any(s <= match.start() < e for s, e in taken):
             found.append(match.span())
+    found += [m.span() for m in _OTHER_SCHEME.finditer(text)]
     return found
 
 
@@ -336,7 +342,6 @@ def safe_fact_text(text: str, *, max_chars: int = 220) -> str | None:
     ):
         return None
     return one.rstrip(".")
-
 
 
 def data_block(label: str, text: str, *, nonce: str | None = None) -> str:

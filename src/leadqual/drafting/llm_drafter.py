@@ -187,7 +187,11 @@ class LlmDrafter:
             subject=" ".join(subject.split())[:200], body=body.strip(), drafter="llm"
         )
         problems = self.template.problems(candidate, context)
-        missing = [p for p in base.placeholders if placeholder(p) not in candidate.body]
+        missing = [
+            p
+            for p in base.placeholders
+            if placeholder(p) not in candidate.subject + "\n" + candidate.body
+        ]
         problems += [
             f"a placeholder was dropped (a fact may have been invented): {p}" for p in missing
         ]
@@ -230,11 +234,7 @@ class LlmDrafter:
                 lead.first_name,
                 lead.last_name,
                 lead.full_name,
-                *(
-                    (account.name, account.website, account.industry)
-                    if account is not None
-                    else ()
-                ),
+                *((account.name, account.website, account.industry) if account is not None else ()),
             )
             if v
         ]
@@ -251,7 +251,8 @@ class LlmDrafter:
         for text in sorted(every, key=len, reverse=True):
             for variant in {text, text.rstrip("."), _RE_PREFIX.sub("", text)}:
                 if variant:
-                    own_wording = re.sub(re.escape(variant), " | ", own_wording, flags=re.I)
+                    pattern = r"(?<!\w)" + re.escape(variant) + r"(?!\w)"
+                    own_wording = re.sub(pattern, " | ", own_wording, flags=re.I)
         vendor = cfg.company
         parts = [own_wording, vendor.name, vendor.description or "", vendor.website or ""]
         parts += [*vendor.links, *vendor.offers, *vendor.references]
