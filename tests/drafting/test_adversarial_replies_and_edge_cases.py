@@ -57,7 +57,9 @@ def test_plain_negation_of_a_meeting_is_still_not_a_request(reply: str) -> None:
 # -- guards: links, addresses and phones the regexes used to miss ----------------------------------
 
 ALLOWED = AllowedContent(
-    urls=frozenset({"https://www.tailspin.example"}),
+    # Links are exact: the pricing page is allowed because it is listed, not because it is a page
+    # of an allowed site.
+    urls=frozenset({"https://www.tailspin.example", "https://www.tailspin.example/pricing"}),
     emails=frozenset({"ann@tailspin.example"}),
     phones=frozenset({"+1 415 555 0100"}),
 )

@@ -32,8 +32,10 @@ def test_finders_pick_out_links_addresses_and_numbers() -> None:
     assert find_phones("on 2026-11-04 at 10:00") == []
 
 
-def test_allowed_content_matches_pages_of_allowed_sites_and_formatted_numbers() -> None:
-    assert ALLOWED.allows_url("tailspin.example/pricing")
+def test_allowed_content_matches_exact_links_and_formatted_numbers() -> None:
+    assert ALLOWED.allows_url("tailspin.example")
+    assert ALLOWED.allows_url("https://www.tailspin.example/")
+    assert not ALLOWED.allows_url("tailspin.example/pricing")  # a page nobody listed
     assert not ALLOWED.allows_url("https://tailspin.example.evil.example")
     assert ALLOWED.allows_email("AVERY@tailspin.example")
     assert ALLOWED.allows_phone("+1-415-555-0100")

@@ -40,11 +40,19 @@ __all__ = [
 
 
 class CompanyKnowledge(FrozenModel):
-    """The vendor: who is selling."""
+    """The vendor: who is selling, and what it vouches for in a draft."""
 
     name: Annotated[str, Field(min_length=1)]
     website: str | None = None
+    """The vendor's site; a draft may link to this exact origin (not to other pages of it)."""
     description: str | None = None
+    links: tuple[str, ...] = ()
+    """Further pages a draft may link to, each exactly as listed (origin, path and any query)."""
+    offers: tuple[str, ...] = ()
+    """Commitments the vendor makes to any prospect ("a 30-day free pilot", "10% off annual
+    plans"): the only prices, discounts, trials, guarantees and deadlines a draft may state."""
+    references: tuple[str, ...] = ()
+    """Customers the vendor may name as references, besides those in product proof points."""
 
 
 class ProductKnowledge(FrozenModel):

@@ -3,9 +3,16 @@
 Untrusted text (lead emails, web pages, research snippets) enters an LLM prompt only inside a data
 block whose delimiter carries a random nonce, so the text cannot close the block and speak as
 instructions. Every draft — from the template or from an LLM — then goes through
-:func:`check_draft`: no URL, email address or phone number that is not among the allowed inputs,
+:func:`check_text`: no URL, email address or phone number that is not among the allowed inputs,
 no placeholder that is not declared, no template syntax left behind, a bounded length, and the
 lead's name and the seller's name in the right places.
+
+Every check reads the raw text and its normalised views (:mod:`leadqual.drafting._normalize`:
+NFKC, invisible characters dropped, look-alike letters and other digits folded to ASCII,
+spelled-out dots undone), so ``evil.com`` spelled with a Cyrillic ``e`` (U+0435), with a
+zero-width space inside, in fullwidth letters or as ``evil dot com`` is a link; what a view finds
+is judged on the raw characters it came from. Allowed links are exact: a listed origin and path, never another page,
+a query or a fragment.
 
 Examples:
     >>> allowed = AllowedContent(urls=frozenset({"https://www.tailspin.example"}))
@@ -13,6 +20,11 @@ Examples:
     ['https://evil.example/x', 'https://www.tailspin.example']
     >>> [p for p in check_text("Visit https://evil.example/x", allowed=allowed)]
     ['a link that is not among the inputs: https://evil.example/x']
+    >>> for problem in check_text("Visit \u0435vil dot shop", allowed=allowed):
+    ...     print(problem)
+    a link that is not among the inputs: '\u0435vil dot shop'
+    look-alike characters from another script: '\u0435vil'
+
 """
 
 from __future__ import annotations
@@ -20,12 +32,20 @@ from __future__ import annotations
 import pkgutil
 import re
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import cache
+from urllib.parse import unquote, urlsplit
 
 from pydantic import ConfigDict
 
 from leadqual._base import LeadqualModel
+from leadqual.drafting._normalize import (
+    has_bidi_controls,
+    has_invisible,
+    mixed_script_words,
+    skeleton,
+    views,
+)
 
 __all__ = [
     "PLACEHOLDER_PATTERN",
@@ -35,9 +55,11 @@ __all__ = [
     "find_emails",
     "find_links",
     "find_phones",
+    "hidden_characters",
     "looks_like_injection",
     "placeholder",
     "safe_fact_text",
+    "url_key",
 ]
 
 PLACEHOLDER_PATTERN = re.compile(r"\[\[FILL: ([^\[\]]{1,160})\]\]")
@@ -47,7 +69,7 @@ _URL = re.compile(r"\b(?:https?://|ftp://|www\.)[^\s<>\"'()\[\]]+", re.IGNORECAS
 # A bare host name ("evil.shop/x"); it counts as a link when its last label is a real top-level
 # domain (any of the ~1,500 of the Public Suffix List, not a hand-picked few).
 _BARE_HOST = re.compile(
-    r"(?<![\w@.-])[a-z0-9](?:[a-z0-9-]{0,62})(?:\.[a-z0-9-]{1,63})*\.([a-z]{2,63}|xn--[a-z0-9-]{1,59})"
+    r"(?<![\w@.-])[^\W_](?:[\w-]{0,62})(?:\.[\w-]{1,63})*\.([^\W\d_]{2,63}|xn--[a-z0-9-]{1,59})"
     r"\b(?![@-])(?:/[^\s<>\"'()]*)?",
     re.IGNORECASE,
 )
@@ -60,6 +82,11 @@ _OBFUSCATED = re.compile(
     r"\bhxxps?://|\w\s*[\[({]\s*(?:\.|dot)\s*[\])}]\s*\w|"
     r"[\w.+-]+\s*[\[({]\s*at\s*[\])}]\s*[\w-]+|"
     r"\b[\w.+-]+\s+at\s+[\w-]+\s+dot\s+(?:com|net|org|io|[a-z]{2})\b",
+    re.IGNORECASE,
+)
+# Schemes a mail client may run or open without a web page: never a link a draft may carry.
+_OTHER_SCHEME = re.compile(
+    r"\b(?:javascript|vbscript|data|file|intent|jar|ms-[a-z-]+|x-[a-z-]+):[^\s<>\"']*",
     re.IGNORECASE,
 )
 _EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
@@ -88,39 +115,92 @@ _BLOCK_MARK = re.compile(r"<{2,}|>{2,}")
 
 
 class AllowedContent(LeadqualModel):
-    """Links, addresses and phone numbers a draft may contain: those of trusted inputs only."""
+    """Links, addresses and phone numbers a draft may contain: those of trusted inputs only.
+
+    A link is allowed when it is one of ``urls`` exactly (its host, ``www.`` or not, its path
+    and its query and fragment, if any, as listed; ``http``, ``https`` or no scheme), or the bare
+    host of one of ``names``. Everything is judged on the raw text: a look-alike spelling of an
+    allowed link is not allowed.
+    """
 
     model_config = ConfigDict(frozen=True)
 
     urls: frozenset[str] = frozenset()
-    """Sites a draft may link to, any page of them."""
+    """Links a draft may carry, exactly as listed: a listed origin allows that origin only, not
+    its other pages, and nothing allows a query or a fragment that is not listed."""
     emails: frozenset[str] = frozenset()
     phones: frozenset[str] = frozenset()
     names: frozenset[str] = frozenset()
-    """Host-like names a draft may mention as written, with no path ("Booking.com", the lead's
-    own domain): not a licence to link to any page there."""
+    """Host-like names a draft may mention as a bare host ("Booking.com", the lead's own domain):
+    a path, query or fragment given with one is dropped, so it never licenses a page there."""
 
     def allows_url(self, url: str) -> bool:
-        """Whether ``url`` is one of the allowed links (or a page of an allowed site)."""
-        norm = _norm_url(url)
-        if any(norm == _norm_url(n) for n in self.names):
+        """Whether ``url`` is one of the allowed links, or the bare host of an allowed name."""
+        key = url_key(url)
+        if key is None:
+            return False
+        if any(key == url_key(u) for u in self.urls):
             return True
-        return any(norm == _norm_url(u) or norm.startswith(_norm_url(u) + "/") for u in self.urls)
+        return key[1:] == ("", "", "") and any(key[0] == _host_of(n) for n in self.names)
 
     def allows_email(self, address: str) -> bool:
         """Whether ``address`` is one of the allowed addresses."""
         return address.lower().rstrip(".") in {e.lower() for e in self.emails}
 
     def allows_phone(self, number: str) -> bool:
-        """Whether ``number`` is one of the allowed phone numbers (digits compared)."""
+        """Whether ``number`` is one of the allowed phone numbers (ASCII digits compared)."""
+        if not number.isascii():
+            return False
         digits = re.sub(r"\D", "", number)
         return digits in {re.sub(r"\D", "", p) for p in self.phones}
 
 
-def _norm_url(url: str) -> str:
-    url = url.lower().rstrip("/.,;:!?")
-    url = re.sub(r"^(?:https?|ftp)://", "", url)
-    return url.removeprefix("www.")
+_SCHEME = re.compile(r"^(?:(https?):)?//", re.IGNORECASE)
+
+
+def url_key(url: str) -> tuple[str, str, str, str] | None:
+    """``(host, path, query, fragment)`` of a web link, for exact comparison; ``None`` when it is
+    no plain web link (another scheme, a user name or a port, characters that are not ASCII).
+
+    The host is lower-cased without ``www.``; the path is percent-decoded, without a trailing
+    ``/``. A link whose path climbs (``..``) or holds a backslash or ``//`` is never equal to
+    another.
+
+    Examples:
+        >>> url_key("HTTPS://www.Tailspin.example/Pricing/?a=1")
+        ('tailspin.example', '/Pricing', 'a=1', '')
+        >>> url_key("https://tailspin.example@evil.example/") is None
+        True
+    """
+    text = url.strip().rstrip(".,;:!?")
+    if not text or not text.isascii() or any(c.isspace() for c in text):
+        return None
+    if not _SCHEME.match(text):
+        if re.match(r"^[a-z][a-z0-9+.-]*:", text, re.IGNORECASE) and not re.match(
+            r"^[^:/]+:\d", text
+        ):
+            return None  # mailto:, javascript:, ftp:, ...
+        text = "//" + text
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.username is not None or parts.password is not None or port is not None:
+        return None
+    host = (parts.hostname or "").rstrip(".").removeprefix("www.")
+    if not host or not re.fullmatch(r"[a-z0-9.-]+", host):
+        return None
+    path = unquote(parts.path)
+    if "\\" in path or "//" in path or "/../" in path + "/" or "/./" in path + "/":
+        return (host, "\x00" + path, parts.query, parts.fragment)  # equals nothing listed
+    return (host, path.rstrip("/"), parts.query, parts.fragment)
+
+
+def _host_of(name: str) -> str | None:
+    """The bare host of a name or link ("https://Booking.com/x?y" -> "booking.com")."""
+    key = url_key(name.strip())
+    return key[0] if key is not None else None
 
 
 @cache
@@ -134,52 +214,105 @@ def _top_level_domains() -> frozenset[str]:
     return frozenset(labels | _RESERVED_TLDS)
 
 
-def find_links(text: str) -> list[str]:
-    """URLs, bare web addresses and defanged links in ``text`` (email addresses excluded)."""
+def _links_in(text: str) -> list[tuple[int, int]]:
+    """Spans of URLs, bare web addresses and defanged links in one view of a text."""
     emails = [m.span() for m in _EMAIL.finditer(text)]
     taken: list[tuple[int, int]] = []
-    found: list[tuple[int, str]] = []
+    found: list[tuple[int, int]] = []
     for match in _URL.finditer(text):
         if any(s <= match.start() < e for s, e in emails):
             continue
         taken.append(match.span())
-        found.append((match.start(), match.group(0).rstrip(".,;:!?")))
+        found.append(_stripped(text, *match.span()))
     tlds = _top_level_domains()
     for match in _BARE_HOST.finditer(text):
         start = match.start()
         if any(s <= start < e for s, e in (*emails, *taken)):
             continue
         if match.group(1).lower() in tlds:
-            found.append((start, match.group(0).rstrip(".,;:!?")))
+            found.append(_stripped(text, *match.span()))
     for match in _OBFUSCATED.finditer(text):
         if not any(s <= match.start() < e for s, e in taken):
-            found.append((match.start(), match.group(0)))
-    return [link for _, link in sorted(found)]
+            found.append(match.span())
+    found += [m.span() for m in _OTHER_SCHEME.finditer(text)]
+    return found
 
 
-def find_emails(text: str) -> list[str]:
-    """Email addresses in ``text``."""
-    return [m.group(0).rstrip(".") for m in _EMAIL.finditer(text)]
+def _emails_in(text: str) -> list[tuple[int, int]]:
+    return [_stripped(text, *m.span(), chars=".") for m in _EMAIL.finditer(text)]
 
 
-def find_phones(text: str) -> list[str]:
-    """Phone-number-like digit runs (at least 8 digits, or a local ``555-0199``) in ``text``."""
-    found: list[tuple[int, str]] = []
-    spans: list[tuple[int, int]] = []
+def _phones_in(text: str) -> list[tuple[int, int]]:
+    found: list[tuple[int, int]] = []
     for match in _PHONE.finditer(text):
         value = match.group(0).strip()
         if len(re.sub(r"\D", "", value)) >= 8 and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-            found.append((match.start(), value))
-            spans.append(match.span())
+            found.append(_stripped(text, *match.span(), chars=" "))
     for match in _LOCAL_PHONE.finditer(text):
-        if not any(s <= match.start() < e for s, e in spans):
-            found.append((match.start(), match.group(0)))
-    return [value for _, value in sorted(found)]
+        if not any(s <= match.start() < e for s, e in found):
+            found.append(match.span())
+    return found
+
+
+def _stripped(text: str, start: int, end: int, *, chars: str = ".,;:!?") -> tuple[int, int]:
+    while end > start and text[end - 1] in chars:
+        end -= 1
+    while start < end and text[start] in chars:
+        start += 1
+    return start, end
+
+
+def _find(text: str, finder: Callable[[str], list[tuple[int, int]]]) -> list[str]:
+    """What ``finder`` finds in any view of ``text``, as the raw text behind it.
+
+    Overlapping finds merge, so a link found whole in the skeleton and in pieces in the raw text
+    is judged once, whole.
+    """
+    spans: list[tuple[int, int]] = []
+    for view in views(text):
+        spans += [view.raw_span(s, e) for s, e in finder(view.text) if e > s]
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):
+        if merged and start < merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return [text[s:e] for s, e in merged]
+
+
+def find_links(text: str) -> list[str]:
+    """URLs, bare web addresses and defanged or spelled-out links in ``text`` (email addresses
+    excluded), found in the raw text and its normalised views, returned as written."""
+    return _find(text, _links_in)
+
+
+def find_emails(text: str) -> list[str]:
+    """Email addresses in ``text``, also when disguised (look-alike letters, ``[at]``)."""
+    return _find(text, _emails_in)
+
+
+def find_phones(text: str) -> list[str]:
+    """Phone-number-like digit runs (at least 8 digits, or a local ``555-0199``) in ``text``, also
+    in other digits (superscript, fullwidth, Arabic-Indic)."""
+    return _find(text, _phones_in)
 
 
 def looks_like_injection(text: str) -> bool:
-    """Whether ``text`` holds instructions aimed at an AI ("ignore previous instructions", ...)."""
-    return bool(_INJECTION.search(text))
+    """Whether ``text`` holds instructions aimed at an AI ("ignore previous instructions", ...),
+    also when written with look-alike letters or invisible characters."""
+    return any(_INJECTION.search(view.text) for view in views(text))
+
+
+def hidden_characters(text: str) -> list[str]:
+    """Problems of characters that hide what ``text`` says: bidi overrides (text shown reversed)
+    and words mixing Latin with look-alike letters of another script."""
+    problems = []
+    if has_bidi_controls(text):
+        problems.append("characters that reorder the text (bidi controls)")
+    mixed = mixed_script_words(text)
+    if mixed:
+        problems.append(f"look-alike characters from another script: {mixed[0]!r}")
+    return problems
 
 
 def placeholder(description: str) -> str:
@@ -199,7 +332,14 @@ def safe_fact_text(text: str, *, max_chars: int = 220) -> str | None:
         return None
     if find_links(one) or find_emails(one) or find_phones(one) or looks_like_injection(one):
         return None
-    if PLACEHOLDER_PATTERN.search(one) or _TEMPLATE_LEFTOVER.search(one) or _BLOCK_MARK.search(one):
+    if hidden_characters(one) or has_invisible(one):
+        return None
+    folded = skeleton(one)
+    if (
+        PLACEHOLDER_PATTERN.search(folded)
+        or _TEMPLATE_LEFTOVER.search(folded)
+        or _BLOCK_MARK.search(folded)
+    ):
         return None
     return one.rstrip(".")
 
@@ -228,30 +368,39 @@ def check_text(
 ) -> list[str]:
     """Problems with a draft's text; an empty list means it passes.
 
-    Checks: links, addresses and phone numbers only from ``allowed``; placeholders only those
-    declared; no template syntax left; no instructions copied from untrusted text; bounded length.
+    Checks, on the raw text and its normalised views: links, addresses and phone numbers only
+    from ``allowed``; placeholders only those declared; no template syntax left; no instructions
+    copied from untrusted text; no bidi controls or look-alike letters mixed into a word; bounded
+    length.
     """
     problems: list[str] = []
     for url in find_links(text):
         if not allowed.allows_url(url):
-            problems.append(f"a link that is not among the inputs: {url}")
+            problems.append(f"a link that is not among the inputs: {_shown(url)}")
     for address in find_emails(text):
         if not allowed.allows_email(address):
-            problems.append(f"an email address that is not among the inputs: {address}")
+            problems.append(f"an email address that is not among the inputs: {_shown(address)}")
     for number in find_phones(text):
         if not allowed.allows_phone(number):
-            problems.append(f"a phone number that is not among the inputs: {number}")
+            problems.append(f"a phone number that is not among the inputs: {_shown(number)}")
     declared = set(declared_placeholders)
     for match in PLACEHOLDER_PATTERN.finditer(text):
         if match.group(1) not in declared:
             problems.append(f"an unfilled placeholder: {match.group(0)}")
-    leftover = _TEMPLATE_LEFTOVER.search(text)
+    folded = skeleton(text)
+    leftover = _TEMPLATE_LEFTOVER.search(text) or _TEMPLATE_LEFTOVER.search(folded)
     if leftover:
         problems.append(f"template text left in the draft: {leftover.group(0)}")
     if looks_like_injection(text):
         problems.append("text that reads as instructions to an AI")
-    if _BLOCK_MARK.search(text):
+    if _BLOCK_MARK.search(folded):
         problems.append("data-block delimiters in the draft")
+    problems += hidden_characters(text)
     if len(text) > max_chars:
         problems.append(f"too long: {len(text)} characters (at most {max_chars})")
     return problems
+
+
+def _shown(value: str) -> str:
+    """``value`` as written when it is plain ASCII, else quoted with its hidden characters shown."""
+    return value if value.isascii() and value.isprintable() else repr(value)

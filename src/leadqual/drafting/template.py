@@ -27,6 +27,8 @@ from typing import Any, Self
 from leadqual._compat import warn_deprecated
 from leadqual._text import content_tokens
 from leadqual.config import AgentConfig, ProductKnowledge
+from leadqual.drafting._grounding import commitments
+from leadqual.drafting._normalize import has_invisible
 from leadqual.drafting.advisor import NextAction
 from leadqual.drafting.drafts import ADDRESS_PATTERN, Draft, DraftFact
 from leadqual.drafting.facts import collect_facts
@@ -36,8 +38,12 @@ from leadqual.drafting.guards import (
     check_text,
     find_emails,
     find_links,
+    find_phones,
+    hidden_characters,
+    looks_like_injection,
     placeholder,
     safe_fact_text,
+    url_key,
 )
 from leadqual.drafting.inputs import Fact, IcpFitLike
 from leadqual.errors import ConfigurationError, DraftBlocked, NothingToDraft
@@ -53,6 +59,39 @@ _SENTENCE_WORDS = re.compile(
     r"don'?t|do|does|spend|spends|looking|struggl\w*)\b",
     re.IGNORECASE,
 )
+
+
+_COMPANY_HOLE = "the lead's company name"
+_NAME_PUNCTUATION = re.compile(r"[;:!?()\[\]{}<>\"\u201c\u201d|/\\]")
+
+
+def quotable(text: str, *, max_chars: int = 220) -> str | None:
+    """``text`` (the lead's need or subject, a news title) when a draft may quote it, else ``None``.
+
+    Beyond :func:`~leadqual.drafting.guards.safe_fact_text` (no link, address, phone number,
+    instructions or hidden characters), it must make no commitment: a quoted "your 40% discount"
+    reads as if the vendor confirmed it.
+    """
+    safe = safe_fact_text(text, max_chars=max_chars)
+    return safe if safe is not None and not commitments(safe) else None
+
+
+def clean_name(text: str | None) -> str | None:
+    """``text`` (a company name, an industry) when a draft may name it as written, else ``None``:
+    short, one line, no link, address, number-like offer, commitment or sentence punctuation."""
+    if not text or not text.strip():
+        return None
+    one = " ".join(text.split())
+    if len(one) > 80 or len(one.split()) > 8 or _NAME_PUNCTUATION.search(one):
+        return None
+    # A company may be named like a site ("Booking.com"): a bare host is a name, a page is not.
+    if any(url_key(link) is None or "/" in link for link in find_links(one)):
+        return None
+    if find_emails(one) or find_phones(one) or looks_like_injection(one) or commitments(one):
+        return None
+    if hidden_characters(one) or has_invisible(one) or PLACEHOLDER_PATTERN.search(one):
+        return None
+    return one
 
 
 def _is_phrase(text: str) -> bool:
@@ -147,9 +186,12 @@ class TemplateDrafter:
     def allowed_content(self, context: LeadContext) -> AllowedContent:
         """Links, addresses and numbers a draft for this lead may contain (trusted inputs only)."""
         lead, account = context.lead, context.account
-        # The lead's own company may be named like a site ("Booking.com"); its website and the
-        # domain of its address are the lead's own, never a third party's.
-        urls = {u for u in (self.config.company.website,) if u}
+        # Links are the vendor's, exactly as configured. The lead's own company may be named like a
+        # site ("Booking.com"), and its website and the domain of its address may be mentioned, but
+        # as a bare host only: those fields come from a form or the web, so a page, query or
+        # fragment given with them is never a link the vendor vouches for.
+        company_cfg = self.config.company
+        urls = {u for u in (company_cfg.website, *company_cfg.links) if u}
         names = {
             n.strip()
             for n in (
@@ -255,12 +297,12 @@ class TemplateDrafter:
         if owner and owner not in draft.body:
             problems.append(f"the draft is not signed by {owner}")
         company = context.lead.company_name or (context.account.name if context.account else None)
-        if (
-            draft.action == "initial_outreach"
-            and company
-            and company.rstrip(".") not in draft.subject + draft.body
-        ):
-            problems.append(f"the draft does not name the lead's company, {company}")
+        if draft.action == "initial_outreach" and company:
+            if clean_name(company) is None:
+                if _COMPANY_HOLE not in draft.placeholders:
+                    problems.append("the lead's company name is unsafe to quote and not left open")
+            elif company.rstrip(".") not in draft.subject + draft.body:
+                problems.append(f"the draft does not name the lead's company, {company}")
         if self.disclosure and self.disclosure not in draft.body:
             problems.append("the AI-use disclosure line is missing")
         return problems
@@ -276,18 +318,24 @@ class TemplateDrafter:
         address: str,
     ) -> Draft:
         lead = context.lead
-        company = lead.company_name or (context.account.name if context.account else None)
+        raw_company = lead.company_name or (context.account.name if context.account else None)
+        company = clean_name(raw_company)
         product, pain = _pick_product(self.config, context)
         used: list[DraftFact] = []
         notes: list[str] = []
         holes: list[str] = []
+        if raw_company and company is None:
+            notes.append(
+                "left out the lead's company name: it carried a link, an offer, instructions or "
+                "punctuation a name does not have"
+            )
 
         def hole(description: str) -> str:
             text = placeholder(description)
             holes.append(PLACEHOLDER_PATTERN.fullmatch(text).group(1))  # type: ignore[union-attr]
             return text
 
-        company_text = company or hole("the lead's company name")
+        company_text = company or hole(_COMPANY_HOLE)
         greeting = f"Hi {lead.first_name}," if lead.first_name else "Hello,"
         emails = context.emails
         last_out = next((m for m in reversed(emails) if m.direction == "outbound"), None)
@@ -315,7 +363,7 @@ class TemplateDrafter:
             used.append(DraftFact(text=proof, source="config: proof_points", kind="product"))
 
         # Our own subject line first: the lead's is untrusted text and may carry anything.
-        lead_subject = safe_fact_text(last_in.subject or "") if last_in is not None else None
+        lead_subject = quotable(last_in.subject or "") if last_in is not None else None
         thread_subject = (
             (last_out.subject if last_out is not None else None)
             or lead_subject
@@ -384,17 +432,17 @@ class TemplateDrafter:
         for fact in facts:
             if fact.kind != "news":
                 continue
-            safe = safe_fact_text(fact.text, max_chars=160)
+            safe = quotable(fact.text, max_chars=160)
             if safe is None:
                 notes.append(
-                    f"left out a research fact from {fact.source}: it carried a link, "
-                    "an address or instructions, or was too long"
+                    f"left out a research fact from {fact.source}: it carried a link, an address, "
+                    "an offer or instructions, or was too long"
                 )
                 continue
             used.append(DraftFact(text=safe, source=fact.source, kind="news"))
             return f"I read the recent news about {company or 'your company'}: \u201c{safe}\u201d."
         if lead.need:
-            safe = safe_fact_text(lead.need, max_chars=160)
+            safe = quotable(lead.need, max_chars=160)
             if safe is not None:
                 used.append(DraftFact(text=safe, source="CRM: lead.need", kind="need"))
                 about = f" at {company.rstrip('.')}" if company else ""
@@ -405,9 +453,12 @@ class TemplateDrafter:
             notes.append(
                 "left out the lead's stated need: too long to quote"
                 if len(" ".join(lead.need.split())) > 160
-                else "left out the lead's stated need: it carried a link, address or instructions"
+                else "left out the lead's stated need: it carried a link, an address, an offer "
+                "or instructions"
             )
-        industry = lead.industry or (context.account.industry if context.account else None)
+        industry = clean_name(
+            lead.industry or (context.account.industry if context.account else None)
+        )
         if industry and icp_fit is not None and icp_fit.tier in ("High", "Moderate"):
             used.append(
                 DraftFact(
