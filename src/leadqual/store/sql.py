@@ -19,6 +19,7 @@ from sqlalchemy import (
     CursorResult,
     Engine,
     Table,
+    bindparam,
     create_engine,
     delete,
     event,
@@ -183,6 +184,26 @@ class SqlInsightStore:
             event.listen(self._engine, "connect", _sqlite_connect(busy_timeout, durability))
             event.listen(self._engine, "begin", _sqlite_begin)
         self._writer = self._engine.execution_options(**{_WRITE: True})
+        # The statements every save and read runs, built once: building a statement costs more
+        # than running it on SQLite.
+        moving = self._insert_or(LATEST)
+        self._move_latest = moving.on_conflict_do_update(
+            index_elements=["lead_id"],
+            set_={
+                "version": moving.excluded.version,
+                "owner_id": moving.excluded.owner_id,
+                "refreshed_at": moving.excluded.refreshed_at,
+            },
+            where=LATEST.c.version < moving.excluded.version,
+        ).returning(LATEST.c.version)
+        self._latest_body = (
+            select(INSIGHTS.c.body)
+            .join(
+                LATEST,
+                (LATEST.c.lead_id == INSIGHTS.c.lead_id) & (LATEST.c.version == INSIGHTS.c.version),
+            )
+            .where(LATEST.c.lead_id == bindparam("lead"))
+        )
         try:
             self.schema_version = self._prepare()
         except BaseException:
@@ -394,64 +415,39 @@ class SqlInsightStore:
         body = encode(insight, "insight")
         audit_body = encode(audit, "audit") if audit is not None else None
         lead, version = insight.lead_id, insight.version
+        row = {
+            "lead_id": lead,
+            "version": version,
+            "owner_id": insight.owner_id,
+            "refreshed_at": insight.refreshed_at,
+        }
         with self._write() as conn:
             try:
-                conn.execute(
-                    INSIGHTS.insert().values(
-                        lead_id=lead,
-                        version=version,
-                        owner_id=insight.owner_id,
-                        refreshed_at=insight.refreshed_at,
-                        body=body,
-                    )
-                )
+                conn.execute(INSIGHTS.insert(), {**row, "body": body})
             except IntegrityError:
                 raise conflict(lead, version, None) from None
             # Move the lead's pointer only forwards. A concurrent writer of another version
             # waits on the row and then sees the newer version here (PostgreSQL re-checks the
             # condition; SQLite runs one writer at a time).
-            upsert = self._insert_or(LATEST).values(
-                lead_id=lead,
-                version=version,
-                owner_id=insight.owner_id,
-                refreshed_at=insight.refreshed_at,
-            )
-            moved = conn.scalar(
-                upsert.on_conflict_do_update(
-                    index_elements=["lead_id"],
-                    set_={
-                        "version": upsert.excluded.version,
-                        "owner_id": upsert.excluded.owner_id,
-                        "refreshed_at": upsert.excluded.refreshed_at,
-                    },
-                    where=LATEST.c.version < upsert.excluded.version,
-                ).returning(LATEST.c.version)
-            )
+            moved = conn.scalar(self._move_latest, row)
             if moved is None:
                 stored = conn.scalar(select(LATEST.c.version).where(LATEST.c.lead_id == lead))
                 raise conflict(lead, version, stored)
             if audit is not None and audit_body is not None:
                 conn.execute(
-                    AUDIT.insert().values(
-                        lead_id=lead,
-                        insight_version=version,
-                        recorded_at=audit.recorded_at,
-                        body=audit_body,
-                    )
+                    AUDIT.insert(),
+                    {
+                        "lead_id": lead,
+                        "insight_version": version,
+                        "recorded_at": audit.recorded_at,
+                        "body": audit_body,
+                    },
                 )
 
     def latest(self, lead_id: str, /) -> LeadInsight | None:
         """The lead's newest insight, or ``None``."""
-        query = (
-            select(INSIGHTS.c.body)
-            .join(
-                LATEST,
-                (LATEST.c.lead_id == INSIGHTS.c.lead_id) & (LATEST.c.version == INSIGHTS.c.version),
-            )
-            .where(LATEST.c.lead_id == lead_id)
-        )
         with self._read() as conn:
-            body = conn.scalar(query)
+            body = conn.scalar(self._latest_body, {"lead": lead_id})
         return None if body is None else decode(LeadInsight, body, f"insight of lead {lead_id!r}")
 
     def history(self, lead_id: str, /) -> Sequence[LeadInsight]:
