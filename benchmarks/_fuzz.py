@@ -17,7 +17,7 @@ import math
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -330,7 +330,6 @@ def model_files(draw: st.DrawFn) -> tuple[str, bytes]:
 
 def _load_model(case: tuple[str, bytes]) -> object:
     name, body = case
-    path = _workdir() / name
     if name.startswith("model-missing"):
         return leadqual.scoring.load_model(_workdir() / "absent" / name, key=_KEY)
     return leadqual.scoring.load_model(_write(name, body), key=_KEY)
@@ -396,6 +395,18 @@ _RANK_COLUMNS = (
     "other_open_leads",
     "account_band",
     "days_since_touch",
+)
+
+
+_ICP_COLUMNS = (
+    "account.industry",
+    "lead.industry",
+    "account.employee_count",
+    "lead.employee_count",
+    "account.address.country",
+    "lead.address.country",
+    "lead.job_title",
+    "lead.need",
 )
 
 
@@ -552,20 +563,7 @@ ENTRY_POINTS: tuple[EntryPoint, ...] = (
     EntryPoint("IcpMatcher.match", anything, _match),
     EntryPoint(
         "IcpMatcher.match_frame",
-        frames(
-            tuple(
-                _matcher_columns := (
-                    "account.industry",
-                    "lead.industry",
-                    "account.employee_count",
-                    "lead.employee_count",
-                    "account.address.country",
-                    "lead.address.country",
-                    "lead.job_title",
-                    "lead.need",
-                )
-            )
-        ),
+        frames(_ICP_COLUMNS),
         _match_frame,
     ),
     EntryPoint("LeadScorer.fit", st.tuples(_scoring_frames, labels), _fit),
@@ -575,7 +573,7 @@ ENTRY_POINTS: tuple[EntryPoint, ...] = (
     EntryPoint("LeadScorer.explain", _scoring_frames, lambda X: _scorer().explain(X)),
     EntryPoint(
         "LeadScorer.score_record",
-        st.dictionaries(st.sampled_from(_TRAIN_COLUMNS + ("other",)), cells, max_size=4),
+        st.dictionaries(st.sampled_from((*_TRAIN_COLUMNS, "other")), cells, max_size=4),
         _score_record,
     ),
     EntryPoint("load_model", model_files(), _load_model),
@@ -629,5 +627,3 @@ ENTRY_POINTS: tuple[EntryPoint, ...] = (
     EntryPoint("SuppressionList.add", anything, _suppression_add),
 )
 """Every public entry point under test, with its hostile inputs."""
-
-_ = timedelta  # reserved for time-shifted cases

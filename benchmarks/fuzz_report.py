@@ -25,8 +25,8 @@ from hypothesis import HealthCheck, Phase, given, settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import write_results  # noqa: E402
-from _fuzz import ENTRY_POINTS, EntryPoint, outcome  # noqa: E402
+from _common import write_results
+from _fuzz import ENTRY_POINTS, EntryPoint, outcome
 
 CASE_SECONDS = 20
 """A case still running after this long counts as a hang."""
