@@ -28,6 +28,7 @@ from hypothesis import strategies as st
 
 import leadqual
 from leadqual.errors import LeadqualError
+from leadqual.scoring import load_model
 
 __all__ = ["ENTRY_POINTS", "EntryPoint", "outcome"]
 
@@ -331,8 +332,8 @@ def model_files(draw: st.DrawFn) -> tuple[str, bytes]:
 def _load_model(case: tuple[str, bytes]) -> object:
     name, body = case
     if name.startswith("model-missing"):
-        return leadqual.scoring.load_model(_workdir() / "absent" / name, key=_KEY)
-    return leadqual.scoring.load_model(_write(name, body), key=_KEY)
+        return load_model(_workdir() / "absent" / name, key=_KEY)
+    return load_model(_write(name, body), key=_KEY)
 
 
 def _registry_load(case: tuple[str, bytes]) -> object:
