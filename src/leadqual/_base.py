@@ -10,7 +10,14 @@ from pydantic._internal._model_construction import ModelMetaclass
 
 from leadqual.errors import ValidationFailed
 
-__all__ = ["FrozenModel", "LeadqualModel", "UtcDatetime", "as_validation_failed", "to_utc"]
+__all__ = [
+    "FrozenModel",
+    "LeadqualModel",
+    "UtcDatetime",
+    "as_validation_failed",
+    "check_frame",
+    "to_utc",
+]
 
 
 def to_utc(value: datetime, field: str = "now") -> datetime:
@@ -26,6 +33,27 @@ def to_utc(value: datetime, field: str = "now") -> datetime:
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value.astimezone(UTC)
+
+
+def check_frame(frame: Any, /, *, field: str = "frame") -> None:
+    """Refuse anything but a pandas DataFrame with unique column names, naming ``field``.
+
+    A repeated name makes ``frame[name]`` a table rather than a column, which no component reads.
+    """
+    import pandas as pd  # only when a table is passed in: importing leadqual stays light
+
+    if not isinstance(frame, pd.DataFrame):
+        raise ValidationFailed(
+            f"{field} must be a pandas DataFrame, got {type(frame).__name__}", field=field
+        )
+    repeated = frame.columns[frame.columns.duplicated()]
+    if len(repeated):
+        names = ", ".join(sorted({repr(c) for c in repeated}))
+        raise ValidationFailed(
+            f"{field} has repeated column names: {names}; each column must be named once: rename "
+            "or drop the repeats (e.g. frame.loc[:, ~frame.columns.duplicated()])",
+            field=str(repeated[0]),
+        )
 
 
 UtcDatetime = Annotated[datetime, AfterValidator(to_utc)]

@@ -22,7 +22,7 @@ import numpy.typing as npt
 import pandas as pd
 from pydantic import ConfigDict, Field
 
-from leadqual._base import LeadqualModel
+from leadqual._base import LeadqualModel, check_frame
 from leadqual._compat import warn_deprecated
 from leadqual.dedupe.cluster import cluster_labels, union_find_clusters
 from leadqual.dedupe.fellegi_sunter import FellegiSunter, level_labels, levels_of
@@ -336,6 +336,7 @@ class DuplicateDetector:
 
     def _frame(self, records: pd.DataFrame | Iterable[Lead]) -> pd.DataFrame:
         if isinstance(records, pd.DataFrame):
+            check_frame(records, field="records")
             return records
         items = list(records)
         if items and not all(isinstance(r, Lead) for r in items):
