@@ -467,6 +467,10 @@ def _rank(case: tuple[Any, Any]) -> object:
     return leadqual.Prioritizer.from_config(_config()).rank(contexts, now=now)
 
 
+def _with_lead_ids(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.assign(lead_id=[f"L{i}" for i in range(len(frame))])
+
+
 def _rank_frame(case: pd.DataFrame) -> object:
     return leadqual.Prioritizer.from_config(_config()).rank_frame(case)
 
@@ -585,7 +589,14 @@ ENTRY_POINTS: tuple[EntryPoint, ...] = (
     ),
     EntryPoint("QualificationChecker.find", anything, _qualification),
     EntryPoint("Prioritizer.rank", st.tuples(st.lists(anything, max_size=2), nows), _rank),
-    EntryPoint("Prioritizer.rank_frame", frames(_RANK_COLUMNS, max_rows=6), _rank_frame),
+    EntryPoint(
+        "Prioritizer.rank_frame",
+        st.one_of(
+            frames(_RANK_COLUMNS, max_rows=6),
+            frames(_RANK_COLUMNS[1:], max_rows=6, duplicate=False).map(_with_lead_ids),
+        ),
+        _rank_frame,
+    ),
     EntryPoint("EmailValidator.validate", anything, _email),
     EntryPoint("EmailValidator.avalidate", anything, _aemail),
     EntryPoint(
