@@ -38,9 +38,11 @@ def to_utc(value: datetime, field: str = "now") -> datetime:
 def check_frame(frame: Any, /, *, field: str = "frame") -> None:
     """Refuse anything but a pandas DataFrame with unique column names, naming ``field``.
 
-    A repeated name makes ``frame[name]`` a table rather than a column, which no component reads.
+    A repeated name makes ``frame[name]`` a table rather than a column, which no component reads;
+    an integer beyond the float range cannot be compared as a number.
     """
-    import pandas as pd  # only when a table is passed in: importing leadqual stays light
+    import numpy as np  # only when a table is passed in: importing leadqual stays light
+    import pandas as pd
 
     if not isinstance(frame, pd.DataFrame):
         raise ValidationFailed(
@@ -54,6 +56,25 @@ def check_frame(frame: Any, /, *, field: str = "frame") -> None:
             "or drop the repeats (e.g. frame.loc[:, ~frame.columns.duplicated()])",
             field=str(repeated[0]),
         )
+    for name, dtype in zip(frame.columns, frame.dtypes, strict=True):
+        if (
+            dtype != np.dtype(object)
+            or pd.api.types.infer_dtype(frame[name], skipna=True) in _PLAIN
+        ):
+            continue
+        for row, value in frame[name].items():
+            if isinstance(value, int) and abs(value) > _MAX_FLOAT_INT:
+                raise ValidationFailed(
+                    f"{field} column {name!r} holds an integer too large for a number in row "
+                    f"{row!r}; fix the value or pass it as text",
+                    field=str(name),
+                )
+
+
+_PLAIN = frozenset({"string", "floating", "boolean", "datetime", "date", "empty"})
+"""Column kinds (``pandas.api.types.infer_dtype``) that cannot hold a Python integer."""
+_MAX_FLOAT_INT = int(1.7976931348623157e308)
+"""The largest integer a float holds."""
 
 
 UtcDatetime = Annotated[datetime, AfterValidator(to_utc)]
