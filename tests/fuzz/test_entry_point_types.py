@@ -63,5 +63,5 @@ def test_validate_many_refuses_what_is_not_iterable() -> None:
 
 def test_rank_frame_refuses_an_integer_no_float_holds() -> None:
     frame = pd.DataFrame({"lead_id": ["L0", "L1"], "icp_score": [10**400, 5]})
-    with pytest.raises(ValidationFailed, match="icp_score holds an integer too large"):
+    with pytest.raises(ValidationFailed, match="'icp_score' holds an integer too large"):
         Prioritizer().rank_frame(frame)

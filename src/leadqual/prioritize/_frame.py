@@ -60,14 +60,7 @@ class FrameColumns:
             return None
         if name not in self._numbers:
             raw = self.frame[name]
-            try:
-                numbers = pd.to_numeric(raw, errors="coerce")
-            except OverflowError:  # an integer no float holds: coerce does not cover it
-                raise ValidationFailed(
-                    f"{name} holds an integer too large for a number; fix the value",
-                    field=name,
-                ) from None
-            values = numbers.to_numpy(dtype=float, na_value=np.nan)
+            values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
             unreadable = np.isnan(values) & raw.notna().to_numpy()
             if unreadable.any():
                 bad = raw[unreadable].iloc[0]
