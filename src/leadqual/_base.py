@@ -10,7 +10,14 @@ from pydantic._internal._model_construction import ModelMetaclass
 
 from leadqual.errors import ValidationFailed
 
-__all__ = ["FrozenModel", "LeadqualModel", "UtcDatetime", "as_validation_failed", "to_utc"]
+__all__ = [
+    "FrozenModel",
+    "LeadqualModel",
+    "UtcDatetime",
+    "as_validation_failed",
+    "check_frame",
+    "to_utc",
+]
 
 
 def to_utc(value: datetime, field: str = "now") -> datetime:
@@ -26,6 +33,48 @@ def to_utc(value: datetime, field: str = "now") -> datetime:
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value.astimezone(UTC)
+
+
+def check_frame(frame: Any, /, *, field: str = "frame") -> None:
+    """Refuse anything but a pandas DataFrame with unique column names, naming ``field``.
+
+    A repeated name makes ``frame[name]`` a table rather than a column, which no component reads;
+    an integer beyond the float range cannot be compared as a number.
+    """
+    import numpy as np  # only when a table is passed in: importing leadqual stays light
+    import pandas as pd
+
+    if not isinstance(frame, pd.DataFrame):
+        raise ValidationFailed(
+            f"{field} must be a pandas DataFrame, got {type(frame).__name__}", field=field
+        )
+    repeated = frame.columns[frame.columns.duplicated()]
+    if len(repeated):
+        names = ", ".join(sorted({repr(c) for c in repeated}))
+        raise ValidationFailed(
+            f"{field} has repeated column names: {names}; each column must be named once: rename "
+            "or drop the repeats (e.g. frame.loc[:, ~frame.columns.duplicated()])",
+            field=str(repeated[0]),
+        )
+    for name, dtype in zip(frame.columns, frame.dtypes, strict=True):
+        if (
+            dtype != np.dtype(object)
+            or pd.api.types.infer_dtype(frame[name], skipna=True) in _PLAIN
+        ):
+            continue
+        for row, value in frame[name].items():
+            if isinstance(value, int) and abs(value) > _MAX_FLOAT_INT:
+                raise ValidationFailed(
+                    f"{field} column {name!r} holds an integer too large for a number in row "
+                    f"{row!r}; fix the value or pass it as text",
+                    field=str(name),
+                )
+
+
+_PLAIN = frozenset({"string", "floating", "boolean", "datetime", "date", "empty"})
+"""Column kinds (``pandas.api.types.infer_dtype``) that cannot hold a Python integer."""
+_MAX_FLOAT_INT = int(1.7976931348623157e308)
+"""The largest integer a float holds."""
 
 
 UtcDatetime = Annotated[datetime, AfterValidator(to_utc)]

@@ -193,6 +193,12 @@ class SuppressionList(FrozenModel):
         they are.
         """
         new = {"addresses": [*addresses], "domains": [*domains], "companies": [*companies]}
+        for kind, values in new.items():
+            for v in values:
+                if not isinstance(v, str):
+                    raise ConfigurationError(
+                        f"{kind} to suppress must be strings, got {type(v).__name__}: {v!r:.40}"
+                    )
         if any(not v.strip() for values in new.values() for v in values):
             raise ConfigurationError("cannot suppress an empty value")
         more = SuppressionList.model_validate({**new, "salt": self.salt})
@@ -211,6 +217,10 @@ class SuppressionList(FrozenModel):
 
         Adds an address (``a@b.com``) or a domain (``b.com``) in place for one more release.
         """
+        if not isinstance(value, str):
+            raise ConfigurationError(
+                f"add needs an address or a domain as a string, got {type(value).__name__}"
+            )
         warn_deprecated(
             "SuppressionList.add() is deprecated: the list is immutable; use "
             "suppression = suppression.extended(addresses=[...]) or extended(domains=[...])"

@@ -70,17 +70,23 @@ def test_blocking_never_generates_all_pairs() -> None:
     assert (left < right).all()
 
 
-def test_too_common_key_values_are_dropped_and_reported() -> None:
+def test_too_common_key_values_are_reported_and_paired_by_exact_keys_only() -> None:
     frame = pd.DataFrame(
         {
-            "id": [str(i) for i in range(8)],
-            "surname": ["smith"] * 6 + ["ng", "ng"],
-            "city": ["x"] * 8,
+            "id": [str(i) for i in range(9)],
+            "surname": ["smith"] * 7 + ["ng", "ng"],
+            "city": ["x"] * 6 + ["y"] + ["x"] * 2,
         }
     )
     report = DuplicateDetector(surname_settings(max_block_size=5)).find(frame)
-    assert report.blocking.dropped_keys == (("surname", 6),)
-    assert [(p.left_id, p.right_id) for p in report.pairs] == [("6", "7")]
+    assert report.blocking.dropped_keys == (("surname", 7),)
+    # The six identical smiths are still found (each paired with the first), the one in
+    # another city is not compared with them.
+    pairs = {(p.left_id, p.right_id) for p in report.pairs}
+    assert pairs == {("0", str(i)) for i in range(1, 6)} | {("7", "8")}
+    assert ("0", "1", "2", "3", "4", "5") in report.clusters
+    (note,) = report.blocking.too_common
+    assert "'surname'" in note and "7 records" in note and "5 pairs" in note
 
 
 def test_sorted_neighbourhood_pairs_neighbours_despite_typos() -> None:
@@ -276,3 +282,25 @@ def test_concatenated_records_keep_whole_values_when_one_side_is_multi_valued() 
     both = single.concat(multi)
     assert both.texts("city")[0].tolist() == ["berlin", "berlin"]
     assert both.columns["city"].tolist() == [("berlin",), ("berlin", "bonn")]
+
+
+def test_a_flood_of_identical_web_form_leads_is_one_cluster_not_lost_with_its_block() -> None:
+    flood = [
+        {
+            "id": f"W{i}",
+            "first_name": "Ana",
+            "last_name": "Lima",
+            "company_name": "Lima SA",
+            "emails": ("ana.lima@limasa.com.br",),
+            "phones": ("+55 11 3456 7890",),
+            "country": "BR",
+            "website": None,
+        }
+        for i in range(1200)
+    ]
+    other = {**flood[0], "id": "X", "first_name": "Rui", "emails": ("rui@other.pt",), "phones": ()}
+    report = DuplicateDetector().find(pd.DataFrame([*flood, other]))
+    assert [set(c) for c in report.clusters] == [{f"W{i}" for i in range(1200)}]
+    assert len(report.pairs) == 1199  # each paired once with the first, not 1200 * 1199 / 2
+    assert {key for key, _ in report.blocking.dropped_keys} >= {"email", "phone"}
+    assert all("too common" in note and "exact" in note for note in report.blocking.too_common)

@@ -22,7 +22,7 @@ import numpy.typing as npt
 import pandas as pd
 from pydantic import ConfigDict, Field
 
-from leadqual._base import LeadqualModel
+from leadqual._base import LeadqualModel, check_frame
 from leadqual._compat import warn_deprecated
 from leadqual.dedupe.cluster import cluster_labels, union_find_clusters
 from leadqual.dedupe.fellegi_sunter import FellegiSunter, level_labels, levels_of
@@ -37,7 +37,7 @@ from leadqual.dedupe.pipeline import (
     _pairs_in_groups,
     apply_rules,
 )
-from leadqual.dedupe.settings import DedupeSettings, lead_settings
+from leadqual.dedupe.settings import BlockingKey, DedupeSettings, lead_settings
 from leadqual.errors import ConfigurationError, ValidationFailed
 from leadqual.models import Account, Contact, Lead
 
@@ -127,6 +127,9 @@ class BlockingSummary(LeadqualModel):
     dropped_keys: tuple[tuple[str, int], ...] = ()
     """(key name, records sharing the value) for each value dropped as too common. The value
     itself is not reported: it is personal data (a phone number, a surname)."""
+    too_common: tuple[str, ...] = ()
+    """One plain sentence per blocking key value too common to pair in full: how many records
+    share it, and how they were still compared (by exact normalised keys)."""
 
 
 class DuplicateReport(LeadqualModel):
@@ -322,13 +325,18 @@ class DuplicateDetector:
         self.chunk_size = chunk_size
         self.model: FellegiSunter | None = None
         self._preparer = Preparer(self.settings, self.normalizer)
-        self._blocker = Blocker(self.settings.blocking, max_block_size=self.settings.max_block_size)
+        self._blocker = Blocker(
+            self.settings.blocking,
+            max_block_size=self.settings.max_block_size,
+            exact_keys=_exact_keys(self.settings),
+        )
         self._comparer = Comparer(self.settings.comparisons, self.normalizer, workers=workers)
 
     # -- stages -------------------------------------------------------------------------------
 
     def _frame(self, records: pd.DataFrame | Iterable[Lead]) -> pd.DataFrame:
         if isinstance(records, pd.DataFrame):
+            check_frame(records, field="records")
             return records
         items = list(records)
         if items and not all(isinstance(r, Lead) for r in items):
@@ -500,7 +508,7 @@ class DuplicateDetector:
             out = self._transitive(out, ids, labels, max_cluster_size, left, right)
         out = out.reset_index(drop=True)
         # Pairs lost to dropped (too common) keys are reported here, as find() reports them.
-        out.attrs["blocking"] = _summary(len(prepared), report)
+        out.attrs["blocking"] = _summary(len(prepared), report, self.settings)
         return out
 
     @staticmethod
@@ -567,7 +575,7 @@ class DuplicateDetector:
         return DuplicateReport(
             pairs=tuple(pairs),
             clusters=tuple(clusters),
-            blocking=_summary(len(prepared), report),
+            blocking=_summary(len(prepared), report, self.settings),
             seconds=seconds,
         )
 
@@ -646,12 +654,44 @@ class DuplicateDetector:
         return DuplicateIndex(self, self.prepare(records) if not _empty(records) else None)
 
 
-def _summary(records: int, report: BlockingReport) -> BlockingSummary:
+_EXACT_FIELDS = (("email",), ("phone",), ("given", "family", "company"))
+"""Exact keys, on normalised fields, that make two person records the same one."""
+
+
+def _exact_keys(settings: DedupeSettings) -> tuple[BlockingKey, ...]:
+    """The exact keys that still pair records inside an over-common block: normalised email,
+    phone, or name and company where the settings have those fields, else the whole record."""
+    names = {f.name for f in settings.fields}
+    keys = tuple(
+        BlockingKey(name="exact_" + "_".join(fields), fields=fields)
+        for fields in _EXACT_FIELDS
+        if set(fields) <= names
+    )
+    if keys:
+        return keys
+    return (BlockingKey(name="exact_record", fields=tuple(f.name for f in settings.fields)),)
+
+
+def _too_common(settings: DedupeSettings, report: BlockingReport) -> tuple[str, ...]:
+    exact = ", ".join(" + ".join(k.fields) for k in _exact_keys(settings))
+    return tuple(
+        f"blocking key {d.key!r}: one value is shared by {d.records:,} records, more than "
+        f"max_block_size ({settings.max_block_size:,}), too common to compare every pair; "
+        f"records in it were paired by exact normalised {exact} instead ({d.exact_pairs:,} "
+        "pairs). Raise max_block_size to compare them all."
+        for d in report.dropped
+    )
+
+
+def _summary(
+    records: int, report: BlockingReport, settings: DedupeSettings | None = None
+) -> BlockingSummary:
     return BlockingSummary(
         records=records,
         candidates=report.candidates,
         pairs_per_key=report.pairs_per_key,
         dropped_keys=tuple((d.key, d.records) for d in report.dropped),
+        too_common=() if settings is None else _too_common(settings, report),
     )
 
 
@@ -716,6 +756,9 @@ class DuplicateIndex:
         self._sorted: dict[str, list[tuple[str, int]]] = {
             k.name: [] for k in settings.blocking if k.window is not None
         }
+        # exact key value -> the first indexed record with it: the one batch mode pairs the
+        # others with inside a block too common to pair in full
+        self._first: dict[str, dict[Any, int]] = {k.name: {} for k in _exact_keys(settings)}
         if prepared is not None:
             self._add_prepared(prepared)
 
@@ -745,6 +788,11 @@ class DuplicateIndex:
             if name in self._multi and name not in prepared.multi:
                 cells = [_as_tuple(v) for v in cells]
             self._columns[name].extend(cells)
+        for exact_key in _exact_keys(self.detector.settings):
+            rows, values = Blocker.key_values(prepared, exact_key)
+            first = self._first[exact_key.name]
+            for r, v in zip(rows.tolist(), values.tolist(), strict=True):
+                first.setdefault(v, start + r)
         for key in self.detector.settings.blocking:
             rows, values = Blocker.key_values(prepared, key)
             if key.window is None:
@@ -835,10 +883,12 @@ class DuplicateIndex:
                     # would see, so both modes drop the same keys.
                     if len(rows) + 1 > settings.max_block_size:
                         logger.debug(
-                            "blocking key %s: value shared by %d indexed records skipped",
+                            "blocking key %s: value shared by %d indexed records: paired by "
+                            "exact keys only",
                             key.name,
                             len(rows),
                         )
+                        found.update(dict.fromkeys(self._exact_candidates(one, set(rows))))
                         continue
                     found.update(dict.fromkeys(rows))
                 else:
@@ -849,6 +899,18 @@ class DuplicateIndex:
         if self._dead:
             return [r for r in found if r not in self._dead]
         return list(found)
+
+    def _exact_candidates(self, one: Prepared, crowded: set[int]) -> list[int]:
+        """Within a crowded block, the first indexed record sharing an exact key with ``one``
+        (as batch mode pairs them)."""
+        out = []
+        for exact_key in _exact_keys(self.detector.settings):
+            _, values = Blocker.key_values(one, exact_key)
+            for v in values.tolist():
+                first = self._first[exact_key.name].get(v)
+                if first is not None and first in crowded:
+                    out.append(first)
+        return out
 
     def check(self, record: Lead | Mapping[str, Any], /) -> list[DuplicatePair]:
         """Deprecated: :meth:`find` (``check`` named four different actions in the library)."""

@@ -341,10 +341,12 @@ class Preparer:
 @dataclass(frozen=True)
 class DroppedKey:
     """A blocking key value shared by too many records to tell them apart (a switchboard phone,
-    a common surname): its pairs were not generated."""
+    a common surname): its pairs were not all generated. Records in it that share an exact key
+    (normalised email, phone, or name and company) were still paired: ``exact_pairs`` of them."""
 
     key: str
     records: int
+    exact_pairs: int = 0
 
 
 @dataclass
@@ -388,9 +390,19 @@ class Blocker:
     returned once each, as row positions ``left < right``.
     """
 
-    def __init__(self, keys: Sequence[BlockingKey], *, max_block_size: int) -> None:
+    def __init__(
+        self,
+        keys: Sequence[BlockingKey],
+        *,
+        max_block_size: int,
+        exact_keys: Sequence[BlockingKey] = (),
+    ) -> None:
         self.keys = tuple(keys)
         self.max_block_size = max_block_size
+        self.exact_keys = tuple(exact_keys)
+        """Keys whose equal values make records the same one (an email address): within a
+        block too common to pair in full, records sharing one are still paired, so a flood of
+        identical records is never lost with the block."""
 
     @staticmethod
     def key_values(prepared: Prepared, key: BlockingKey) -> tuple[IntArray, ObjArray]:
@@ -427,6 +439,7 @@ class Blocker:
         # of the memory of left/right/min/max arrays over every key.
         n = np.int64(len(prepared))
         chunks: list[IntArray] = [np.empty(0, dtype=np.int64)]
+        exact: dict[str, tuple[IntArray, ObjArray]] = {}
         for key in self.keys:
             rows, values = self.key_values(prepared, key)
             if len(rows) < 2:
@@ -436,7 +449,7 @@ class Blocker:
                 left, right = self._window_pairs(rows, values, key.window)
             else:
                 codes, _ = pd.factorize(values)
-                left, right = self._block_pairs(rows, codes, key, report)
+                left, right = self._block_pairs(rows, codes, key, report, prepared, exact)
             report.pairs_per_key[key.name] = len(left)
             lo = np.minimum(left, right)
             hi = np.maximum(left, right)
@@ -457,11 +470,21 @@ class Blocker:
         codes: IntArray,
         key: BlockingKey,
         report: BlockingReport,
+        prepared: Prepared,
+        exact: dict[str, tuple[IntArray, ObjArray]],
     ) -> tuple[IntArray, IntArray]:
         sizes_all = np.bincount(codes)
         too_big = np.flatnonzero(sizes_all > self.max_block_size)
+        extra_left: list[IntArray] = []
+        extra_right: list[IntArray] = []
         for code in too_big:
-            report.dropped.append(DroppedKey(key=key.name, records=int(sizes_all[code])))
+            members = np.unique(rows[codes == code])
+            lefts, rights = self._exact_pairs(members, prepared, exact)
+            extra_left.append(lefts)
+            extra_right.append(rights)
+            report.dropped.append(
+                DroppedKey(key=key.name, records=int(sizes_all[code]), exact_pairs=len(lefts))
+            )
         if len(too_big):
             logger.info(
                 "blocking key %s: %d value(s) shared by more than %d records dropped",
@@ -476,8 +499,42 @@ class Blocker:
         left, right = _pairs_in_groups(
             rows[order], starts_all[use].astype(np.int64), sizes_all[use].astype(np.int64)
         )
+        if extra_left:
+            left = np.concatenate([left, *extra_left])
+            right = np.concatenate([right, *extra_right])
         # Multi-valued keys can pair a record with itself (two phones, one number twice).
         return left, right
+
+    def _exact_pairs(
+        self,
+        members: IntArray,
+        prepared: Prepared,
+        exact: dict[str, tuple[IntArray, ObjArray]],
+    ) -> tuple[IntArray, IntArray]:
+        """Within one over-common block, each record paired with the first record sharing an
+        exact key with it: a star per group, so n identical records cost n - 1 pairs (not
+        n(n - 1)/2) and still end in one cluster."""
+        lefts: list[IntArray] = [np.empty(0, dtype=np.int64)]
+        rights: list[IntArray] = [np.empty(0, dtype=np.int64)]
+        for key in self.exact_keys:
+            if key.name not in exact:
+                exact[key.name] = self.key_values(prepared, key)
+            rows, values = exact[key.name]
+            inside = np.isin(rows, members)
+            rows, values = rows[inside], values[inside]
+            if len(rows) < 2:
+                continue
+            codes, _ = pd.factorize(values)
+            order = np.argsort(codes, kind="stable")
+            rows, codes = rows[order], codes[order]
+            first = np.r_[True, codes[1:] != codes[:-1]]
+            leader = rows[np.flatnonzero(first)[np.cumsum(first) - 1]]
+            keep = leader != rows
+            lefts.append(leader[keep])
+            rights.append(rows[keep])
+        n = np.int64(len(prepared))
+        both: IntArray = pd.unique(np.concatenate(lefts) * n + np.concatenate(rights))
+        return both // n, both % n
 
     @staticmethod
     def _window_pairs(rows: IntArray, values: ObjArray, window: int) -> tuple[IntArray, IntArray]:

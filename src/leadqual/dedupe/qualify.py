@@ -30,6 +30,7 @@ from leadqual.dedupe.detector import (
 )
 from leadqual.dedupe.normalize import Normalizer, fold_text
 from leadqual.dedupe.settings import DedupeSettings, account_settings, contact_settings
+from leadqual.errors import ValidationFailed
 from leadqual.models import Account, Contact, Lead
 
 __all__ = [
@@ -156,7 +157,17 @@ class QualificationChecker:
         )
 
     def find(self, lead: Lead, /, *, limit: int = 5) -> QualificationCheck:
-        """The accounts and contacts ``lead`` may duplicate, best first (at most ``limit``)."""
+        """The accounts and contacts ``lead`` may duplicate, best first (at most ``limit``).
+
+        Raises:
+            ValidationFailed: ``lead`` is not a :class:`~leadqual.models.Lead`.
+        """
+        if not isinstance(lead, Lead):
+            raise ValidationFailed(
+                f"find needs a Lead, got {type(lead).__name__}: build one with Lead(...) or read "
+                "it from a CrmSource",
+                field="lead",
+            )
         lead_as_account = {
             "id": f"lead:{lead.id}",
             "company_name": lead.company_name,

@@ -375,6 +375,11 @@ class EmailValidator:
                 "addresses must be an iterable of strings, not one string; use validate()",
                 field="addresses",
             )
+        if not isinstance(addresses, Iterable):
+            raise EmailInputError(
+                f"addresses must be an iterable of strings, got {type(addresses).__name__}",
+                field="addresses",
+            )
         return [_require_str(a, f"addresses[{i}]") for i, a in enumerate(addresses)]
 
     def _check(self, items: Sequence[tuple[str, _Company | None]]) -> list[EmailCheck]:

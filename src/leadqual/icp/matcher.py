@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
 
 from pydantic import ConfigDict, Field
 
-from leadqual._base import LeadqualModel
+from leadqual._base import LeadqualModel, check_frame
 from leadqual._fields import check_path, get_path, is_empty
 from leadqual.config import AgentConfig
 from leadqual.errors import ConfigurationError, ValidationFailed
@@ -265,8 +265,13 @@ class IcpMatcher:
         """A matcher for the ICP of ``config``; ``overrides`` are constructor keywords.
 
         Raises:
-            ConfigurationError: the configuration has no ``icp`` section.
+            ConfigurationError: ``config`` is not an AgentConfig, or has no ``icp`` section.
         """
+        if not isinstance(config, AgentConfig):
+            raise ConfigurationError(
+                f"IcpMatcher.from_config needs an AgentConfig (AgentConfig.from_file(path) loads one), "
+                f"got {type(config).__name__}"
+            )
         if config.icp is None:
             raise ConfigurationError(
                 "the configuration has no ICP: add an `icp:` section with its characteristics"
@@ -421,10 +426,7 @@ class IcpMatcher:
         import numpy as np
         import pandas as pd
 
-        if not isinstance(frame, pd.DataFrame):
-            raise ValidationFailed(
-                f"match_frame needs a pandas DataFrame, got {type(frame).__name__}", field="frame"
-            )
+        check_frame(frame)
         n = len(frame)
         out = pd.DataFrame(index=frame.index)
         known_w = np.zeros(n)

@@ -27,7 +27,7 @@ from leadqual._base import FrozenModel, LeadqualModel, to_utc
 from leadqual._fields import check_path, get_path, is_empty
 from leadqual.config import AgentConfig
 from leadqual.config.prioritize import ActivityCondition, FieldCondition, HandraiserSegment
-from leadqual.errors import ValidationFailed
+from leadqual.errors import ConfigurationError, ValidationFailed
 from leadqual.models import Appointment, EmailMessage, LeadContext
 from leadqual.prioritize._common import ago, is_automatic, is_reply, reference_time
 
@@ -303,6 +303,11 @@ class HandraiserEvaluator:
     def from_config(cls, config: AgentConfig, /, **overrides: Any) -> Self:
         """An evaluator of the hand-raiser segments of ``config``; ``overrides`` are constructor
         keywords (``segments=`` replaces the configuration's segments)."""
+        if not isinstance(config, AgentConfig):
+            raise ConfigurationError(
+                f"HandraiserEvaluator.from_config needs an AgentConfig (AgentConfig.from_file(path) loads one), "
+                f"got {type(config).__name__}"
+            )
         kwargs: dict[str, Any] = {"segments": config.handraisers}
         kwargs.update(overrides)
         return cls(**kwargs)

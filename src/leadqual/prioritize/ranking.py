@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol, Self, runti
 
 from pydantic import Field, model_validator
 
-from leadqual._base import FrozenModel, UtcDatetime
+from leadqual._base import FrozenModel, UtcDatetime, check_frame
 from leadqual._compat import warn_deprecated
 from leadqual.config import AgentConfig
 from leadqual.config.prioritize import (
@@ -219,6 +219,11 @@ class Prioritizer:
     @classmethod
     def from_config(cls, config: AgentConfig, /, **overrides: Any) -> Self:
         """A prioritizer with the ICP, hand-raiser segments and order of an ``AgentConfig``."""
+        if not isinstance(config, AgentConfig):
+            raise ConfigurationError(
+                f"Prioritizer.from_config needs an AgentConfig (AgentConfig.from_file(path) loads one), "
+                f"got {type(config).__name__}"
+            )
         kwargs: dict[str, Any] = {
             "icp": config.icp,
             "handraisers": config.handraisers,
@@ -523,6 +528,7 @@ class Prioritizer:
 
         from leadqual.prioritize._frame import FrameColumns
 
+        check_frame(frame)
         if "lead_id" not in frame.columns:
             raise ConfigurationError("rank_frame needs a lead_id column")
         if frame["lead_id"].duplicated().any():

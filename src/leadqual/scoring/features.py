@@ -37,7 +37,7 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from leadqual._base import LeadqualModel
-from leadqual.errors import ConfigurationError, NotFittedError
+from leadqual.errors import ConfigurationError, NotFittedError, ValidationFailed
 
 __all__ = [
     "DATE_PARTS_MIN_ROWS",
@@ -75,32 +75,98 @@ class FeatureDecision(LeadqualModel):
     """Names of the output columns made from it."""
 
 
+def _invalid(field: str, message: str) -> ValidationFailed:
+    """Bad training or scoring input: a :class:`~leadqual.errors.ValidationFailed` (a
+    ``ValueError``, so scikit-learn's contract holds) naming ``field``, the column or ``X``/``y``."""
+    return ValidationFailed(message, field=field)
+
+
+_MAX_FLOAT_INT = int(np.finfo(np.float64).max)
+"""The largest integer a float holds; a larger one cannot be a numeric attribute."""
+
+_SCALAR_COLUMN_KINDS = frozenset(
+    {"string", "floating", "boolean", "datetime", "datetime64", "date", "timedelta", "empty"}
+)
+"""``pandas.api.types.infer_dtype`` kinds that cannot hide a container or an oversized integer."""
+
+
+def bad_cell(value: Any) -> str | None:
+    """Why one cell cannot be a lead attribute (a container, an integer no float holds), or
+    ``None`` when it can."""
+    if isinstance(value, Mapping | list | tuple | set | frozenset | np.ndarray | pd.Series):
+        return f"a {type(value).__name__} (a nested value)"
+    if isinstance(value, int) and abs(value) > _MAX_FLOAT_INT:
+        return "an integer too large for a number"
+    return None
+
+
+def _refusal(column: str, row: Any, why: str) -> ValidationFailed:
+    where = "in the record" if row is None else f"in row {row!r}"
+    return _invalid(
+        column,
+        f"column {column!r} holds {why} {where}: each cell must hold one value (text, a "
+        "number, a date, a flag or missing); flatten nested data into columns "
+        "(pandas.json_normalize), fix the value, or leave the column out",
+    )
+
+
+def check_cells(df: pd.DataFrame) -> None:
+    """Refuse a frame with a cell no feature can be made from, naming its column and row.
+
+    Only object columns can hold one, and the type inference that clears most of them is in C.
+    """
+    for i, dtype in enumerate(df.dtypes):
+        if dtype is not np.dtype(object):
+            continue
+        column = df.iloc[:, i]
+        if pd.api.types.infer_dtype(column, skipna=True) in _SCALAR_COLUMN_KINDS:
+            continue
+        for row, value in column.items():
+            why = bad_cell(value)
+            if why is not None:
+                raise _refusal(str(df.columns[i]), row, why)
+
+
 def as_frame(X: Any) -> pd.DataFrame:
-    """Return ``X`` as a DataFrame with string column names (arrays get ``x0``, ``x1``, ...)."""
+    """Return ``X`` as a DataFrame with string column names (arrays get ``x0``, ``x1``, ...).
+
+    Raises:
+        ValidationFailed: ``X`` is not a table, repeats a column name, or holds a cell that is
+            not one value (a dict, a list, an integer too large for a float); the error names
+            the column.
+    """
     if isinstance(X, pd.DataFrame):
         names = [str(c) for c in X.columns]
         if len(set(names)) != len(names):
             dupes = sorted({n for n in names if names.count(n) > 1})
-            raise ValueError(f"X has duplicate column names: {', '.join(dupes)}")
+            raise _invalid(
+                dupes[0],
+                f"X has duplicate column names: {', '.join(dupes)}; each attribute must be one "
+                "column: rename or drop the repeats (e.g. X.loc[:, ~X.columns.duplicated()])",
+            )
+        check_cells(X)
         if all(isinstance(c, str) for c in X.columns):
             return X
         return X.rename(columns=str)
     if isinstance(X, pd.Series):
-        raise ValueError(
-            "Expected 2D array, got a Series: pass a DataFrame (one column per attribute)"
+        raise _invalid(
+            "X", "Expected 2D array, got a Series: pass a DataFrame (one column per attribute)"
         )
     if hasattr(X, "toarray") or hasattr(X, "tocsr"):
-        raise TypeError("sparse input is not supported: pass a DataFrame or a dense array")
+        raise _invalid("X", "sparse input is not supported: pass a DataFrame or a dense array")
     arr = np.asarray(X)
     if arr.ndim != 2:
-        raise ValueError(
+        raise _invalid(
+            "X",
             f"Expected 2D array, got {arr.ndim}D array instead: Reshape your data either using "
             "array.reshape(-1, 1) if your data has a single feature or array.reshape(1, -1) if "
-            "it contains a single sample, or pass a DataFrame"
+            "it contains a single sample, or pass a DataFrame",
         )
     if np.iscomplexobj(arr):
-        raise ValueError("Complex data not supported")
-    return pd.DataFrame(arr, columns=[f"x{i}" for i in range(arr.shape[1])])
+        raise _invalid("X", "Complex data not supported")
+    df = pd.DataFrame(arr, columns=[f"x{i}" for i in range(arr.shape[1])])
+    check_cells(df)
+    return df
 
 
 def _as_fitted_frame(X: Any, estimator: Any) -> pd.DataFrame:
@@ -108,9 +174,10 @@ def _as_fitted_frame(X: Any, estimator: Any) -> pd.DataFrame:
     ``estimator`` was fitted on."""
     df = as_frame(X)
     if df.shape[1] != estimator.n_features_in_:
-        raise ValueError(
+        raise _invalid(
+            "X",
             f"X has {df.shape[1]} features, but {type(estimator).__name__} is expecting "
-            f"{estimator.n_features_in_} features as input."
+            f"{estimator.n_features_in_} features as input.",
         )
     return df
 
@@ -136,31 +203,61 @@ def sigmoid(x: NDArray[np.float64]) -> NDArray[np.float64]:
     return out
 
 
+def _label_kind(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "missing"
+    if isinstance(value, bool | np.bool_ | int | np.integer | float | np.floating):
+        return "number"
+    if isinstance(value, str):
+        return "text"
+    return type(value).__name__
+
+
+def _check_label_types(y: Any) -> None:
+    """Refuse outcomes that mix numbers and text (``[1, "no"]``): numpy would turn them all into
+    text and the classes would no longer mean what the caller meant."""
+    if isinstance(y, np.ndarray | pd.Series | pd.Index) and y.dtype != object:
+        return
+    if isinstance(y, str | bytes | Mapping) or not isinstance(y, Sequence | np.ndarray | pd.Series):
+        return  # np.asarray and column_or_1d word these refusals
+    kinds = {_label_kind(v) for v in y}
+    kinds.discard("missing")  # refused below as "contains NaN" or an unknown label type
+    if len(kinds) > 1 or not kinds <= {"number", "text"}:
+        raise _invalid(
+            "y",
+            f"y mixes {' and '.join(sorted(kinds))} outcomes; use one kind of label for every "
+            "lead: 1 (qualified) and 0 (disqualified), or two words such as 'won' and 'lost'",
+        )
+
+
 def binary_target(y: Any, n_rows: int) -> tuple[NDArray[Any], NDArray[np.int64]]:
     """The two classes of ``y`` and ``y`` as 1 (the second class) or 0, checked as scikit-learn's
     classifiers check it, in words about leads."""
     if y is None:
-        raise ValueError("requires y to be passed, but the target y is None")
+        raise _invalid("y", "requires y to be passed, but the target y is None")
+    _check_label_types(y)
     y_arr = column_or_1d(np.asarray(y), warn=True)
     if y_arr.dtype.kind in "fc" and not np.all(np.isfinite(y_arr)):
-        raise ValueError("Input y contains NaN or infinity: every lead needs an outcome")
+        raise _invalid("y", "Input y contains NaN or infinity: every lead needs an outcome")
     if len(y_arr) != n_rows:
-        raise ValueError(f"X has {n_rows} rows but y has {len(y_arr)} values")
+        raise _invalid("y", f"X has {n_rows} rows but y has {len(y_arr)} values")
     if n_rows == 0:
-        raise ValueError("Found array with 0 sample(s) while a minimum of 1 is required.")
+        raise _invalid("y", "Found array with 0 sample(s) while a minimum of 1 is required.")
     target = type_of_target(y_arr)
     if target not in ("binary", "multiclass"):
-        raise ValueError(f"Unknown label type: {target}; y must hold two classes, 1 and 0")
+        raise _invalid("y", f"Unknown label type: {target}; y must hold two classes, 1 and 0")
     classes = np.unique(y_arr)
     if len(classes) > 2:
-        raise ValueError(
+        raise _invalid(
+            "y",
             f"Only binary classification is supported. y has {len(classes)} classes; a lead "
-            "scorer needs two: 1 (qualified) and 0 (disqualified)"
+            "scorer needs two: 1 (qualified) and 0 (disqualified)",
         )
     if len(classes) != 2:
-        raise ValueError(
+        raise _invalid(
+            "y",
             f"y has {len(classes)} class(es); a lead scorer needs exactly two classes: "
-            "1 (qualified) and 0 (disqualified)"
+            "1 (qualified) and 0 (disqualified)",
         )
     return classes, (y_arr == classes[1]).astype(np.int64)
 
@@ -229,6 +326,25 @@ def _is_missing(value: Any) -> bool:
     return isinstance(value, float) and math.isnan(value)
 
 
+MAX_MAGNITUDE = 1e100
+"""The largest absolute value a numeric attribute may take. Larger ones (``1e308``) are
+placeholders or unit errors, and would overflow the scaling statistics to infinity."""
+
+
+def _check_magnitude(column: str, v: NDArray[np.float64]) -> None:
+    """Refuse finite values beyond :data:`MAX_MAGNITUDE`, naming the column (infinities are
+    read as missing, as NaN is)."""
+    big = np.isfinite(v) & (np.abs(v) > MAX_MAGNITUDE)
+    if big.any():
+        value = float(v[np.flatnonzero(big)[0]])
+        raise _invalid(
+            column,
+            f"column {column!r} holds {value:g}, beyond the ±{MAX_MAGNITUDE:g} a numeric attribute "
+            f"may take ({int(big.sum())} such value(s)): it looks like a placeholder or a unit "
+            "error; fix those values or clear them (missing values are fine)",
+        )
+
+
 @dataclass
 class _NumericPlan(_Plan):
     median: float
@@ -245,6 +361,7 @@ class _NumericPlan(_Plan):
 
     def batch(self, s: pd.Series) -> NDArray[np.float64]:
         v = pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+        _check_magnitude(self.column, v)
         v = np.where(np.isfinite(v), v, np.nan)
         miss = np.isnan(v)
         v = self._prep(np.where(miss, self.median, v))
@@ -263,6 +380,8 @@ class _NumericPlan(_Plan):
             else:
                 if not math.isfinite(x):
                     miss, x = True, self.median
+                else:
+                    _check_magnitude(self.column, np.asarray([x]))
         if self.log:
             x = math.copysign(math.log1p(abs(x)), x)
         out[start] = (x - self.center) / self.scale
@@ -634,13 +753,15 @@ class LeadFeaturizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         self._check_params()
         df = as_frame(X)
         if df.shape[1] == 0:
-            raise ValueError(
+            raise _invalid(
+                "X",
                 f"Found array with 0 feature(s) (shape={df.shape}) while a minimum of 1 is "
-                "required."
+                "required.",
             )
         if df.shape[0] == 0:
-            raise ValueError(
-                f"Found array with 0 sample(s) (shape={df.shape}) while a minimum of 1 is required."
+            raise _invalid(
+                "X",
+                f"Found array with 0 sample(s) (shape={df.shape}) while a minimum of 1 is required.",
             )
         self.n_features_in_ = df.shape[1]
         if isinstance(X, pd.DataFrame):
@@ -726,6 +847,10 @@ class LeadFeaturizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         The scorer's fast single-lead path: no DataFrame is built.
         """
         self._ensure_fitted()
+        for column in self.block_columns_:
+            why = bad_cell(record.get(column))
+            if why is not None:
+                raise _refusal(column, None, why)
         out = np.zeros(len(self.feature_names_out_), dtype=np.float64)
         ref = _one_ts(record.get(self.as_of_column)) if self.as_of_column is not None else math.nan
         for plan, (start, _) in zip(self.plans_, self.blocks_, strict=True):
@@ -891,6 +1016,7 @@ class LeadFeaturizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         self, col: str, s: pd.Series, num: pd.Series, n: int
     ) -> tuple[_Plan | None, FeatureDecision]:
         v = num.to_numpy(dtype=np.float64)
+        _check_magnitude(col, v)
         v = v[np.isfinite(v)]
         if not len(v):
             return None, FeatureDecision(
@@ -1042,10 +1168,11 @@ class LeadFeaturizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             if got != list(self.input_columns_):
                 if set(got) == set(self.input_columns_):
                     return df[list(self.input_columns_)]
-                raise ValueError(
+                raise _invalid(
+                    "X",
                     "The feature names should match those that were passed during fit; "
                     f"unexpected: {sorted(set(got) - set(self.input_columns_))[:5]}, "
-                    f"missing: {sorted(set(self.input_columns_) - set(got))[:5]}"
+                    f"missing: {sorted(set(self.input_columns_) - set(got))[:5]}",
                 )
             return df
         return df.set_axis(list(self.input_columns_), axis=1)

@@ -66,7 +66,19 @@ class GradeScheme(LeadqualModel):
         return self
 
     def grade(self, score: float, /) -> str:
-        """The label of ``score`` (0-100)."""
+        """The label of ``score`` (0-100).
+
+        Raises:
+            ValidationFailed: ``score`` is not a number, or is NaN.
+        """
+        if (
+            isinstance(score, bool)
+            or not isinstance(score, int | float | np.integer | np.floating)
+            or score != score  # NaN would fall through every cutoff to the lowest grade
+        ):
+            raise ValidationFailed(
+                f"score must be a number from 0 to 100, got {score!r:.40}", field="score"
+            )
         for label, cut in zip(self.labels, self.cutoffs, strict=False):
             if score >= cut:
                 return label

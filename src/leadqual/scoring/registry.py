@@ -186,21 +186,43 @@ def save_model(obj: Any, path: str | Path, /, *, key: bytes, trusted: Iterable[s
 
 def read_header(path: str | Path, /) -> dict[str, Any]:
     """The (unverified) header of a model file: versions and kind, without loading the model."""
-    header, _, _ = _split(Path(path).read_bytes(), Path(path))
+    p = Path(path)
+    header, _, _ = _split(_read(p), p)
     return dict(json.loads(header))
+
+
+_MAX_HEADER = 4096
+"""A header is a flat object of a few versions; anything longer is not one leadqual wrote."""
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as err:  # missing, a directory, no permission
+        raise ModelFileError(
+            f"cannot read model file {path}: {err.strerror or err}; pass the path of a file "
+            "written by save_model or ModelRegistry.save"
+        ) from err
 
 
 def _split(blob: bytes, path: Path) -> tuple[bytes, bytes, bytes]:
     if not blob.startswith(_MAGIC):
         raise ModelFileError(f"{path} is not a leadqual model file")
     rest = blob[len(_MAGIC) :]
+    parts = rest.split(b"\n", 2)
+    if len(parts) != 3:
+        raise ModelFileError(f"{path} is damaged: it ends inside its header")
+    header, mac, payload = parts
+    if len(header) > _MAX_HEADER:
+        raise ModelFileError(f"{path} is damaged: its header is {len(header)} bytes long")
     try:
-        header, mac, payload = rest.split(b"\n", 2)
         meta = json.loads(header)
-    except ValueError as err:
-        raise ModelFileError(f"{path} is damaged: {err}") from err
+    except (ValueError, RecursionError) as err:  # bad JSON or UTF-8, or nesting too deep
+        raise ModelFileError(f"{path} is damaged: its header does not parse ({err})") from None
     if not isinstance(meta, dict):
         raise ModelFileError(f"{path} is damaged: its header is not an object")
+    if not mac.isascii():
+        raise ModelFileError(f"{path} is damaged: its signature is not hexadecimal")
     return header, mac, payload
 
 
@@ -222,7 +244,7 @@ def load_model(path: str | Path, /, *, key: bytes, trusted: Iterable[str] = ()) 
     """
     _check_key(key)
     p = Path(path)
-    header, mac, payload = _split(p.read_bytes(), p)
+    header, mac, payload = _split(_read(p), p)
     meta = json.loads(header)
     fmt = meta.get("format")
     if fmt in _PICKLE_FORMATS:
@@ -238,7 +260,7 @@ def load_model(path: str | Path, /, *, key: bytes, trusted: Iterable[str] = ()) 
             f"{p} uses model file format {fmt}; this leadqual reads format {FORMAT_VERSION}: "
             "retrain the model with this version and save it again"
         )
-    if not hmac.compare_digest(mac.decode("ascii", "replace"), _sign(key, header, payload)):
+    if not hmac.compare_digest(mac, _sign(key, header, payload).encode("ascii")):
         raise ModelIntegrityError(
             f"{p}: signature mismatch: the file was changed or signed with another key; "
             "nothing in it was loaded"
