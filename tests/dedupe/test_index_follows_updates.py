@@ -108,3 +108,27 @@ def test_after_any_edits_the_index_answers_as_a_fresh_one(
     fresh = detector.index([x for i, x in current.items() if i != probe])
     expected = {(p.left_id, p.rules) for p in fresh.find(record)}
     assert {(p.left_id, p.rules) for p in index.find(record)} == expected
+
+
+def test_in_a_crowded_block_removing_the_first_record_pairs_with_the_next() -> None:
+    import pandas as pd
+
+    from leadqual.dedupe import BlockingKey, Comparison, Condition, DedupeSettings, FieldSpec, Rule
+
+    settings = DedupeSettings(
+        fields=(FieldSpec(name="company", kind="company"),),
+        blocking=(BlockingKey(name="company", fields=("company",)),),
+        comparisons=(Comparison(name="company", fields=("company",), method="company"),),
+        rules=(Rule(name="same_company", all_of=(Condition(comparison="company"),)),),
+        max_block_size=3,
+    )
+    frame = pd.DataFrame({"id": ["a", "b", "c", "d"], "company": ["Acme Inc."] * 4})
+    detector = DuplicateDetector(settings)
+    index = detector.index(frame)
+    new = {"id": "e", "company": "Acme"}
+    assert [p.left_id for p in index.find(new)] == ["a"]
+    index.remove("a")
+    # As a fresh index of what is left answers: the block is still crowded, "b" comes first.
+    fresh = detector.index(frame[frame["id"] != "a"])
+    assert [p.left_id for p in fresh.find(new)] == ["b"]
+    assert [p.left_id for p in index.find(new)] == ["b"]

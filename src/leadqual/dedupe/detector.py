@@ -756,9 +756,9 @@ class DuplicateIndex:
         self._sorted: dict[str, list[tuple[str, int]]] = {
             k.name: [] for k in settings.blocking if k.window is not None
         }
-        # exact key value -> the first indexed record with it: the one batch mode pairs the
-        # others with inside a block too common to pair in full
-        self._first: dict[str, dict[Any, int]] = {k.name: {} for k in _exact_keys(settings)}
+        # exact key value -> the indexed records with it, in index order: the first of them in
+        # a block too common to pair in full is the one batch mode pairs the others with
+        self._first: dict[str, dict[Any, list[int]]] = {k.name: {} for k in _exact_keys(settings)}
         if prepared is not None:
             self._add_prepared(prepared)
 
@@ -792,7 +792,7 @@ class DuplicateIndex:
             rows, values = Blocker.key_values(prepared, exact_key)
             first = self._first[exact_key.name]
             for r, v in zip(rows.tolist(), values.tolist(), strict=True):
-                first.setdefault(v, start + r)
+                first.setdefault(v, []).append(start + r)
         for key in self.detector.settings.blocking:
             rows, values = Blocker.key_values(prepared, key)
             if key.window is None:
@@ -857,6 +857,12 @@ class DuplicateIndex:
             columns={name: _objects([self._columns[name][at]]) for name in self._fields},
             multi=frozenset(self._multi),
         )
+        for exact_key in _exact_keys(self.detector.settings):
+            _, values = Blocker.key_values(row, exact_key)
+            for v in values.tolist():
+                rows = self._first[exact_key.name].get(v)
+                if rows is not None and at in rows:
+                    rows.remove(at)
         for key in self.detector.settings.blocking:
             _, values = Blocker.key_values(row, key)
             for v in values.tolist():
@@ -907,8 +913,10 @@ class DuplicateIndex:
         for exact_key in _exact_keys(self.detector.settings):
             _, values = Blocker.key_values(one, exact_key)
             for v in values.tolist():
-                first = self._first[exact_key.name].get(v)
-                if first is not None and first in crowded:
+                first = next(
+                    (r for r in self._first[exact_key.name].get(v, ()) if r in crowded), None
+                )
+                if first is not None:
                     out.append(first)
         return out
 
