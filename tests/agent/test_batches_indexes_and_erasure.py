@@ -4,16 +4,18 @@ behind in research or the index, and consent recorded elsewhere is seen within a
 
 from __future__ import annotations
 
+import asyncio
 import pathlib
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
 from leadqual.agent import LeadUpdated
 from leadqual.agent import agent as agent_module
-from leadqual.errors import ConfigurationError
+from leadqual.errors import ConfigurationError, StoreError
 from leadqual.sources import MemorySource, SampleData
-from leadqual.store import SqlInsightStore
+from leadqual.store import MemoryInsightStore, SqlInsightStore
 from leadqual.testing.research import FakeResearchProvider
 
 from .conftest import MakeAgent
@@ -121,3 +123,71 @@ def test_sqlite_durability_is_what_was_asked_for(
 def test_an_unknown_durability_is_refused(tmp_path: pathlib.Path) -> None:
     with pytest.raises(ConfigurationError, match="durability"):
         SqlInsightStore.sqlite(tmp_path / "i.db", durability="fast")  # type: ignore[arg-type]
+
+
+def test_run_batch_counts_what_it_did_and_keeps_insights_in_the_store_only(
+    make_agent: MakeAgent, sample_data: SampleData, sample_source: MemorySource
+) -> None:
+    agent = make_agent()
+    ids = [lead.id for lead in sample_data.crm.leads][:80]
+    sample_source.remove_lead(ids[5])
+    report = agent.run_batch([*ids, ids[0]], now=sample_data.as_of)
+    assert report.leads == 80 and report.processed == 79 and report.unchanged == 0
+    assert report.missing == (ids[5],) and report.seconds > 0
+    assert {i.lead_id for i in agent.store.insights()} == set(ids) - {ids[5]}
+    again = agent.run_batch(ids, now=sample_data.as_of)
+    assert again.processed == 0 and again.unchanged == 79
+
+
+class _FailingGroups(MemoryInsightStore):
+    """A store whose second group save fails, as a disk or connection would."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.groups = 0
+
+    def save_many(self, items: Any, /, *, batch_id: str | None = None) -> None:
+        self.groups += 1
+        if self.groups == 2:
+            raise StoreError("the disk is full")
+        super().save_many(items, batch_id=batch_id)
+
+
+def test_a_batch_that_fails_half_way_keeps_what_was_saved_and_resumes(
+    make_agent: MakeAgent, sample_data: SampleData
+) -> None:
+    store = _FailingGroups()
+    agent = make_agent(store=store, max_concurrency=4)
+    ids = [lead.id for lead in sample_data.crm.leads][:150]
+    with pytest.raises(StoreError, match="disk is full"):
+        agent.run_batch(ids, now=sample_data.as_of, batch_id="nightly")
+    saved = {i.lead_id for i in store.insights()}
+    assert len(saved) >= 64  # the first group
+    left = list(store.pending("nightly"))
+    assert set(left) == set(ids) - saved  # nothing marked done that was not saved
+    report = agent.run_batch(ids, now=sample_data.as_of, batch_id="nightly")
+    assert report.resumed == len(saved) and report.processed == len(left)
+    assert {i.lead_id for i in store.insights()} == set(ids)
+    assert list(store.pending("nightly")) == []
+
+
+def test_a_large_batch_does_not_leave_its_duplicates_behind_for_later_calls(
+    make_agent: MakeAgent, sample_data: SampleData, sample_source: MemorySource
+) -> None:
+    agent = make_agent()
+    ids = [lead.id for lead in sample_data.crm.leads]
+
+    async def flow() -> set[str]:
+        await agent.aprocess_many(ids, now=sample_data.as_of)
+        # In the same task: L-0171 now carries L-0202's address, so they are duplicates.
+        sample_source.add(
+            sample_source.get_lead("L-0171").replace(email="maria.garcia@meridianwealth.mx")
+        )
+        sample_source.add(
+            sample_source.get_lead("L-0202").replace(email="maria.garcia@meridianwealth.mx")
+        )
+        await agent.aprocess("L-0202", now=sample_data.as_of, force=True)
+        later = await agent.aprocess("L-0171", now=sample_data.as_of, force=True)
+        return {d.record_id for d in later.duplicates}
+
+    assert "L-0202" in asyncio.run(flow())

@@ -658,3 +658,75 @@ def test_a_steady_team_is_served_in_equal_turns(
     served = [store.next_turn(name, team) for _ in range(rounds * len(team))]
     assert Counter(served) == dict.fromkeys(team, rounds)
     assert served[: len(team)] == team
+
+
+# -- group saves and the newest audit record ----------------------------------------------------
+
+
+def test_a_group_save_stores_every_insight_and_marks_the_batch(
+    store: InsightStore, make_insight: MakeInsight, sample_source_frozen: MemorySource
+) -> None:
+    store.start_batch("B-1", ["L-1", "L-2", "L-3"])
+    items = [(make_insight(f"L-{k}", 1), None) for k in (1, 2)]
+    items[0] = (items[0][0], _audit(items[0][0], sample_source_frozen))
+    store.save_many(items, batch_id="B-1")
+    assert store.latest("L-1") == items[0][0] and store.latest("L-2") == items[1][0]
+    assert [a.lead_id for a in store.audit("L-1")] == ["L-1"] and store.audit("L-2") == []
+    assert list(store.pending("B-1")) == ["L-3"]
+    store.save_many([])  # nothing to do
+
+
+def test_a_group_with_one_stale_version_stores_none_and_names_the_lead(
+    store: InsightStore, make_insight: MakeInsight
+) -> None:
+    store.save(make_insight("L-2", 3))
+    store.start_batch("B-1", ["L-1", "L-2"])
+    with pytest.raises(StoreConflict, match="L-2"):
+        store.save_many(
+            [(make_insight("L-1", 1), None), (make_insight("L-2", 2), None)], batch_id="B-1"
+        )
+    assert store.latest("L-1") is None
+    assert store.latest("L-2").version == 3  # type: ignore[union-attr]
+    assert list(store.pending("B-1")) == ["L-1", "L-2"]
+    # and the group goes through once the stale one is left out
+    store.save_many([(make_insight("L-1", 1), None)], batch_id="B-1")
+    assert list(store.pending("B-1")) == ["L-2"]
+
+
+@pytest.mark.parametrize(
+    "items",
+    [
+        "L-1",
+        [("not an insight", None)],
+        [("a", "b", "c")],
+        None,
+    ],
+)
+def test_a_group_save_refuses_what_is_not_pairs(store: InsightStore, items: Any) -> None:
+    with pytest.raises(ValidationFailed):
+        store.save_many(items)
+
+
+def test_a_group_with_two_insights_of_one_lead_is_refused_whole(
+    store: InsightStore, make_insight: MakeInsight, sample_source_frozen: MemorySource
+) -> None:
+    first = make_insight("L-1", 1)
+    wrong_audit = _audit(make_insight("L-9", 1), sample_source_frozen)
+    with pytest.raises(ValidationFailed, match="L-1"):
+        store.save_many([(first, None), (make_insight("L-1", 2), None)])
+    with pytest.raises(ValidationFailed, match="audit"):
+        store.save_many([(make_insight("L-2", 1), None), (first, wrong_audit)])
+    assert store.latest("L-1") is None and store.latest("L-2") is None
+
+
+def test_the_newest_audit_record_is_the_last_of_the_history(
+    store: InsightStore, make_insight: MakeInsight, sample_source_frozen: MemorySource
+) -> None:
+    assert store.latest_audit("L-1") is None
+    for version in (1, 2, 3):
+        insight = make_insight("L-1", version, refreshed_at=T0 + timedelta(days=version))
+        store.save(insight, _audit(insight, sample_source_frozen))
+    store.save(make_insight("L-2", 1), _audit(make_insight("L-2", 1), sample_source_frozen))
+    newest = store.latest_audit("L-1")
+    assert newest == store.audit("L-1")[-1]
+    assert newest is not None and newest.insight_version == 3

@@ -32,6 +32,7 @@ from leadqual.agent.pipeline import LeadScoring, config_hash
 from leadqual.agent.views import (
     AgentCounters,
     AgentStatus,
+    BatchReport,
     EventOutcome,
     HandleResult,
     PrioritizedEntry,
@@ -62,6 +63,7 @@ __all__ = [
     "Progress",
     "QualificationAgent",
     "QualificationOutcome",
+    "BatchReport",
     "ReplayReport",
     "Role",
     "SellerView",

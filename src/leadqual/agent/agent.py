@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import heapq
 import logging
 import threading
@@ -38,6 +39,7 @@ from leadqual.agent.qualification import CreateKind, Qualifier
 from leadqual.agent.views import (
     AgentCounters,
     AgentStatus,
+    BatchReport,
     EventOutcome,
     HandleResult,
     PrioritizedEntry,
@@ -54,7 +56,9 @@ from leadqual.errors import (
     AccessDenied,
     AgentPaused,
     ConfigurationError,
+    LeadqualError,
     RecordNotFound,
+    StoreConflict,
     ValidationFailed,
 )
 from leadqual.icp import IcpMatcher
@@ -134,6 +138,49 @@ def _refs_by_lead(report: DuplicateReport, ids: Iterable[str]) -> dict[str, list
     return {
         lead: [ref for _, ref in sorted(refs, key=lambda x: x[0])] for lead, refs in ranked.items()
     }
+
+
+_GROUP_SIZE = 64
+"""Insights a batch saves in one transaction."""
+
+
+class _GroupWriter:
+    """Saves a batch's insights in groups (one transaction each; with a batch id, their leads
+    are marked done in it too): far less work per lead than a transaction each. A crash loses
+    only the group being filled, and a resumed batch does that again."""
+
+    def __init__(self, store: InsightStore, batch_id: str | None) -> None:
+        self.store = store
+        self.batch_id = batch_id
+        self.items: list[tuple[LeadInsight, AuditRecord]] = []
+
+    def add(self, insight: LeadInsight, audit: AuditRecord) -> None:
+        """Queue a lead's new insight; a full group is saved at once."""
+        self.items.append((insight, audit))
+        if len(self.items) >= _GROUP_SIZE:
+            self.flush()
+
+    def flush(self) -> None:
+        """Save what is queued."""
+        items, self.items = self.items, []
+        if not items:
+            return
+        try:
+            self.store.save_many(items, batch_id=self.batch_id)
+        except StoreConflict:
+            # Another process refreshed one of them meanwhile: save the others one by one, so
+            # only that lead's conclusion is refused.
+            refused: StoreConflict | None = None
+            for insight, audit in items:
+                try:
+                    self.store.save(insight, audit)
+                except StoreConflict as err:
+                    refused = refused or err
+                    continue
+                if self.batch_id is not None:
+                    self.store.mark_done(self.batch_id, insight.lead_id)
+            if refused is not None:
+                raise refused from None
 
 
 _BATCH_DUPLICATES: ContextVar[_BatchDuplicates | None] = ContextVar(
@@ -504,7 +551,56 @@ class QualificationAgent:
         With ``batch_id`` the batch's progress is kept in the store: calling again with the same
         id after a crash processes only the leads not yet done. A lead that cannot be read
         (deleted meanwhile) is left out of the result and logged, not fatal to the batch.
+        Every insight is returned, so memory grows with the batch (some 70 KB an insight): for
+        thousands of leads, :meth:`arun_batch` keeps them in the store only.
         """
+        results: dict[str, LeadInsight] = {}
+        await self._arun(lead_ids, now, progress, batch_id, force, results)
+        return list(results.values())
+
+    def run_batch(
+        self,
+        lead_ids: Iterable[str],
+        /,
+        *,
+        now: datetime | None = None,
+        progress: Progress | None = None,
+        batch_id: str | None = None,
+        force: bool = False,
+    ) -> BatchReport:
+        """Process leads into the store, returning counts, not insights (see
+        :meth:`arun_batch`)."""
+        ids = list(lead_ids)
+        return run_sync(
+            lambda: self.arun_batch(ids, now=now, progress=progress, batch_id=batch_id, force=force)
+        )
+
+    async def arun_batch(
+        self,
+        lead_ids: Iterable[str],
+        /,
+        *,
+        now: datetime | None = None,
+        progress: Progress | None = None,
+        batch_id: str | None = None,
+        force: bool = False,
+    ) -> BatchReport:
+        """:meth:`aprocess_many` for large batches: the insights go to the store (read them with
+        :meth:`insight` or :meth:`prioritized`) and memory stays flat in the number of leads.
+        Returns what happened, lead by lead counted."""
+        started = time.perf_counter()
+        report = await self._arun(lead_ids, now, progress, batch_id, force, None)
+        return report.model_copy(update={"seconds": round(time.perf_counter() - started, 3)})
+
+    async def _arun(
+        self,
+        lead_ids: Iterable[str],
+        now: datetime | None,
+        progress: Progress | None,
+        batch_id: str | None,
+        force: bool,
+        results: dict[str, LeadInsight] | None,
+    ) -> BatchReport:
         self._require_not_revoked()
         when = self._now(now)
         ids = list(dict.fromkeys(lead_ids))
@@ -514,32 +610,62 @@ class QualificationAgent:
         else:
             pending = set(ids)
         gate = asyncio.Semaphore(self.max_concurrency)
-        results: dict[str, LeadInsight] = {}
+        order = {lead_id: k for k, lead_id in enumerate(ids)}
+        found: list[tuple[int, LeadInsight]] = []
+        counts = {"processed": 0, "unchanged": 0, "resumed": 0}
+        missing: list[str] = []
+        writer = _GroupWriter(self.store, batch_id)
         done = 0
-        if len(pending) >= _BATCH_DEDUPE_MIN:
-            # Seen by this batch's tasks only (each task runs in a copy of this context).
-            _BATCH_DUPLICATES.set(_BatchDuplicates(len(pending)))
 
         async def one(lead_id: str) -> None:
             nonlocal done
             async with gate:
+                insight: LeadInsight | None
                 try:
                     if lead_id in pending:
-                        results[lead_id], _ = await self._reconcile(lead_id, when, force=force)
-                        if batch_id is not None:
+                        insight, changed = await self._reconcile(
+                            lead_id, when, force=force, writer=writer
+                        )
+                        counts["processed" if changed else "unchanged"] += 1
+                        if not changed and batch_id is not None:
                             self.store.mark_done(batch_id, lead_id)
                     else:
-                        stored = self.store.latest(lead_id)
-                        if stored is not None:
-                            results[lead_id] = stored
+                        counts["resumed"] += 1
+                        insight = self.store.latest(lead_id) if results is not None else None
+                    if results is not None and insight is not None:
+                        found.append((order[lead_id], insight))
                 except RecordNotFound:
+                    missing.append(lead_id)
                     logger.warning("lead %s is no longer in the CRM; skipped", lead_id)
                 done += 1
                 if progress is not None:
                     progress(done, len(ids), lead_id)
 
-        await asyncio.gather(*(one(i) for i in ids))
-        return [results[i] for i in ids if i in results]
+        # Seen by this batch's tasks only (each task runs in a copy of this context), and
+        # reset after, so a later call in the caller's task does not see it.
+        token = _BATCH_DUPLICATES.set(
+            _BatchDuplicates(len(pending)) if len(pending) >= _BATCH_DEDUPE_MIN else None
+        )
+        try:
+            await asyncio.gather(*(one(i) for i in ids))
+        except BaseException:
+            # What was concluded before the failure is kept (and, with batch_id, not redone).
+            with contextlib.suppress(LeadqualError):
+                writer.flush()
+            raise
+        finally:
+            _BATCH_DUPLICATES.reset(token)
+        writer.flush()
+        if results is not None:
+            results.update((i.lead_id, i) for _, i in sorted(found, key=lambda x: x[0]))
+        return BatchReport(
+            leads=len(ids),
+            processed=counts["processed"],
+            unchanged=counts["unchanged"],
+            resumed=counts["resumed"],
+            missing=tuple(sorted(missing, key=order.__getitem__)),
+            batch_id=batch_id,
+        )
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -1166,7 +1292,12 @@ class QualificationAgent:
         return self.consent_for(insight.owner_id)
 
     async def _reconcile(
-        self, lead_id: str, now: datetime, *, force: bool = False
+        self,
+        lead_id: str,
+        now: datetime,
+        *,
+        force: bool = False,
+        writer: _GroupWriter | None = None,
     ) -> tuple[LeadInsight, bool]:
         context = build_context(self.source, lead_id)
         previous = self.store.latest(lead_id)
@@ -1177,8 +1308,8 @@ class QualificationAgent:
             # report of what changed since).
             before = StageOutputs.from_insight(previous) if previous is not None else None
         else:
-            audits = self.store.audit(lead_id)
-            snapshot = audits[-1].context if audits else None
+            last = self.store.latest_audit(lead_id)
+            snapshot = last.context if last is not None else None
             changed = (
                 changed_inputs(snapshot, context) if snapshot is not None else frozenset({"*"})
             )
@@ -1223,7 +1354,10 @@ class QualificationAgent:
             research=out.research,
             duplicates=out.duplicates,
         )
-        self.store.save(insight, audit)
+        if writer is not None:
+            writer.add(insight, audit)
+        else:
+            self.store.save(insight, audit)
         with self._lock:
             self._budget.roll(now, self.researcher.provider_calls)
             self._processed += 1

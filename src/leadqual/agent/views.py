@@ -16,6 +16,7 @@ from leadqual.prioritize import PrioritizedLead
 __all__ = [
     "AgentCounters",
     "AgentStatus",
+    "BatchReport",
     "EventOutcome",
     "HandleResult",
     "PrioritizedEntry",
@@ -153,3 +154,22 @@ class ReplayReport(FrozenModel):
     """The conclusions that came out differently (``rating: Hot -> Warm``...)."""
     config_changed: bool = False
     """The agent's configuration differs from the one the record was concluded with."""
+
+
+class BatchReport(FrozenModel):
+    """What a batch did (:meth:`~leadqual.agent.QualificationAgent.run_batch`), lead by lead
+    counted; the insights themselves are in the store."""
+
+    leads: int
+    """Distinct lead ids asked for."""
+    processed: int
+    """Leads given a new insight."""
+    unchanged: int
+    """Leads whose stored insight still held (nothing it depends on changed)."""
+    resumed: int = 0
+    """Leads a resumed batch had already done before (with ``batch_id``)."""
+    missing: tuple[str, ...] = ()
+    """Leads no longer in the CRM, skipped."""
+    batch_id: str | None = None
+    seconds: float = 0.0
+    """Wall time of the batch."""

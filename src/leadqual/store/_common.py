@@ -58,6 +58,37 @@ def check_save(insight: LeadInsight, audit: AuditRecord | None) -> None:
         )
 
 
+def check_save_many(
+    items: object,
+) -> list[tuple[LeadInsight, str, str | None]]:
+    """Check every item as ``save`` would, refuse two items of one lead, and serialise them
+    all before anything is written: ``(insight, its JSON, its audit's JSON or None)``."""
+    if isinstance(items, (str, bytes)) or not isinstance(items, Sequence):
+        raise ValidationFailed(
+            "save_many() needs a sequence of (insight, audit record or None) pairs", field="items"
+        )
+    rows: list[tuple[LeadInsight, str, str | None]] = []
+    seen: set[str] = set()
+    for item in items:
+        if not isinstance(item, tuple) or len(item) != 2:
+            raise ValidationFailed(
+                f"save_many() needs (insight, audit record or None) pairs, got {item!r:.80}",
+                field="items",
+            )
+        insight, audit = item
+        check_save(insight, audit)
+        if insight.lead_id in seen:
+            raise ValidationFailed(
+                f"two insights of lead {insight.lead_id!r} in one save_many(): save them apart",
+                field="items",
+            )
+        seen.add(insight.lead_id)
+        rows.append(
+            (insight, encode(insight, "insight"), encode(audit, "audit") if audit else None)
+        )
+    return rows
+
+
 def conflict(lead_id: str, version: int, stored: int | None) -> StoreConflict:
     """The error for a version that is not newer than what is stored (``stored``, if known)."""
     have = f"version {stored}" if stored is not None else f"a version {version}"

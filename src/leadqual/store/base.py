@@ -39,6 +39,24 @@ class InsightStore(Protocol):
         """
         ...
 
+    def save_many(
+        self,
+        items: Sequence[tuple[LeadInsight, AuditRecord | None]],
+        /,
+        *,
+        batch_id: str | None = None,
+    ) -> None:
+        """Store several insights with their audit records in one transaction (all or none),
+        and with ``batch_id``, mark their leads done in that batch in the same transaction.
+
+        Raises:
+            StoreConflict: one insight's version is already stored (it names the lead); nothing
+                is stored.
+            ValidationFailed: as :meth:`save`, or two items are of the same lead; nothing is
+                stored.
+        """
+        ...
+
     def latest(self, lead_id: str, /) -> LeadInsight | None:
         """The lead's newest insight, or ``None``."""
         ...
@@ -65,6 +83,10 @@ class InsightStore(Protocol):
 
     def audit(self, lead_id: str, /) -> Sequence[AuditRecord]:
         """The audit records of the lead, oldest (lowest insight version) first."""
+        ...
+
+    def latest_audit(self, lead_id: str, /) -> AuditRecord | None:
+        """The lead's newest audit record (the last of :meth:`audit`), or ``None``."""
         ...
 
     def erase(self, lead_id: str, /) -> int:

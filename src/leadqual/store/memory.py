@@ -17,6 +17,7 @@ from leadqual.store._common import (
     check_limit,
     check_members,
     check_save,
+    check_save_many,
     check_status,
     conflict,
     decode,
@@ -97,6 +98,34 @@ class MemoryInsightStore:
             if audit_body is not None:
                 self._audit.setdefault(lead, []).append((version, next(self._order), audit_body))
 
+    def save_many(
+        self,
+        items: Sequence[tuple[LeadInsight, AuditRecord | None]],
+        /,
+        *,
+        batch_id: str | None = None,
+    ) -> None:
+        """Store several insights at once, all or none; see the protocol."""
+        rows = check_save_many(items)
+        with self._lock:
+            self._open()
+            for insight, _, _ in rows:
+                versions = self._insights.get(insight.lead_id)
+                if versions and versions[-1][0] >= insight.version:
+                    raise conflict(insight.lead_id, insight.version, versions[-1][0])
+            batch = self._batches.get(batch_id) if batch_id is not None else None
+            for insight, body, audit_body in rows:
+                lead, version = insight.lead_id, insight.version
+                self._insights.setdefault(lead, []).append(
+                    (version, insight.owner_id, insight.refreshed_at, body)
+                )
+                if audit_body is not None:
+                    self._audit.setdefault(lead, []).append(
+                        (version, next(self._order), audit_body)
+                    )
+                if batch is not None and lead in batch:
+                    batch[lead] = True
+
     def latest(self, lead_id: str, /) -> LeadInsight | None:
         """The lead's newest insight, or ``None``."""
         with self._lock:
@@ -143,6 +172,14 @@ class MemoryInsightStore:
             self._open()
             texts = [row[2] for row in sorted(self._audit.get(lead_id, []))]
         return [decode(AuditRecord, t, f"audit record of lead {lead_id!r}") for t in texts]
+
+    def latest_audit(self, lead_id: str, /) -> AuditRecord | None:
+        """The lead's newest audit record, or ``None``."""
+        with self._lock:
+            self._open()
+            rows = self._audit.get(lead_id)
+            text = max(rows)[2] if rows else None
+        return None if text is None else decode(AuditRecord, text, f"audit of lead {lead_id!r}")
 
     def erase(self, lead_id: str, /) -> int:
         """Delete everything stored about the lead; return how many records went."""

@@ -48,6 +48,7 @@ from leadqual.store._common import (
     check_limit,
     check_members,
     check_save,
+    check_save_many,
     check_status,
     conflict,
     decode,
@@ -101,6 +102,10 @@ def _url(url: str | URL) -> URL:
             f"SqlInsightStore supports SQLite and PostgreSQL, not {parsed.get_backend_name()!r}"
         )
     return parsed
+
+
+class _GroupConflict(Exception):
+    """A group save met a version already stored; raised to roll the transaction back."""
 
 
 class SqlInsightStore:
@@ -203,6 +208,12 @@ class SqlInsightStore:
                 (LATEST.c.lead_id == INSIGHTS.c.lead_id) & (LATEST.c.version == INSIGHTS.c.version),
             )
             .where(LATEST.c.lead_id == bindparam("lead"))
+        )
+        self._latest_audit = (
+            select(AUDIT.c.body)
+            .where(AUDIT.c.lead_id == bindparam("lead"))
+            .order_by(AUDIT.c.insight_version.desc(), AUDIT.c.id.desc())
+            .limit(1)
         )
         try:
             self.schema_version = self._prepare()
@@ -444,6 +455,86 @@ class SqlInsightStore:
                     },
                 )
 
+    def save_many(
+        self,
+        items: Sequence[tuple[LeadInsight, AuditRecord | None]],
+        /,
+        *,
+        batch_id: str | None = None,
+    ) -> None:
+        """Store several insights in one transaction, all or none; see the protocol."""
+        rows = check_save_many(items)
+        if not rows:
+            return
+        try:
+            with self._write() as conn:
+                self._write_group(conn, rows, [a for _, a in items], batch_id)
+        except _GroupConflict:
+            # Rolled back; which lead it was is read afresh (a failed PostgreSQL transaction
+            # answers nothing more).
+            raise self._first_conflict(rows) from None
+
+    def _write_group(
+        self,
+        conn: Connection,
+        rows: Sequence[tuple[LeadInsight, str, str | None]],
+        audits: Sequence[AuditRecord | None],
+        batch_id: str | None,
+    ) -> None:
+        latest = [
+            {
+                "lead_id": i.lead_id,
+                "version": i.version,
+                "owner_id": i.owner_id,
+                "refreshed_at": i.refreshed_at,
+            }
+            for i, _, _ in rows
+        ]
+        try:
+            conn.execute(
+                INSIGHTS.insert(),
+                [{**row, "body": body} for row, (_, body, _) in zip(latest, rows, strict=True)],
+            )
+        except IntegrityError:
+            raise _GroupConflict from None
+        for row in latest:
+            if conn.scalar(self._move_latest, row) is None:
+                raise _GroupConflict
+        audit_rows = [
+            {
+                "lead_id": i.lead_id,
+                "insight_version": i.version,
+                "recorded_at": a.recorded_at,
+                "body": body,
+            }
+            for (i, _, body), a in zip(rows, audits, strict=True)
+            if a is not None and body is not None
+        ]
+        if audit_rows:
+            conn.execute(AUDIT.insert(), audit_rows)
+        if batch_id is not None:
+            conn.execute(
+                update(BATCHES)
+                .where(
+                    (BATCHES.c.batch_id == batch_id)
+                    & BATCHES.c.lead_id.in_([i.lead_id for i, _, _ in rows])
+                )
+                .values(done=True)
+            )
+
+    def _first_conflict(self, rows: Sequence[tuple[LeadInsight, str, str | None]]) -> StoreError:
+        """The conflict to report for a group save that was rolled back."""
+        with self._read() as conn:
+            for insight, _, _ in rows:
+                stored = conn.scalar(
+                    select(func.max(INSIGHTS.c.version)).where(
+                        INSIGHTS.c.lead_id == insight.lead_id
+                    )
+                )
+                if stored is not None and stored >= insight.version:
+                    return conflict(insight.lead_id, insight.version, stored)
+        return StoreError("the group of insights could not be saved; nothing was stored: try again")
+
     def latest(self, lead_id: str, /) -> LeadInsight | None:
         """The lead's newest insight, or ``None``."""
         with self._read() as conn:
@@ -503,6 +594,12 @@ class SqlInsightStore:
         with self._read() as conn:
             bodies = conn.scalars(query).all()
         return [decode(AuditRecord, b, f"audit record of lead {lead_id!r}") for b in bodies]
+
+    def latest_audit(self, lead_id: str, /) -> AuditRecord | None:
+        """The lead's newest audit record, or ``None``."""
+        with self._read() as conn:
+            body = conn.scalar(self._latest_audit, {"lead": lead_id})
+        return None if body is None else decode(AuditRecord, body, f"audit of lead {lead_id!r}")
 
     def erase(self, lead_id: str, /) -> int:
         """Delete everything stored about the lead; return how many records went.
