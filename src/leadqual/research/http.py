@@ -41,6 +41,7 @@ import re
 import socket
 import ssl
 import time
+import warnings
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from http.cookiejar import CookieJar, DefaultCookiePolicy
@@ -60,10 +61,12 @@ from tenacity import (
 from leadqual._base import LeadqualModel
 from leadqual._compat import warn_deprecated
 from leadqual._domains import registrable_domain
+from leadqual._http import read_capped
 from leadqual.errors import (
     ConfigurationError,
     FetchError,
     HttpStatusError,
+    LeadqualError,
     MalformedResponse,
     ProviderError,
     ProviderTimeout,
@@ -85,6 +88,7 @@ __all__ = [
     "SafeFetcher",
     "SystemResolver",
     "UnexpectedContentType",
+    "UnpinnedTransportWarning",
     "check_url",
     "ip_allowed",
 ]
@@ -267,7 +271,8 @@ class _Pins:
         bad = [a for a in answers if not ip_allowed(a)]
         if bad:
             # fail closed on ANY bad answer: a mixed answer set is a rebinding set-up
-            logger.warning("blocked fetch: %s resolves to non-public %s", host, ", ".join(bad))
+            logger.warning("blocked fetch: a host resolved to a non-public address")
+            logger.debug("blocked fetch: %s resolves to non-public %s", host, ", ".join(bad))
             raise _refuse(url, f"{host!r} resolves to non-public address {bad[0]}")
         if len(self._pins) >= 10_000:  # a long-running agent meets many hosts: forget stale ones
             self._pins = {k: v for k, v in self._pins.items() if v[0] > now}
@@ -407,7 +412,8 @@ class FetchedResponse(LeadqualModel):
         """The body parsed as JSON; :class:`MalformedResponse` when it is not JSON."""
         try:
             return json.loads(self.content)
-        except (ValueError, UnicodeDecodeError) as err:
+        except (ValueError, UnicodeDecodeError, RecursionError) as err:
+            # RecursionError: nesting deeper than the interpreter's limit is no real payload
             raise MalformedResponse(
                 f"{provider}: {self.final_url} did not return JSON ({err.__class__.__name__}); "
                 f"body starts {self.text[:60]!r}",
@@ -519,6 +525,29 @@ class _RateLimiter:
         return delay
 
 
+class UnpinnedTransportWarning(UserWarning):
+    """A :class:`SafeFetcher` was given a transport that connects by itself: the URL and DNS
+    checks run, but the connection is not pinned to the checked address."""
+
+
+def _check_transport(transport: httpx.AsyncBaseTransport | None) -> None:
+    if transport is None or isinstance(transport, httpx.MockTransport | _GuardedTransport):
+        return
+    if isinstance(transport, httpx.AsyncHTTPTransport):
+        raise ConfigurationError(
+            "SafeFetcher(transport=httpx.AsyncHTTPTransport(...)) would resolve each host again "
+            "after the address check (a DNS-rebinding window) and may go through a proxy: leave "
+            "transport unset, and pass network_backend= to customise connections"
+        )
+    warnings.warn(
+        f"SafeFetcher: {type(transport).__name__} makes its own connections, so the checked "
+        "address is not pinned (a host could answer DNS differently at connect time); use "
+        "it only for test doubles, or pass network_backend= instead",
+        UnpinnedTransportWarning,
+        stacklevel=3,
+    )
+
+
 def _no_cookies() -> httpx.Cookies:
     return httpx.Cookies(CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])))
 
@@ -534,9 +563,14 @@ class SafeFetcher:
         rate_limits: requests per second per host or registrable domain
             (``{"sec.gov": 5, "api.gdeltproject.org": 0.2}``); ``"*"`` sets a per-host default.
         max_concurrency: requests in flight at once across all hosts.
-        transport: an httpx transport to use instead of the guarded network transport (tests
-            pass ``httpx.MockTransport``; the URL and DNS checks still run).
-        network_backend: the httpcore backend under the address guard (tests pass a mock).
+        transport: an httpx transport to use instead of the guarded network transport. Meant
+            for test doubles (``httpx.MockTransport``): the URL and DNS checks still run, but
+            a transport that opens connections resolves the name again itself, so the checked
+            address is **not** pinned (a DNS-rebinding window). ``httpx.AsyncHTTPTransport`` is
+            refused for that reason; any other transport that is not a ``MockTransport`` gets
+            a :class:`UnpinnedTransportWarning`.
+        network_backend: the httpcore backend under the address guard; the way to customise
+            real connections (the guard still pins every connection to a checked address).
 
     Examples:
         >>> import asyncio, httpx
@@ -567,6 +601,7 @@ class SafeFetcher:
             raise ConfigurationError("SafeFetcher needs a user_agent naming your application")
         if max_concurrency < 1:
             raise ConfigurationError("max_concurrency must be at least 1")
+        _check_transport(transport)
         self.policy = policy or FetchPolicy()
         self.user_agent = user_agent
         self._sleep = sleep
@@ -769,15 +804,31 @@ class SafeFetcher:
         except ProviderError as err:
             outcome = type(err).__name__
             raise
+        except LeadqualError as err:
+            outcome = type(err).__name__
+            raise
+        except MemoryError:
+            outcome = "out of memory"
+            raise
+        except Exception as err:
+            # anything else comes from a dependency (httpx, h11, zlib, tenacity): callers
+            # catch leadqual's errors, so it is wrapped, its cause kept
+            outcome = type(err).__name__
+            raise FetchError(
+                f"{provider}: reading {host} failed ({type(err).__name__}: {err})",
+                provider=provider,
+            ) from err
         finally:
+            duration = time.perf_counter() - started
+            # the host stays at DEBUG: a sole trader's domain names a person
             logger.info(
-                "fetch provider=%s host=%s outcome=%s attempts=%d duration=%.3fs",
+                "fetch provider=%s outcome=%s attempts=%d duration=%.3fs",
                 provider,
-                host,
                 outcome,
                 attempts,
-                time.perf_counter() - started,
+                duration,
             )
+            logger.debug("fetch provider=%s host=%s outcome=%s", provider, host, outcome)
 
     def _wait(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome is not None else None
@@ -834,7 +885,14 @@ class SafeFetcher:
                                 status_code=response.status_code,
                             )
                         hops.append(current)
-                        current = str(parsed.join(location))
+                        try:
+                            current = str(parsed.join(location))
+                        except (httpx.InvalidURL, TypeError, ValueError) as err:
+                            raise MalformedResponse(
+                                f"{provider}: {parsed.host} redirected to an invalid Location "
+                                f"({err})",
+                                provider=provider,
+                            ) from None
                         continue
                     if response.status_code == 429 or response.status_code in (500, 502, 503, 504):
                         raise _RetryableStatus(
@@ -862,21 +920,18 @@ class SafeFetcher:
                             f"{provider}: {parsed.host} declared {declared} bytes, cap is {cap}",
                             provider=provider,
                         )
-                    body = bytearray()
-                    async for chunk in response.aiter_bytes():
-                        body.extend(chunk)
-                        if len(body) > cap:
-                            raise ResponseTooLarge(
-                                f"{provider}: body from {parsed.host} passed the {cap}-byte cap",
-                                provider=provider,
-                            )
+                    # raw bytes, decoded here step by step: httpx would inflate a whole chunk
+                    # (a stacked gzip bomb) before the cap could be checked
+                    body = await read_capped(
+                        response, cap=cap, provider=provider, source=parsed.host
+                    )
                     return FetchedResponse(
                         url=url,
                         final_url=current,
                         status_code=response.status_code,
                         content_type=content_type,
                         encoding=response.charset_encoding,
-                        content=bytes(body),
+                        content=body,
                         headers={
                             k: v
                             for k, v in response.headers.items()
