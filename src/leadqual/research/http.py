@@ -525,6 +525,12 @@ class _RateLimiter:
         return delay
 
 
+def _bad_location(err: BaseException) -> bool:
+    # httpx reads a redirect's Location even when it does not follow redirects, and reports
+    # one it cannot parse as a protocol error: that is the server's answer, not the network's
+    return isinstance(err, httpx.RemoteProtocolError) and "location header" in str(err).lower()
+
+
 class UnpinnedTransportWarning(UserWarning):
     """A :class:`SafeFetcher` was given a transport that connects by itself: the URL and DNS
     checks run, but the connection is not pinned to the checked address."""
@@ -759,6 +765,7 @@ class SafeFetcher:
                 lambda e: (
                     isinstance(e, _RetryableStatus | httpx.TransportError)
                     and not isinstance(e, httpx.UnsupportedProtocol)
+                    and not _bad_location(e)
                 )
             ),
             stop=stop_after_attempt(max_attempts or self.policy.max_attempts),
@@ -796,6 +803,12 @@ class SafeFetcher:
                 status_code=err.status,
             ) from None
         except httpx.TransportError as err:
+            if _bad_location(err):
+                outcome = "bad redirect"
+                raise MalformedResponse(
+                    f"{provider}: {host} redirected to an invalid Location ({err})",
+                    provider=provider,
+                ) from None
             outcome = "transport error"
             raise FetchError(f"{provider}: cannot reach {host}: {err}", provider=provider) from err
         except UnsafeUrlError:
