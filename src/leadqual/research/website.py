@@ -178,7 +178,7 @@ class _Page:
         return self._hidden_open > 0 or self._too_deep
 
     def start(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = {k: (v or "") for k, v in attrs}
+        a = {k: (v or "") for k, v in attrs} if attrs else {}
         if tag == "meta":
             key = (a.get("name") or a.get("property") or "").lower()
             if key in ("description", "og:title", "og:description", "og:site_name", "og:url"):
@@ -195,14 +195,15 @@ class _Page:
             return
         if tag in _SIBLINGS and self._stack and self._stack[-1][0] == tag:
             self.end(tag)  # "<li>a<li>b", "<p>a<p>b": the open one ends where its sibling starts
-        style = a.get("style", "").replace(" ", "").lower()
-        hidden = (
-            tag in _SKIP_TAGS
-            or "hidden" in a
-            or a.get("aria-hidden", "").lower() == "true"
-            or "display:none" in style
-            or "visibility:hidden" in style
-        )
+        hidden = tag in _SKIP_TAGS
+        if a and not hidden:
+            style = a.get("style", "").replace(" ", "").lower()
+            hidden = (
+                "hidden" in a
+                or a.get("aria-hidden", "").lower() == "true"
+                or "display:none" in style
+                or "visibility:hidden" in style
+            )
         if tag == "script" and a.get("type", "").lower() == "application/ld+json":
             self._capture = "ld"
             self._buf = []
@@ -234,9 +235,11 @@ class _Page:
             self.facts.title = clean_text("".join(self._buf), limit=200)
             self._capture = None
         elif self._capture == "p" and tag == "p":
-            text = clean_text("".join(self._buf), limit=1000)
-            if text and len(self.facts.paragraphs) < _MAX_PARAGRAPHS:
-                self.facts.paragraphs.append(text)
+            # the cap is checked first: cleaning is the costly step, once per paragraph
+            if len(self.facts.paragraphs) < _MAX_PARAGRAPHS:
+                text = clean_text("".join(self._buf), limit=1000)
+                if text:
+                    self.facts.paragraphs.append(text)
             self._capture = None
         elif tag == "a" and self._link is not None:
             if len(self.facts.links) < _MAX_LINKS:
