@@ -9,11 +9,15 @@ attacker-controlled):
   cloud metadata (Azure's WireServer too), multicast, reserved and documentation ranges, with
   IPv4-mapped, 6to4, Teredo and NAT64 addresses unwrapped first), and the TCP connection goes to
   a checked address (the hostname is kept for TLS SNI and certificate checks), so DNS rebinding
-  cannot swap the answer;
+  cannot swap the answer (a caller-supplied ``transport`` connects by itself and is not pinned:
+  see :class:`SafeFetcher`);
 * redirects are followed by hand and every hop is checked again;
 * connect/read timeouts and an overall deadline; bodies are streamed and cut at a size cap
-  (decoded bytes are counted, so a decompression bomb stops at the cap too); only the allowed
-  content types are read;
+  counted on decoded bytes, the gzip/deflate codings undone here step by step (at most 64 KB
+  at a time), so a compression bomb, stacked or not, stops at the cap with memory near it;
+  only the allowed content types are read;
+* every failure is a :mod:`leadqual.errors` exception (a dependency's own is wrapped in
+  :class:`~leadqual.errors.FetchError`, kept as the cause); hosts are logged at DEBUG only;
 * per-host rate limits (a limit set on a registrable domain is shared by its hosts) and a global
   concurrency limit; retries with backoff on 429/502/503/504 and transport errors, honouring
   ``Retry-After``;
