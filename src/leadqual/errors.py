@@ -233,7 +233,9 @@ class UnexpectedContentType(FetchError):
 
 
 class MalformedResponse(FetchError):
-    """The body could not be parsed as what the source promised (JSON that is not JSON)."""
+    """The answer could not be read as what the source promised: JSON that is not JSON, a body
+    that does not decompress or uses an encoding that was not asked for, a redirect whose
+    ``Location`` is not a URL."""
 
 
 class ModelFileError(LeadqualError, ValueError):

@@ -3,7 +3,8 @@
 :class:`LlmClient` is one async method, ``acomplete``, so any backend plugs in (third-party clients
 register under the entry-point group ``leadqual.llm_clients``). :class:`OpenAICompatibleClient`
 speaks the chat-completions API of OpenAI, Azure OpenAI, Ollama, vLLM and the llama.cpp server over
-httpx, with a timeout and bounded retries (tenacity: exponential back-off with jitter, honouring
+httpx, with a per-read timeout, a deadline over the whole call, a cap on the answer's size, and
+bounded retries (tenacity: exponential back-off with jitter, honouring
 ``Retry-After``). Tests use :class:`leadqual.testing.llm.FunctionLlmClient`.
 
 Examples:
@@ -21,6 +22,7 @@ import math
 import re
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from importlib import metadata
 from typing import Any, Literal, Protocol, runtime_checkable
 
@@ -36,6 +38,7 @@ from tenacity import (
 
 from leadqual._base import FrozenModel
 from leadqual._compat import is_coroutine_function, warn_deprecated
+from leadqual._http import read_capped
 from leadqual._sync import run_sync
 from leadqual.drafting._dates import parse_return_date
 from leadqual.drafting._text import clean_reply, split_sentences
@@ -46,7 +49,13 @@ from leadqual.drafting.intents import (
     ReplyIntent,
     default_classifier,
 )
-from leadqual.errors import ConfigurationError, ProviderError, ProviderTimeout, RateLimited
+from leadqual.errors import (
+    ConfigurationError,
+    LeadqualError,
+    ProviderError,
+    ProviderTimeout,
+    RateLimited,
+)
 from leadqual.models import EmailMessage
 from leadqual.plugins import LLM_CLIENTS_GROUP, PluginRegistry
 
@@ -141,10 +150,23 @@ async def ask(
     return answer
 
 
+@dataclass(frozen=True)
+class _Answer:
+    """A server's answer, its body read under the size cap."""
+
+    status_code: int
+    headers: httpx.Headers
+    body: bytes
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", errors="replace")
+
+
 class _RetryableStatus(Exception):
     """A 429 or 5xx answer, raised inside the retry loop only."""
 
-    def __init__(self, response: httpx.Response) -> None:
+    def __init__(self, response: _Answer) -> None:
         super().__init__(f"HTTP {response.status_code}")
         self.response = response
 
@@ -159,7 +181,11 @@ class OpenAICompatibleClient:
         model: the model name sent with each request.
         api_key: sent as a bearer token (or as ``api-key`` when ``azure_api_version`` is set).
         azure_api_version: set for Azure OpenAI (adds ``api-version`` and the ``api-key`` header).
-        timeout: seconds per request.
+        timeout: seconds per network operation (connect, each read) of one attempt.
+        total_timeout: seconds one call may take in all, retries and waits included: a server
+            that keeps streaming (or trickling) is cut off here.
+        max_bytes: the largest answer read (decoded bytes); a larger one is a
+            :class:`~leadqual.errors.ResponseTooLarge`.
         max_retries: retries after a timeout, HTTP 429 or a 5xx answer (other errors are not
             retried). 0-10.
         backoff: the first wait in seconds; it doubles per retry, with up to ``backoff`` of
@@ -183,6 +209,8 @@ class OpenAICompatibleClient:
         api_key: str | None = None,
         azure_api_version: str | None = None,
         timeout: float = 30.0,
+        total_timeout: float = 120.0,
+        max_bytes: int = 2_000_000,
         max_retries: int = 2,
         backoff: float = 0.5,
         max_wait: float = 30.0,
@@ -196,6 +224,12 @@ class OpenAICompatibleClient:
             raise ConfigurationError("model must name the model to use")
         if not (math.isfinite(timeout) and timeout > 0):
             raise ConfigurationError(f"timeout must be a positive number of seconds, got {timeout}")
+        if not (math.isfinite(total_timeout) and total_timeout > 0):
+            raise ConfigurationError(
+                f"total_timeout must be a positive number of seconds, got {total_timeout}"
+            )
+        if max_bytes < 1:
+            raise ConfigurationError(f"max_bytes must be at least 1, got {max_bytes}")
         if not (math.isfinite(backoff) and backoff >= 0):
             raise ConfigurationError(f"backoff must be zero or more seconds, got {backoff}")
         if not (math.isfinite(max_wait) and max_wait >= 0):
@@ -207,6 +241,8 @@ class OpenAICompatibleClient:
         self._api_key = api_key
         self.azure_api_version = azure_api_version
         self.timeout = timeout
+        self.total_timeout = total_timeout
+        self.max_bytes = max_bytes
         self.max_retries = max_retries
         self.backoff = backoff
         self.max_wait = max_wait
@@ -255,8 +291,10 @@ class OpenAICompatibleClient:
         """Send ``messages`` and return the first choice's content.
 
         Raises:
-            ProviderTimeout: no answer within ``timeout`` on every attempt.
+            ProviderTimeout: no answer within ``timeout`` on every attempt, or the call passed
+                ``total_timeout``.
             RateLimited: HTTP 429 on every attempt (``retry_after`` as the server said).
+            ResponseTooLarge: the answer passed ``max_bytes``.
             ProviderError: any other failure (an unreachable server, an error status, an answer
                 without content).
         """
@@ -278,9 +316,17 @@ class OpenAICompatibleClient:
             timeout=self.timeout, transport=self._transport, follow_redirects=False
         ) as client:
             try:
-                async for attempt in retrying:
-                    with attempt:
-                        response = await self._post(client, url, payload, headers, params)
+                # the per-operation timeout restarts with every chunk read: only a deadline
+                # over the whole call stops a server that never finishes its answer
+                async with asyncio.timeout(self.total_timeout):
+                    async for attempt in retrying:
+                        with attempt:
+                            response = await self._post(client, url, payload, headers, params)
+            except TimeoutError as err:
+                raise ProviderTimeout(
+                    f"{self.name} did not finish answering within {self.total_timeout:g} s",
+                    provider=self.name,
+                ) from err
             except httpx.TimeoutException as err:
                 raise ProviderTimeout(
                     f"{self.name} did not answer within {self.timeout:g} s "
@@ -292,6 +338,15 @@ class OpenAICompatibleClient:
             except httpx.HTTPError as err:
                 raise ProviderError(
                     f"{self.name} could not be reached: {err}", provider=self.name
+                ) from err
+            except LeadqualError:
+                raise
+            except MemoryError:
+                raise
+            except Exception as err:
+                # anything else comes from a dependency: callers catch leadqual's errors
+                raise ProviderError(
+                    f"{self.name} failed ({type(err).__name__}: {err})", provider=self.name
                 ) from err
         if response.status_code != 200:
             self._raise_for(response)
@@ -317,9 +372,20 @@ class OpenAICompatibleClient:
         payload: Mapping[str, Any],
         headers: Mapping[str, str],
         params: Mapping[str, str],
-    ) -> httpx.Response:
+    ) -> _Answer:
         started = time.perf_counter()
-        response = await client.post(url, json=payload, headers=headers, params=params)
+        request = client.build_request("POST", url, json=payload, headers=headers, params=params)
+        streamed = await client.send(request, stream=True)
+        try:
+            response = _Answer(
+                streamed.status_code,
+                streamed.headers,
+                await read_capped(
+                    streamed, cap=self.max_bytes, provider=self.name, source=self.name
+                ),
+            )
+        finally:
+            await streamed.aclose()
         logger.info(
             "llm %s status=%d in %.2fs",
             self.name,
@@ -330,11 +396,11 @@ class OpenAICompatibleClient:
             raise _RetryableStatus(response)
         return response
 
-    def _content(self, response: httpx.Response) -> str:
+    def _content(self, response: _Answer) -> str:
         try:
-            data = response.json()
+            data = json.loads(response.body)
             content = data["choices"][0]["message"]["content"]
-        except (ValueError, KeyError, IndexError, TypeError) as err:
+        except (ValueError, KeyError, IndexError, TypeError, RecursionError) as err:
             raise ProviderError(
                 f"{self.name} answered without choices[0].message.content", provider=self.name
             ) from err
@@ -342,7 +408,7 @@ class OpenAICompatibleClient:
             raise ProviderError(f"{self.name} answered with non-text content", provider=self.name)
         return content
 
-    def _raise_for(self, response: httpx.Response) -> None:
+    def _raise_for(self, response: _Answer) -> None:
         if response.status_code == 429:
             raise RateLimited(
                 f"{self.name} is rate limiting requests (HTTP 429)",
@@ -355,7 +421,7 @@ class OpenAICompatibleClient:
         )
 
 
-def _retry_after(response: httpx.Response) -> float | None:
+def _retry_after(response: _Answer) -> float | None:
     """Seconds the server asks to wait; ``None`` when absent or unreadable (never NaN or < 0)."""
     value = response.headers.get("retry-after")
     try:

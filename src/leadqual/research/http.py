@@ -9,11 +9,15 @@ attacker-controlled):
   cloud metadata (Azure's WireServer too), multicast, reserved and documentation ranges, with
   IPv4-mapped, 6to4, Teredo and NAT64 addresses unwrapped first), and the TCP connection goes to
   a checked address (the hostname is kept for TLS SNI and certificate checks), so DNS rebinding
-  cannot swap the answer;
+  cannot swap the answer (a caller-supplied ``transport`` connects by itself and is not pinned:
+  see :class:`SafeFetcher`);
 * redirects are followed by hand and every hop is checked again;
 * connect/read timeouts and an overall deadline; bodies are streamed and cut at a size cap
-  (decoded bytes are counted, so a decompression bomb stops at the cap too); only the allowed
-  content types are read;
+  counted on decoded bytes, the gzip/deflate codings undone here step by step (at most 64 KB
+  at a time), so a compression bomb, stacked or not, stops at the cap with memory near it;
+  only the allowed content types are read;
+* every failure is a :mod:`leadqual.errors` exception (a dependency's own is wrapped in
+  :class:`~leadqual.errors.FetchError`, kept as the cause); hosts are logged at DEBUG only;
 * per-host rate limits (a limit set on a registrable domain is shared by its hosts) and a global
   concurrency limit; retries with backoff on 429/502/503/504 and transport errors, honouring
   ``Retry-After``;
@@ -41,6 +45,7 @@ import re
 import socket
 import ssl
 import time
+import warnings
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from http.cookiejar import CookieJar, DefaultCookiePolicy
@@ -60,10 +65,12 @@ from tenacity import (
 from leadqual._base import LeadqualModel
 from leadqual._compat import warn_deprecated
 from leadqual._domains import registrable_domain
+from leadqual._http import read_capped
 from leadqual.errors import (
     ConfigurationError,
     FetchError,
     HttpStatusError,
+    LeadqualError,
     MalformedResponse,
     ProviderError,
     ProviderTimeout,
@@ -85,6 +92,7 @@ __all__ = [
     "SafeFetcher",
     "SystemResolver",
     "UnexpectedContentType",
+    "UnpinnedTransportWarning",
     "check_url",
     "ip_allowed",
 ]
@@ -267,7 +275,8 @@ class _Pins:
         bad = [a for a in answers if not ip_allowed(a)]
         if bad:
             # fail closed on ANY bad answer: a mixed answer set is a rebinding set-up
-            logger.warning("blocked fetch: %s resolves to non-public %s", host, ", ".join(bad))
+            logger.warning("blocked fetch: a host resolved to a non-public address")
+            logger.debug("blocked fetch: %s resolves to non-public %s", host, ", ".join(bad))
             raise _refuse(url, f"{host!r} resolves to non-public address {bad[0]}")
         if len(self._pins) >= 10_000:  # a long-running agent meets many hosts: forget stale ones
             self._pins = {k: v for k, v in self._pins.items() if v[0] > now}
@@ -419,7 +428,8 @@ class FetchedResponse(LeadqualModel):
         """The body parsed as JSON; :class:`MalformedResponse` when it is not JSON."""
         try:
             return json.loads(self.content)
-        except (ValueError, UnicodeDecodeError) as err:
+        except (ValueError, UnicodeDecodeError, RecursionError) as err:
+            # RecursionError: nesting deeper than the interpreter's limit is no real payload
             raise MalformedResponse(
                 f"{provider}: {self.final_url} did not return JSON ({err.__class__.__name__}); "
                 f"body starts {self.text[:60]!r}",
@@ -539,6 +549,35 @@ class _RateLimiter:
         return delay
 
 
+def _bad_location(err: BaseException) -> bool:
+    # httpx reads a redirect's Location even when it does not follow redirects, and reports
+    # one it cannot parse as a protocol error: that is the server's answer, not the network's
+    return isinstance(err, httpx.RemoteProtocolError) and "location header" in str(err).lower()
+
+
+class UnpinnedTransportWarning(UserWarning):
+    """A :class:`SafeFetcher` was given a transport that connects by itself: the URL and DNS
+    checks run, but the connection is not pinned to the checked address."""
+
+
+def _check_transport(transport: httpx.AsyncBaseTransport | None) -> None:
+    if transport is None or isinstance(transport, httpx.MockTransport | _GuardedTransport):
+        return
+    if isinstance(transport, httpx.AsyncHTTPTransport):
+        raise ConfigurationError(
+            "SafeFetcher(transport=httpx.AsyncHTTPTransport(...)) would resolve each host again "
+            "after the address check (a DNS-rebinding window) and may go through a proxy: leave "
+            "transport unset, and pass network_backend= to customise connections"
+        )
+    warnings.warn(
+        f"SafeFetcher: {type(transport).__name__} makes its own connections, so the checked "
+        "address is not pinned (a host could answer DNS differently at connect time); use "
+        "it only for test doubles, or pass network_backend= instead",
+        UnpinnedTransportWarning,
+        stacklevel=3,
+    )
+
+
 def _no_cookies() -> httpx.Cookies:
     return httpx.Cookies(CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])))
 
@@ -554,9 +593,14 @@ class SafeFetcher:
         rate_limits: requests per second per host or registrable domain
             (``{"sec.gov": 5, "api.gdeltproject.org": 0.2}``); ``"*"`` sets a per-host default.
         max_concurrency: requests in flight at once across all hosts.
-        transport: an httpx transport to use instead of the guarded network transport (tests
-            pass ``httpx.MockTransport``; the URL and DNS checks still run).
-        network_backend: the httpcore backend under the address guard (tests pass a mock).
+        transport: an httpx transport to use instead of the guarded network transport. Meant
+            for test doubles (``httpx.MockTransport``): the URL and DNS checks still run, but
+            a transport that opens connections resolves the name again itself, so the checked
+            address is **not** pinned (a DNS-rebinding window). ``httpx.AsyncHTTPTransport`` is
+            refused for that reason; any other transport that is not a ``MockTransport`` gets
+            a :class:`UnpinnedTransportWarning`.
+        network_backend: the httpcore backend under the address guard; the way to customise
+            real connections (the guard still pins every connection to a checked address).
 
     Examples:
         >>> import asyncio, httpx
@@ -587,6 +631,7 @@ class SafeFetcher:
             raise ConfigurationError("SafeFetcher needs a user_agent naming your application")
         if max_concurrency < 1:
             raise ConfigurationError("max_concurrency must be at least 1")
+        _check_transport(transport)
         self.policy = policy or FetchPolicy()
         self.user_agent = user_agent
         self._sleep = sleep
@@ -750,6 +795,7 @@ class SafeFetcher:
                 lambda e: (
                     isinstance(e, _RetryableStatus | httpx.TransportError)
                     and not isinstance(e, httpx.UnsupportedProtocol)
+                    and not _bad_location(e)
                 )
             ),
             stop=stop_after_attempt(max_attempts or self.policy.max_attempts),
@@ -787,6 +833,12 @@ class SafeFetcher:
                 status_code=err.status,
             ) from None
         except httpx.TransportError as err:
+            if _bad_location(err):
+                outcome = "bad redirect"
+                raise MalformedResponse(
+                    f"{provider}: {host} redirected to an invalid Location ({err})",
+                    provider=provider,
+                ) from None
             outcome = "transport error"
             raise FetchError(f"{provider}: cannot reach {host}: {err}", provider=provider) from err
         except UnsafeUrlError:
@@ -795,15 +847,31 @@ class SafeFetcher:
         except ProviderError as err:
             outcome = type(err).__name__
             raise
+        except LeadqualError as err:
+            outcome = type(err).__name__
+            raise
+        except MemoryError:
+            outcome = "out of memory"
+            raise
+        except Exception as err:
+            # anything else comes from a dependency (httpx, h11, zlib, tenacity): callers
+            # catch leadqual's errors, so it is wrapped, its cause kept
+            outcome = type(err).__name__
+            raise FetchError(
+                f"{provider}: reading {host} failed ({type(err).__name__}: {err})",
+                provider=provider,
+            ) from err
         finally:
+            duration = time.perf_counter() - started
+            # the host stays at DEBUG: a sole trader's domain names a person
             logger.info(
-                "fetch provider=%s host=%s outcome=%s attempts=%d duration=%.3fs",
+                "fetch provider=%s outcome=%s attempts=%d duration=%.3fs",
                 provider,
-                host,
                 outcome,
                 attempts,
-                time.perf_counter() - started,
+                duration,
             )
+            logger.debug("fetch provider=%s host=%s outcome=%s", provider, host, outcome)
 
     def _wait(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome is not None else None
@@ -860,7 +928,14 @@ class SafeFetcher:
                                 status_code=response.status_code,
                             )
                         hops.append(current)
-                        current = str(parsed.join(location))
+                        try:
+                            current = str(parsed.join(location))
+                        except (httpx.InvalidURL, TypeError, ValueError) as err:
+                            raise MalformedResponse(
+                                f"{provider}: {parsed.host} redirected to an invalid Location "
+                                f"({err})",
+                                provider=provider,
+                            ) from None
                         continue
                     if response.status_code == 429 or response.status_code in (500, 502, 503, 504):
                         raise _RetryableStatus(
@@ -888,21 +963,18 @@ class SafeFetcher:
                             f"{provider}: {parsed.host} declared {declared} bytes, cap is {cap}",
                             provider=provider,
                         )
-                    body = bytearray()
-                    async for chunk in response.aiter_bytes():
-                        body.extend(chunk)
-                        if len(body) > cap:
-                            raise ResponseTooLarge(
-                                f"{provider}: body from {parsed.host} passed the {cap}-byte cap",
-                                provider=provider,
-                            )
+                    # raw bytes, decoded here step by step: httpx would inflate a whole chunk
+                    # (a stacked gzip bomb) before the cap could be checked
+                    body = await read_capped(
+                        response, cap=cap, provider=provider, source=parsed.host
+                    )
                     return FetchedResponse(
                         url=url,
                         final_url=current,
                         status_code=response.status_code,
                         content_type=content_type,
                         encoding=response.charset_encoding,
-                        content=bytes(body),
+                        content=body,
                         headers={
                             k: v
                             for k, v in response.headers.items()

@@ -16,16 +16,17 @@ Examples:
 
 from __future__ import annotations
 
-import contextlib
+import asyncio
 import email.utils
 import json
 import logging
 import re
+import time
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from html.parser import HTMLParser
+from html import unescape as html_unescape
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 from urllib.robotparser import RobotFileParser
@@ -35,8 +36,14 @@ import defusedxml
 import defusedxml.ElementTree
 
 from leadqual._domains import registrable_domain
-from leadqual.errors import MalformedResponse, ProviderError, UnsafeUrlError
-from leadqual.research.http import HTML_TYPES, TEXT_TYPES, HttpStatusError, SafeFetcher
+from leadqual.errors import LeadqualError, MalformedResponse, ProviderError
+from leadqual.research.http import (
+    HTML_TYPES,
+    TEXT_TYPES,
+    FetchedResponse,
+    HttpStatusError,
+    SafeFetcher,
+)
 from leadqual.research.providers import (
     CompanyOverview,
     CompanyQuery,
@@ -46,7 +53,16 @@ from leadqual.research.providers import (
     classify_news_topic,
 )
 
-__all__ = ["PageFacts", "WebsiteProvider", "clean_text", "parse_feed", "parse_html"]
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_HTML_CHARS",
+    "PageFacts",
+    "WebsiteProvider",
+    "aparse_html",
+    "clean_text",
+    "parse_feed",
+    "parse_html",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -96,6 +112,15 @@ def clean_text(value: Any, /, *, limit: int = 500) -> str | None:
     return text or None
 
 
+MAX_HTML_CHARS = 2_000_000
+"""Characters of a page that are parsed (the fetcher's default size cap)."""
+MAX_DEPTH = 512
+"""Open elements tracked; text nested deeper is not read (browsers cap their trees at 512 too)."""
+_MAX_LINKS, _MAX_PARAGRAPHS, _MAX_JSON_LD, _MAX_FEEDS = 2_000, 1_000, 50, 20
+_MAX_JSON_DEPTH = 32
+_DEADLINE_EVERY = 2_048  # tokens between looks at the clock
+
+
 @dataclass
 class PageFacts:
     """What :func:`parse_html` found on one page."""
@@ -110,13 +135,39 @@ class PageFacts:
     """Visible paragraph texts."""
     feeds: list[str] = field(default_factory=list)
     """RSS/Atom feed URLs announced with ``<link rel="alternate">``."""
+    incomplete: str | None = None
+    """Why part of the page was not read (``"time limit"``, ``"nesting too deep"``), else
+    ``None``; what was found before that point is kept."""
 
 
-class _Parser(HTMLParser):
+def _json_depth(value: Any) -> int:
+    """The nesting depth of a parsed JSON value (iterative: no recursion on hostile input)."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if isinstance(node, dict):
+            stack.extend((v, depth + 1) for v in node.values())
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1) for v in node)
+    return deepest
+
+
+class _Page:
+    """Collects the facts of a page from the tokens :func:`_tokenize` hands it.
+
+    Every step is O(1) amortised: the hidden state is a counter, not a walk of the open
+    elements, and an end tag is matched only when an element of its name is open (what it
+    scans, it pops), so a deeply nested page costs time in proportion to its size.
+    """
+
     def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
         self.facts = PageFacts()
         self._stack: list[tuple[str, bool]] = []  # (tag, hidden)
+        self._open: dict[str, int] = {}  # open elements per tag name
+        self._hidden_open = 0  # hidden elements among the open ones
+        self._too_deep = False
         self._buf: list[str] = []
         self._capture: str | None = None
         self._link: str | None = None
@@ -124,10 +175,10 @@ class _Parser(HTMLParser):
 
     @property
     def _hidden(self) -> bool:
-        return any(h for _, h in self._stack)
+        return self._hidden_open > 0 or self._too_deep
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = {k.lower(): (v or "") for k, v in attrs}
+    def start(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: (v or "") for k, v in attrs} if attrs else {}
         if tag == "meta":
             key = (a.get("name") or a.get("property") or "").lower()
             if key in ("description", "og:title", "og:description", "og:site_name", "og:url"):
@@ -136,19 +187,23 @@ class _Parser(HTMLParser):
         if tag == "link":
             rel = a.get("rel", "").lower().split()
             kind = a.get("type", "").lower()
-            if "alternate" in rel and kind in _FEED_TYPES and a.get("href"):
+            feed = "alternate" in rel and kind in _FEED_TYPES and a.get("href")
+            if feed and len(self.facts.feeds) < _MAX_FEEDS:
                 self.facts.feeds.append(a["href"])
             return
         if tag in _VOID:
             return
-        style = a.get("style", "").replace(" ", "").lower()
-        hidden = (
-            tag in _SKIP_TAGS
-            or "hidden" in a
-            or a.get("aria-hidden", "").lower() == "true"
-            or "display:none" in style
-            or "visibility:hidden" in style
-        )
+        if tag in _SIBLINGS and self._stack and self._stack[-1][0] == tag:
+            self.end(tag)  # "<li>a<li>b", "<p>a<p>b": the open one ends where its sibling starts
+        hidden = tag in _SKIP_TAGS
+        if a and not hidden:
+            style = a.get("style", "").replace(" ", "").lower()
+            hidden = (
+                "hidden" in a
+                or a.get("aria-hidden", "").lower() == "true"
+                or "display:none" in style
+                or "visibility:hidden" in style
+            )
         if tag == "script" and a.get("type", "").lower() == "application/ld+json":
             self._capture = "ld"
             self._buf = []
@@ -161,33 +216,57 @@ class _Parser(HTMLParser):
         elif tag == "a" and not self._hidden and not hidden and a.get("href"):
             self._link = a["href"]
             self._link_text = []
-        self._stack.append((tag, hidden and tag != "head"))
+        if len(self._stack) >= MAX_DEPTH:
+            # past the cap nothing more is tracked, so nothing more can be known to be visible:
+            # text from here on is not read (head facts and JSON-LD still are)
+            self._too_deep = True
+            self.facts.incomplete = self.facts.incomplete or "nesting too deep"
+            return
+        hidden = hidden and tag != "head"
+        self._stack.append((tag, hidden))
+        self._open[tag] = self._open.get(tag, 0) + 1
+        self._hidden_open += hidden
 
-    def handle_endtag(self, tag: str) -> None:
+    def end(self, tag: str) -> None:
         if self._capture == "ld" and tag == "script":
-            # a broken block is skipped, the rest of the page still counts
-            with contextlib.suppress(ValueError):
-                self.facts.json_ld.append(json.loads("".join(self._buf)))
+            self._json_ld("".join(self._buf))
             self._capture = None
         elif self._capture == "title" and tag == "title":
             self.facts.title = clean_text("".join(self._buf), limit=200)
             self._capture = None
         elif self._capture == "p" and tag == "p":
-            text = clean_text("".join(self._buf), limit=1000)
-            if text:
-                self.facts.paragraphs.append(text)
+            # the cap is checked first: cleaning is the costly step, once per paragraph
+            if len(self.facts.paragraphs) < _MAX_PARAGRAPHS:
+                text = clean_text("".join(self._buf), limit=1000)
+                if text:
+                    self.facts.paragraphs.append(text)
             self._capture = None
         elif tag == "a" and self._link is not None:
-            self.facts.links.append(
-                (self._link, clean_text("".join(self._link_text), limit=80) or "")
-            )
+            if len(self.facts.links) < _MAX_LINKS:
+                self.facts.links.append(
+                    (self._link, clean_text("".join(self._link_text), limit=80) or "")
+                )
             self._link = None
-        for i in range(len(self._stack) - 1, -1, -1):
-            if self._stack[i][0] == tag:
-                del self._stack[i:]
+        if not self._open.get(tag):
+            return  # nothing of that name is open: a stray end tag is ignored
+        while self._stack:
+            name, hidden = self._stack.pop()
+            self._open[name] -= 1
+            self._hidden_open -= hidden
+            if name == tag:
                 break
 
-    def handle_data(self, data: str) -> None:
+    def _json_ld(self, text: str) -> None:
+        if len(self.facts.json_ld) >= _MAX_JSON_LD:
+            return
+        try:
+            value = json.loads(text)
+        except (ValueError, RecursionError):
+            return  # a broken block is skipped, the rest of the page still counts
+        if _json_depth(value) <= _MAX_JSON_DEPTH:
+            self.facts.json_ld.append(value)
+
+    def data(self, data: str) -> None:
         if self._capture in ("ld", "title"):
             self._buf.append(data)
             return
@@ -199,19 +278,147 @@ class _Parser(HTMLParser):
             self._link_text.append(data)
 
 
-def parse_html(html: str, /) -> PageFacts:
+_SIBLINGS = frozenset({"p", "li", "dt", "dd", "option", "tr", "td", "th"})
+# elements whose content is text up to their own end tag ("<script>a<b</script>" is one text)
+_RAW_TEXT = frozenset({"script", "style", "xmp", "iframe", "noembed", "noframes", "noscript"})
+_ESCAPABLE_RAW_TEXT = frozenset({"title", "textarea"})
+_RAW_END = {
+    tag: re.compile(rf"</{tag}(?=[\t\n\f\r />]|$)", re.I) for tag in _RAW_TEXT | _ESCAPABLE_RAW_TEXT
+}
+_TAG_NAME = re.compile(r"[a-zA-Z][^\t\n\f\r />]*")
+_SPACE = re.compile(r"[\t\n\f\r /]*")
+_ATTR_NAME = re.compile(r"[^\t\n\f\r />][^\t\n\f\r />=]*")
+_EQUALS = re.compile(r"[\t\n\f\r ]*=[\t\n\f\r ]*")
+_UNQUOTED = re.compile(r"[^\t\n\f\r >]*")
+
+
+def _tokenize(html: str, page: _Page, deadline: float | None) -> None:
+    """Hand ``html``'s start tags, end tags and text to ``page``, in one pass.
+
+    A small HTML5-style tokenizer rather than :class:`html.parser.HTMLParser`, whose searches
+    for a missing terminator restart at every candidate and so take quadratic time on crafted
+    pages. Here every search either moves past what it scanned or, finding no terminator,
+    ends the document (as the HTML standard does for an unclosed comment, tag or attribute
+    value), so the whole pass is linear in the page's length.
+    """
+    n = len(html)
+    pos = 0
+    tokens = 0
+    while pos < n:
+        tokens += 1
+        if deadline is not None and tokens % _DEADLINE_EVERY == 0 and time.monotonic() > deadline:
+            page.facts.incomplete = "time limit"
+            return
+        lt = html.find("<", pos)
+        if lt < 0:
+            page.data(html_unescape(html[pos:]))
+            return
+        if lt > pos:
+            page.data(html_unescape(html[pos:lt]))
+        pos = lt
+        nxt = html[lt + 1 : lt + 2]
+        if nxt.isascii() and nxt.isalpha():
+            pos = _start_tag(html, lt, page)
+        elif nxt == "/":
+            m = _TAG_NAME.match(html, lt + 2)
+            close = html.find(">", lt + 2)
+            if close < 0:
+                return  # end of file inside a tag: the rest is not a page
+            if m is not None:
+                page.end(m.group().lower())
+            pos = close + 1  # "</>" and "</ junk>" are dropped
+        elif html.startswith("<!--", lt):
+            if html.startswith("<!-->", lt) or html.startswith("<!--->", lt):
+                pos = html.index(">", lt) + 1
+                continue
+            close = html.find("-->", lt + 4)
+            if close < 0:
+                return  # an unclosed comment runs to the end of the document
+            pos = close + 3
+        elif nxt in ("!", "?"):
+            close = html.find(">", lt + 2)  # doctype, CDATA, processing instruction: skipped
+            if close < 0:
+                return
+            pos = close + 1
+        else:
+            page.data("<")
+            pos = lt + 1
+
+
+def _start_tag(html: str, lt: int, page: _Page) -> int:
+    """Read the start tag at ``lt``; return where the document continues (its end: no more)."""
+    n = len(html)
+    m = _TAG_NAME.match(html, lt + 1)
+    assert m is not None
+    tag = m.group().lower()
+    pos = m.end()
+    attrs: list[tuple[str, str | None]] = []
+    self_closing = False
+    while True:
+        pos = _SPACE.match(html, pos).end()  # type: ignore[union-attr]
+        if pos >= n:
+            return n  # end of file inside a tag
+        if html[pos] == ">":
+            self_closing = html[pos - 1] == "/"
+            pos += 1
+            break
+        name = _ATTR_NAME.match(html, pos)
+        assert name is not None  # html[pos] is neither a space, "/" nor ">"
+        pos = name.end()
+        value: str | None = None
+        eq = _EQUALS.match(html, pos)
+        if eq is not None:
+            pos = eq.end()
+            if pos < n and html[pos] in "\"'":
+                close = html.find(html[pos], pos + 1)
+                if close < 0:
+                    return n  # an unclosed quoted value runs to the end of the document
+                value = html[pos + 1 : close]
+                pos = close + 1
+            else:
+                unquoted = _UNQUOTED.match(html, pos)
+                assert unquoted is not None
+                value = unquoted.group()
+                pos = unquoted.end()
+        attrs.append((name.group().lower(), html_unescape(value) if value else value))
+    page.start(tag, attrs)
+    if tag in _RAW_END:
+        end = _RAW_END[tag].search(html, pos)
+        text = html[pos : end.start() if end else n]
+        if text:
+            page.data(html_unescape(text) if tag in _ESCAPABLE_RAW_TEXT else text)
+        if end is None:
+            return n
+        close = html.find(">", end.end())
+        if close < 0:
+            return n
+        page.end(tag)
+        return close + 1
+    if self_closing and tag not in _VOID:
+        page.end(tag)
+    return pos
+
+
+def parse_html(html: str, /, *, time_limit: float | None = None) -> PageFacts:
     """Title, meta/OpenGraph, JSON-LD blocks, links and visible paragraphs of a page.
 
     Hidden elements (``hidden``, ``aria-hidden``, ``display:none``), scripts, styles and comments
-    are skipped, so text planted out of a visitor's sight is not read.
+    are skipped, so text planted out of a visitor's sight is not read. The first
+    :data:`MAX_HTML_CHARS` characters are read, in time linear in their length whatever the
+    nesting; text nested deeper than :data:`MAX_DEPTH` elements is not read, and with
+    ``time_limit`` (seconds) reading stops there. Either way the facts found so far are kept
+    and :attr:`PageFacts.incomplete` says why the rest was not read.
     """
-    parser = _Parser()
-    try:
-        parser.feed(html[:2_000_000])
-        parser.close()
-    except Exception:  # html.parser is lenient; anything it still chokes on ends the page
-        logger.debug("HTML parse stopped early", exc_info=True)
-    return parser.facts
+    page = _Page()
+    deadline = None if time_limit is None else time.monotonic() + time_limit
+    _tokenize(html[:MAX_HTML_CHARS], page, deadline)
+    return page.facts
+
+
+async def aparse_html(html: str, /, *, time_limit: float | None = 5.0) -> PageFacts:
+    """:func:`parse_html` in a worker thread, so the event loop (and every other lead's
+    research) carries on while a large page is read; ``time_limit`` bounds the worker too."""
+    return await asyncio.to_thread(parse_html, html, time_limit=time_limit)
 
 
 def parse_feed(
@@ -269,6 +476,11 @@ def parse_feed(
         )
         out.append((title, link, _feed_date(raw_date)))
     return out
+
+
+def _read_page(response: FetchedResponse, time_limit: float) -> PageFacts:
+    # decoding the body to text is part of the work kept off the event loop
+    return parse_html(response.text, time_limit=time_limit)
 
 
 def _feed_date(value: str | None) -> datetime | None:
@@ -338,6 +550,11 @@ class WebsiteProvider:
         read_feed: read the press feed the home page announces (RSS/Atom on the same domain)
             as the company's own news.
         max_feed_items: feed items kept.
+        time_budget: seconds spent on one site; pages after the home page (and the feed) are
+            given what is left, so a slow about page costs itself, not the home page's facts.
+            Keep it below the researcher's provider timeout.
+        parse_time_limit: seconds one page's HTML may take to read (off the event loop); a
+            page cut short keeps what was read, with a note.
 
     Examples:
         >>> from leadqual.research.http import SafeFetcher
@@ -357,6 +574,8 @@ class WebsiteProvider:
         respect_robots: bool = True,
         read_feed: bool = True,
         max_feed_items: int = 20,
+        time_budget: float = 25.0,
+        parse_time_limit: float = 5.0,
     ) -> None:
         self.fetcher = fetcher
         self.read_feed = read_feed
@@ -364,7 +583,17 @@ class WebsiteProvider:
         self.robots_token = robots_token
         self.max_pages = max(1, max_pages)
         self.respect_robots = respect_robots
+        self.time_budget = time_budget
+        self.parse_time_limit = parse_time_limit
         fetcher.limit("*", 1.0)  # one page a second per site unless the deployer set otherwise
+
+    async def _page(self, url: str) -> tuple[str, PageFacts]:
+        """Fetch one HTML page and read it off the event loop, under the parse time limit."""
+        response = await self.fetcher.fetch(
+            url, accept=HTML_TYPES, same_site=True, provider=self.name
+        )
+        facts = await asyncio.to_thread(_read_page, response, self.parse_time_limit)
+        return response.final_url, facts
 
     async def _robots(self, base: str) -> RobotFileParser | None:
         """The parsed robots.txt, or ``None`` when the site disallows everything (5xx/unreachable)."""
@@ -401,6 +630,7 @@ class WebsiteProvider:
         if "://" not in site:
             site = "https://" + site
         base_domain = registrable_domain(site)
+        started = time.monotonic()
         requests = 0
         notes: list[str] = []
         robots = None
@@ -420,23 +650,29 @@ class WebsiteProvider:
             if robots is not None and not robots.can_fetch(self.robots_token, url):
                 notes.append(f"robots.txt disallows {urlsplit(url).path or '/'}")
                 continue
+            left = self.time_budget - (time.monotonic() - started)
             try:
-                response = await self.fetcher.fetch(
-                    url, accept=HTML_TYPES, same_site=True, provider=self.name
-                )
-            except (ProviderError, UnsafeUrlError) as err:
+                if not pages:
+                    final_url, facts = await self._page(url)
+                else:
+                    if left <= 0:
+                        raise TimeoutError
+                    async with asyncio.timeout(left):
+                        final_url, facts = await self._page(url)
+            except (LeadqualError, TimeoutError) as err:
                 if not pages:
                     raise  # the home page itself failed: the source failed
-                # a broken about page must not lose what the home page said
+                # a broken or slow about page must not lose what the home page said
                 requests += 1
                 notes.append(f"{urlsplit(url).path} not read ({type(err).__name__})")
                 continue
             requests += 1
-            facts = parse_html(response.text)
-            pages.append((response.final_url, facts))
+            if facts.incomplete:
+                notes.append(f"{urlsplit(url).path or '/'} read in part ({facts.incomplete})")
+            pages.append((final_url, facts))
             if len(pages) == 1:
                 for href, _text in facts.links:
-                    target = urljoin(response.final_url, href)
+                    target = urljoin(final_url, href)
                     parts = urlsplit(target)
                     if (
                         parts.scheme in ("http", "https")
@@ -494,10 +730,18 @@ class WebsiteProvider:
             identifiers=ids,
         )
         news: tuple[NewsItem, ...] = ()
-        if self.read_feed and home.feeds:
-            news, fed = await self._feed(
-                home_url, home.feeds[0], robots, overview.provenance, notes
-            )
+        left = self.time_budget - (time.monotonic() - started)
+        if self.read_feed and home.feeds and left <= 0:
+            notes.append("feed not read (time budget spent)")
+        elif self.read_feed and home.feeds:
+            try:
+                async with asyncio.timeout(left):
+                    news, fed = await self._feed(
+                        home_url, home.feeds[0], robots, overview.provenance, notes
+                    )
+            except TimeoutError:
+                notes.append("feed not read (time budget spent)")
+                fed = 1
             requests += fed
         return ResearchResult(
             provider=self.name,
