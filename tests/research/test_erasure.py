@@ -33,7 +33,7 @@ class SiteProvider:
     def __init__(self, fetcher: SafeFetcher) -> None:
         self.fetcher = fetcher
 
-    async def research(self, company: CompanyQuery, /) -> ResearchResult:
+    async def aresearch(self, company: CompanyQuery, /) -> ResearchResult:
         page = await self.fetcher.fetch(f"https://www.{company.domain}/", provider=self.name)
         prov = Provenance(source=self.name, url=page.final_url, retrieved_at=NOW)
         overview = CompanyOverview(provenance=prov, name=page.text.strip(), website=page.final_url)
@@ -136,7 +136,7 @@ def test_a_provider_with_its_own_per_domain_state_is_asked_to_forget_it(
         def __init__(self) -> None:
             self.seen: set[str] = set()
 
-        async def research(self, company: CompanyQuery, /) -> ResearchResult:
+        async def aresearch(self, company: CompanyQuery, /) -> ResearchResult:
             self.seen.add(str(company.domain))
             return ResearchResult(provider=self.name, no_match="not_found", notes=("none",))
 

@@ -315,7 +315,7 @@ def test_a_hostile_about_page_keeps_the_home_page_facts(
     about: Callable[[httpx.Request], httpx.Response],
 ) -> None:
     provider = WebsiteProvider(_two_pages(about))
-    result = asyncio.run(provider.research(CompanyQuery(name="Contoso", domain="contoso.com")))
+    result = asyncio.run(provider.aresearch(CompanyQuery(name="Contoso", domain="contoso.com")))
     assert result.overviews[0].description == "Contoso makes widgets."
     assert any(note.startswith("/about-us not read") for note in result.notes)
 
@@ -326,7 +326,7 @@ def test_an_about_page_that_never_answers_costs_only_itself() -> None:
         raise AssertionError("unreachable")
 
     provider = WebsiteProvider(_two_pages(never), time_budget=0.2)
-    result = asyncio.run(provider.research(CompanyQuery(name="Contoso", domain="contoso.com")))
+    result = asyncio.run(provider.aresearch(CompanyQuery(name="Contoso", domain="contoso.com")))
     assert result.overviews[0].name == "Contoso"
     assert "/about-us not read (TimeoutError)" in result.notes
 
@@ -352,7 +352,7 @@ def test_pages_are_read_off_the_event_loop_so_other_work_proceeds(
 
     async def both() -> None:
         research = asyncio.create_task(
-            provider.research(CompanyQuery(name="Contoso", domain="contoso.com"))
+            provider.aresearch(CompanyQuery(name="Contoso", domain="contoso.com"))
         )
         await other_lead()
         assert (await research).overviews[0].name == "Contoso"

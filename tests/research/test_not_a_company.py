@@ -65,7 +65,7 @@ def sec_result(data: dict[str, Any], calls: list[str] | None = None) -> Research
 
     provider = SecEdgarProvider(mock_fetcher(handler), user_agent=UA)
     result: ResearchResult = asyncio.run(
-        provider.research(CompanyQuery(name="Roe Consulting", ids={"sec_cik": "1999001"}))
+        provider.aresearch(CompanyQuery(name="Roe Consulting", ids={"sec_cik": "1999001"}))
     )
     return result
 
@@ -137,7 +137,7 @@ def summary(**fields: Any) -> dict[str, Any]:
 def wiki(answer: dict[str, Any], **ids: str) -> ResearchResult:
     provider = WikipediaProvider(mock_fetcher(lambda r: httpx.Response(200, json=answer)))
     query = CompanyQuery(name="Contoso", ids={"wikipedia": "Contoso", **ids})
-    result: ResearchResult = asyncio.run(provider.research(query))
+    result: ResearchResult = asyncio.run(provider.aresearch(query))
     return result
 
 

@@ -60,7 +60,7 @@ def body(path: Path) -> Any:
 
 
 def run(provider: Any, query: CompanyQuery) -> ResearchResult:
-    result: ResearchResult = asyncio.run(provider.research(query))
+    result: ResearchResult = asyncio.run(provider.aresearch(query))
     return result
 
 

@@ -87,8 +87,8 @@ logger = logging.getLogger("leadqual.agent")
 ORGANIZATION = "*"
 
 _BATCH_DEDUPE_MIN = 32
-"""A batch in which this many leads need their duplicates found finds them in one pass over
-the CRM (when they are at least a quarter of its leads) instead of one lead at a time."""
+"""A batch of this many leads or more finds duplicates in one pass over the CRM (when the
+batch is at least a quarter of its leads) instead of one lead at a time."""
 
 
 class _BatchDuplicates:
@@ -98,19 +98,21 @@ class _BatchDuplicates:
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self.asked = 0
         self.found: dict[str, list[DuplicateRef]] | None = None
         self.declined = False
 
     def refs(self, lead_id: str, agent: QualificationAgent) -> list[DuplicateRef] | None:
-        """The lead's duplicates from the batch pass, or ``None``: find them one at a time."""
-        self.asked += 1
-        if self.found is None and not self.declined and self.asked >= _BATCH_DEDUPE_MIN:
+        """The lead's duplicates from the batch pass (made when the first lead asks), or
+        ``None``: find them one at a time."""
+        if self.found is None and not self.declined:
             leads = list(agent.source.leads())
             if self.size * 4 < len(leads):
                 self.declined = True
             else:
                 self.found = _refs_by_lead(agent._detector.find(leads), [x.id for x in leads])
+                # The pass read every lead as it is now; an index built before may hold older
+                # versions of them, so the next lead checked alone builds a fresh one.
+                agent._index = None
         if self.found is None:
             return None
         found = self.found.get(lead_id)
@@ -1278,8 +1280,6 @@ class QualificationAgent:
         with self._lock:
             found = batch.refs(lead.id, self) if batch is not None else None
             if found is not None:
-                if self._index is not None:
-                    self._index.upsert(lead)
                 return found
             if self._index is None:
                 self._index = self._detector.index(list(self.source.leads()))
