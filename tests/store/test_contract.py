@@ -730,3 +730,23 @@ def test_the_newest_audit_record_is_the_last_of_the_history(
     newest = store.latest_audit("L-1")
     assert newest == store.audit("L-1")[-1]
     assert newest is not None and newest.insight_version == 3
+
+
+def test_versions_names_the_newest_stored_version_of_leads_that_have_one(
+    store: InsightStore, make_insight: MakeInsight
+) -> None:
+    assert store.versions([]) == {}
+    store.save(make_insight("L-1", 1))
+    store.save(make_insight("L-1", 2))
+    store.save(make_insight("L-3", 1))
+    assert store.versions(["L-1", "L-2", "L-3", "L-1"]) == {"L-1": 2, "L-3": 1}
+    many = [f"L-x{k}" for k in range(1200)] + ["L-3"]  # more than one statement's parameters
+    assert store.versions(many) == {"L-3": 1}
+    store.erase("L-1")
+    assert store.versions(["L-1"]) == {}
+
+
+@pytest.mark.parametrize("ids", ["L-1", [1, 2], [None], 42])
+def test_versions_refuses_what_is_not_lead_ids(store: InsightStore, ids: Any) -> None:
+    with pytest.raises(ValidationFailed, match="lead ids"):
+        store.versions(ids)

@@ -357,7 +357,10 @@ class QualificationAgent:
         self._queued: set[str] = set()
         self._paused: tuple[str, str] | None = None
         self._activated = False
-        self._counters: dict[Stage, StageCounter] = {s: StageCounter() for s in STAGES}
+        # Plain tallies, turned into StageCounter models when asked for (counters()).
+        self._counters: dict[Stage, dict[str, float]] = {
+            s: dict.fromkeys(("ran", "reused", "skipped", "failed", "seconds"), 0) for s in STAGES
+        }
         self._processed = 0
         self._unchanged = 0
         self._events = 0
@@ -382,7 +385,10 @@ class QualificationAgent:
         own = self._stored_consent(seller_id) if seller_id else None
         if own is not None:
             flags = {k: v and getattr(own, k) for k, v in flags.items()}
-        return Consent(**flags, granted_by=base.granted_by, granted_at=base.granted_at)
+        # Built from values already validated (the config's and stored records'), for every lead.
+        return Consent.model_construct(
+            **flags, granted_by=base.granted_by, granted_at=base.granted_at
+        )
 
     def _stored_consent(self, seller_id: str, /) -> ConsentRecord | None:
         # Read for every lead of a batch, so kept for a moment: a record made through this agent
@@ -487,7 +493,16 @@ class QualificationAgent:
                 leads_processed=self._processed,
                 insights_unchanged=self._unchanged,
                 events_handled=self._events,
-                stages={k: v.model_copy() for k, v in self._counters.items()},
+                stages={
+                    k: StageCounter(
+                        ran=int(v["ran"]),
+                        reused=int(v["reused"]),
+                        skipped=int(v["skipped"]),
+                        failed=int(v["failed"]),
+                        seconds=v["seconds"],
+                    )
+                    for k, v in self._counters.items()
+                },
             )
 
     # -- processing -------------------------------------------------------------------------
@@ -612,6 +627,8 @@ class QualificationAgent:
         else:
             pending = set(ids)
         gate = asyncio.Semaphore(self.max_concurrency)
+        # One query for the whole batch instead of one per new lead that has nothing stored.
+        stored = self.store.versions(pending)
         order = {lead_id: k for k, lead_id in enumerate(ids)}
         found: list[tuple[int, LeadInsight]] = []
         counts = {"processed": 0, "unchanged": 0, "resumed": 0}
@@ -626,7 +643,7 @@ class QualificationAgent:
                 try:
                     if lead_id in pending:
                         insight, changed = await self._reconcile(
-                            lead_id, when, force=force, writer=writer
+                            lead_id, when, force=force, writer=writer, new=lead_id not in stored
                         )
                         counts["processed" if changed else "unchanged"] += 1
                         if not changed and batch_id is not None:
@@ -1298,9 +1315,12 @@ class QualificationAgent:
         *,
         force: bool = False,
         writer: _GroupWriter | None = None,
+        new: bool = False,
     ) -> tuple[LeadInsight, bool]:
         context = build_context(self.source, lead_id)
-        previous = self.store.latest(lead_id)
+        # ``new``: the caller knows nothing is stored for the lead (a conflict on saving
+        # still catches an insight stored meanwhile).
+        previous = None if new else self.store.latest(lead_id)
         reasons: dict[Stage, str] = {}
         if previous is None or force:
             todo = frozenset(STAGES)
@@ -1363,11 +1383,9 @@ class QualificationAgent:
             self._processed += 1
             self._budget.leads += 1
             for stage, run in out.runs.items():
-                counter = self._counters[stage]
-                self._counters[stage] = counter.replace(
-                    **{run.status: getattr(counter, run.status) + 1},
-                    seconds=counter.seconds + out.seconds.get(stage, 0.0),
-                )
+                tally = self._counters[stage]
+                tally[run.status] += 1
+                tally["seconds"] += out.seconds.get(stage, 0.0)
         logger.info(
             "lead %s processed: insight v%d, stages run %s",
             lead_id,

@@ -6,7 +6,7 @@ the memory and SQL stores cannot drift apart.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import TypeVar
 
@@ -56,6 +56,20 @@ def check_save(insight: LeadInsight, audit: AuditRecord | None) -> None:
             "insight with its own audit record",
             field="audit",
         )
+
+
+def check_ids(lead_ids: object) -> list[str]:
+    """Lead ids given as a collection of strings (not one bare string), each once, in order."""
+    if isinstance(lead_ids, (str, bytes)) or not isinstance(lead_ids, Iterable):
+        raise ValidationFailed(
+            f"lead ids must be a collection of strings, got {type(lead_ids).__name__}",
+            field="lead_ids",
+        )
+    given = list(lead_ids)
+    for item in given:
+        if not isinstance(item, str):
+            raise ValidationFailed(f"lead ids must be strings, got {item!r:.60}", field="lead_ids")
+    return list(dict.fromkeys(given))
 
 
 def check_save_many(

@@ -61,6 +61,11 @@ class InsightStore(Protocol):
         """The lead's newest insight, or ``None``."""
         ...
 
+    def versions(self, lead_ids: Collection[str], /) -> dict[str, int]:
+        """The newest stored version of each of these leads that has an insight (a lead
+        without one is not in the result); a cheap check for many leads at once."""
+        ...
+
     def history(self, lead_id: str, /) -> Sequence[LeadInsight]:
         """Every stored insight of the lead, oldest first."""
         ...

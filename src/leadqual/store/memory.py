@@ -14,6 +14,7 @@ from leadqual.insight import AuditRecord, ConsentRecord, Feedback, LeadInsight, 
 from leadqual.store._common import (
     SCHEMA_VERSION,
     check_batch,
+    check_ids,
     check_limit,
     check_members,
     check_save,
@@ -125,6 +126,13 @@ class MemoryInsightStore:
                     )
                 if batch is not None and lead in batch:
                     batch[lead] = True
+
+    def versions(self, lead_ids: Collection[str], /) -> dict[str, int]:
+        """The newest stored version of each of these leads that has an insight."""
+        ids = check_ids(lead_ids)
+        with self._lock:
+            self._open()
+            return {i: self._insights[i][-1][0] for i in ids if self._insights.get(i)}
 
     def latest(self, lead_id: str, /) -> LeadInsight | None:
         """The lead's newest insight, or ``None``."""

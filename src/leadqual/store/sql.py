@@ -45,6 +45,7 @@ from leadqual.insight import AuditRecord, ConsentRecord, Feedback, LeadInsight, 
 from leadqual.store import _schema
 from leadqual.store._common import (
     check_batch,
+    check_ids,
     check_limit,
     check_members,
     check_save,
@@ -534,6 +535,20 @@ class SqlInsightStore:
                 if stored is not None and stored >= insight.version:
                     return conflict(insight.lead_id, insight.version, stored)
         return StoreError("the group of insights could not be saved; nothing was stored: try again")
+
+    def versions(self, lead_ids: Collection[str], /) -> dict[str, int]:
+        """The newest stored version of each of these leads that has an insight."""
+        ids = check_ids(lead_ids)
+        found: dict[str, int] = {}
+        with self._read() as conn:
+            # In slices: databases cap the parameters of one statement.
+            for start in range(0, len(ids), 500):
+                part = ids[start : start + 500]
+                rows = conn.execute(
+                    select(LATEST.c.lead_id, LATEST.c.version).where(LATEST.c.lead_id.in_(part))
+                )
+                found.update((str(lead), int(version)) for lead, version in rows)
+        return found
 
     def latest(self, lead_id: str, /) -> LeadInsight | None:
         """The lead's newest insight, or ``None``."""
