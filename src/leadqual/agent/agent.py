@@ -387,7 +387,11 @@ class QualificationAgent:
             flags = {k: v and getattr(own, k) for k, v in flags.items()}
         # Built from values already validated (the config's and stored records'), for every lead.
         return Consent.model_construct(
-            **flags, granted_by=base.granted_by, granted_at=base.granted_at
+            web_research=flags["web_research"],
+            read_emails=flags["read_emails"],
+            llm_drafting=flags["llm_drafting"],
+            granted_by=base.granted_by,
+            granted_at=base.granted_at,
         )
 
     def _stored_consent(self, seller_id: str, /) -> ConsentRecord | None:
