@@ -1407,7 +1407,9 @@ class QualificationAgent:
         action = out.next_action
         if action is not None and action.suggest_disqualify and lead.status is LeadStatus.OPEN:
             handoff = "review"
-            existing = self.store.review(lead.id)
+            # A review item is only ever put beside a stored insight: a lead concluded for the
+            # first time has none.
+            existing = self.store.review(lead.id) if previous is not None else None
             if existing is None:
                 reason = action.reasons[0] if action.reasons else "the agent suggests disqualifying"
                 self.store.put_review(ReviewItem(lead_id=lead.id, reason=reason, proposed_at=now))
