@@ -27,7 +27,10 @@ from leadqual.drafting.inputs import (
     Fact,
     FactKind,
     IcpFitLike,
+    NewsLike,
+    ProviderResultLike,
     ResearchFactLike,
+    ResearchInput,
     ResearchLike,
 )
 from leadqual.drafting.intents import (
@@ -93,6 +96,9 @@ __all__ = [
     "ReplyClassifier",
     "ReplyIntent",
     "ResearchFactLike",
+    "NewsLike",
+    "ProviderResultLike",
+    "ResearchInput",
     "ResearchLike",
     "SuppressionList",
     "TemplateDrafter",

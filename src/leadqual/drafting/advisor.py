@@ -35,7 +35,7 @@ from leadqual.drafting._dates import preferred_days, preferred_hours
 from leadqual.drafting._text import clean_reply
 from leadqual.drafting.facts import collect_facts
 from leadqual.drafting.guards import safe_fact_text
-from leadqual.drafting.inputs import EmailCheckLike, IcpFitLike
+from leadqual.drafting.inputs import EmailCheckLike, IcpFitLike, ResearchInput
 from leadqual.drafting.intents import (
     INTENT_PRIORITY,
     EmailClassifier,
@@ -359,7 +359,7 @@ def _decisive_reply(
     return min(human, key=lambda mi: INTENT_PRIORITY.index(mi[1].intent))
 
 
-def _research_reasons(research: object | None) -> tuple[str, ...]:
+def _research_reasons(research: ResearchInput | None) -> tuple[str, ...]:
     for fact in collect_facts(research):
         if fact.kind == "news":
             text = safe_fact_text(fact.text, max_chars=160)
@@ -466,7 +466,7 @@ class ActionAdvisor:
         now: datetime | None = None,
         email_check: EmailCheckLike | None = None,
         icp_fit: IcpFitLike | None = None,
-        research: object | None = None,
+        research: ResearchInput | None = None,
     ) -> NextAction:
         """The next best action for the lead in ``context``.
 

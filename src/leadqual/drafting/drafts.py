@@ -29,7 +29,7 @@ from leadqual._base import FrozenModel
 from leadqual._compat import moved_names
 from leadqual.drafting.advisor import ActionKind, NextAction
 from leadqual.drafting.guards import PLACEHOLDER_PATTERN
-from leadqual.drafting.inputs import FactKind, IcpFitLike
+from leadqual.drafting.inputs import FactKind, IcpFitLike, ResearchInput
 from leadqual.errors import DraftBlocked, NothingToDraft
 from leadqual.models import LeadContext
 
@@ -160,7 +160,7 @@ class Drafter(Protocol):
         action: NextAction,
         /,
         *,
-        research: object | None = None,
+        research: ResearchInput | None = None,
         icp_fit: IcpFitLike | None = None,
     ) -> Draft:
         """A draft for ``action``; raises :class:`NothingToDraft` or :class:`DraftBlocked`."""

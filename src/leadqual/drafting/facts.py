@@ -15,20 +15,33 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import get_args
 
-from leadqual.drafting.inputs import Fact, FactKind
+from leadqual.drafting.inputs import Fact, FactKind, ResearchInput
+from leadqual.errors import ValidationFailed
 
 __all__ = ["collect_facts"]
 
 
-def collect_facts(research: object | None) -> list[Fact]:
+def collect_facts(research: ResearchInput | None) -> list[Fact]:
     """Facts from a research result, read structurally.
 
-    Understands an object with ``facts`` (each with ``text`` and ``source``), ``news`` (each with
-    ``title`` and ``url``), and ``overviews`` (each with ``description``), such as
-    ``leadqual.research.ResearchResult``; a plain sequence of facts works too.
+    Understands an object with ``facts`` (each with ``text`` and ``source``), such as
+    ``leadqual.research.LeadResearch``; ``news`` (each with ``title`` and ``url``) and
+    ``overviews`` (each with ``description``), such as ``leadqual.research.ResearchResult``; and a
+    plain sequence of facts.
+
+    Raises:
+        ValidationFailed: ``research`` is none of these.
     """
     if research is None:
         return []
+    if not isinstance(research, (list, tuple)) and not any(
+        hasattr(research, name) for name in ("facts", "news", "overviews")
+    ):
+        raise ValidationFailed(
+            f"research must be a lead's research (LeadResearch), a provider's result or a "
+            f"sequence of facts, got {type(research).__name__}",
+            field="research",
+        )
     items: list[Fact] = []
     candidates: Iterable[object]
     if isinstance(research, (list, tuple)):

@@ -27,7 +27,10 @@ __all__ = [
     "Fact",
     "FactKind",
     "IcpFitLike",
+    "NewsLike",
+    "ProviderResultLike",
     "ResearchFactLike",
+    "ResearchInput",
     "ResearchLike",
 ]
 
@@ -91,6 +94,37 @@ class ResearchLike(Protocol):
     def facts(self) -> Sequence[ResearchFactLike]:
         """The facts found, most relevant first."""
         ...
+
+
+@runtime_checkable
+class NewsLike(Protocol):
+    """A news item: its headline and its page."""
+
+    @property
+    def title(self) -> str:
+        """The headline (untrusted web text)."""
+        ...
+
+    @property
+    def url(self) -> str:
+        """The page it came from."""
+        ...
+
+
+@runtime_checkable
+class ProviderResultLike(Protocol):
+    """One research provider's result (``leadqual.research.ResearchResult``): news items."""
+
+    @property
+    def news(self) -> Sequence[NewsLike]:
+        """The news the provider found."""
+        ...
+
+
+ResearchInput = ResearchLike | ProviderResultLike | Sequence[ResearchFactLike]
+"""What drafters and the advisor take as research: a lead's research
+(``leadqual.research.LeadResearch``, which has ``facts``), one provider's result, or the facts
+themselves."""
 
 
 class Fact(FrozenModel):

@@ -29,7 +29,7 @@ from leadqual.drafting.advisor import NextAction
 from leadqual.drafting.drafts import Draft
 from leadqual.drafting.facts import collect_facts
 from leadqual.drafting.guards import data_block, looks_like_injection, placeholder
-from leadqual.drafting.inputs import IcpFitLike
+from leadqual.drafting.inputs import IcpFitLike, ResearchInput
 from leadqual.drafting.llm import LlmClient, LlmMessage, ask, json_object
 from leadqual.drafting.template import TemplateDrafter, clean_name
 from leadqual.errors import ConsentRequired, ProviderError
@@ -123,14 +123,14 @@ class LlmDrafter:
         action: NextAction,
         /,
         *,
-        research: object | None = None,
+        research: ResearchInput | None = None,
         icp_fit: IcpFitLike | None = None,
     ) -> Draft:
         """The guarded LLM draft (sync; works inside a running event loop too)."""
         return run_sync(lambda: self.adraft(context, action, research=research, icp_fit=icp_fit))
 
     def messages(
-        self, base: Draft, context: LeadContext, research: object | None
+        self, base: Draft, context: LeadContext, research: ResearchInput | None
     ) -> list[LlmMessage]:
         """The prompt sent to the LLM: trusted facts plain, untrusted text in data blocks.
 
@@ -167,7 +167,7 @@ class LlmDrafter:
         action: NextAction,
         /,
         *,
-        research: object | None = None,
+        research: ResearchInput | None = None,
         icp_fit: IcpFitLike | None = None,
     ) -> Draft:
         """The guarded LLM draft (async)."""
@@ -210,7 +210,7 @@ class LlmDrafter:
         return candidate
 
     def _inputs(
-        self, base: Draft, context: LeadContext, research: object | None
+        self, base: Draft, context: LeadContext, research: ResearchInput | None
     ) -> tuple[str, str, list[str], str]:
         """What licenses a draft's wording: (vouched, context, identity, quotes).
 

@@ -45,7 +45,7 @@ from leadqual.drafting.guards import (
     safe_fact_text,
     url_key,
 )
-from leadqual.drafting.inputs import Fact, IcpFitLike
+from leadqual.drafting.inputs import Fact, IcpFitLike, ResearchInput
 from leadqual.errors import ConfigurationError, DraftBlocked, NothingToDraft
 from leadqual.models import EmailMessage, LeadContext
 from leadqual.suppression import SuppressionList
@@ -241,7 +241,7 @@ class TemplateDrafter:
         action: NextAction,
         /,
         *,
-        research: object | None = None,
+        research: ResearchInput | None = None,
         icp_fit: IcpFitLike | None = None,
     ) -> Draft:
         """The template draft for ``action`` (see :class:`~leadqual.drafting.Drafter`).
@@ -268,7 +268,7 @@ class TemplateDrafter:
         action: NextAction,
         /,
         *,
-        research: object | None = None,
+        research: ResearchInput | None = None,
         icp_fit: IcpFitLike | None = None,
     ) -> Draft:
         """:meth:`draft` for async callers (the :class:`~leadqual.drafting.Drafter` protocol);

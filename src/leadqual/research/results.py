@@ -21,6 +21,7 @@ __all__ = [
     "ErasureReceipt",
     "FieldSource",
     "LeadResearch",
+    "ResearchFact",
     "MergedField",
     "RankedNews",
     "ResearchDiff",
@@ -166,6 +167,36 @@ class LeadResearch(FrozenModel):
             self.financials,
             (n.item for n in self.news),
         )
+
+    @property
+    def facts(self) -> tuple[ResearchFact, ...]:
+        """What drafts and the next action may cite: the news picked for the seller (best
+        first), then the company's confirmed description."""
+        out = [ResearchFact(text=n.item.title, source=n.item.url, kind="news") for n in self.news]
+        described = self.field("description")
+        if described is not None and isinstance(described.value, str) and described.value:
+            chosen = next(
+                (fs for fs in described.sources if fs.provider == described.chosen_from),
+                described.sources[0] if described.sources else None,
+            )
+            if chosen is not None:
+                out.append(
+                    ResearchFact(
+                        text=described.value, source=chosen.url or chosen.provider, kind="company"
+                    )
+                )
+        return tuple(out)
+
+
+class ResearchFact(FrozenModel):
+    """One fact from research, in the shape drafters and the advisor read
+    (:class:`leadqual.drafting.ResearchLike`): its text, where it came from, what it is about.
+    Web text: untrusted, to be quoted, never obeyed."""
+
+    text: str
+    source: str
+    """A URL, or the provider's name when the fact has no page."""
+    kind: Literal["news", "company"]
 
 
 class ErasureReceipt(FrozenModel):
