@@ -191,3 +191,15 @@ def test_a_large_batch_does_not_leave_its_duplicates_behind_for_later_calls(
         return {d.record_id for d in later.duplicates}
 
     assert "L-0202" in asyncio.run(flow())
+
+
+def test_erasure_forgets_the_cached_dns_verdict_of_the_leads_domain(
+    make_agent: MakeAgent, sample_data: SampleData, sample_source: MemorySource
+) -> None:
+    agent = make_agent()
+    agent.process("L-0171", now=sample_data.as_of)
+    domain = (sample_source.get_lead("L-0171").email or "").rpartition("@")[2]
+    validator = agent.pipeline.validator
+    assert validator._cache.get(domain) is not None
+    agent.erase("L-0171")
+    assert validator._cache.get(domain) is None

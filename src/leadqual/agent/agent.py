@@ -51,7 +51,7 @@ from leadqual.agent.views import (
 from leadqual.config import AgentConfig, Consent, HandraiserSegment
 from leadqual.dedupe import DuplicateDetector, DuplicateIndex, DuplicateReport
 from leadqual.drafting import ActionAdvisor, Drafter, TemplateDrafter
-from leadqual.email import EmailValidator
+from leadqual.email import EmailValidator, forget_domain
 from leadqual.errors import (
     AccessDenied,
     AgentPaused,
@@ -1287,6 +1287,18 @@ class QualificationAgent:
         return out
 
     def _forget(self, lead_id: str) -> None:
+        # The lead's email domain as the CRM or the last insight knows it: its cached DNS
+        # verdict goes too (a sole trader's domain names a person).
+        domains = set()
+        with contextlib.suppress(RecordNotFound):
+            email = self.source.get_lead(lead_id).email
+            if email and "@" in email:
+                domains.add(email.rpartition("@")[2])
+        last = self.store.latest(lead_id)
+        if last is not None and last.email is not None and last.email.domain:
+            domains.add(last.email.domain)
+        for domain in domains:
+            forget_domain(self.pipeline.validator, domain)
         self.researcher.erase(lead_id)
         with self._lock:
             if lead_id in self._queued:

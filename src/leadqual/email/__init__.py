@@ -35,7 +35,7 @@ from leadqual.email.records import (
     validate_record,
     validate_records,
 )
-from leadqual.email.validator import EmailValidator, cache_info, clear_cache
+from leadqual.email.validator import EmailValidator, cache_info, clear_cache, forget_domain
 
 __all__ = [
     "CANARY_DOMAINS",
@@ -61,6 +61,7 @@ __all__ = [
     "avalidate_records",
     "cache_info",
     "clear_cache",
+    "forget_domain",
     "validate_context",
     "validate_frame",
     "validate_record",

@@ -468,6 +468,11 @@ class DomainCache:
         with self._lock:
             self._data.clear()
 
+    def forget(self, domain: str) -> int:
+        """Forget one domain's verdict; how many went (0 or 1)."""
+        with self._lock:
+            return 0 if self._data.pop(domain, None) is None else 1
+
     def __len__(self) -> int:
         with self._lock:
             return len(self._data)

@@ -31,7 +31,11 @@ from typing import TYPE_CHECKING
 
 from leadqual._base import to_utc
 from leadqual._compat import warn_deprecated
-from leadqual._domains import company_website_domain, is_free_provider_domain
+from leadqual._domains import (
+    company_website_domain,
+    is_free_provider_domain,
+    registrable_domain,
+)
 from leadqual._sync import PerLoop, run_sync
 from leadqual.email import _domains as domains
 from leadqual.email import frame as _frame
@@ -48,9 +52,11 @@ from leadqual.email._dns import (
     lookup_domain,
     probe_resolver,
 )
+from leadqual.email._domains import _suggest_popular as suggest_popular
+from leadqual.email._domains import domain_facts
 from leadqual.email._history import BounceEvidence, bounce_findings
 from leadqual.email._reasons import Finding, finding, status_of
-from leadqual.email._syntax import SyntaxOutcome, check_syntax
+from leadqual.email._syntax import SyntaxOutcome, _domain_name, check_syntax
 from leadqual.email.checks import EmailCacheInfo, EmailCheck, EmailReason, EmailStatus, EmailType
 from leadqual.email.overrides import EmailOverride, EmailOverrides
 from leadqual.errors import ConfigurationError, EmailInputError
@@ -61,7 +67,7 @@ if TYPE_CHECKING:
     from leadqual.email.checks import RecordEmailReport
     from leadqual.models import Account, Contact, EmailMessage, Lead, LeadContext
 
-__all__ = ["EmailValidator", "cache_info", "clear_cache"]
+__all__ = ["EmailValidator", "cache_info", "clear_cache", "forget_domain"]
 
 logger = logging.getLogger("leadqual.email")
 
@@ -680,6 +686,24 @@ def clear_cache(validator: EmailValidator, /) -> None:
     validator._cache.clear()
     with validator._state_lock:
         validator._resolver_check = "not_run"
+
+
+def forget_domain(validator: EmailValidator, domain: str, /) -> int:
+    """Forget what ``validator`` keeps about one domain (a data subject's erasure request: a
+    sole trader's domain names a person): its cached DNS verdict, and the process-wide cache of
+    reason texts, which may quote it. Returns how many domain verdicts went (0 or 1)."""
+    if not isinstance(domain, str):
+        raise EmailInputError(
+            f"domain must be a string, got {type(domain).__name__}", field="domain"
+        )
+    plain = domain.strip().lower().rstrip(".")
+    # The cache is keyed by the domain's ASCII form, as validation reads it.
+    key = check_syntax(f"x@{plain}", allow_reserved=True).ascii_domain or plain
+    gone = validator._cache.forget(key) + (validator._cache.forget(plain) if key != plain else 0)
+    # Process-wide caches keyed by domains or addresses: speed only, so emptied whole.
+    for cached in (_reason, _domain_name, domain_facts, suggest_popular, registrable_domain):
+        cached.cache_clear()
+    return gone
 
 
 def _time_source(now: object) -> tuple[datetime | None, Callable[[], datetime] | None]:
