@@ -334,7 +334,7 @@ def main() -> None:
             + ", ".join(f"{w:.1f}" for w in reference_walls)
             + " s.",
             "",
-            "Time inside each stage during the run alone (summed over concurrent leads, and "
+            "Time inside each stage during the run alone and its events (summed over concurrent leads, and "
             f"including waits for the CPU, so it exceeds the wall time; {stage_total:.1f} s in all):",
             "",
             "| stage | ran | skipped | failed | time | share |",
