@@ -27,6 +27,7 @@ from leadqual.config.agent import (
     QualificationDefaults,
     RefreshPolicy,
     TeamAccess,
+    require_config,
 )
 from leadqual.config.icp import CharacteristicKind, IcpCharacteristic, IcpProfile, TierCutoffs
 from leadqual.config.prioritize import (
@@ -65,4 +66,5 @@ __all__ = [
     "TeamAccess",
     "TierCutoffs",
     "load_mapping",
+    "require_config",
 ]

@@ -26,6 +26,7 @@ from leadqual.config.prioritize import (
     PrioritizationOrder,
     SegmentCondition,
 )
+from leadqual.errors import ConfigurationError
 
 __all__ = [
     "AgentConfig",
@@ -36,6 +37,7 @@ __all__ = [
     "QualificationDefaults",
     "RefreshPolicy",
     "TeamAccess",
+    "require_config",
 ]
 
 
@@ -179,3 +181,18 @@ class AgentConfig(FrozenModel):
     def to_yaml(self) -> str:
         """Serialise to YAML that :meth:`from_file` reads back."""
         return yaml.safe_dump(self.model_dump(mode="json"), sort_keys=False, allow_unicode=True)
+
+
+def require_config(config: object, who: str, /) -> AgentConfig:
+    """``config`` itself when it is an :class:`AgentConfig`; otherwise the typed error a
+    component raises when built from something else (a dict, a path, ``None``).
+
+    Raises:
+        ConfigurationError: ``config`` is not an AgentConfig.
+    """
+    if not isinstance(config, AgentConfig):
+        raise ConfigurationError(
+            f"{who} needs an AgentConfig (AgentConfig.from_file(path) loads one, "
+            f"AgentConfig.model_validate(mapping) builds one), got {type(config).__name__}"
+        )
+    return config

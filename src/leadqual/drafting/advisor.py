@@ -30,7 +30,7 @@ from pydantic import ConfigDict
 from leadqual._base import LeadqualModel, to_utc
 from leadqual._fields import is_empty
 from leadqual._text import fold
-from leadqual.config import AgentConfig
+from leadqual.config import AgentConfig, require_config
 from leadqual.drafting._dates import preferred_days, preferred_hours
 from leadqual.drafting._text import clean_reply
 from leadqual.drafting.facts import collect_facts
@@ -454,6 +454,7 @@ class ActionAdvisor:
     def from_config(cls, config: AgentConfig, /, **overrides: Any) -> Self:
         """An advisor that reads emails only when the configuration's consent allows it;
         ``overrides`` are constructor keywords (``suppression=``, ``time_zone=``, ...)."""
+        config = require_config(config, "ActionAdvisor.from_config")
         kwargs: dict[str, Any] = {"read_emails": config.consent.read_emails}
         kwargs.update(overrides)
         return cls(**kwargs)

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from typing import Any, Self
 
 from leadqual._sync import run_sync
-from leadqual.config import AgentConfig
+from leadqual.config import AgentConfig, require_config
 from leadqual.drafting._grounding import ungrounded
 from leadqual.drafting._normalize import skeleton
 from leadqual.drafting._text import clean_reply
@@ -99,6 +99,7 @@ class LlmDrafter:
         temperature: float = 0.3,
         max_tokens: int = 900,
     ) -> None:
+        config = require_config(config, "LlmDrafter")
         if not config.consent.llm_drafting:
             raise ConsentRequired(
                 f"LlmDrafter sends lead context to the LLM {getattr(client, 'name', '')!r}: "

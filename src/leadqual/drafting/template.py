@@ -26,7 +26,7 @@ from typing import Any, Self
 
 from leadqual._compat import warn_deprecated
 from leadqual._text import content_tokens
-from leadqual.config import AgentConfig, ProductKnowledge
+from leadqual.config import AgentConfig, ProductKnowledge, require_config
 from leadqual.drafting._grounding import commitments
 from leadqual.drafting._normalize import has_invisible
 from leadqual.drafting.advisor import NextAction
@@ -172,7 +172,7 @@ class TemplateDrafter:
             raise ConfigurationError("max_chars must be at least 200")
         if disclosure is not None and (find_links(disclosure) or find_emails(disclosure)):
             raise ConfigurationError("the disclosure line must not carry links or addresses")
-        self.config = config
+        self.config = require_config(config, "TemplateDrafter")
         self.suppression = suppression or SuppressionList()
         self.disclosure = disclosure
         self.max_chars = max_chars

@@ -29,7 +29,7 @@ from typing import Any, Self, TypeVar
 from leadqual._base import to_utc
 from leadqual._compat import moved_names, warn_deprecated
 from leadqual._sync import run_sync
-from leadqual.config import AgentConfig
+from leadqual.config import AgentConfig, require_config
 from leadqual.errors import ConfigurationError, LeadqualError
 from leadqual.models import LeadContext
 from leadqual.research.cache import ResearchCache
@@ -123,7 +123,7 @@ class Researcher:
             raise ConfigurationError("max_concurrency must be at least 1")
         if provider_timeout <= 0:
             raise ConfigurationError("provider_timeout must be positive (seconds)")
-        self.config = config
+        self.config = require_config(config, "Researcher")
         self.providers = tuple(providers)
         self.source = source
         self.ttl = timedelta(days=config.refresh.research_every_days)
