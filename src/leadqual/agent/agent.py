@@ -32,6 +32,7 @@ from leadqual.agent.pipeline import (
     Pipeline,
     StageOutputs,
     config_hash,
+    duplicate_ref,
     duplicate_refs,
     seller_card,
 )
@@ -125,18 +126,7 @@ def _refs_by_lead(report: DuplicateReport, ids: Iterable[str]) -> dict[str, list
         # Strongest first, as DuplicateIndex.find orders them.
         strength = pair.probability if pair.probability is not None else float(len(pair.rules))
         for one, other in ((pair.left_id, pair.right_id), (pair.right_id, pair.left_id)):
-            ranked[one].append(
-                (
-                    -strength,
-                    DuplicateRef(
-                        record_id=other,
-                        kind="lead",
-                        rule=pair.rule,
-                        score=pair.probability,
-                        explanation=pair.explanation,
-                    ),
-                )
-            )
+            ranked[one].append((-strength, duplicate_ref(pair, other)))
     return {
         lead: [ref for _, ref in sorted(refs, key=lambda x: x[0])] for lead, refs in ranked.items()
     }

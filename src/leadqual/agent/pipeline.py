@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
 from leadqual.config import AgentConfig, Consent
-from leadqual.dedupe import DuplicateIndex
+from leadqual.dedupe import DuplicateIndex, DuplicatePair
 from leadqual.drafting import ActionAdvisor, Draft, Drafter, NextAction, TemplateDrafter
 from leadqual.email import EmailCheck, EmailValidator
 from leadqual.errors import DraftBlocked, NothingToDraft, NotScorable
@@ -288,20 +288,22 @@ def _copy(stage: Stage, source: StageOutputs, target: StageOutputs) -> None:
     setattr(target, name, getattr(source, name))
 
 
+def duplicate_ref(pair: DuplicatePair, other: str, /) -> DuplicateRef:
+    """The reference to lead ``other`` that ``pair`` found a duplicate of the lead at hand."""
+    return DuplicateRef(
+        record_id=other,
+        kind="lead",
+        rule=pair.rule,
+        score=pair.probability,
+        explanation=pair.explanation,
+    )
+
+
 def duplicate_refs(index: DuplicateIndex, lead: Lead, /) -> list[DuplicateRef]:
     """The leads the index holds that are probably the same person as ``lead``."""
     refs = []
     for pair in index.find(lead):
         other = pair.right_id if pair.left_id == lead.id else pair.left_id
-        if other == lead.id:
-            continue
-        refs.append(
-            DuplicateRef(
-                record_id=other,
-                kind="lead",
-                rule=pair.rule,
-                score=pair.probability,
-                explanation=pair.explanation,
-            )
-        )
+        if other != lead.id:
+            refs.append(duplicate_ref(pair, other))
     return refs
