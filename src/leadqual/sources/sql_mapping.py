@@ -86,6 +86,9 @@ class TableMap(FrozenModel):
     optional: bool = False
     """Read a missing table as empty rather than refuse the mapping (presets use it for tables
     an export may leave out)."""
+    missing_columns: Literal["error", "ignore"] = "error"
+    """``"ignore"``: read a mapped column the table does not have as NULL (a column a required
+    field needs is still an error). Presets use it, as a copy may leave columns out."""
 
     @field_validator("columns")
     @classmethod
@@ -168,7 +171,7 @@ class SqlMapping(FrozenModel):
 
 _ADDRESS = ("address.street", "address.city", "address.state", "address.postal_code",
             "address.country")  # fmt: skip
-_PHONES = ("phones.business", "phones.mobile")
+_PHONES = ("phones.business", "phones.mobile", "phones.home", "phones.other")
 _PERSON = ("first_name", "last_name", "job_title", "email", "other_emails", *_PHONES, *_ADDRESS)
 _STAMPS = ("created_at", "modified_at")
 _LEAD = ("id", *_PERSON, "company_name", "website", "industry", "employee_count",
@@ -183,11 +186,12 @@ _OPPORTUNITY = ("id", "name", "status", "stage", "estimated_value", "actual_valu
                 "account_id", "contact_id", "originating_lead_id", "owner_id",
                 "line_of_business", *_STAMPS)  # fmt: skip
 _ACTIVITY = ("id", "kind", "regarding.kind", "regarding.id", "owner_id", "subject", "direction",
-             "from_address", "to_addresses", "body", "sent_at", "message_id", "in_reply_to",
-             "start", "end", "status", "location", "answered", "started_at", "duration_seconds",
-             "phone_number", "description", "due", "created_at")  # fmt: skip
+             "from_address", "to_addresses", "cc_addresses", "body", "sent_at", "message_id",
+             "in_reply_to", "start", "end", "attendees", "status", "location", "answered",
+             "started_at", "duration_seconds", "phone_number", "description", "due",
+             "created_at")  # fmt: skip
 _NOTE = ("id", "regarding.kind", "regarding.id", "title", "text", "author_id", "created_at")
-_SELLER = ("id", "name", "email", "team", "title", "phone", "is_active")
+_SELLER = ("id", "name", "email", "roles", "team", "title", "phone", "is_active")
 
 
 def _plain(table: str, targets: tuple[str, ...], *, optional: bool = True) -> TableMap:
@@ -195,6 +199,7 @@ def _plain(table: str, targets: tuple[str, ...], *, optional: bool = True) -> Ta
         table=table,
         columns={t: t.replace(".", "_") for t in targets},
         optional=optional,
+        missing_columns="ignore",
     )
 
 
@@ -255,7 +260,9 @@ _DV_ACTIVITY = {
 
 def _dataverse(prefix: str) -> dict[str, TableMap | tuple[TableMap, ...]]:
     def table(name: str, optional: bool = True, **parts: object) -> TableMap:
-        return TableMap.model_validate({"table": f"{prefix}{name}", "optional": optional, **parts})
+        return TableMap.model_validate(
+            {"table": f"{prefix}{name}", "optional": optional, "missing_columns": "ignore", **parts}
+        )
 
     activity_values = {"regarding.kind": _REGARDING}
     return {

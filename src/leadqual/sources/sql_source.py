@@ -429,17 +429,25 @@ class SqlSource:
         table = Table(name, MetaData(), schema=schema, autoload_with=conn, resolve_fks=False)
         by_name = {c.name: c for c in table.columns}
         columns: dict[str, tuple[Column[Any], ...]] = {}
+        required = _required(kind)
+        absent: list[str] = []
         for target in spec.columns:
             found = []
             for col in spec.column_names(target):
                 actual = _resolve(col, list(by_name))
-                if actual is None:
+                if actual is not None:
+                    found.append(by_name[actual])
+                elif spec.missing_columns == "ignore" and target not in required:
+                    absent.append(col)
+                else:
                     raise ConfigurationError(
                         f"table {name!r} has no column {col!r} (mapped to {kind} field "
                         f"{target!r})" + _close(col, list(by_name))
                     )
-                found.append(by_name[actual])
-            columns[target] = tuple(found)
+            if found:
+                columns[target] = tuple(found)
+        if absent:
+            logger.info("table %r has no column %s: read as NULL", name, ", ".join(absent))
         codes = {
             target: {normalize_code(code): value for code, value in table_codes.items()}
             for target, table_codes in spec.values.items()
@@ -455,8 +463,12 @@ class SqlSource:
         stmt = select(*bound.selected).where(*where).order_by(*order)
         with self._engine.connect() as conn:
             result = conn.execution_options(yield_per=self.page_size).execute(stmt)
-            for row in result:
-                yield row._mapping
+            try:
+                for row in result:
+                    yield row._mapping
+            finally:
+                # Closed here, not when collected: a server-side cursor holds the connection.
+                result.close()
 
     def _record(self, bound: _Bound, row: Mapping[Any, Any]) -> Any:
         """The record a row holds; :class:`RowConversionError` when it cannot be read."""
@@ -547,13 +559,11 @@ class SqlSource:
 
     def _get(self, kind: str, record_id: str) -> Any:
         for bound in self._bound[kind]:
-            rows = self._rows(bound, [_match(bound, "id", record_id)], ())
-            try:
-                row = next(rows, None)
-            finally:
-                rows.close()
+            stmt = select(*bound.selected).where(_match(bound, "id", record_id)).limit(1)
+            with self._engine.connect() as conn:
+                row = conn.execute(stmt).first()
             if row is not None:
-                return self._record(bound, row)
+                return self._record(bound, row._mapping)
         raise RecordNotFound(kind, record_id)
 
     def get_lead(self, lead_id: str, /) -> Lead:
