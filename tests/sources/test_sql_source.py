@@ -931,3 +931,36 @@ def test_types_that_cannot_hold_a_field_are_per_row_errors(db: Db) -> None:
             sql.get_lead("1")
         with pytest.raises(RecordNotFound):
             sql.get_lead("one")  # not a number: no such id in an integer column
+
+
+def test_values_sqlite_keeps_against_the_declared_type_are_per_row_errors(tmp_path: Path) -> None:
+    path = tmp_path / "loose.db"
+    engine = create_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        conn.execute(
+            text("CREATE TABLE leads (id TEXT, created TIMESTAMP, revenue DECIMAL(10, 2))")
+        )
+        conn.execute(
+            text(
+                "INSERT INTO leads VALUES ('1', '2026-01-05T09:30:00Z', 'lots'), "
+                "('2', '2026-01-05 09:30:00+01:00', 5.5), ('3', 'soon', 1)"
+            )
+        )
+    engine.dispose()
+    mapping = SqlMapping(
+        leads=TableMap(
+            table="leads",
+            columns={"id": "id", "created_at": "created", "annual_revenue": "revenue"},
+        )
+    )
+    with SqlSource(f"sqlite:///{path}", mapping) as sql:
+        (lead,) = sql.leads()
+        assert (lead.id, lead.created_at, lead.annual_revenue) == (
+            "2",
+            datetime(2026, 1, 5, 8, 30, tzinfo=UTC),
+            5.5,
+        )
+        assert {(e.row_id, e.column) for e in sql.row_errors} == {
+            ("1", "revenue"),
+            ("3", "created"),
+        }

@@ -36,11 +36,13 @@ from sqlalchemy import (
     or_,
     select,
     true,
+    type_coerce,
     update,
 )
 from sqlalchemy import insert as sql_insert
 from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 from sqlalchemy.sql import sqltypes
+from sqlalchemy.types import NullType
 
 from leadqual._base import LeadqualModel, to_utc
 from leadqual.errors import (
@@ -460,12 +462,12 @@ class SqlSource:
     def _rows(
         self, bound: _Bound, where: Sequence[ColumnElement[bool]], order: Sequence[Any]
     ) -> Generator[Mapping[Any, Any]]:
-        stmt = select(*bound.selected).where(*where).order_by(*order)
+        stmt = _select(bound).where(*where).order_by(*order)
         with self._engine.connect() as conn:
             result = conn.execution_options(yield_per=self.page_size).execute(stmt)
             try:
                 for row in result:
-                    yield row._mapping
+                    yield dict(zip(bound.selected, row, strict=True))
             finally:
                 # Closed here, not when collected: a server-side cursor holds the connection.
                 result.close()
@@ -559,11 +561,11 @@ class SqlSource:
 
     def _get(self, kind: str, record_id: str) -> Any:
         for bound in self._bound[kind]:
-            stmt = select(*bound.selected).where(_match(bound, "id", record_id)).limit(1)
+            stmt = _select(bound).where(_match(bound, "id", record_id)).limit(1)
             with self._engine.connect() as conn:
                 row = conn.execute(stmt).first()
             if row is not None:
-                return self._record(bound, row._mapping)
+                return self._record(bound, dict(zip(bound.selected, row, strict=True)))
         raise RecordNotFound(kind, record_id)
 
     def get_lead(self, lead_id: str, /) -> Lead:
@@ -901,6 +903,13 @@ def _sqlite_ro(uri: str) -> Any:
     import sqlite3
 
     return sqlite3.connect(uri, uri=True, check_same_thread=False)
+
+
+def _select(bound: _Bound) -> Any:  # a Select; its type parameters differ between 2.0 and 2.1
+    """The mapped columns as the driver returns them: SQLAlchemy's own conversions are skipped,
+    as they raise on a value the declared type does not hold (SQLite keeps any value in any
+    column), which would end a listing rather than skip the row."""
+    return select(*(type_coerce(c, NullType()) for c in bound.selected))
 
 
 def _resolve(name: str, names: Sequence[str]) -> str | None:
