@@ -41,7 +41,7 @@ __all__ = [
 def __getattr__(name: str) -> Any:
     # SQLAlchemy loads only for a source that needs it.
     if name in ("SqlSource", "WritableSqlSource"):
-        from leadqual.sources import sql_source
+        from leadqual.sources.sql_source import SqlSource, WritableSqlSource
 
-        return getattr(sql_source, name)
+        return SqlSource if name == "SqlSource" else WritableSqlSource
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
