@@ -66,6 +66,8 @@ DEFERRED = {
     "when a table is ranked",
     ("leadqual", "leadqual._compat"): "`import leadqual` loads nothing but the package; the "
     "deprecation helper (and inspect) load only when a moved name is read",
+    ("leadqual.sources", "leadqual.sources.sql_source"): "SQLAlchemy loads only when a source "
+    "over SQL tables is asked for, not with MemorySource",
 }
 
 

@@ -6,8 +6,10 @@ expect (``ValueError``, ``KeyError``, ``TimeoutError``), so ``except ValueError`
 ```text
 LeadqualError
  ├─ ConfigurationError(LeadqualError, ValueError)       a developer's mistake; says how to fix it
+ │   └─ ForeignDatabaseError(ConfigurationError)        .path, .tables: a database leadqual does not own
  ├─ ValidationFailed(LeadqualError, ValueError)         bad input to a public model; .field, .errors
- │   └─ EmailInputError(ValidationFailed, TypeError)    an address that is not a string
+ │   ├─ EmailInputError(ValidationFailed, TypeError)    an address that is not a string
+ │   └─ RowConversionError(ValidationFailed)            .table, .row_id, .column: a row not readable
  ├─ RecordNotFound(LeadqualError, KeyError)             .kind, .record_id
  ├─ InsufficientTrainingData(LeadqualError, ValueError) .qualified, .disqualified, .needed
  ├─ NotFittedError(LeadqualError, ValueError, AttributeError)
@@ -53,6 +55,7 @@ __all__ = [
     "DraftBlocked",
     "EmailInputError",
     "FetchError",
+    "ForeignDatabaseError",
     "HttpStatusError",
     "IncompatibleModelError",
     "InsufficientTrainingData",
@@ -69,6 +72,7 @@ __all__ = [
     "ProviderTimeout",
     "RateLimited",
     "RecordNotFound",
+    "RowConversionError",
     "ResponseTooLarge",
     "StoreConflict",
     "StoreCorrupt",
@@ -86,6 +90,21 @@ class LeadqualError(Exception):
 
 class ConfigurationError(LeadqualError, ValueError):
     """A configuration value is missing or inconsistent; the message says how to fix it."""
+
+
+class ForeignDatabaseError(ConfigurationError):
+    """A database holds tables leadqual does not own, so a source that keeps its own records there
+    refuses it rather than adding its tables beside the user's.
+
+    Attributes:
+        path: the database's path or URL.
+        tables: the tables found that are not leadqual's.
+    """
+
+    def __init__(self, message: str, *, path: str, tables: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.path = path
+        self.tables = tuple(tables)
 
 
 class ValidationFailed(LeadqualError, ValueError):
@@ -106,6 +125,32 @@ class ValidationFailed(LeadqualError, ValueError):
         super().__init__(message)
         self.field = field
         self.errors = list(errors)
+
+
+class RowConversionError(ValidationFailed):
+    """A row of a user's table cannot be read as a record: a value of the wrong type, a code the
+    mapping does not know, a required column that is empty.
+
+    Attributes:
+        table: the table the row is in.
+        row_id: the row's id (its mapped id column), when it could be read.
+        column: the column the first offending field is read from, when there is one.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        table: str,
+        row_id: str | None = None,
+        column: str | None = None,
+        field: str | None = None,
+        errors: Sequence[Mapping[str, Any]] = (),
+    ) -> None:
+        super().__init__(message, field=field, errors=errors)
+        self.table = table
+        self.row_id = row_id
+        self.column = column
 
 
 class RecordNotFound(LeadqualError, KeyError):

@@ -16,7 +16,7 @@ from typing import Any, Self
 from pydantic import TypeAdapter
 
 from leadqual._base import to_utc
-from leadqual.errors import RecordNotFound, ValidationFailed
+from leadqual.errors import ForeignDatabaseError, RecordNotFound, ValidationFailed
 from leadqual.models import (
     Account,
     Activity,
@@ -56,6 +56,46 @@ CREATE INDEX IF NOT EXISTS records_regarding ON records (kind, regarding_kind, r
 """
 
 _ACTIVITY: TypeAdapter[Activity] = TypeAdapter(Activity)
+_COLUMNS = (
+    "kind", "id", "owner_id", "status", "account_id", "contact_id", "lead_id", "regarding_kind",
+    "regarding_id", "created", "touched", "doc",
+)  # fmt: skip
+"""The columns of the ``records`` table, in order: how a file this source wrote is recognised."""
+
+
+def _check_own(db: sqlite3.Connection, path: str) -> None:
+    """Refuse a database holding anything but this source's own ``records`` table, before any
+    write: the source would otherwise add its table to someone else's file and see nothing."""
+    try:
+        tables = [
+            name
+            for (name,) in db.execute(
+                "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') "
+                "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name"
+            )
+        ]
+        columns = tuple(row[1] for row in db.execute("PRAGMA table_info(records)"))
+    except sqlite3.DatabaseError as err:
+        raise ForeignDatabaseError(
+            f"{path} is not a SQLite database SqliteSource can use ({err}); give SqliteSource a "
+            "new file, or the path of a file it wrote",
+            path=path,
+        ) from err
+    foreign = [t for t in tables if t != "records"]
+    if "records" in tables and columns != _COLUMNS:
+        foreign.insert(0, "records")
+    if foreign:
+        shown = ", ".join(foreign[:10]) + (
+            f" and {len(foreign) - 10} more" if len(foreign) > 10 else ""
+        )
+        raise ForeignDatabaseError(
+            f"{path} holds tables SqliteSource did not create ({shown}); SqliteSource keeps its "
+            "own records and would not see yours. To read your own tables, use "
+            "leadqual.sources.SqlSource with a mapping of their columns; to keep a leadqual CRM, "
+            "give SqliteSource a new file. The database was not changed.",
+            path=path,
+            tables=foreign,
+        )
 
 
 def _ts(value: datetime | None) -> str | None:
@@ -127,6 +167,13 @@ class SqliteSource(WriterMethods):
     the same behaviour as :class:`~leadqual.sources.MemorySource`; records survive the process.
     Not safe to share one instance between threads; open one per thread.
 
+    The file is the source's own: a new file, or one it wrote. A database holding other tables is
+    refused unchanged (to read your own tables, use :class:`~leadqual.sources.SqlSource`).
+
+    Raises:
+        ForeignDatabaseError: the file holds tables this source did not create, or is not a
+            SQLite database.
+
     Examples:
         >>> from datetime import datetime, UTC
         >>> src = SqliteSource(":memory:")
@@ -138,6 +185,11 @@ class SqliteSource(WriterMethods):
     def __init__(self, path: str | Path = ":memory:") -> None:
         self.path = str(path)
         self._db = sqlite3.connect(self.path)
+        try:
+            _check_own(self._db, self.path)
+        except BaseException:
+            self._db.close()
+            raise
         self._db.executescript(_SCHEMA)
 
     def close(self) -> None:
