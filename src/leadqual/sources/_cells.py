@@ -73,6 +73,7 @@ def _number_text(value: Any) -> str | None:
 
 # -- numbers --------------------------------------------------------------------------------------
 
+_THOUSANDS = re.compile(r"\d{1,3}(?:\.\d{3})+")
 _SCALE = {"k": 1e3, "tsd": 1e3, "m": 1e6, "mm": 1e6, "mio": 1e6, "bn": 1e9, "b": 1e9, "mrd": 1e9}
 _NUMBER = re.compile(
     r"^(?P<sign>[-+])?(?P<num>[\d.,' \u00a0\u202f]*\d[\d.,' \u00a0\u202f]*)\s*(?P<scale>[a-z]+)?$"
@@ -144,6 +145,10 @@ def read_numbers(series: pd.Series, /, *, integer: bool) -> Read:
         if not math.isfinite(number) or number < 0:
             values.append(None)
             errors[i] = "not a count or amount (negative or infinite)"
+        elif (
+            integer and not float(number).is_integer() and _THOUSANDS.fullmatch(str(raw[i]).strip())
+        ):
+            values.append(int(str(raw[i]).strip().replace(".", "")))  # 1.200: German thousands
         elif integer and not float(number).is_integer():
             values.append(None)
             errors[i] = "not a whole number"

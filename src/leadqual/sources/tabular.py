@@ -101,6 +101,7 @@ PRESETS: Mapping[str, str] = PRESET_NOTES
 _R = TypeVar("_R", bound=BaseModel)
 _CHUNK_ROWS = 50_000
 _PHONE_KINDS = ("business", "mobile", "home", "other")
+_IDENTITY = ("first_name", "last_name", "company_name", "email")
 
 
 # -- mappings -------------------------------------------------------------------------------------
@@ -492,8 +493,10 @@ def _dayfirst_in_sample(frame: pd.DataFrame, columns: Sequence[str]) -> bool:
         for v in values:
             if v is None:
                 continue
-            parts = v.replace("-", "/").split("/")
+            parts = v.replace("-", "/").replace(".", "/").split("/")
             if len(parts) < 3 or not (parts[0].isdigit() and parts[1].isdigit()):
+                continue
+            if len(parts[0]) > 2 or len(parts[1]) > 2:
                 continue
             if int(parts[0]) > 12 >= int(parts[1]):
                 day_first += 1
@@ -722,6 +725,17 @@ class _Reader(Generic[_R]):
             values_of[target] = values
         self._split_names(values_of, n)
         ids = self._ids(frame, values_of, rows, blank, report)
+        if self.mapping._person:
+            identity = [values_of[t] for t in _IDENTITY if t in values_of]
+            what = (
+                "name, company or email"
+                if isinstance(self.mapping, LeadMapping)
+                else "name or email"
+            )
+            for i in range(n):
+                if not blank[i] and not skip[i] and not any(v[i] is not None for v in identity):
+                    # A report's footer ("Confidential Information...") or a stray note line.
+                    report(i, None, None, f"nothing identifies the record: no {what}", skipped=True)
         for target in self.required_dates:
             dates = values_of.setdefault(target, [None] * n)
             date_column = self.mapping.columns.get(target)
