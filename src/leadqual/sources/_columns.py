@@ -312,11 +312,16 @@ _SYNONYM_KEYS: Mapping[str, str] = {
 }
 
 
+_TARGET_KEYS: Mapping[str, tuple[str, ...]] = {
+    target: tuple(header_key(n) for n in names) for target, names in SYNONYMS.items()
+}
+
+
 def best_matches(
-    headers: Iterable[str], /, *, targets: Iterable[str], cutoff: float = 88.0
+    headers: Iterable[str], /, *, targets: Iterable[str], cutoff: float = 80.0
 ) -> dict[str, tuple[str, float]]:
     """Assign headers to ``targets`` by their synonyms: exact (folded) names first, then fuzzy
-    (rapidfuzz ``WRatio`` of at least ``cutoff``), each header and each target used once, best
+    (rapidfuzz ``ratio`` or ``token_sort_ratio`` of at least ``cutoff``), each header and each target used once, best
     score first. Returns target -> (header, score)."""
     wanted = set(targets)
     scored: list[tuple[float, int, str, str]] = []
@@ -330,10 +335,13 @@ def best_matches(
             continue
         for target in wanted:
             best = max(
-                (fuzz.WRatio(key, header_key(n)) for n in SYNONYMS.get(target, ())), default=0.0
+                (
+                    max(fuzz.ratio(key, k), fuzz.token_sort_ratio(key, k))
+                    for k in _TARGET_KEYS.get(target, ())
+                ),
+                default=0.0,
             )
-            # Very short keys match anything by WRatio's partial scoring ("ort" in "portable").
-            if best >= cutoff and len(key) >= 4:
+            if best >= cutoff:
                 scored.append((float(best), -order, header, target))
     scored.sort(reverse=True)
     out: dict[str, tuple[str, float]] = {}
