@@ -166,7 +166,7 @@ def _refuse_binary(path: Path, head: bytes) -> None:
             raise ValidationFailed(f"{path.name} is not a CSV file: it looks like {what}")
     sample = head[:8192]
     controls = sum(1 for b in sample if b < 9 or 13 < b < 32)
-    if sample and controls / len(sample) > 0.05:
+    if controls > max(8, 0.05 * len(sample)):  # a stray NUL in a cell is not binary
         raise ValidationFailed(
             f"{path.name} is not a CSV file: it holds binary data ({controls} control bytes in "
             f"its first {len(sample)})"
