@@ -486,3 +486,15 @@ def test_parquet_without_pyarrow_names_the_extra(
     monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)
     with pytest.raises(ConfigurationError, match=r"leadqual\[parquet\]"):
         TabularSource(path)
+
+
+def test_importing_the_sources_package_does_not_load_pandas() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, leadqual.sources\nprint('pandas' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+    import leadqual.sources as sources
+
+    assert sources.TabularSource is TabularSource

@@ -1,4 +1,10 @@
-"""CRM data sources: the protocols, in-memory and SQLite sources, and the bundled sample CRM."""
+"""CRM data sources: the protocols, in-memory, SQLite and tabular (CSV, Parquet, DataFrame)
+sources, and the bundled sample CRM.
+
+The tabular names load pandas, so they are imported on first use.
+"""
+
+from typing import Any
 
 from leadqual.sources.base import CrmSource, CrmWriter, build_context, with_status
 from leadqual.sources.memory import CrmSnapshot, MemorySource
@@ -11,17 +17,54 @@ from leadqual.sources.sample import (
 )
 from leadqual.sources.sqlite import SqliteSource
 
+_TABULAR = frozenset(
+    {
+        "AccountMapping",
+        "ActivityMapping",
+        "ContactMapping",
+        "LeadMapping",
+        "LoadResult",
+        "MappingGuess",
+        "RowProblem",
+        "TabularSource",
+        "guess_mapping",
+        "iter_lead_batches",
+        "leads_from_frame",
+        "preset_mapping",
+    }
+)
+
 __all__ = [
     "SAMPLE_AS_OF",
+    "AccountMapping",
+    "ActivityMapping",
+    "ContactMapping",
     "CrmSnapshot",
     "CrmSource",
     "CrmWriter",
+    "LeadMapping",
+    "LoadResult",
+    "MappingGuess",
     "MemorySource",
+    "RowProblem",
     "SampleData",
     "SqliteSource",
+    "TabularSource",
     "build_context",
+    "guess_mapping",
+    "iter_lead_batches",
+    "leads_from_frame",
     "load_sample",
     "load_sample_config",
     "load_sample_data",
+    "preset_mapping",
     "with_status",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _TABULAR:
+        from leadqual.sources import tabular
+
+        return getattr(tabular, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
