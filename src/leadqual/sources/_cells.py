@@ -12,6 +12,7 @@ import math
 import re
 import warnings
 from collections.abc import Sequence
+from datetime import UTC
 from functools import lru_cache
 from typing import Any
 
@@ -44,6 +45,14 @@ def read_text(series: pd.Series, /) -> Read:
     """
     if pd.api.types.is_float_dtype(series.dtype) or pd.api.types.is_integer_dtype(series.dtype):
         return [_number_text(v) for v in series.tolist()], {}
+    if pd.api.types.is_string_dtype(series.dtype) and pd.api.types.infer_dtype(
+        series, skipna=True
+    ) in ("string", "empty"):
+        # The common case (a CSV read as text): pandas' string methods, no Python loop per cell.
+        cells = series
+        if cells.str.contains(_CONTROL.pattern, regex=True, na=False).any():
+            cells = cells.str.replace(_CONTROL.pattern, "", regex=True)
+        return [v if isinstance(v, str) and v else None for v in cells.str.strip().tolist()], {}
     values = series.tolist()
     out: list[Any] = []
     for v in values:
@@ -254,15 +263,15 @@ def _localize(stamps: pd.Series, timezone: str) -> pd.Series:
 
 
 def _as_datetimes(stamps: pd.Series) -> list[Any]:
-    out: list[Any] = []
-    for v in stamps.tolist():
-        out.append(None if v is pd.NaT or v is None else v.to_pydatetime())
-    return out
+    """Aware UTC datetimes with ``datetime.UTC`` as their zone (cheap for the model to check)."""
+    naive = stamps.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(dtype="datetime64[us]")
+    return [None if v is None else v.replace(tzinfo=UTC) for v in naive.astype(object).tolist()]
 
 
 # -- phone numbers --------------------------------------------------------------------------------
 
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+_SEPARATORS = re.compile(r"[\s().\-/\u00a0]")
 
 
 @lru_cache(maxsize=65536)
@@ -297,8 +306,15 @@ def read_phones(series: pd.Series, /, *, regions: Sequence[str | None], normaliz
                 continue
             text = str(round(float(mantissa) * 10 ** int(exponent)))
             values[i] = text
-        if normalize and not _E164.match(text):
-            values[i] = _phone(text, regions[i])
+        if not normalize:
+            continue
+        if text.startswith("+"):
+            # Written in international form: only the separators go (no parsing needed).
+            bare = "+" + _SEPARATORS.sub("", text[1:])
+            if _E164.match(bare):
+                values[i] = bare
+                continue
+        values[i] = _phone(text, regions[i])
     return values, errors
 
 

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import logging
 import zoneinfo
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import UnionType
@@ -99,6 +99,7 @@ PRESETS: Mapping[str, str] = PRESET_NOTES
 ``salesforce_report`` (report labels) and ``hubspot``. See :func:`preset_mapping`."""
 
 _R = TypeVar("_R", bound=BaseModel)
+_T = TypeVar("_T")
 _CHUNK_ROWS = 50_000
 _PHONE_KINDS = ("business", "mobile", "home", "other")
 _IDENTITY = ("first_name", "last_name", "company_name", "email")
@@ -517,6 +518,20 @@ def _status_table(mapping: LeadMapping) -> dict[str, LeadStatus]:
     return table
 
 
+def _memo(fn: Callable[[str], _T]) -> Callable[[str], _T]:
+    """``fn`` remembered for one column of one chunk (CRM columns repeat a few values)."""
+    seen: dict[str, _T] = {}
+
+    def call(value: str) -> _T:
+        try:
+            return seen[value]
+        except KeyError:
+            seen[value] = result = fn(value)
+            return result
+
+    return call
+
+
 # -- reading records ------------------------------------------------------------------------------
 
 
@@ -705,19 +720,19 @@ class _Reader(Generic[_R]):
                 )
             else:  # status
                 values, errors = list(raw[column]), {}
+                keys = _memo(value_key)
                 for i, v in enumerate(values):
                     if v is None:
                         continue
-                    status = self.status_table.get(value_key(v))
+                    status = self.status_table.get(keys(v))
                     if status is None:
                         values[i] = None
                         errors[i] = "unknown status: add it to LeadMapping.status_values"
                     else:
                         values[i] = status
             if target == "lead_source":
-                values = [
-                    None if v is None else self.source_table.get(value_key(v), v) for v in values
-                ]
+                keys = _memo(value_key)
+                values = [None if v is None else self.source_table.get(keys(v), v) for v in values]
             required = target in ("id", *self.required_dates) or kind == "status"
             for i, reason in errors.items():
                 if not blank[i]:
@@ -780,7 +795,8 @@ class _Reader(Generic[_R]):
         if column is None or not any(t.startswith("phones.") for t in self.mapping.columns):
             return [default] * n
         values, _ = _cells.read_text(frame[column])
-        return [(country_code(v) if v else None) or default for v in values]
+        code = _memo(country_code)
+        return [(code(v) if v else None) or default for v in values]
 
     def _split_names(self, values_of: dict[str, list[Any]], n: int) -> None:
         full = values_of.pop("full_name", None)
