@@ -66,6 +66,8 @@ DEFERRED = {
     "when a table is ranked",
     ("leadqual", "leadqual._compat"): "`import leadqual` loads nothing but the package; the "
     "deprecation helper (and inspect) load only when a moved name is read",
+    ("leadqual.sources", "leadqual.sources.tabular"): "pandas loads only when a tabular name "
+    "(TabularSource, LeadMapping, ...) is read",
 }
 
 

@@ -64,7 +64,7 @@ __all__ = [
 
 def __getattr__(name: str) -> Any:
     if name in _TABULAR:
-        from leadqual.sources import tabular
+        import leadqual.sources.tabular as tabular
 
         return getattr(tabular, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
