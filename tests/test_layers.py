@@ -68,6 +68,8 @@ DEFERRED = {
     "deprecation helper (and inspect) load only when a moved name is read",
     ("leadqual.sources", "leadqual.sources.sql_source"): "SQLAlchemy loads only when a source "
     "over SQL tables is asked for, not with MemorySource",
+    ("leadqual.sources", "leadqual.sources.tabular"): "pandas loads only when a tabular name "
+    "(TabularSource, LeadMapping, ...) is read",
 }
 
 

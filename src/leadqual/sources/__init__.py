@@ -1,5 +1,9 @@
-"""CRM data sources: the protocols, in-memory and SQLite sources, a source over existing SQL tables,
-and the bundled sample CRM."""
+"""CRM data sources: the protocols, in-memory and SQLite sources, tabular sources (CSV, Parquet,
+DataFrame), a source over existing SQL tables, and the bundled sample CRM.
+
+The tabular names load pandas and the SQL source loads SQLAlchemy, so they are imported on first
+use.
+"""
 
 from typing import TYPE_CHECKING, Any
 
@@ -17,23 +21,66 @@ from leadqual.sources.sqlite import SqliteSource
 
 if TYPE_CHECKING:
     from leadqual.sources.sql_source import SqlSource, WritableSqlSource
+    from leadqual.sources.tabular import (
+        AccountMapping,
+        ActivityMapping,
+        ContactMapping,
+        LeadMapping,
+        LoadResult,
+        MappingGuess,
+        RowProblem,
+        TabularSource,
+        guess_mapping,
+        iter_lead_batches,
+        leads_from_frame,
+        preset_mapping,
+    )
+
+_TABULAR = frozenset(
+    {
+        "AccountMapping",
+        "ActivityMapping",
+        "ContactMapping",
+        "LeadMapping",
+        "LoadResult",
+        "MappingGuess",
+        "RowProblem",
+        "TabularSource",
+        "guess_mapping",
+        "iter_lead_batches",
+        "leads_from_frame",
+        "preset_mapping",
+    }
+)
 
 __all__ = [
     "SAMPLE_AS_OF",
+    "AccountMapping",
+    "ActivityMapping",
+    "ContactMapping",
     "CrmSnapshot",
     "CrmSource",
     "CrmWriter",
+    "LeadMapping",
+    "LoadResult",
+    "MappingGuess",
     "MemorySource",
+    "RowProblem",
     "SampleData",
     "SqlMapping",
     "SqlSource",
     "SqliteSource",
     "TableMap",
+    "TabularSource",
     "WritableSqlSource",
     "build_context",
+    "guess_mapping",
+    "iter_lead_batches",
+    "leads_from_frame",
     "load_sample",
     "load_sample_config",
     "load_sample_data",
+    "preset_mapping",
     "with_status",
 ]
 
@@ -44,4 +91,8 @@ def __getattr__(name: str) -> Any:
         from leadqual.sources.sql_source import SqlSource, WritableSqlSource
 
         return SqlSource if name == "SqlSource" else WritableSqlSource
+    if name in _TABULAR:
+        import leadqual.sources.tabular as tabular
+
+        return getattr(tabular, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

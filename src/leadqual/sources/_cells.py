@@ -1,0 +1,344 @@
+"""Reading the cells of one column of a CRM export: text, numbers, dates, phone numbers, flags.
+
+Each reader takes a pandas Series (a chunk of one column, of any dtype: exports read as text,
+frames built in code hold numbers, datetimes, NaN or None) and returns the values as a list, with
+``None`` for an empty cell, and a mapping position -> reason for the cells it could not read.
+Work is vectorised where pandas can do it; what is left is read value by value.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import warnings
+from collections.abc import Sequence
+from datetime import UTC
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import phonenumbers
+
+__all__ = [
+    "DATE_FORMATS",
+    "Read",
+    "read_bools",
+    "read_dates",
+    "read_numbers",
+    "read_phones",
+    "read_text",
+]
+
+Read = tuple[list[Any], dict[int, str]]
+"""Values by position (``None`` when empty) and the reason for each cell that could not be read."""
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SCIENTIFIC = re.compile(r"^[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+$")
+
+
+def read_text(series: pd.Series, /) -> Read:
+    """Cells as stripped text; control characters (NUL...) removed, blank cells ``None``.
+
+    Text is kept as written: a formula such as ``=HYPERLINK(...)`` stays a plain string (nothing
+    here evaluates it), and numbers in a text column (``00123``) keep their leading zeros.
+    """
+    if pd.api.types.is_float_dtype(series.dtype) or pd.api.types.is_integer_dtype(series.dtype):
+        return [_number_text(v) for v in series.tolist()], {}
+    if pd.api.types.is_string_dtype(series.dtype) and pd.api.types.infer_dtype(
+        series, skipna=True
+    ) in ("string", "empty"):
+        # The common case (a CSV read as text): pandas' string methods, no Python loop per cell.
+        cells = series
+        if cells.str.contains(_CONTROL.pattern, regex=True, na=False).any():
+            cells = cells.str.replace(_CONTROL.pattern, "", regex=True)
+        return [v if isinstance(v, str) and v else None for v in cells.str.strip().tolist()], {}
+    values = series.tolist()
+    out: list[Any] = []
+    for v in values:
+        if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA or v is pd.NaT:
+            out.append(None)
+            continue
+        text = v if isinstance(v, str) else (_number_text(v) or "") if _is_number(v) else str(v)
+        if _CONTROL.search(text):
+            text = _CONTROL.sub("", text)
+        text = text.strip()
+        out.append(text or None)
+    return out, {}
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+
+
+def _number_text(value: Any) -> str | None:
+    """A number held in a text field (an id or postal code a frame holds as a number)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
+
+
+# -- numbers --------------------------------------------------------------------------------------
+
+_THOUSANDS = re.compile(r"\d{1,3}(?:\.\d{3})+")
+_SCALE = {"k": 1e3, "tsd": 1e3, "m": 1e6, "mm": 1e6, "mio": 1e6, "bn": 1e9, "b": 1e9, "mrd": 1e9}
+_NUMBER = re.compile(
+    r"^(?P<sign>[-+])?(?P<num>[\d.,' \u00a0\u202f]*\d[\d.,' \u00a0\u202f]*)\s*(?P<scale>[a-z]+)?$"
+)
+_CURRENCY = re.compile(
+    r"^(?:[$€£¥]|usd|eur|gbp|chf|cad|aud)\s*|\s*(?:[$€£¥]|usd|eur|gbp|chf|cad|aud)$"
+)
+
+
+def _parse_number(text: str) -> float | None:
+    """One number as people and spreadsheets write it: ``1,200``, ``1.200``, ``1.2E+05``,
+    ``$1.5M``, ``12,5``, ``1'200``; ``None`` when it is not a number."""
+    t = _CURRENCY.sub("", text.strip().lower()).strip()
+    m = _NUMBER.match(t)
+    if not m:
+        return None
+    scale = 1.0
+    if m["scale"]:
+        if m["scale"] not in _SCALE:
+            return None
+        scale = _SCALE[m["scale"]]
+    num = re.sub(r"[' \u00a0\u202f]", "", m["num"])
+    if "," in num and "." in num:
+        decimal = "," if num.rfind(",") > num.rfind(".") else "."
+        num = num.replace("." if decimal == "," else ",", "").replace(",", ".")
+    elif "," in num:
+        num = (
+            num.replace(",", "")
+            if re.fullmatch(r"\d{1,3}(,\d{3})+", num)
+            else num.replace(",", ".")
+        )
+    elif re.fullmatch(r"\d{1,3}(\.\d{3}){2,}", num):
+        num = num.replace(".", "")  # 1.200.000: only thousands separators
+    try:
+        value = float(num) * scale
+    except ValueError:
+        return None
+    return -value if m["sign"] == "-" else value
+
+
+def read_numbers(series: pd.Series, /, *, integer: bool) -> Read:
+    """Cells as numbers (``int`` when ``integer``); negative values and, for ``integer``,
+    fractions are refused. Excel's scientific notation (``1.2E+05``) is read as the number."""
+    if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
+        floats = series.astype("float64").to_numpy()
+        raw: list[Any] = list(floats)
+    else:
+        raw = series.tolist()
+        coerced = pd.to_numeric(series, errors="coerce")
+        floats = coerced.astype("float64").to_numpy()
+    values: list[Any] = []
+    errors: dict[int, str] = {}
+    for i, number in enumerate(floats):
+        if math.isnan(number):
+            cell = raw[i]
+            if cell is None or (isinstance(cell, float) and math.isnan(cell)) or cell is pd.NA:
+                values.append(None)
+                continue
+            text = str(cell).strip()
+            if not text:
+                values.append(None)
+                continue
+            parsed = _parse_number(text)
+            if parsed is None:
+                values.append(None)
+                errors[i] = "not a number"
+                continue
+            number = np.float64(parsed)
+        if not math.isfinite(number) or number < 0:
+            values.append(None)
+            errors[i] = "not a count or amount (negative or infinite)"
+        elif (
+            integer and not float(number).is_integer() and _THOUSANDS.fullmatch(str(raw[i]).strip())
+        ):
+            values.append(int(str(raw[i]).strip().replace(".", "")))  # 1.200: German thousands
+        elif integer and not float(number).is_integer():
+            values.append(None)
+            errors[i] = "not a whole number"
+        elif integer:
+            values.append(int(number))
+        else:
+            values.append(float(number))
+    return values, errors
+
+
+# -- dates ----------------------------------------------------------------------------------------
+
+DATE_FORMATS: tuple[str, ...] = (
+    "%m/%d/%Y %I:%M %p", "%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%Y",
+    "%m/%d/%y %H:%M", "%m/%d/%y", "%m-%d-%Y", "%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y",
+    "%d.%m.%y", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d", "%Y.%m.%d", "%d %b %Y", "%d %B %Y", "%b %d, %Y",
+    "%B %d, %Y", "%d-%b-%Y", "%Y%m%d",
+)  # fmt: skip
+"""Formats tried after ISO 8601 and the mapping's own, in order. Slash and dash dates are read
+month first (US, as Salesforce and HubSpot write them in the US); ``dayfirst`` swaps them."""
+
+_OFFSET = re.compile(r"(?:Z|[+-]\d{2}:?\d{2}|\b(?:UTC|GMT))$", re.IGNORECASE)
+_SERIAL = re.compile(r"^\d{5}(?:\.\d+)?$")
+_EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+
+
+def _dayfirst(fmt: str) -> str:
+    return fmt.replace("%m/%d", "%d/%m").replace("%m-%d", "%d-%m")
+
+
+def read_dates(
+    series: pd.Series, /, *, formats: Sequence[str], dayfirst: bool, timezone: str
+) -> Read:
+    """Cells as aware UTC datetimes. A cell without an offset is read in ``timezone``.
+
+    Tried in order, each on the cells still unread: ``formats``; ISO 8601; Excel serial day
+    numbers (``45352``); :data:`DATE_FORMATS`; then pandas' per-value parser. A column may mix
+    formats: each cell is read by the first that fits.
+    """
+    if isinstance(series.dtype, pd.DatetimeTZDtype):
+        stamps = series.dt.tz_convert("UTC")
+        return _as_datetimes(stamps), {}
+    if pd.api.types.is_datetime64_dtype(series.dtype):
+        return _as_datetimes(_localize(series, timezone)), {}
+    values_in, _ = read_text(series)
+    text = pd.Series(values_in, index=range(len(values_in)), dtype=object)
+    present = text.notna()
+    parsed = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns, UTC]")
+    todo = present.copy()
+    if not todo.any():
+        return [None] * len(text), {}
+    has_offset = text.where(present, "").str.contains(_OFFSET)
+
+    def attempt(fmt: str | None, mask: pd.Series, *, mixed: bool = False) -> None:
+        if not mask.any():
+            return
+        cells = text[mask]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # pandas warns about formats it guesses
+            if mixed:
+                got = pd.to_datetime(cells, format="mixed", dayfirst=dayfirst, errors="coerce")
+            else:
+                got = pd.to_datetime(cells, format=fmt, errors="coerce")
+        if getattr(got.dtype, "tz", None) is None:
+            got = _localize(got, timezone)
+        else:
+            got = got.dt.tz_convert("UTC")
+        ok = got.notna()
+        parsed.loc[ok[ok].index] = got[ok]
+        todo.loc[ok[ok].index] = False
+
+    own = [_dayfirst(f) if dayfirst else f for f in formats]
+    for fmt in own:
+        attempt(fmt, todo)
+    # ISO strings with and without offsets apart: one call cannot hold both.
+    attempt("ISO8601", todo & has_offset)
+    attempt("ISO8601", todo & ~has_offset)
+    serial = todo & text.where(present, "").str.match(_SERIAL)
+    if serial.any():
+        days = pd.to_numeric(text[serial], errors="coerce")
+        stamps = _localize(_EXCEL_EPOCH + pd.to_timedelta(days, unit="D"), timezone)
+        parsed.loc[serial[serial].index] = stamps
+        todo &= ~serial
+    for fmt in DATE_FORMATS:
+        if not todo.any():
+            break
+        attempt(_dayfirst(fmt) if dayfirst else fmt, todo & ~has_offset)
+    attempt(None, todo, mixed=True)
+    errors = {int(i): "not a date" for i in todo[todo].index}
+    return _as_datetimes(parsed), errors
+
+
+def _localize(stamps: pd.Series, timezone: str) -> pd.Series:
+    if stamps.dt.tz is not None:
+        return stamps.dt.tz_convert("UTC")  # type: ignore[no-any-return]
+    local = stamps.dt.tz_localize(
+        timezone,
+        # In the hour a clock goes back, read the earlier time; in the hour it skips, move on.
+        ambiguous=np.ones(len(stamps), dtype=bool),
+        nonexistent="shift_forward",
+    )
+    return local.dt.tz_convert("UTC")  # type: ignore[no-any-return]
+
+
+def _as_datetimes(stamps: pd.Series) -> list[Any]:
+    """Aware UTC datetimes with ``datetime.UTC`` as their zone (cheap for the model to check)."""
+    naive = stamps.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(dtype="datetime64[us]")
+    return [None if v is None else v.replace(tzinfo=UTC) for v in naive.astype(object).tolist()]
+
+
+# -- phone numbers --------------------------------------------------------------------------------
+
+_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+_SEPARATORS = re.compile(r"[\s().\-/\u00a0]")
+
+
+@lru_cache(maxsize=65536)
+def _phone(text: str, region: str | None) -> str:
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return text
+    if not phonenumbers.is_possible_number(number):
+        return text
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def read_phones(series: pd.Series, /, *, regions: Sequence[str | None], normalize: bool) -> Read:
+    """Phone numbers, in E.164 (``+493012345678``) when ``normalize`` and the number can be read
+    with its row's region, as written otherwise (a CRM holds numbers no library can read).
+
+    A number Excel turned into scientific notation (``4.93012E+11``) is refused when digits
+    were lost, and restored when they were not.
+    """
+    values, _ = read_text(series)
+    errors: dict[int, str] = {}
+    for i, text in enumerate(values):
+        if text is None:
+            continue
+        if _SCIENTIFIC.match(text):
+            mantissa, _, exponent = text.upper().replace(",", ".").partition("E")
+            fraction = mantissa.partition(".")[2]
+            if int(exponent) > len(fraction):
+                values[i] = None
+                errors[i] = f"Excel turned this number into {text}: digits are lost"
+                continue
+            text = str(round(float(mantissa) * 10 ** int(exponent)))
+            values[i] = text
+        if not normalize:
+            continue
+        if text.startswith("+"):
+            # Written in international form: only the separators go (no parsing needed).
+            bare = "+" + _SEPARATORS.sub("", text[1:])
+            if _E164.match(bare):
+                values[i] = bare
+                continue
+        values[i] = _phone(text, regions[i])
+    return values, errors
+
+
+# -- flags ----------------------------------------------------------------------------------------
+
+_TRUE = frozenset({"true", "yes", "y", "1", "x", "ja", "oui", "si", "sí", "wahr", "vrai"})
+_FALSE = frozenset({"false", "no", "n", "0", "nein", "non", "falsch", "faux"})
+
+
+def read_bools(series: pd.Series, /) -> Read:
+    """Cells as booleans: true/false, yes/no, 1/0 and their German, French and Spanish words."""
+    if pd.api.types.is_bool_dtype(series.dtype):
+        return [bool(v) for v in series.tolist()], {}
+    values, _ = read_text(series)
+    errors: dict[int, str] = {}
+    for i, text in enumerate(values):
+        if text is None:
+            continue
+        key = text.casefold()
+        if key in _TRUE:
+            values[i] = True
+        elif key in _FALSE:
+            values[i] = False
+        else:
+            values[i] = None
+            errors[i] = "not yes or no"
+    return values, errors

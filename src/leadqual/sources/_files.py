@@ -1,0 +1,280 @@
+"""Reading CRM exports in chunks: CSV (encoding and delimiter detected), Parquet, or a DataFrame.
+
+Every chunk comes with the row number each of its records has in the file (the header is row 1,
+as a spreadsheet shows it), so a problem can be reported where the user will look for it.
+Malformed input raises typed errors, never a parser traceback.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import logging
+import re
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from leadqual.errors import ConfigurationError, ValidationFailed
+
+__all__ = ["Chunk", "TableInput", "canonical_columns", "iter_chunks"]
+
+logger = logging.getLogger(__name__)
+
+TableInput = str | Path | pd.DataFrame
+"""A table: the path of a CSV or Parquet file, or a DataFrame."""
+
+_SAMPLE_BYTES = 256 * 1024
+_DELIMITERS = (",", ";", "\t", "|")
+_MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"PK\x03\x04", "a ZIP archive or an Excel workbook (.xlsx): save it as CSV first"),
+    (b"\xd0\xcf\x11\xe0", "an old Excel workbook (.xls): save it as CSV first"),
+    (b"PAR1", "a Parquet file: give it a .parquet name"),
+    (b"%PDF", "a PDF document"),
+    (b"\x89PNG", "a PNG image"),
+    (b"\x1f\x8b", "a gzip archive: unpack it first"),
+)
+_BAD_LINE = re.compile(r"Skipping line (\d+): (.*)")
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Part of a table: its cells, and the file row number of each record."""
+
+    frame: pd.DataFrame
+    rows: np.ndarray[Any, np.dtype[np.int64]]
+    bad_lines: tuple[tuple[int, str], ...] = ()
+    """Lines the CSV parser could not split into the header's columns: (row, reason)."""
+
+
+def canonical_columns(frame: pd.DataFrame, /, *, what: str) -> pd.DataFrame:
+    """``frame`` with its column names as text, stripped of BOMs and spaces; a name given twice
+    is refused (``frame[name]`` would be a table)."""
+    names = [str(c).replace("\ufeff", "").strip() for c in frame.columns]
+    seen: dict[str, int] = {}
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+    repeated = sorted(n for n, k in seen.items() if k > 1)
+    if repeated:
+        raise ValidationFailed(
+            f"{what} has the column {repeated[0]!r} more than once; name each column once",
+            field=repeated[0],
+        )
+    if names != list(frame.columns):
+        frame = frame.set_axis(names, axis=1)
+    return frame
+
+
+def iter_chunks(
+    table: TableInput,
+    /,
+    *,
+    chunk_rows: int,
+    delimiter: str | None = None,
+    encoding: str | None = None,
+) -> Iterator[Chunk]:
+    """The table in chunks of at most ``chunk_rows`` records (a file is streamed, never read whole).
+
+    Raises:
+        ConfigurationError: no such file, or a format that is not read here.
+        ValidationFailed: the file is empty, binary, or not a table with the given delimiter.
+    """
+    if isinstance(table, pd.DataFrame):
+        frame = canonical_columns(table, what="the frame")
+        for start in range(0, max(len(frame), 1), chunk_rows):
+            part = frame.iloc[start : start + chunk_rows]
+            yield Chunk(part, np.arange(start, start + len(part), dtype=np.int64) + 2)
+        return
+    if not isinstance(table, (str, Path)):
+        raise ConfigurationError(
+            f"a table is a CSV or Parquet path or a pandas DataFrame, not {type(table).__name__}"
+        )
+    path = Path(table)
+    if not path.is_file():
+        raise ConfigurationError(f"no such file: {str(path)!r}")
+    suffix = path.suffix.lower()
+    if suffix in (".parquet", ".pq"):
+        yield from _parquet_chunks(path, chunk_rows)
+    elif suffix in (".xlsx", ".xls", ".xlsm"):
+        raise ConfigurationError(
+            f"{path.name} is an Excel workbook: save it as CSV, or read it with "
+            "pandas.read_excel and pass the DataFrame"
+        )
+    else:
+        yield from _csv_chunks(path, chunk_rows, delimiter=delimiter, encoding=encoding)
+
+
+# -- Parquet --------------------------------------------------------------------------------------
+
+
+def _parquet_chunks(path: Path, chunk_rows: int) -> Iterator[Chunk]:
+    try:
+        import pyarrow.parquet as pq  # an optional extra
+    except ImportError:
+        raise ConfigurationError(
+            "reading Parquet needs pyarrow: pip install 'leadqual[parquet]'"
+        ) from None
+    try:
+        reader = pq.ParquetFile(path)
+    except Exception as err:  # pyarrow raises its own ArrowInvalid, OSError...
+        raise ValidationFailed(f"{path.name} is not a readable Parquet file: {err}") from err
+    start = 0
+    for batch in reader.iter_batches(batch_size=chunk_rows):
+        frame = canonical_columns(batch.to_pandas(), what=path.name)
+        yield Chunk(frame, np.arange(start, start + len(frame), dtype=np.int64) + 2)
+        start += len(frame)
+    if start == 0:
+        names = reader.schema_arrow.names
+        yield Chunk(pd.DataFrame(columns=names), np.arange(0, dtype=np.int64))
+
+
+# -- CSV ------------------------------------------------------------------------------------------
+
+
+def _sniff_encoding(path: Path, head: bytes) -> str:
+    """utf-8 (with or without BOM), utf-16 by its BOM, else cp1252 with a warning."""
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        with path.open("rb") as fh:
+            while block := fh.read(1 << 20):
+                decoder.decode(block)
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        warnings.warn(
+            f"{path.name} is not UTF-8: read as Windows-1252 (Latin-1); pass encoding= if "
+            "letters look wrong",
+            UserWarning,
+            stacklevel=5,
+        )
+        return "cp1252"
+    return "utf-8"
+
+
+def _refuse_binary(path: Path, head: bytes) -> None:
+    for magic, what in _MAGIC:
+        if head.startswith(magic):
+            raise ValidationFailed(f"{path.name} is not a CSV file: it looks like {what}")
+    sample = head[:8192]
+    controls = sum(1 for b in sample if b < 9 or 13 < b < 32)
+    if controls > max(8, 0.05 * len(sample)):  # a stray NUL in a cell is not binary
+        raise ValidationFailed(
+            f"{path.name} is not a CSV file: it holds binary data ({controls} control bytes in "
+            f"its first {len(sample)})"
+        )
+
+
+def _sniff_delimiter(text: str) -> str:
+    """The delimiter that splits the sample's lines into the most columns, consistently."""
+    lines = text.splitlines()[:50]
+    if len(lines) > 1:
+        lines = lines[:-1]  # the sample may end mid-line
+    best, best_score = ",", (-1.0, 0)
+    for candidate in _DELIMITERS:
+        try:
+            counts = [
+                len(r) for r in csv.reader(io.StringIO("\n".join(lines)), delimiter=candidate)
+            ]
+        except csv.Error:
+            continue
+        if not counts or counts[0] < 2:
+            continue
+        same = sum(1 for c in counts if c == counts[0]) / len(counts)
+        score = (same, counts[0])
+        if score > best_score:
+            best, best_score = candidate, score
+    return best
+
+
+def _csv_chunks(
+    path: Path, chunk_rows: int, *, delimiter: str | None, encoding: str | None
+) -> Iterator[Chunk]:
+    with path.open("rb") as fh:
+        head = fh.read(_SAMPLE_BYTES)
+    if not head.strip(b" \t\r\n\xef\xbb\xbf"):
+        raise ValidationFailed(f"{path.name} is empty: an export has at least a header row")
+    if not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        _refuse_binary(path, head)
+    enc = encoding or _sniff_encoding(path, head)
+    text = head.decode(enc, errors="replace")
+    sniffed = _sniff_delimiter(text)
+    sep = delimiter or sniffed
+    header_line = text.lstrip("\ufeff").splitlines()[0] if text.strip() else ""
+    if delimiter is not None and delimiter not in header_line and sniffed in header_line:
+        raise ValidationFailed(
+            f"{path.name} has no {delimiter!r} in its header: it looks {sniffed!r}-separated; "
+            f"pass delimiter={sniffed!r}, or leave delimiter out to detect it",
+            field="delimiter",
+        )
+    try:
+        reader = pd.read_csv(
+            path,
+            sep=sep,
+            encoding=enc,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=False,
+            on_bad_lines="warn",
+            chunksize=chunk_rows,
+            engine="c",
+        )
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as err:
+        raise ValidationFailed(f"{path.name} cannot be read as CSV: {_first_line(err)}") from err
+    start = 0
+    with reader:
+        while True:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", pd.errors.ParserWarning)
+                try:
+                    frame = next(reader)
+                except StopIteration:
+                    break
+                except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as err:
+                    raise ValidationFailed(
+                        f"{path.name} cannot be read as CSV after row {start + 1}: "
+                        f"{_first_line(err)}"
+                    ) from err
+            bad = tuple(_bad_lines(caught))
+            frame = canonical_columns(frame, what=path.name)
+            if start == 0:
+                _check_header(path, frame, sep, sniffed)
+            rows = np.arange(start, start + len(frame), dtype=np.int64) + 2
+            for line, _ in bad:  # rows after a skipped line move down by one
+                rows[rows >= line] += 1
+            yield Chunk(frame, rows, bad)
+            start = int(rows[-1]) - 1 if len(rows) else start + len(bad)
+
+
+def _bad_lines(caught: list[warnings.WarningMessage]) -> Iterator[tuple[int, str]]:
+    for w in caught:
+        if not issubclass(w.category, pd.errors.ParserWarning):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+            continue
+        for match in _BAD_LINE.finditer(str(w.message)):
+            yield int(match[1]), f"the line does not split into the header's columns ({match[2]})"
+
+
+def _check_header(path: Path, frame: pd.DataFrame, sep: str, sniffed: str) -> None:
+    if len(frame.columns) == 1:
+        name = str(frame.columns[0])
+        others = [d for d in _DELIMITERS if d != sep and d in name]
+        if others:
+            raise ValidationFailed(
+                f"{path.name} reads as one column {name[:80]!r} with the delimiter {sep!r}: it "
+                f"looks {others[0]!r}-separated; pass delimiter={others[0]!r}",
+                field="delimiter",
+            )
+
+
+def _first_line(err: BaseException) -> str:
+    return (str(err).strip().splitlines() or [type(err).__name__])[0][:300]

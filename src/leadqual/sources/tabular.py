@@ -1,0 +1,1245 @@
+"""Tables in: leads (and their accounts, contacts and activities) from CSV, Parquet or DataFrames.
+
+A CRM export becomes validated :class:`~leadqual.models.Lead` records in a few lines, with a
+report of every row that could not be read. The pieces:
+
+* :class:`LeadMapping` says which column feeds which field, how to read values (status names,
+  date formats, time zone, phone region), and is frozen so it can be saved and reused.
+  :func:`preset_mapping` builds one for a known export (Dynamics 365, Salesforce, HubSpot);
+  :func:`guess_mapping` proposes one for any table.
+* :func:`leads_from_frame` turns a DataFrame into a :class:`LoadResult`: the leads, and a
+  :class:`RowProblem` for each cell that was not read (row number as in the file, column, value,
+  reason). Good rows load; nothing is dropped without a line in the report.
+* :func:`iter_lead_batches` streams a file batch by batch, memory flat in the file's size.
+* :class:`TabularSource` is a :class:`~leadqual.sources.CrmSource` over such tables.
+
+Examples:
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({
+    ...     "First Name": ["Ada", "Alan"], "Last Name": ["Lovelace", "Turing"],
+    ...     "Company": ["Analytical Ltd", "Bletchley"], "Created On": ["2025-03-01", "soon"],
+    ... })
+    >>> result = leads_from_frame(frame)
+    >>> [lead.full_name for lead in result.records]
+    ['Ada Lovelace']
+    >>> p = result.problems[0]
+    >>> (p.row, p.column, p.value, p.skipped)
+    (3, 'Created On', 'soon', True)
+"""
+
+from __future__ import annotations
+
+import logging
+import zoneinfo
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from types import UnionType
+from typing import Annotated, Any, ClassVar, Generic, Literal, TypeVar, Union, get_args, get_origin
+
+import numpy as np
+import pandas as pd
+from nameparser import HumanName
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
+from rapidfuzz import fuzz, process
+
+from leadqual._base import FrozenModel, to_utc
+from leadqual._geo import country_code
+from leadqual.errors import ConfigurationError, ValidationFailed
+from leadqual.models import (
+    Account,
+    Activity,
+    Address,
+    Appointment,
+    ChatMessage,
+    Contact,
+    EmailMessage,
+    Lead,
+    LeadStatus,
+    PhoneCall,
+    RecordRef,
+    Seller,
+    Task,
+)
+from leadqual.sources import _cells
+from leadqual.sources._columns import (
+    DEFAULT_LEAD_SOURCES,
+    DEFAULT_STATUS_VALUES,
+    PRESET_COLUMNS,
+    PRESET_NOTES,
+    best_matches,
+    header_key,
+    value_key,
+)
+from leadqual.sources._files import Chunk, TableInput, canonical_columns, iter_chunks
+from leadqual.sources.memory import MemorySource
+
+__all__ = [
+    "PRESETS",
+    "AccountMapping",
+    "ActivityMapping",
+    "ContactMapping",
+    "LeadMapping",
+    "LoadResult",
+    "MappingGuess",
+    "RowProblem",
+    "TableInput",
+    "TabularSource",
+    "guess_mapping",
+    "iter_lead_batches",
+    "leads_from_frame",
+    "preset_mapping",
+    "records_from_frame",
+]
+
+logger = logging.getLogger(__name__)
+
+PRESETS: Mapping[str, str] = PRESET_NOTES
+"""The known exports, by preset name: ``dynamics365``, ``salesforce`` (API names),
+``salesforce_report`` (report labels) and ``hubspot``. See :func:`preset_mapping`."""
+
+_R = TypeVar("_R", bound=BaseModel)
+_T = TypeVar("_T")
+_CHUNK_ROWS = 50_000
+_PHONE_KINDS = ("business", "mobile", "home", "other")
+_IDENTITY = ("first_name", "last_name", "company_name", "email")
+
+
+# -- mappings -------------------------------------------------------------------------------------
+
+
+class _TableMapping(FrozenModel):
+    """Which column feeds which field, and how cells are read. Shared by the record kinds."""
+
+    _model: ClassVar[type[BaseModel]]
+    _person: ClassVar[bool] = False
+
+    columns: Mapping[str, str] = Field(default_factory=dict)
+    """Field -> source column. Nested fields are dotted: ``address.city``, ``phones.mobile``
+    (kinds: business, mobile, home, other), ``custom_fields.<name>``; ``full_name`` (people only)
+    is split into first and last name when those are not given."""
+    date_formats: tuple[str, ...] = ()
+    """``strftime`` formats tried first for every date column (then ISO 8601 and common ones)."""
+    dayfirst: bool = False
+    """Read ``03/04/2025`` as 3 April (day first) rather than 4 March."""
+    timezone: str = "UTC"
+    """IANA zone of dates written without an offset (``Europe/Berlin``); stored in UTC."""
+    default_country: str | None = None
+    """Country (name or ISO code) of phone numbers written without ``+``, for rows with no
+    readable country of their own."""
+    normalize_phones: bool = True
+    """Write phone numbers the library can read in E.164 (``+493012345678``)."""
+    id_prefix: str = "row-"
+    """Prefix of the ids made for rows without one (see :func:`records_from_frame`)."""
+    max_cell_chars: Annotated[int, Field(gt=0)] = 100_000
+    """A longer cell is reported and its row skipped."""
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {value!r}; use an IANA name such as 'Europe/Berlin'"
+            ) from None
+        return value
+
+    @field_validator("default_country")
+    @classmethod
+    def _known_country(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        code = country_code(value)
+        if code is None:
+            raise ValueError(f"unknown country {value!r}; use an ISO code such as 'DE'")
+        return code
+
+    @model_validator(mode="after")
+    def _known_targets(self) -> _TableMapping:
+        for target in self.columns:
+            problem = _target_problem(self._target_model(), target, person=self._person)
+            if problem:
+                known = _target_names(self._target_model(), person=self._person)
+                close = process.extract(target, known, scorer=fuzz.WRatio, limit=3, score_cutoff=70)
+                hint = f"; did you mean {', '.join(repr(c[0]) for c in close)}?" if close else ""
+                raise ValueError(f"{problem}{hint}")
+        return self
+
+    def _target_model(self) -> type[BaseModel]:
+        return self._model
+
+
+class LeadMapping(_TableMapping):
+    """How a table's columns become :class:`~leadqual.models.Lead` fields.
+
+    Status cells are looked up in ``status_values`` (case, accents and punctuation ignored), then
+    in the values Dynamics 365, Salesforce and HubSpot ship ("Open - Not Contacted",
+    "Closed - Converted", "Cannot Contact", "UNQUALIFIED"...); a status found in neither is
+    reported and its row skipped. Lead sources are looked up in ``lead_source_values`` and kept as
+    written when not found.
+
+    Examples:
+        >>> mapping = LeadMapping(
+        ...     columns={"first_name": "Vorname", "last_name": "Nachname", "created_at": "Erstellt"},
+        ...     dayfirst=True, timezone="Europe/Berlin", default_country="DE",
+        ...     status_values={"in Bearbeitung": LeadStatus.OPEN},
+        ... )
+        >>> mapping.default_country
+        'DE'
+    """
+
+    _model: ClassVar[type[BaseModel]] = Lead
+    _person: ClassVar[bool] = True
+
+    status_values: Mapping[str, LeadStatus] = Field(default_factory=dict)
+    """Status cell -> status, for values beyond the vendors' defaults."""
+    lead_source_values: Mapping[str, str] = Field(default_factory=dict)
+    """Lead source cell -> the name to store (``{"Web": "Web form"}``)."""
+    id_prefix: str = "lead-"
+
+
+class ContactMapping(_TableMapping):
+    """How a table's columns become :class:`~leadqual.models.Contact` fields."""
+
+    _model: ClassVar[type[BaseModel]] = Contact
+    _person: ClassVar[bool] = True
+    id_prefix: str = "contact-"
+
+
+class AccountMapping(_TableMapping):
+    """How a table's columns become :class:`~leadqual.models.Account` fields."""
+
+    _model: ClassVar[type[BaseModel]] = Account
+    id_prefix: str = "account-"
+
+
+_ACTIVITY_KINDS: Mapping[str, type[BaseModel]] = {
+    "email": EmailMessage,
+    "chat": ChatMessage,
+    "appointment": Appointment,
+    "phone_call": PhoneCall,
+    "task": Task,
+}
+
+
+class ActivityMapping(_TableMapping):
+    """How a table of one kind of activity (``phone_call``, ``email``...) becomes records.
+
+    The record an activity regards is two columns: ``regarding.kind`` (lead, contact, account,
+    opportunity) and ``regarding.id``; ``regarding_kind`` fills the kind when no column does.
+
+    Examples:
+        >>> calls = ActivityMapping(kind="phone_call", regarding_kind="lead", columns={
+        ...     "regarding.id": "Lead", "started_at": "Date", "direction": "Direction",
+        ...     "answered": "Answered"})
+        >>> calls.kind
+        'phone_call'
+    """
+
+    kind: Literal["email", "chat", "appointment", "phone_call", "task"]
+    regarding_kind: Literal["lead", "contact", "account", "opportunity"] | None = None
+    id_prefix: str = "activity-"
+
+    def _target_model(self) -> type[BaseModel]:
+        return _ACTIVITY_KINDS[self.kind]
+
+
+def _target_names(model: type[BaseModel], *, person: bool) -> list[str]:
+    names = [
+        n
+        for n in model.model_fields
+        if n not in ("address", "phones", "custom_fields", "kind", "regarding")
+    ]
+    if "address" in model.model_fields:
+        names += [f"address.{f}" for f in Address.model_fields]
+    if "phones" in model.model_fields:
+        names += [f"phones.{k}" for k in _PHONE_KINDS]
+    if "regarding" in model.model_fields:
+        names += ["regarding.kind", "regarding.id"]
+    if person:
+        names.append("full_name")
+    return names
+
+
+def _target_problem(model: type[BaseModel], target: str, *, person: bool) -> str | None:
+    head, _, tail = target.partition(".")
+    if head == "custom_fields" and "custom_fields" in model.model_fields:
+        return None if tail and "." not in tail else "write a custom field as custom_fields.<name>"
+    if target in _target_names(model, person=person):
+        return None
+    return f"{model.__name__} has no field {target!r}"
+
+
+# -- results --------------------------------------------------------------------------------------
+
+
+class RowProblem(FrozenModel):
+    """A cell (or a whole row) that could not be read as it is.
+
+    Examples:
+        >>> RowProblem(row=7, column="Created On", value="31/02/2025", reason="not a date",
+        ...            skipped=True).row
+        7
+    """
+
+    row: int
+    """Row number in the file, the header being row 1 (as a spreadsheet numbers it). For a
+    DataFrame, its position plus 2, as if it had been written to a file with a header."""
+    column: str | None
+    """The source column, or ``None`` when the problem is the whole row."""
+    value: str | None
+    """The cell as written (cut to 200 characters)."""
+    reason: str
+    skipped: bool
+    """True when the row was not loaded; False when it loaded without this value (or, for a
+    missing id or creation date, with one made up as documented)."""
+
+
+@dataclass(frozen=True)
+class LoadResult(Generic[_R]):
+    """The records a table held, and the problems met reading it.
+
+    ``len(records) + len(skipped_rows) == rows``: every row read is either loaded or reported.
+    """
+
+    records: tuple[_R, ...]
+    problems: tuple[RowProblem, ...] = ()
+    rows: int = 0
+    """Rows read, blank rows not counted."""
+    blank_rows: int = 0
+    """Rows with no value at all (not records, not reported)."""
+    mapping: _TableMapping | None = None
+    """The mapping used (useful when it was guessed)."""
+    notes: tuple[str, ...] = field(default=())
+    """Remarks about the whole table (a guessed mapping, a field no column feeds...)."""
+
+    @property
+    def skipped_rows(self) -> tuple[int, ...]:
+        """Rows not loaded, in file order."""
+        return tuple(sorted({p.row for p in self.problems if p.skipped}))
+
+    def problem_frame(self) -> pd.DataFrame:
+        """The problems as a table (``row, column, value, reason, skipped``), e.g. to save as CSV."""
+        return pd.DataFrame(
+            [p.model_dump() for p in self.problems],
+            columns=["row", "column", "value", "reason", "skipped"],
+        )
+
+    @classmethod
+    def combine(cls, parts: Iterable[LoadResult[_R]]) -> LoadResult[_R]:
+        """One result from the results of consecutive batches."""
+        records: list[_R] = []
+        problems: list[RowProblem] = []
+        rows = blank = 0
+        mapping = None
+        notes: dict[str, None] = {}
+        for part in parts:
+            records.extend(part.records)
+            problems.extend(part.problems)
+            rows += part.rows
+            blank += part.blank_rows
+            mapping = mapping or part.mapping
+            notes.update(dict.fromkeys(part.notes))
+        return cls(tuple(records), tuple(problems), rows, blank, mapping, tuple(notes))
+
+
+class MappingGuess(FrozenModel):
+    """A proposed :class:`LeadMapping`, with what it could not place.
+
+    Examples:
+        >>> import pandas as pd
+        >>> guess = guess_mapping(pd.DataFrame(columns=["Vorname", "Nachname", "Firma", "Hobby"]))
+        >>> dict(guess.mapping.columns)
+        {'first_name': 'Vorname', 'last_name': 'Nachname', 'company_name': 'Firma'}
+        >>> guess.unmapped_columns
+        ('Hobby',)
+    """
+
+    mapping: LeadMapping
+    preset: str | None = None
+    """The known export the header matched, if any."""
+    scores: Mapping[str, float] = Field(default_factory=dict)
+    """Field -> how sure the match is, 0-100 (100: a preset's or a synonym's exact name)."""
+    unmapped_columns: tuple[str, ...] = ()
+    """Columns no field reads."""
+    empty_fields: tuple[str, ...] = ()
+    """Lead fields no column feeds (``created_at`` then defaults to the import time, ``id`` is
+    made from the row, see :func:`records_from_frame`)."""
+    notes: tuple[str, ...] = ()
+
+
+# -- presets and guessing -------------------------------------------------------------------------
+
+
+def _resolve(columns: Iterable[str], candidates: Mapping[str, tuple[str, ...]]) -> dict[str, str]:
+    by_key: dict[str, str] = {}
+    for c in columns:
+        by_key.setdefault(header_key(c), str(c))
+    out: dict[str, str] = {}
+    for target, names in candidates.items():
+        for name in names:
+            found = by_key.get(header_key(name))
+            if found is not None:
+                out[target] = found
+                break
+    return out
+
+
+def preset_mapping(name: str, columns: Iterable[str], /, **options: Any) -> LeadMapping:
+    """The mapping of a known export (:data:`PRESETS`) for a table with these ``columns``: each
+    field reads the first of the vendor's names for it that the table has. ``options`` are
+    further :class:`LeadMapping` settings (``dayfirst``, ``timezone``...).
+
+    Raises:
+        ConfigurationError: an unknown preset, or a table that has none of its columns.
+
+    Examples:
+        >>> m = preset_mapping("salesforce", ["Id", "FirstName", "LastName", "Company", "Status"])
+        >>> m.columns["company_name"], m.columns["id"]
+        ('Company', 'Id')
+    """
+    if name not in PRESET_COLUMNS:
+        raise ConfigurationError(
+            f"no preset {name!r}; the presets are {', '.join(sorted(PRESET_COLUMNS))}"
+        )
+    cols = [str(c) for c in columns]
+    found = _resolve(cols, PRESET_COLUMNS[name])
+    if not found:
+        raise ConfigurationError(
+            f"the table has none of the {name} preset's columns; its columns are "
+            f"{', '.join(repr(c) for c in cols[:12])}"
+        )
+    _drop_redundant(found)
+    return LeadMapping(columns=found, **options)
+
+
+def _drop_redundant(found: dict[str, str]) -> None:
+    # Names are split from the full name only when the table has no first/last name columns, and
+    # a status reason column is not also the status when a status column exists.
+    if "first_name" in found or "last_name" in found:
+        found.pop("full_name", None)
+    if found.get("status") == found.get("status_reason"):
+        found.pop("status_reason", None)
+
+
+def guess_mapping(frame: pd.DataFrame, /) -> MappingGuess:
+    """Propose a :class:`LeadMapping` for a table: the known export its header matches best,
+    then the remaining columns by name (English, German, French and Spanish synonyms, matched
+    fuzzily with rapidfuzz). The sample's dates decide ``dayfirst``.
+
+    Check the guess (``unmapped_columns``, ``empty_fields``) before loading a large file.
+    """
+    frame = canonical_columns(frame, what="the frame")
+    columns = [str(c) for c in frame.columns]
+    preset, found = None, {}
+    best = 0
+    for name, candidates in PRESET_COLUMNS.items():
+        matched = _resolve(columns, candidates)
+        # A vendor's own spelling of its columns (API names) beats generic labels shared by all.
+        exact = sum(
+            1 for c in matched.values() if c in {n for ns in candidates.values() for n in ns}
+        )
+        rank = len(matched) * 2 + exact
+        if len(matched) >= 3 and rank > best:
+            preset, found, best = name, matched, rank
+    scores: dict[str, float] = dict.fromkeys(found, 100.0)
+    rest = [c for c in columns if c not in found.values()]
+    targets = [t for t in _target_names(Lead, person=True) if t not in found]
+    for target, (column, score) in best_matches(rest, targets=targets).items():
+        found[target] = column
+        scores[target] = score
+    _drop_redundant(found)
+    scores = {t: s for t, s in scores.items() if t in found}
+    notes: list[str] = []
+    dayfirst = _dayfirst_in_sample(
+        frame, [found[t] for t in ("created_at", "modified_at", "closed_at") if t in found]
+    )
+    if dayfirst:
+        notes.append("dates are written day first (a first number above 12 in the sample)")
+    mapping = LeadMapping(columns=found, dayfirst=dayfirst)
+    status_col = found.get("status")
+    if status_col is not None:
+        unknown = _unknown_statuses(frame[status_col].head(1000), mapping)
+        if unknown:
+            notes.append(
+                f"status values not known: {', '.join(repr(u) for u in unknown[:5])}; add them to "
+                "LeadMapping.status_values or their rows are skipped"
+            )
+    used = set(found.values())
+    lead_fields = [
+        f
+        for f in Lead.model_fields
+        if f not in ("address", "phones", "custom_fields", "other_emails")
+    ]
+    empty = [
+        f
+        for f in lead_fields
+        if f not in found and not (f in ("first_name", "last_name") and "full_name" in found)
+    ]
+    return MappingGuess(
+        mapping=mapping,
+        preset=preset,
+        scores=scores,
+        unmapped_columns=tuple(c for c in columns if c not in used),
+        empty_fields=tuple(empty),
+        notes=tuple(notes),
+    )
+
+
+def _dayfirst_in_sample(frame: pd.DataFrame, columns: Sequence[str]) -> bool:
+    day_first = month_first = 0
+    for column in columns:
+        values, _ = _cells.read_text(frame[column].head(2000))
+        for v in values:
+            if v is None:
+                continue
+            parts = v.replace("-", "/").replace(".", "/").split("/")
+            if len(parts) < 3 or not (parts[0].isdigit() and parts[1].isdigit()):
+                continue
+            if len(parts[0]) > 2 or len(parts[1]) > 2:
+                continue
+            if int(parts[0]) > 12 >= int(parts[1]):
+                day_first += 1
+            elif int(parts[1]) > 12 >= int(parts[0]):
+                month_first += 1
+    return day_first > month_first
+
+
+def _unknown_statuses(series: pd.Series, mapping: LeadMapping) -> list[str]:
+    table = _status_table(mapping)
+    values, _ = _cells.read_text(series)
+    return sorted({v for v in values if v is not None and value_key(v) not in table})
+
+
+def _status_table(mapping: LeadMapping) -> dict[str, LeadStatus]:
+    table = {k: LeadStatus(v) for k, v in DEFAULT_STATUS_VALUES.items()}
+    table.update({value_key(k): v for k, v in mapping.status_values.items()})
+    return table
+
+
+def _memo(fn: Callable[[str], _T]) -> Callable[[str], _T]:
+    """``fn`` remembered for one column of one chunk (CRM columns repeat a few values)."""
+    seen: dict[str, _T] = {}
+
+    def call(value: str) -> _T:
+        try:
+            return seen[value]
+        except KeyError:
+            seen[value] = result = fn(value)
+            return result
+
+    return call
+
+
+# -- reading records ------------------------------------------------------------------------------
+
+
+def _kind_of(annotation: Any) -> str:
+    """How a field's cells are read: text, int, float, date, bool, list or status."""
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _kind_of(get_args(annotation)[0])
+    if origin in (Union, UnionType):
+        kinds = {_kind_of(a) for a in get_args(annotation) if a is not type(None)}
+        return kinds.pop() if len(kinds) == 1 else "text"
+    if origin is tuple:
+        return "list"
+    if annotation is LeadStatus:
+        return "status"
+    if annotation is bool:
+        return "bool"
+    if annotation is int:
+        return "int"
+    if annotation is float:
+        return "float"
+    if annotation is datetime:
+        return "date"
+    return "text"
+
+
+class _IdLedger:
+    """The ids seen so far, as 64-bit hashes with the row of each (16 bytes an id), in sorted
+    runs merged as they grow, so a check costs a binary search and memory stays small."""
+
+    def __init__(self) -> None:
+        self._runs: list[tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]] = []
+
+    def first_rows(self, hashes: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+        """For each hash, the row it was first seen on, or 0."""
+        out = np.zeros(len(hashes), dtype=np.int64)
+        for keys, rows in self._runs:
+            at = np.searchsorted(keys, hashes)
+            at[at >= len(keys)] = 0
+            hit = (keys[at] == hashes) & (out == 0) if len(keys) else np.zeros(len(hashes), bool)
+            out[hit] = rows[at[hit]]
+        return out
+
+    def add(self, hashes: np.ndarray[Any, Any], rows: np.ndarray[Any, Any]) -> None:
+        order = np.argsort(hashes, kind="stable")
+        run = (hashes[order], rows[order])
+        while self._runs and len(self._runs[-1][0]) <= 2 * len(run[0]):
+            keys, old_rows = self._runs.pop()
+            merged_keys = np.concatenate([keys, run[0]])
+            merged_rows = np.concatenate([old_rows, run[1]])
+            order = np.argsort(merged_keys, kind="stable")
+            run = (merged_keys[order], merged_rows[order])
+        self._runs.append(run)
+
+
+@dataclass
+class _Reader(Generic[_R]):
+    """Reads chunks of one table into records, keeping what must outlive a chunk (the ids)."""
+
+    mapping: _TableMapping
+    now: datetime
+    what: str
+    ledger: _IdLedger = field(default_factory=_IdLedger)
+
+    def __post_init__(self) -> None:
+        model = self.mapping._target_model()
+        self.model = model
+        self.validator = model.__pydantic_validator__
+        self.kinds: dict[str, str] = {}
+        for target in self.mapping.columns:
+            head = target.partition(".")[0]
+            if head == "address":
+                self.kinds[target] = "text"
+            elif head == "phones":
+                self.kinds[target] = "phone"
+            elif head in ("custom_fields", "regarding") or target == "full_name":
+                self.kinds[target] = "text"
+            else:
+                self.kinds[target] = _kind_of(model.model_fields[head].annotation)
+        self.required_dates = [
+            t
+            for t in ("created_at",)
+            if t in model.model_fields and model.model_fields[t].is_required()
+        ]
+        self.status_table = (
+            _status_table(self.mapping) if isinstance(self.mapping, LeadMapping) else {}
+        )
+        self.source_table: dict[str, str] = dict(DEFAULT_LEAD_SOURCES)
+        if isinstance(self.mapping, LeadMapping):
+            self.source_table.update(
+                {value_key(k): v for k, v in self.mapping.lead_source_values.items()}
+            )
+
+    def check_columns(self, columns: Sequence[str]) -> None:
+        have = set(columns)
+        for target, column in self.mapping.columns.items():
+            if column not in have:
+                close = process.extract(
+                    column, list(columns), scorer=fuzz.WRatio, limit=3, score_cutoff=60
+                )
+                hint = (
+                    f"; close matches: {', '.join(repr(c[0]) for c in close)}"
+                    if close
+                    else f"; its columns are {', '.join(repr(c) for c in list(columns)[:12])}"
+                )
+                raise ConfigurationError(
+                    f"the mapping reads {target} from the column {column!r}, which {self.what} "
+                    f"does not have{hint}"
+                )
+
+    def read(self, chunk: Chunk) -> LoadResult[_R]:
+        frame, rows = chunk.frame, chunk.rows
+        n = len(frame)
+        problems: list[RowProblem] = [
+            RowProblem(row=line, column=None, value=None, reason=reason, skipped=True)
+            for line, reason in chunk.bad_lines
+        ]
+        if n == 0:
+            return LoadResult((), tuple(problems), len(problems), 0, self.mapping)
+        skip = np.zeros(n, dtype=bool)
+
+        def report(i: int, column: str | None, value: Any, reason: str, *, skipped: bool) -> None:
+            text = None if value is None else str(value)[:200]
+            problems.append(
+                RowProblem(
+                    row=int(rows[i]), column=column, value=text, reason=reason, skipped=skipped
+                )
+            )
+            if skipped:
+                skip[i] = True
+
+        # Raw text of the mapped columns, for reports and the blank-row test.
+        raw: dict[str, list[Any]] = {}
+        for column in dict.fromkeys(self.mapping.columns.values()):
+            raw[column], _ = _cells.read_text(frame[column])
+        blank = np.ones(n, dtype=bool)
+        for values in raw.values():
+            blank &= np.fromiter((v is None for v in values), dtype=bool, count=n)
+        for column in frame.columns:
+            if column in raw or not blank.any():
+                continue
+            series = frame[column]
+            empty = series.isna().to_numpy() | (series.astype(str).str.strip() == "").to_numpy()
+            blank &= empty
+        for column, values in raw.items():
+            for i, v in enumerate(values):
+                if v is not None and len(v) > self.mapping.max_cell_chars:
+                    report(
+                        i,
+                        column,
+                        v,
+                        f"the cell is longer than {self.mapping.max_cell_chars} characters",
+                        skipped=True,
+                    )
+
+        values_of: dict[str, list[Any]] = {}
+        countries = self._regions(frame, n)
+        for target, column in self.mapping.columns.items():
+            kind = self.kinds[target]
+            series = frame[column]
+            errors: dict[int, str]
+            if kind == "text":
+                values, errors = raw[column], {}
+            elif kind == "list":
+                values = [
+                    None
+                    if v is None
+                    else tuple(p.strip() for p in v.replace(",", ";").split(";") if p.strip())
+                    for v in raw[column]
+                ]
+                errors = {}
+            elif kind in ("int", "float"):
+                values, errors = _cells.read_numbers(series, integer=kind == "int")
+            elif kind == "date":
+                values, errors = _cells.read_dates(
+                    series,
+                    formats=self.mapping.date_formats,
+                    dayfirst=self.mapping.dayfirst,
+                    timezone=self.mapping.timezone,
+                )
+            elif kind == "bool":
+                values, errors = _cells.read_bools(series)
+            elif kind == "phone":
+                values, errors = _cells.read_phones(
+                    series, regions=countries, normalize=self.mapping.normalize_phones
+                )
+            else:  # status
+                values, errors = list(raw[column]), {}
+                keys = _memo(value_key)
+                for i, v in enumerate(values):
+                    if v is None:
+                        continue
+                    status = self.status_table.get(keys(v))
+                    if status is None:
+                        values[i] = None
+                        errors[i] = "unknown status: add it to LeadMapping.status_values"
+                    else:
+                        values[i] = status
+            if target == "lead_source":
+                keys = _memo(value_key)
+                values = [None if v is None else self.source_table.get(keys(v), v) for v in values]
+            required = target in ("id", *self.required_dates) or kind == "status"
+            for i, reason in errors.items():
+                if not blank[i]:
+                    report(i, column, raw[column][i], reason, skipped=required)
+            values_of[target] = values
+        self._split_names(values_of, n)
+        ids = self._ids(frame, values_of, rows, blank, report)
+        if self.mapping._person:
+            identity = [values_of[t] for t in _IDENTITY if t in values_of]
+            what = (
+                "name, company or email"
+                if isinstance(self.mapping, LeadMapping)
+                else "name or email"
+            )
+            for i in range(n):
+                if not blank[i] and not skip[i] and not any(v[i] is not None for v in identity):
+                    # A report's footer ("Confidential Information...") or a stray note line.
+                    report(i, None, None, f"nothing identifies the record: no {what}", skipped=True)
+        for target in self.required_dates:
+            dates = values_of.setdefault(target, [None] * n)
+            date_column = self.mapping.columns.get(target)
+            for i in range(n):
+                if dates[i] is None and not skip[i] and not blank[i]:
+                    dates[i] = self.now
+                    if date_column is not None and raw[date_column][i] is None:
+                        report(
+                            i,
+                            date_column,
+                            None,
+                            f"no {target}: the import time is used",
+                            skipped=False,
+                        )
+        records: list[_R] = []
+        column_of = {t.partition(".")[0]: c for t, c in self.mapping.columns.items()}
+        column_of.update(self.mapping.columns)
+        for i in range(n):
+            if blank[i] or skip[i]:
+                continue
+            data = self._record(values_of, i)
+            data["id"] = ids[i]
+            try:
+                records.append(self.validator.validate_python(data))
+            except ValidationError as err:
+                first = err.errors(include_url=False)[0]
+                loc = ".".join(str(p) for p in first["loc"])
+                bad_column = column_of.get(loc) or column_of.get(
+                    str(first["loc"][0]) if first["loc"] else ""
+                )
+                value = raw[bad_column][i] if bad_column in raw else None
+                report(i, bad_column, value, f"{loc or 'row'}: {first['msg']}", skipped=True)
+        problems.sort(key=lambda p: p.row)
+        read_rows = int(n - blank.sum()) + len(chunk.bad_lines)
+        return LoadResult(
+            tuple(records), tuple(problems), read_rows, int(blank.sum()), self.mapping
+        )
+
+    def _regions(self, frame: pd.DataFrame, n: int) -> list[str | None]:
+        default = self.mapping.default_country
+        column = self.mapping.columns.get("address.country")
+        if column is None or not any(t.startswith("phones.") for t in self.mapping.columns):
+            return [default] * n
+        values, _ = _cells.read_text(frame[column])
+        code = _memo(country_code)
+        return [(code(v) if v else None) or default for v in values]
+
+    def _split_names(self, values_of: dict[str, list[Any]], n: int) -> None:
+        full = values_of.pop("full_name", None)
+        if full is None:
+            return
+        first = values_of.setdefault("first_name", [None] * n)
+        last = values_of.setdefault("last_name", [None] * n)
+        for i, name in enumerate(full):
+            if name is None or first[i] is not None or last[i] is not None:
+                continue
+            parsed = HumanName(name)
+            first[i] = " ".join(p for p in (parsed.first, parsed.middle) if p) or None
+            last[i] = " ".join(p for p in (parsed.last, parsed.suffix) if p) or None
+            if first[i] is None and last[i] is None:
+                last[i] = name
+
+    def _ids(
+        self,
+        frame: pd.DataFrame,
+        values_of: dict[str, list[Any]],
+        rows: np.ndarray[Any, Any],
+        blank: np.ndarray[Any, Any],
+        report: Any,
+    ) -> list[str]:
+        n = len(frame)
+        given = values_of.pop("id", None)
+        column = self.mapping.columns.get("id")
+        made: list[str] | None = None
+        if given is None or any(v is None for v in given):
+            # Made from the row's cells: the same row of the same file gets the same id each time.
+            hashes = pd.util.hash_pandas_object(frame.astype(str), index=False).to_numpy()
+            made = [f"{self.mapping.id_prefix}{h:016x}" for h in hashes.tolist()]
+        ids: list[str] = []
+        for i in range(n):
+            if given is not None and given[i] is not None:
+                ids.append(str(given[i]))
+                continue
+            assert made is not None
+            ids.append(made[i])
+            if given is not None and not blank[i]:
+                report(i, column, None, f"no id: {made[i]} is made from the row", skipped=False)
+        live = np.flatnonzero(~blank)
+        if not len(live):
+            return ids
+        keys = pd.util.hash_array(np.asarray([ids[i] for i in live], dtype=object))
+        earlier = self.ledger.first_rows(keys)
+        fresh = np.zeros(len(live), dtype=bool)
+        seen: dict[int, int] = {}
+        for j, key in enumerate(keys.tolist()):
+            if earlier[j]:
+                continue
+            if key in seen:
+                earlier[j] = seen[key]
+                continue
+            seen[key] = int(rows[live[j]])
+            fresh[j] = True
+        for j in np.flatnonzero(earlier).tolist():
+            i = int(live[j])
+            why = (
+                f"the id {ids[i]!r} is also on row {int(earlier[j])}"
+                if given is not None
+                else f"the same as row {int(earlier[j])} (ids are made from the row's cells)"
+            )
+            report(i, column, ids[i] if given is not None else None, why, skipped=True)
+        self.ledger.add(keys[fresh], rows[live][fresh])
+        return ids
+
+    def _record(self, values_of: dict[str, list[Any]], i: int) -> dict[str, Any]:
+        data: dict[str, Any] = {}
+        address: dict[str, Any] = {}
+        phones: list[dict[str, str]] = []
+        custom: dict[str, Any] = {}
+        regarding: dict[str, Any] = {}
+        for target, values in values_of.items():
+            v = values[i]
+            if v is None:
+                continue
+            head, _, tail = target.partition(".")
+            if head == "address":
+                address[tail] = v
+            elif head == "phones":
+                phones.append({"number": v, "kind": tail})
+            elif head == "custom_fields":
+                custom[tail] = v
+            elif head == "regarding":
+                regarding[tail] = v
+            else:
+                data[target] = v
+        if address:
+            data["address"] = address
+        if phones:
+            data["phones"] = phones
+        if custom:
+            data["custom_fields"] = custom
+        if isinstance(self.mapping, ActivityMapping):
+            data["kind"] = self.mapping.kind
+            if self.mapping.regarding_kind and "kind" not in regarding:
+                regarding["kind"] = self.mapping.regarding_kind
+        if regarding:
+            data["regarding"] = regarding
+        return data
+
+
+# -- public entry points --------------------------------------------------------------------------
+
+_M = TypeVar("_M", bound=_TableMapping)
+
+
+def _lead_mapping(
+    mapping: LeadMapping | str | None, frame: pd.DataFrame
+) -> tuple[LeadMapping, tuple[str, ...]]:
+    if isinstance(mapping, LeadMapping):
+        return mapping, ()
+    if isinstance(mapping, str):
+        return preset_mapping(mapping, frame.columns), ()
+    if mapping is not None:
+        raise ConfigurationError(
+            f"mapping must be a LeadMapping, a preset name or None, not {type(mapping).__name__}"
+        )
+    guess = guess_mapping(frame)
+    how = f"the {guess.preset} preset" if guess.preset else "column names"
+    notes = [f"mapping guessed from {how}: {dict(guess.mapping.columns)}"]
+    if guess.unmapped_columns:
+        notes.append(f"columns not read: {', '.join(guess.unmapped_columns)}")
+    notes.extend(guess.notes)
+    return guess.mapping, tuple(notes)
+
+
+def _results(
+    table: TableInput,
+    choose: Any,
+    *,
+    what: str,
+    now: datetime | None,
+    chunk_rows: int,
+    delimiter: str | None,
+    encoding: str | None,
+) -> Iterator[LoadResult[Any]]:
+    if chunk_rows < 1:
+        raise ConfigurationError(f"chunk_rows must be at least 1, got {chunk_rows}")
+    when = to_utc(now, "now") if now is not None else datetime.now(UTC)
+    reader: _Reader[Any] | None = None
+    notes: tuple[str, ...] = ()
+    for chunk in iter_chunks(table, chunk_rows=chunk_rows, delimiter=delimiter, encoding=encoding):
+        if reader is None:
+            mapping, notes = choose(chunk.frame)
+            reader = _Reader(mapping, when, what)
+            reader.check_columns([str(c) for c in chunk.frame.columns])
+            for note in notes:
+                logger.info("%s: %s", what, note)
+        result = reader.read(chunk)
+        if notes:
+            result = LoadResult(
+                result.records,
+                result.problems,
+                result.rows,
+                result.blank_rows,
+                result.mapping,
+                notes,
+            )
+            notes = ()
+        yield result
+
+
+def _what(table: TableInput) -> str:
+    return "the frame" if isinstance(table, pd.DataFrame) else repr(str(table))
+
+
+def iter_lead_batches(
+    table: TableInput,
+    /,
+    *,
+    mapping: LeadMapping | str | None = None,
+    chunk_rows: int = _CHUNK_ROWS,
+    delimiter: str | None = None,
+    encoding: str | None = None,
+    now: datetime | None = None,
+) -> Iterator[LoadResult[Lead]]:
+    """Leads from a CSV or Parquet file (or a DataFrame), one :class:`LoadResult` per batch of at
+    most ``chunk_rows`` rows. The file is streamed: memory depends on ``chunk_rows``, not on the
+    file's size (besides 16 bytes an id, kept to report duplicates across batches).
+
+    ``mapping`` is a :class:`LeadMapping`, a preset name (:data:`PRESETS`) or ``None`` to guess it
+    from the first batch (:func:`guess_mapping`; the first result's ``notes`` say what was
+    guessed). CSV files: the encoding (UTF-8 with or without BOM, UTF-16, else Windows-1252 with
+    a warning) and the delimiter (``,``, ``;``, tab, ``|``) are detected unless given.
+
+    Raises:
+        ConfigurationError: no such file, a format not read here, pyarrow missing for Parquet, or
+            a mapping naming a column the table does not have (the message names close matches).
+        ValidationFailed: an empty or binary file, or the wrong delimiter.
+    """
+    choose = lambda frame: _lead_mapping(mapping, frame)  # noqa: E731
+    yield from _results(
+        table,
+        choose,
+        what=_what(table),
+        now=now,
+        chunk_rows=chunk_rows,
+        delimiter=delimiter,
+        encoding=encoding,
+    )
+
+
+def leads_from_frame(
+    frame: pd.DataFrame,
+    /,
+    mapping: LeadMapping | str | None = None,
+    *,
+    now: datetime | None = None,
+) -> LoadResult[Lead]:
+    """The leads of a DataFrame, and a :class:`RowProblem` for every cell not read.
+
+    ``mapping`` as for :func:`iter_lead_batches`. Rows are read as
+    :func:`records_from_frame` describes.
+
+    Raises:
+        ValidationFailed: ``frame`` is not a DataFrame, or names a column twice.
+        ConfigurationError: the mapping names a column the frame does not have.
+    """
+    if not isinstance(frame, pd.DataFrame):
+        raise ValidationFailed(
+            f"frame must be a pandas DataFrame, got {type(frame).__name__}", field="frame"
+        )
+    return LoadResult.combine(iter_lead_batches(frame, mapping=mapping, now=now))
+
+
+def records_from_frame(
+    frame: pd.DataFrame,
+    /,
+    mapping: _TableMapping,
+    *,
+    now: datetime | None = None,
+) -> LoadResult[Any]:
+    """Records of the kind ``mapping`` describes (leads, contacts, accounts, activities).
+
+    How rows are read:
+
+    * every cell is read as text first, so ``00123`` keeps its zeros; numbers accept ``1,200``,
+      ``1.200.000``, ``1.2E+05``, ``$1.5M``; dates are tried in several formats per cell;
+    * an empty cell is a missing value; a row with no value at all is not a record;
+    * a cell that cannot be read is reported; its row is skipped when the field is the id, the
+      status, the creation date or a value the model refuses, else it loads without the value;
+    * with no id column (or an empty id cell) the id is ``id_prefix`` and 16 hex digits hashed
+      from the row's cells: reading the same file again gives the same ids; identical rows are
+      then duplicates;
+    * a repeated id is reported on every row after the first, and those rows skipped;
+    * a record with no creation date is stamped ``now`` (default: the time of the call).
+    """
+    if not isinstance(mapping, _TableMapping):
+        raise ConfigurationError(f"mapping must be a table mapping, not {type(mapping).__name__}")
+    results = _results(
+        frame,
+        lambda _f: (mapping, ()),
+        what="the frame",
+        now=now,
+        chunk_rows=_CHUNK_ROWS,
+        delimiter=None,
+        encoding=None,
+    )
+    return LoadResult.combine(results)
+
+
+def _load(
+    table: TableInput,
+    mapping: _TableMapping,
+    *,
+    now: datetime | None,
+    chunk_rows: int,
+    delimiter: str | None,
+    encoding: str | None,
+) -> LoadResult[Any]:
+    return LoadResult.combine(
+        _results(
+            table,
+            lambda _f: (mapping, ()),
+            what=_what(table),
+            now=now,
+            chunk_rows=chunk_rows,
+            delimiter=delimiter,
+            encoding=encoding,
+        )
+    )
+
+
+class TabularSource:
+    """A :class:`~leadqual.sources.CrmSource` over tables: a leads table (CSV, Parquet or
+    DataFrame) and optional accounts, contacts and activities tables, each with its mapping.
+
+    The tables are read when the source is built; what could not be read is in :attr:`results`.
+    Sellers are the distinct owners of the leads (id and name both the owner cell, since an
+    export names owners rather than giving their ids).
+
+    Examples:
+        >>> import pandas as pd
+        >>> frame = pd.DataFrame({"Id": ["00Q1"], "FirstName": ["Ada"], "LastName": ["Lovelace"],
+        ...                       "Company": ["Analytical Ltd"], "Status": ["Open - Not Contacted"],
+        ...                       "CreatedDate": ["2025-03-01T09:30:00Z"], "OwnerId": ["005A"]})
+        >>> source = TabularSource(frame)
+        >>> source.get_lead("00Q1").company_name, [s.id for s in source.sellers()]
+        ('Analytical Ltd', ['005A'])
+    """
+
+    def __init__(
+        self,
+        leads: TableInput,
+        /,
+        *,
+        mapping: LeadMapping | str | None = None,
+        accounts: TableInput | None = None,
+        account_mapping: AccountMapping | None = None,
+        contacts: TableInput | None = None,
+        contact_mapping: ContactMapping | None = None,
+        activities: Sequence[tuple[TableInput, ActivityMapping]] = (),
+        delimiter: str | None = None,
+        encoding: str | None = None,
+        now: datetime | None = None,
+        chunk_rows: int = _CHUNK_ROWS,
+    ) -> None:
+        options: dict[str, Any] = {
+            "now": now,
+            "chunk_rows": chunk_rows,
+            "delimiter": delimiter,
+            "encoding": encoding,
+        }
+        results: dict[str, LoadResult[Any]] = {
+            "leads": LoadResult.combine(iter_lead_batches(leads, mapping=mapping, **options))
+        }
+        if (accounts is None) != (account_mapping is None):
+            raise ConfigurationError("give accounts and account_mapping together")
+        if (contacts is None) != (contact_mapping is None):
+            raise ConfigurationError("give contacts and contact_mapping together")
+        if accounts is not None and account_mapping is not None:
+            results["accounts"] = _load(accounts, account_mapping, **options)
+        if contacts is not None and contact_mapping is not None:
+            results["contacts"] = _load(contacts, contact_mapping, **options)
+        acts: list[LoadResult[Any]] = []
+        for table, activity_mapping in activities:
+            if not isinstance(activity_mapping, ActivityMapping):
+                raise ConfigurationError("activities are (table, ActivityMapping) pairs")
+            acts.append(_load(table, activity_mapping, **options))
+        if acts:
+            results["activities"] = LoadResult.combine(acts)
+        self.results: Mapping[str, LoadResult[Any]] = results
+        """What each table yielded: ``leads``, and ``accounts``, ``contacts``, ``activities``
+        when given; each with its problems."""
+        owners = sorted({lead.owner_id for lead in results["leads"].records if lead.owner_id})
+        self._store = MemorySource(
+            leads=results["leads"].records,
+            accounts=results.get("accounts", LoadResult(())).records,
+            contacts=results.get("contacts", LoadResult(())).records,
+            activities=_unique_ids(results.get("activities", LoadResult(())).records),
+            sellers=[Seller(id=o, name=o) for o in owners],
+        )
+
+    @property
+    def mapping(self) -> LeadMapping:
+        """The mapping the leads were read with (the guessed one when none was given)."""
+        used = self.results["leads"].mapping
+        assert isinstance(used, LeadMapping)
+        return used
+
+    @property
+    def problems(self) -> tuple[RowProblem, ...]:
+        """The problems met reading the leads table."""
+        return self.results["leads"].problems
+
+    def get_lead(self, lead_id: str, /) -> Lead:
+        """The lead with this id."""
+        return self._store.get_lead(lead_id)
+
+    def get_contact(self, contact_id: str, /) -> Contact:
+        """The contact with this id."""
+        return self._store.get_contact(contact_id)
+
+    def get_account(self, account_id: str, /) -> Account:
+        """The account with this id."""
+        return self._store.get_account(account_id)
+
+    def get_opportunity(self, opportunity_id: str, /) -> Any:
+        """The opportunity with this id (tables hold none: always :class:`RecordNotFound`)."""
+        return self._store.get_opportunity(opportunity_id)
+
+    def get_seller(self, seller_id: str, /) -> Seller:
+        """The seller with this id."""
+        return self._store.get_seller(seller_id)
+
+    def leads(
+        self,
+        *,
+        owner_id: str | None = None,
+        status: LeadStatus | None = None,
+        modified_since: datetime | None = None,
+    ) -> Sequence[Lead]:
+        """Leads, filtered by owner, status and last modification."""
+        return self._store.leads(owner_id=owner_id, status=status, modified_since=modified_since)
+
+    def contacts(
+        self, *, account_id: str | None = None, modified_since: datetime | None = None
+    ) -> Sequence[Contact]:
+        """Contacts, optionally those of one account."""
+        return self._store.contacts(account_id=account_id, modified_since=modified_since)
+
+    def accounts(self, *, modified_since: datetime | None = None) -> Sequence[Account]:
+        """Accounts."""
+        return self._store.accounts(modified_since=modified_since)
+
+    def opportunities(
+        self,
+        *,
+        account_id: str | None = None,
+        contact_id: str | None = None,
+        lead_id: str | None = None,
+        status: Any = None,
+    ) -> Sequence[Any]:
+        """Opportunities (tables hold none)."""
+        return self._store.opportunities(
+            account_id=account_id, contact_id=contact_id, lead_id=lead_id, status=status
+        )
+
+    def activities(
+        self, *, regarding: RecordRef | None = None, since: datetime | None = None
+    ) -> Sequence[Activity]:
+        """Activities regarding a record, oldest first."""
+        return self._store.activities(regarding=regarding, since=since)
+
+    def notes(self, *, regarding: RecordRef | None = None) -> Sequence[Any]:
+        """Notes (tables hold none)."""
+        return self._store.notes(regarding=regarding)
+
+    def sellers(self) -> Sequence[Seller]:
+        """The owners of the leads, by id."""
+        return self._store.sellers()
+
+
+def _unique_ids(activities: Sequence[Any]) -> list[Any]:
+    # Two activity tables may both make ids from rows; the ids are per table, so a clash across
+    # tables is a coincidence of content and the later record is renamed by its kind.
+    seen: set[str] = set()
+    out: list[Any] = []
+    for a in activities:
+        if a.id in seen:
+            a = a.model_copy(update={"id": f"{a.kind}-{a.id}"})
+        seen.add(a.id)
+        out.append(a)
+    return out
