@@ -747,18 +747,26 @@ class DuplicateIndex:
         self._position: dict[str, int] = {}
         self._columns: dict[str, list[Any]] = {name: [] for name in self._fields}
         self._multi: set[str] = set()
-        # Rows of records updated or removed since: kept in the lists (positions stay valid)
-        # and never offered as candidates again.
+        # Rows of records updated or removed since: kept in the lists (positions stay valid),
+        # their cells emptied, and never offered as candidates again; compacted when many.
         self._dead: set[int] = set()
+        # A record's place in the order it was first indexed: the order batch mode reads the
+        # records in, kept when a record is updated so both modes break ties alike.
+        self._ordinal: dict[str, int] = {}
+        self._row_ordinal: list[int] = []
         self._exact: dict[str, dict[Any, list[int]]] = {
             k.name: {} for k in settings.blocking if k.window is None
         }
-        self._sorted: dict[str, list[tuple[str, int]]] = {
+        # (key value, ordinal, row), sorted: batch mode's sorted neighbourhood order
+        self._sorted: dict[str, list[tuple[str, int, int]]] = {
             k.name: [] for k in settings.blocking if k.window is not None
         }
-        # exact key value -> the indexed records with it, in index order: the first of them in
-        # a block too common to pair in full is the one batch mode pairs the others with
-        self._first: dict[str, dict[Any, list[int]]] = {k.name: {} for k in _exact_keys(settings)}
+        # exact key value -> (ordinal, row) of the indexed records with it, in ordinal order:
+        # the first of them in a block too common to pair in full is the one batch mode pairs
+        # the others with
+        self._first: dict[str, dict[Any, list[tuple[int, int]]]] = {
+            k.name: {} for k in _exact_keys(settings)
+        }
         if prepared is not None:
             self._add_prepared(prepared)
 
@@ -783,6 +791,8 @@ class DuplicateIndex:
         for i, rid in enumerate(prepared.ids.tolist()):
             self._position[str(rid)] = start + i
             self._ids.append(str(rid))
+            self._row_ordinal.append(self._ordinal.setdefault(str(rid), len(self._ordinal)))
+        ordinal = self._row_ordinal
         for name in self._fields:
             cells = prepared.columns[name].tolist()
             if name in self._multi and name not in prepared.multi:
@@ -792,7 +802,7 @@ class DuplicateIndex:
             rows, values = Blocker.key_values(prepared, exact_key)
             first = self._first[exact_key.name]
             for r, v in zip(rows.tolist(), values.tolist(), strict=True):
-                first.setdefault(v, []).append(start + r)
+                insort(first.setdefault(v, []), (ordinal[start + r], start + r))
         for key in self.detector.settings.blocking:
             rows, values = Blocker.key_values(prepared, key)
             if key.window is None:
@@ -802,7 +812,8 @@ class DuplicateIndex:
             else:
                 entries = self._sorted[key.name]
                 new = [
-                    (str(v), start + r) for r, v in zip(rows.tolist(), values.tolist(), strict=True)
+                    (str(v), ordinal[start + r], start + r)
+                    for r, v in zip(rows.tolist(), values.tolist(), strict=True)
                 ]
                 if len(new) > 64:
                     entries.extend(new)
@@ -837,19 +848,25 @@ class DuplicateIndex:
                 _same_cell(self._columns[name][at], one.columns[name][0]) for name in self._fields
             ):
                 return False
-            self.remove(rid)
+            self._remove(rid, keep_place=True)
         self._add_prepared(one)
         return True
 
     def remove(self, record_id: str, /) -> bool:
-        """Stop offering the record with this id as a candidate (it was deleted or merged).
+        """Stop offering the record with this id as a candidate (it was deleted, merged or
+        erased): nothing of it stays in the index.
 
         Returns:
             Whether the id was indexed.
         """
-        at = self._position.pop(str(record_id), None)
+        return self._remove(str(record_id), keep_place=False)
+
+    def _remove(self, record_id: str, *, keep_place: bool) -> bool:
+        at = self._position.pop(record_id, None)
         if at is None:
             return False
+        if not keep_place:
+            del self._ordinal[record_id]
         self._dead.add(at)
         # Out of the blocks too, so block sizes and sorted windows are what batch mode sees.
         row = Prepared(
@@ -860,9 +877,11 @@ class DuplicateIndex:
         for exact_key in _exact_keys(self.detector.settings):
             _, values = Blocker.key_values(row, exact_key)
             for v in values.tolist():
-                rows = self._first[exact_key.name].get(v)
-                if rows is not None and at in rows:
-                    rows.remove(at)
+                firsts = self._first[exact_key.name].get(v)
+                if firsts is not None:
+                    firsts[:] = [item for item in firsts if item[1] != at]
+                    if not firsts:
+                        del self._first[exact_key.name][v]
         for key in self.detector.settings.blocking:
             _, values = Blocker.key_values(row, key)
             for v in values.tolist():
@@ -870,23 +889,52 @@ class DuplicateIndex:
                     rows = self._exact[key.name].get(v)
                     if rows is not None and at in rows:
                         rows.remove(at)
+                        if not rows:
+                            del self._exact[key.name][v]
                 else:
                     entries = self._sorted[key.name]
-                    i = bisect_left(entries, (str(v), at))
-                    if i < len(entries) and entries[i] == (str(v), at):
+                    item = (str(v), self._row_ordinal[at], at)
+                    i = bisect_left(entries, item)
+                    if i < len(entries) and entries[i] == item:
                         del entries[i]
+        # Nothing of a removed record stays (an erasure request reaches the index too).
+        self._ids[at] = ""
+        for name in self._fields:
+            self._columns[name][at] = None
+        if len(self._dead) > 1024 and len(self._dead) * 2 > len(self._ids):
+            self._compact()
         return True
 
-    def _candidates(self, one: Prepared) -> list[int]:
+    def _compact(self) -> None:
+        """Rebuild from the living rows once most rows are dead: memory follows the records
+        indexed, not the updates made."""
+        living = sorted(self._position.values(), key=self._row_ordinal.__getitem__)
+        rows = Prepared(
+            ids=_objects([self._ids[r] for r in living]),
+            columns={
+                name: _objects([self._columns[name][r] for r in living]) for name in self._fields
+            },
+            multi=frozenset(self._multi),
+        )
+        ordinals = self._ordinal
+        self.__init__(self.detector, None)  # type: ignore[misc]
+        self._ordinal = ordinals
+        if living:
+            self._add_prepared(rows)
+
+    def _candidates(self, one: Prepared, self_at: int | None, self_ordinal: float) -> list[int]:
+        """Rows batch mode would pair ``one`` with. ``self_at`` is the record's own row when
+        it is indexed (left out of every block and window, as batch mode never pairs a record
+        with itself), ``self_ordinal`` its place in the order of the records."""
         settings = self.detector.settings
         found: dict[int, None] = {}
         for key in settings.blocking:
             _, values = Blocker.key_values(one, key)
             for v in values.tolist():
                 if key.window is None:
-                    rows = self._exact[key.name].get(v, ())
-                    # With the new record the block holds len(rows) + 1: the size batch mode
-                    # would see, so both modes drop the same keys.
+                    rows = [r for r in self._exact[key.name].get(v, ()) if r != self_at]
+                    # With the record itself the block holds len(rows) + 1: the size batch mode
+                    # sees, so both modes drop the same keys.
                     if len(rows) + 1 > settings.max_block_size:
                         logger.debug(
                             "blocking key %s: value shared by %d indexed records: paired by "
@@ -894,30 +942,55 @@ class DuplicateIndex:
                             key.name,
                             len(rows),
                         )
-                        found.update(dict.fromkeys(self._exact_candidates(one, set(rows))))
+                        found.update(
+                            dict.fromkeys(self._exact_candidates(one, set(rows), self_ordinal))
+                        )
                         continue
                     found.update(dict.fromkeys(rows))
                 else:
-                    entries = self._sorted[key.name]
-                    at = bisect_left(entries, (str(v), -1))
-                    lo, hi = max(0, at - key.window + 1), min(len(entries), at + key.window - 1)
-                    found.update(dict.fromkeys(r for _, r in entries[lo:hi]))
+                    found.update(
+                        dict.fromkeys(
+                            self._window(
+                                self._sorted[key.name], str(v), key.window, self_at, self_ordinal
+                            )
+                        )
+                    )
         if self._dead:
             return [r for r in found if r not in self._dead]
         return list(found)
 
-    def _exact_candidates(self, one: Prepared, crowded: set[int]) -> list[int]:
-        """Within a crowded block, the first indexed record sharing an exact key with ``one``
-        (as batch mode pairs them)."""
-        out = []
+    @staticmethod
+    def _window(
+        entries: list[tuple[str, int, int]],
+        value: str,
+        window: int,
+        self_at: int | None,
+        self_ordinal: float,
+    ) -> list[int]:
+        """The rows within ``window`` of the record in batch mode's sorted order (by value,
+        then the order of the records), the record itself not counted."""
+        at = bisect_left(entries, (value, self_ordinal, -1))
+        before = [r for _, _, r in entries[max(0, at - window) : at] if r != self_at]
+        after = [r for _, _, r in entries[at : at + window] if r != self_at]
+        return before[len(before) - (window - 1) :] + after[: window - 1]
+
+    def _exact_candidates(self, one: Prepared, crowded: set[int], self_ordinal: float) -> list[int]:
+        """Within a crowded block, as batch mode pairs them: for each exact key ``one`` shares
+        with records of the block, the first of them in the records' order; or, when ``one``
+        itself comes first, every one of them."""
+        out: list[int] = []
         for exact_key in _exact_keys(self.detector.settings):
             _, values = Blocker.key_values(one, exact_key)
             for v in values.tolist():
-                first = next(
-                    (r for r in self._first[exact_key.name].get(v, ()) if r in crowded), None
-                )
-                if first is not None:
-                    out.append(first)
+                sharing = [
+                    (o, r) for o, r in self._first[exact_key.name].get(v, ()) if r in crowded
+                ]
+                if not sharing:
+                    continue
+                if self_ordinal < sharing[0][0]:
+                    out.extend(r for _, r in sharing)
+                else:
+                    out.append(sharing[0][1])
         return out
 
     def check(self, record: Lead | Mapping[str, Any], /) -> list[DuplicatePair]:
@@ -947,7 +1020,10 @@ class DuplicateIndex:
             _lead_row(record) if isinstance(record, Lead) else record
         )
         rid = str(one.ids[0])
-        rows = [r for r in self._candidates(one) if self._ids[r] != rid]
+        self_at = self._position.get(rid)
+        # A record not indexed comes after every indexed one, as a new lead comes last.
+        self_ordinal = self._ordinal.get(rid, float("inf"))
+        rows = [r for r in self._candidates(one, self_at, self_ordinal) if self._ids[r] != rid]
         if not rows:
             return []
         cand = Prepared(
