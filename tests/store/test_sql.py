@@ -532,3 +532,108 @@ def test_a_database_that_cannot_be_reached_is_a_store_error() -> None:
             engine_options={"connect_args": {"connect_timeout": 2}},
         )
     assert "secret" not in str(caught.value)
+
+
+# -- group saves under contention ----------------------------------------------------------------
+
+
+def test_two_writers_saving_one_group_in_opposite_orders_end_in_a_conflict_not_a_deadlock(
+    sql_url: URL, make_insight: MakeInsight, opened_sql: list[SqlInsightStore]
+) -> None:
+    import threading
+
+    one, two = SqlInsightStore(sql_url), SqlInsightStore(sql_url)
+    opened_sql.extend([one, two])
+    for round_ in range(3):
+        ids = [f"L-{round_}-{k:03d}" for k in range(120)]
+        groups = {
+            one: [(make_insight(i, 1), None) for i in ids],
+            two: [(make_insight(i, 1), None) for i in reversed(ids)],
+        }
+        outcomes: dict[SqlInsightStore, BaseException | None] = {}
+        start = threading.Barrier(2)
+
+        threads = [
+            threading.Thread(target=_save_group, args=(s, groups[s], start, outcomes))
+            for s in (one, two)
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+        errors = [e for e in outcomes.values() if e is not None]
+        assert len(outcomes) == 2 and len(errors) == 1, outcomes
+        assert isinstance(errors[0], StoreConflict), repr(errors[0])
+        assert all(one.latest(i) is not None for i in ids)
+
+
+def _save_group(
+    store: SqlInsightStore,
+    group: list[tuple[LeadInsight, None]],
+    start: Any,
+    outcomes: dict[SqlInsightStore, BaseException | None],
+) -> None:
+    start.wait()
+    try:
+        store.save_many(group)
+        outcomes[store] = None
+    except BaseException as err:
+        outcomes[store] = err
+
+
+class _Deadlocked(Exception):
+    sqlstate = "40P01"
+
+
+def test_a_group_rolled_back_for_a_deadlock_is_tried_again(
+    sqlite_file: Path, make_insight: MakeInsight, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    store = SqlInsightStore.sqlite(sqlite_file)
+    real = store._write_group
+    calls: list[int] = []
+
+    def flaky(*args: Any) -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            raise OperationalError("INSERT ...", {}, _Deadlocked("deadlock detected"))
+        real(*args)
+
+    monkeypatch.setattr(store, "_write_group", flaky)
+    try:
+        store.save_many([(make_insight("L-1", 1), None)])
+        assert len(calls) == 2 and store.latest("L-1") is not None
+        # Not forever: a deadlock every time is reported.
+        calls.clear()
+        monkeypatch.setattr(
+            store,
+            "_write_group",
+            lambda *a: (_ for _ in ()).throw(OperationalError("X", {}, _Deadlocked("again"))),
+        )
+        with pytest.raises(StoreError, match="again"):
+            store.save_many([(make_insight("L-2", 1), None)])
+        assert store.latest("L-2") is None
+    finally:
+        store.close()
+
+
+def test_a_group_marks_a_batch_of_any_size_done_within_the_parameter_limits(
+    sql_url: URL, make_insight: MakeInsight, opened_sql: list[SqlInsightStore]
+) -> None:
+    store = SqlInsightStore(sql_url)
+    opened_sql.append(store)
+    ids = [f"L-{k:05d}" for k in range(1500)]
+    store.start_batch("big", ids)
+    widest: list[int] = []
+
+    @event.listens_for(store._writer, "before_cursor_execute")
+    def count(
+        conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: bool
+    ) -> None:
+        if not many and statement.lstrip().upper().startswith("UPDATE"):
+            widest.append(len(params) if params else 0)
+
+    store.save_many([(make_insight(i, 1), None) for i in ids], batch_id="big")
+    assert list(store.pending("big")) == []
+    assert widest and max(widest) <= 1000

@@ -17,6 +17,7 @@ from pydantic import BaseModel
 
 from leadqual._base import to_utc
 from leadqual._sync import run_sync
+from leadqual._text import clear_text_caches
 from leadqual.agent.access import Access, Role
 from leadqual.agent.events import (
     AccountUpdated,
@@ -119,6 +120,15 @@ class _BatchDuplicates:
         found = self.found.get(lead_id)
         return list(found) if found is not None else None
 
+    def forget(self, lead_id: str) -> None:
+        """Drop an erased lead from the pass: its own entry and its place among others'."""
+        if self.found is None:
+            return
+        self.found.pop(lead_id, None)
+        for lead, refs in self.found.items():
+            if any(ref.record_id == lead_id for ref in refs):
+                self.found[lead] = [ref for ref in refs if ref.record_id != lead_id]
+
 
 def _refs_by_lead(report: DuplicateReport, ids: Iterable[str]) -> dict[str, list[DuplicateRef]]:
     ranked: dict[str, list[tuple[float, DuplicateRef]]] = {i: [] for i in ids}
@@ -139,40 +149,56 @@ _GROUP_SIZE = 64
 class _GroupWriter:
     """Saves a batch's insights in groups (one transaction each; with a batch id, their leads
     are marked done in it too): far less work per lead than a transaction each. A crash loses
-    only the group being filled, and a resumed batch does that again."""
+    only the group being filled, and a resumed batch does that again.
+
+    A lead erased while the batch runs is dropped from the queue and never written after (the
+    lock makes an erasure wait for a save in progress, so the erasure removes what it wrote).
+    A lead another process concluded meanwhile is counted in ``conflicts``, not raised: its
+    stored insight stands and the rest of the batch goes on."""
 
     def __init__(self, store: InsightStore, batch_id: str | None) -> None:
         self.store = store
         self.batch_id = batch_id
         self.items: list[tuple[LeadInsight, AuditRecord]] = []
+        self.conflicts: list[str] = []
+        self.dropped: set[str] = set()
+        self._lock = threading.Lock()
 
     def add(self, insight: LeadInsight, audit: AuditRecord) -> None:
         """Queue a lead's new insight; a full group is saved at once."""
-        self.items.append((insight, audit))
-        if len(self.items) >= _GROUP_SIZE:
+        with self._lock:
+            if insight.lead_id in self.dropped:
+                return
+            self.items.append((insight, audit))
+            full = len(self.items) >= _GROUP_SIZE
+        if full:
             self.flush()
+
+    def drop(self, lead_id: str) -> None:
+        """Forget a lead: its queued insight goes, and one concluded later is not queued."""
+        with self._lock:
+            self.dropped.add(lead_id)
+            self.items = [item for item in self.items if item[0].lead_id != lead_id]
 
     def flush(self) -> None:
         """Save what is queued."""
-        items, self.items = self.items, []
-        if not items:
-            return
-        try:
-            self.store.save_many(items, batch_id=self.batch_id)
-        except StoreConflict:
-            # Another process refreshed one of them meanwhile: save the others one by one, so
-            # only that lead's conclusion is refused.
-            refused: StoreConflict | None = None
-            for insight, audit in items:
-                try:
-                    self.store.save(insight, audit)
-                except StoreConflict as err:
-                    refused = refused or err
-                    continue
-                if self.batch_id is not None:
-                    self.store.mark_done(self.batch_id, insight.lead_id)
-            if refused is not None:
-                raise refused from None
+        with self._lock:
+            items, self.items = self.items, []
+            if not items:
+                return
+            try:
+                self.store.save_many(items, batch_id=self.batch_id)
+            except StoreConflict:
+                # Another process refreshed one of them meanwhile: save the others one by one,
+                # so only that lead's conclusion is refused.
+                for insight, audit in items:
+                    try:
+                        self.store.save(insight, audit)
+                    except StoreConflict:
+                        self.conflicts.append(insight.lead_id)
+                    # Either way the lead has a current insight: the batch need not redo it.
+                    if self.batch_id is not None:
+                        self.store.mark_done(self.batch_id, insight.lead_id)
 
 
 _BATCH_DUPLICATES: ContextVar[_BatchDuplicates | None] = ContextVar(
@@ -356,6 +382,11 @@ class QualificationAgent:
         self._events = 0
         self._qualifier_cache: Qualifier | None = None
         self._consent_cache: dict[str, tuple[float, ConsentRecord | None]] = {}
+        # Bumped by every consent recorded here: a store read that began before a record was
+        # made must not replace it in the cache.
+        self._consent_generation = 0
+        self._writers: set[_GroupWriter] = set()
+        self._passes: set[_BatchDuplicates] = set()
 
     # -- consent ----------------------------------------------------------------------------
 
@@ -393,8 +424,14 @@ class QualificationAgent:
             kept = self._consent_cache.get(seller_id)
             if kept is not None and clock - kept[0] < CONSENT_RECHECK_SECONDS:
                 return kept[1]
+            generation = self._consent_generation
         record = self.store.consent(seller_id)
         with self._lock:
+            if generation != self._consent_generation:
+                # A record was made here while we read: ours may predate it (a revocation
+                # read as the grant before it). The one made here is the newest we know.
+                kept = self._consent_cache.get(seller_id)
+                return kept[1] if kept is not None else self.store.consent(seller_id)
             self._consent_cache[seller_id] = (clock, record)
         return record
 
@@ -424,8 +461,11 @@ class QualificationAgent:
             recorded_at=self._now(now),
             recorded_by=by,
         )
+        with self._lock:
+            self._consent_generation += 1
         self.store.record_consent(record)
         with self._lock:
+            self._consent_generation += 1
             self._consent_cache[seller_id] = (time.monotonic(), record)
         logger.info("consent recorded for seller %s", seller_id)
         return record
@@ -625,9 +665,12 @@ class QualificationAgent:
         stored = self.store.versions(pending)
         order = {lead_id: k for k, lead_id in enumerate(ids)}
         found: list[tuple[int, LeadInsight]] = []
-        counts = {"processed": 0, "unchanged": 0, "resumed": 0}
+        counts = {"unchanged": 0, "resumed": 0}
+        concluded: list[str] = []
         missing: list[str] = []
         writer = _GroupWriter(self.store, batch_id)
+        with self._lock:
+            self._writers.add(writer)
         done = 0
 
         async def one(lead_id: str) -> None:
@@ -639,7 +682,10 @@ class QualificationAgent:
                         insight, changed = await self._reconcile(
                             lead_id, when, force=force, writer=writer, new=lead_id not in stored
                         )
-                        counts["processed" if changed else "unchanged"] += 1
+                        if changed:
+                            concluded.append(lead_id)
+                        else:
+                            counts["unchanged"] += 1
                         if not changed and batch_id is not None:
                             self.store.mark_done(batch_id, lead_id)
                     else:
@@ -656,27 +702,52 @@ class QualificationAgent:
 
         # Seen by this batch's tasks only (each task runs in a copy of this context), and
         # reset after, so a later call in the caller's task does not see it.
-        token = _BATCH_DUPLICATES.set(
-            _BatchDuplicates(len(pending)) if len(pending) >= _BATCH_DEDUPE_MIN else None
-        )
+        batch_pass = _BatchDuplicates(len(pending)) if len(pending) >= _BATCH_DEDUPE_MIN else None
+        token = _BATCH_DUPLICATES.set(batch_pass)
+        if batch_pass is not None:
+            with self._lock:
+                self._passes.add(batch_pass)
+        tasks: list[asyncio.Task[None]] = []
         try:
-            await asyncio.gather(*(one(i) for i in ids))
+            tasks = [asyncio.ensure_future(one(i)) for i in ids]
+            await asyncio.gather(*tasks)
         except BaseException:
-            # What was concluded before the failure is kept (and, with batch_id, not redone).
+            # No lead goes on working after the batch failed: a resumed batch would meet its
+            # late conclusion as a conflict. What was concluded before is kept (and, with
+            # batch_id, not redone).
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
             with contextlib.suppress(LeadqualError):
                 writer.flush()
             raise
         finally:
             _BATCH_DUPLICATES.reset(token)
+            with self._lock:
+                self._writers.discard(writer)
+                if batch_pass is not None:
+                    self._passes.discard(batch_pass)
         writer.flush()
+        conflicts = set(writer.conflicts)
+        erased = {i for i in writer.dropped if i in order}
         if results is not None:
-            results.update((i.lead_id, i) for _, i in sorted(found, key=lambda x: x[0]))
+            for _, insight in sorted(found, key=lambda x: x[0]):
+                if insight.lead_id in erased:
+                    continue
+                if insight.lead_id in conflicts:
+                    stored_now = self.store.latest(insight.lead_id)
+                    if stored_now is None:
+                        continue
+                    insight = stored_now
+                results[insight.lead_id] = insight
         return BatchReport(
             leads=len(ids),
-            processed=counts["processed"],
+            processed=len(set(concluded) - conflicts - erased),
             unchanged=counts["unchanged"],
             resumed=counts["resumed"],
             missing=tuple(sorted(missing, key=order.__getitem__)),
+            conflicts=tuple(sorted(conflicts, key=order.__getitem__)),
+            erased=tuple(sorted(erased, key=order.__getitem__)),
             batch_id=batch_id,
         )
 
@@ -1287,9 +1358,19 @@ class QualificationAgent:
         last = self.store.latest(lead_id)
         if last is not None and last.email is not None and last.email.domain:
             domains.add(last.email.domain)
+        # Research first: forgetting the domain then empties the caches its erasure read.
+        self.researcher.erase(lead_id)
         for domain in domains:
             forget_domain(self.pipeline.validator, domain)
-        self.researcher.erase(lead_id)
+        with self._lock:
+            writers = list(self._writers)
+            for batch_pass in self._passes:
+                batch_pass.forget(lead_id)
+        # Outside the agent's lock: a writer saving a group holds its own lock until done.
+        for writer in writers:
+            writer.drop(lead_id)
+        self._detector.normalizer.clear_caches()
+        clear_text_caches()
         with self._lock:
             if lead_id in self._queued:
                 self._queued.discard(lead_id)
@@ -1409,9 +1490,9 @@ class QualificationAgent:
         action = out.next_action
         if action is not None and action.suggest_disqualify and lead.status is LeadStatus.OPEN:
             handoff = "review"
-            # A review item is only ever put beside a stored insight: a lead concluded for the
-            # first time has none.
-            existing = self.store.review(lead.id) if previous is not None else None
+            # Read even for a lead with nothing stored when the batch began: another process may
+            # have concluded it and a supervisor resolved its review since; that stands.
+            existing = self.store.review(lead.id)
             if existing is None:
                 reason = action.reasons[0] if action.reasons else "the agent suggests disqualifying"
                 self.store.put_review(ReviewItem(lead_id=lead.id, reason=reason, proposed_at=now))

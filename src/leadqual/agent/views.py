@@ -170,6 +170,12 @@ class BatchReport(FrozenModel):
     """Leads a resumed batch had already done before (with ``batch_id``)."""
     missing: tuple[str, ...] = ()
     """Leads no longer in the CRM, skipped."""
+    conflicts: tuple[str, ...] = ()
+    """Leads another process concluded while this batch worked on them: its insight is the one
+    stored (this batch's was refused, not counted in ``processed``)."""
+    erased: tuple[str, ...] = ()
+    """Leads erased (or deleted from the CRM) while the batch worked on them: nothing of them
+    was stored."""
     batch_id: str | None = None
     seconds: float = 0.0
     """Wall time of the batch."""

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 from leadqual._base import to_utc
 from leadqual._compat import warn_deprecated
 from leadqual._domains import (
+    ascii_domain,
     company_website_domain,
     is_free_provider_domain,
     registrable_domain,
@@ -701,7 +702,14 @@ def forget_domain(validator: EmailValidator, domain: str, /) -> int:
     key = check_syntax(f"x@{plain}", allow_reserved=True).ascii_domain or plain
     gone = validator._cache.forget(key) + (validator._cache.forget(plain) if key != plain else 0)
     # Process-wide caches keyed by domains or addresses: speed only, so emptied whole.
-    for cached in (_reason, _domain_name, domain_facts, suggest_popular, registrable_domain):
+    for cached in (
+        _reason,
+        _domain_name,
+        domain_facts,
+        suggest_popular,
+        registrable_domain,
+        ascii_domain,
+    ):
         cached.cache_clear()
     return gone
 

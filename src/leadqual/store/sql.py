@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import time
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import datetime
@@ -103,6 +104,19 @@ def _url(url: str | URL) -> URL:
             f"SqlInsightStore supports SQLite and PostgreSQL, not {parsed.get_backend_name()!r}"
         )
     return parsed
+
+
+_GROUP_ATTEMPTS = 3
+"""How often a group save is tried when the database rolled it back for a deadlock."""
+
+_TRANSIENT_SQLSTATES = frozenset({"40001", "40P01"})
+"""PostgreSQL's serialization failure and deadlock: the transaction may simply be run again."""
+
+
+def _transient(cause: BaseException | None) -> bool:
+    return isinstance(cause, DBAPIError) and (
+        getattr(cause.orig, "sqlstate", None) in _TRANSIENT_SQLSTATES
+    )
 
 
 class _GroupConflict(Exception):
@@ -464,16 +478,29 @@ class SqlInsightStore:
         batch_id: str | None = None,
     ) -> None:
         """Store several insights in one transaction, all or none; see the protocol."""
-        rows = check_save_many(items)
-        if not rows:
+        checked = check_save_many(items)
+        if not checked:
             return
-        try:
-            with self._write() as conn:
-                self._write_group(conn, rows, [a for _, a in items], batch_id)
-        except _GroupConflict:
-            # Rolled back; which lead it was is read afresh (a failed PostgreSQL transaction
-            # answers nothing more).
-            raise self._first_conflict(rows) from None
+        # In lead id order: two writers saving overlapping groups then take their row locks in
+        # one order, so neither waits for the other in a cycle (a PostgreSQL deadlock).
+        order = sorted(range(len(checked)), key=lambda k: checked[k][0].lead_id)
+        rows = [checked[k] for k in order]
+        audits = [items[k][1] for k in order]
+        for attempt in range(_GROUP_ATTEMPTS):
+            try:
+                with self._write() as conn:
+                    self._write_group(conn, rows, audits, batch_id)
+                return
+            except _GroupConflict:
+                # Rolled back; which lead it was is read afresh (a failed PostgreSQL
+                # transaction answers nothing more).
+                raise self._first_conflict(rows) from None
+            except StoreError as err:
+                # A deadlock or serialisation failure rolled everything back: try again, a
+                # bounded number of times.
+                if attempt + 1 >= _GROUP_ATTEMPTS or not _transient(err.__cause__):
+                    raise
+                time.sleep(0.02 * (attempt + 1))
 
     def _write_group(
         self,
@@ -514,14 +541,17 @@ class SqlInsightStore:
         if audit_rows:
             conn.execute(AUDIT.insert(), audit_rows)
         if batch_id is not None:
-            conn.execute(
-                update(BATCHES)
-                .where(
-                    (BATCHES.c.batch_id == batch_id)
-                    & BATCHES.c.lead_id.in_([i.lead_id for i, _, _ in rows])
+            ids = [i.lead_id for i, _, _ in rows]
+            # In slices: databases cap the parameters of one statement.
+            for start in range(0, len(ids), 500):
+                conn.execute(
+                    update(BATCHES)
+                    .where(
+                        (BATCHES.c.batch_id == batch_id)
+                        & BATCHES.c.lead_id.in_(ids[start : start + 500])
+                    )
+                    .values(done=True)
                 )
-                .values(done=True)
-            )
 
     def _first_conflict(self, rows: Sequence[tuple[LeadInsight, str, str | None]]) -> StoreError:
         """The conflict to report for a group save that was rolled back."""
