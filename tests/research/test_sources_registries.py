@@ -279,3 +279,42 @@ def test_companies_house_skips_non_uk_companies_without_a_number() -> None:
 def test_companies_house_needs_a_key() -> None:
     with pytest.raises(ConfigurationError, match="api_key"):
         CompaniesHouseProvider(mock_fetcher(lambda r: httpx.Response(200)), api_key=" ")
+
+
+@pytest.mark.parametrize(
+    ("extra", "country"),
+    [
+        ({"jurisdiction": "england-wales"}, "United Kingdom"),
+        ({"jurisdiction": "scotland"}, "United Kingdom"),
+        ({}, "United Kingdom"),
+        # An overseas company with a UK establishment is incorporated elsewhere.
+        (
+            {
+                "company_number": "FC012345",
+                "jurisdiction": "united-kingdom",
+                "foreign_company_details": {
+                    "originating_registry": {
+                        "country": "Ireland",
+                        "name": "Companies Registration Office",
+                    }
+                },
+            },
+            "Ireland",
+        ),
+        ({"foreign_company_details": {"originating_registry": {}}}, None),
+        ({"foreign_company_details": "not an object"}, "United Kingdom"),
+        ({"jurisdiction": "european-union"}, None),
+    ],
+)
+def test_companies_house_says_where_a_company_is_incorporated(
+    extra: dict[str, Any], country: str | None
+) -> None:
+    from datetime import UTC, datetime
+
+    from leadqual.research.companies_house import profile_to_result
+    from leadqual.research.providers import Provenance
+
+    profile = {"company_name": "CONTOSO LTD", "company_number": "01234567", **extra}
+    provenance = Provenance(source="companies_house", retrieved_at=datetime(2026, 1, 1, tzinfo=UTC))
+    overview, _ = profile_to_result(profile, provenance=provenance)
+    assert overview.country == country

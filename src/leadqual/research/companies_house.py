@@ -74,6 +74,31 @@ def _is_not_found(codes: tuple[str, ...]) -> bool:
     return any("not-found" in c or "not found" in c.lower() for c in codes)
 
 
+_UK_JURISDICTIONS = frozenset(
+    {"england-wales", "wales", "scotland", "northern-ireland", "united-kingdom", "great-britain"}
+)
+
+
+def _country_of(profile: Mapping[str, Any]) -> str | None:
+    """Where the company is incorporated: an overseas company registered in the UK (an ``FC``
+    or ``OE`` number) says so in its foreign details; a UK jurisdiction is the United Kingdom;
+    anything else is not guessed."""
+    foreign = profile.get("foreign_company_details")
+    if isinstance(foreign, Mapping):
+        registry = foreign.get("originating_registry")
+        if isinstance(registry, Mapping):
+            named = registry.get("country")
+            if isinstance(named, str) and named.strip():
+                return named.strip()
+        return None
+    jurisdiction = profile.get("jurisdiction")
+    if jurisdiction is None or (
+        isinstance(jurisdiction, str) and jurisdiction.strip().lower() in _UK_JURISDICTIONS
+    ):
+        return "United Kingdom"
+    return None
+
+
 def profile_to_result(
     profile: Mapping[str, Any], /, *, provenance: Provenance, provider: str = "companies_house"
 ) -> tuple[CompanyOverview, CompanyFinancials]:
@@ -94,7 +119,7 @@ def profile_to_result(
         legal_name=profile.get("company_name"),
         industry=f"SIC {', '.join(sic)}" if sic else None,
         headquarters=hq or None,
-        country="United Kingdom",
+        country=_country_of(profile),
         founded=profile.get("date_of_creation"),
         identifiers={"companies_house": number} if number else {},
         raw={
