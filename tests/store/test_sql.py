@@ -637,3 +637,17 @@ def test_a_group_marks_a_batch_of_any_size_done_within_the_parameter_limits(
     store.save_many([(make_insight(i, 1), None) for i in ids], batch_id="big")
     assert list(store.pending("big")) == []
     assert widest and max(widest) <= 1000
+
+
+def test_an_sqlite_file_that_refuses_wal_is_synced_fully(
+    sqlite_file: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = SqlInsightStore.sqlite(sqlite_file)  # durability "normal", safe only in WAL mode
+    try:
+        with caplog.at_level("WARNING", logger="leadqual.store"):
+            store._no_wal("delete")
+        assert "not WAL" in caplog.text
+        with store._engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+    finally:
+        store.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import threading
 import time
@@ -106,6 +107,8 @@ def _url(url: str | URL) -> URL:
     return parsed
 
 
+logger = logging.getLogger("leadqual.store")
+
 _GROUP_ATTEMPTS = 3
 """How often a group save is tried when the database rolled it back for a deadlock."""
 
@@ -201,7 +204,9 @@ class SqlInsightStore:
                 "pip install 'leadqual[postgres]'"
             ) from err
         if self._backend == "sqlite":
-            event.listen(self._engine, "connect", _sqlite_connect(busy_timeout, durability))
+            # A list, so the level can be raised for later connections if WAL is refused.
+            self._sync_level = [durability.upper()]
+            event.listen(self._engine, "connect", _sqlite_connect(busy_timeout, self._sync_level))
             event.listen(self._engine, "begin", _sqlite_begin)
         self._writer = self._engine.execution_options(**{_WRITE: True})
         # The statements every save and read runs, built once: building a statement costs more
@@ -351,10 +356,27 @@ class SqlInsightStore:
                 # Only now that the file is known to be a store: WAL changes the file itself.
                 raw = self._engine.raw_connection()
                 try:
-                    raw.cursor().execute("PRAGMA journal_mode=WAL")
+                    cursor = raw.cursor()
+                    cursor.execute("PRAGMA journal_mode=WAL")
+                    mode = str((cursor.fetchone() or ("?",))[0]).lower()
                 finally:
                     raw.close()
+                if mode != "wal":
+                    self._no_wal(mode)
         return _schema.SCHEMA_VERSION
+
+    def _no_wal(self, mode: str) -> None:
+        """SQLite kept another journal mode (a file system without shared memory, a read-only
+        folder): "normal" durability is only safe in WAL mode, so every connection syncs fully."""
+        logger.warning(
+            "SQLite store %s stays in journal mode %r, not WAL: commits sync fully "
+            "(durability='full'), which is slower",
+            self._where(),
+            mode,
+        )
+        if self._sync_level[0] != "FULL":
+            self._sync_level[0] = "FULL"
+            self._engine.dispose()
 
     def _found_version(self, conn: Connection) -> int | None:
         """The store's schema version, ``None`` for an empty database; refuse anything else."""
@@ -826,7 +848,7 @@ def _count(result: CursorResult[Any]) -> int:
     return max(result.rowcount, 0)
 
 
-def _sqlite_connect(busy_timeout: float, durability: str) -> Any:
+def _sqlite_connect(busy_timeout: float, sync_level: list[str]) -> Any:
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
         # sqlite3's own transaction handling is switched off: the "begin" listener below emits
         # BEGIN, so reads see one snapshot and writes take the write lock up front.
@@ -836,7 +858,7 @@ def _sqlite_connect(busy_timeout: float, durability: str) -> Any:
         cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
         # In WAL mode NORMAL syncs at checkpoints, not at every commit: a crash of the process
         # loses nothing committed.
-        cursor.execute(f"PRAGMA synchronous = {durability.upper()}")
+        cursor.execute(f"PRAGMA synchronous = {sync_level[0]}")
         cursor.close()
 
     return on_connect
