@@ -547,9 +547,11 @@ class SqlInsightStore:
             )
         except IntegrityError:
             raise _GroupConflict from None
-        for row in latest:
-            if conn.scalar(self._move_latest, row) is None:
-                raise _GroupConflict
+        # One multi-row statement (SQLAlchemy sends it as INSERT ... VALUES (...), (...)): a
+        # row whose stored version is as new or newer is not updated and returns nothing.
+        moved = conn.execute(self._move_latest, latest).all()
+        if len(moved) != len(latest):
+            raise _GroupConflict
         audit_rows = [
             {
                 "lead_id": i.lead_id,
