@@ -102,6 +102,7 @@ EXPECTED = {
     "PrioritizedList",
     "Prioritizer",
     "ProductKnowledge",
+    "Progress",
     "ProviderError",
     "ProviderTimeout",
     "QualificationCheck",
@@ -132,6 +133,7 @@ EXPECTED = {
     "load_sample",
     "load_sample_config",
     "load_sample_data",
+    "notebook_progress",
     "train_from_crm",
 }
 

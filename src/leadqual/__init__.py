@@ -13,6 +13,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from leadqual._progress import Progress, notebook_progress
     from leadqual.agent import PrioritizedEntry, QualificationAgent, SellerView
     from leadqual.config import (
         AgentConfig,
@@ -238,6 +239,7 @@ _EXPORTS: dict[str, str] = {
     "PrioritizedList": "leadqual.prioritize",
     "Prioritizer": "leadqual.prioritize",
     "ProductKnowledge": "leadqual.config",
+    "Progress": "leadqual._progress",
     "ProviderError": "leadqual.errors",
     "ProviderTimeout": "leadqual.errors",
     "QualificationCheck": "leadqual.dedupe",
@@ -268,6 +270,7 @@ _EXPORTS: dict[str, str] = {
     "load_sample": "leadqual.sources",
     "load_sample_config": "leadqual.sources",
     "load_sample_data": "leadqual.sources",
+    "notebook_progress": "leadqual._progress",
     "train_from_crm": "leadqual.scoring",
 }
 """Each public name and the module that defines it."""
@@ -403,6 +406,7 @@ __all__ = [
     "PrioritizedList",
     "Prioritizer",
     "ProductKnowledge",
+    "Progress",
     "ProviderError",
     "ProviderTimeout",
     "QualificationAgent",
@@ -437,5 +441,6 @@ __all__ = [
     "load_sample",
     "load_sample_config",
     "load_sample_data",
+    "notebook_progress",
     "train_from_crm",
 ]

@@ -18,6 +18,7 @@ from typing import Annotated, Literal, Self
 from pydantic import Field, model_validator
 
 from leadqual._base import FrozenModel, UtcDatetime
+from leadqual._html import block, details, grid, kv
 from leadqual.dedupe import QualificationCheck
 from leadqual.drafting import Draft, NextAction
 from leadqual.email import EmailCheck
@@ -139,6 +140,48 @@ class LeadInsight(FrozenModel):
     def stage(self, name: Stage) -> StageRun | None:
         """The run record of one stage, or ``None`` when it never ran."""
         return next((s for s in self.stages if s.stage == name), None)
+
+    def _repr_html_(self) -> str:
+        """The insight in a notebook: the seller's card, one line per conclusion, and how each
+        stage went (folded away)."""
+        card = self.card
+        email = self.email
+        rows: list[tuple[object, object]] = [
+            ("lead", self.lead_id),
+            ("owner", self.owner_id),
+            ("refreshed", f"{self.refreshed_at:%Y-%m-%d %H:%M} UTC (version {self.version})"),
+            ("name", card.name),
+            ("company", card.company),
+            ("need", card.need),
+            ("next action", card.next_action),
+            ("why", card.reason),
+            ("to do", card.call_to_action),
+            ("email", None if email is None else f"{email.address}: {email.status}"),
+            ("ICP fit", None if self.icp_fit is None else self.icp_fit.summary()),
+            ("rating", None if self.rating is None else self.rating.summary()),
+            ("score", None if self.score is None else self.score.summary()),
+            ("hand-raiser", None if self.handraiser is None else self.handraiser.reason),
+            ("draft", None if self.draft is None else self.draft.subject),
+        ]
+        parts = [kv((k, v) for k, v in rows if v is not None)]
+        if self.duplicates:
+            parts.append(
+                grid(
+                    ("possible duplicate", "kind", "rule", "why"),
+                    [(d.record_id, d.kind, d.rule, d.explanation) for d in self.duplicates],
+                )
+            )
+        if self.stages:
+            parts.append(
+                details(
+                    "Stages",
+                    grid(
+                        ("stage", "status", "reason"),
+                        [(r.stage, r.status, r.reason) for r in self.stages],
+                    ),
+                )
+            )
+        return block(f"Lead {self.lead_id}", *parts)
 
 
 class AuditRecord(FrozenModel):

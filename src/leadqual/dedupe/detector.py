@@ -14,7 +14,8 @@ from __future__ import annotations
 import logging
 import time
 from bisect import bisect_left, insort
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Annotated, Any, Self
 
 import numpy as np
@@ -24,6 +25,8 @@ from pydantic import ConfigDict, Field
 
 from leadqual._base import LeadqualModel, check_frame
 from leadqual._compat import warn_deprecated
+from leadqual._html import block, grid, kv, paragraph
+from leadqual._progress import Progress, Span, Steps, check_progress
 from leadqual.dedupe.cluster import cluster_labels, union_find_clusters
 from leadqual.dedupe.fellegi_sunter import FellegiSunter, level_labels, levels_of
 from leadqual.dedupe.normalize import Normalizer
@@ -58,6 +61,18 @@ logger = logging.getLogger(__name__)
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
+
+_HTML_ROWS = 20
+"""Pairs a notebook shows of a report (the rest are counted)."""
+_COMPARE_STEPS = 20
+"""Progress steps for comparing candidate pairs (reported after each twentieth)."""
+_EXPLAIN_STEPS = 10
+"""Progress steps for explaining the duplicate pairs ``find`` returns."""
+_MIN_REPORTED_CHUNK = 10_000
+"""Fewest candidate pairs compared between two reports: smaller chunks cost more than a report
+is worth."""
+_MIN_REPORTED_EXPLAIN = 500
+"""Fewest pairs explained between two reports."""
 
 
 # -- results ------------------------------------------------------------------------------------
@@ -164,6 +179,35 @@ class DuplicateReport(LeadqualModel):
             row.update({f"sim_{e.comparison}": e.similarity for e in p.evidence})
             rows.append(row)
         return pd.DataFrame(rows, columns=None if rows else ["left_id", "right_id", "rule"])
+
+    def _repr_html_(self) -> str:
+        """The report in a notebook: counts, then the first pairs with why they match."""
+        b = self.blocking
+        head = kv(
+            [
+                ("records", f"{b.records:,}"),
+                ("candidate pairs", f"{b.candidates:,}"),
+                ("duplicate pairs", f"{len(self.pairs):,}"),
+                ("clusters", f"{len(self.clusters):,}"),
+                ("seconds", f"{self.seconds:.2f}"),
+            ]
+        )
+        pairs = grid(
+            ("left", "right", "rule", "probability", "why"),
+            (
+                (
+                    p.left_id,
+                    p.right_id,
+                    p.rule,
+                    None if p.probability is None else f"{p.probability:.3f}",
+                    p.explanation,
+                )
+                for p in self.pairs[:_HTML_ROWS]
+            ),
+            total=len(self.pairs),
+            limit=_HTML_ROWS,
+        )
+        return block("Duplicates", head, pairs, *(paragraph(t) for t in b.too_common))
 
 
 # -- input frames -------------------------------------------------------------------------------
@@ -422,22 +466,34 @@ class DuplicateDetector:
         return by_model if s.classify == "model" else by_rule | by_model
 
     def _run(
-        self, prepared: Prepared
+        self, prepared: Prepared, steps: Steps | None = None
     ) -> tuple[
         IntArray, IntArray, FloatArray, npt.NDArray[np.bool_], FloatArray | None, BlockingReport
     ]:
         s = self.settings
-        left, right, report = self._blocker.pairs(prepared)
+        left, right, report = self._blocker.pairs(prepared, steps=steps)
         # Compare in chunks, keeping only one byte per comparison (the agreement level) and
         # whether a rule fired: memory stays flat however many candidate pairs there are.
         levels = np.empty((len(left), len(s.comparisons)), dtype=np.int8)
         by_rule = np.zeros(len(left), dtype=bool)
-        for start in range(0, len(left), self.chunk_size):
-            stop = start + self.chunk_size
+        chunk = self.chunk_size
+        span: Span | None = None
+        if steps is not None:
+            # smaller chunks when reporting, so the bar moves while a few big ones are compared
+            # (pairs are compared one by one: the chunking changes no result)
+            span = steps.span(_COMPARE_STEPS)
+            chunk = min(chunk, max(_MIN_REPORTED_CHUNK, -(-len(left) // _COMPARE_STEPS)))
+        for start in range(0, len(left), chunk):
+            stop = start + chunk
             sims = self._comparer.compare(prepared, left[start:stop], right[start:stop])
             levels[start:stop] = levels_of(s.comparisons, sims)
             if s.rules:
                 by_rule[start:stop] = apply_rules(s.rules, s.comparisons, sims).any(axis=1)
+            if span is not None:
+                done = min(stop, len(left))
+                span.at(done, len(left), f"compared {done:,} of {len(left):,} candidate pairs")
+        if span is not None:
+            span.end(f"compared {len(left):,} candidate pairs")
         if s.classify != "rules" and self.model is None and len(left) == 0:
             proba_none: FloatArray = np.zeros(0, dtype=np.float64)
             empty = np.empty(0, dtype=np.int64)
@@ -454,6 +510,8 @@ class DuplicateDetector:
         # Similarities again for the matches only, to explain them.
         sims = self._comparer.compare(prepared, left[keep], right[keep])
         fired = apply_rules(s.rules, s.comparisons, sims)
+        if steps is not None:
+            steps.advance(1, f"classified: {len(keep):,} duplicate pairs")
         return (
             left[keep],
             right[keep],
@@ -466,7 +524,13 @@ class DuplicateDetector:
     # -- batch --------------------------------------------------------------------------------
 
     def find_frame(
-        self, records: pd.DataFrame, /, *, transitive: bool = False, max_cluster_size: int = 50
+        self,
+        records: pd.DataFrame,
+        /,
+        *,
+        transitive: bool = False,
+        max_cluster_size: int = 50,
+        progress: Progress | None = None,
     ) -> pd.DataFrame:
         """Batch mode, pandas in and out: one row per duplicate pair.
 
@@ -481,9 +545,22 @@ class DuplicateDetector:
         With ``classify="model"`` settings and no fitted model, the weights are first learned
         on ``records`` by EM and kept in :attr:`model` for later calls (call :meth:`fit` to
         learn them again, or on other data).
+
+        ``progress`` is called as ``progress(done, total, stage)`` after each field is
+        normalised, each blocking key, each twentieth of the candidate pairs compared, and
+        classification (see :func:`leadqual.notebook_progress`). A callback that raises stops
+        the call and leaves :attr:`model` as it was.
         """
-        prepared = self.prepare(records)
-        left, right, sims, fired, proba, report = self._run(prepared)
+        check_progress(progress)
+        steps = self._steps(progress, explain=False)
+        prepared = self._preparer.prepare(self._frame(records), steps=steps)
+        with self._model_kept_on_error():
+            return self._find_frame(prepared, transitive, max_cluster_size, steps)
+
+    def _find_frame(
+        self, prepared: Prepared, transitive: bool, max_cluster_size: int, steps: Steps | None
+    ) -> pd.DataFrame:
+        left, right, sims, fired, proba, report = self._run(prepared, steps)
         names = [r.name for r in self.settings.rules]
         first = (
             np.where(fired.any(axis=1), fired.argmax(axis=1), -1)
@@ -509,7 +586,31 @@ class DuplicateDetector:
         out = out.reset_index(drop=True)
         # Pairs lost to dropped (too common) keys are reported here, as find() reports them.
         out.attrs["blocking"] = _summary(len(prepared), report, self.settings)
+        if steps is not None:
+            steps.finish(f"found {len(out):,} duplicate pairs")
         return out
+
+    @contextmanager
+    def _model_kept_on_error(self) -> Iterator[None]:
+        """Weights learned by EM during a batch call are kept only when the call ends well (a
+        progress callback that stops it, or an error, leaves :attr:`model` as it was)."""
+        model = self.model
+        try:
+            yield
+        except BaseException:
+            self.model = model
+            raise
+
+    def _steps(self, progress: Progress | None, *, explain: bool) -> Steps | None:
+        """The reports of one batch call: a step per field and per blocking key, a span for
+        comparing, one for classifying, a span for explaining (``find``) and the end."""
+        if progress is None:
+            return None
+        s = self.settings
+        total = len(s.fields) + len(s.blocking) + _COMPARE_STEPS + 1 + 1
+        if explain:
+            total += _EXPLAIN_STEPS
+        return Steps(progress, total, "normalising records")
 
     @staticmethod
     def _transitive(
@@ -553,17 +654,35 @@ class DuplicateDetector:
         )
         return pd.concat([out, extra], ignore_index=True)
 
-    def find(self, records: pd.DataFrame | Iterable[Lead], /) -> DuplicateReport:
+    def find(
+        self, records: pd.DataFrame | Iterable[Lead], /, *, progress: Progress | None = None
+    ) -> DuplicateReport:
         """Every duplicate pair among ``records``, explained, with clusters.
+
+        ``progress`` is called as ``progress(done, total, stage)`` after each field is
+        normalised, each blocking key, each twentieth of the candidate pairs compared,
+        classification, and each tenth of the pairs explained (see
+        :func:`leadqual.notebook_progress`). A callback that raises stops the call and leaves
+        :attr:`model` as it was.
 
         Raises:
             ValidationFailed: a column the settings read is missing, or ids repeat.
         """
+        check_progress(progress)
         t0 = time.perf_counter()
-        prepared = self.prepare(records)
-        left, right, sims, fired, proba, report = self._run(prepared)
-        pairs = self._explain(prepared, prepared, left, right, sims, fired, proba)
-        clusters = union_find_clusters((p.left_id, p.right_id) for p in pairs)
+        steps = self._steps(progress, explain=True)
+        prepared = self._preparer.prepare(self._frame(records), steps=steps)
+        with self._model_kept_on_error():
+            left, right, sims, fired, proba, report = self._run(prepared, steps)
+            if steps is None:
+                pairs = self._explain(prepared, prepared, left, right, sims, fired, proba)
+            else:
+                pairs = self._explain_reporting(
+                    prepared, left, right, sims, fired, proba, steps.span(_EXPLAIN_STEPS)
+                )
+            clusters = union_find_clusters((p.left_id, p.right_id) for p in pairs)
+            if steps is not None:
+                steps.finish(f"found {len(pairs):,} duplicate pairs in {len(clusters):,} clusters")
         seconds = time.perf_counter() - t0
         logger.info(
             "dedupe: %d records, %d candidates, %d duplicate pairs in %.3fs",
@@ -622,6 +741,35 @@ class DuplicateDetector:
                     explanation=self._sentence(rules, evidence, proba, k),
                 )
             )
+        return out
+
+    def _explain_reporting(
+        self,
+        prepared: Prepared,
+        left: IntArray,
+        right: IntArray,
+        sims: FloatArray,
+        fired: npt.NDArray[np.bool_],
+        proba: FloatArray | None,
+        span: Span,
+    ) -> list[DuplicatePair]:
+        """:meth:`_explain` in slices (each pair is explained on its own), reporting after each."""
+        n = len(left)
+        size = max(_MIN_REPORTED_EXPLAIN, -(-n // _EXPLAIN_STEPS))
+        out: list[DuplicatePair] = []
+        for start in range(0, n, size):
+            part = slice(start, start + size)
+            out += self._explain(
+                prepared,
+                prepared,
+                left[part],
+                right[part],
+                sims[part],
+                fired[part],
+                None if proba is None else proba[part],
+            )
+            span.at(len(out), n, f"explained {len(out):,} of {n:,} duplicate pairs")
+        span.end(f"explained {n:,} duplicate pairs")
         return out
 
     def _sentence(

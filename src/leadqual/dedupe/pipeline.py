@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from leadqual._progress import Steps
 from leadqual.dedupe.normalize import Normalizer, fold_text
 from leadqual.dedupe.settings import BlockingKey, Comparison, DedupeSettings, FieldSpec, Rule
 from leadqual.errors import ConfigurationError, ValidationFailed
@@ -245,8 +246,9 @@ class Preparer:
                 multi.add(spec.name)
         return Prepared(ids=np.array([rid], dtype=object), columns=columns, multi=frozenset(multi))
 
-    def prepare(self, frame: pd.DataFrame, /) -> Prepared:
-        """Normalise ``frame`` (one row per record, the settings' source columns).
+    def prepare(self, frame: pd.DataFrame, /, *, steps: Steps | None = None) -> Prepared:
+        """Normalise ``frame`` (one row per record, the settings' source columns); ``steps``
+        advances by one per field.
 
         Raises:
             ValidationFailed: a source column or the id column is missing, or ids repeat.
@@ -283,6 +285,8 @@ class Preparer:
                 ) from None
             if is_multi:
                 multi.add(spec.name)
+            if steps is not None:
+                steps.advance(1, f"normalised {spec.name}")
         return Prepared(ids=ids, columns=columns, multi=frozenset(multi))
 
     def _column(self, frame: pd.DataFrame, spec: FieldSpec) -> tuple[ObjArray, bool]:
@@ -432,8 +436,10 @@ class Blocker:
         assert values is not None
         return rows, values
 
-    def pairs(self, prepared: Prepared, /) -> tuple[IntArray, IntArray, BlockingReport]:
-        """Candidate pairs over ``prepared``, with a report."""
+    def pairs(
+        self, prepared: Prepared, /, *, steps: Steps | None = None
+    ) -> tuple[IntArray, IntArray, BlockingReport]:
+        """Candidate pairs over ``prepared``, with a report; ``steps`` advances by one per key."""
         report = BlockingReport()
         # Each pair is kept as one int64 (lo * n + hi) from the moment it is generated: a quarter
         # of the memory of left/right/min/max arrays over every key.
@@ -444,19 +450,21 @@ class Blocker:
             rows, values = self.key_values(prepared, key)
             if len(rows) < 2:
                 report.pairs_per_key[key.name] = 0
-                continue
-            if key.window is not None:
-                left, right = self._window_pairs(rows, values, key.window)
             else:
-                codes, _ = pd.factorize(values)
-                left, right = self._block_pairs(rows, codes, key, report, prepared, exact)
-            report.pairs_per_key[key.name] = len(left)
-            lo = np.minimum(left, right)
-            hi = np.maximum(left, right)
-            del left, right
-            keep = lo != hi
-            chunks.append(lo[keep] * n + hi[keep])
-            del lo, hi, keep
+                if key.window is not None:
+                    left, right = self._window_pairs(rows, values, key.window)
+                else:
+                    codes, _ = pd.factorize(values)
+                    left, right = self._block_pairs(rows, codes, key, report, prepared, exact)
+                report.pairs_per_key[key.name] = len(left)
+                lo = np.minimum(left, right)
+                hi = np.maximum(left, right)
+                del left, right
+                keep = lo != hi
+                chunks.append(lo[keep] * n + hi[keep])
+                del lo, hi, keep
+            if steps is not None:
+                steps.advance(1, f"blocked on {key.name}")
         # pd.unique hashes; np.unique would sort tens of millions of codes.
         seen: IntArray = pd.unique(np.concatenate(chunks))
         del chunks

@@ -37,6 +37,7 @@ from leadqual._domains import (
     is_free_provider_domain,
     registrable_domain,
 )
+from leadqual._progress import Progress, Steps, check_progress
 from leadqual._sync import PerLoop, run_sync
 from leadqual.email import _domains as domains
 from leadqual.email import frame as _frame
@@ -95,6 +96,12 @@ def _reason(found: Finding) -> EmailReason:
     return EmailReason.model_construct(
         code=found.code, message=found.message, severity=found.severity
     )
+
+
+def _slice(n: int) -> int:
+    """Addresses checked between two progress reports: about a hundredth of the batch, and
+    enough that the slicing itself costs nothing measurable."""
+    return max(500, -(-n // 100))
 
 
 def _require_str(value: object, field: str) -> str:
@@ -256,19 +263,33 @@ class EmailValidator:
         address = _require_str(address, "address")
         return await self._avalidate_one(address, self._company(company_websites, company_name))
 
-    def validate_many(self, addresses: Iterable[str], /) -> list[EmailCheck]:
+    def validate_many(
+        self, addresses: Iterable[str], /, *, progress: Progress | None = None
+    ) -> list[EmailCheck]:
         """Check many addresses concurrently; results keep the input order.
 
         Each domain is looked up once however many addresses share it.
 
+        Args:
+            addresses: the addresses as found in the CRM.
+            progress: called as ``progress(done, total, stage)`` with ``done`` of ``total``
+                addresses checked: a few hundred times at most, as syntax is checked and as
+                each mail domain is answered (see :func:`leadqual.notebook_progress`). A
+                callback that raises stops the call; lookups it started are cancelled.
+
         Raises:
             EmailInputError: an item is not a string (the error names its index).
         """
-        return self._check([(a, None) for a in self._items(addresses)])
+        check_progress(progress)
+        return self._check([(a, None) for a in self._items(addresses)], progress)
 
-    async def avalidate_many(self, addresses: Iterable[str], /) -> list[EmailCheck]:
-        """Check many addresses concurrently without blocking the event loop."""
-        return await self._amany([(a, None) for a in self._items(addresses)])
+    async def avalidate_many(
+        self, addresses: Iterable[str], /, *, progress: Progress | None = None
+    ) -> list[EmailCheck]:
+        """Check many addresses concurrently without blocking the event loop (see
+        :meth:`validate_many`)."""
+        check_progress(progress)
+        return await self._amany([(a, None) for a in self._items(addresses)], progress)
 
     # -- deprecated aliases: the functions beside the class replace them -------------------
 
@@ -389,23 +410,49 @@ class EmailValidator:
             )
         return [_require_str(a, f"addresses[{i}]") for i, a in enumerate(addresses)]
 
-    def _check(self, items: Sequence[tuple[str, _Company | None]]) -> list[EmailCheck]:
+    def _check(
+        self, items: Sequence[tuple[str, _Company | None]], progress: Progress | None = None
+    ) -> list[EmailCheck]:
         """Check addresses with their company context, order kept (the batch seam the record
         helpers use too)."""
         if not self.check_deliverability:
             at = self._stamp()
+            if progress is not None:
+                return self._check_offline(items, at, progress)
             return [
                 self._finish(
                     a, check_syntax(a, allow_reserved=self.allow_reserved_domains), c, None, at
                 )
                 for a, c in items
             ]
-        return run_sync(lambda: self._amany(items))
+        return run_sync(lambda: self._amany(items, progress))
+
+    def _check_offline(
+        self, items: Sequence[tuple[str, _Company | None]], at: datetime, progress: Progress
+    ) -> list[EmailCheck]:
+        """:meth:`_check` without DNS, in slices, reporting after each."""
+        steps = Steps(progress, len(items), "checking syntax")
+        out: list[EmailCheck] = []
+        for start in range(0, len(items), _slice(len(items))):
+            stop = start + _slice(len(items))
+            out.extend(
+                self._finish(
+                    a, check_syntax(a, allow_reserved=self.allow_reserved_domains), c, None, at
+                )
+                for a, c in items[start:stop]
+            )
+            steps.to(stop, "checking syntax")
+        steps.finish(f"checked {len(items):,} address(es)")
+        return out
 
     async def _avalidate_one(self, address: str, company: _Company | None) -> EmailCheck:
         return (await self._amany([(address, company)]))[0]
 
-    async def _amany(self, items: Sequence[tuple[str, _Company | None]]) -> list[EmailCheck]:
+    async def _amany(
+        self, items: Sequence[tuple[str, _Company | None]], progress: Progress | None = None
+    ) -> list[EmailCheck]:
+        if progress is not None:
+            return await self._amany_reporting(items, progress)
         outcomes = [check_syntax(a, allow_reserved=self.allow_reserved_domains) for a, _ in items]
         verdicts: dict[str, DomainVerdict] = {}
         if self.check_deliverability:
@@ -418,6 +465,50 @@ class EmailValidator:
             self._finish(a, o, c, verdicts.get(o.ascii_domain) if o.ascii_domain else None, at)
             for (a, c), o in zip(items, outcomes, strict=True)
         ]
+
+    async def _amany_reporting(
+        self, items: Sequence[tuple[str, _Company | None]], progress: Progress
+    ) -> list[EmailCheck]:
+        """:meth:`_amany` reporting to ``progress``: syntax in slices, then each domain as it is
+        answered (counting the addresses waiting for it). Reports are made here, between awaits,
+        never from inside a lookup, so a callback that raises cancels the lookups still running
+        and nothing reports after it."""
+        steps = Steps(progress, len(items), "checking syntax")
+        outcomes: list[SyntaxOutcome] = []
+        for start in range(0, len(items), _slice(len(items))):
+            part = items[start : start + _slice(len(items))]
+            found = [check_syntax(a, allow_reserved=self.allow_reserved_domains) for a, _ in part]
+            outcomes.extend(found)
+            steps.advance(sum(o.ascii_domain is None for o in found), "checking syntax")
+        waiting: dict[str, int] = {}
+        for o in outcomes:
+            if o.ascii_domain is not None:
+                waiting[o.ascii_domain] = waiting.get(o.ascii_domain, 0) + 1
+        verdicts: dict[str, DomainVerdict] = {}
+        tasks = {asyncio.ensure_future(self._domain(d)): d for d in sorted(waiting)}
+        try:
+            pending = set(tasks)
+            while pending:
+                finished, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                for task in finished:
+                    domain = tasks[task]
+                    verdicts[domain] = task.result()
+                    steps.advance(
+                        waiting[domain],
+                        f"looking up mail domains ({len(verdicts):,} of {len(tasks):,})",
+                    )
+        except BaseException:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
+        at = self._stamp()
+        out = [
+            self._finish(a, o, c, verdicts.get(o.ascii_domain) if o.ascii_domain else None, at)
+            for (a, c), o in zip(items, outcomes, strict=True)
+        ]
+        steps.finish(f"checked {len(items):,} address(es)")
+        return out
 
     def _stamp(self) -> datetime:
         if self._clock is not None:

@@ -29,6 +29,7 @@ from pydantic import ConfigDict, Field
 
 from leadqual._base import LeadqualModel, check_frame
 from leadqual._fields import check_path, get_path, is_empty
+from leadqual._html import block, grid, kv
 from leadqual.config import AgentConfig
 from leadqual.errors import ConfigurationError, ValidationFailed
 from leadqual.icp.industries import IndustryTaxonomy
@@ -148,6 +149,24 @@ class IcpFit(LeadqualModel):
         if self.capped_by:
             parts.append(f"capped by required {', '.join(self.capped_by)}")
         return head + (": " + "; ".join(parts) if parts else "")
+
+    def _repr_html_(self) -> str:
+        """The fit as a small table in a notebook: score and tier, then one row per
+        characteristic with the value seen and why it counts."""
+        head = kv(
+            [
+                ("profile", self.profile),
+                ("score", f"{self.score:.0f}/100"),
+                ("tier", self.tier),
+                ("coverage", f"{self.coverage:.0%}"),
+                ("capped by", ", ".join(self.capped_by) or None),
+            ]
+        )
+        rows = grid(
+            ("characteristic", "status", "value", "field", "reason"),
+            [(r.name, r.status, r.value, r.field, r.reason) for r in self.results],
+        )
+        return block(f"ICP fit {self.lead_id or ''}".strip(), head, rows)
 
 
 def _seen(value: object) -> SeenValue:

@@ -28,6 +28,7 @@ from typing import Any, Self, TypeVar
 
 from leadqual._base import to_utc
 from leadqual._compat import moved_names, warn_deprecated
+from leadqual._progress import Progress, Steps, check_progress
 from leadqual._sync import run_sync
 from leadqual.config import AgentConfig, require_config
 from leadqual.errors import ConfigurationError, LeadqualError
@@ -315,10 +316,24 @@ class Researcher:
         *,
         now: datetime | None = None,
         force: bool = False,
+        progress: Progress | None = None,
     ) -> list[LeadResearch]:
         """Research several leads concurrently (provider calls stay under the global limit);
         results come back in the input order, one per lead. A lead that cannot be researched
-        (an unknown id) raises, and the rest of the batch is cancelled rather than left running."""
+        (an unknown id) raises, and the rest of the batch is cancelled rather than left running.
+
+        Args:
+            leads: lead ids or contexts.
+            now: the reference time (default: the current time).
+            force: ask the providers again even where the cache is fresh.
+            progress: called as ``progress(done, total, lead_id)`` as each lead's research
+                finishes, in the order they finish (see :func:`leadqual.notebook_progress`). A
+                callback that raises stops the batch like an error does: the leads still being
+                researched are cancelled.
+        """
+        check_progress(progress)
+        if progress is not None:
+            return await self._amany_reporting(list(leads), now, force, progress)
         tasks = [asyncio.ensure_future(self.aresearch(x, now=now, force=force)) for x in leads]
         try:
             return list(await asyncio.gather(*tasks))
@@ -326,6 +341,36 @@ class Researcher:
             # the caller gets the error (an unknown lead id, a cancellation): the other leads'
             # research must not go on unseen behind it (provider calls shared with other
             # callers keep running: they are shielded)
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
+
+    async def _amany_reporting(
+        self,
+        leads: list[str | LeadContext],
+        now: datetime | None,
+        force: bool,
+        progress: Progress,
+    ) -> list[LeadResearch]:
+        """:meth:`aresearch_many` reporting each lead as it finishes. The reports are made
+        here, between awaits, never from inside a lead's research."""
+        steps = Steps(progress, len(leads), "researching")
+        tasks = [asyncio.ensure_future(self.aresearch(x, now=now, force=force)) for x in leads]
+        order = {task: i for i, task in enumerate(tasks)}
+        last = "researched 0 leads"
+        try:
+            pending = set(tasks)
+            while pending:
+                finished, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                # in input order among the leads finished together
+                for task in sorted(finished, key=order.__getitem__):
+                    last = task.result().lead_id
+                    steps.advance(1, last)
+            steps.finish(last)
+            return [task.result() for task in tasks]
+        except BaseException:
+            # as in aresearch_many: the batch is cancelled, not left running unseen
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
@@ -354,9 +399,14 @@ class Researcher:
         *,
         now: datetime | None = None,
         force: bool = False,
+        progress: Progress | None = None,
     ) -> list[LeadResearch]:
-        """:meth:`aresearch_many` for sync code; safe inside a running event loop."""
-        return self._sync(lambda: self.aresearch_many(leads, now=now, force=force))
+        """:meth:`aresearch_many` for sync code; safe inside a running event loop (in a
+        notebook ``progress`` is then called from the worker thread the batch runs in)."""
+        check_progress(progress)
+        return self._sync(
+            lambda: self.aresearch_many(leads, now=now, force=force, progress=progress)
+        )
 
     def research_sync(
         self, lead: str | LeadContext, /, *, now: datetime | None = None, force: bool = False

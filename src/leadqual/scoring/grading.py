@@ -17,6 +17,7 @@ import numpy as np
 from pydantic import ConfigDict, Field, model_validator
 
 from leadqual._base import LeadqualModel
+from leadqual._html import block, grid, kv
 from leadqual.errors import ValidationFailed
 
 __all__ = [
@@ -186,6 +187,40 @@ class LeadScore(LeadqualModel):
             + (f"  up: {ups}" if ups else "")
             + (f"  down: {downs}" if downs else "")
         )
+
+    def _repr_html_(self) -> str:
+        """The score as a small table in a notebook, with the factors behind it."""
+        band = f"{self.band[0]}-{self.band[1]}" if self.band else None
+        change = None if self.change is None else f"{self.change:+d}"
+        rows: list[tuple[object, object]] = [
+            ("score", f"{self.score} ({self.grade})"),
+            ("probability", f"{self.probability:.1%}"),
+            ("trend", self.trend if change is None else f"{self.trend} ({change})"),
+            ("band", band),
+            ("model", self.model or None),
+            ("extrapolated", "yes: beyond the training range" if self.extrapolated else None),
+        ]
+        head = kv((k, v) for k, v in rows if v is not None)
+        factors = [("up", f) for f in self.factors_up] + [("down", f) for f in self.factors_down]
+        parts = [head]
+        if factors:
+            parts.append(
+                grid(
+                    ("", "attribute", "value", "typical", "points"),
+                    [(d, f.column, f.value, f.typical, f"{f.points:+.1f}") for d, f in factors],
+                )
+            )
+        if self.what_if:
+            parts.append(
+                grid(
+                    ("what if", "now", "instead", "new score", "gain"),
+                    [
+                        (w.column, w.current, w.suggested, w.new_score, f"{w.gain:+d}")
+                        for w in self.what_if
+                    ],
+                )
+            )
+        return block(f"Lead score {self.lead_id or ''}".strip(), *parts)
 
 
 def score_trend(

@@ -31,6 +31,8 @@ from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_s
 from sklearn.model_selection import StratifiedKFold
 
 from leadqual._base import LeadqualModel
+from leadqual._html import block, details, grid, paragraph
+from leadqual._progress import Progress, Steps, check_progress, restored_on_error
 from leadqual.errors import InsufficientTrainingData
 from leadqual.scoring.features import FeatureDecision, as_frame
 from leadqual.scoring.grading import GradeScheme
@@ -181,6 +183,67 @@ class ModelReport(LeadqualModel):
         """A self-contained HTML page (no scripts, no external files) with plots."""
         return _html(self)
 
+    def _repr_html_(self) -> str:
+        """The report in a notebook, compact: held-out figures, grades, what drives scores and
+        any leakage; the attributes folded away. :meth:`to_html` is the full page with plots."""
+        splits = grid(
+            ("split", "leads", "ROC-AUC", "PR-AUC", "Brier"),
+            [
+                (
+                    m.split,
+                    m.rows,
+                    f"{m.roc_auc:.3f}"
+                    + (f" ± {m.roc_auc_std:.3f}" if m.roc_auc_std is not None else ""),
+                    f"{m.pr_auc:.3f}",
+                    f"{m.brier:.3f}",
+                )
+                for m in (self.cv, self.time_ordered)
+                if m is not None
+            ],
+        )
+        parts = [paragraph(self.headline), splits]
+        parts += [paragraph(f"{f.column} may leak the outcome: {f.reason}") for f in self.leakage]
+        if self.grades:
+            parts.append(
+                grid(
+                    ("grade", "from score", "leads", "share", "qualified"),
+                    [
+                        (
+                            g.grade,
+                            f"{g.min_score:g}",
+                            g.leads,
+                            f"{g.share:.0%}",
+                            None if g.conversion_rate is None else f"{g.conversion_rate:.0%}",
+                        )
+                        for g in self.grades
+                    ],
+                )
+            )
+        if self.importances:
+            parts.append(
+                grid(
+                    ("attribute", "mean effect (log-odds)"),
+                    [(i.column, f"{i.importance:.3f}") for i in self.importances],
+                    limit=10,
+                )
+            )
+        if self.features:
+            parts.append(
+                details(
+                    f"Attributes ({len(self.features)})",
+                    grid(
+                        ("column", "kind", "used", "why"),
+                        [
+                            (d.column, d.kind, "yes" if d.kept else "no", d.reason)
+                            for d in self.features
+                        ],
+                        limit=50,
+                    ),
+                )
+            )
+        lob = f" — {self.line_of_business}" if self.line_of_business else ""
+        return block(f"Lead scoring model{lob}", *parts)
+
 
 def _metrics(y: NDArray[np.int64], p: NDArray[np.float64], split: str, **kw: Any) -> Metrics:
     return Metrics(
@@ -246,6 +309,7 @@ def evaluate(
     leakage: Sequence[LeakageFinding] = (),
     trained_at: datetime | None = None,
     random_state: int = 0,
+    progress: Progress | None = None,
 ) -> ModelReport:
     """Measure ``scorer`` on held-out leads and describe the model fitted on all of them.
 
@@ -263,10 +327,14 @@ def evaluate(
         leakage: leakage findings to include.
         trained_at: shown in the report.
         random_state: seed of the folds.
+        progress: called as ``progress(done, total, stage)`` after each fold, the time-ordered
+            split and the description of the model (see :func:`leadqual.notebook_progress`).
+            A callback that raises stops the evaluation and leaves ``scorer`` as it was.
 
     Raises:
         InsufficientTrainingData: fewer than 2 leads of a class.
     """
+    check_progress(progress)
     X = as_frame(X)
     yb = (np.asarray(y) == np.unique(np.asarray(y))[-1]).astype(np.int64)
     q = int(yb.sum())
@@ -279,62 +347,76 @@ def evaluate(
             disqualified=d,
             needed=2,
         )
-    oof = np.zeros(len(yb))
-    fold_auc = []
-    skf = StratifiedKFold(n_splits=k, shuffle=True, random_state=random_state)
-    for tr, te in skf.split(np.zeros(len(yb)), yb):
-        m = clone(scorer).fit(X.iloc[tr], yb[tr])
-        oof[te] = m.predict_proba(X.iloc[te])[:, 1]
-        if len(np.unique(yb[te])) == 2:
-            fold_auc.append(float(roc_auc_score(yb[te], oof[te])))
-    cv_m = _metrics(
-        yb,
-        oof,
-        f"{k}-fold stratified CV",
-        folds=k,
-        roc_auc_std=round(float(np.std(fold_auc)), 4) if fold_auc else None,
+    steps = (
+        None
+        if progress is None
+        else Steps(progress, k + (0 if times is None else 1) + 1, f"cross-validating on {k} folds")
     )
-    time_m = None
-    if times is not None:
-        order = np.argsort(
-            pd.to_datetime(pd.Series(list(times)), utc=True).to_numpy(), kind="stable"
-        )
-        cut = round(len(order) * (1 - test_share))
-        tr, te = order[:cut], order[cut:]
-        if len(np.unique(yb[te])) == 2 and yb[tr].sum() >= 2 and (len(tr) - yb[tr].sum()) >= 2:
+    # the scorer is fitted on all rows when it is not yet: a stop half way leaves it unfitted
+    with restored_on_error(scorer):
+        oof = np.zeros(len(yb))
+        fold_auc = []
+        skf = StratifiedKFold(n_splits=k, shuffle=True, random_state=random_state)
+        for i, (tr, te) in enumerate(skf.split(np.zeros(len(yb)), yb), start=1):
             m = clone(scorer).fit(X.iloc[tr], yb[tr])
-            pt = m.predict_proba(X.iloc[te])[:, 1]
-            time_m = _metrics(
-                yb[te], pt, f"time-ordered: oldest {1 - test_share:.0%} train, newest test"
+            oof[te] = m.predict_proba(X.iloc[te])[:, 1]
+            if len(np.unique(yb[te])) == 2:
+                fold_auc.append(float(roc_auc_score(yb[te], oof[te])))
+            if steps is not None:
+                steps.advance(1, f"fold {i} of {k}")
+        cv_m = _metrics(
+            yb,
+            oof,
+            f"{k}-fold stratified CV",
+            folds=k,
+            roc_auc_std=round(float(np.std(fold_auc)), 4) if fold_auc else None,
+        )
+        time_m = None
+        if times is not None:
+            order = np.argsort(
+                pd.to_datetime(pd.Series(list(times)), utc=True).to_numpy(), kind="stable"
             )
-    try:
-        scorer._ensure_fitted()
-    except AttributeError:
-        scorer.fit(X, yb)
-    sample = X if len(X) <= 2000 else X.sample(2000, random_state=random_state)
-    imps = scorer.importances(sample)
-    scores = np.rint(oof * 100)
-    fpr, tpr, _ = roc_curve(yb, oof)
-    keep = np.unique(np.linspace(0, len(fpr) - 1, min(len(fpr), 60)).astype(int))
-    return ModelReport(
-        model=scorer.model_kind_,
-        line_of_business=line_of_business,
-        trained_at=trained_at,
-        rows=len(yb),
-        qualified=q,
-        disqualified=d,
-        cv=cv_m,
-        time_ordered=time_m,
-        validation_auc={k2: round(v, 4) for k2, v in scorer.validation_auc_.items()},
-        grades=_grade_rows(scorer.grade_scheme, scores, yb),
-        importances=tuple(
-            Importance(column=c, importance=round(v, 4)) for c, v in list(imps.items())[:15]
-        ),
-        features=scorer.featurizer_.decisions_,
-        leakage=tuple(leakage),
-        calibration=_calibration(yb, oof),
-        roc_points=tuple((round(float(fpr[i]), 4), round(float(tpr[i]), 4)) for i in keep),
-    )
+            cut = round(len(order) * (1 - test_share))
+            tr, te = order[:cut], order[cut:]
+            if len(np.unique(yb[te])) == 2 and yb[tr].sum() >= 2 and (len(tr) - yb[tr].sum()) >= 2:
+                m = clone(scorer).fit(X.iloc[tr], yb[tr])
+                pt = m.predict_proba(X.iloc[te])[:, 1]
+                time_m = _metrics(
+                    yb[te], pt, f"time-ordered: oldest {1 - test_share:.0%} train, newest test"
+                )
+            if steps is not None:
+                steps.advance(1, "time-ordered split")
+        try:
+            scorer._ensure_fitted()
+        except AttributeError:
+            scorer.fit(X, yb)
+        sample = X if len(X) <= 2000 else X.sample(2000, random_state=random_state)
+        imps = scorer.importances(sample)
+        scores = np.rint(oof * 100)
+        fpr, tpr, _ = roc_curve(yb, oof)
+        keep = np.unique(np.linspace(0, len(fpr) - 1, min(len(fpr), 60)).astype(int))
+        report = ModelReport(
+            model=scorer.model_kind_,
+            line_of_business=line_of_business,
+            trained_at=trained_at,
+            rows=len(yb),
+            qualified=q,
+            disqualified=d,
+            cv=cv_m,
+            time_ordered=time_m,
+            validation_auc={k2: round(v, 4) for k2, v in scorer.validation_auc_.items()},
+            grades=_grade_rows(scorer.grade_scheme, scores, yb),
+            importances=tuple(
+                Importance(column=c, importance=round(v, 4)) for c, v in list(imps.items())[:15]
+            ),
+            features=scorer.featurizer_.decisions_,
+            leakage=tuple(leakage),
+            calibration=_calibration(yb, oof),
+            roc_points=tuple((round(float(fpr[i]), 4), round(float(tpr[i]), 4)) for i in keep),
+        )
+        if steps is not None:
+            steps.finish(f"described the {scorer.model_kind_} model")
+        return report
 
 
 # -- HTML with inline SVG plots --------------------------------------------------------------

@@ -57,6 +57,7 @@ from sklearn.utils.parallel import Parallel, delayed
 from threadpoolctl import threadpool_limits
 
 from leadqual._compat import renamed_kwarg
+from leadqual._progress import Progress, Steps, check_progress, restored_on_error
 from leadqual.errors import ConfigurationError, NotScorable, ValidationFailed
 from leadqual.models import Lead, LeadContext
 from leadqual.scoring._forest import CompiledForest
@@ -399,8 +400,17 @@ class LeadScorer(LeadClassifier):
 
     # -- scikit-learn API -------------------------------------------------------------------
 
-    def fit(self, X: Any, y: Any) -> Self:
-        """Learn from lead attributes ``X`` and outcomes ``y`` (1 qualified, 0 disqualified)."""
+    def fit(self, X: Any, y: Any, *, progress: Progress | None = None) -> Self:
+        """Learn from lead attributes ``X`` and outcomes ``y`` (1 qualified, 0 disqualified).
+
+        Args:
+            X: lead attributes, one row per closed lead.
+            y: the outcomes.
+            progress: called as ``progress(done, total, stage)`` after each stage: the
+                attributes prepared, each candidate model validated, the chosen model fitted,
+                and calibration (see :func:`leadqual.notebook_progress`). A callback that
+                raises stops the fit and leaves the scorer as it was before.
+        """
         if self.model not in ("auto", "linear", "boosting", "blend"):
             raise ConfigurationError(
                 f"model must be 'auto', 'linear', 'boosting' or 'blend', not {self.model!r}"
@@ -423,10 +433,25 @@ class LeadScorer(LeadClassifier):
             raise ConfigurationError(
                 f"validation must be 'random' or 'time', not {self.validation!r}"
             )
+        check_progress(progress)
+        # whatever stops the fit half way (a callback, an error), the scorer is never left
+        # holding a new featurizer beside an old model
+        with restored_on_error(self):
+            self._fit(X, y, progress)
+        return self
+
+    def _fit(self, X: Any, y: Any, progress: Progress | None) -> None:
         df = as_frame(X)
         classes, yb = binary_target(y, len(df))
         if self.time_column is not None and self.time_column not in df.columns:
             raise ConfigurationError(f"time_column {self.time_column!r} is not a column of X")
+        folds, seen = self._folds(yb, df)
+        steps = None
+        if progress is not None:
+            n = len(yb)
+            minority = int(min(yb.sum(), n - yb.sum()))
+            runs = self._validation_runs(self._candidates(n, minority, usable=True), folds, n)
+            steps = Steps(progress, runs + 3, "preparing attributes")
         self.classes_ = classes
         self.featurizer_ = LeadFeaturizer(
             features=self.features,
@@ -443,6 +468,8 @@ class LeadScorer(LeadClassifier):
         elif hasattr(self, "feature_names_in_"):
             del self.feature_names_in_  # a refit on an array must not keep the old names
         Z = self._matrix(df)
+        if steps is not None:
+            steps.advance(1, f"prepared {len(self.featurizer_.plans_)} attribute(s)")
         # plain numeric attributes only: a date's age runs past the training range for every
         # lead created after training, which says nothing about the lead
         guarded = [
@@ -457,9 +484,10 @@ class LeadScorer(LeadClassifier):
         # native code single-threaded in this thread (and in each fold's, see _map): the
         # parallelism is whole folds, which a busy machine cannot slow down more than its share
         with threadpool_limits(limits=1):
-            self._fit_models(Z, yb, df)
+            self._fit_models(Z, yb, folds, seen, steps)
         self.baseline_row_ = self._row(self.featurizer_.typical_values())
-        return self
+        if steps is not None:
+            steps.finish(f"ready: the {self.model_kind_} model")
 
     def decision_function(self, X: Any) -> NDArray[np.float64]:
         """Calibrated log-odds of qualifying."""
@@ -609,19 +637,40 @@ class LeadScorer(LeadClassifier):
             )
         )
 
-    def _fit_models(self, Z: NDArray[np.float64], yb: NDArray[np.int64], df: pd.DataFrame) -> None:
+    def _candidates(self, n: int, minority: int, *, usable: bool) -> list[str]:
+        """The model kinds compared, simplest first (``usable``: some attribute is usable)."""
+        if self.estimator is not None:
+            return ["custom"]
+        if self.model == "auto":
+            small = n < AUTO_MIN_ROWS or minority < AUTO_MIN_MINORITY or not usable
+            return ["linear"] if small else ["linear", "boosting", "blend"]
+        return [self.model]
+
+    @staticmethod
+    def _validation_runs(kinds: list[str], folds: list[Any], n: int) -> int:
+        """How many out-of-fold validations :meth:`_fit_models` runs for ``kinds``."""
+        if not folds:
+            return 0
+        linear = len(_LINEAR_CS if n <= _GRID_MAX_ROWS else (0.3,))
+        runs = linear if "linear" in kinds or "blend" in kinds else 0
+        # the blend of linear and boosting is averaged from theirs, not validated again
+        return runs + sum(
+            1 for k in kinds if k != "linear" and not (k == "blend" and "boosting" in kinds)
+        )
+
+    def _fit_models(
+        self,
+        Z: NDArray[np.float64],
+        yb: NDArray[np.int64],
+        folds: list[tuple[NDArray[np.int64], NDArray[np.int64]]],
+        seen: NDArray[np.bool_],
+        steps: Steps | None,
+    ) -> None:
         n = len(yb)
         minority = int(min(yb.sum(), n - yb.sum()))
-        folds, seen = self._folds(yb, df)
         if not self.featurizer_.plans_:
             logger.warning("no usable attributes: the model predicts the base rate")
-        if self.estimator is not None:
-            kinds = ["custom"]
-        elif self.model == "auto":
-            small = n < AUTO_MIN_ROWS or minority < AUTO_MIN_MINORITY or not self.featurizer_.plans_
-            kinds = ["linear"] if small else ["linear", "boosting", "blend"]
-        else:
-            kinds = [self.model]
+        kinds = self._candidates(n, minority, usable=bool(self.featurizer_.plans_))
         validation: dict[str, float] = {}
         oofs: dict[str, NDArray[np.float64]] = {}
         fold_models: dict[str, list[_Model]] = {}
@@ -636,6 +685,8 @@ class LeadScorer(LeadClassifier):
                 if auc > best + 1e-4:
                     best, C = auc, c
                     oofs["linear"], fold_models["linear"] = oof_c, models_c
+                if steps is not None:
+                    steps.advance(1, f"validated the linear model (C={c:g})")
             validation["linear"] = best
         self.linear_C_ = C
         for kind in kinds:
@@ -649,12 +700,17 @@ class LeadScorer(LeadClassifier):
                 ]
             else:
                 oofs[kind], fold_models[kind] = self._oof(kind, Z, yb, folds, C)
+                if steps is not None:
+                    steps.advance(1, f"validated the {kind} model")
             validation[kind] = float(roc_auc_score(yb[seen], oofs[kind][seen]))
         chosen = self._choose(kinds, validation, oofs, yb[seen], seen)
         self.validation_auc_ = dict(validation)
         self.model_kind_ = chosen
         self.model_ = self._fit_one(chosen, Z, yb, C)
         self.model_.compile(Z)
+        if steps is not None:
+            # past the validations planned for kinds a table without usable attributes skips
+            steps.to(steps.total - 1, f"fitted the {chosen} model on all {n} leads")
         for m in fold_models.get(chosen, []):
             m.compile(Z)
         self.fold_models_ = fold_models.get(chosen, [])
