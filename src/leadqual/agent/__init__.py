@@ -11,8 +11,9 @@ Examples:
     (1, 'ran')
 """
 
+from leadqual._progress import Progress
 from leadqual.agent.access import Access, Role
-from leadqual.agent.agent import ORGANIZATION, Progress, QualificationAgent
+from leadqual.agent.agent import ORGANIZATION, QualificationAgent
 from leadqual.agent.events import (
     AccountLinked,
     AccountUpdated,

@@ -8,7 +8,7 @@ import heapq
 import logging
 import threading
 import time
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -16,6 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from leadqual._base import to_utc
+from leadqual._progress import Progress
 from leadqual._sync import run_sync
 from leadqual._text import clear_text_caches
 from leadqual.agent.access import Access, Role
@@ -210,9 +211,6 @@ CONSENT_RECHECK_SECONDS = 1.0
 Consent recorded through the agent itself applies at once; this bounds how late a record made
 by another process sharing the store is seen."""
 """The seller id under which organisation-wide consent is recorded."""
-
-Progress = Callable[[int, int, str], None]
-"""Called after each lead of a batch: ``(done, total, lead_id)``."""
 
 
 class _Budget:
