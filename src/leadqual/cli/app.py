@@ -54,7 +54,7 @@ class _Group(TyperGroup):
             if json_errors.get():
                 import json
 
-                typer.echo(json.dumps(failure.as_json(), ensure_ascii=False), err=True)
+                typer.echo(json.dumps(failure.as_json(), ensure_ascii=True), err=True)
             else:
                 typer.echo(f"leadqual: {failure.kind}: {sanitize(failure.message)}", err=True)
                 for detail in failure.details:

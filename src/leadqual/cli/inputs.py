@@ -7,6 +7,7 @@ The library is imported inside each function, so building the command line (and 
 
 from __future__ import annotations
 
+import codecs
 import os
 import secrets
 from dataclasses import dataclass
@@ -14,7 +15,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
-import click
 import typer
 
 from leadqual.cli.output import Screen, open_output, write_csv
@@ -112,7 +112,12 @@ KeyFile = Annotated[
 
 @dataclass(frozen=True)
 class TableRead:
-    """How to read an export: the options the table-reading commands share."""
+    """How to read an export: the options the table-reading commands share.
+
+    Raises:
+        typer.BadParameter: a delimiter that is not one character, or an encoding Python does
+            not know (usage errors, found before the file is opened).
+    """
 
     preset: str | None = None
     mapping: Path | None = None
@@ -120,6 +125,22 @@ class TableRead:
     encoding: str | None = None
     problems: str | None = None
     strict: bool = False
+
+    def __post_init__(self) -> None:
+        if self.delimiter is not None and len(self.delimiter) != 1:
+            raise typer.BadParameter(
+                f"a delimiter is one character, not {self.delimiter!r} (for a tab, pass "
+                "$'\\t' in bash)",
+                param_hint="'--delimiter'",
+            )
+        if self.encoding is not None:
+            try:
+                codecs.lookup(self.encoding)
+            except LookupError:
+                raise typer.BadParameter(
+                    f"unknown encoding {self.encoding!r}; try utf-8, cp1252, latin-1 or utf-16",
+                    param_hint="'--encoding'",
+                ) from None
 
 
 # -- parsing ------------------------------------------------------------------------------------
@@ -129,14 +150,14 @@ def parse_now(value: str | None) -> datetime | None:
     """``--now`` as a UTC datetime (``None`` when not given).
 
     Raises:
-        click.BadParameter: not an ISO 8601 date or time (a usage error).
+        typer.BadParameter: not an ISO 8601 date or time (a usage error).
     """
     if value is None:
         return None
     try:
         parsed = datetime.fromisoformat(value.strip())
     except ValueError:
-        raise click.BadParameter(
+        raise typer.BadParameter(
             f"{value!r} is not an ISO 8601 date or time (e.g. 2025-06-30T09:00:00Z)",
             param_hint="'--now'",
         ) from None
@@ -172,7 +193,7 @@ def _invalid(path: Path, what: str, err: ValidationFailed) -> ValidationFailed:
 
 def _lead_mapping(read: TableRead) -> LeadMapping | str | None:
     if read.preset is not None and read.mapping is not None:
-        raise click.UsageError("give --preset or --mapping, not both")
+        raise typer.BadParameter("give --preset or --mapping, not both", param_hint="'--mapping'")
     if read.mapping is None:
         return read.preset
     from leadqual.config import load_mapping

@@ -36,6 +36,7 @@ __all__ = [
     "ProgressCallback",
     "Screen",
     "json_errors",
+    "json_text",
     "neutralize_cell",
     "sanitize",
     "to_jsonable",
@@ -60,6 +61,11 @@ class Advance(Protocol):
 # reorder what a terminal shows ("Trojan Source").
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _BREAKS = re.compile(r"[\t\n]+")
+# In CSV and JSON, line breaks and tabs are data (a multi-line address) and stay; the rest of
+# the controls would act on the terminal of whoever prints the file.
+_FILE_CONTROL = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 # A number or phone number written as text ("-5", "+49 30 1234567") runs nothing in a
 # spreadsheet, so it keeps its sign.
@@ -122,9 +128,32 @@ def to_jsonable(value: Any) -> Any:
     return str(value)
 
 
+def _json_escape(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
+
+
+def json_text(data: Any) -> str:
+    """``data`` as indented JSON. Letters stay as they are (UTF-8); every control character,
+    including the C1 ones (``\\u009b`` starts an escape sequence on some terminals) and
+    the bidirectional overrides, is written as a ``\\u`` escape, so printing the JSON on a
+    terminal cannot act on it.
+
+    Examples:
+        >>> json_text({"name": "Eve\\x1b[31m\\u202eRed"})
+        '{\\n  "name": "Eve\\\\u001b[31m\\\\u202eRed"\\n}'
+    """
+    # json.dumps escapes C0 controls itself; the others can only occur inside strings, where
+    # a \\u escape means the same character.
+    return _FILE_CONTROL.sub(
+        _json_escape, json.dumps(to_jsonable(data), indent=2, ensure_ascii=False)
+    )
+
+
 def _csv_text(value: object) -> object:
+    if isinstance(value, str):
+        return _FILE_CONTROL.sub(_escape, value)
     if isinstance(value, list | tuple):
-        return ";".join(str(v) for v in value)
+        return _FILE_CONTROL.sub(_escape, ";".join(str(v) for v in value))
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, Enum):
@@ -135,9 +164,11 @@ def _csv_text(value: object) -> object:
 
 
 def write_csv(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], target: TextIO, /) -> None:
-    """Write ``rows`` as CSV with a header of ``columns``: lists joined with ``;``, formulas
-    neutralised (:func:`neutralize_cell`)."""
-    writer = csv.writer(target, lineterminator="\n")
+    """Write ``rows`` as CSV with a header of ``columns``: lists joined with ``;``, control
+    characters but line breaks and tabs shown escaped (``\\x1b``), formulas neutralised
+    (:func:`neutralize_cell`)."""
+    # CRLF rows, as RFC 4180 has them: the writer then quotes a cell holding a lone CR too
+    writer = csv.writer(target, lineterminator="\r\n")
     writer.writerow(columns)
     for row in rows:
         writer.writerow([neutralize_cell(_csv_text(row.get(c))) for c in columns])
@@ -235,8 +266,8 @@ class Screen:
     # -- standard output -------------------------------------------------------------------
 
     def print_json(self, data: Any) -> None:
-        """``data`` as indented JSON on standard output."""
-        typer.echo(json.dumps(to_jsonable(data), indent=2, ensure_ascii=False))
+        """``data`` as indented JSON on standard output (see :func:`json_text`)."""
+        typer.echo(json_text(data))
 
     def table(
         self,

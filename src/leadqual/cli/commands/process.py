@@ -234,7 +234,8 @@ def process(
                 email_validator=EmailValidator(check_deliverability=deliverability, now=when),
             )
             viewer = seller if seller is not None else admin
-            todo = agent.prioritized(viewer, now=when).lead_ids
+            # every selected lead, those a stored insight folds into another included
+            todo = agent.prioritized(viewer, now=when, include_duplicates=True).lead_ids
             with screen.progress("Qualifying leads", total=len(todo)) as advance:
                 report = agent.run_batch(todo, now=when, progress=advance)
             view = agent.prioritized(viewer, now=when, limit=limit)
