@@ -88,9 +88,7 @@ def test_the_screen_never_gets_raw_escapes_or_reads_markup(
     assert not any(line.startswith("Injected line") for line in text.splitlines())
 
 
-def test_markup_in_a_cell_is_shown_as_written_in_tables(
-    runner: CliRunner, tmp_path: Path
-) -> None:
+def test_markup_in_a_cell_is_shown_as_written_in_tables(runner: CliRunner, tmp_path: Path) -> None:
     export = tmp_path / "markup.csv"
     export.write_text(
         "Id,First Name,Last Name,Email\n"
@@ -155,9 +153,7 @@ def test_csv_and_json_round_trip_what_they_do_not_escape(values: list[str]) -> N
     back = [r["v"] for r in csv.DictReader(io.StringIO(buffer.getvalue()))]
     assert len(back) == len(values)
     for original, written in zip(values, back, strict=True):
-        if not RAW_CONTROL.search(original.replace("\r", "")) and not original.startswith(
-            FORMULA
-        ):
+        if not RAW_CONTROL.search(original.replace("\r", "")) and not original.startswith(FORMULA):
             assert written == original
     assert json.loads(json_text(values)) == values
     assert not RAW_CONTROL.search(json_text(values))

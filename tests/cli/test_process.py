@@ -68,7 +68,15 @@ def test_seller_gets_only_their_own_leads_ranked_among_themselves(
     runner: CliRunner, leads_csv: Path, config_file: Path
 ) -> None:
     result = _run(
-        runner, "process", leads_csv, "-c", config_file, "--now", NOW, "--seller", "Lee Owner",
+        runner,
+        "process",
+        leads_csv,
+        "-c",
+        config_file,
+        "--now",
+        NOW,
+        "--seller",
+        "Lee Owner",
         "--json",
     )
     assert result.exit_code == 0, result.output
@@ -133,8 +141,13 @@ def test_strict_refuses_a_file_with_unreadable_rows(
     assert "1 rows of leads.csv could not be read (--strict)" in result.stderr
     rows = list(csv.DictReader(io.StringIO(problems.read_text(encoding="utf-8"))))
     assert rows == [
-        {"row": "7", "column": "Created On", "value": "not a date", "reason": "not a date",
-         "skipped": "True"}
+        {
+            "row": "7",
+            "column": "Created On",
+            "value": "not a date",
+            "reason": "not a date",
+            "skipped": "True",
+        }
     ]
 
 
@@ -171,7 +184,9 @@ def test_a_missing_file_is_one_line(runner: CliRunner, config_file: Path, tmp_pa
     assert "no such file" in _one_line_error(result, "ConfigurationError")
 
 
-def test_a_wrong_delimiter_is_one_line(runner: CliRunner, config_file: Path, tmp_path: Path) -> None:
+def test_a_wrong_delimiter_is_one_line(
+    runner: CliRunner, config_file: Path, tmp_path: Path
+) -> None:
     export = tmp_path / "semi.csv"
     export.write_text("Vorname;Nachname;Firma\nAda;Lovelace;Contoso\n", encoding="utf-8")
     result = _run(runner, "process", export, "-c", config_file, "--delimiter", ",")
@@ -236,7 +251,10 @@ def test_a_mapping_file_that_does_not_validate_names_the_field(
     result = _run(runner, "process", leads_csv, "-c", config_file, "--mapping", mapping)
     assert result.exit_code == 1
     lines = result.stderr.strip().splitlines()
-    assert lines[0] == f"leadqual: ValidationFailed: {mapping} is not a valid LeadMapping: 1 field to fix"
+    assert (
+        lines[0]
+        == f"leadqual: ValidationFailed: {mapping} is not a valid LeadMapping: 1 field to fix"
+    )
     assert lines[1].startswith("  timezone: ")
     assert "unknown time zone 'Mars/Olympus'" in lines[1]
     mapping.write_text("columns:\n  frist_name: First Name\n")
@@ -245,9 +263,7 @@ def test_a_mapping_file_that_does_not_validate_names_the_field(
     assert "Lead has no field 'frist_name'; did you mean 'first_name'" in result.stderr
 
 
-def test_a_bad_config_names_each_field(
-    runner: CliRunner, leads_csv: Path, tmp_path: Path
-) -> None:
+def test_a_bad_config_names_each_field(runner: CliRunner, leads_csv: Path, tmp_path: Path) -> None:
     bad = tmp_path / "agent.yaml"
     bad.write_text("company:\n  name: Acme\nproducts: []\nrefresh:\n  research_every_days: 0\n")
     result = _run(runner, "process", leads_csv, "-c", bad)
@@ -281,10 +297,20 @@ def test_a_store_keeps_insights_so_a_second_run_reuses_them(
     runner: CliRunner, leads_csv: Path, config_file: Path, tmp_path: Path
 ) -> None:
     store = tmp_path / "insights.db"
-    first = _run(runner, "process", leads_csv, "-c", config_file, "--now", NOW, "--store", store, "--json")
+    first = _run(
+        runner, "process", leads_csv, "-c", config_file, "--now", NOW, "--store", store, "--json"
+    )
     again = _run(
-        runner, "process", leads_csv, "-c", config_file, "--now", NOW,
-        "--store", f"sqlite:///{store}", "--json",
+        runner,
+        "process",
+        leads_csv,
+        "-c",
+        config_file,
+        "--now",
+        NOW,
+        "--store",
+        f"sqlite:///{store}",
+        "--json",
     )
     assert first.exit_code == again.exit_code == 0, again.output
     assert json.loads(first.stdout)["summary"]["processed"] == 5

@@ -140,8 +140,9 @@ def train(
         closed = [lead.closed_on for lead in loaded.records if lead.closed_on is not None]
         if not closed:
             raise InsufficientTrainingData(
-                f"{history.name} has no qualified or disqualified leads to learn from; export "
-                "closed leads with their status",
+                f"{history.name} has no qualified or disqualified lead with a closing date to "
+                "learn from; export closed leads with their status and when they closed (a "
+                "closed or last-modified date column)",
                 qualified=0,
                 disqualified=0,
                 needed=min_per_class,
