@@ -150,3 +150,28 @@ def test_the_console_script_runs(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip()
+
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "cli.md"
+
+
+def _commands() -> list[str]:
+    from typer.main import get_command
+
+    group = get_command(app)
+    names: list[str] = []
+    for name, command in group.commands.items():  # type: ignore[attr-defined]
+        subcommands = getattr(command, "commands", None)
+        if subcommands:
+            names += [f"{name} {sub}" for sub in subcommands]
+        else:
+            names.append(name)
+    return names
+
+
+@pytest.mark.parametrize("command", _commands())
+def test_every_command_is_documented_with_an_example(command: str) -> None:
+    page = DOCS.read_text(encoding="utf-8")
+    top = command.split()[0]
+    assert f"## `leadqual {top}" in page or f"`leadqual {top}`" in page
+    assert re.search(rf"^\$ leadqual {re.escape(command)}( |$)", page, re.M), command

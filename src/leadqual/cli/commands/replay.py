@@ -79,9 +79,7 @@ def replay(
                 else next((r for r in records if r.insight_version == version), None)
             )
             if record is None:
-                raise RecordNotFound(
-                    "audit record", audit_id if version is not None else f"{lead_id} (any)"
-                )
+                raise RecordNotFound("audit record", audit_id)
             # The record carries the lead's context as it was: the agent needs no CRM here.
             agent = QualificationAgent(
                 agent_config,
