@@ -1,39 +1,28 @@
-"""The ``leadqual`` command: ``leadqual demo`` runs the agent on the bundled sample CRM, offline."""
+"""The ``leadqual`` command: the agent over a CRM export, email checks, duplicates, predictive
+scoring, configuration checks and replays, on Typer and rich. See docs/cli.md.
+
+``leadqual demo`` runs the agent on the bundled sample CRM, offline. Building the command line
+loads neither pandas nor scikit-learn: each command imports what it uses when it runs.
+"""
 
 from __future__ import annotations
 
-import argparse
-import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
-from leadqual.sources.sample import load_sample_config, load_sample_data
+from leadqual.cli.app import app
+from leadqual.cli.errors import ExitCode
 
-__all__ = ["main"]
-
-
-def demo(out: Callable[[str], object] = print) -> int:
-    """Run the agent end to end on the sample CRM and print what it concludes."""
-    # Imported here so `leadqual version` does not pay for scikit-learn and friends.
-    from leadqual.cli.walkthrough import run
-
-    run(load_sample_data(), load_sample_config(), out)
-    return 0
+__all__ = ["ExitCode", "app", "main"]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``leadqual`` command."""
-    parser = argparse.ArgumentParser(prog="leadqual", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("demo", help="run leadqual on the bundled sample CRM, offline")
-    sub.add_parser("version", help="print the version")
-    args = parser.parse_args(argv)
-    if args.command == "version":
-        from importlib.metadata import version
-
-        print(version("leadqual"))
-        return 0
-    return demo()
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    """Entry point of the ``leadqual`` command: runs it on ``argv`` (default: the process's
+    arguments) and returns the exit code (see :mod:`leadqual.cli.errors`)."""
+    try:
+        app(args=list(argv) if argv is not None else None, prog_name="leadqual")
+    except SystemExit as done:
+        code = done.code
+        if code is None:
+            return 0
+        return code if isinstance(code, int) else ExitCode.BAD_INPUT
+    return 0
