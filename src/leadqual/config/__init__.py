@@ -19,6 +19,7 @@ Examples:
 
 from leadqual.config._shared import FieldPath, load_mapping
 from leadqual.config.agent import (
+    CONFIG_VERSION,
     AgentConfig,
     Capacity,
     CompanyKnowledge,
@@ -41,8 +42,17 @@ from leadqual.config.prioritize import (
     RatingPolicy,
     SegmentCondition,
 )
+from leadqual.config.providers import (
+    BUILTIN_PROVIDER_OPTIONS,
+    PluginProvider,
+    ProviderChoice,
+    ResearchProviders,
+    installed_provider_plugins,
+)
 
 __all__ = [
+    "BUILTIN_PROVIDER_OPTIONS",
+    "CONFIG_VERSION",
     "DEFAULT_PRIORITY_ORDER",
     "ActivityCondition",
     "AgentConfig",
@@ -56,15 +66,19 @@ __all__ = [
     "IcpCharacteristic",
     "IcpProfile",
     "Operator",
+    "PluginProvider",
     "PrioritizationOrder",
     "PriorityFactor",
     "ProductKnowledge",
+    "ProviderChoice",
     "QualificationDefaults",
     "RatingPolicy",
     "RefreshPolicy",
+    "ResearchProviders",
     "SegmentCondition",
     "TeamAccess",
     "TierCutoffs",
+    "installed_provider_plugins",
     "load_mapping",
     "require_config",
 ]

@@ -22,8 +22,7 @@ from typing import Annotated, Literal, Self
 
 from pydantic import Field, model_validator
 
-from leadqual._base import FrozenModel
-from leadqual.config._shared import FieldPath, load_mapping
+from leadqual.config._shared import ConfigPart, FieldPath, load_mapping
 
 __all__ = ["CharacteristicKind", "IcpCharacteristic", "IcpProfile", "TierCutoffs"]
 
@@ -31,7 +30,7 @@ CharacteristicKind = Literal["categorical", "numeric_range", "location", "job_ti
 """How a characteristic's targets are compared with the lead's values."""
 
 
-class IcpCharacteristic(FrozenModel):
+class IcpCharacteristic(ConfigPart):
     """One trait of the ideal customer, with where to read it and how much it counts."""
 
     name: Annotated[str, Field(min_length=1)]
@@ -65,7 +64,7 @@ class IcpCharacteristic(FrozenModel):
         return self
 
 
-class TierCutoffs(FrozenModel):
+class TierCutoffs(ConfigPart):
     """Score cut-offs for the fit tiers (defaults are the commercial agent's documented ones)."""
 
     high: Annotated[float, Field(ge=0, le=100)] = 70.0
@@ -82,7 +81,7 @@ class TierCutoffs(FrozenModel):
         return self
 
 
-class IcpProfile(FrozenModel):
+class IcpProfile(ConfigPart):
     """An ideal customer profile: named characteristics and the tier cut-offs."""
 
     name: str = "Ideal customer profile"

@@ -21,12 +21,12 @@ Examples:
 from __future__ import annotations
 
 import itertools
+import math
 from typing import Annotated, Literal, Self, get_args
 
 from pydantic import Field, model_validator
 
-from leadqual._base import FrozenModel
-from leadqual.config._shared import FieldPath
+from leadqual.config._shared import ConfigPart, FieldPath
 from leadqual.models import CustomValue
 
 __all__ = [
@@ -61,7 +61,7 @@ DEFAULT_PRIORITY_ORDER: tuple[PriorityFactor, ...] = get_args(PriorityFactor)
 first, then ICP fit, then the predictive score, engagement, account association and recency."""
 
 
-class FieldCondition(FrozenModel):
+class FieldCondition(ConfigPart):
     """A test on one field of the lead context (``lead.lead_source in [...]``)."""
 
     type: Literal["field"] = "field"
@@ -77,10 +77,13 @@ class FieldCondition(FrozenModel):
             raise ValueError(f"operator {self.op!r} needs a single value, not a list")
         if self.op not in ("exists", "missing") and self.value is None:
             raise ValueError(f"operator {self.op!r} needs a value")
+        values = self.value if isinstance(self.value, list) else [self.value]
+        if any(isinstance(v, float) and math.isnan(v) for v in values):
+            raise ValueError("a condition on NaN never holds (NaN equals nothing): give a value")
         return self
 
 
-class ActivityCondition(FrozenModel):
+class ActivityCondition(ConfigPart):
     """A test on the lead's activities: "an inbound email, call or chat in the last 30 days"."""
 
     type: Literal["activity"] = "activity"
@@ -98,7 +101,7 @@ SegmentCondition = Annotated[FieldCondition | ActivityCondition, Field(discrimin
 """A condition of a hand-raiser segment, told apart by its ``type``."""
 
 
-class HandraiserSegment(FrozenModel):
+class HandraiserSegment(ConfigPart):
     """A named filter that marks a lead as a hand-raiser."""
 
     name: Annotated[str, Field(min_length=1)]
@@ -107,7 +110,7 @@ class HandraiserSegment(FrozenModel):
     description: str | None = None
 
 
-class RatingPolicy(FrozenModel):
+class RatingPolicy(ConfigPart):
     """Cut-offs of the Hot / Warm / Cold rating.
 
     Each of fit, intent, recency and engagement earns 0-2 points; Hot from ``hot_at`` points,
@@ -134,7 +137,7 @@ class RatingPolicy(FrozenModel):
         return self
 
 
-class PrioritizationOrder(FrozenModel):
+class PrioritizationOrder(ConfigPart):
     """The order of factors the Prioritizer sorts by (hand-raisers first unless changed), the
     Hot/Warm/Cold rating cut-offs, and the predictive-score grade cut-offs it ranks by."""
 
