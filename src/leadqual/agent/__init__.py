@@ -13,6 +13,14 @@ Examples:
 
 from leadqual.agent.access import Access, Role
 from leadqual.agent.agent import ORGANIZATION, Progress, QualificationAgent
+from leadqual.agent.configdiff import (
+    ConfigBacktest,
+    ConfigDiff,
+    LeadChange,
+    LeadStanding,
+    TopConversion,
+    diff_configs,
+)
 from leadqual.agent.events import (
     AccountLinked,
     AccountUpdated,
@@ -50,14 +58,18 @@ __all__ = [
     "AgentCounters",
     "AgentStatus",
     "CompanyNameUpdated",
+    "ConfigBacktest",
+    "ConfigDiff",
     "ContactLinked",
     "ContactUpdated",
     "CrmEvent",
     "EventOutcome",
     "HandleResult",
+    "LeadChange",
     "LeadCreated",
     "LeadDeleted",
     "LeadScoring",
+    "LeadStanding",
     "LeadUpdated",
     "PrioritizedEntry",
     "Progress",
@@ -68,9 +80,11 @@ __all__ = [
     "Role",
     "SellerView",
     "StageCounter",
+    "TopConversion",
     "changed_inputs",
     "coalesce",
     "config_hash",
+    "diff_configs",
     "parse_event",
     "stages_to_run",
 ]

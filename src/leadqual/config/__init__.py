@@ -30,6 +30,7 @@ from leadqual.config.agent import (
     TeamAccess,
     require_config,
 )
+from leadqual.config.diff import FieldChange, config_changes
 from leadqual.config.icp import CharacteristicKind, IcpCharacteristic, IcpProfile, TierCutoffs
 from leadqual.config.prioritize import (
     DEFAULT_PRIORITY_ORDER,
@@ -60,6 +61,7 @@ __all__ = [
     "CharacteristicKind",
     "CompanyKnowledge",
     "Consent",
+    "FieldChange",
     "FieldCondition",
     "FieldPath",
     "HandraiserSegment",
@@ -78,6 +80,7 @@ __all__ = [
     "SegmentCondition",
     "TeamAccess",
     "TierCutoffs",
+    "config_changes",
     "installed_provider_plugins",
     "load_mapping",
     "require_config",

@@ -56,9 +56,11 @@ class CompanyKnowledge(ConfigPart):
     """The vendor: who is selling, and what it vouches for in a draft."""
 
     name: Annotated[str, Field(min_length=1)]
+    """The vendor's name, as a draft signs it."""
     website: str | None = None
     """The vendor's site; a draft may link to this exact origin (not to other pages of it)."""
     description: str | None = None
+    """What the vendor does, in a sentence or two."""
     links: tuple[str, ...] = ()
     """Further pages a draft may link to, each exactly as listed (origin, path and any query)."""
     offers: tuple[str, ...] = ()
@@ -72,8 +74,11 @@ class ProductKnowledge(ConfigPart):
     """A product or service the vendor sells, in plain language."""
 
     name: Annotated[str, Field(min_length=1)]
+    """The product's name, as sellers and drafts call it."""
     description: Annotated[str, Field(min_length=1)]
+    """What the product does, in plain language."""
     value_propositions: tuple[str, ...] = ()
+    """What a customer gains; a draft may say these."""
     pain_points: tuple[str, ...] = ()
     """Problems the product solves; matched against leads' needs and news."""
     proof_points: tuple[str, ...] = ()
@@ -84,7 +89,9 @@ class RefreshPolicy(ConfigPart):
     """How often conclusions are refreshed, and the activation batch."""
 
     research_every_days: Annotated[int, Field(ge=1, le=365)] = 7
+    """How long web research stays fresh (days) before it is done again."""
     score_every_hours: Annotated[int, Field(ge=1, le=24 * 30)] = 24
+    """How often predictive scores are refreshed (hours)."""
     activation_batch: Annotated[int, Field(ge=1)] = 100
     """On activation, the newest open leads processed first (the commercial agent: 100)."""
     insight_every_days: Annotated[int, Field(ge=1, le=365)] | None = 7
@@ -101,8 +108,11 @@ class TeamAccess(ConfigPart):
     """
 
     roles: tuple[str, ...] = ("Salesperson", "Sales Manager")
+    """Security roles that use the agent; each sees the leads they own."""
     manager_roles: tuple[str, ...] = ("Sales Manager",)
+    """Roles that also see the leads of their team."""
     admin_roles: tuple[str, ...] = ("System Administrator",)
+    """Roles that see every lead."""
     supervisors: tuple[str, ...] = ()
     """Seller ids who review the leads the agent would disqualify (default: any manager or
     admin)."""
@@ -128,6 +138,7 @@ class QualificationDefaults(ConfigPart):
         "contact",
         "opportunity",
     )
+    """The records qualifying a lead creates and links to it."""
 
 
 class Consent(ConfigPart):
@@ -140,7 +151,9 @@ class Consent(ConfigPart):
     llm_drafting: bool = False
     """Send lead context to a configured LLM backend."""
     granted_by: str | None = None
+    """Who gave the consent (a user id or name), for the record."""
     granted_at: UtcDatetime | None = None
+    """When the consent was given (UTC)."""
 
 
 CONFIG_VERSION = 1
@@ -161,22 +174,34 @@ class AgentConfig(ConfigPart):
     version newer than this leadqual reads is refused with what to do.
     """
 
-    version: Annotated[int, Field(strict=True, json_schema_extra={"minimum": 1})] = CONFIG_VERSION
+    version: Annotated[
+        int, Field(strict=True, json_schema_extra={"minimum": 1, "maximum": CONFIG_VERSION})
+    ] = CONFIG_VERSION
     """The schema version of this configuration (``1``); written by :meth:`to_yaml`."""
     company: CompanyKnowledge
+    """The vendor: who sells, and what it vouches for in a draft."""
     products: tuple[ProductKnowledge, ...] = Field(min_length=1)
+    """What the vendor sells (at least one product)."""
     icp: IcpProfile | None = None
+    """The ideal customer profile leads are matched against (none: no ICP fit)."""
     handraisers: tuple[HandraiserSegment, ...] = ()
+    """Segments that mark a lead as a hand-raiser (asked to be contacted); names unique."""
     prioritization: PrioritizationOrder = PrioritizationOrder()
+    """The order of factors a seller's list is ranked by, and the rating cut-offs."""
     refresh: RefreshPolicy = RefreshPolicy()
+    """How often conclusions are refreshed."""
     team_access: TeamAccess = TeamAccess()
+    """Which roles use the agent, and what each sees."""
     consent: Consent = Consent()
+    """What the agent may do beyond the CRM (web research, reading email, LLM drafting)."""
     selection: tuple[SegmentCondition, ...] = (
         FieldCondition(field="lead.status", op="eq", value="open"),
     )
     """Which leads the agent works on: every condition must hold (default: open leads)."""
     capacity: Capacity = Capacity()
+    """The agent's daily budget of leads and provider calls."""
     qualification: QualificationDefaults = QualificationDefaults()
+    """The records qualifying a lead creates by default."""
     lead_summary_fields: tuple[str, ...] = (
         "lead.company_name",
         "lead.job_title",
@@ -193,6 +218,7 @@ class AgentConfig(ConfigPart):
     )
     """Fields shown in an account summary."""
     language: Literal["en"] = "en"
+    """The language of drafts and summaries."""
     providers: ResearchProviders = ResearchProviders()
     """Which research providers run, with their options (none by default: the agent then uses
     the providers it is given in code)."""

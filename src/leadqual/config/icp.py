@@ -34,7 +34,9 @@ class IcpCharacteristic(ConfigPart):
     """One trait of the ideal customer, with where to read it and how much it counts."""
 
     name: Annotated[str, Field(min_length=1)]
+    """The trait's name (unique in the profile): 'Industry', 'Company size'."""
     kind: CharacteristicKind
+    """How targets are compared: categorical, numeric_range, location, job_title or need."""
     targets: tuple[str, ...] = Field(min_length=1)
     """Target values: industries, bands ("500+", "100-999"), regions or places, titles, pain points."""
     exclude: tuple[str, ...] = ()
@@ -46,10 +48,12 @@ class IcpCharacteristic(ConfigPart):
     """``first``: the first non-empty field decides. ``any``: every non-empty field is tried and the
     best result counts."""
     weight: Annotated[float, Field(gt=0, le=100)] = 1.0
+    """How much the trait counts in the fit score, relative to the others."""
     required: bool = False
     """A required characteristic that does not fully match (not matched or partial) caps the tier
     at Low; an unknown value does not (missing data is not a mismatch)."""
     description: str | None = None
+    """What the trait means, for the people who maintain the profile."""
     aliases: Mapping[str, tuple[str, ...]] = Field(default_factory=dict)
     """More names for a target, as the CRM writes them (categorical): ``{"Technology": ["Tech
     & Media"]}``."""
@@ -85,8 +89,11 @@ class IcpProfile(ConfigPart):
     """An ideal customer profile: named characteristics and the tier cut-offs."""
 
     name: str = "Ideal customer profile"
+    """The profile's name, shown with each fit."""
     characteristics: tuple[IcpCharacteristic, ...] = Field(min_length=1)
+    """The traits of the ideal customer (at least one)."""
     tiers: TierCutoffs = TierCutoffs()
+    """The score cut-offs of the High / Moderate / Low tiers."""
 
     @model_validator(mode="after")
     def _unique_names(self) -> Self:

@@ -65,9 +65,13 @@ class FieldCondition(ConfigPart):
     """A test on one field of the lead context (``lead.lead_source in [...]``)."""
 
     type: Literal["field"] = "field"
+    """Marks a field condition."""
     field: FieldPath
+    """The field tested: ``lead.lead_source``, ``account.industry``."""
     op: Operator = "eq"
+    """How the field is compared with ``value``."""
     value: CustomValue | list[CustomValue] = None
+    """The value compared with (a list for ``in`` and ``not_in``; none for ``exists`` and ``missing``)."""
 
     @model_validator(mode="after")
     def _value_fits_op(self) -> Self:
@@ -87,10 +91,15 @@ class ActivityCondition(ConfigPart):
     """A test on the lead's activities: "an inbound email, call or chat in the last 30 days"."""
 
     type: Literal["activity"] = "activity"
+    """Marks an activity condition."""
     kinds: tuple[Literal["email", "phone_call", "chat", "appointment"], ...] = Field(min_length=1)
+    """Which activities count."""
     direction: Literal["inbound", "outbound", "any"] = "inbound"
+    """Which way they went: from the lead (inbound), to it, or either."""
     within_days: Annotated[int, Field(gt=0)] | None = 30
+    """Only activities of the last so many days count (none: any time)."""
     min_count: Annotated[int, Field(ge=1)] = 1
+    """How many such activities are needed."""
     replies: bool = False
     """Count emails that answer the seller's own messages (``in_reply_to`` set or "RE:"). Off by
     default: answering outreach is engagement, not a raised hand. Automatic replies and delivery
@@ -105,9 +114,13 @@ class HandraiserSegment(ConfigPart):
     """A named filter that marks a lead as a hand-raiser."""
 
     name: Annotated[str, Field(min_length=1)]
+    """The segment's name, shown as the reason a lead is a hand-raiser."""
     match: Literal["all", "any"] = "all"
+    """Whether every condition must hold, or any one."""
     conditions: tuple[SegmentCondition, ...] = Field(min_length=1)
+    """The tests on the lead's fields and activities."""
     description: str | None = None
+    """What the segment is for."""
 
 
 class RatingPolicy(ConfigPart):
@@ -123,10 +136,15 @@ class RatingPolicy(ConfigPart):
     """
 
     hot_at: Annotated[int, Field(ge=1, le=8)] = 6
+    """Points (of 8) from which a lead is Hot."""
     warm_at: Annotated[int, Field(ge=0, le=8)] = 3
+    """Points from which a lead is Warm (below: Cold)."""
     recent_days: Annotated[int, Field(ge=0)] = 7
+    """A last sign of life at most this many days ago earns 2 recency points."""
     warm_days: Annotated[int, Field(ge=0)] = 21
+    """At most this many days ago earns 1."""
     window_days: Annotated[int, Field(ge=1)] = 60
+    """Activities of the last so many days count toward engagement and intent."""
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
@@ -142,7 +160,9 @@ class PrioritizationOrder(ConfigPart):
     Hot/Warm/Cold rating cut-offs, and the predictive-score grade cut-offs it ranks by."""
 
     order: tuple[PriorityFactor, ...] = DEFAULT_PRIORITY_ORDER
+    """The factors, most important first; each at most once."""
     rating: RatingPolicy = RatingPolicy()
+    """The Hot / Warm / Cold cut-offs."""
     score_cutoffs: tuple[Annotated[float, Field(ge=0, le=100)], ...] = (75.0, 50.0, 25.0)
     """Lowest predictive score of grades A, B, C, ...; strictly decreasing."""
 

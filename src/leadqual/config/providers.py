@@ -252,7 +252,14 @@ class PluginProvider(ConfigPart):
     """Run a provider an installed package registers; its options are checked against its class
     when the providers are built."""
 
-    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9_]{1,64}$")]
+    name: Annotated[
+        str,
+        Field(
+            pattern=r"^[A-Za-z0-9_]{1,64}$",
+            # so a schema validator tells a built-in's entry (typed options) from a plugin's
+            json_schema_extra={"not": {"enum": sorted(BUILTIN_PROVIDER_OPTIONS)}},
+        ),
+    ]
     """The entry-point name the package registers."""
     options: Mapping[str, JsonValue] = Field(default_factory=dict)
     """Keyword arguments of the provider's class."""
