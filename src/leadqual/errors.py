@@ -5,9 +5,9 @@ expect (``ValueError``, ``KeyError``, ``TimeoutError``), so ``except ValueError`
 
 ```text
 LeadqualError
- ├─ ConfigurationError(LeadqualError, ValueError)       a developer's mistake; says how to fix it
+ ├─ ConfigurationError(LeadqualError, ValueError)       a developer's mistake; says how to fix it; .line
  │   └─ ForeignDatabaseError(ConfigurationError)        .path, .tables: a database leadqual does not own
- ├─ ValidationFailed(LeadqualError, ValueError)         bad input to a public model; .field, .errors
+ ├─ ValidationFailed(LeadqualError, ValueError)         bad input to a public model; .field, .errors, .line
  │   ├─ EmailInputError(ValidationFailed, TypeError)    an address that is not a string
  │   └─ RowConversionError(ValidationFailed)            .table, .row_id, .column: a row not readable
  ├─ RecordNotFound(LeadqualError, KeyError)             .kind, .record_id
@@ -89,7 +89,15 @@ class LeadqualError(Exception):
 
 
 class ConfigurationError(LeadqualError, ValueError):
-    """A configuration value is missing or inconsistent; the message says how to fix it."""
+    """A configuration value is missing or inconsistent; the message says how to fix it.
+
+    Attributes:
+        line: the line of the configuration file the problem is on, when it comes from one.
+    """
+
+    def __init__(self, message: str = "", *, line: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
 
 
 class ForeignDatabaseError(ConfigurationError):
@@ -112,7 +120,10 @@ class ValidationFailed(LeadqualError, ValueError):
 
     Attributes:
         field: dotted path of the first offending field (``"lead.email"``), or ``None``.
-        errors: the full list of problems, each a mapping with ``loc``, ``msg`` and ``type``.
+        errors: the full list of problems, each a mapping with ``loc``, ``msg`` and ``type``
+            (and ``line`` when the input was read from a file).
+        line: the line of the file the first offending field is on, when the input was read
+            from one (:meth:`leadqual.config.AgentConfig.from_yaml`), else ``None``.
     """
 
     def __init__(
@@ -121,10 +132,12 @@ class ValidationFailed(LeadqualError, ValueError):
         *,
         field: str | None = None,
         errors: Sequence[Mapping[str, Any]] = (),
+        line: int | None = None,
     ) -> None:
         super().__init__(message)
         self.field = field
         self.errors = list(errors)
+        self.line = line
 
 
 class RowConversionError(ValidationFailed):

@@ -14,6 +14,14 @@ Examples:
 from leadqual._progress import Progress
 from leadqual.agent.access import Access, Role
 from leadqual.agent.agent import ORGANIZATION, QualificationAgent
+from leadqual.agent.configdiff import (
+    ConfigBacktest,
+    ConfigDiff,
+    LeadChange,
+    LeadStanding,
+    TopConversion,
+    diff_configs,
+)
 from leadqual.agent.events import (
     AccountLinked,
     AccountUpdated,
@@ -51,14 +59,18 @@ __all__ = [
     "AgentCounters",
     "AgentStatus",
     "CompanyNameUpdated",
+    "ConfigBacktest",
+    "ConfigDiff",
     "ContactLinked",
     "ContactUpdated",
     "CrmEvent",
     "EventOutcome",
     "HandleResult",
+    "LeadChange",
     "LeadCreated",
     "LeadDeleted",
     "LeadScoring",
+    "LeadStanding",
     "LeadUpdated",
     "PrioritizedEntry",
     "Progress",
@@ -69,9 +81,11 @@ __all__ = [
     "Role",
     "SellerView",
     "StageCounter",
+    "TopConversion",
     "changed_inputs",
     "coalesce",
     "config_hash",
+    "diff_configs",
     "parse_event",
     "stages_to_run",
 ]

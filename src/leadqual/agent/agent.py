@@ -268,7 +268,8 @@ class QualificationAgent:
         source: the CRM to read.
         writer: the CRM writes qualification needs (default: ``source`` when it is a
             :class:`~leadqual.sources.CrmWriter`).
-        providers: research providers (web research runs only with consent).
+        providers: research providers (web research runs only with consent); default: those
+            the configuration's ``providers:`` section names.
         drafter: the drafter for suggested emails (default: a
             :class:`~leadqual.drafting.TemplateDrafter`; an LLM drafter is used only for
             sellers who consented to LLM drafting, the template otherwise).
@@ -294,7 +295,7 @@ class QualificationAgent:
         source: CrmSource,
         *,
         writer: CrmWriter | None = None,
-        providers: Sequence[ResearchProvider] = (),
+        providers: Sequence[ResearchProvider] | None = None,
         drafter: Drafter | None = None,
         scorer: LeadScoring | None = None,
         store: InsightStore | None = None,

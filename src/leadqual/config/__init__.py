@@ -19,6 +19,7 @@ Examples:
 
 from leadqual.config._shared import FieldPath, load_mapping
 from leadqual.config.agent import (
+    CONFIG_VERSION,
     AgentConfig,
     Capacity,
     CompanyKnowledge,
@@ -29,6 +30,7 @@ from leadqual.config.agent import (
     TeamAccess,
     require_config,
 )
+from leadqual.config.diff import FieldChange, config_changes
 from leadqual.config.icp import CharacteristicKind, IcpCharacteristic, IcpProfile, TierCutoffs
 from leadqual.config.prioritize import (
     DEFAULT_PRIORITY_ORDER,
@@ -41,8 +43,17 @@ from leadqual.config.prioritize import (
     RatingPolicy,
     SegmentCondition,
 )
+from leadqual.config.providers import (
+    BUILTIN_PROVIDER_OPTIONS,
+    PluginProvider,
+    ProviderChoice,
+    ResearchProviders,
+    installed_provider_plugins,
+)
 
 __all__ = [
+    "BUILTIN_PROVIDER_OPTIONS",
+    "CONFIG_VERSION",
     "DEFAULT_PRIORITY_ORDER",
     "ActivityCondition",
     "AgentConfig",
@@ -50,21 +61,27 @@ __all__ = [
     "CharacteristicKind",
     "CompanyKnowledge",
     "Consent",
+    "FieldChange",
     "FieldCondition",
     "FieldPath",
     "HandraiserSegment",
     "IcpCharacteristic",
     "IcpProfile",
     "Operator",
+    "PluginProvider",
     "PrioritizationOrder",
     "PriorityFactor",
     "ProductKnowledge",
+    "ProviderChoice",
     "QualificationDefaults",
     "RatingPolicy",
     "RefreshPolicy",
+    "ResearchProviders",
     "SegmentCondition",
     "TeamAccess",
     "TierCutoffs",
+    "config_changes",
+    "installed_provider_plugins",
     "load_mapping",
     "require_config",
 ]

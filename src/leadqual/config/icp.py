@@ -22,8 +22,7 @@ from typing import Annotated, Literal, Self
 
 from pydantic import Field, model_validator
 
-from leadqual._base import FrozenModel
-from leadqual.config._shared import FieldPath, load_mapping
+from leadqual.config._shared import ConfigPart, FieldPath, load_mapping
 
 __all__ = ["CharacteristicKind", "IcpCharacteristic", "IcpProfile", "TierCutoffs"]
 
@@ -31,11 +30,13 @@ CharacteristicKind = Literal["categorical", "numeric_range", "location", "job_ti
 """How a characteristic's targets are compared with the lead's values."""
 
 
-class IcpCharacteristic(FrozenModel):
+class IcpCharacteristic(ConfigPart):
     """One trait of the ideal customer, with where to read it and how much it counts."""
 
     name: Annotated[str, Field(min_length=1)]
+    """The trait's name (unique in the profile): 'Industry', 'Company size'."""
     kind: CharacteristicKind
+    """How targets are compared: categorical, numeric_range, location, job_title or need."""
     targets: tuple[str, ...] = Field(min_length=1)
     """Target values: industries, bands ("500+", "100-999"), regions or places, titles, pain points."""
     exclude: tuple[str, ...] = ()
@@ -47,10 +48,12 @@ class IcpCharacteristic(FrozenModel):
     """``first``: the first non-empty field decides. ``any``: every non-empty field is tried and the
     best result counts."""
     weight: Annotated[float, Field(gt=0, le=100)] = 1.0
+    """How much the trait counts in the fit score, relative to the others."""
     required: bool = False
     """A required characteristic that does not fully match (not matched or partial) caps the tier
     at Low; an unknown value does not (missing data is not a mismatch)."""
     description: str | None = None
+    """What the trait means, for the people who maintain the profile."""
     aliases: Mapping[str, tuple[str, ...]] = Field(default_factory=dict)
     """More names for a target, as the CRM writes them (categorical): ``{"Technology": ["Tech
     & Media"]}``."""
@@ -65,7 +68,7 @@ class IcpCharacteristic(FrozenModel):
         return self
 
 
-class TierCutoffs(FrozenModel):
+class TierCutoffs(ConfigPart):
     """Score cut-offs for the fit tiers (defaults are the commercial agent's documented ones)."""
 
     high: Annotated[float, Field(ge=0, le=100)] = 70.0
@@ -82,12 +85,15 @@ class TierCutoffs(FrozenModel):
         return self
 
 
-class IcpProfile(FrozenModel):
+class IcpProfile(ConfigPart):
     """An ideal customer profile: named characteristics and the tier cut-offs."""
 
     name: str = "Ideal customer profile"
+    """The profile's name, shown with each fit."""
     characteristics: tuple[IcpCharacteristic, ...] = Field(min_length=1)
+    """The traits of the ideal customer (at least one)."""
     tiers: TierCutoffs = TierCutoffs()
+    """The score cut-offs of the High / Moderate / Low tiers."""
 
     @model_validator(mode="after")
     def _unique_names(self) -> Self:

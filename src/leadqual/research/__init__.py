@@ -12,6 +12,7 @@ from leadqual._compat import moved_names
 from leadqual.plugins import RESEARCH_PROVIDERS_GROUP, builtin_entry_points
 from leadqual.research.cache import ResearchCache
 from leadqual.research.citations import Citation
+from leadqual.research.configured import build_providers
 from leadqual.research.consent import Authorization, ConsentPolicy, ResearchPolicy
 from leadqual.research.defaults import (
     default_providers,
@@ -168,6 +169,7 @@ __all__ = [
     "WebsiteProvider",
     "WikidataProvider",
     "WikipediaProvider",
+    "build_providers",
     "classify_news_topic",
     "default_providers",
     "provider_from_function",

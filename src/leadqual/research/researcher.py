@@ -34,6 +34,7 @@ from leadqual.config import AgentConfig, require_config
 from leadqual.errors import ConfigurationError, LeadqualError
 from leadqual.models import LeadContext
 from leadqual.research.cache import ResearchCache
+from leadqual.research.configured import build_providers
 from leadqual.research.consent import ConsentPolicy, ResearchPolicy, company_query_for
 from leadqual.research.insights import CrmInsights, CrmInsightsBuilder, ManualLinks
 from leadqual.research.merge import ResearchMerger
@@ -77,7 +78,9 @@ class Researcher:
         config: consent (``config.consent.web_research``), the refresh policy (cache TTL:
             ``config.refresh.research_every_days``), summary fields, the vendor's products (for
             "why it matters").
-        providers: the research providers, in order of preference for merged fields.
+        providers: the research providers, in order of preference for merged fields (default:
+            those the configuration's ``providers:`` section names, built by
+            :func:`~leadqual.research.build_providers`; none when it names none).
         source: the CRM (needed to research by lead id and for CRM insights).
         cache: provider and lead cache (a fresh in-memory one by default).
         links: remembered manual links (shared with the CRM insights).
@@ -106,7 +109,7 @@ class Researcher:
         self,
         *,
         config: AgentConfig,
-        providers: Sequence[ResearchProvider] = (),
+        providers: Sequence[ResearchProvider] | None = None,
         source: CrmSource | None = None,
         cache: ResearchCache | None = None,
         links: ManualLinks | None = None,
@@ -116,6 +119,8 @@ class Researcher:
         suppression: SuppressionList | None = None,
         policy: ResearchPolicy | None = None,
     ) -> None:
+        if providers is None:
+            providers = build_providers(require_config(config, "Researcher"))
         providers = [adopt_provider(p) for p in providers]
         names = [p.name for p in providers]
         if len(set(names)) != len(names):
