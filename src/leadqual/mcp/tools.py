@@ -23,8 +23,6 @@ Examples:
 
 from __future__ import annotations
 
-import asyncio
-import functools
 import logging
 import re
 import unicodedata
@@ -35,7 +33,6 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from leadqual._sync import PerLoop
 from leadqual.agent import QualificationAgent, QualificationOutcome
 from leadqual.drafting import looks_like_injection
 from leadqual.errors import AccessDenied, ConfigurationError, LeadqualError, RecordNotFound
@@ -310,9 +307,10 @@ class AgentTools:
         now: the reference time of every call (default: the current time); the sample CRM
             has a fixed one.
 
-    Sync agent calls run in a worker thread, one at a time, so a slow one never holds up the
-    transport and the CRM is never written and read from two threads at once. A lead that has
-    no insight yet is processed when a tool first asks for it.
+    Agent calls run on the server's own thread, one at a time: some CRM sources (SQLite's) may
+    only be used from the thread that opened them, and the sync part of a call is short (a
+    stored insight, a ranking). A lead that has no insight yet is processed (asynchronously)
+    when a tool first asks for it.
     """
 
     def __init__(
@@ -329,7 +327,6 @@ class AgentTools:
         self.agent = agent
         self.allow_writes = allow_writes
         self.now = now
-        self._slot = PerLoop(lambda: asyncio.Semaphore(1))
 
     def tools(self) -> list[ToolDef]:
         """The tools offered: every tool, ``qualify_lead`` only with writes allowed."""
@@ -386,8 +383,8 @@ class AgentTools:
     # -- plumbing ------------------------------------------------------------------------------
 
     async def _sync(self, fn: Callable[..., _T], /, *args: Any, **kwargs: Any) -> _T:
-        async with self._slot.get():
-            return await asyncio.to_thread(functools.partial(fn, *args, **kwargs))
+        # On the event loop's thread, not a worker: see the class docstring.
+        return fn(*args, **kwargs)
 
     @staticmethod
     def _unknown(lead_id: str, seller: str) -> ToolFailure:
