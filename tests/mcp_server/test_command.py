@@ -13,10 +13,11 @@ from leadqual.config import AgentConfig
 from leadqual.errors import ConfigurationError, PluginError
 from leadqual.mcp import create_server
 from leadqual.mcp.command import build_agent, main, read_tokens
+from leadqual.models import LeadStatus
 from leadqual.sources import SAMPLE_AS_OF, SampleData, SqliteSource
 from leadqual.store import SqlInsightStore
 
-from .conftest import data_of, talk
+from .conftest import data_of, talk, text_of
 
 
 def test_a_configured_sqlite_crm_and_store_serve_the_tools_and_keep_the_insight(
@@ -106,3 +107,32 @@ def test_the_command_reports_a_mistake_in_one_line_and_exits_2(
     err = capsys.readouterr().err
     assert err.startswith("leadqual mcp: ") and message in err
     assert err.count("\n") == 1
+
+
+def test_a_qualification_that_fails_after_writing_to_the_crm_says_the_lead_is_qualified(
+    tmp_path: Path, sample_data: SampleData, sample_config: AgentConfig
+) -> None:
+    # In process, on the event loop's thread, the agent re-processes a qualified lead on a
+    # private thread, which SQLite refuses: the CRM is written, the insight is not refreshed.
+    # (`serve` runs agent calls on the thread that opened the source, where this cannot happen.)
+    crm = tmp_path / "crm.db"
+    SqliteSource.from_snapshot(sample_data.crm, crm).close()
+    config = tmp_path / "agent.yaml"
+    config.write_text(sample_config.to_yaml(), encoding="utf-8")
+    agent, now = build_agent(
+        config=config,
+        source="sqlite",
+        source_options={"path": str(crm)},
+        now=SAMPLE_AS_OF,
+        check_deliverability=False,
+    )
+
+    async def scenario(client: Client) -> Any:
+        return await client.call_tool(
+            "qualify_lead", {"lead_id": "L-0171", "account_id": "A-0039", "allow_duplicates": True}
+        )
+
+    result = talk(create_server(agent, seller="S-01", now=now, allow_writes=True), scenario)
+    assert result.is_error
+    assert text_of(result).startswith("lead L-0171 was qualified in the CRM, but refreshing")
+    assert agent.source.get_lead("L-0171").status is LeadStatus.QUALIFIED

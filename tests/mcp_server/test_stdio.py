@@ -6,12 +6,16 @@ from __future__ import annotations
 import subprocess
 import sys
 import tempfile
+from pathlib import Path
 from typing import Any
 
 import anyio
 from mcp import Client, StdioServerParameters, stdio_client
 
+from leadqual.config import AgentConfig
 from leadqual.mcp import TOOLS
+from leadqual.models import LeadStatus
+from leadqual.sources import SAMPLE_AS_OF, SampleData, SqliteSource
 
 from .conftest import data_of, text_of
 
@@ -74,22 +78,44 @@ def test_a_read_only_stdio_server_answers_for_its_seller_and_refuses_the_rest() 
     assert out["again"]["scored"] is False
 
 
-def test_a_stdio_server_with_writes_allowed_qualifies_its_sellers_lead() -> None:
+def test_a_stdio_server_with_writes_allowed_qualifies_its_sellers_lead_in_a_sqlite_crm(
+    tmp_path: Path, sample_data: SampleData, sample_config: AgentConfig
+) -> None:
+    crm = tmp_path / "crm.db"
+    SqliteSource.from_snapshot(sample_data.crm, crm).close()
+    config = tmp_path / "agent.yaml"
+    config.write_text(sample_config.to_yaml(), encoding="utf-8")
+
     async def scenario(client: Client) -> dict[str, Any]:
         tools = [t.name for t in (await client.list_tools()).tools]
+        before = data_of(await client.call_tool("get_lead_summary", {"lead_id": "L-0171"}))
         done = data_of(
             await client.call_tool(
                 "qualify_lead",
                 {"lead_id": "L-0171", "account_id": "A-0039", "allow_duplicates": True},
             )
         )
+        summary = data_of(await client.call_tool("get_lead_summary", {"lead_id": "L-0171"}))
         after = await client.call_tool("qualify_lead", {"lead_id": "L-0171"})
-        return {"tools": tools, "done": done, "after": after}
+        return {
+            "tools": tools,
+            "before": before,
+            "done": done,
+            "summary": summary,
+            "after": after,
+        }
 
-    out = _session(_params("--seller", "S-01", "--allow-writes", "--no-activate"), scenario)
+    options = ["--config", str(config), "--source", "sqlite", "--source-option", f"path={crm}"]
+    offline = ["--now", SAMPLE_AS_OF.isoformat(), "--no-check-deliverability"]
+    out = _session(_params("--seller", "S-01", "--allow-writes", *options, *offline), scenario)
     assert "qualify_lead" in out["tools"]
     assert out["done"]["qualified"] is True and out["done"]["lead_status"] == "qualified"
+    # The lead was processed again after qualifying (on the thread that opened the SQLite file).
+    assert out["before"]["insight_version"] == 1
+    assert out["summary"]["insight_version"] == 2
     assert out["after"].is_error and "reactivate it" in text_of(out["after"])
+    with SqliteSource(crm) as kept:
+        assert kept.get_lead("L-0171").status is LeadStatus.QUALIFIED
 
 
 def test_the_command_without_the_extra_says_how_to_install_it() -> None:

@@ -41,6 +41,7 @@ def build_agent(
     now: datetime | None = None,
     train: bool = True,
     activate: bool | None = None,
+    check_deliverability: bool = True,
 ) -> tuple[QualificationAgent, datetime | None]:
     """The agent the command serves, and the reference time of its calls.
 
@@ -58,6 +59,8 @@ def build_agent(
         now: the reference time of every call (the sample's own by default; else the clock).
         train: train a scoring model on the sample's closed leads (sample only).
         activate: process the newest open leads before serving (default: for the sample only).
+        check_deliverability: look up the mail servers of leads' addresses (DNS; not for the
+            sample, which ships its DNS answers).
 
     Raises:
         ConfigurationError: a source without a configuration file, or a bad store URL.
@@ -91,7 +94,12 @@ def build_agent(
             f"--config is required with --source {source}: the agent's settings"
         )
     built: CrmSource = crm_source_registry().create(source, **(source_options or {}))
-    agent = QualificationAgent(agent_config, built, store=kept)
+    agent = QualificationAgent(
+        agent_config,
+        built,
+        store=kept,
+        email_validator=EmailValidator(check_deliverability=check_deliverability),
+    )
     if activate:
         agent.activate(now=now)
     return agent, now
@@ -159,6 +167,12 @@ def _parser() -> argparse.ArgumentParser:
         help="process the newest open leads first (default: for the sample only)",
     )
     parser.add_argument(
+        "--check-deliverability",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="look up the mail servers of leads' addresses over DNS (default: yes)",
+    )
+    parser.add_argument(
         "--train",
         action=argparse.BooleanOptionalAction,
         default=True,
@@ -185,6 +199,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             now=now,
             train=args.train,
             activate=args.activate,
+            check_deliverability=args.check_deliverability,
         )
         serve(
             agent,

@@ -23,10 +23,14 @@ Examples:
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import ipaddress
 import json
-from collections.abc import Callable, Mapping
+import queue
+import threading
+from collections.abc import Awaitable, Callable, Mapping
+from concurrent.futures import Future
 from datetime import datetime
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, Literal
@@ -43,7 +47,7 @@ from starlette.applications import Starlette
 
 from leadqual.agent import Access, QualificationAgent
 from leadqual.errors import AccessDenied, ConfigurationError, RecordNotFound
-from leadqual.mcp.tools import AgentTools, ToolDef, ToolFailure
+from leadqual.mcp.tools import AgentTools, Runner, ToolDef, ToolFailure
 
 __all__ = ["aserve", "create_http_app", "create_server", "seller_tokens", "serve"]
 
@@ -105,6 +109,7 @@ def create_server(
     seller_from_token: SellerFromToken | None = None,
     now: datetime | None = None,
     name: str = "leadqual",
+    runner: Runner | None = None,
 ) -> Server[Any]:
     """The MCP server (the SDK's low-level ``Server``) over ``agent``'s tools.
 
@@ -117,13 +122,15 @@ def create_server(
         seller_from_token: the seller id of a verified token (default: its ``subject``).
         now: the reference time of every call (default: the current time).
         name: the server's name in the MCP handshake.
+        runner: runs each agent call (see :class:`~leadqual.mcp.AgentTools`; default: on the
+            event loop's thread).
 
     Raises:
         ConfigurationError: ``seller`` is not in the CRM or may not use the agent.
     """
     if seller is not None:
         _check_seller(agent, seller)
-    tools = AgentTools(agent, allow_writes=allow_writes, now=now)
+    tools = AgentTools(agent, allow_writes=allow_writes, now=now, runner=runner)
     listed = [_tool(spec) for spec in tools.tools()]
     identify = seller_from_token or _subject
 
@@ -250,6 +257,7 @@ def create_http_app(
     port: int = 8000,
     path: str = "/mcp",
     now: datetime | None = None,
+    runner: Runner | None = None,
 ) -> Starlette:
     """The streamable HTTP app (ASGI) serving the tools at ``path``.
 
@@ -267,6 +275,7 @@ def create_http_app(
         port: the port it is served on.
         path: the endpoint's path.
         now: the reference time of every call (default: the current time).
+        runner: runs each agent call (default: on the event loop's thread).
 
     Raises:
         ConfigurationError: neither or both of ``seller`` and ``token_verifier``, or a fixed
@@ -288,6 +297,7 @@ def create_http_app(
         seller=seller,
         seller_from_token=seller_from_token,
         now=now,
+        runner=runner,
     )
     if token_verifier is not None and auth is None:
         where = f"[{host}]" if ":" in host else host
@@ -298,6 +308,42 @@ def create_http_app(
         auth=auth,
         token_verifier=token_verifier,
     )
+
+
+def _build(
+    agent: QualificationAgent,
+    transport: str,
+    options: dict[str, Any],
+    runner: Runner | None,
+) -> Callable[[], Awaitable[None]]:
+    """Build the server (on the calling thread: it checks the seller against the CRM) and return
+    what runs it."""
+    if transport == "stdio":
+        if options["seller"] is None:
+            raise ConfigurationError("a stdio server acts for one seller: pass seller=")
+        server = create_server(
+            agent,
+            allow_writes=options["allow_writes"],
+            seller=options["seller"],
+            now=options["now"],
+            runner=runner,
+        )
+
+        async def run_stdio() -> None:
+            async with stdio_server() as (read, write):
+                await server.run(read, write, server.create_initialization_options())
+
+        return run_stdio
+    if transport != "http":
+        raise ConfigurationError(f"transport must be 'stdio' or 'http', got {transport!r}")
+    import uvicorn
+
+    app = create_http_app(agent, **options, runner=runner)
+    # log_config=None: uvicorn logs through the application's logging set-up, adding no handler.
+    config = uvicorn.Config(
+        app, host=options["host"], port=options["port"], log_config=None, lifespan="on"
+    )
+    return uvicorn.Server(config).serve
 
 
 async def aserve(
@@ -313,37 +359,24 @@ async def aserve(
     port: int = 8000,
     path: str = "/mcp",
     now: datetime | None = None,
+    runner: Runner | None = None,
 ) -> None:
     """Serve the tools until the client disconnects (stdio) or the server is stopped (HTTP).
 
-    See :func:`serve`.
+    See :func:`serve`; ``runner`` runs each agent call (default: on this event loop's thread).
     """
-    if transport == "stdio":
-        if seller is None:
-            raise ConfigurationError("a stdio server acts for one seller: pass seller=")
-        server = create_server(agent, allow_writes=allow_writes, seller=seller, now=now)
-        async with stdio_server() as (read, write):
-            await server.run(read, write, server.create_initialization_options())
-        return
-    if transport != "http":
-        raise ConfigurationError(f"transport must be 'stdio' or 'http', got {transport!r}")
-    import uvicorn
-
-    app = create_http_app(
-        agent,
-        allow_writes=allow_writes,
-        seller=seller,
-        token_verifier=token_verifier,
-        seller_from_token=seller_from_token,
-        auth=auth,
-        host=host,
-        port=port,
-        path=path,
-        now=now,
-    )
-    # log_config=None: uvicorn logs through the application's logging set-up, adding no handler.
-    config = uvicorn.Config(app, host=host, port=port, log_config=None, lifespan="on")
-    await uvicorn.Server(config).serve()
+    options = {
+        "allow_writes": allow_writes,
+        "seller": seller,
+        "token_verifier": token_verifier,
+        "seller_from_token": seller_from_token,
+        "auth": auth,
+        "host": host,
+        "port": port,
+        "path": path,
+        "now": now,
+    }
+    await _build(agent, transport, options, runner)()
 
 
 def serve(
@@ -363,6 +396,10 @@ def serve(
     """Serve the agent's tools over MCP; blocks until the client disconnects or the server
     stops.
 
+    The protocol runs on a thread of its own; the agent's calls run on the calling thread, one
+    at a time and outside any event loop, so a CRM source that may only be used from the thread
+    that opened it (SQLite's) serves every tool.
+
     Args:
         agent: the agent to answer from.
         transport: ``stdio`` (a client starts this process: one seller, ``seller=`` required)
@@ -380,18 +417,64 @@ def serve(
     Raises:
         ConfigurationError: a missing or unknown seller, or an unsafe HTTP set-up.
     """
-    anyio.run(
-        lambda: aserve(
-            agent,
-            transport=transport,
-            allow_writes=allow_writes,
-            seller=seller,
-            token_verifier=token_verifier,
-            seller_from_token=seller_from_token,
-            auth=auth,
-            host=host,
-            port=port,
-            path=path,
-            now=now,
-        )
-    )
+    calls = _CallerThread()
+    options = {
+        "allow_writes": allow_writes,
+        "seller": seller,
+        "token_verifier": token_verifier,
+        "seller_from_token": seller_from_token,
+        "auth": auth,
+        "host": host,
+        "port": port,
+        "path": path,
+        "now": now,
+    }
+    run = _build(agent, transport, options, calls.arun)
+    failed: list[BaseException] = []
+    stopped = threading.Event()
+
+    def transport_loop() -> None:
+        try:
+            anyio.run(run)
+        except BaseException as err:  # handed to the calling thread, which raises it
+            failed.append(err)
+        finally:
+            stopped.set()
+
+    # The protocol runs on its own thread; the agent's calls come back to this one, which opened
+    # the CRM source (SQLite's may be used only there) and runs no event loop, so the agent's
+    # sync methods (qualifying, processing) work as they do in a script.
+    thread = threading.Thread(target=transport_loop, name="leadqual-mcp", daemon=True)
+    thread.start()
+    calls.work(until=stopped)
+    thread.join()
+    if failed:
+        raise failed[0]
+
+
+class _CallerThread:
+    """Agent calls queued by the event loop and run, one at a time, by the thread in
+    :meth:`work`."""
+
+    def __init__(self) -> None:
+        self._jobs: queue.SimpleQueue[tuple[Callable[[], Any], Future[Any]]] = queue.SimpleQueue()
+
+    async def arun(self, fn: Callable[[], Any], /) -> Any:
+        """Queue ``fn`` and wait for its result (called on the event loop)."""
+        done: Future[Any] = Future()
+        self._jobs.put((fn, done))
+        return await asyncio.wrap_future(done)
+
+    def work(self, *, until: threading.Event) -> None:
+        """Run queued calls until ``until`` is set."""
+        while not until.is_set():
+            try:
+                fn, done = self._jobs.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            if not done.set_running_or_notify_cancel():
+                continue
+            try:
+                done.set_result(fn())
+            except BaseException as err:
+                done.set_exception(err)

@@ -23,10 +23,11 @@ Examples:
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -77,11 +78,14 @@ from leadqual.research import LeadResearch
 from leadqual.research.insights import LinkSuggestion, OpportunityBrief
 from leadqual.research.providers import CompanyQuery
 
-__all__ = ["TOOLS", "AgentTools", "ToolDef", "ToolFailure"]
+__all__ = ["TOOLS", "AgentTools", "Runner", "ToolDef", "ToolFailure"]
 
 logger = logging.getLogger(__name__)
 
 _T = TypeVar("_T")
+
+Runner = Callable[[Callable[[], Any]], Awaitable[Any]]
+"""Runs one sync agent call (a function of no arguments) and returns its result."""
 
 # Bounds of what one answer holds: text lengths in characters, lists in items.
 _NAME = 200
@@ -307,10 +311,12 @@ class AgentTools:
         now: the reference time of every call (default: the current time); the sample CRM
             has a fixed one.
 
-    Agent calls run on the server's own thread, one at a time: some CRM sources (SQLite's) may
-    only be used from the thread that opened them, and the sync part of a call is short (a
-    stored insight, a ranking). A lead that has no insight yet is processed (asynchronously)
-    when a tool first asks for it.
+        runner: runs each agent call; by default on the event loop's thread, one at a time (the
+            sync part of a call is short: a stored insight, a ranking). :func:`serve` passes one
+            that runs them on the thread that called it, outside any event loop, where a CRM
+            source bound to its thread (SQLite's) works for every tool, qualifying included.
+
+    A lead that has no insight yet is processed when a tool first asks for it.
     """
 
     def __init__(
@@ -319,6 +325,7 @@ class AgentTools:
         *,
         allow_writes: bool = False,
         now: datetime | None = None,
+        runner: Runner | None = None,
     ) -> None:
         if not isinstance(agent, QualificationAgent):
             raise ConfigurationError(
@@ -327,6 +334,7 @@ class AgentTools:
         self.agent = agent
         self.allow_writes = allow_writes
         self.now = now
+        self._runner = runner
 
     def tools(self) -> list[ToolDef]:
         """The tools offered: every tool, ``qualify_lead`` only with writes allowed."""
@@ -383,8 +391,11 @@ class AgentTools:
     # -- plumbing ------------------------------------------------------------------------------
 
     async def _sync(self, fn: Callable[..., _T], /, *args: Any, **kwargs: Any) -> _T:
-        # On the event loop's thread, not a worker: see the class docstring.
-        return fn(*args, **kwargs)
+        if self._runner is None:
+            # On the event loop's thread, not a worker: see the class docstring.
+            return fn(*args, **kwargs)
+        result: _T = await self._runner(functools.partial(fn, *args, **kwargs))
+        return result
 
     @staticmethod
     def _unknown(lead_id: str, seller: str) -> ToolFailure:
@@ -415,7 +426,10 @@ class AgentTools:
             return found
         # The seller's lead, never processed: conclude it now, then read it back through the
         # access check again (the lead may have changed hands meanwhile).
-        await self.agent.aprocess(lead_id, now=self.now)
+        if self._runner is None:
+            await self.agent.aprocess(lead_id, now=self.now)
+        else:
+            await self._runner(functools.partial(self.agent.process, lead_id, now=self.now))
         found = await self._sync(self._seen, lead_id, seller)
         if found is None:
             raise ToolFailure(f"lead {lead_id} could not be processed; try again")
@@ -869,16 +883,29 @@ class AgentTools:
     def _qualify(self, args: QualifyLeadArgs, seller: str) -> QualifyLeadResult:
         # Checked first, so another seller's lead is refused as unknown before anything is read.
         before = self._seen(args.lead_id, seller)
-        outcome = self.agent.qualify(
-            args.lead_id,
-            seller=seller,
-            account_id=args.account_id,
-            contact_id=args.contact_id,
-            create=args.create,
-            opportunity_name=args.opportunity_name,
-            allow_duplicates=args.allow_duplicates,
-            now=self.now,
-        )
+        try:
+            outcome = self.agent.qualify(
+                args.lead_id,
+                seller=seller,
+                account_id=args.account_id,
+                contact_id=args.contact_id,
+                create=args.create,
+                opportunity_name=args.opportunity_name,
+                allow_duplicates=args.allow_duplicates,
+                now=self.now,
+            )
+        except LeadqualError:
+            raise
+        except Exception:
+            # The CRM writes may have gone through before the failure (the agent processes the
+            # lead again after writing): never report a qualified lead as not qualified.
+            logger.exception("qualifying lead %s failed", args.lead_id)
+            if self.agent.source.get_lead(args.lead_id).status is LeadStatus.QUALIFIED:
+                raise ToolFailure(
+                    f"lead {args.lead_id} was qualified in the CRM, but refreshing its insight "
+                    "failed (the server log has the details); do not qualify it again"
+                ) from None
+            raise
         clip = _Clip()
         matches = []
         if outcome.duplicates is not None:
