@@ -31,8 +31,8 @@ import json
 import re
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Mapping
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import UTC, datetime, timedelta
 from email.parser import BytesParser
 from email.policy import HTTP
 from typing import Any
@@ -276,6 +276,11 @@ class FakeDataverse:
         GUIDs: :func:`with_guid_ids` rewrites a snapshot's ids). Fields the preset has no column
         for, labels no choice value stands for and chat messages are not kept, as in a real
         environment."""
+        if "now" not in options:
+            # The server's clock runs after every time in the records, as a real one does.
+            options["now"] = max(_times(snapshot), default=datetime(2026, 1, 5, tzinfo=UTC)) + (
+                timedelta(days=1)
+            )
         server = cls(**options)
         records: Iterable[Any] = (
             *snapshot.sellers, *snapshot.accounts, *snapshot.contacts, *snapshot.leads,
@@ -804,6 +809,19 @@ class FakeDataverse:
 
 
 # -- helpers ----------------------------------------------------------------------------------------
+
+
+def _times(snapshot: CrmSnapshot) -> Iterator[datetime]:
+    records: tuple[Any, ...] = (*snapshot.leads, *snapshot.contacts, *snapshot.accounts,
+                                *snapshot.opportunities, *snapshot.notes)  # fmt: skip
+    for record in records:
+        yield record.created_at
+        for name in ("modified_at", "closed_at"):
+            value = getattr(record, name, None)
+            if value is not None:
+                yield value
+    for activity in snapshot.activities:
+        yield activity.occurred_at
 
 
 def _stamp(when: datetime) -> str:
