@@ -371,10 +371,13 @@ class ODataClient:
         if seconds is None:
             seconds = self.backoff * 2 ** (state.attempt_number - 1)
             seconds += random.uniform(0, self.backoff)
-        seconds = min(seconds, self.max_wait)
+        return min(seconds, self.max_wait)
+
+    def _count(self, state: RetryCallState) -> None:
+        """Count a retry when it is about to happen (tenacity computes the wait before it knows
+        whether it stops)."""
         self.stats.retries += 1
-        self.stats.waited += seconds
-        return seconds
+        self.stats.waited += state.next_action.sleep if state.next_action else 0.0
 
     def send(
         self,
@@ -411,6 +414,7 @@ class ODataClient:
             ),
             reraise=True,
             sleep=self._sleep,
+            before_sleep=self._count,
         )
         answer: Answer | None = None
         try:

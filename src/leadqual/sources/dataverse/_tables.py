@@ -108,7 +108,7 @@ _RECORD_KINDS = ("lead", "contact", "account", "opportunity")
 
 def is_guid(value: object) -> bool:
     """Whether ``value`` is a Dataverse id (a GUID, without braces)."""
-    return isinstance(value, str) and GUID.match(value) is not None
+    return isinstance(value, str) and GUID.fullmatch(value) is not None
 
 
 def literal(value: Any) -> str:

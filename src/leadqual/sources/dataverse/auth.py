@@ -129,7 +129,7 @@ class ClientCredentials:
         transport: httpx.BaseTransport | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        if not _TENANT.match(tenant_id or "") or ".." in tenant_id:
+        if not _TENANT.fullmatch(tenant_id or "") or ".." in tenant_id:
             raise ConfigurationError(
                 f"tenant_id must be a tenant id (a GUID) or a domain, got {tenant_id!r}"
             )
