@@ -60,14 +60,14 @@ _SETS = {
     "leads": "lead", "accounts": "account", "contacts": "contact",
     "opportunities": "opportunity", "emails": "email", "phonecalls": "phonecall",
     "appointments": "appointment", "tasks": "task", "annotations": "annotation",
-    "systemusers": "systemuser", "campaigns": "campaign", "teams": "team",
+    "systemusers": "systemuser", "campaigns": "campaign", "teams": "team", "roles": "role",
 }  # fmt: skip
 _ENTITY_SET = {logical: name for name, logical in _SETS.items()}
 _KEYS = {
     "lead": "leadid", "account": "accountid", "contact": "contactid",
     "opportunity": "opportunityid", "email": "activityid", "phonecall": "activityid",
     "appointment": "activityid", "task": "activityid", "annotation": "annotationid",
-    "systemuser": "systemuserid",
+    "systemuser": "systemuserid", "role": "roleid",
 }  # fmt: skip
 _LOOKUPS = frozenset({
     "ownerid", "owninguser", "parentaccountid", "parentcontactid", "campaignid",
@@ -156,6 +156,7 @@ def _columns() -> dict[str, set[str]]:
                 cols.add(f"_{column}_value" if column in _LOOKUPS else column)
     for table, extra in _EXTRA_COLUMNS.items():
         out.setdefault(table, set()).update(extra)
+    out.setdefault("role", set()).add("name")
     for table, key in _KEYS.items():
         out.setdefault(table, set()).update({key, "versionnumber"})
     return out
@@ -217,6 +218,8 @@ class FakeDataverse:
         self.sleeps: list[float] = []
         self.valid_tokens: set[str] = set()
         self.tokens = FakeTokens(self)
+        self.user_roles: dict[str, list[str]] = {}
+        """System user id -> the ids of their security roles (``systemuserroles_association``)."""
         self.version = 1000
         self._deleted: list[tuple[int, str, str]] = []
         self._throttle_every: int | None = None
@@ -291,6 +294,8 @@ class FakeDataverse:
                 continue  # Dataverse has no chat table in the preset
             entity_set, body = record_body(record, server_columns=True)
             table = _SETS[entity_set]
+            if table == "systemuser":
+                server.grant(body.get("systemuserid", ""), *getattr(record, "roles", ()))
             if _KEYS[table] not in body:
                 raise ConfigurationError(
                     f"FakeDataverse keeps GUID ids; {type(record).__name__} {record.id!r} is not "
@@ -298,6 +303,14 @@ class FakeDataverse:
                 )
             server.add(table, body)
         return server
+
+    def grant(self, user_id: str, /, *roles: str) -> None:
+        """Give a system user security roles by name (each role row made once)."""
+        by_name = {r["name"]: i for i, r in self.tables["role"].items()}
+        for name in roles:
+            role_id = by_name.get(name) or self.add("role", {"name": name})
+            by_name[name] = role_id
+            self.user_roles.setdefault(user_id.lower(), []).append(role_id)
 
     def throttle(self, *, every: int | None, retry_after: str = "0") -> None:
         """Answer every ``every``-th request with HTTP 429, ``Retry-After: retry_after`` and the
@@ -572,12 +585,19 @@ class FakeDataverse:
         for item in _split_top(expand):
             nav, _, inner = item.partition("(")
             nav = nav.strip()
-            options = httpx.QueryParams(inner.rstrip(")").replace(";", "&")) if inner else None
+            options = _expand_options(inner) if inner else None
             if (table, nav) in _SINGLE_NAVS:
                 target, lookup = _SINGLE_NAVS[(table, nav)]
                 select = self._select(target, options) if options else None
                 linked = self.tables[target].get(str(row.get(lookup) or "").lower())
                 out[nav] = self._shape(target, linked, select, prefer) if linked else None
+                if linked and options is not None and options.get("$expand"):
+                    self._expand(target, linked, out[nav], options["$expand"], prefer)
+            elif (table, nav) == ("systemuser", "systemuserroles_association"):
+                select = self._select("role", options) if options else None
+                roles = self.user_roles.get(row[_KEYS[table]], [])
+                out[nav] = [self._shape("role", self.tables["role"][r], select, prefer)
+                            for r in roles if r in self.tables["role"]]  # fmt: skip
             elif (table, nav) in _COLLECTION_NAVS:
                 target, lookup = _COLLECTION_NAVS[(table, nav)]
                 select = self._select(target, options) if options else None
@@ -895,6 +915,26 @@ def _split_top(text: str) -> list[str]:
 
 _SAFE = ",()='$!"
 """Characters the service leaves unencoded in the links it builds."""
+
+
+def _expand_options(inner: str) -> httpx.QueryParams:
+    """The options of one ``$expand`` item, ``$select=a,b;$expand=x($select=c))`` read without
+    its closing parenthesis and split on the semicolons outside parentheses."""
+    text = inner[:-1] if inner.endswith(")") else inner
+    pairs: list[str] = []
+    current: list[str] = []
+    depth = 0
+    for char in text:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if char == ";" and depth == 0:
+            pairs.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    pairs.append("".join(current))
+    return httpx.QueryParams(
+        [(p.partition("=")[0], p.partition("=")[2]) for p in pairs if "=" in p]
+    )
 
 
 def _link(base: str, query: list[tuple[str, str]]) -> str:

@@ -51,7 +51,7 @@ ENTITY_SETS: dict[str, str] = {
     "lead": "leads", "account": "accounts", "contact": "contacts",
     "opportunity": "opportunities", "email": "emails", "phonecall": "phonecalls",
     "appointment": "appointments", "task": "tasks", "annotation": "annotations",
-    "systemuser": "systemusers", "team": "teams", "campaign": "campaigns",
+    "systemuser": "systemusers", "team": "teams", "campaign": "campaigns", "role": "roles",
 }  # fmt: skip
 """Table logical name -> entity set name (the Web API's collection)."""
 
@@ -177,13 +177,22 @@ class WebTable:
         value = row.get(self.id_key)
         return value if isinstance(value, str) else None
 
-    def record(self, row: Mapping[str, Any], /, *, regarding: RecordRef | None = None) -> Any:
+    def record(
+        self,
+        row: Mapping[str, Any],
+        /,
+        *,
+        regarding: RecordRef | None = None,
+        extra: Mapping[str, list[Any]] | None = None,
+    ) -> Any:
         """The record a row holds.
 
         Args:
             row: one JSON row.
             regarding: the record an activity or note was asked for as regarding, used when the
                 service left out the annotation naming the regarding table.
+            extra: values of targets read from elsewhere than the row's columns (a seller's
+                security roles, from the related role rows).
 
         Raises:
             RowConversionError: the row cannot be read (a missing column a field needs, a code
@@ -210,6 +219,7 @@ class WebTable:
             raw[target] = values
         if regarding is not None and not raw.get("regarding.kind") and "regarding.kind" in raw:
             raw["regarding.kind"] = [regarding.kind]
+        raw.update(extra or {})
         return build_record(
             self.kind,
             self.spec,

@@ -75,6 +75,10 @@ _LEAD_NAVS = {
     "opportunity": "opportunity_originating_lead",
 }  # fmt: skip
 """The lead's collection-valued navigation properties to the tables a context reads."""
+_ROLES = "systemuserroles_association"
+"""The system user's security roles (an N:N relationship to ``role``): a seller's roles, which
+the agent's access rules read."""
+_ROLES_EXPAND = f"{_ROLES}($select=name)"
 _DUPLICATE_KEY = "0x80040237"
 """The service's code for a create whose primary key is already used."""
 _STAMPS = frozenset({"modified_at", "closed_at", "status_reason", "status"})
@@ -247,7 +251,7 @@ class DataverseSource:
     def _read(self, table: WebTable, row: Mapping[str, Any], regarding: RecordRef | None) -> Any:
         """The row's record, or ``None`` when it is skipped."""
         try:
-            return table.record(row, regarding=regarding)
+            return table.record(row, regarding=regarding, extra=_extra(table, row))
         except RowConversionError as err:
             if self.on_error == "raise":
                 raise
@@ -266,6 +270,8 @@ class DataverseSource:
         order = table.order()
         if order:
             params["$orderby"] = order
+        if table.kind == "seller":
+            params["$expand"] = _ROLES_EXPAND
         url = self._client.url(table.entity_set)
         for page in self._client.pages(url, action=action, params=params):
             for row in page.get("value", []):
@@ -291,17 +297,21 @@ class DataverseSource:
         if not is_guid(record_id):
             raise RecordNotFound(kind, record_id)
         table = self._table(kind)
+        params = {"$select": ",".join(table.select)}
+        if table.kind == "seller":
+            params["$expand"] = _ROLES_EXPAND
         answer = self._client.send(
             "GET",
             self._client.url(f"{table.entity_set}({record_id.lower()})"),
             action=f"reading {kind} {record_id}",
-            params={"$select": ",".join(table.select)},
+            params=params,
             headers={"Prefer": ANNOTATIONS},
             allow=frozenset({404}),
         )
         if answer.status_code == 404:
             raise RecordNotFound(kind, record_id)
-        return table.record(answer.json_object())
+        row = answer.json_object()
+        return table.record(row, extra=_extra(table, row))
 
     def get_lead(self, lead_id: str, /) -> Lead:
         """The lead with this id."""
@@ -542,7 +552,11 @@ class DataverseSource:
                 nav = _LEAD_NAVS.get(table.logical)
                 if nav:
                     related.append((nav, kind, table))
-        parts = [f"{nav}($select={','.join(t.select)})" for nav, _, t in related]
+        parts = [
+            f"{nav}($select={','.join(t.select)}"
+            + (f";$expand={_ROLES_EXPAND})" if t.kind == "seller" else ")")
+            for nav, _, t in related
+        ]
         return ",".join(parts), related
 
     def _context(
@@ -560,10 +574,15 @@ class DataverseSource:
             rows = [r for r in value if isinstance(r, dict)] if isinstance(value, list) else []
             link = row.get(f"{nav}@odata.nextLink")
             if link is not None:
-                # More related rows than the service put inline: read them from the link.
+                # More related rows than the service put inline: read them from the link. Whether
+                # it lists the rest or the whole collection again, each row is kept once.
                 url = self._client.follow(link, what=f"{nav} nextLink")
+                seen = {table.row_id(r) for r in rows}
                 for page in self._client.pages(url, action=f"listing {nav} of a lead"):
-                    rows.extend(r for r in page.get("value", []) if isinstance(r, dict))
+                    for r in page.get("value", []):
+                        if isinstance(r, dict) and table.row_id(r) not in seen:
+                            seen.add(table.row_id(r))
+                            rows.append(r)
             for item in rows:
                 record = self._read(table, item, ref)
                 if record is not None:
@@ -649,6 +668,17 @@ class DataverseSource:
         except RowConversionError as err:
             return RecordChange(kind=kind, id=record_id, problem=str(err))
         return RecordChange(kind=kind, id=record_id, record=record)
+
+
+def _extra(table: WebTable, row: Mapping[str, Any]) -> dict[str, list[Any]] | None:
+    """A seller's security role names, from the expanded role rows."""
+    if table.kind != "seller":
+        return None
+    roles = row.get(_ROLES)
+    if not isinstance(roles, list):
+        return None
+    names = [r.get("name") for r in roles if isinstance(r, dict)]
+    return {"roles": [n for n in names if isinstance(n, str) and n.strip()]}
 
 
 def _say_dropped(table: WebTable, dropped: Sequence[str]) -> None:
