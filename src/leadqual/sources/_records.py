@@ -11,6 +11,7 @@ a row that cannot be read reported with its table, id and column) is written onc
 from __future__ import annotations
 
 import difflib
+import functools
 import types
 import uuid
 from collections.abc import Mapping, Sequence
@@ -134,6 +135,7 @@ TARGETS: dict[str, dict[str, str]] = {
 """Record kind -> every target a mapping may name -> the shape of its value."""
 
 
+@functools.cache
 def shape_of(kind: str, target: str) -> str:
     """The shape of the value ``target`` holds in a ``kind`` record."""
     if target.startswith("custom_fields."):
@@ -255,9 +257,15 @@ def convert(shape: str, value: Any) -> Any:
     return value
 
 
+@functools.cache
+def _parts(target: str) -> tuple[str, str]:
+    head, _, rest = target.partition(".")
+    return head, rest
+
+
 def put(data: dict[str, Any], target: str, value: Any) -> None:
     """Set ``target`` (dotted for nested fields) in the model's input ``data``."""
-    head, _, rest = target.partition(".")
+    head, rest = _parts(target)
     if not rest:
         data[head] = value
     elif head == "phones":

@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import Enum
+from functools import cached_property
 from typing import Any
 
 from leadqual.errors import ValidationFailed
@@ -149,6 +150,29 @@ class WebTable:
     names: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """Target -> its columns' logical names, for messages."""
 
+    @cached_property
+    def _plan(
+        self,
+    ) -> tuple[tuple[str, tuple[tuple[str, str | None], ...], bool, Mapping[str, Any]], ...]:
+        """Per target: its properties (with the table a polymorphic lookup must point to),
+        whether an unknown code is read as its label, and its codes (worked out once, as every
+        row of a listing needs them)."""
+        plan = []
+        for target, keys in self.keys.items():
+            codes = self.codes.get(target, {})
+            labelled = target in LABELLED and target in self.codes
+            props = tuple(
+                (
+                    key,
+                    _POINTS_TO.get((self.logical, key[1:-6]))
+                    if key.startswith("_") and key.endswith("_value")
+                    else None,
+                )
+                for key in keys
+            )
+            plan.append((target, props, labelled, codes))
+        return tuple(plan)
+
     @property
     def logical(self) -> str:
         """The table's logical name (``lead``, ``email``...)."""
@@ -199,25 +223,28 @@ class WebTable:
                 the model refuses...), naming the entity set, the row's id and the column.
         """
         raw: dict[str, list[Any]] = {}
-        for target, keys in self.keys.items():
+        for target, keys, labelled, codes in self._plan:
             values: list[Any] = []
-            for key in keys:
+            for key, points_to in keys:
                 value = row.get(key)
                 if value is None:
                     continue
-                unknown = target in self.codes and normalize_code(value) not in self.codes[target]
-                if target in LABELLED and unknown:
+                if labelled and normalize_code(value) not in codes:
                     label = row.get(key + FORMATTED)
                     if isinstance(label, str) and label.strip():
                         value = label
-                if key.endswith("_value") and key.startswith("_"):
-                    expected = _POINTS_TO.get((self.logical, key[1:-6]))
+                if points_to is not None:
                     pointed = row.get(key + LOGICAL_NAME)
-                    if expected and isinstance(pointed, str) and pointed != expected:
+                    if isinstance(pointed, str) and pointed != points_to:
                         continue
                 values.append(value)
-            raw[target] = values
-        if regarding is not None and not raw.get("regarding.kind") and "regarding.kind" in raw:
+            if values:
+                raw[target] = values
+        if (
+            regarding is not None
+            and "regarding.kind" in self.keys
+            and not raw.get("regarding.kind")
+        ):
             raw["regarding.kind"] = [regarding.kind]
         raw.update(extra or {})
         return build_record(
