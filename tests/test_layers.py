@@ -107,6 +107,8 @@ DEFERRED = {
     "over SQL tables is asked for, not with MemorySource",
     ("leadqual.sources", "leadqual.sources.tabular"): "pandas loads only when a tabular name "
     "(TabularSource, LeadMapping, ...) is read",
+    ("leadqual.sources", "leadqual.sources.dataverse"): "httpx and tenacity load only when "
+    "the Dataverse source is asked for",
 }
 
 

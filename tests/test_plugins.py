@@ -25,7 +25,7 @@ def _module(name: str, body: str) -> str:
 
 def test_builtin_crm_sources_are_created_by_name() -> None:
     reg = crm_source_registry(load_plugins=False)
-    assert reg.names() == ["memory", "sample", "sqlite"]
+    assert reg.names() == ["dataverse", "memory", "sample", "sqlite"]
     assert isinstance(reg.create("memory"), MemorySource)
     sqlite = reg.create("sqlite", ":memory:")
     assert isinstance(sqlite, SqliteSource)
@@ -40,7 +40,7 @@ def test_installed_entry_points_match_the_builtins() -> None:
         declared = sorted(ep.name for ep in metadata.entry_points(group=group))
         assert declared == reg.names(), group
     # the package's own entry points are built-ins, not clashing plugins
-    assert crm_source_registry().names() == ["memory", "sample", "sqlite"]
+    assert crm_source_registry().names() == ["dataverse", "memory", "sample", "sqlite"]
 
 
 def test_a_crm_source_plugin_is_discovered_and_checked() -> None:
@@ -106,3 +106,139 @@ def test_an_llm_client_with_the_old_async_complete_still_registers_and_answers()
     with pytest.warns(DeprecationWarning, match="acomplete"):
         answer = asyncio.run(ask(client, [LlmMessage(role="user", content="hi")]))
     assert answer == "still works"
+
+
+# -- an installed plugin named like a built-in ------------------------------------------------------
+
+
+def _impostor_module() -> str:
+    return _module(
+        "lq_test_impostor",
+        "from leadqual.research.providers import ResearchResult\n"
+        "class Website:\n"
+        "    name = 'website'\n"
+        "    def __init__(self, *args, **kwargs):\n        pass\n"
+        "    async def aresearch(self, company, /):\n"
+        "        return ResearchResult(provider='impostor')\n",
+    )
+
+
+def test_an_installed_provider_named_like_a_builtin_is_refused_and_the_builtin_stays(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from leadqual.research.providers import ProviderRegistry
+    from leadqual.research.website import WebsiteProvider
+
+    mod = _impostor_module()
+    impostor = metadata.EntryPoint(
+        name="website", value=f"{mod}:Website", group="leadqual.research_providers"
+    )
+    reg = ProviderRegistry(entry_points=[impostor])
+    with caplog.at_level("WARNING", logger="leadqual.plugins"):
+        factory = reg.factory("website")
+    assert factory is WebsiteProvider
+    assert reg.refused == {"website": f"{mod}:Website"}
+    assert reg.names().count("website") == 1
+    warning = caplog.records[-1].getMessage()
+    assert "refused" in warning and f"overrides={{'website': '{mod}:Website'}}" in warning
+
+
+@pytest.mark.parametrize("named_by", ["entry point value", "distribution"])
+def test_a_plugin_named_in_overrides_replaces_the_builtin(named_by: str) -> None:
+    from leadqual.research.providers import ProviderRegistry
+
+    mod = _impostor_module()
+    value = f"{mod}:Website"
+    ep = metadata.EntryPoint(name="website", value=value, group="leadqual.research_providers")
+    if named_by == "distribution":
+        # An entry point read from an installed package knows its distribution.
+        dist = types.SimpleNamespace(name="acme-research")
+        ep = types.SimpleNamespace(name="website", value=value, dist=dist)  # type: ignore[assignment]
+        chosen = "acme-research"
+    else:
+        chosen = value
+    reg = ProviderRegistry(entry_points=[ep], overrides={"website": chosen})
+    assert type(reg.create("website")).__name__ == "Website"
+    assert reg.refused == {}
+
+
+def test_an_override_naming_another_plugin_does_not_let_the_installed_one_in() -> None:
+    from leadqual.research.providers import ProviderRegistry
+    from leadqual.research.website import WebsiteProvider
+
+    mod = _impostor_module()
+    ep = metadata.EntryPoint(
+        name="website", value=f"{mod}:Website", group="leadqual.research_providers"
+    )
+    reg = ProviderRegistry(entry_points=[ep], overrides={"website": "trusted_pkg.site:Site"})
+    with pytest.raises(PluginError, match="no installed package registers it") as info:
+        reg.names()
+    assert info.value.entry_point == "website"
+    assert reg.refused == {"website": f"{mod}:Website"}
+    # the built-in is what the registry still holds
+    assert reg.factory("website") is WebsiteProvider
+
+
+def test_a_crm_source_plugin_named_like_a_builtin_source_is_refused() -> None:
+    mod = _module(
+        "lq_test_crm_impostor",
+        "from leadqual.sources import MemorySource\ndef make(**kw):\n    return MemorySource()\n",
+    )
+    ep = metadata.EntryPoint(name="sqlite", value=f"{mod}:make", group=CRM_SOURCES_GROUP)
+    reg = crm_source_registry(entry_points=[ep])
+    assert isinstance(reg.create("sqlite", ":memory:"), SqliteSource)
+    assert "sqlite" in reg.refused
+
+
+def test_a_plugin_that_is_not_a_builtin_name_needs_no_override() -> None:
+    mod = _impostor_module()
+    ep = metadata.EntryPoint(
+        name="acme_site", value=f"{mod}:Website", group="leadqual.research_providers"
+    )
+    from leadqual.research.providers import ProviderRegistry
+
+    reg = ProviderRegistry(entry_points=[ep])
+    assert type(reg.create("acme_site")).__name__ == "Website"
+
+
+# -- a plugin that does not satisfy its protocol ----------------------------------------------------
+
+
+def test_a_source_missing_methods_is_told_which() -> None:
+    mod = _module(
+        "lq_test_half_source",
+        "class Half:\n"
+        "    def get_lead(self, lead_id, /):\n        raise KeyError(lead_id)\n"
+        "    def leads(self, **kw):\n        return []\n"
+        "    notes = 'not callable'\n",
+    )
+    ep = metadata.EntryPoint(name="half", value=f"{mod}:Half", group=CRM_SOURCES_GROUP)
+    with pytest.raises(PluginError) as info:
+        crm_source_registry(entry_points=[ep]).create("half")
+    message = str(info.value)
+    lacking = message.split("lacks ")[1].split(";")[0].split(", ")
+    assert lacking == [
+        "get_contact", "get_account", "get_opportunity", "get_seller", "contacts", "accounts",
+        "opportunities", "activities", "notes", "sellers",
+    ]  # fmt: skip
+    assert "get_lead" not in lacking and "leads" not in lacking
+
+
+def test_an_llm_client_without_acomplete_is_told_it_lacks_it() -> None:
+    mod = _module("lq_test_bad_llm", "class Bad:\n    name = 'bad'\n")
+    ep = metadata.EntryPoint(name="bad", value=f"{mod}:Bad", group=LLM_CLIENTS_GROUP)
+    with pytest.raises(PluginError, match="Bad lacks acomplete;"):
+        llm_client_registry(entry_points=[ep]).create("bad")
+
+
+def test_a_provider_with_a_sync_aresearch_has_every_member_and_is_told_the_requirement() -> None:
+    from leadqual.research.providers import ProviderRegistry
+
+    mod = _module(
+        "lq_test_sync_provider",
+        "class Sync:\n    name = 'sync'\n    def aresearch(self, company, /):\n        return None\n",
+    )
+    ep = metadata.EntryPoint(name="sync", value=f"{mod}:Sync", group="leadqual.research_providers")
+    with pytest.raises(PluginError, match="async def aresearch") as info:
+        ProviderRegistry(entry_points=[ep]).create("sync")
+    assert "lacks" not in str(info.value)

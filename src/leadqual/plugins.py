@@ -9,7 +9,9 @@ third-party plugins do::
     my_crm = "my_package.source:MyCrmSource"
 
 Nothing is imported until a plugin is asked for, and ``load_plugins=False`` ignores other
-installed packages entirely (tests, locked-down deployments). The component registries are built
+installed packages entirely (tests, locked-down deployments). An installed package cannot take
+over a built-in's name (a third-party ``website`` research provider, say) unless the caller names
+it in ``overrides``: otherwise it is refused, with a warning, and the built-in stays. The component registries are built
 on it: :class:`leadqual.research.ProviderRegistry`, :func:`leadqual.sources.registry.crm_source_registry`
 and :func:`leadqual.drafting.llm.llm_client_registry`.
 
@@ -17,7 +19,7 @@ Examples:
     >>> reg = PluginRegistry(CRM_SOURCES_GROUP, kind="CRM source", check=callable,
     ...                      requirement="a callable", load_plugins=False)
     >>> reg.names()
-    ['memory', 'sample', 'sqlite']
+    ['dataverse', 'memory', 'sample', 'sqlite']
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ __all__ = [
     "RESEARCH_PROVIDERS_GROUP",
     "PluginRegistry",
     "builtin_entry_points",
+    "missing_members",
 ]
 
 # The component registries moved to their components, so this module imports none of them.
@@ -91,6 +94,45 @@ def _import_target(target: str, *, kind: str, name: str) -> Any:
     return obj
 
 
+def _protocol_members(protocol: type) -> list[str]:
+    """The public attributes and methods a Protocol class declares (its bases' too)."""
+    names: dict[str, None] = {}
+    for base in reversed(protocol.__mro__):
+        if base in (object, Generic) or getattr(base, "__name__", "") == "Protocol":
+            continue
+        for name in (*getattr(base, "__annotations__", {}), *vars(base)):
+            if not name.startswith("_"):
+                names.setdefault(name, None)
+    return list(names)
+
+
+def missing_members(obj: object, protocol: type, /) -> list[str]:
+    """The members of ``protocol`` that ``obj`` lacks, methods it has but cannot call counted
+    as lacking, in the protocol's order.
+
+    Examples:
+        >>> from typing import Protocol
+        >>> class Greeter(Protocol):
+        ...     name: str
+        ...     def greet(self) -> str: ...
+        >>> class Half:
+        ...     name = "half"
+        >>> missing_members(Half(), Greeter)
+        ['greet']
+    """
+    out = []
+    for name in _protocol_members(protocol):
+        declared = getattr(protocol, name, None)
+        if not hasattr(obj, name) or (callable(declared) and not callable(getattr(obj, name))):
+            out.append(name)
+    return out
+
+
+def _distribution(ep: metadata.EntryPoint) -> str | None:
+    dist = getattr(ep, "dist", None)
+    return dist.name if dist is not None else None
+
+
 class PluginRegistry(Generic[T]):
     """The plugins of one entry-point group: built-ins plus installed packages, loaded lazily.
 
@@ -103,9 +145,20 @@ class PluginRegistry(Generic[T]):
         adapt: applied to each built object before ``check``: turns a plugin written against an
             older version of the protocol into a current one (with a deprecation warning).
         requirement: what ``check`` asks for, for the error message.
+        protocol: the Protocol class plugins implement: a plugin that fails ``check`` is told
+            which of its members it lacks.
         load_plugins: read installed entry points (``False``: built-ins and registered only).
         include_builtins: start with the built-ins.
         entry_points: the entry points to use instead of the environment's (for tests).
+        overrides: built-in name -> the installed plugin that replaces it, named by its entry
+            point's value (``"acme_research.site:SiteProvider"``) or its distribution
+            (``"acme-research"``). An installed plugin with a built-in's name that is not named
+            here is refused (a warning says how to allow it) and the built-in stays: a package
+            cannot take over ``website`` just by being installed.
+
+    Attributes:
+        refused: name -> entry point value of each installed plugin refused because it has a
+            built-in's name (filled when the plugins are first read).
     """
 
     def __init__(
@@ -117,15 +170,20 @@ class PluginRegistry(Generic[T]):
         check: Callable[[object], bool],
         adapt: Callable[[T], T] | None = None,
         requirement: str,
+        protocol: type | None = None,
         load_plugins: bool = True,
         include_builtins: bool = True,
         entry_points: Iterable[metadata.EntryPoint] | None = None,
+        overrides: Mapping[str, str] | None = None,
     ) -> None:
         self.group = group
         self.kind = kind
         self._check = check
         self._adapt = adapt
         self._requirement = requirement
+        self._protocol = protocol
+        self._overrides = dict(overrides or {})
+        self.refused: dict[str, str] = {}
         self._entry_points = None if entry_points is None else tuple(entry_points)
         self._builtins = None if builtins is None else dict(builtins)
         self._include_builtins = include_builtins
@@ -153,11 +211,24 @@ class PluginRegistry(Generic[T]):
             if self._entry_points is not None
             else tuple(metadata.entry_points(group=self.group))
         )
+        used: set[str] = set()
         for ep in eps:
             if ep.name in self._factories:
                 continue  # registered explicitly: the caller's choice wins
-            if self._builtin_targets().get(ep.name) == ep.value:
+            builtin = self._builtin_targets().get(ep.name)
+            if builtin == ep.value:
                 continue  # the package's own entry point for a built-in
+            if builtin is not None and self._include_builtins:
+                chosen = self._overrides.get(ep.name)
+                if chosen is None or chosen not in (ep.value, _distribution(ep)):
+                    self.refused[ep.name] = ep.value
+                    logger.warning(
+                        "refused the installed %s plugin %r (%s): it has the name of a built-in; "
+                        "to use it instead, name it in overrides={%r: %r}",
+                        self.kind, ep.name, ep.value, ep.name, ep.value,
+                    )  # fmt: skip
+                    continue
+                used.add(ep.name)
             if ep.name in self._plugin_names:
                 raise PluginError(
                     f"two installed packages register a {self.kind} named {ep.name!r}; "
@@ -167,6 +238,15 @@ class PluginRegistry(Generic[T]):
             self._plugin_names.add(ep.name)
             self._targets[ep.name] = ep.value
             logger.debug("found %s plugin %s = %s", self.kind, ep.name, ep.value)
+        unmet = sorted(set(self._overrides) - used)
+        if unmet:
+            name = unmet[0]
+            raise PluginError(
+                f"overrides names {self._overrides[name]!r} to replace the built-in {self.kind} "
+                f"{name!r}, but no installed package registers it under that name in "
+                f"{self.group!r}; install it, or remove the override",
+                entry_point=name,
+            )
 
     def register(self, name: str, factory: Callable[..., T], /) -> None:
         """Register a plugin factory (a class or a callable returning a plugin) by name."""
@@ -215,8 +295,10 @@ class PluginRegistry(Generic[T]):
         if self._adapt is not None:
             plugin = self._adapt(plugin)
         if not self._check(plugin):
+            missing = missing_members(plugin, self._protocol) if self._protocol else []
+            lacks = f"{type(plugin).__name__} lacks {', '.join(missing)}; " if missing else ""
             raise PluginError(
-                f"{self.kind} {name!r} does not satisfy its protocol: {self._requirement}",
+                f"{self.kind} {name!r} does not satisfy its protocol: {lacks}{self._requirement}",
                 entry_point=name,
             )
         return plugin

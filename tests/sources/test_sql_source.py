@@ -155,9 +155,9 @@ _TYPES = {"text": Text, "texts": Text, "int": Integer, "float": Float, "bool": B
 
 
 def _shape(kind: str, target: str) -> str:
-    from leadqual.sources.sql_source import _shape_of
+    from leadqual.sources._records import shape_of
 
-    return _shape_of(kind, target)
+    return shape_of(kind, target)
 
 
 def _value(record: Any, target: str) -> Any:

@@ -532,9 +532,10 @@ def llm_client_registry(
     *,
     load_plugins: bool = True,
     entry_points: Iterable[metadata.EntryPoint] | None = None,
+    overrides: Mapping[str, str] | None = None,
 ) -> PluginRegistry[LlmClient]:
     """LLM clients by name: ``openai_compatible`` and the installed plugins of
-    ``leadqual.llm_clients``.
+    ``leadqual.llm_clients`` (``overrides``: see :class:`~leadqual.plugins.PluginRegistry`).
 
     Examples:
         >>> llm_client_registry(load_plugins=False).names()
@@ -545,6 +546,8 @@ def llm_client_registry(
         kind="LLM client",
         check=is_llm_client,
         requirement="a `name` and an `async def acomplete(self, messages, /, ...)` method (LlmClient)",
+        protocol=LlmClient,
         load_plugins=load_plugins,
         entry_points=entry_points,
+        overrides=overrides,
     )

@@ -602,7 +602,8 @@ class ProviderRegistry(PluginRegistry[ResearchProvider]):
     asked for; ``load_plugins=False`` ignores installed plugins entirely (tests, locked-down
     deployments). The registry is an instance: two agents can hold different ones. The
     mechanics are :class:`leadqual.plugins.PluginRegistry`'s, shared with CRM sources and LLM
-    clients.
+    clients: an installed provider named like a built-in (``website``) is refused unless
+    ``overrides`` names it.
 
     Examples:
         >>> reg = ProviderRegistry(load_plugins=False)
@@ -618,6 +619,7 @@ class ProviderRegistry(PluginRegistry[ResearchProvider]):
         load_plugins: bool = True,
         include_builtins: bool = True,
         entry_points: Iterable[metadata.EntryPoint] | None = None,
+        overrides: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(
             ENTRY_POINT_GROUP,
@@ -625,7 +627,9 @@ class ProviderRegistry(PluginRegistry[ResearchProvider]):
             check=_is_provider,
             adapt=_adapt_legacy,
             requirement=_REQUIREMENT,
+            protocol=ResearchProvider,
             load_plugins=load_plugins,
             include_builtins=include_builtins,
             entry_points=entry_points,
+            overrides=overrides,
         )

@@ -1,8 +1,9 @@
 """CRM data sources: the protocols, in-memory and SQLite sources, tabular sources (CSV, Parquet,
-DataFrame), a source over existing SQL tables, and the bundled sample CRM.
+DataFrame), a source over existing SQL tables, the Dataverse (Dynamics 365) Web API source, and
+the bundled sample CRM.
 
-The tabular names load pandas and the SQL source loads SQLAlchemy, so they are imported on first
-use.
+The tabular names load pandas, the SQL source loads SQLAlchemy and the Dataverse source httpx and
+tenacity, so they are imported on first use.
 """
 
 from typing import TYPE_CHECKING, Any
@@ -20,6 +21,7 @@ from leadqual.sources.sql_mapping import SqlMapping, TableMap
 from leadqual.sources.sqlite import SqliteSource
 
 if TYPE_CHECKING:
+    from leadqual.sources.dataverse import DataverseSource, WritableDataverseSource
     from leadqual.sources.sql_source import SqlSource, WritableSqlSource
     from leadqual.sources.tabular import (
         AccountMapping,
@@ -61,6 +63,7 @@ __all__ = [
     "CrmSnapshot",
     "CrmSource",
     "CrmWriter",
+    "DataverseSource",
     "LeadMapping",
     "LoadResult",
     "MappingGuess",
@@ -72,6 +75,7 @@ __all__ = [
     "SqliteSource",
     "TableMap",
     "TabularSource",
+    "WritableDataverseSource",
     "WritableSqlSource",
     "build_context",
     "guess_mapping",
@@ -91,6 +95,10 @@ def __getattr__(name: str) -> Any:
         from leadqual.sources.sql_source import SqlSource, WritableSqlSource
 
         return SqlSource if name == "SqlSource" else WritableSqlSource
+    if name in ("DataverseSource", "WritableDataverseSource"):
+        import leadqual.sources.dataverse as dataverse
+
+        return getattr(dataverse, name)
     if name in _TABULAR:
         import leadqual.sources.tabular as tabular
 

@@ -1,17 +1,17 @@
-"""The CRM sources available by name: the built-ins (``memory``, ``sample``, ``sqlite``) and the
+"""The CRM sources available by name: the built-ins (``dataverse``, ``memory``, ``sample``, ``sqlite``) and the
 packages installed that declare an entry point in ``leadqual.crm_sources``.
 
 Examples:
     >>> reg = crm_source_registry(load_plugins=False)
     >>> reg.names()
-    ['memory', 'sample', 'sqlite']
+    ['dataverse', 'memory', 'sample', 'sqlite']
     >>> len(reg.create("sample").leads()) > 100
     True
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from importlib import metadata
 from typing import Any
 
@@ -25,13 +25,17 @@ def crm_source_registry(
     *,
     load_plugins: bool = True,
     entry_points: Iterable[metadata.EntryPoint] | None = None,
+    overrides: Mapping[str, str] | None = None,
 ) -> PluginRegistry[Any]:
-    """CRM sources: ``memory``, ``sqlite`` (``path=``), ``sample``, and installed plugins."""
+    """CRM sources: ``memory``, ``sqlite`` (``path=``), ``sample``, ``dataverse``, and installed
+    plugins (``overrides``: see :class:`~leadqual.plugins.PluginRegistry`)."""
     return PluginRegistry(
         CRM_SOURCES_GROUP,
         kind="CRM source",
         check=lambda obj: isinstance(obj, CrmSource),
         requirement="the read methods of leadqual.sources.CrmSource",
+        protocol=CrmSource,
         load_plugins=load_plugins,
         entry_points=entry_points,
+        overrides=overrides,
     )

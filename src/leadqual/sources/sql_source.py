@@ -7,19 +7,17 @@ is built with ``writable=True``; it never creates or alters a table.
 
 from __future__ import annotations
 
-import difflib
 import logging
-import types
 import uuid
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from enum import Enum
+from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Any, Literal, Self, Union, get_args, get_origin, overload
+from typing import Any, Literal, Self, overload
 
-from pydantic import BaseModel
 from sqlalchemy import (
     URL,
     Column,
@@ -44,7 +42,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 from sqlalchemy.sql import sqltypes
 from sqlalchemy.types import NullType
 
-from leadqual._base import LeadqualModel, to_utc
+from leadqual._base import to_utc
 from leadqual.errors import (
     ConfigurationError,
     CrmWriteError,
@@ -55,20 +53,24 @@ from leadqual.errors import (
 from leadqual.models import (
     Account,
     Activity,
-    Appointment,
-    ChatMessage,
     Contact,
-    EmailMessage,
     Lead,
     LeadStatus,
     Note,
     Opportunity,
     OpportunityStatus,
-    PhoneCall,
     RecordRef,
     Seller,
-    Task,
 )
+from leadqual.sources._records import OCCURRED as _OCCURRED
+from leadqual.sources._records import Unreadable as _Unreadable
+from leadqual.sources._records import build_record
+from leadqual.sources._records import candidates as _candidates_of
+from leadqual.sources._records import check_targets as _check_targets
+from leadqual.sources._records import close_matches as _close
+from leadqual.sources._records import required as _required
+from leadqual.sources._records import text as _text
+from leadqual.sources._records import value_of as _value_of
 from leadqual.sources._writer import id_taken
 from leadqual.sources.base import with_changes, with_status
 from leadqual.sources.sql_mapping import SqlMapping, TableMap, normalize_code
@@ -78,16 +80,6 @@ __all__ = ["SqlSource", "WritableSqlSource"]
 logger = logging.getLogger(__name__)
 
 Kind = Literal["lead", "account", "contact", "opportunity", "activity", "note", "seller"]
-_MODELS: dict[str, type[LeadqualModel]] = {
-    "lead": Lead, "account": Account, "contact": Contact, "opportunity": Opportunity,
-    "note": Note, "seller": Seller,
-}  # fmt: skip
-_ACTIVITY_MODELS: dict[str, type[LeadqualModel]] = {
-    "email": EmailMessage, "chat": ChatMessage, "appointment": Appointment,
-    "phone_call": PhoneCall, "task": Task,
-}  # fmt: skip
-_OCCURRED = {"email": "sent_at", "chat": "sent_at", "appointment": "start",
-             "phone_call": "started_at", "task": "created_at"}  # fmt: skip
 _MAPPING_FIELDS: dict[Kind, str] = {
     "lead": "leads", "account": "accounts", "contact": "contacts",
     "opportunity": "opportunities", "activity": "activities", "note": "notes", "seller": "sellers",
@@ -96,135 +88,6 @@ _STAMPS = frozenset({"modified_at", "closed_at", "status_reason"})
 """Lead fields a write may leave unstored when no column holds them."""
 _KEEP_ERRORS = 1000
 """How many unreadable rows a source remembers (it counts them all)."""
-
-
-# -- what each target field holds --------------------------------------------------------------
-
-
-def _shape(annotation: Any) -> str:
-    """What a model field holds: text, int, float, bool, datetime, texts (a tuple of strings),
-    phones, address, ref, custom, or other."""
-    origin = get_origin(annotation)
-    if origin is Annotated:
-        return _shape(get_args(annotation)[0])
-    if origin in (Union, types.UnionType):
-        args = [a for a in get_args(annotation) if a is not type(None)]
-        return _shape(args[0]) if len(args) == 1 else "scalar"
-    if origin is Literal:
-        return "text"
-    if origin is tuple:
-        inner = _shape(get_args(annotation)[0])
-        return {"text": "texts", "phone": "phones"}.get(inner, "other")
-    if origin is not None and origin.__name__ == "Mapping":
-        return "custom"
-    if isinstance(annotation, type):
-        for kind, shape in ((bool, "bool"), (int, "int"), (float, "float"),
-                            (datetime, "datetime"), (str, "text")):  # fmt: skip
-            if issubclass(annotation, kind):
-                return shape
-        if annotation.__name__ == "Phone":
-            return "phone"
-        if annotation.__name__ == "Address":
-            return "address"
-        if annotation.__name__ == "RecordRef":
-            return "ref"
-    return "other"
-
-
-def _targets(model: type[BaseModel]) -> dict[str, str]:
-    """Every target a mapping may name for ``model``, with the shape of its value."""
-    out: dict[str, str] = {}
-    for name, info in model.model_fields.items():
-        shape = _shape(info.annotation)
-        if shape == "address":
-            out.update({f"address.{part}": "text" for part in ("street", "city", "state",
-                                                                "postal_code", "country")})  # fmt: skip
-        elif shape == "ref":
-            out.update({"regarding.kind": "text", "regarding.id": "text"})
-        elif shape == "phones":
-            out.update({f"phones.{k}": "text" for k in ("business", "mobile", "home", "other")})
-        elif shape in ("custom", "other"):
-            continue
-        else:
-            out[name] = shape
-    return out
-
-
-_ACTIVITY_TARGETS: dict[str, str] = {
-    t: s for model in _ACTIVITY_MODELS.values() for t, s in _targets(model).items()
-}
-_TARGETS: dict[str, dict[str, str]] = {
-    **{kind: _targets(model) for kind, model in _MODELS.items()},
-    "activity": _ACTIVITY_TARGETS,
-}
-
-
-def _shape_of(kind: str, target: str) -> str:
-    if target.startswith("custom_fields."):
-        return "scalar"
-    return _TARGETS[kind][target]
-
-
-def _required(kind: str) -> list[str]:
-    if kind == "activity":
-        return ["id", "kind", "regarding.kind", "regarding.id"]
-    model = _MODELS[kind]
-    out = [n for n, info in model.model_fields.items() if info.is_required()]
-    return [("regarding.id" if n == "regarding" else n) for n in out]
-
-
-# -- reading values ----------------------------------------------------------------------------
-
-
-class _Unreadable(Exception):
-    """A stored value the target cannot hold; the message says why."""
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool | int | float | Decimal | uuid.UUID):
-        return str(value)
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    raise _Unreadable(f"a {type(value).__name__} value is not text")
-
-
-def _convert(shape: str, value: Any) -> Any:
-    """``value`` as read from the database, in a form the model's field accepts."""
-    if shape == "text":
-        return _text(value)
-    if shape == "texts":
-        parts = value if isinstance(value, list) else [value]
-        out: list[str] = []
-        for part in parts:
-            out.extend(p.strip() for p in _text(part).split(";") if p.strip())
-        return out
-    if shape == "datetime":
-        if isinstance(value, datetime | str):
-            return value
-        if isinstance(value, date):
-            return datetime(value.year, value.month, value.day, tzinfo=UTC)
-        raise _Unreadable(f"a {type(value).__name__} value is not a date and time")
-    if shape in ("int", "float"):
-        if isinstance(value, bytes | datetime | date):
-            raise _Unreadable(f"a {type(value).__name__} value is not a number")
-        if isinstance(value, Decimal):
-            return (
-                int(value)
-                if shape == "int" and value == value.to_integral_value()
-                else (float(value))
-            )
-        return value
-    if shape == "scalar":
-        if value is None or isinstance(value, bool | int | float | str):
-            return value
-        if isinstance(value, Decimal):
-            return float(value)
-        return _text(value)
-    if isinstance(value, bytes):  # bool
-        raise _Unreadable("a bytes value is not true or false")
-    return value
 
 
 @dataclass
@@ -249,15 +112,15 @@ class _Bound:
         value = self.spec.constants.get("kind")
         return str(value) if value is not None else None
 
+    @cached_property
+    def column_names(self) -> dict[str, list[str]]:
+        """Target -> the names of its columns, for error messages."""
+        return {t: [c.name for c in cols] for t, cols in self.columns.items()}
 
-def _put(data: dict[str, Any], target: str, value: Any) -> None:
-    head, _, rest = target.partition(".")
-    if not rest:
-        data[head] = value
-    elif head == "phones":
-        data.setdefault("phones", []).append({"number": value, "kind": rest})
-    else:
-        data.setdefault(head, {})[rest] = value
+
+def _candidates(bound: _Bound, target: str, model_value: Any) -> list[Any]:
+    """The stored values that read as ``model_value``: the codes that map to it, and itself."""
+    return _candidates_of(bound.spec, target, model_value)
 
 
 # -- the source --------------------------------------------------------------------------------
@@ -478,62 +341,19 @@ class SqlSource:
         id_cols = bound.cols("id")
         if id_cols and row[id_cols[0]] is not None:
             row_id = _text_or_none(row[id_cols[0]])
-        data: dict[str, Any] = {}
-        kind = bound.kind
-        for target, cols in bound.columns.items():
-            shape = _shape_of(kind, target)
-            raw = [row[c] for c in cols if row[c] is not None]
-            if not raw:
-                continue
-            value = raw if shape == "texts" else raw[0]
-            codes = bound.codes.get(target)
-            if codes is not None:
-                value = (
-                    [codes.get(normalize_code(v), v) for v in raw]
-                    if shape == "texts"
-                    else (codes.get(normalize_code(value), value))
-                )
-            if value is None:
-                continue
-            try:
-                value = _convert(shape, value)
-            except _Unreadable as err:
-                raise RowConversionError(
-                    f"{bound.label} row {row_id!r}: column {cols[0].name!r} ({target}): {err}",
-                    table=bound.label, row_id=row_id, column=cols[0].name, field=target,
-                ) from None  # fmt: skip
-            _put(data, target, value)
-        for target, value in bound.spec.constants.items():
-            _put(data, target, value)
-        model = _MODELS.get(kind)
-        if kind == "activity":
-            model = _ACTIVITY_MODELS.get(str(data.get("kind")))
-            if model is None:
-                column = bound.cols("kind")[0].name if bound.cols("kind") else None
-                raise RowConversionError(
-                    f"{bound.label} row {row_id!r}: {data.get('kind')!r} is not an activity kind "
-                    f"({', '.join(_ACTIVITY_MODELS)}); map the codes with values={{'kind': ...}}",
-                    table=bound.label, row_id=row_id, column=column, field="kind",
-                )  # fmt: skip
-            fields = model.model_fields
-            data = {k: v for k, v in data.items() if k in fields}
-        assert model is not None
-        try:
-            return model.model_validate(data)
-        except ValidationFailed as err:
-            bad = _target_of(err)
-            cols = bound.cols(bad) if bad else ()
-            place = f"column {cols[0].name!r} ({bad})" if cols else f"field {bad!r}"
-            if bad and not cols and bad in bound.spec.constants:
-                place = f"constant {bad!r}"
-            elif bad and not cols:
-                place += " (not mapped to a column)"
-            reason = err.errors[0]["msg"] if err.errors else str(err)
-            raise RowConversionError(
-                f"{bound.label} row {row_id!r}: {place}: {reason}",
-                table=bound.label, row_id=row_id, column=cols[0].name if cols else None,
-                field=bad, errors=err.errors,
-            ) from None  # fmt: skip
+        raw = {
+            target: [row[c] for c in cols if row[c] is not None]
+            for target, cols in bound.columns.items()
+        }
+        return build_record(
+            bound.kind,
+            bound.spec,
+            raw,
+            bound.codes,
+            label=bound.label,
+            row_id=row_id,
+            columns=bound.column_names,
+        )
 
     def _iter(
         self,
@@ -920,49 +740,6 @@ def _resolve(name: str, names: Sequence[str]) -> str | None:
     return folded[0] if len(folded) == 1 else None
 
 
-def _close(name: str, names: Sequence[str]) -> str:
-    by_fold = {n.casefold(): n for n in names}
-    near = difflib.get_close_matches(name.casefold(), list(by_fold), n=3, cutoff=0.6)
-    if not near:
-        shown = ", ".join(sorted(names)[:15])
-        return f"; it has: {shown}" if names else ""
-    return "; did you mean " + " or ".join(repr(by_fold[n]) for n in near) + "?"
-
-
-def _check_targets(kind: str, spec: TableMap) -> None:
-    known = _TARGETS[kind]
-    for group, targets in (("columns", spec.columns), ("values", spec.values),
-                           ("constants", spec.constants)):  # fmt: skip
-        for target in targets:
-            if target in known or (target.startswith("custom_fields.") and len(target) > 14):
-                continue
-            raise ConfigurationError(
-                f"{spec.table}: {kind} records have no field {target!r} (in {group})"
-                + _close(target, list(known))
-            )
-    for target in spec.values:
-        if target not in spec.columns:
-            raise ConfigurationError(
-                f"{spec.table}: values are given for {target!r}, which is mapped to no column"
-            )
-    fixed = spec.constants.get("kind")
-    if kind == "activity" and fixed is not None and fixed not in _ACTIVITY_MODELS:
-        raise ConfigurationError(
-            f"{spec.table}: {fixed!r} is not an activity kind ({', '.join(_ACTIVITY_MODELS)})"
-        )
-    missing = [t for t in _required(kind) if t not in spec.columns and t not in spec.constants]
-    if kind == "activity" and "kind" in missing:
-        raise ConfigurationError(
-            f"{spec.table}: say which kind of activity each row is: constants={{'kind': "
-            f"'email'}} for a table of one kind, or map 'kind' to a column"
-        )
-    if missing:
-        raise ConfigurationError(
-            f"{spec.table}: {kind} records need {', '.join(repr(m) for m in missing)}: map a "
-            "column (or a constant) to each"
-        )
-
-
 def _text_or_none(value: Any) -> str | None:
     try:
         return _text(value)
@@ -1002,18 +779,6 @@ _NO_MATCH = object()
 
 def _is_text(column: Column[Any]) -> bool:
     return isinstance(column.type, sqltypes.String)
-
-
-def _candidates(bound: _Bound, target: str, model_value: Any) -> list[Any]:
-    """The stored values that read as ``model_value``: the codes that map to it, and itself."""
-    out = [
-        code
-        for code, value in bound.spec.values.get(target, {}).items()
-        if value == model_value or (isinstance(model_value, Enum) and value == model_value.value)
-    ]
-    plain = model_value.value if isinstance(model_value, Enum) else model_value
-    out.append(plain)
-    return out
 
 
 def _match(bound: _Bound, target: str, value: Any) -> ColumnElement[bool]:
@@ -1082,30 +847,7 @@ def _order(bound: _Bound) -> list[Any]:
     return [*bound.cols(first)[:1], *bound.cols("id")[:1]]
 
 
-def _target_of(err: ValidationFailed) -> str | None:
-    if not err.errors:
-        return err.field
-    loc = [str(p) for p in err.errors[0]["loc"]]
-    if not loc:
-        return None
-    if loc[0] in ("address", "regarding", "custom_fields") and len(loc) > 1:
-        return f"{loc[0]}.{loc[1]}"
-    return loc[0]
-
-
 # -- encoding records for writes -------------------------------------------------------------------
-
-
-def _value_of(record: Any, target: str) -> Any:
-    head, _, rest = target.partition(".")
-    value = getattr(record, head, None)
-    if not rest:
-        return value
-    if head == "phones":
-        return next((p.number for p in value or () if p.kind == rest), None)
-    if head == "custom_fields":
-        return (value or {}).get(rest)
-    return getattr(value, rest, None) if value is not None else None
 
 
 def _encode(bound: _Bound, target: str, column: Column[Any], value: Any) -> Any:
