@@ -27,6 +27,7 @@ __all__ = [
     "read_dates",
     "read_numbers",
     "read_phones",
+    "not_text",
     "read_text",
 ]
 
@@ -42,12 +43,16 @@ def read_text(series: pd.Series, /) -> Read:
 
     Text is kept as written: a formula such as ``=HYPERLINK(...)`` stays a plain string (nothing
     here evaluates it), and numbers in a text column (``00123``) keep their leading zeros.
+    A bytes cell (text in an unknown encoding) and a string holding a lone surrogate (not
+    Unicode) are not read: each is ``None`` with its reason.
     """
     if pd.api.types.is_float_dtype(series.dtype) or pd.api.types.is_integer_dtype(series.dtype):
         return [_number_text(v) for v in series.tolist()], {}
-    if pd.api.types.is_string_dtype(series.dtype) and pd.api.types.infer_dtype(
-        series, skipna=True
-    ) in ("string", "empty"):
+    if (
+        pd.api.types.is_string_dtype(series.dtype)
+        and pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty")
+        and _all_unicode(series)
+    ):
         # The common case (a CSV read as text): pandas' string methods, no Python loop per cell.
         cells = series
         if cells.str.contains(_CONTROL.pattern, regex=True, na=False).any():
@@ -55,16 +60,46 @@ def read_text(series: pd.Series, /) -> Read:
         return [v if isinstance(v, str) and v else None for v in cells.str.strip().tolist()], {}
     values = series.tolist()
     out: list[Any] = []
-    for v in values:
+    unread: dict[int, str] = {}
+    for i, v in enumerate(values):
         if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA or v is pd.NaT:
             out.append(None)
+            continue
+        why = not_text(v)
+        if why is not None:
+            out.append(None)
+            unread[i] = why
             continue
         text = v if isinstance(v, str) else (_number_text(v) or "") if _is_number(v) else str(v)
         if _CONTROL.search(text):
             text = _CONTROL.sub("", text)
         text = text.strip()
         out.append(text or None)
-    return out, {}
+    return out, unread
+
+
+def _all_unicode(series: pd.Series) -> bool:
+    """Whether a column of strings encodes as UTF-8: one pass in C; only a column of Python
+    strings (object dtype) can hold a lone surrogate."""
+    if series.dtype != object:
+        return True
+    try:
+        "".join(series.dropna().tolist()).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def not_text(value: Any) -> str | None:
+    """Why a cell cannot be read as text, or ``None`` when it can."""
+    if isinstance(value, bytes | bytearray):
+        return f"bytes ({bytes(value)!r:.40}), not text: decode the column before loading it"
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return "text that is not valid Unicode (a lone surrogate)"
+    return None
 
 
 def _is_number(value: object) -> bool:
