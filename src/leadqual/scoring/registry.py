@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any, Unpack
 
 import numpy as np
+import pandas as pd
 import sklearn
 import skops
 import skops.io as sio
@@ -53,6 +54,7 @@ from leadqual.errors import (
     NotScorable,
 )
 from leadqual.models import Lead, LeadContext
+from leadqual.scoring.features import LeadClassifier, LeadFeaturizer
 from leadqual.scoring.grading import LeadScore
 from leadqual.scoring.scorer import LeadScorer, ScoreOptions
 
@@ -273,8 +275,11 @@ def load_model(path: str | Path, /, *, key: bytes, trusted: Iterable[str] = ()) 
         )
     try:
         refused = _untrusted(payload, trusted)
-    except (zipfile.BadZipFile, KeyError, ValueError) as err:
-        raise ModelFileError(f"{p} is damaged: {err}") from err
+    except Exception as err:
+        # skops walks a schema that only the signature vouches for: a damaged or hand-made one
+        # fails in many ways (a bad zip, a missing key, a node of the wrong shape...), and each
+        # means the same to the caller
+        raise ModelFileError(f"{p} is damaged: {type(err).__name__}: {err}") from err
     if refused:
         own = [t for t in refused if t.startswith("leadqual.")]
         if own:
@@ -289,12 +294,67 @@ def load_model(path: str | Path, /, *, key: bytes, trusted: Iterable[str] = ()) 
             "If you saved them yourself (e.g. a bring-your-own estimator), pass them as trusted="
         )
     try:
-        return sio.loads(payload, trusted=[*TRUSTED_TYPES, *trusted])
-    except (AttributeError, ImportError, TypeError, ValueError, KeyError) as err:
+        obj = sio.loads(payload, trusted=[*TRUSTED_TYPES, *trusted])
+    except (AttributeError, ImportError) as err:  # a class or attribute this version lacks
         raise IncompatibleModelError(
             f"{p} was written by leadqual {meta.get('leadqual', '?')} and cannot be read by this "
             f"version ({_versions()['leadqual']}): {err}; retrain the model with this version"
         ) from err
+    except Exception as err:  # the arrays or the schema do not read back (see above)
+        raise ModelFileError(
+            f"{p} is damaged: {type(err).__name__}: {err}; save the model again"
+        ) from err
+    _check_loaded(obj, meta, p)
+    return obj
+
+
+def _check_loaded(obj: Any, meta: dict[str, Any], path: Path) -> None:
+    """Refuse a loaded object that is not what its header says, or a scorer in it that cannot
+    score a lead, so that a damaged model fails here rather than in the middle of scoring."""
+    kind = meta.get("kind")
+    if kind is not None and kind != type(obj).__name__:
+        raise ModelFileError(
+            f"{path} is damaged: its header says it holds a {kind}, but it holds a "
+            f"{type(obj).__name__}"
+        )
+    for scorer in _scorers(obj):
+        if not hasattr(scorer, scorer._fitted_attribute):
+            continue  # saved before fit: nothing to score with yet
+        try:
+            scorer.predict_proba(_probe_row(scorer))
+        except Exception as err:  # arrays or parts of mismatched shapes, a part missing...
+            raise ModelFileError(
+                f"{path} is damaged: its {type(scorer).__name__} cannot score a lead "
+                f"({type(err).__name__}: {err}); save the model again"
+            ) from err
+
+
+def _scorers(obj: Any, depth: int = 0) -> Iterator[LeadClassifier]:
+    """The lead classifiers in ``obj``: itself, or those a registry or a staged scorer holds."""
+    if isinstance(obj, LeadClassifier):
+        yield obj
+    if depth >= 3:
+        return
+    if isinstance(obj, dict):
+        children: Iterable[Any] = obj.values()
+    elif isinstance(obj, list | tuple):
+        children = obj
+    elif isinstance(obj, LeadClassifier) or not hasattr(obj, "__dict__"):
+        return
+    else:
+        children = vars(obj).values()
+    for child in children:
+        yield from _scorers(child, depth + 1)
+
+
+def _probe_row(scorer: LeadClassifier) -> pd.DataFrame:
+    """One lead to score: each attribute the training set's typical value, or missing."""
+    featurizer = getattr(scorer, "featurizer_", None)
+    typical = featurizer.typical_values() if isinstance(featurizer, LeadFeaturizer) else {}
+    names = getattr(scorer, "feature_names_in_", None)
+    if names is None:  # fitted on an array: its columns read as x0, x1, ...
+        names = [f"x{i}" for i in range(int(getattr(scorer, "n_features_in_", 0)))]
+    return pd.DataFrame({str(name): [typical.get(str(name))] for name in names})
 
 
 def _key(line_of_business: str) -> str:
