@@ -295,7 +295,8 @@ def _microseconds(stamps: pd.Series) -> pd.Series:
     """Stamps at microsecond resolution (a Python datetime's), nanoseconds rounded away:
     pandas refuses to put ``...06.364994394`` into a microsecond column as it is."""
     if stamps.dtype == "datetime64[ns, UTC]":
-        return stamps.dt.round("us").astype("datetime64[us, UTC]")
+        rounded: pd.Series = stamps.dt.round("us").astype("datetime64[us, UTC]")
+        return rounded
     return stamps
 
 
