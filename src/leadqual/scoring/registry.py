@@ -228,23 +228,54 @@ def _split(blob: bytes, path: Path) -> tuple[bytes, bytes, bytes]:
     return header, mac, payload
 
 
-def load_model(path: str | Path, /, *, key: bytes, trusted: Iterable[str] = ()) -> Any:
+def load_model(
+    path: str | Path,
+    /,
+    *,
+    key: bytes,
+    trusted: Iterable[str] = (),
+    expect: type | tuple[type, ...] | None = None,
+) -> Any:
     """Read a file written by :func:`save_model`: signature and types checked before anything
     is built, and no code in the file is ever run.
+
+    A loaded scorer (or each scorer a registry holds) must score a typical lead, so a damaged
+    model fails here rather than on the first lead scored.
 
     Args:
         path: the model file.
         key: the key it was signed with.
         trusted: further types the file may hold (as given to :func:`save_model`).
+        expect: the class (or classes) the file must hold, e.g. ``LeadScorer``: another object
+            signed with the same key (a registry, a plain scikit-learn model) is refused rather
+            than returned to code that would call scorer methods on it.
 
     Raises:
         IncompatibleModelError: a pickle-based file from leadqual before skops (formats 1 and 2;
             refused unread: retrain and save again), another file format, another scikit-learn
             minor version, or types of a leadqual that had other classes.
         ModelIntegrityError: the signature does not match (changed file or another key).
-        ModelFileError: not a leadqual model file, damaged, or holding a type nobody trusts.
+        ModelFileError: not a leadqual model file, damaged, holding a type nobody trusts, not
+            the class ``expect`` names, or holding a scorer that cannot score a lead.
+
+    Example:
+        >>> import pandas as pd, tempfile, pathlib
+        >>> X = pd.DataFrame({"source": ["web", "ad"] * 30})
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "model.skops"
+        >>> _ = save_model(LeadScorer().fit(X, [1, 0] * 30), path, key=b"k" * 32)
+        >>> type(load_model(path, key=b"k" * 32, expect=LeadScorer)).__name__
+        'LeadScorer'
+        >>> load_model(path, key=b"k" * 32, expect=ModelRegistry)
+        Traceback (most recent call last):
+        ...
+        leadqual.errors.ModelFileError: ... holds a LeadScorer, not a ModelRegistry
     """
     _check_key(key)
+    if expect is not None and not (
+        isinstance(expect, type)
+        or (isinstance(expect, tuple) and expect and all(isinstance(t, type) for t in expect))
+    ):
+        raise ConfigurationError(f"expect must be a class or a tuple of classes, not {expect!r}")
     p = Path(path)
     header, mac, payload = _split(_read(p), p)
     meta = json.loads(header)
@@ -304,6 +335,11 @@ def load_model(path: str | Path, /, *, key: bytes, trusted: Iterable[str] = ()) 
         raise ModelFileError(
             f"{p} is damaged: {type(err).__name__}: {err}; save the model again"
         ) from err
+    if expect is not None and not isinstance(obj, expect):
+        wanted = " or ".join(
+            t.__name__ for t in (expect if isinstance(expect, tuple) else (expect,))
+        )
+        raise ModelFileError(f"{p} holds a {type(obj).__name__}, not a {wanted}")
     _check_loaded(obj, meta, p)
     return obj
 
@@ -494,7 +530,5 @@ class ModelRegistry:
     @classmethod
     def load(cls, path: str | Path, /, *, key: bytes, trusted: Iterable[str] = ()) -> ModelRegistry:
         """Read a registry written by :meth:`save`, signature and types checked first."""
-        obj = load_model(path, key=key, trusted=trusted)
-        if not isinstance(obj, cls):
-            raise ModelFileError(f"{path} holds a {type(obj).__name__}, not a ModelRegistry")
+        obj: ModelRegistry = load_model(path, key=key, trusted=trusted, expect=cls)
         return obj
