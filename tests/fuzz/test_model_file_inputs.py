@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from leadqual.errors import ModelFileError
+from leadqual.errors import ConfigurationError, ModelFileError
 from leadqual.scoring import LeadScorer, ModelRegistry, load_model, save_model
 from leadqual.scoring.registry import read_header
 
@@ -192,3 +192,24 @@ def test_a_sound_signed_file_still_loads_and_scores(
     scorer = load_model(path, key=KEY)
     X = pd.DataFrame({"source": ["event", "web"], "employees": [10, 10]})
     assert scorer.predict_proba(X)[:, 1].tolist() == _fitted().predict_proba(X)[:, 1].tolist()
+
+
+def test_a_foreign_object_signed_with_the_key_is_refused_when_a_scorer_is_expected(
+    tmp_path: Path,
+) -> None:
+    from sklearn.linear_model import LogisticRegression
+
+    plain = LogisticRegression().fit(np.arange(20.0).reshape(10, 2), [0, 1] * 5)
+    path = save_model(plain, tmp_path / "m.skops", key=KEY)
+    assert isinstance(load_model(path, key=KEY), LogisticRegression)  # nothing expected: as is
+    with pytest.raises(ModelFileError, match="holds a LogisticRegression, not a LeadScorer"):
+        load_model(path, key=KEY, expect=LeadScorer)
+    with pytest.raises(ModelFileError, match="not a ModelRegistry"):
+        ModelRegistry.load(path, key=KEY)
+
+
+@pytest.mark.parametrize("expect", ["LeadScorer", (), (LeadScorer, "x"), LeadScorer()])
+def test_expect_must_name_classes(tmp_path: Path, expect: Any) -> None:
+    path = save_model(_fitted(), tmp_path / "m.skops", key=KEY)
+    with pytest.raises(ConfigurationError, match="expect must be a class"):
+        load_model(path, key=KEY, expect=expect)
