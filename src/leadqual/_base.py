@@ -32,14 +32,24 @@ def to_utc(value: datetime, field: str = "now") -> datetime:
         )
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        # 0001-01-01 at +05:00 is still year 0 in UTC, 9999-12-31 at -05:00 already year 10000
+        raise ValidationFailed(
+            f"{field} {value.isoformat()} lies outside the years 1 to 9999 once read in UTC",
+            field=field,
+        ) from None
 
 
 def check_frame(frame: Any, /, *, field: str = "frame") -> None:
     """Refuse anything but a pandas DataFrame with unique column names, naming ``field``.
 
     A repeated name makes ``frame[name]`` a table rather than a column, which no component reads;
-    an integer beyond the float range cannot be compared as a number.
+    an integer beyond the float range cannot be compared as a number; a bytes cell is text in an
+    unknown encoding (pandas would decode it as UTF-8 in one place and print it as ``b'...'`` in
+    another), and a string holding a lone surrogate is not text at all: each is refused, naming
+    its column and row, rather than read one way or another.
     """
     import numpy as np  # only when a table is passed in: importing leadqual stays light
     import pandas as pd
@@ -57,18 +67,50 @@ def check_frame(frame: Any, /, *, field: str = "frame") -> None:
             field=str(repeated[0]),
         )
     for name, dtype in zip(frame.columns, frame.dtypes, strict=True):
-        if (
-            dtype != np.dtype(object)
-            or pd.api.types.infer_dtype(frame[name], skipna=True) in _PLAIN
-        ):
+        python_text = isinstance(dtype, pd.StringDtype) and dtype.storage == "python"
+        if dtype != np.dtype(object) and not python_text:
+            continue  # numbers, dates, flags and Arrow-backed text hold none of these
+        kind = pd.api.types.infer_dtype(frame[name], skipna=True)
+        if kind == "string":
+            if _encodes(frame[name]):
+                continue
+        elif kind in _PLAIN:
             continue
         for row, value in frame[name].items():
-            if isinstance(value, int) and abs(value) > _MAX_FLOAT_INT:
+            why = _unreadable_cell(value, name)
+            if why is not None:
                 raise ValidationFailed(
-                    f"{field} column {name!r} holds an integer too large for a number in row "
-                    f"{row!r}; fix the value or pass it as text",
-                    field=str(name),
+                    f"{field} column {name!r} holds {why} in row {row!r}", field=str(name)
                 )
+
+
+def _encodes(column: Any) -> bool:
+    """Whether a column of strings is all valid Unicode (one pass, in C, for the common case)."""
+    try:
+        "".join(column.dropna().tolist()).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _unreadable_cell(value: Any, column: Any) -> str | None:
+    """Why one cell of a table cannot be read as a value, or ``None`` when it can."""
+    if isinstance(value, int) and abs(value) > _MAX_FLOAT_INT:
+        return "an integer too large for a number; fix the value or pass it as text"
+    if isinstance(value, bytes | bytearray):
+        return (
+            f"bytes ({bytes(value)!r:.40}), not text; decode the column first, e.g. "
+            f"frame[{column!r}].str.decode('utf-8')"
+        )
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return (
+                f"text that is not valid Unicode ({value!r:.40}: a lone surrogate); fix the "
+                "value where it was read"
+            )
+    return None
 
 
 _PLAIN = frozenset({"string", "floating", "boolean", "datetime", "date", "empty"})
@@ -77,7 +119,12 @@ _MAX_FLOAT_INT = int(1.7976931348623157e308)
 """The largest integer a float holds."""
 
 
-UtcDatetime = Annotated[datetime, AfterValidator(to_utc)]
+def _field_to_utc(value: datetime) -> datetime:
+    # pydantic's error already names the field; the message only needs to say what is wrong
+    return to_utc(value, field="the time")
+
+
+UtcDatetime = Annotated[datetime, AfterValidator(_field_to_utc)]
 """A datetime stored in UTC. Naive input is read as UTC, so CRM exports without offsets still load."""
 
 

@@ -16,12 +16,14 @@ Examples:
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, TypeAdapter, ValidationError
 
 from leadqual._base import FrozenModel, UtcDatetime, as_validation_failed
+from leadqual.errors import ValidationFailed
 from leadqual.insight import STAGES, Stage
 from leadqual.models import LeadContext
 
@@ -122,15 +124,52 @@ _ADAPTER: TypeAdapter[CrmEvent] = TypeAdapter(CrmEvent)
 def parse_event(data: Mapping[str, Any] | str | bytes, /) -> CrmEvent:
     """Read an event from a mapping or JSON text (a webhook body).
 
+    JSON text must name each key once per object: a body such as
+    ``{"type": "lead_deleted", "type": "lead_created", ...}`` means different events to parsers
+    that keep the first value and to those that keep the last, so it is refused rather than read
+    either way.
+
     Raises:
-        ValidationFailed: not a known event, or a field is missing or malformed.
+        ValidationFailed: not a known event, a field is missing or malformed, or JSON text
+            repeats a key.
     """
     try:
         if isinstance(data, str | bytes):
-            return _ADAPTER.validate_json(data)
+            event = _ADAPTER.validate_json(data)
+            _refuse_repeated_keys(data)
+            return event
         return _ADAPTER.validate_python(data)
     except ValidationError as err:
         raise as_validation_failed(err, "CRM event") from None
+
+
+class _RepeatedKey(Exception):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _RepeatedKey(key)
+        out[key] = value
+    return out
+
+
+def _refuse_repeated_keys(text: str | bytes) -> None:
+    """Raise when JSON text (already read as an event, so valid and shallow) repeats a key."""
+    try:
+        json.loads(text, object_pairs_hook=_unique_pairs)
+    except _RepeatedKey as dup:
+        raise ValidationFailed(
+            f"invalid CRM event: the key {dup.key!r} appears twice in one object; a webhook body "
+            "names each key once",
+            field=dup.key,
+        ) from None
+    except (ValueError, RecursionError) as err:  # read as an event already: not expected
+        raise ValidationFailed(f"invalid CRM event: {err}") from None
 
 
 def _key(event: CrmEvent) -> tuple[str, str]:

@@ -5,6 +5,7 @@ Kept apart from the rest of the package so that numpy and pandas load only when 
 
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
 import numpy as np
@@ -33,6 +34,8 @@ class FrameColumns:
     def __init__(self, frame: pd.DataFrame, /) -> None:
         self.frame = frame
         self.rows = len(frame)
+        if "lead_id" in frame.columns:
+            _check_lead_ids(frame["lead_id"])
         self._numbers: dict[str, NDArray[np.float64]] = {}
         scores = self._read("predictive_score")
         if scores is not None:
@@ -43,13 +46,27 @@ class FrameColumns:
                     field="predictive_score",
                 )
         if "icp_tier" in frame.columns:
-            tiers = frame["icp_tier"].dropna().astype(str)
-            unknown = sorted(set(tiers) - set(TIER_BAND))
+            # a tier is one of the tier names; anything else (a number, a date, bytes) is named
+            # as it is rather than turned into text that might happen to spell a tier
+            unknown = sorted(
+                {
+                    v if isinstance(v, str) else repr(v)
+                    for v in frame["icp_tier"].dropna().tolist()
+                    if not (isinstance(v, str) and v in TIER_BAND)
+                }
+            )
             if unknown:
                 raise ValidationFailed(
                     f"icp_tier must be one of {', '.join(TIER_BAND)}, got {unknown}",
                     field="icp_tier",
                 )
+
+    def lead_order(self) -> NDArray[np.int64]:
+        """Each row's position among the lead ids sorted as text (the last tie-break)."""
+        # the ids were checked on construction: text and whole numbers only
+        ids = self.frame["lead_id"].astype(str).to_numpy()
+        _, position = np.unique(ids, return_inverse=True)
+        return np.asarray(position, dtype=np.int64)
 
     def full(self, values: Any, /) -> NDArray[np.float64]:
         """``values`` (an array, or one number for every row) as a float array of the rows."""
@@ -96,7 +113,7 @@ class FrameColumns:
             return np.asarray(column.fillna(0).to_numpy(dtype=float) != 0, dtype=np.float64)
         out: NDArray[np.float64] = np.zeros(self.rows)
         for i, value in enumerate(column.tolist()):
-            if value is None or (isinstance(value, float) and value != value):
+            if _is_missing(value):
                 continue
             if isinstance(value, str):
                 text = value.strip().casefold()
@@ -105,8 +122,13 @@ class FrameColumns:
                         f"{name} must be true or false, got {value!r}", field=name
                     )
                 out[i] = text in _TRUE_TEXT
-            else:
+            elif isinstance(value, bool | np.bool_ | numbers.Number):
                 out[i] = bool(value)
+            else:  # a date, a list, an object: not a flag, though Python calls each "true"
+                raise ValidationFailed(
+                    f"{name} must be true or false, got {type(value).__name__} {value!r:.60}",
+                    field=name,
+                )
         return out
 
     def tier_band(self, name: str, /) -> NDArray[np.float64]:
@@ -116,3 +138,32 @@ class FrameColumns:
             return np.zeros(self.rows)
         tier = self.frame[name].astype("string").fillna("Unknown")
         return np.asarray(tier.map(dict(TIER_BAND)).fillna(1), dtype=np.float64)
+
+
+def _is_missing(value: Any) -> bool:
+    """``None``, NaN, ``pd.NA`` or ``NaT``: a missing cell, whichever way the frame holds it."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    if isinstance(value, float | np.floating | np.datetime64 | np.timedelta64):
+        return bool(pd.isna(value))
+    return False
+
+
+def _check_lead_ids(ids: pd.Series) -> None:
+    """A lead id is text or a whole number, and every row has one: a row without one could not
+    be told apart from the others in the ranking."""
+    if pd.api.types.is_integer_dtype(ids.dtype):
+        return
+    missing = ids.isna().to_numpy()
+    if missing.any():
+        row = ids.index[int(np.argmax(missing))]
+        raise ValidationFailed(f"lead_id is missing in row {row!r}", field="lead_id")
+    if pd.api.types.infer_dtype(ids, skipna=True) in ("string", "integer", "empty"):
+        return
+    for row, value in ids.items():
+        if isinstance(value, bool | np.bool_) or not isinstance(value, str | int | np.integer):
+            raise ValidationFailed(
+                f"lead_id must be text or a whole number, got {type(value).__name__} "
+                f"{value!r:.60} in row {row!r}",
+                field="lead_id",
+            )

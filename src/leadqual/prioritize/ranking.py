@@ -544,7 +544,7 @@ class Prioritizer:
         standings = [f.values(columns) for f in self.factors]
         keys = [band for band, _ in standings] + [value for _, value in standings]
         # lead ids become their sorted positions, so one numeric lexsort orders everything
-        _, id_rank = np.unique(df["lead_id"].astype(str).to_numpy(), return_inverse=True)
+        id_rank = columns.lead_order()
         # np.lexsort sorts by its last key first: lead id last in importance, so first here
         order = np.lexsort([id_rank, *(-k for k in reversed(keys))])
         decider = np.full(n, None, dtype=object)

@@ -20,6 +20,7 @@ from typing import Any, Literal
 from leadqual._geo import country_code
 from leadqual._text import normalize_company_name
 from leadqual.errors import ConfigurationError, ProviderError
+from leadqual.research._payloads import reads_payloads
 from leadqual.research.http import HttpStatusError, SafeFetcher
 from leadqual.research.providers import (
     CompanyFinancials,
@@ -213,6 +214,7 @@ class CompaniesHouseProvider:
             company.domain and company.domain.endswith(".uk")
         )
 
+    @reads_payloads
     async def aresearch(self, company: CompanyQuery, /) -> ResearchResult:
         """Look the company up by number (or by name for UK companies)."""
         requests = 0

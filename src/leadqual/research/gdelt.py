@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 
 from leadqual._text import normalize_company_name, strip_legal_suffixes
+from leadqual.research._payloads import reads_payloads
 from leadqual.research.http import JSON_TYPES, TEXT_TYPES, SafeFetcher
 from leadqual.research.providers import (
     CompanyQuery,
@@ -126,6 +127,7 @@ class GdeltProvider:
             parts.append("sourcelang:english")
         return " ".join(parts)
 
+    @reads_payloads
     async def aresearch(self, company: CompanyQuery, /) -> ResearchResult:
         """Search recent news about the company."""
         query = self.query_for(company)

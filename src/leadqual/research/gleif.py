@@ -17,6 +17,7 @@ from typing import Any
 
 from leadqual._geo import country_code
 from leadqual._text import normalize_company_name
+from leadqual.research._payloads import reads_payloads
 from leadqual.research.http import HttpStatusError, SafeFetcher
 from leadqual.research.providers import CompanyOverview, CompanyQuery, Provenance, ResearchResult
 
@@ -111,6 +112,7 @@ class GleifProvider:
         self.parents = parents
         fetcher.limit("api.gleif.org", 1.0)  # 60 requests/minute is the reported ceiling
 
+    @reads_payloads
     async def aresearch(self, company: CompanyQuery, /) -> ResearchResult:
         """Find the company's LEI record (by LEI, else by legal name)."""
         requests = 0

@@ -56,6 +56,10 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
+_SCHEME = re.compile(r"\s*([a-zA-Z][a-zA-Z0-9+-]*):")
+"""A URL scheme (no dot: ``contoso.com:8080`` is a domain and a port)."""
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f]")
+
 ENTRY_POINT_GROUP = RESEARCH_PROVIDERS_GROUP
 """The entry-point group third-party research providers register under."""
 
@@ -330,11 +334,25 @@ class CompanyOverview(LeadqualModel):
     founded: str | None = None
     """Founding date at the precision the source gives (``2010`` or ``2010-03-01``)."""
     website: str | None = None
+    """The company's site: an http(s) address or a bare domain, never another scheme."""
     products: tuple[str, ...] = ()
     mission: str | None = None
     identifiers: Mapping[str, str] = Field(default_factory=dict)
     raw: Mapping[str, Any] = Field(default_factory=dict)
     """Vendor extras the typed fields do not cover."""
+
+    @field_validator("website")
+    @classmethod
+    def _web_address(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        # browsers drop tabs, newlines and other controls inside a scheme ("java\tscript:")
+        scheme = _SCHEME.match(_CONTROLS.sub("", value))
+        if scheme and scheme.group(1).lower() not in ("http", "https"):
+            raise ValueError(
+                f"a company website must be an http(s) address or a domain, not {value!r:.60}"
+            )
+        return value
 
 
 class FinancialMetric(LeadqualModel):

@@ -24,6 +24,7 @@ from typing import Any
 from leadqual._domains import registrable_domain
 from leadqual._text import normalize_company_name
 from leadqual.models import Account
+from leadqual.research._payloads import reads_payloads
 from leadqual.research.providers import (
     CompanyFinancials,
     CompanyOverview,
@@ -89,6 +90,7 @@ class SampleResearchProvider:
                 return account, domain or query.domain, 0.8
         return None, query.domain, 0.0
 
+    @reads_payloads
     async def aresearch(self, company: CompanyQuery, /) -> ResearchResult:
         """Look the company up in the sample CRM and the fictional catalogue."""
         account, domain, confidence = self._find(company)

@@ -29,6 +29,7 @@ from leadqual._domains import registrable_domain
 from leadqual._sync import PerLoop
 from leadqual._text import normalize_company_name, strip_legal_suffixes
 from leadqual.errors import ConfigurationError, ProviderError
+from leadqual.research._payloads import reads_payloads
 from leadqual.research.http import HttpStatusError, SafeFetcher
 from leadqual.research.providers import (
     CompanyFinancials,
@@ -498,6 +499,7 @@ class SecEdgarProvider:
         self._tickers = (now + 24 * 3600, index)
         return index
 
+    @reads_payloads
     async def aresearch(self, company: CompanyQuery, /) -> ResearchResult:
         """Look the company up on EDGAR (by CIK, else by exact name)."""
         requests = 0

@@ -37,6 +37,7 @@ import defusedxml.ElementTree
 
 from leadqual._domains import registrable_domain
 from leadqual.errors import LeadqualError, MalformedResponse, ProviderError
+from leadqual.research._payloads import reads_payloads
 from leadqual.research.http import (
     HTML_TYPES,
     TEXT_TYPES,
@@ -622,6 +623,7 @@ class WebsiteProvider:
             self.fetcher.limit(host, 1.0 / min(float(delay), 60.0))
         return parser
 
+    @reads_payloads
     async def aresearch(self, company: CompanyQuery, /) -> ResearchResult:
         """Read the company's home page and about page."""
         site = company.website or (f"https://{company.domain}/" if company.domain else None)

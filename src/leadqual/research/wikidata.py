@@ -25,6 +25,7 @@ from leadqual._domains import registrable_domain
 from leadqual._geo import country_code
 from leadqual._text import normalize_company_name
 from leadqual.errors import MalformedResponse, ProviderError
+from leadqual.research._payloads import reads_payloads
 from leadqual.research.http import SafeFetcher
 from leadqual.research.providers import (
     CompanyFinancials,
@@ -309,6 +310,7 @@ class WikidataProvider:
         entities = data.get("entities") if isinstance(data, Mapping) else None
         return entities if isinstance(entities, Mapping) else {}
 
+    @reads_payloads
     async def aresearch(self, company: CompanyQuery, /) -> ResearchResult:
         """Find the company's Wikidata item and read its facts."""
         requests = 0

@@ -22,6 +22,7 @@ from typing import Any, Literal
 from urllib.parse import quote
 
 from leadqual._text import strip_legal_suffixes
+from leadqual.research._payloads import reads_payloads
 from leadqual.research.http import HttpStatusError, SafeFetcher
 from leadqual.research.providers import CompanyOverview, CompanyQuery, Provenance, ResearchResult
 from leadqual.research.website import clean_text
@@ -225,6 +226,7 @@ class WikipediaProvider:
         self.language = language
         fetcher.limit(f"{language}.wikipedia.org", 5.0)
 
+    @reads_payloads
     async def aresearch(self, company: CompanyQuery, /) -> ResearchResult:
         """Read the summary of the company's Wikipedia page, when its title is known."""
         title = company.ids.get("wikipedia")

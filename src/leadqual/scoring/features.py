@@ -91,13 +91,26 @@ _SCALAR_COLUMN_KINDS = frozenset(
 
 
 def bad_cell(value: Any) -> str | None:
-    """Why one cell cannot be a lead attribute (a container, an integer no float holds), or
-    ``None`` when it can."""
+    """Why one cell cannot be a lead attribute (a container, an integer no float holds, bytes,
+    text that is not Unicode), or ``None`` when it can."""
     if isinstance(value, Mapping | list | tuple | set | frozenset | np.ndarray | pd.Series):
         return f"a {type(value).__name__} (a nested value)"
     if isinstance(value, int) and abs(value) > _MAX_FLOAT_INT:
         return "an integer too large for a number"
+    if isinstance(value, bytes | bytearray):
+        # read as text in an unknown encoding, b"web" would be a category apart from "web"
+        return f"bytes ({bytes(value)!r:.40}, decode the column to text first)"
+    if isinstance(value, str) and not _is_unicode(value):
+        return f"text that is not valid Unicode ({value!r:.40}: a lone surrogate)"
     return None
+
+
+def _is_unicode(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _refusal(column: str, row: Any, why: str) -> ValidationFailed:
@@ -119,7 +132,12 @@ def check_cells(df: pd.DataFrame) -> None:
         if dtype is not np.dtype(object):
             continue
         column = df.iloc[:, i]
-        if pd.api.types.infer_dtype(column, skipna=True) in _SCALAR_COLUMN_KINDS:
+        kind = pd.api.types.infer_dtype(column, skipna=True)
+        if kind == "string":
+            # one pass in C for the common case; only Python strings can hold a lone surrogate
+            if _is_unicode("".join(column.dropna().tolist())):
+                continue
+        elif kind in _SCALAR_COLUMN_KINDS:
             continue
         for row, value in column.items():
             why = bad_cell(value)

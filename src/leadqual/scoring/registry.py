@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any, Unpack
 
 import numpy as np
+import pandas as pd
 import sklearn
 import skops
 import skops.io as sio
@@ -53,6 +54,7 @@ from leadqual.errors import (
     NotScorable,
 )
 from leadqual.models import Lead, LeadContext
+from leadqual.scoring.features import LeadClassifier, LeadFeaturizer
 from leadqual.scoring.grading import LeadScore
 from leadqual.scoring.scorer import LeadScorer, ScoreOptions
 
@@ -226,23 +228,54 @@ def _split(blob: bytes, path: Path) -> tuple[bytes, bytes, bytes]:
     return header, mac, payload
 
 
-def load_model(path: str | Path, /, *, key: bytes, trusted: Iterable[str] = ()) -> Any:
+def load_model(
+    path: str | Path,
+    /,
+    *,
+    key: bytes,
+    trusted: Iterable[str] = (),
+    expect: type | tuple[type, ...] | None = None,
+) -> Any:
     """Read a file written by :func:`save_model`: signature and types checked before anything
     is built, and no code in the file is ever run.
+
+    A loaded scorer (or each scorer a registry holds) must score a typical lead, so a damaged
+    model fails here rather than on the first lead scored.
 
     Args:
         path: the model file.
         key: the key it was signed with.
         trusted: further types the file may hold (as given to :func:`save_model`).
+        expect: the class (or classes) the file must hold, e.g. ``LeadScorer``: another object
+            signed with the same key (a registry, a plain scikit-learn model) is refused rather
+            than returned to code that would call scorer methods on it.
 
     Raises:
         IncompatibleModelError: a pickle-based file from leadqual before skops (formats 1 and 2;
             refused unread: retrain and save again), another file format, another scikit-learn
             minor version, or types of a leadqual that had other classes.
         ModelIntegrityError: the signature does not match (changed file or another key).
-        ModelFileError: not a leadqual model file, damaged, or holding a type nobody trusts.
+        ModelFileError: not a leadqual model file, damaged, holding a type nobody trusts, not
+            the class ``expect`` names, or holding a scorer that cannot score a lead.
+
+    Example:
+        >>> import pandas as pd, tempfile, pathlib
+        >>> X = pd.DataFrame({"source": ["web", "ad"] * 30})
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "model.skops"
+        >>> _ = save_model(LeadScorer().fit(X, [1, 0] * 30), path, key=b"k" * 32)
+        >>> type(load_model(path, key=b"k" * 32, expect=LeadScorer)).__name__
+        'LeadScorer'
+        >>> load_model(path, key=b"k" * 32, expect=ModelRegistry)
+        Traceback (most recent call last):
+        ...
+        leadqual.errors.ModelFileError: ... holds a LeadScorer, not a ModelRegistry
     """
     _check_key(key)
+    if expect is not None and not (
+        isinstance(expect, type)
+        or (isinstance(expect, tuple) and expect and all(isinstance(t, type) for t in expect))
+    ):
+        raise ConfigurationError(f"expect must be a class or a tuple of classes, not {expect!r}")
     p = Path(path)
     header, mac, payload = _split(_read(p), p)
     meta = json.loads(header)
@@ -273,8 +306,11 @@ def load_model(path: str | Path, /, *, key: bytes, trusted: Iterable[str] = ()) 
         )
     try:
         refused = _untrusted(payload, trusted)
-    except (zipfile.BadZipFile, KeyError, ValueError) as err:
-        raise ModelFileError(f"{p} is damaged: {err}") from err
+    except Exception as err:
+        # skops walks a schema that only the signature vouches for: a damaged or hand-made one
+        # fails in many ways (a bad zip, a missing key, a node of the wrong shape...), and each
+        # means the same to the caller
+        raise ModelFileError(f"{p} is damaged: {type(err).__name__}: {err}") from err
     if refused:
         own = [t for t in refused if t.startswith("leadqual.")]
         if own:
@@ -289,12 +325,72 @@ def load_model(path: str | Path, /, *, key: bytes, trusted: Iterable[str] = ()) 
             "If you saved them yourself (e.g. a bring-your-own estimator), pass them as trusted="
         )
     try:
-        return sio.loads(payload, trusted=[*TRUSTED_TYPES, *trusted])
-    except (AttributeError, ImportError, TypeError, ValueError, KeyError) as err:
+        obj = sio.loads(payload, trusted=[*TRUSTED_TYPES, *trusted])
+    except (AttributeError, ImportError) as err:  # a class or attribute this version lacks
         raise IncompatibleModelError(
             f"{p} was written by leadqual {meta.get('leadqual', '?')} and cannot be read by this "
             f"version ({_versions()['leadqual']}): {err}; retrain the model with this version"
         ) from err
+    except Exception as err:  # the arrays or the schema do not read back (see above)
+        raise ModelFileError(
+            f"{p} is damaged: {type(err).__name__}: {err}; save the model again"
+        ) from err
+    if expect is not None and not isinstance(obj, expect):
+        wanted = " or ".join(
+            t.__name__ for t in (expect if isinstance(expect, tuple) else (expect,))
+        )
+        raise ModelFileError(f"{p} holds a {type(obj).__name__}, not a {wanted}")
+    _check_loaded(obj, meta, p)
+    return obj
+
+
+def _check_loaded(obj: Any, meta: dict[str, Any], path: Path) -> None:
+    """Refuse a loaded object that is not what its header says, or a scorer in it that cannot
+    score a lead, so that a damaged model fails here rather than in the middle of scoring."""
+    kind = meta.get("kind")
+    if kind is not None and kind != type(obj).__name__:
+        raise ModelFileError(
+            f"{path} is damaged: its header says it holds a {kind}, but it holds a "
+            f"{type(obj).__name__}"
+        )
+    for scorer in _scorers(obj):
+        if not hasattr(scorer, scorer._fitted_attribute):
+            continue  # saved before fit: nothing to score with yet
+        try:
+            scorer.predict_proba(_probe_row(scorer))
+        except Exception as err:  # arrays or parts of mismatched shapes, a part missing...
+            raise ModelFileError(
+                f"{path} is damaged: its {type(scorer).__name__} cannot score a lead "
+                f"({type(err).__name__}: {err}); save the model again"
+            ) from err
+
+
+def _scorers(obj: Any, depth: int = 0) -> Iterator[LeadClassifier]:
+    """The lead classifiers in ``obj``: itself, or those a registry or a staged scorer holds."""
+    if isinstance(obj, LeadClassifier):
+        yield obj
+    if depth >= 3:
+        return
+    if isinstance(obj, dict):
+        children: Iterable[Any] = obj.values()
+    elif isinstance(obj, list | tuple):
+        children = obj
+    elif isinstance(obj, LeadClassifier) or not hasattr(obj, "__dict__"):
+        return
+    else:
+        children = vars(obj).values()
+    for child in children:
+        yield from _scorers(child, depth + 1)
+
+
+def _probe_row(scorer: LeadClassifier) -> pd.DataFrame:
+    """One lead to score: each attribute the training set's typical value, or missing."""
+    featurizer = getattr(scorer, "featurizer_", None)
+    typical = featurizer.typical_values() if isinstance(featurizer, LeadFeaturizer) else {}
+    names = getattr(scorer, "feature_names_in_", None)
+    if names is None:  # fitted on an array: its columns read as x0, x1, ...
+        names = [f"x{i}" for i in range(int(getattr(scorer, "n_features_in_", 0)))]
+    return pd.DataFrame({str(name): [typical.get(str(name))] for name in names})
 
 
 def _key(line_of_business: str) -> str:
@@ -434,7 +530,5 @@ class ModelRegistry:
     @classmethod
     def load(cls, path: str | Path, /, *, key: bytes, trusted: Iterable[str] = ()) -> ModelRegistry:
         """Read a registry written by :meth:`save`, signature and types checked first."""
-        obj = load_model(path, key=key, trusted=trusted)
-        if not isinstance(obj, cls):
-            raise ModelFileError(f"{path} holds a {type(obj).__name__}, not a ModelRegistry")
+        obj: ModelRegistry = load_model(path, key=key, trusted=trusted, expect=cls)
         return obj

@@ -27,6 +27,7 @@ __all__ = [
     "read_dates",
     "read_numbers",
     "read_phones",
+    "not_text",
     "read_text",
 ]
 
@@ -42,12 +43,16 @@ def read_text(series: pd.Series, /) -> Read:
 
     Text is kept as written: a formula such as ``=HYPERLINK(...)`` stays a plain string (nothing
     here evaluates it), and numbers in a text column (``00123``) keep their leading zeros.
+    A bytes cell (text in an unknown encoding) and a string holding a lone surrogate (not
+    Unicode) are not read: each is ``None`` with its reason.
     """
     if pd.api.types.is_float_dtype(series.dtype) or pd.api.types.is_integer_dtype(series.dtype):
         return [_number_text(v) for v in series.tolist()], {}
-    if pd.api.types.is_string_dtype(series.dtype) and pd.api.types.infer_dtype(
-        series, skipna=True
-    ) in ("string", "empty"):
+    if (
+        pd.api.types.is_string_dtype(series.dtype)
+        and pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty")
+        and _all_unicode(series)
+    ):
         # The common case (a CSV read as text): pandas' string methods, no Python loop per cell.
         cells = series
         if cells.str.contains(_CONTROL.pattern, regex=True, na=False).any():
@@ -55,16 +60,46 @@ def read_text(series: pd.Series, /) -> Read:
         return [v if isinstance(v, str) and v else None for v in cells.str.strip().tolist()], {}
     values = series.tolist()
     out: list[Any] = []
-    for v in values:
+    unread: dict[int, str] = {}
+    for i, v in enumerate(values):
         if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA or v is pd.NaT:
             out.append(None)
+            continue
+        why = not_text(v)
+        if why is not None:
+            out.append(None)
+            unread[i] = why
             continue
         text = v if isinstance(v, str) else (_number_text(v) or "") if _is_number(v) else str(v)
         if _CONTROL.search(text):
             text = _CONTROL.sub("", text)
         text = text.strip()
         out.append(text or None)
-    return out, {}
+    return out, unread
+
+
+def _all_unicode(series: pd.Series) -> bool:
+    """Whether a column of strings encodes as UTF-8: one pass in C; only a column of Python
+    strings (object dtype) can hold a lone surrogate."""
+    if series.dtype != object:
+        return True
+    try:
+        "".join(series.dropna().tolist()).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def not_text(value: Any) -> str | None:
+    """Why a cell cannot be read as text, or ``None`` when it can."""
+    if isinstance(value, bytes | bytearray):
+        return f"bytes ({bytes(value)!r:.40}), not text: decode the column before loading it"
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return "text that is not valid Unicode (a lone surrogate)"
+    return None
 
 
 def _is_number(value: object) -> bool:
@@ -131,7 +166,12 @@ def read_numbers(series: pd.Series, /, *, integer: bool) -> Read:
         raw: list[Any] = list(floats)
     else:
         raw = series.tolist()
-        coerced = pd.to_numeric(series, errors="coerce")
+        try:
+            coerced = pd.to_numeric(series, errors="coerce")
+        except OverflowError:  # an integer no float holds: read as its text, then refused
+            coerced = pd.to_numeric(
+                series.map(lambda v: str(v) if isinstance(v, int) else v), errors="coerce"
+            )
         floats = coerced.astype("float64").to_numpy()
     values: list[Any] = []
     errors: dict[int, str] = {}
@@ -198,14 +238,15 @@ def read_dates(
     formats: each cell is read by the first that fits.
     """
     if isinstance(series.dtype, pd.DatetimeTZDtype):
-        stamps = series.dt.tz_convert("UTC")
-        return _as_datetimes(stamps), {}
+        return _in_calendar(series.dt.tz_convert("UTC"), {})
     if pd.api.types.is_datetime64_dtype(series.dtype):
-        return _as_datetimes(_localize(series, timezone)), {}
+        return _in_calendar(_localize(series, timezone), {})
     values_in, _ = read_text(series)
     text = pd.Series(values_in, index=range(len(values_in)), dtype=object)
     present = text.notna()
-    parsed = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns, UTC]")
+    # microseconds, as pandas parses: years 1 to 9999 (a "9999-12-31" placeholder) fit, where
+    # nanoseconds end in 2262 and pandas fails while it assigns a later date
+    parsed = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us, UTC]")
     todo = present.copy()
     if not todo.any():
         return [None] * len(text), {}
@@ -226,7 +267,7 @@ def read_dates(
         else:
             got = got.dt.tz_convert("UTC")
         ok = got.notna()
-        parsed.loc[ok[ok].index] = got[ok]
+        parsed.loc[ok[ok].index] = _microseconds(got[ok])
         todo.loc[ok[ok].index] = False
 
     own = [_dayfirst(f) if dayfirst else f for f in formats]
@@ -239,7 +280,7 @@ def read_dates(
     if serial.any():
         days = pd.to_numeric(text[serial], errors="coerce")
         stamps = _localize(_EXCEL_EPOCH + pd.to_timedelta(days, unit="D"), timezone)
-        parsed.loc[serial[serial].index] = stamps
+        parsed.loc[serial[serial].index] = _microseconds(stamps)
         todo &= ~serial
     for fmt in DATE_FORMATS:
         if not todo.any():
@@ -247,7 +288,31 @@ def read_dates(
         attempt(_dayfirst(fmt) if dayfirst else fmt, todo & ~has_offset)
     attempt(None, todo, mixed=True)
     errors = {int(i): "not a date" for i in todo[todo].index}
-    return _as_datetimes(parsed), errors
+    return _in_calendar(parsed, errors)
+
+
+def _microseconds(stamps: pd.Series) -> pd.Series:
+    """Stamps at microsecond resolution (a Python datetime's), nanoseconds rounded away:
+    pandas refuses to put ``...06.364994394`` into a microsecond column as it is."""
+    if stamps.dtype == "datetime64[ns, UTC]":
+        rounded: pd.Series = stamps.dt.round("us").astype("datetime64[us, UTC]")
+        return rounded
+    return stamps
+
+
+_FIRST = pd.Timestamp("0001-01-01", tz="UTC")
+_LAST = pd.Timestamp("9999-12-31 23:59:59.999999", tz="UTC")
+
+
+def _in_calendar(stamps: pd.Series, errors: dict[int, str]) -> Read:
+    """The stamps as datetimes; one that leaves the years 1 to 9999 once in UTC (a
+    ``9999-12-31`` placeholder written at -05:00) is reported, not read."""
+    outside = stamps.notna() & ((stamps < _FIRST) | (stamps > _LAST))
+    if outside.any():
+        stamps = stamps.where(~outside)
+        for i in np.flatnonzero(outside.to_numpy()).tolist():
+            errors[i] = "a date outside the years 1 to 9999 once read in UTC"
+    return _as_datetimes(stamps), errors
 
 
 def _localize(stamps: pd.Series, timezone: str) -> pd.Series:

@@ -665,17 +665,17 @@ class _Reader(Generic[_R]):
 
         # Raw text of the mapped columns, for reports and the blank-row test.
         raw: dict[str, list[Any]] = {}
+        unread: dict[str, dict[int, str]] = {}  # bytes and broken text: reported, not read
         for column in dict.fromkeys(self.mapping.columns.values()):
-            raw[column], _ = _cells.read_text(frame[column])
+            raw[column], unread[column] = _cells.read_text(frame[column])
         blank = np.ones(n, dtype=bool)
-        for values in raw.values():
+        for column, values in raw.items():
             blank &= np.fromiter((v is None for v in values), dtype=bool, count=n)
+            blank[list(unread[column])] = False
         for column in frame.columns:
             if column in raw or not blank.any():
                 continue
-            series = frame[column]
-            empty = series.isna().to_numpy() | (series.astype(str).str.strip() == "").to_numpy()
-            blank &= empty
+            blank &= _empty_cells(frame[column])
         for column, values in raw.items():
             for i, v in enumerate(values):
                 if v is not None and len(v) > self.mapping.max_cell_chars:
@@ -730,6 +730,9 @@ class _Reader(Generic[_R]):
                         errors[i] = "unknown status: add it to LeadMapping.status_values"
                     else:
                         values[i] = status
+            for i, reason in unread[column].items():
+                values[i] = None
+                errors.setdefault(i, reason)
             if target == "lead_source":
                 keys = _memo(value_key)
                 values = [None if v is None else self.source_table.get(keys(v), v) for v in values]
@@ -827,7 +830,7 @@ class _Reader(Generic[_R]):
         made: list[str] | None = None
         if given is None or any(v is None for v in given):
             # Made from the row's cells: the same row of the same file gets the same id each time.
-            hashes = pd.util.hash_pandas_object(frame.astype(str), index=False).to_numpy()
+            hashes = pd.util.hash_pandas_object(_as_text(frame), index=False).to_numpy()
             made = [f"{self.mapping.id_prefix}{h:016x}" for h in hashes.tolist()]
         ids: list[str] = []
         for i in range(n):
@@ -903,6 +906,31 @@ class _Reader(Generic[_R]):
 # -- public entry points --------------------------------------------------------------------------
 
 _M = TypeVar("_M", bound=_TableMapping)
+
+
+def _empty_cells(series: pd.Series) -> np.ndarray[Any, Any]:
+    """Which cells of a column hold nothing (missing or only spaces); bytes and broken text are
+    something."""
+    missing: np.ndarray[Any, Any] = series.isna().to_numpy()
+    try:
+        spaces: np.ndarray[Any, Any] = (series.astype(str).str.strip() == "").to_numpy()
+    except UnicodeError:  # a bytes cell that is not UTF-8, or a lone surrogate
+        spaces = np.fromiter(
+            (isinstance(v, str) and not v.strip() for v in series.tolist()),
+            dtype=bool,
+            count=len(series),
+        )
+    empty: np.ndarray[Any, Any] = missing | spaces
+    return empty
+
+
+def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """The cells as text, to hash a row into an id; a cell pandas cannot turn into text (bytes
+    that are not UTF-8, a lone surrogate) is hashed as its escaped form."""
+    try:
+        return frame.astype(str)
+    except UnicodeError:
+        return frame.map(lambda v: ascii(v) if _cells.not_text(v) else v).astype(str)
 
 
 def _lead_mapping(
