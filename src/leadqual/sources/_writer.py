@@ -21,10 +21,11 @@ from leadqual.models import (
     Note,
     Opportunity,
     RecordRef,
+    Seller,
 )
 from leadqual.sources.base import with_changes, with_status
 
-__all__ = ["WriterMethods", "id_taken"]
+__all__ = ["InsertCreates", "ReadByKind", "WriterMethods", "id_taken"]
 
 
 def id_taken(kind: str, record_id: str) -> ValidationFailed:
@@ -32,24 +33,46 @@ def id_taken(kind: str, record_id: str) -> ValidationFailed:
     return ValidationFailed(f"a {kind} with id {record_id!r} exists", field=f"{kind}.id")
 
 
-class WriterMethods:
-    """:class:`~leadqual.sources.CrmWriter` over a source's ``get_lead``, ``notes``, ``add``
-    (insert or replace, in one write) and ``_insert`` (insert, raising :func:`id_taken` when the
-    id is used)."""
+class ReadByKind:
+    """The typed getters of :class:`~leadqual.sources.CrmSource` over a source's ``_get(kind,
+    record_id)``, which returns the record of that kind or raises
+    :class:`~leadqual.errors.RecordNotFound`."""
 
-    if TYPE_CHECKING:
-        # The storage each source implements.
-        def get_lead(self, lead_id: str, /) -> Lead: ...
+    def _get(self, kind: str, record_id: str) -> Any:
+        raise NotImplementedError
 
-        def notes(self, *, regarding: RecordRef | None = None) -> Sequence[Note]: ...
+    def get_lead(self, lead_id: str, /) -> Lead:
+        """The lead with this id."""
+        lead: Lead = self._get("lead", lead_id)
+        return lead
 
-        def activities(
-            self, *, regarding: RecordRef | None = None, since: datetime | None = None
-        ) -> Sequence[Activity]: ...
+    def get_contact(self, contact_id: str, /) -> Contact:
+        """The contact with this id."""
+        contact: Contact = self._get("contact", contact_id)
+        return contact
 
-        def add(self, *records: Any) -> None: ...
+    def get_account(self, account_id: str, /) -> Account:
+        """The account with this id."""
+        account: Account = self._get("account", account_id)
+        return account
 
-        def _insert(self, kind: str, record: Account | Contact | Opportunity) -> None: ...
+    def get_opportunity(self, opportunity_id: str, /) -> Opportunity:
+        """The opportunity with this id."""
+        opportunity: Opportunity = self._get("opportunity", opportunity_id)
+        return opportunity
+
+    def get_seller(self, seller_id: str, /) -> Seller:
+        """The seller with this id."""
+        seller: Seller = self._get("seller", seller_id)
+        return seller
+
+
+class InsertCreates:
+    """The ``create_*`` methods of :class:`~leadqual.sources.CrmWriter` over a source's
+    ``_insert`` (insert, raising :func:`id_taken` when the id is used)."""
+
+    def _insert(self, kind: str, record: Account | Contact | Opportunity) -> None:
+        raise NotImplementedError
 
     def create_account(self, account: Account, /) -> Account:
         """Create an account; its id must be new."""
@@ -65,6 +88,24 @@ class WriterMethods:
         """Create an opportunity; its id must be new."""
         self._insert("opportunity", opportunity)
         return opportunity
+
+
+class WriterMethods(InsertCreates):
+    """:class:`~leadqual.sources.CrmWriter` over a source's ``get_lead``, ``notes``, ``add``
+    (insert or replace, in one write) and ``_insert`` (insert, raising :func:`id_taken` when the
+    id is used)."""
+
+    if TYPE_CHECKING:
+        # The storage each source implements.
+        def get_lead(self, lead_id: str, /) -> Lead: ...
+
+        def notes(self, *, regarding: RecordRef | None = None) -> Sequence[Note]: ...
+
+        def activities(
+            self, *, regarding: RecordRef | None = None, since: datetime | None = None
+        ) -> Sequence[Activity]: ...
+
+        def add(self, *records: Any) -> None: ...
 
     def update_lead_status(
         self,

@@ -71,7 +71,7 @@ from leadqual.sources._records import close_matches as _close
 from leadqual.sources._records import required as _required
 from leadqual.sources._records import text as _text
 from leadqual.sources._records import value_of as _value_of
-from leadqual.sources._writer import id_taken
+from leadqual.sources._writer import InsertCreates, ReadByKind, id_taken
 from leadqual.sources.base import with_changes, with_status
 from leadqual.sources.sql_mapping import SqlMapping, TableMap, normalize_code
 
@@ -126,7 +126,7 @@ def _candidates(bound: _Bound, target: str, model_value: Any) -> list[Any]:
 # -- the source --------------------------------------------------------------------------------
 
 
-class SqlSource:
+class SqlSource(ReadByKind):
     """A :class:`~leadqual.sources.CrmSource` over existing tables in any database SQLAlchemy
     reaches (SQLite, PostgreSQL, SQL Server...), read through a :class:`SqlMapping`.
 
@@ -388,31 +388,6 @@ class SqlSource:
                 return self._record(bound, dict(zip(bound.selected, row, strict=True)))
         raise RecordNotFound(kind, record_id)
 
-    def get_lead(self, lead_id: str, /) -> Lead:
-        """The lead with this id."""
-        lead: Lead = self._get("lead", lead_id)
-        return lead
-
-    def get_contact(self, contact_id: str, /) -> Contact:
-        """The contact with this id."""
-        contact: Contact = self._get("contact", contact_id)
-        return contact
-
-    def get_account(self, account_id: str, /) -> Account:
-        """The account with this id."""
-        account: Account = self._get("account", account_id)
-        return account
-
-    def get_opportunity(self, opportunity_id: str, /) -> Opportunity:
-        """The opportunity with this id."""
-        opportunity: Opportunity = self._get("opportunity", opportunity_id)
-        return opportunity
-
-    def get_seller(self, seller_id: str, /) -> Seller:
-        """The seller with this id."""
-        seller: Seller = self._get("seller", seller_id)
-        return seller
-
     def iter_leads(
         self,
         *,
@@ -544,7 +519,7 @@ class SqlSource:
         return sorted(found, key=lambda s: s.id)
 
 
-class WritableSqlSource(SqlSource):
+class WritableSqlSource(InsertCreates, SqlSource):
     """What ``SqlSource(..., writable=True)`` builds: a :class:`SqlSource` that is also a
     :class:`~leadqual.sources.CrmWriter`.
 
@@ -553,21 +528,6 @@ class WritableSqlSource(SqlSource):
     column, a value no code stands for) raises :class:`~leadqual.errors.ValidationFailed`
     before anything is written.
     """
-
-    def create_account(self, account: Account, /) -> Account:
-        """Insert an account; its id must be new."""
-        self._insert("account", account)
-        return account
-
-    def create_contact(self, contact: Contact, /) -> Contact:
-        """Insert a contact; its id must be new."""
-        self._insert("contact", contact)
-        return contact
-
-    def create_opportunity(self, opportunity: Opportunity, /) -> Opportunity:
-        """Insert an opportunity; its id must be new."""
-        self._insert("opportunity", opportunity)
-        return opportunity
 
     def update_lead_status(
         self,

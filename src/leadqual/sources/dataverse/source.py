@@ -39,7 +39,7 @@ from leadqual.models import (
     Seller,
 )
 from leadqual.sources._records import OCCURRED
-from leadqual.sources._writer import id_taken
+from leadqual.sources._writer import ReadByKind, id_taken
 from leadqual.sources.base import with_changes, with_status
 from leadqual.sources.changes import ChangePage, RecordChange, TrackedKind
 from leadqual.sources.dataverse._odata import (
@@ -94,7 +94,7 @@ class QualifiedRecords(FrozenModel):
     """The account, contact and opportunity the service created, in the order it listed them."""
 
 
-class DataverseSource:
+class DataverseSource(ReadByKind):
     """Leads, contacts, accounts, opportunities, activities and notes read from a Dataverse
     (Dynamics 365 Sales) environment through its Web API.
 
@@ -312,31 +312,6 @@ class DataverseSource:
             raise RecordNotFound(kind, record_id)
         row = answer.json_object()
         return table.record(row, extra=_extra(table, row))
-
-    def get_lead(self, lead_id: str, /) -> Lead:
-        """The lead with this id."""
-        lead: Lead = self._get("lead", lead_id)
-        return lead
-
-    def get_contact(self, contact_id: str, /) -> Contact:
-        """The contact with this id."""
-        contact: Contact = self._get("contact", contact_id)
-        return contact
-
-    def get_account(self, account_id: str, /) -> Account:
-        """The account with this id."""
-        account: Account = self._get("account", account_id)
-        return account
-
-    def get_opportunity(self, opportunity_id: str, /) -> Opportunity:
-        """The opportunity with this id."""
-        opportunity: Opportunity = self._get("opportunity", opportunity_id)
-        return opportunity
-
-    def get_seller(self, seller_id: str, /) -> Seller:
-        """The seller (system user) with this id."""
-        seller: Seller = self._get("seller", seller_id)
-        return seller
 
     def _lead_conditions(
         self,
