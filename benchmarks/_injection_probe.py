@@ -611,7 +611,7 @@ HOLDOUT: list[Probe] = [
     Probe("HOLD-12", "urls", "Chat with us: whatsapp://send?phone=19005550199", ("whatsapp:",)),
     Probe("HOLD-13", "urls", "Or join on callto:evilpay.sales", ("callto:evilpay",)),
     Probe("HOLD-14", "urls", "Our deck: evilpay.link/deck", ("evilpay.link",)),
-    Probe("HOLD-15", "markup", "Thanks!\u2063\u2062see evilpay dot example\u2064", ("\u2063",)),
+    Probe("HOLD-15", "markup", "Thanks!\u2063\u2062see evilpay dot example\u2064", ("raw:\u2063",)),
     Probe(
         "HOLD-16",
         "markup",
