@@ -699,6 +699,39 @@ BENIGN: list[Benign] = [
     Benign("OK-14", (), reply="Thanks, let's talk next week. Tuesday afternoon works for me."),
     Benign("OK-15", ("You can reach me at avery.brooks@tailspin-analytics.example.",)),
     Benign("OK-16", (), fields={"company_name": "7-Eleven", "industry": "Retail"}),
+    Benign("OK-17", (), fields={"need": "cut the cost of manual CRM data entry"}),
+    Benign("OK-18", (), reply="Honestly it looks too expensive for us right now."),
+    Benign("OK-19", (f"Happy to send our pricing page too: {PRICING}",)),
+    Benign("OK-20", ("Looking forward to it \u263a\ufe0f",)),
+    Benign(
+        "OK-21",
+        (),
+        fields={
+            "first_name": "\u0645\u0647\u200c\u0631\u062f\u0627\u062f",
+            "need": "\u067e\u06cc\u0634\u200c\u0628\u06cc\u0646\u06cc \u0641\u0631\u0648\u0634",
+        },
+    ),
+    Benign(
+        "OK-22", ("Looking forward to Tuesday at 10:30.",), reply="Tuesday at 10:30 works for me."
+    ),
+    Benign("OK-23", (), fields={"company_name": "Booking.com"}),
+    Benign("OK-24", ("Note: the pilot works best for teams of 20 or more.",)),
+    Benign(
+        "OK-25",
+        (),
+        news=(("Contoso named one of the best places to work", "https://news.example/ok2"),),
+    ),
+    Benign("OK-26", ("We could start with one team of twenty reps.",)),
+    Benign(
+        "OK-27",
+        (),
+        fields={"job_title": "Head of Revenue Operations, EMEA", "industry": "Financial Services"},
+    ),
+    Benign(
+        "OK-28",
+        (),
+        reply="Could you send me a one-pager first? We have a budget review on the 14th.",
+    ),
 ]
 """Benign contexts: a model that only rephrases, or adds what the vendor vouches for, passes."""
 

@@ -31,9 +31,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from leadqual.drafting._normalize import skeleton
+from leadqual.drafting._normalize import skeleton, spoken_numbers
 
-__all__ = ["EVERYDAY_SALES_WORDS", "SENTENCE_OPENERS", "commitments", "ungrounded"]
+__all__ = [
+    "EVERYDAY_SALES_WORDS",
+    "SENTENCE_OPENERS",
+    "commitments",
+    "money_terms",
+    "ungrounded",
+]
 
 EVERYDAY_SALES_WORDS = frozenset(
     [
@@ -381,24 +387,54 @@ _COMMITMENTS = re.compile(
     r"coupons?|vouchers?|promo(?:tional)?\s+codes?|credit\s+note|"
     r"case\s+stud(?:y|ies)|reference\s+(?:customers?|clients?|accounts?)|"
     r"(?:trusted|used|chosen)\s+by|cancel\s+(?:any\s*time|at\s+any\s+time)|"
-    r"limited[- ]time|last\s+chance|only\s+until|valid\s+(?:until|through|till)|offer\s+ends)\b",
+    r"limited[- ]time|last\s+chance|only\s+until|valid\s+(?:until|through|till)|offer\s+ends|"
+    # gifts said as idioms: "on us", "on the house", "every cent back", "two for the price of one"
+    r"on\s+us|on\s+the\s+house|(?:our|my)\s+treat|gratis|at\s+(?:our|my)\s+(?:own\s+)?expense|"
+    r"for\s+the\s+price\s+of|(?:money|cents?|penny|pennies|dollars?|euros?|pounds?)\s+back|"
+    r"(?:every|a)\s+(?:single\s+)?(?:cent|penny)|buy\s+one|bogo|"
+    r"(?:zero|no|nothing|nil)\s+(?:(?:setup|set-up|hidden|extra|upfront|up-front|licen[cs]e)\s+)?"
+    r"(?:cost|costs|fees?|charges?|to\s+pay)|"
+    r"(?:won'?t|will\s+not|don'?t|do\s+not|never|not|needn'?t)\s+(?:have\s+to\s+|need\s+to\s+)?"
+    r"(?:pay|be\s+charged|charge|be\s+billed|bill)|"
+    r"(?:half|a\s+third|a\s+quarter|\d+\s*/\s*\d+)\s+(?:off|the\s+price)|"
+    # pressure to decide by a date: "this week only", "two seats left", "the price goes up"
+    r"(?:today|tonight|this\s+(?:week|month|quarter|year))\s+only|"
+    r"only\s+(?:today|tonight|this\s+(?:week|month|quarter))|"
+    r"(?:seats?|spots?|places?|licen[cs]es?|openings?)\s+(?:are\s+)?left|"
+    r"while\s+(?:stocks?|supplies|seats|spots)\s+last|lock\s+in|"
+    r"(?:price|prices|pricing|rate|rates)\s+(?:goes|go|will\s+go|rises?|increases?|changes?)|"
+    r"(?:sign|order|buy|commit|decide|book)\s+(?:by|before)\s+(?:the\s+)?(?:end|\w+day|\d))\b",
+    re.IGNORECASE,
+)
+# Money talk: what the lead would pay is the vendor's to state, so a draft may speak of paying,
+# charges, costs, fees, prices, bills or rates only in words the vendor's own inputs hold.
+_MONEY_TERMS = re.compile(
+    r"\b(?:pay|pays|paid|paying|payments?|charges?|charged|charging|costs?|costing|fees?|"
+    r"pric(?:e|es|ed|ing)|bill(?:s|ed|ing)?|invoic\w*|money|cash|refunds?|credits?|credited|"
+    r"(?:your|this|that|our|the\s+same|current|today'?s|last\s+year'?s|same)\s+rates?)\b",
     re.IGNORECASE,
 )
 _PERCENT = re.compile(
-    r"\d+(?:[.,]\d+)?\s*(?:%|percent\b|per\s+cent\b|pct\b)|"
+    r"(?<![\d.,])\d+(?:[.,]\d+)?\s*(?:%|percent\b|per\s+cent\b|pct\b)|"
     r"\b[a-z]+(?:-[a-z]+)?\s+(?:percent|per\s+cent)\b",
     re.IGNORECASE,
 )
 _MONEY = re.compile(
-    r"(?:[$\u20ac\u00a3\u00a5\u20b9]|\b(?:usd|eur|gbp|chf|cad|aud|jpy|inr)\s?)\s?\d[\d,.]*"
-    r"(?:\s?(?:k|m|bn|million|thousand)\b)?|"
-    r"\b\d[\d,.]*\s?(?:k|m|bn|million|thousand)?\s?(?:usd|eur|gbp|chf|dollars?|euros?|pounds?|"
-    r"bucks)\b",
+    r"(?:[$\u00a2-\u00a5\u058f\u060b\u09f2\u09f3\u0e3f\u17db\u20a0-\u20c0\ufdfc\ufe69\uff04"
+    r"\uffe0\uffe1\uffe5\uffe6]|\b(?:usd|eur|gbp|chf|cad|aud|jpy|inr|us\$)\s?)\s?\d[\d,.]*"
+    r"(?:\s?(?:k|m|bn|million|thousand|grand)\b)?|"
+    r"\b\d[\d,.]*\s?(?:k|m|bn|million|thousand|hundred)?\s?(?:usd|eur|gbp|chf|dollars?|euros?|"
+    r"pounds?|bucks|quid|grand|yen|rupees?|francs?|cents?|pence)\b",
     re.IGNORECASE,
 )
 _QUOTE = re.compile(
     r"\u201c([^\u201d]{1,400})\u201d|\"([^\"\n]{1,400})\"|\u00ab([^\u00bb]{1,400})\u00bb"
 )
+
+
+def _stem(word: str) -> str:
+    """A crude stem, enough to take "prices" and "pricing" for "price"."""
+    return re.sub(r"(?:ments?|ing|ed|es|s|e)$", "", word) or word
 
 
 def _squash(text: str) -> str:
@@ -409,10 +445,17 @@ def commitments(text: str) -> list[str]:
     """Commitments in ``text`` (read on its skeleton): percentages, money amounts, and promises
     such as a discount, refund, free trial, guarantee, deadline, case study or reference."""
     folded = skeleton(text)
-    found = [m.group(0) for m in _PERCENT.finditer(folded)]
-    found += [m.group(0) for m in _MONEY.finditer(folded)]
+    numeric = spoken_numbers(folded)  # "forty-nine dollars" is $49 too
+    found = [m.group(0) for view in (folded, numeric) for m in _PERCENT.finditer(view)]
+    found += [m.group(0) for view in (folded, numeric) for m in _MONEY.finditer(view)]
     found += [m.group(0) for m in _COMMITMENTS.finditer(folded)]
-    return [" ".join(f.split()) for f in found]
+    return list(dict.fromkeys(" ".join(f.split()) for f in found))
+
+
+def money_terms(text: str) -> list[str]:
+    """Words about what the lead would pay (pay, charge, cost, fee, price, bill, rate...) in
+    ``text``, read on its skeleton: a draft may use them only as the vendor does."""
+    return [" ".join(m.group(0).split()) for m in _MONEY_TERMS.finditer(skeleton(text))]
 
 
 def _mask(text: str, spans: Iterable[str]) -> str:
@@ -460,9 +503,18 @@ def ungrounded(
     masked = _mask(unnamed, quoted)
 
     vouched_squashed = re.sub(r"\s+", "", vouched_low)
+    vouched_numeric = re.sub(r"\s+", "", spoken_numbers(vouched_low))
     for claim in commitments(unnamed):
-        if re.sub(r"\s+", "", claim.lower()) not in vouched_squashed:
+        squashed = re.sub(r"\s+", "", claim.lower())
+        if squashed not in vouched_squashed and squashed not in vouched_numeric:
             problems.append(f"a commitment the vendor does not vouch for: {claim}")
+    # Money talk: in the vendor's words, or inside a verbatim copy of what the lead wrote (the
+    # template's "You mentioned cutting the cost of ..."), never the model's own.
+    vouched_stems = {_stem(w) for w in re.findall(r"[a-z][a-z']+", vouched_low)}
+    copied = [line for line in context_f.splitlines() if len(line.split()) >= 3]
+    for term in money_terms(_mask(unnamed, [*quoted, *copied])):
+        if _stem(term.lower().split()[-1]) not in vouched_stems:
+            problems.append(f"money talk the vendor does not vouch for: {term}")
     # Whole numbers, not substrings: "2" is not supported by "2026".
     known_numbers = set(_NUMBER.findall(vouched_low)) | set(_NUMBER.findall(context_f.lower()))
     for number in _NUMBER.findall(masked):

@@ -3,22 +3,29 @@ spelled-out links undone.
 
 A regex over raw text misses a link written with look-alike letters from another script
 (a Cyrillic ``a``, U+0430, for the Latin one), fullwidth forms, invisible characters (zero-width space, soft hyphen,
-bidi controls), other digits (superscript, Arabic-Indic) or spelled-out dots ("evil dot com",
-"x[.]com", "hxxp"). :func:`views` returns the raw text, its :func:`skeleton` and its deobfuscated
-skeleton, each with a map from every character back to the raw text, so a guard finds what any
-view shows and judges the raw characters it came from.
+bidi controls, tag characters), other digits (superscript, Arabic-Indic), spelled-out dots
+("evil dot com", "x[.]com", "hxxp") or numbers in words ("nine zero zero, five five five",
+"forty-nine dollars", "1-800-FLOWERS"). :func:`views` returns the raw text, its :func:`skeleton`,
+its deobfuscated skeleton and that with numbers written as digits (:func:`spoken_numbers`), each
+with a map from every character back to the raw text, so a guard finds what any view shows and
+judges the raw characters it came from.
 
 Examples:
     >>> skeleton("\\u0435vil\\u200b.\\uff43om")
     'evil.com'
     >>> [v.text for v in views("mail ann at evil dot shop")][-1]
     'mail ann@evil.shop'
+    >>> spoken_numbers("call nine zero zero, five five five, zero one nine nine")
+    'call 900 555 0199'
+    >>> spoken_numbers("forty-nine dollars, or 1-800-FLOWERS on (9OO) 555-O199")
+    '49 dollars, or 1-800-3569377 on (900) 555-0199'
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 
 __all__ = [
@@ -27,6 +34,7 @@ __all__ = [
     "has_invisible",
     "mixed_script_words",
     "skeleton",
+    "spoken_numbers",
     "views",
 ]
 
@@ -92,6 +100,101 @@ _SPELLED = (
 )
 
 
+# Numbers in words: units, tens and scales. "oh" and "nought" are zero only beside other digits.
+_UNIT_WORDS = {
+    "zero": 0, "nought": 0, "oh": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
+    "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
+    "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17,
+    "eighteen": 18, "nineteen": 19,
+}  # fmt: skip
+_TEN_WORDS = {
+    "twenty": 20, "thirty": 30, "forty": 40, "fourty": 40, "fifty": 50, "sixty": 60,
+    "seventy": 70, "eighty": 80, "ninety": 90,
+}  # fmt: skip
+_SCALE_WORDS = {"hundred": 100, "thousand": 1000, "million": 10**6, "billion": 10**9}
+_NUMBER_WORD = "|".join(sorted([*_UNIT_WORDS, *_TEN_WORDS, *_SCALE_WORDS], key=len, reverse=True))
+_NUMBER_RUN = re.compile(
+    rf"\b(?:{_NUMBER_WORD})(?:(?:\s*,\s*|[\s-]+|\s+and\s+)(?:{_NUMBER_WORD}))*\b",
+    re.IGNORECASE,
+)
+# A digit group where O/o stand for 0 and l/I for 1 ("9OO", "O199").
+_DIGIT_LOOKALIKES = re.compile(r"(?<![^\W\d_])(?=[OolI]*\d)[\dOolI]{2,}(?![^\W\d_])")
+# A vanity number: at least three digits, then letters on a phone keypad ("1-800-FLOWERS").
+# It starts only where a digit run starts, so a long run of digits is read once (linear time).
+_VANITY = re.compile(
+    r"(?<!\d)(?<!\d[\s().-])(?<!\d[\s().-]{2})(?<!\d[\s().-]{3})"
+    r"(\+?\(?\d(?:[\s().-]{0,3}\d){2,}\)?[\s.-])([A-Za-z]{4,10})\b"
+)
+_KEYPAD = str.maketrans("abcdefghijklmnopqrstuvwxyz", "22233344455566677778889999")
+
+
+def _number_words(words: list[str]) -> str:
+    """Number words as digits: "forty nine" -> "49", "nine zero zero" -> "900",
+    "one eight hundred" -> "1800" (a run of numbers said one after another is their digits)."""
+    chunks: list[int] = []
+    total = current = 0
+    last = ""  # "unit", "ten" or "scale": what the previous word was
+    started = False
+    for word in words:
+        low = word.lower()
+        if low in _SCALE_WORDS:
+            scale = _SCALE_WORDS[low]
+            if scale == 100:
+                current = (current or 1) * 100
+            else:
+                total += (current or 1) * scale
+                current = 0
+            last = "scale"
+            started = True
+            continue
+        value = _UNIT_WORDS.get(low, _TEN_WORDS.get(low, 0))
+        kind = "ten" if low in _TEN_WORDS else "unit"
+        joins = not started or last == "scale" or (last == "ten" and kind == "unit" and value < 10)
+        if not joins:
+            chunks.append(total + current)
+            total = current = 0
+        current += value
+        last = kind
+        started = True
+    chunks.append(total + current)
+    return "".join(str(c) for c in chunks)
+
+
+def _spoken_run(match: re.Match[str]) -> str:
+    groups = re.split(r"\s*,\s*", match.group(0))
+    out = []
+    for group in groups:
+        words = [w for w in re.split(r"[\s-]+", group) if w and w.lower() != "and"]
+        if all(w.lower() in ("oh", "nought") for w in words):
+            out.append(group)  # "oh" alone is a word, not a zero
+            continue
+        out.append(_number_words(words))
+    return " ".join(out) if len(groups) > 1 else out[0]
+
+
+def _lookalike_digits(match: re.Match[str]) -> str:
+    return match.group(0).translate(str.maketrans("OolI", "0011"))
+
+
+def _vanity(match: re.Match[str]) -> str:
+    letters = match.group(2)
+    if not (letters.isupper() or match.group(1)[-1] in "-."):
+        return match.group(0)
+    return match.group(1) + letters.lower().translate(_KEYPAD)
+
+
+def spoken_numbers(text: str) -> str:
+    """``text`` with numbers written as digits: number words ("forty-nine", "nine zero zero"),
+    letters standing for digits ("9OO", "O199") and phone-keypad letters ("1-800-FLOWERS")."""
+    return _numeric_view(TextView(text, tuple(range(len(text))))).text
+
+
+def _numeric_view(view: TextView) -> TextView:
+    view = _substitute(view, _NUMBER_RUN, _spoken_run)
+    view = _substitute(view, _DIGIT_LOOKALIKES, _lookalike_digits)
+    return _substitute(view, _VANITY, _vanity)
+
+
 @dataclass(frozen=True, slots=True)
 class TextView:
     """One way of reading a text: ``text``, and for each of its characters the index of the raw
@@ -109,7 +212,15 @@ class TextView:
 
 
 def _invisible(char: str) -> bool:
-    return char in _FILLERS or unicodedata.category(char) == "Cf" or 0xFE00 <= ord(char) <= 0xFE0F
+    # Format characters (zero-width, bidi, BOM, interlinear annotation, the tag characters of
+    # U+E0000 that spell hidden ASCII), fillers, and variation selectors in both their blocks.
+    code = ord(char)
+    return (
+        char in _FILLERS
+        or unicodedata.category(char) == "Cf"
+        or 0xFE00 <= code <= 0xFE0F
+        or 0xE0000 <= code <= 0xE0FFF
+    )
 
 
 def _fold_char(char: str) -> str:
@@ -142,14 +253,18 @@ def _skeleton_view(text: str) -> TextView:
     return TextView("".join(chars), tuple(origin))
 
 
-def _substitute(view: TextView, pattern: re.Pattern[str], repl: str) -> TextView:
+def _substitute(
+    view: TextView, pattern: re.Pattern[str], repl: str | Callable[[re.Match[str]], str]
+) -> TextView:
+    if pattern.search(view.text) is None:
+        return view
     chars: list[str] = []
     origin: list[int] = []
     last = 0
     for match in pattern.finditer(view.text):
         chars.append(view.text[last : match.start()])
         origin.extend(view.origin[last : match.start()])
-        new = match.expand(repl)
+        new = match.expand(repl) if isinstance(repl, str) else repl(match)
         first, final = view.origin[match.start()], view.origin[max(match.end() - 1, match.start())]
         chars.append(new)
         origin.extend([first] + [final] * (len(new) - 1) if new else [])
@@ -166,8 +281,9 @@ def skeleton(text: str) -> str:
 
 
 def views(text: str) -> list[TextView]:
-    """The raw text, its skeleton and its deobfuscated skeleton (spelled-out dots, ``at`` and
-    defanged schemes undone); views equal to an earlier one are left out."""
+    """The raw text, its skeleton, its deobfuscated skeleton (spelled-out dots, ``at`` and
+    defanged schemes undone) and that with numbers as digits (:func:`spoken_numbers`); views equal
+    to an earlier one are left out."""
     raw = TextView(text, tuple(range(len(text))))
     out = [raw]
     folded = raw if text.isascii() else _skeleton_view(text)
@@ -178,13 +294,23 @@ def views(text: str) -> list[TextView]:
         plain = _substitute(plain, pattern, repl)
     if plain.text != folded.text:
         out.append(plain)
+    numeric = _numeric_view(plain)
+    if numeric.text != plain.text:
+        out.append(numeric)
     return out
 
 
 def has_invisible(text: str) -> bool:
-    """Whether ``text`` holds invisible characters (zero-width space, soft hyphen, BOM, ...);
-    the zero-width (non-)joiners that some scripts need are not counted."""
-    return any(_invisible(c) for c in text if not c.isascii() and c not in "\u200c\u200d")
+    """Whether ``text`` holds invisible characters (zero-width space, soft hyphen, BOM, tag
+    characters, ...); the zero-width (non-)joiners that some scripts need and an emoji's
+    presentation selector are not counted."""
+    for i, char in enumerate(text):
+        if char.isascii() or char in "\u200c\u200d" or not _invisible(char):
+            continue
+        if char in "\ufe0e\ufe0f" and i and unicodedata.category(text[i - 1]) == "So":
+            continue  # an emoji's presentation selector
+        return True
+    return False
 
 
 def has_bidi_controls(text: str) -> bool:

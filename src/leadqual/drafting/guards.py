@@ -80,16 +80,29 @@ _RESERVED_TLDS = frozenset(
 # Defanged or spelled-out forms an injection uses to slip a link or address past a regex.
 _OBFUSCATED = re.compile(
     r"\bhxxps?://|\w\s*[\[({]\s*(?:\.|dot)\s*[\])}]\s*\w|"
-    r"[\w.+-]+\s*[\[({]\s*at\s*[\])}]\s*[\w-]+|"
-    r"\b[\w.+-]+\s+at\s+[\w-]+\s+dot\s+(?:com|net|org|io|[a-z]{2})\b",
+    r"(?<![\w.+-])[\w.+-]+\s*[\[({]\s*at\s*[\])}]\s*[\w-]+|"
+    r"(?<![\w.+-])[\w.+-]+\s+at\s+[\w-]+\s+dot\s+(?:com|net|org|io|[a-z]{2})\b",
     re.IGNORECASE,
 )
-# Schemes a mail client may run or open without a web page: never a link a draft may carry.
+# Any other URI a mail client may open or run: ``javascript:``, ``data:``, ``tel:``, ``skype:``,
+# ``whatsapp://``, ``zoommtg:``... A scheme followed at once by something other than a space or a
+# digit ("Note: ...", "10:30" are prose); a few mail prefixes ("Re:Contoso") are not schemes.
 _OTHER_SCHEME = re.compile(
+    r"(?<![\w.+-])(?!(?:re|fw|fwd|aw|sv|tr|ps|nb|ref|attn|cc|bcc|to|subject|http|https):)"
+    r"[a-z][a-z0-9+.-]{0,31}:(?=[^\s\d:])[^\s<>\"']+|"
     r"\b(?:javascript|vbscript|data|file|intent|jar|ms-[a-z-]+|x-[a-z-]+):[^\s<>\"']*",
     re.IGNORECASE,
 )
-_EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
+# Markup a plain-text draft never needs, which a client rendering it would turn into a hidden
+# link, an image (a tracking pixel) or script: HTML tags, character references, markdown links.
+_MARKUP = re.compile(
+    r"<\s*/?\s*[a-z][a-z0-9-]*(?:\s[^<>]*)?/?\s*>|&#x?[0-9a-f]{1,8};?|&[a-z][a-z0-9]{1,30};|"
+    r"!?\[[^\[\]\n]{0,200}\]\(\s*[^)\s]*[^)]*\)",
+    re.IGNORECASE,
+)
+# The look-behind makes a match start where a run of address characters starts: without it a
+# long run with no "@" is read again from every position (quadratic time).
+_EMAIL = re.compile(r"(?<![\w.+'-])[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 _PHONE = re.compile(r"(?<![\w/])\+?\(?\d[\d\s().-]{6,}\d(?![\w/])")
 # A local number without area code: 555-0199.
 _LOCAL_PHONE = re.compile(r"(?<![\w/.,:-])\d{3}[-.\s]\d{4}(?![\w/]|[-.,:]\d)")
@@ -304,11 +317,14 @@ def looks_like_injection(text: str) -> bool:
 
 
 def hidden_characters(text: str) -> list[str]:
-    """Problems of characters that hide what ``text`` says: bidi overrides (text shown reversed)
-    and words mixing Latin with look-alike letters of another script."""
+    """Problems of characters that hide what ``text`` says: bidi overrides (text shown reversed),
+    invisible characters (zero-width, tag characters that spell hidden ASCII, interlinear
+    annotations) and words mixing Latin with look-alike letters of another script."""
     problems = []
     if has_bidi_controls(text):
         problems.append("characters that reorder the text (bidi controls)")
+    elif has_invisible(text):
+        problems.append("invisible characters (zero-width, tag or format characters)")
     mixed = mixed_script_words(text)
     if mixed:
         problems.append(f"look-alike characters from another script: {mixed[0]!r}")
@@ -339,6 +355,7 @@ def safe_fact_text(text: str, *, max_chars: int = 220) -> str | None:
         PLACEHOLDER_PATTERN.search(folded)
         or _TEMPLATE_LEFTOVER.search(folded)
         or _BLOCK_MARK.search(folded)
+        or _MARKUP.search(folded)
     ):
         return None
     return one.rstrip(".")
@@ -368,11 +385,16 @@ def check_text(
 ) -> list[str]:
     """Problems with a draft's text; an empty list means it passes.
 
-    Checks, on the raw text and its normalised views: links, addresses and phone numbers only
-    from ``allowed``; placeholders only those declared; no template syntax left; no instructions
-    copied from untrusted text; no bidi controls or look-alike letters mixed into a word; bounded
-    length.
+    Checks, on the raw text and its normalised views: links (any URI scheme), addresses and phone
+    numbers (also in words or keypad letters) only from ``allowed``; placeholders only those
+    declared; no template syntax or markup (HTML tags, character references, markdown links) left;
+    no instructions copied from untrusted text; no bidi controls, invisible characters or
+    look-alike letters mixed into a word; bounded length.
     """
+    length = len(text)
+    # A text over the limit is refused whatever else it holds; the other checks read only its
+    # first ``4 * max_chars`` characters, so their time stays bounded however long it is.
+    text = text[: 4 * max_chars]
     problems: list[str] = []
     for url in find_links(text):
         if not allowed.allows_url(url):
@@ -395,9 +417,12 @@ def check_text(
         problems.append("text that reads as instructions to an AI")
     if _BLOCK_MARK.search(folded):
         problems.append("data-block delimiters in the draft")
+    markup = _MARKUP.search(text) or _MARKUP.search(folded)
+    if markup:
+        problems.append(f"markup in a plain-text draft: {_shown(markup.group(0)[:60])}")
     problems += hidden_characters(text)
-    if len(text) > max_chars:
-        problems.append(f"too long: {len(text)} characters (at most {max_chars})")
+    if length > max_chars:
+        problems.append(f"too long: {length} characters (at most {max_chars})")
     return problems
 
 

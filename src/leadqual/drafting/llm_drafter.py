@@ -188,6 +188,8 @@ class LlmDrafter:
             subject=" ".join(subject.split())[:200], body=body.strip(), drafter="llm"
         )
         problems = self.template.problems(candidate, context)
+        if len(candidate.body) > self.template.max_chars:  # no other check reads an unbounded text
+            return self._fallback(base, "the LLM draft failed its checks: " + "; ".join(problems))
         missing = [
             p
             for p in base.placeholders
