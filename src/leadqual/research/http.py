@@ -446,12 +446,15 @@ class _RetryableStatus(Exception):
 
 
 def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (delta seconds or an HTTP date)."""
+    """Seconds to wait from a ``Retry-After`` header (delta seconds or an HTTP date); ``None``
+    when it is neither."""
     if not value:
         return None
     value = value.strip()
     if value.isdigit():
-        return float(value)
+        # str.isdigit is true of superscript and other digits float() refuses ("²"): a header
+        # in those is unreadable, not a crash that turns a retryable 503 into a failure
+        return float(value) if value.isascii() else None
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
