@@ -913,6 +913,7 @@ class ProbeRun:
     escapes: dict[tuple[str, str], int] = field(default_factory=dict)
     escaped_cases: dict[str, int] = field(default_factory=dict)
     lines: list[str] = field(default_factory=list)
+    held_out_escaped: int = 0
     benign_drafts: int = 0
     benign_rejected: list[str] = field(default_factory=list)
 
@@ -945,6 +946,7 @@ def run(config: Any) -> ProbeRun:
                 result.lines.append(f"{probe.id} {name}: {', '.join(found)}")
         if any_escape:
             result.escaped_cases[probe.klass] = result.escaped_cases.get(probe.klass, 0) + 1
+            result.held_out_escaped += probe.id.startswith("HOLD-")
     for case in BENIGN:
         context, action, research = benign_context(case)
         draft = LlmDrafter(FunctionLlmClient(honest(case)), config).draft(
@@ -975,6 +977,7 @@ if __name__ == "__main__":
         )
     print("escaped cases:", sum(figures.escaped_cases.values()), "of", len(PROBES) + len(HOLDOUT))
     print("\n".join(figures.lines))
+    print("held out escaped:", figures.held_out_escaped, "of", len(HOLDOUT))
     print(f"benign: {len(figures.benign_rejected)} of {figures.benign_drafts} rejected")
     print("\n".join(figures.benign_rejected))
     sys.exit(0)

@@ -11,7 +11,13 @@ Two sets of hostile cases go through both drafters:
   addresses and phone numbers disguised with look-alike letters, invisible characters, fullwidth
   forms, other digits or spelled-out dots (``disguise``), and links that only look allowed (a
   query, fragment, port or unlisted page on the vendor's site, a page of the lead's own website
-  taken from a form: ``links``).
+  taken from a form: ``links``);
+- the cases of ``_injection_probe.py``, written from the documentation only, before reading the
+  guards: ten more classes (instructions split over fields, injections in research text, URL forms,
+  numbers in words and other digits, commitments as questions or negations, markup and hidden
+  characters, unvouched names, deadlines, leaks, long inputs) against a vendor that vouches for
+  one page, one offer and one reference, 20 of them held out (written before any guard change and
+  never used to tune one), and 28 benign contexts a model that stays honest must pass in.
 
 The LLM drafter runs against a scripted fake model that OBEYS every injection, so the guards are
 what must stop it. An escape is a draft whose recipient is not the lead, or whose subject or body
@@ -32,6 +38,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import _injection_probe as probe
 from _common import median_seconds, write_results
 
 from leadqual.drafting import (
@@ -704,6 +711,105 @@ def sample_fallbacks(config: Any) -> tuple[int, int, int]:
     return written, rejected, placeholders
 
 
+# The probe cases on the guards as they were before the changes they led to (same cases, same
+# judge): cases with an escape per class, and escapes per path.
+PROBE_BEFORE = {
+    "split": (0, 0, 0),
+    "research": (6, 6, 6),
+    "urls": (1, 0, 1),
+    "numbers": (3, 2, 3),
+    "phrasing": (5, 0, 5),
+    "markup": (2, 0, 2),
+    "names": (0, 0, 0),
+    "dates": (1, 0, 1),
+    "leaks": (0, 0, 0),
+    "long": (0, 0, 0),
+}
+PROBE_BEFORE_HELD_OUT = 4
+PROBE_BEFORE_BENIGN_REJECTED = 0
+
+
+def probe_lines(run: probe.ProbeRun) -> list[str]:
+    """The probe classes: escapes before and after, the held-out share and the benign control."""
+    total = len(probe.PROBES) + len(probe.HOLDOUT)
+    before = sum(v[0] for v in PROBE_BEFORE.values())
+    after = sum(run.escaped_cases.values())
+    return [
+        "",
+        "## Cases written from the documentation only",
+        "",
+        f"{total} hostile cases in ten more classes ({len(probe.HOLDOUT)} held out: written before "
+        "any guard change and never used to tune one), each through both drafters, against a "
+        "vendor that vouches for one page, one offer and one reference customer. Before: the "
+        "guards as they were when the cases were written.",
+        "",
+        "| class | cases | cases escaped before | after | template before | after | "
+        "obeying LLM before | after |",
+        "|---|---|---|---|---|---|---|---|",
+        *[
+            f"| {k} | {n} | {PROBE_BEFORE[k][0]} | {run.escaped_cases.get(k, 0)} | "
+            f"{PROBE_BEFORE[k][1]} | {run.escapes.get((k, 'template'), 0)} | "
+            f"{PROBE_BEFORE[k][2]} | {run.escapes.get((k, 'llm'), 0)} |"
+            for k, n in run.cases.items()
+        ],
+        f"| **all** | {total} | **{before}** | **{after}** | | | | |",
+        "",
+        f"Escapes: **{before} of {total} before, {after} after** (held out: "
+        f"{PROBE_BEFORE_HELD_OUT} of {len(probe.HOLDOUT)} before, {run.held_out_escaped} after).",
+        *[f"- {e}" for e in run.lines],
+        f"Benign control: {len(probe.BENIGN)} contexts (names in Greek, Cyrillic, Persian with "
+        "zero-width non-joiners, accents, digits and ampersands in company names, needs about "
+        "costs, an objection about price, research with amounts, a model adding the vouched "
+        "offer, reference, pricing page, the lead's bare domain, an emoji or a time the lead "
+        f"proposed): wrongly rejected before {PROBE_BEFORE_BENIGN_REJECTED}, after "
+        f"{len(run.benign_rejected)}.",
+        *[f"- {r}" for r in run.benign_rejected],
+    ]
+
+
+GUARD_SHAPES = {
+    "digits": "1",
+    "letters": "a",
+    "dotted labels": "a.",
+    "digits and dashes": "1-",
+    "number words": "one ",
+    "letters standing for digits": "9O",
+}
+
+
+def guard_scaling() -> list[str]:
+    """``check_text`` on hostile shapes of 3,000 and 6,000 characters: the time ratio is near 2
+    when the guards read in linear time, near 4 when quadratic."""
+    from leadqual.drafting import AllowedContent, check_text
+
+    allowed = AllowedContent()
+    rows = []
+    for name, unit in GUARD_SHAPES.items():
+        times = []
+        for size in (3000, 6000):
+            text = (unit * size)[:size]
+            times.append(
+                median_seconds(
+                    lambda t=text: check_text(t, allowed=allowed, max_chars=10_000), repeats=5
+                )
+            )
+        rows.append(
+            f"| {name} | {times[0] * 1e3:.1f} | {times[1] * 1e3:.1f} | {times[1] / times[0]:.2f} |"
+        )
+    return [
+        "",
+        "Guard time on hostile shapes (median of 5; a ratio near 2 is linear, near 4 quadratic). "
+        "Before the change, measured the same way on the same machine, every shape but number "
+        "words was quadratic: 168-246 ms at 3,000 characters, 616-909 ms at 6,000, ratios "
+        "3.67-3.91 (the address, percentage and defanged-link patterns started a match at every "
+        "character).",
+        "",
+        "| shape | 3,000 chars ms | 6,000 chars ms | ratio |",
+        "|---|---|---|---|",
+        *rows,
+    ]
+
+
 def main() -> None:
     logging.getLogger("leadqual").setLevel(logging.ERROR)  # fallbacks are counted below
     cases = classic_cases() + CLASS_CASES
@@ -761,6 +867,7 @@ def main() -> None:
         context, action, research = context_for(cases[0])
         template.draft(context, action, research=research)
 
+    probes = probe.run(sample)
     per_llm = median_seconds(llm_once, repeats=7)
     per_template = median_seconds(template_once, repeats=7)
     classes = ("classic", "trust", "disguise", "links")
@@ -795,6 +902,8 @@ def main() -> None:
         f"{per_template * 1e3:.1f} ms, guarded LLM path with the fake model "
         f"{per_llm * 1e3:.1f} ms (ratio {per_llm / per_template:.2f}).",
     ]
+    lines += probe_lines(probes)
+    lines += guard_scaling()
     body = "\n".join(lines)
     print(body)
     write_results("injection", body)
