@@ -96,7 +96,7 @@ _OTHER_SCHEME = re.compile(
 # Markup a plain-text draft never needs, which a client rendering it would turn into a hidden
 # link, an image (a tracking pixel) or script: HTML tags, character references, markdown links.
 _MARKUP = re.compile(
-    r"<\s*/?\s*[a-z][a-z0-9-]*(?:\s[^<>]*)?/?\s*>|&#x?[0-9a-f]{1,8};?|&[a-z][a-z0-9]{1,30};|"
+    r"</?[a-z][a-z0-9-]*(?:\s[^<>]*)?/?>|&#x?[0-9a-f]{1,8};?|&[a-z][a-z0-9]{1,30};|"
     r"!?\[[^\[\]\n]{0,200}\]\(\s*[^)\s]*[^)]*\)",
     re.IGNORECASE,
 )
