@@ -717,7 +717,7 @@ PROBE_BEFORE = {
     "split": (0, 0, 0),
     "research": (6, 6, 6),
     "urls": (1, 0, 1),
-    "numbers": (3, 2, 3),
+    "numbers": (4, 2, 4),
     "phrasing": (5, 0, 5),
     "markup": (2, 0, 2),
     "names": (0, 0, 0),
@@ -736,10 +736,12 @@ def probe_lines(run: probe.ProbeRun) -> list[str]:
     after = sum(run.escaped_cases.values())
     return [
         "",
-        "## Cases written from the documentation only",
+        "## Cases from outside the guards' code",
         "",
-        f"{total} hostile cases in ten more classes ({len(probe.HOLDOUT)} held out: written before "
-        "any guard change and never used to tune one), each through both drafters, against a "
+        f"{total} hostile cases in ten more classes: {len(probe.PROBES) - 1} written from the "
+        f"documentation only, {len(probe.HOLDOUT)} held out (written after reading the guards, "
+        "before any change, never used to tune one), 1 found attacking the changed guards "
+        "(NUM-18, Chinese numerals). Each goes through both drafters, against a "
         "vendor that vouches for one page, one offer and one reference customer. Before: the "
         "guards as they were when the cases were written.",
         "",

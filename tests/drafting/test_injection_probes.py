@@ -1,5 +1,5 @@
-"""The documentation-only hostile cases (``benchmarks/_injection_probe.py``) through both drafters,
-and the mechanisms that stop them: numbers in words and keypad letters read as digits, any URI
+"""The hostile cases from outside the guards' code (``benchmarks/_injection_probe.py``) through
+both drafters, and the mechanisms that stop them: numbers in words and keypad letters read as digits, any URI
 scheme a link, invisible characters and markup refused, gifts, pressure and money talk counted as
 commitments, and guards that read a long text once.
 
@@ -293,3 +293,16 @@ def test_an_llm_answer_far_over_the_limit_falls_back_without_reading_it_all(
 
     draft = LlmDrafter(FunctionLlmClient(huge), vendor).draft(context, action)
     assert draft.drafter == "template" and "too long" in draft.notes[-1]
+
+
+@pytest.mark.parametrize(
+    "phone",
+    [
+        "\u4e5d\u3007\u3007\u4e94\u4e94\u4e94\u3007\u4e00\u4e5d\u4e5d",
+        "+1 (9OO) 555-O199",
+        "nine zero zero five five five zero one nine nine",
+        "1-800-FLOWERS",
+    ],
+)
+def test_a_phone_found_in_the_numeric_view_is_reported_as_written(phone: str) -> None:
+    assert find_phones(f"Call {phone} today, please.") == [phone]

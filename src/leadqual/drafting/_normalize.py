@@ -125,6 +125,10 @@ _VANITY = re.compile(
     r"(?<!\d)(?<!\d[\s().-])(?<!\d[\s().-]{2})(?<!\d[\s().-]{3})"
     r"(\+?\(?\d(?:[\s().-]{0,3}\d){2,}\)?[\s.-])([A-Za-z]{4,10})\b"
 )
+# Chinese and Japanese numerals written digit by digit ("九〇〇五五五"): three or more in a row.
+_CJK_DIGITS = "\u3007\u96f6\u4e00\u4e8c\u4e09\u56db\u4e94\u516d\u4e03\u516b\u4e5d"
+_CJK_RUN = re.compile(f"[{_CJK_DIGITS}]{{3,}}")
+_CJK_TABLE = str.maketrans(_CJK_DIGITS, "00123456789")
 _KEYPAD = str.maketrans("abcdefghijklmnopqrstuvwxyz", "22233344455566677778889999")
 
 
@@ -185,12 +189,14 @@ def _vanity(match: re.Match[str]) -> str:
 
 def spoken_numbers(text: str) -> str:
     """``text`` with numbers written as digits: number words ("forty-nine", "nine zero zero"),
-    letters standing for digits ("9OO", "O199") and phone-keypad letters ("1-800-FLOWERS")."""
+    Chinese numerals said digit by digit, letters standing for digits ("9OO", "O199") and
+    phone-keypad letters ("1-800-FLOWERS")."""
     return _numeric_view(TextView(text, tuple(range(len(text))))).text
 
 
 def _numeric_view(view: TextView) -> TextView:
     view = _substitute(view, _NUMBER_RUN, _spoken_run)
+    view = _substitute(view, _CJK_RUN, lambda m: m.group(0).translate(_CJK_TABLE))
     view = _substitute(view, _DIGIT_LOOKALIKES, _lookalike_digits)
     return _substitute(view, _VANITY, _vanity)
 
@@ -267,7 +273,11 @@ def _substitute(
         new = match.expand(repl) if isinstance(repl, str) else repl(match)
         first, final = view.origin[match.start()], view.origin[max(match.end() - 1, match.start())]
         chars.append(new)
-        origin.extend([first] + [final] * (len(new) - 1) if new else [])
+        if len(new) == match.end() - match.start():
+            # left as it was, or one for one ("9OO" -> "900"): each keeps its own origin
+            origin.extend(view.origin[match.start() : match.end()])
+        else:
+            origin.extend([first] + [final] * (len(new) - 1) if new else [])
         last = match.end()
     chars.append(view.text[last:])
     origin.extend(view.origin[last:])
