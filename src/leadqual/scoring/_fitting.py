@@ -34,7 +34,10 @@ def row_groups(Z: NDArray[np.float64]) -> NDArray[np.int64] | None:
     """A group id per row, equal for identical rows; ``None`` when every row is distinct."""
     if Z.shape[0] < 2 or Z.shape[1] == 0:
         return None
-    key = pd.util.hash_pandas_object(pd.DataFrame(Z), index=False).to_numpy()
+    key = np.zeros(Z.shape[0], dtype=np.uint64)
+    for j in range(Z.shape[1]):
+        # 64-bit hashes of each column, mixed: two distinct rows share a key with odds of 2**-64
+        key = key * np.uint64(1_000_003) ^ pd.util.hash_array(np.ascontiguousarray(Z[:, j]))
     uniq, groups = np.unique(key, return_inverse=True)
     if len(uniq) == len(key):
         return None
@@ -89,19 +92,13 @@ class TreeLayout:
         for s, e in blocks:
             one_hot[s:e] = True
         self.passthrough: NDArray[np.int64] = np.flatnonzero(~one_hot).astype(np.int64)
-        self.one_hot: NDArray[np.int64] = np.flatnonzero(one_hot).astype(np.int64)
-        # a row's level index in each block is its one-hot part times this matrix
-        levels = np.zeros((len(self.one_hot), len(blocks)), dtype=np.float64)
-        at = 0
-        for j, (s, e) in enumerate(blocks):
-            levels[at : at + e - s, j] = np.arange(e - s, dtype=np.float64)
-            at += e - s
-        self.levels: NDArray[np.float64] = levels
+        self.blocks: NDArray[np.int64] = np.asarray(blocks, dtype=np.int64).reshape(-1, 2)
+        """Each categorical attribute's one-hot columns, as (start, stop)."""
 
     @property
     def categorical(self) -> NDArray[np.bool_]:
         """Which columns of :meth:`compact`'s output are categorical (the first ones)."""
-        k = self.levels.shape[1]
+        k = len(self.blocks)
         out: NDArray[np.bool_] = np.r_[
             np.ones(k, dtype=bool), np.zeros(len(self.passthrough) if k else 0, dtype=bool)
         ]
@@ -113,10 +110,12 @@ class TreeLayout:
         The categorical columns come first because scikit-learn moves them there anyway: in this
         order its column numbers and ours agree (see :mod:`leadqual.scoring._forest`).
         """
-        k = self.levels.shape[1]
+        k = len(self.blocks)
         if not k:
             return Z
         out = np.empty((Z.shape[0], k + len(self.passthrough)), order="F")
-        out[:, :k] = Z[:, self.one_hot] @ self.levels
+        for j, (s, e) in enumerate(self.blocks):
+            # the one-hot block times 0, 1, 2, ...: the index of the level that is set
+            out[:, j] = Z[:, s:e] @ np.arange(e - s, dtype=np.float64)
         out[:, k:] = Z[:, self.passthrough]
         return out

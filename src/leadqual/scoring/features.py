@@ -1023,12 +1023,14 @@ class LeadFeaturizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             return self._numeric(col, s, num, n)
         if _looks_datetime(nn):
             return self._datetime(col, s, reference, refs)
-        keys = _map_distinct(nn, lambda v: str(v).strip())
-        distinct = int(keys.nunique())
+        counts = _map_distinct(nn, lambda v: str(v).strip()).value_counts()
+        distinct = len(counts)
         ratio = distinct / max(1, len(nn))
-        lengths = keys.str.len()
-        spaces = keys.str.count(" ")
-        texty = float(lengths.mean()) > 30 and float(spaces.mean()) >= 3
+        # mean length and spaces per row, from each distinct value once
+        weight = counts.to_numpy(dtype=np.float64) / max(1, len(nn))
+        lengths = float(np.dot(counts.index.str.len().to_numpy(dtype=np.float64), weight))
+        spaces = float(np.dot(counts.index.str.count(" ").to_numpy(dtype=np.float64), weight))
+        texty = lengths > 30 and spaces >= 3
         if texty and (ratio > 0.5 or distinct > 100):
             if self.text == "hash":
                 outs = tuple(f"{col}: word bucket {i}" for i in range(self.text_buckets))

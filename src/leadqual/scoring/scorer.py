@@ -140,6 +140,25 @@ def _single_threaded(task: Callable[[], Any]) -> Any:
         return task()
 
 
+def _at_best_iteration(
+    model: HistGradientBoostingClassifier,
+) -> HistGradientBoostingClassifier:
+    """``model`` without the trees early stopping added after its best validation score.
+
+    Early stopping waits ``n_iter_no_change`` trees for an improvement that does not come, and
+    scikit-learn keeps them: they cost prediction time and fit the training rows a little more.
+    """
+    scores = getattr(model, "validation_score_", None)
+    if scores is None or len(scores) < 2 or not model.early_stopping:
+        return model
+    best = max(1, int(np.argmax(scores)))  # scores[0] is before the first tree
+    if best < model.n_iter_:
+        model._predictors = model._predictors[:best]  # n_iter_ counts them
+        model.train_score_ = model.train_score_[: best + 1]
+        model.validation_score_ = scores[: best + 1]
+    return model
+
+
 def _sigmoid_one(x: float) -> float:
     # clipped like sigmoid: a lead far beyond the training range (scored by the linear trend)
     # can reach log-odds whose exp() overflows a float
@@ -303,6 +322,10 @@ class _Model:
             X = self._tree_input(Z) if isinstance(part, HistGradientBoostingClassifier) else Z
             if isinstance(fast, CompiledForest) and small:
                 outs.append(fast.raw(X))
+            elif isinstance(part, HistGradientBoostingClassifier):
+                # one thread, as in fitting: OpenMP's spinning workers made a 50,000-row batch
+                # over twice as slow on a machine whose other core was busy
+                outs.append(np.ravel(part._raw_predict(X, n_threads=1)).astype(np.float64))
             elif hasattr(part, "decision_function"):
                 outs.append(np.ravel(part.decision_function(X)).astype(np.float64))
             else:
@@ -657,8 +680,8 @@ class LeadScorer(LeadClassifier):
         if model.early_stopping and g is not None:
             val = group_folds(y, g, 10, self.random_state) == 0
             if len(np.unique(y[val])) == 2 and len(np.unique(y[~val])) == 2:
-                return model.fit(X[~val], y[~val], X_val=X[val], y_val=y[val])
-        return model.fit(X, y)
+                return _at_best_iteration(model.fit(X[~val], y[~val], X_val=X[val], y_val=y[val]))
+        return _at_best_iteration(model.fit(X, y))
 
     def _run(self, tasks: Sequence[Callable[[], Any]], *, parallel: bool = True) -> list[Any]:
         """Each task's result, ``n_jobs`` tasks at a time, native code single-threaded.
