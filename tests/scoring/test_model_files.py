@@ -126,7 +126,10 @@ def test_the_trusted_types_are_exactly_what_fitted_models_hold(fitted: dict[str,
     assert found == set(TRUSTED_TYPES)
     for name in TRUSTED_TYPES:
         module, _, attr = name.rpartition(".")
-        assert isinstance(getattr(importlib.import_module(module), attr), type)
+        target = getattr(importlib.import_module(module), attr)
+        # one function only: the input check boosting with categorical columns holds (as
+        # partial(check_array, ...)), which validates an array and runs nothing else
+        assert isinstance(target, type) or name == "sklearn.utils.validation.check_array"
 
 
 def _write(path: Path, payload: bytes, **header: Any) -> None:

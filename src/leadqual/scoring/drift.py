@@ -167,24 +167,24 @@ def check_drift(
     psi_s = population_stability(s_train, s_now)
     score = ColumnDrift(column="score", psi=round(psi_s, 4), level=_level(psi_s))
     majors = [c.column for c in cols if c.level == "major" and c.column in important]
+    # every reason that holds is named: a shifted score with leads past the training range
+    # says more than the shift alone
+    reasons: list[str] = []
     if score.level == "major":
-        retrain, reason = True, f"the score distribution shifted (PSI {psi_s:.2f} > 0.25)"
-    elif majors:
-        retrain = True
-        reason = f"important attributes shifted: {', '.join(majors)} (PSI > 0.25)"
-    elif beyond >= EXTRAPOLATED_RETRAIN_SHARE:
-        retrain = True
-        reason = (
+        reasons.append(f"the score distribution shifted (PSI {psi_s:.2f} > 0.25)")
+    if majors:
+        reasons.append(f"important attributes shifted: {', '.join(majors)} (PSI > 0.25)")
+    if beyond >= EXTRAPOLATED_RETRAIN_SHARE:
+        reasons.append(
             f"{beyond:.0%} of current leads lie beyond the training range of an attribute the "
             "model relies on"
         )
-    else:
-        retrain = False
-        reason = "inputs and scores are stable enough" + (
-            f"; watch {', '.join(c.column for c in cols if c.level != 'stable')}"
-            if any(c.level != "stable" for c in cols)
-            else ""
-        )
+    retrain = bool(reasons)
+    reason = "; ".join(reasons) or "inputs and scores are stable enough" + (
+        f"; watch {', '.join(c.column for c in cols if c.level != 'stable')}"
+        if any(c.level != "stable" for c in cols)
+        else ""
+    )
     return DriftReport(
         score=score,
         columns=tuple(cols),

@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Literal, Self
@@ -646,6 +646,30 @@ def _stable_hash(word: str) -> int:
 # -- column typing ------------------------------------------------------------------------------
 
 
+def _map_distinct(s: pd.Series, fn: Callable[[Any], str]) -> pd.Series:
+    """``s.map(fn)``, with ``fn`` called once per distinct value rather than once per row.
+
+    ``pandas.factorize`` merges values that compare equal across types (1, 1.0 and True), whose
+    keys differ ("1", "1.0", "True"), so in an object column only strings share a key: the rows of
+    any other value, and missing ones, are keyed one by one.
+    """
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    out = np.empty(len(s), dtype=object)
+    ok = codes >= 0
+    if len(uniques):
+        keyed = np.empty(len(uniques), dtype=object)
+        keyed[:] = [fn(u) for u in uniques]
+        out[ok] = keyed[codes[ok]]
+    redo = ~ok
+    if s.dtype == object:
+        other = [i for i, u in enumerate(uniques) if not isinstance(u, str)]
+        if other:
+            redo |= np.isin(codes, other)
+    if redo.any():
+        out[redo] = [fn(v) for v in s.to_numpy(dtype=object)[redo]]
+    return pd.Series(out, index=s.index, dtype=object)
+
+
 def _non_null(s: pd.Series) -> pd.Series:
     return s[s.notna()]
 
@@ -999,12 +1023,14 @@ class LeadFeaturizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             return self._numeric(col, s, num, n)
         if _looks_datetime(nn):
             return self._datetime(col, s, reference, refs)
-        keys = nn.map(lambda v: str(v).strip())
-        distinct = int(keys.nunique())
+        counts = _map_distinct(nn, lambda v: str(v).strip()).value_counts()
+        distinct = len(counts)
         ratio = distinct / max(1, len(nn))
-        lengths = keys.str.len()
-        spaces = keys.str.count(" ")
-        texty = float(lengths.mean()) > 30 and float(spaces.mean()) >= 3
+        # mean length and spaces per row, from each distinct value once
+        weight = counts.to_numpy(dtype=np.float64) / max(1, len(nn))
+        lengths = float(np.dot(counts.index.str.len().to_numpy(dtype=np.float64), weight))
+        spaces = float(np.dot(counts.index.str.count(" ").to_numpy(dtype=np.float64), weight))
+        texty = lengths > 30 and spaces >= 3
         if texty and (ratio > 0.5 or distinct > 100):
             if self.text == "hash":
                 outs = tuple(f"{col}: word bucket {i}" for i in range(self.text_buckets))
@@ -1088,7 +1114,9 @@ class LeadFeaturizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         )
 
     def _categorical(self, col: str, s: pd.Series, n: int) -> tuple[_Plan | None, FeatureDecision]:
-        keys = s.map(lambda v: MISSING if _is_missing(v) or not str(v).strip() else str(v).strip())
+        keys = _map_distinct(
+            s, lambda v: MISSING if _is_missing(v) or not str(v).strip() else str(v).strip()
+        )
         counts = keys.value_counts()
         if len(counts) < 2:
             return None, FeatureDecision(

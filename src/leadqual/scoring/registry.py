@@ -81,6 +81,10 @@ TRUSTED_TYPES: tuple[str, ...] = (
     "datetime.datetime",
     "datetime.timedelta",
     "datetime.timezone",
+    # scikit-learn's boosting with categorical columns validates its numeric ones through
+    # partial(check_array, ...): both are checked by name, so no other function can hide there
+    "functools.partial",
+    "leadqual.scoring._fitting.TreeLayout",
     "leadqual.scoring._forest.CompiledForest",
     "leadqual.scoring.coldstart.ColdStartScorer",
     "leadqual.scoring.features.FeatureDecision",
@@ -99,6 +103,7 @@ TRUSTED_TYPES: tuple[str, ...] = (
     "leadqual.scoring.staged.StageModel",
     "leadqual.scoring.staged.StagedOpportunityScorer",
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+    "sklearn.utils.validation.check_array",
 )
 """Types a model file may hold beyond those skops trusts by default (numpy arrays, scikit-learn
 estimators, builtin containers): exactly the types leadqual's scorers, the registry and their
