@@ -295,20 +295,25 @@ def test_an_older_store_is_migrated_on_open_and_then_refused_by_the_older_leadqu
     sql_url: URL, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _create_v1(sql_url)
-    with monkeypatch.context() as newer:
-        # A leadqual whose schema version 2 adds a column to the review table.
-        newer.setattr(_schema, "SCHEMA_VERSION", 2)
-        newer.setattr(_schema, "MIGRATIONS", {1: _add_note_column})
+    newer = SCHEMA_VERSION + 1
+    with monkeypatch.context() as patched:
+        # A leadqual whose next schema version adds a column to the review table.
+        patched.setattr(_schema, "SCHEMA_VERSION", newer)
+        patched.setattr(
+            _schema, "MIGRATIONS", {**_schema.MIGRATIONS, SCHEMA_VERSION: _add_note_column}
+        )
         store = SqlInsightStore(sql_url)
-        assert store.schema_version == 2
+        assert store.schema_version == newer
         assert [r.lead_id for r in store.reviews()] == ["L-1"]
         store.close()
         assert "note" in [c["name"] for c in _columns(sql_url, "leadqual_review")]
-        assert _scalar(sql_url, "SELECT value FROM leadqual_meta WHERE key='schema_version'") == "2"
-    # This leadqual (version 1) meets the migrated store.
+        assert _scalar(
+            sql_url, "SELECT value FROM leadqual_meta WHERE key='schema_version'"
+        ) == str(newer)
+    # This leadqual meets the store migrated by the newer one.
     with pytest.raises(StoreSchemaError) as caught:
         SqlInsightStore(sql_url)
-    assert (caught.value.found, caught.value.supported) == (2, SCHEMA_VERSION)
+    assert (caught.value.found, caught.value.supported) == (newer, SCHEMA_VERSION)
 
 
 def test_a_failed_migration_leaves_the_store_as_it_was(
@@ -318,16 +323,22 @@ def test_a_failed_migration_leaves_the_store_as_it_was(
 
     def half_done(conn: Connection) -> None:
         conn.exec_driver_sql("ALTER TABLE leadqual_review ADD COLUMN reviewer TEXT")
-        raise RuntimeError("step 2 of the migration failed")
+        raise RuntimeError("the last step of the migration failed")
 
-    with monkeypatch.context() as newer:
-        newer.setattr(_schema, "SCHEMA_VERSION", 3)
-        newer.setattr(_schema, "MIGRATIONS", {1: _add_note_column, 2: half_done})
-        with pytest.raises(RuntimeError, match="step 2"):
+    with monkeypatch.context() as patched:
+        # Every real step runs (and is rolled back) before the failing ones.
+        patched.setattr(_schema, "SCHEMA_VERSION", SCHEMA_VERSION + 2)
+        patched.setattr(
+            _schema,
+            "MIGRATIONS",
+            {**_schema.MIGRATIONS, SCHEMA_VERSION: _add_note_column, SCHEMA_VERSION + 1: half_done},
+        )
+        with pytest.raises(RuntimeError, match="last step"):
             SqlInsightStore(sql_url)
     columns = [c["name"] for c in _columns(sql_url, "leadqual_review")]
     assert "note" not in columns
     assert "reviewer" not in columns
+    assert "summary" not in [c["name"] for c in _columns(sql_url, "leadqual_latest")]
     assert _scalar(sql_url, "SELECT value FROM leadqual_meta WHERE key='schema_version'") == "1"
     store = SqlInsightStore(sql_url)
     assert [i.version for i in store.history("L-1")] == [1, 2]
