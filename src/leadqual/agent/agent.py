@@ -10,7 +10,7 @@ import threading
 import time
 from collections.abc import Collection, Iterable, Sequence
 from contextvars import ContextVar
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel
@@ -220,14 +220,16 @@ class _Budget:
     def __init__(self, leads: int | None, calls: int | None) -> None:
         self.leads_limit, self.calls_limit = leads, calls
         self.day: str | None = None
+        self._date: date | None = None
         self.leads = 0
         self.calls_at_start = 0
         self.calls = 0
 
     def roll(self, now: datetime, calls_total: int) -> None:
-        day = f"{now:%Y-%m-%d}"
-        if day != self.day:
-            self.day, self.leads, self.calls_at_start = day, 0, calls_total
+        today = now.date()
+        if today != self._date:
+            self._date = today
+            self.day, self.leads, self.calls_at_start = f"{today:%Y-%m-%d}", 0, calls_total
         self.calls = calls_total - self.calls_at_start
 
     @property
