@@ -23,7 +23,7 @@ from leadqual.errors import (
     StoreError,
     StoreSchemaError,
 )
-from leadqual.insight import AuditRecord, LeadInsight
+from leadqual.insight import AuditRecord, InsightSummary, LeadInsight
 from leadqual.store import SCHEMA_VERSION, SqlInsightStore, _schema
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "store"
@@ -662,3 +662,72 @@ def test_an_sqlite_file_that_refuses_wal_is_synced_fully(
             assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
     finally:
         store.close()
+
+
+def test_a_version_1_store_with_research_in_its_audit_gets_summaries_and_reads_it_back(
+    sql_url: URL,
+    open_sql: Callable[..., SqlInsightStore],
+    realistic: list[tuple[LeadInsight, AuditRecord]],
+) -> None:
+    _create_v1(sql_url)
+    # Rows as version 1 wrote them: the audit record holds its research itself.
+    item, record = realistic[0]
+    assert record.research is not None
+    engine = create_engine(sql_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO leadqual_insights (lead_id, version, owner_id, refreshed_at, body) "
+                    "VALUES (:lead, 1, :owner, :at, :body)"
+                ),
+                {
+                    "lead": item.lead_id,
+                    "owner": item.owner_id,
+                    "at": item.refreshed_at,
+                    "body": item.model_dump_json(),
+                },
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO leadqual_latest (lead_id, version, owner_id, refreshed_at) "
+                    "VALUES (:lead, 1, :owner, :at)"
+                ),
+                {"lead": item.lead_id, "owner": item.owner_id, "at": item.refreshed_at},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO leadqual_audit (lead_id, insight_version, recorded_at, body) "
+                    "VALUES (:lead, 1, :at, :body)"
+                ),
+                {"lead": item.lead_id, "at": record.recorded_at, "body": record.model_dump_json()},
+            )
+    finally:
+        engine.dispose()
+    store = open_sql(sql_url)
+    assert store.schema_version == SCHEMA_VERSION == 2
+    assert list(store.audit(item.lead_id)) == [record]
+    assert _scalar(sql_url, "SELECT COUNT(*) FROM leadqual_audit WHERE research_shared") == 0
+    # Every lead has its summary, made from its stored newest insight.
+    assert _scalar(sql_url, "SELECT COUNT(*) FROM leadqual_latest WHERE summary IS NULL") == 0
+    assert list(store.summaries()) == [InsightSummary.of(i) for i in store.insights()]
+    # A record saved now keeps the research once, in the insight, and reads back whole.
+    newer = item.replace(version=2)
+    store.save(newer, record.replace(insight_version=2))
+    assert _scalar(sql_url, "SELECT COUNT(*) FROM leadqual_audit WHERE research_shared") == 1
+    shared = _scalar(sql_url, "SELECT body FROM leadqual_audit WHERE insight_version = 2")
+    assert '"research"' not in shared and len(shared) < len(record.model_dump_json()) - 1000
+    assert store.latest_audit(item.lead_id) == record.replace(insight_version=2)
+
+
+def test_a_shared_audit_record_whose_insight_was_tampered_with_reads_as_corrupt(
+    sql_url: URL,
+    open_sql: Callable[..., SqlInsightStore],
+    realistic: list[tuple[LeadInsight, AuditRecord]],
+) -> None:
+    store = open_sql(sql_url)
+    item, record = realistic[0]
+    store.save(item, record)
+    _run_sql(sql_url, "UPDATE leadqual_insights SET body = 'not json'")
+    with pytest.raises(StoreCorrupt, match="research"):
+        store.latest_audit(item.lead_id)
