@@ -34,6 +34,7 @@ __all__ = [
     "ConsentRecord",
     "DuplicateRef",
     "Feedback",
+    "InsightSummary",
     "LeadInsight",
     "ReviewItem",
     "SellerCard",
@@ -182,6 +183,51 @@ class LeadInsight(FrozenModel):
                 )
             )
         return block(f"Lead {self.lead_id}", *parts)
+
+
+class InsightSummary(FrozenModel):
+    """What a seller's ranked list reads of a lead's newest insight: who owns it, when it was
+    refreshed, the seller's card, and the stored conclusions ranking takes as they are (ICP fit,
+    predictive score, duplicate leads).
+
+    Stores keep it beside the insight (:meth:`~leadqual.store.InsightStore.summaries`), so a
+    list of thousands of leads decodes a few hundred bytes per lead instead of every insight
+    whole (its research, draft and stages).
+
+    Examples:
+        >>> from datetime import UTC, datetime
+        >>> card = SellerCard(name="Ada", next_action="Call", reason="Asked", call_to_action="Call")
+        >>> insight = LeadInsight(lead_id="L-1", refreshed_at=datetime(2025, 3, 1, tzinfo=UTC),
+        ...                       card=card, duplicates=(DuplicateRef(record_id="L-2", kind="lead",
+        ...                       rule="same_email"),))
+        >>> InsightSummary.of(insight).duplicate_leads
+        ('L-2',)
+    """
+
+    lead_id: str
+    owner_id: str | None = None
+    version: Annotated[int, Field(ge=1)] = 1
+    refreshed_at: UtcDatetime
+    card: SellerCard
+    icp_fit: IcpFit | None = None
+    score: float | None = None
+    """The predictive score, 0-100 (``None``: not scored)."""
+    duplicate_leads: tuple[str, ...] = ()
+    """The other lead records the insight found to be the same person, in its order."""
+
+    @classmethod
+    def of(cls, insight: LeadInsight, /) -> InsightSummary:
+        """The summary of one insight."""
+        return cls(
+            lead_id=insight.lead_id,
+            owner_id=insight.owner_id,
+            version=insight.version,
+            refreshed_at=insight.refreshed_at,
+            card=insight.card,
+            icp_fit=insight.icp_fit,
+            score=float(insight.score.score) if insight.score is not None else None,
+            duplicate_leads=tuple(d.record_id for d in insight.duplicates if d.kind == "lead"),
+        )
 
 
 class AuditRecord(FrozenModel):

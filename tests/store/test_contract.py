@@ -14,7 +14,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from leadqual.errors import StoreConflict, StoreError, ValidationFailed
-from leadqual.insight import AuditRecord, ConsentRecord, Feedback, LeadInsight, ReviewItem
+from leadqual.insight import (
+    AuditRecord,
+    ConsentRecord,
+    Feedback,
+    InsightSummary,
+    LeadInsight,
+    ReviewItem,
+)
 from leadqual.sources import MemorySource
 from leadqual.sources.base import build_context
 from leadqual.store import SCHEMA_VERSION, InsightStore
@@ -750,3 +757,43 @@ def test_versions_names_the_newest_stored_version_of_leads_that_have_one(
 def test_versions_refuses_what_is_not_lead_ids(store: InsightStore, ids: Any) -> None:
     with pytest.raises(ValidationFailed, match="lead ids"):
         store.versions(ids)
+
+
+# -- summaries and research kept once ------------------------------------------------------------
+
+
+def test_summaries_are_those_of_the_newest_insights_and_read_no_insight(
+    store: InsightStore,
+    realistic: list[tuple[LeadInsight, AuditRecord]],
+    make_insight: Callable[..., LeadInsight],
+) -> None:
+    for item, record in realistic:
+        store.save(item, record)
+    store.save_many([(make_insight("L-1", 1, owner_id="S-2"), None)])
+    store.save(make_insight("L-1", 2, owner_id="S-3"))
+    every = store.insights()
+    assert list(store.summaries()) == [InsightSummary.of(i) for i in every]
+    assert [s.lead_id for s in store.summaries(owner_ids=["S-3"])] == ["L-1"]
+    assert store.summaries(owner_ids=[]) == []
+    scored = [s for s in store.summaries() if s.score is not None]
+    assert scored and all(s.icp_fit is not None for s in scored)
+    assert [s.duplicate_leads for s in store.summaries(owner_ids=["S-3"])] == [("L-9",)]
+
+
+def test_an_audit_record_sharing_its_insights_research_reads_back_whole(
+    store: InsightStore, realistic: list[tuple[LeadInsight, AuditRecord]]
+) -> None:
+    item, record = realistic[0]
+    assert record.research is not None and record.research == item.research
+    store.save(item, record)
+    # The next version's record keeps research of its own (not the insight's).
+    other = realistic[1][0].research
+    assert other is not None and other != item.research
+    newer = item.replace(version=2)
+    own = record.replace(insight_version=2, research=other)
+    store.save_many([(newer, own)])
+    assert list(store.audit(item.lead_id)) == [record, own]
+    assert store.latest_audit(item.lead_id) == own
+    # Erasing the lead leaves no record that could refer to its research.
+    assert store.erase(item.lead_id) == 4
+    assert store.audit(item.lead_id) == [] and store.latest_audit(item.lead_id) is None

@@ -23,7 +23,7 @@ from leadqual.errors import (
     StoreError,
     StoreSchemaError,
 )
-from leadqual.insight import AuditRecord, LeadInsight
+from leadqual.insight import AuditRecord, InsightSummary, LeadInsight
 from leadqual.store import SCHEMA_VERSION, SqlInsightStore, _schema
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "store"
@@ -295,20 +295,25 @@ def test_an_older_store_is_migrated_on_open_and_then_refused_by_the_older_leadqu
     sql_url: URL, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _create_v1(sql_url)
-    with monkeypatch.context() as newer:
-        # A leadqual whose schema version 2 adds a column to the review table.
-        newer.setattr(_schema, "SCHEMA_VERSION", 2)
-        newer.setattr(_schema, "MIGRATIONS", {1: _add_note_column})
+    newer = SCHEMA_VERSION + 1
+    with monkeypatch.context() as patched:
+        # A leadqual whose next schema version adds a column to the review table.
+        patched.setattr(_schema, "SCHEMA_VERSION", newer)
+        patched.setattr(
+            _schema, "MIGRATIONS", {**_schema.MIGRATIONS, SCHEMA_VERSION: _add_note_column}
+        )
         store = SqlInsightStore(sql_url)
-        assert store.schema_version == 2
+        assert store.schema_version == newer
         assert [r.lead_id for r in store.reviews()] == ["L-1"]
         store.close()
         assert "note" in [c["name"] for c in _columns(sql_url, "leadqual_review")]
-        assert _scalar(sql_url, "SELECT value FROM leadqual_meta WHERE key='schema_version'") == "2"
-    # This leadqual (version 1) meets the migrated store.
+        assert _scalar(
+            sql_url, "SELECT value FROM leadqual_meta WHERE key='schema_version'"
+        ) == str(newer)
+    # This leadqual meets the store migrated by the newer one.
     with pytest.raises(StoreSchemaError) as caught:
         SqlInsightStore(sql_url)
-    assert (caught.value.found, caught.value.supported) == (2, SCHEMA_VERSION)
+    assert (caught.value.found, caught.value.supported) == (newer, SCHEMA_VERSION)
 
 
 def test_a_failed_migration_leaves_the_store_as_it_was(
@@ -318,16 +323,22 @@ def test_a_failed_migration_leaves_the_store_as_it_was(
 
     def half_done(conn: Connection) -> None:
         conn.exec_driver_sql("ALTER TABLE leadqual_review ADD COLUMN reviewer TEXT")
-        raise RuntimeError("step 2 of the migration failed")
+        raise RuntimeError("the last step of the migration failed")
 
-    with monkeypatch.context() as newer:
-        newer.setattr(_schema, "SCHEMA_VERSION", 3)
-        newer.setattr(_schema, "MIGRATIONS", {1: _add_note_column, 2: half_done})
-        with pytest.raises(RuntimeError, match="step 2"):
+    with monkeypatch.context() as patched:
+        # Every real step runs (and is rolled back) before the failing ones.
+        patched.setattr(_schema, "SCHEMA_VERSION", SCHEMA_VERSION + 2)
+        patched.setattr(
+            _schema,
+            "MIGRATIONS",
+            {**_schema.MIGRATIONS, SCHEMA_VERSION: _add_note_column, SCHEMA_VERSION + 1: half_done},
+        )
+        with pytest.raises(RuntimeError, match="last step"):
             SqlInsightStore(sql_url)
     columns = [c["name"] for c in _columns(sql_url, "leadqual_review")]
     assert "note" not in columns
     assert "reviewer" not in columns
+    assert "summary" not in [c["name"] for c in _columns(sql_url, "leadqual_latest")]
     assert _scalar(sql_url, "SELECT value FROM leadqual_meta WHERE key='schema_version'") == "1"
     store = SqlInsightStore(sql_url)
     assert [i.version for i in store.history("L-1")] == [1, 2]
@@ -651,3 +662,72 @@ def test_an_sqlite_file_that_refuses_wal_is_synced_fully(
             assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
     finally:
         store.close()
+
+
+def test_a_version_1_store_with_research_in_its_audit_gets_summaries_and_reads_it_back(
+    sql_url: URL,
+    open_sql: Callable[..., SqlInsightStore],
+    realistic: list[tuple[LeadInsight, AuditRecord]],
+) -> None:
+    _create_v1(sql_url)
+    # Rows as version 1 wrote them: the audit record holds its research itself.
+    item, record = realistic[0]
+    assert record.research is not None
+    engine = create_engine(sql_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO leadqual_insights (lead_id, version, owner_id, refreshed_at, body) "
+                    "VALUES (:lead, 1, :owner, :at, :body)"
+                ),
+                {
+                    "lead": item.lead_id,
+                    "owner": item.owner_id,
+                    "at": item.refreshed_at,
+                    "body": item.model_dump_json(),
+                },
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO leadqual_latest (lead_id, version, owner_id, refreshed_at) "
+                    "VALUES (:lead, 1, :owner, :at)"
+                ),
+                {"lead": item.lead_id, "owner": item.owner_id, "at": item.refreshed_at},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO leadqual_audit (lead_id, insight_version, recorded_at, body) "
+                    "VALUES (:lead, 1, :at, :body)"
+                ),
+                {"lead": item.lead_id, "at": record.recorded_at, "body": record.model_dump_json()},
+            )
+    finally:
+        engine.dispose()
+    store = open_sql(sql_url)
+    assert store.schema_version == SCHEMA_VERSION == 2
+    assert list(store.audit(item.lead_id)) == [record]
+    assert _scalar(sql_url, "SELECT COUNT(*) FROM leadqual_audit WHERE research_shared") == 0
+    # Every lead has its summary, made from its stored newest insight.
+    assert _scalar(sql_url, "SELECT COUNT(*) FROM leadqual_latest WHERE summary IS NULL") == 0
+    assert list(store.summaries()) == [InsightSummary.of(i) for i in store.insights()]
+    # A record saved now keeps the research once, in the insight, and reads back whole.
+    newer = item.replace(version=2)
+    store.save(newer, record.replace(insight_version=2))
+    assert _scalar(sql_url, "SELECT COUNT(*) FROM leadqual_audit WHERE research_shared") == 1
+    shared = _scalar(sql_url, "SELECT body FROM leadqual_audit WHERE insight_version = 2")
+    assert '"research"' not in shared and len(shared) < len(record.model_dump_json()) - 1000
+    assert store.latest_audit(item.lead_id) == record.replace(insight_version=2)
+
+
+def test_a_shared_audit_record_whose_insight_was_tampered_with_reads_as_corrupt(
+    sql_url: URL,
+    open_sql: Callable[..., SqlInsightStore],
+    realistic: list[tuple[LeadInsight, AuditRecord]],
+) -> None:
+    store = open_sql(sql_url)
+    item, record = realistic[0]
+    store.save(item, record)
+    _run_sql(sql_url, "UPDATE leadqual_insights SET body = 'not json'")
+    with pytest.raises(StoreCorrupt, match="research"):
+        store.latest_audit(item.lead_id)

@@ -84,6 +84,9 @@ class StageOutputs:
         )
 
 
+_RUNS_KEPT = 1024
+"""Distinct stage run records a pipeline keeps for reuse."""
+
 _ACTION_LABELS = {
     "initial_outreach": "Send a first email",
     "follow_up_email": "Send a follow-up email",
@@ -155,6 +158,7 @@ class Pipeline:
     drafter: Drafter
     scorer: LeadScoring | None
     duplicates: Callable[[Lead], list[DuplicateRef]]
+    _runs: dict[tuple[Any, ...], StageRun] = field(default_factory=dict, init=False, repr=False)
 
     async def run(
         self,
@@ -191,10 +195,22 @@ class Pipeline:
             out.seconds[stage] = time.perf_counter() - started
             if status == "ran" and stage in reasons:
                 why = reasons[stage]
-            out.runs[stage] = StageRun(
-                stage=stage, status=status, at=now, reason=why, sources=sources
-            )
+            out.runs[stage] = self._stage_run(stage, status, now, why, sources)
         return out
+
+    def _stage_run(
+        self, stage: Stage, status: Any, at: datetime, reason: str, sources: tuple[str, ...]
+    ) -> StageRun:
+        """The run record; the leads of a batch mostly share theirs (same stage, outcome and
+        time), and a record is frozen, so one is made per distinct record, not per lead."""
+        key = (stage, status, at, reason, sources)
+        found = self._runs.get(key)
+        if found is None:
+            found = StageRun(stage=stage, status=status, at=at, reason=reason, sources=sources)
+            if len(self._runs) >= _RUNS_KEPT:
+                self._runs.clear()
+            self._runs[key] = found
+        return found
 
     async def _run_one(
         self,

@@ -6,17 +6,22 @@ the memory and SQL stores cannot drift apart.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
 from leadqual._base import LeadqualModel, to_utc
 from leadqual.errors import StoreConflict, StoreCorrupt, ValidationFailed
-from leadqual.insight import AuditRecord, LeadInsight
+from leadqual.insight import AuditRecord, InsightSummary, LeadInsight
 
 __all__ = [
     "REVIEW_STATUSES",
     "SCHEMA_VERSION",
+    "Encoded",
+    "decode_audit",
+    "encode_insight",
     "check_batch",
     "check_limit",
     "check_members",
@@ -29,7 +34,7 @@ __all__ = [
     "utc",
 ]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 """The newest schema this leadqual reads and writes; a store is migrated up to it on open."""
 
 REVIEW_STATUSES = ("open", "confirmed", "reassigned")
@@ -72,16 +77,83 @@ def check_ids(lead_ids: object) -> list[str]:
     return list(dict.fromkeys(given))
 
 
-def check_save_many(
-    items: object,
-) -> list[tuple[LeadInsight, str, str | None]]:
+@dataclass(frozen=True)
+class Encoded:
+    """An insight and its audit record as a store writes them, serialised before anything is
+    written (a record that cannot be serialised changes nothing)."""
+
+    insight: LeadInsight
+    body: str
+    """The insight's JSON document."""
+    summary: str
+    """Its :class:`~leadqual.insight.InsightSummary` as JSON."""
+    audit: AuditRecord | None
+    audit_body: str | None
+    """The audit record's JSON document; without its research when ``research_shared``."""
+    research_shared: bool
+    """The audit record's research is the insight's, stored once, in the insight."""
+
+
+def encode_insight(insight: LeadInsight, audit: AuditRecord | None) -> Encoded:
+    """Check an insight and its audit record as ``save`` does, and serialise both.
+
+    The research of an audit record is as a rule the very research of its insight (some 5 KB):
+    it is then written once, with the insight, and :func:`decode_audit` puts it back.
+    """
+    check_save(insight, audit)
+    body = encode(insight, "insight")
+    summary = encode(InsightSummary.of(insight), "insight")
+    if audit is None:
+        return Encoded(insight, body, summary, None, None, False)
+    research = audit.research
+    shared = research is not None and (research is insight.research or research == insight.research)
+    if shared:
+        try:
+            audit_body = audit.model_dump_json(exclude={"research"})
+        except ValueError as err:
+            raise ValidationFailed(
+                f"the audit cannot be stored as JSON: {err}", field="audit"
+            ) from err
+    else:
+        audit_body = encode(audit, "audit")
+    return Encoded(insight, body, summary, audit, audit_body, shared)
+
+
+def decode_audit(text: str, research_shared: bool, insight: str | None, what: str) -> AuditRecord:
+    """Read a stored audit record; one whose research is shared takes it from ``insight``, the
+    JSON document of the insight it records."""
+    if research_shared:
+        try:
+            if insight is None:
+                raise ValueError("the insight it refers to is missing")
+            found = json.loads(insight)
+            if not isinstance(found, dict):
+                raise ValueError("the insight is not a JSON object")
+            research = json.dumps(
+                found.get("research"), ensure_ascii=False, separators=(",", ":"), allow_nan=False
+            )
+            head = text.rstrip()
+            if not head.endswith("}"):
+                raise ValueError("the record is not a JSON object")
+            inner = head[:-1].rstrip()
+            comma = "" if inner.endswith("{") else ","
+            text = f'{inner}{comma}"research":{research}}}'
+        except ValueError as err:
+            raise StoreCorrupt(
+                f"stored {what} cannot take its research from its insight ({err}); the store "
+                "was changed outside leadqual: restore it from a backup"
+            ) from err
+    return decode(AuditRecord, text, what)
+
+
+def check_save_many(items: object) -> list[Encoded]:
     """Check every item as ``save`` would, refuse two items of one lead, and serialise them
-    all before anything is written: ``(insight, its JSON, its audit's JSON or None)``."""
+    all before anything is written."""
     if isinstance(items, (str, bytes)) or not isinstance(items, Sequence):
         raise ValidationFailed(
             "save_many() needs a sequence of (insight, audit record or None) pairs", field="items"
         )
-    rows: list[tuple[LeadInsight, str, str | None]] = []
+    rows: list[Encoded] = []
     seen: set[str] = set()
     for item in items:
         if not isinstance(item, tuple) or len(item) != 2:
@@ -90,16 +162,14 @@ def check_save_many(
                 field="items",
             )
         insight, audit = item
-        check_save(insight, audit)
+        encoded = encode_insight(insight, audit)
         if insight.lead_id in seen:
             raise ValidationFailed(
                 f"two insights of lead {insight.lead_id!r} in one save_many(): save them apart",
                 field="items",
             )
         seen.add(insight.lead_id)
-        rows.append(
-            (insight, encode(insight, "insight"), encode(audit, "audit") if audit else None)
-        )
+        rows.append(encoded)
     return rows
 
 

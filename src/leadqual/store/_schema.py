@@ -8,6 +8,10 @@ previous version, for every change):
 
 - 1: insights (every version), latest (one row per lead), audit, consent, feedback, review,
   batches, rotation, meta.
+- 2: ``latest.summary``, the newest insight's :class:`~leadqual.insight.InsightSummary` (what a
+  seller's ranked list reads, so listing leads decodes no whole insight), filled in from the
+  stored insights on migration; ``audit.research_shared``: a record whose research is its
+  insight's keeps it there only (its body has no ``research``), old records keep theirs.
 """
 
 from __future__ import annotations
@@ -32,9 +36,15 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    bindparam,
+    false,
+    select,
+    update,
 )
+from sqlalchemy.schema import CreateColumn
 
-from leadqual.store._common import SCHEMA_VERSION
+from leadqual.insight import InsightSummary, LeadInsight
+from leadqual.store._common import SCHEMA_VERSION, decode, encode
 
 __all__ = [
     "AUDIT",
@@ -115,6 +125,8 @@ LATEST = Table(
     Column("version", Integer, nullable=False),
     Column("owner_id", Id, index=True),
     Column("refreshed_at", UtcDateTime, nullable=False, index=True),
+    # The newest insight's InsightSummary (JSON), what a seller's list reads (version 2).
+    Column("summary", Text),
     ForeignKeyConstraint(
         ["lead_id", "version"], ["leadqual_insights.lead_id", "leadqual_insights.version"]
     ),
@@ -128,6 +140,8 @@ AUDIT = Table(
     Column("insight_version", Integer, nullable=False),
     Column("recorded_at", UtcDateTime, nullable=False),
     Column("body", Text, nullable=False),
+    # True: the record's research is its insight's, kept there only (version 2).
+    Column("research_shared", Boolean, nullable=False, server_default=false()),
     ForeignKeyConstraint(
         ["lead_id", "insight_version"], ["leadqual_insights.lead_id", "leadqual_insights.version"]
     ),
@@ -190,7 +204,58 @@ TABLE_NAMES = frozenset(METADATA.tables)
 Migration = Callable[[Connection], None]
 """One step: changes a store of version N into version N + 1, inside the opening transaction."""
 
-MIGRATIONS: Mapping[int, Migration] = {}
+_PAGE = 500
+"""Rows a migration reads at a time."""
+
+
+def _add_column(conn: Connection, table: Table, name: str) -> None:
+    spec = CreateColumn(table.c[name]).compile(dialect=conn.dialect)
+    conn.exec_driver_sql(f"ALTER TABLE {table.name} ADD COLUMN {spec}")
+
+
+def _v1_to_v2(conn: Connection) -> None:
+    """Version 2: the summary beside each lead's newest insight, and audit records that may
+    share their insight's research. Old audit records keep their research (``research_shared``
+    is false for them); every lead's summary is made from its stored newest insight."""
+    _add_column(conn, LATEST, "summary")
+    _add_column(conn, AUDIT, "research_shared")
+    page = (
+        select(LATEST.c.lead_id, INSIGHTS.c.body)
+        .join(
+            INSIGHTS,
+            (INSIGHTS.c.lead_id == LATEST.c.lead_id) & (INSIGHTS.c.version == LATEST.c.version),
+        )
+        .order_by(LATEST.c.lead_id)
+        .limit(_PAGE)
+    )
+    fill = (
+        update(LATEST)
+        .where(LATEST.c.lead_id == bindparam("lead"))
+        .values(summary=bindparam("text"))
+    )
+    after: str | None = None
+    while True:
+        query = page if after is None else page.where(LATEST.c.lead_id > after)
+        rows = conn.execute(query).all()
+        if not rows:
+            return
+        conn.execute(
+            fill,
+            [
+                {
+                    "lead": lead,
+                    "text": encode(
+                        InsightSummary.of(decode(LeadInsight, body, f"insight of lead {lead!r}")),
+                        "insight",
+                    ),
+                }
+                for lead, body in rows
+            ],
+        )
+        after = rows[-1][0]
+
+
+MIGRATIONS: Mapping[int, Migration] = {1: _v1_to_v2}
 """Step from version N (the key) to N + 1. Applied in order on open, all in one transaction, so a
 failed step leaves the store at its old version. Version 1 has no predecessor: a new store is
 created at :data:`SCHEMA_VERSION` directly."""

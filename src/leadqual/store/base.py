@@ -6,7 +6,14 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
-from leadqual.insight import AuditRecord, ConsentRecord, Feedback, LeadInsight, ReviewItem
+from leadqual.insight import (
+    AuditRecord,
+    ConsentRecord,
+    Feedback,
+    InsightSummary,
+    LeadInsight,
+    ReviewItem,
+)
 
 __all__ = ["InsightStore"]
 
@@ -29,7 +36,7 @@ class InsightStore(Protocol):
 
     def save(self, insight: LeadInsight, audit: AuditRecord | None = None, /) -> None:
         """Store ``insight`` as the lead's latest (earlier versions stay as history), with its
-        audit record in the same transaction.
+        audit record in the same transaction, and its summary for :meth:`summaries`.
 
         Raises:
             StoreConflict: a version at or above ``insight.version`` is already stored for the lead
@@ -74,6 +81,13 @@ class InsightStore(Protocol):
         """The newest insight of every lead (of these owners, when given), by lead id.
 
         A lead belongs to the owner named by its newest insight; ids are ordered by code point.
+        """
+        ...
+
+    def summaries(self, *, owner_ids: Collection[str] | None = None) -> Sequence[InsightSummary]:
+        """The :class:`~leadqual.insight.InsightSummary` of every lead's newest insight (of these
+        owners, when given), by lead id: what :meth:`insights` returns, summarised, without
+        decoding any insight whole. A seller's ranked list reads these.
         """
         ...
 

@@ -10,19 +10,28 @@ from types import TracebackType
 from typing import Self
 
 from leadqual.errors import StoreError
-from leadqual.insight import AuditRecord, ConsentRecord, Feedback, LeadInsight, ReviewItem
+from leadqual.insight import (
+    AuditRecord,
+    ConsentRecord,
+    Feedback,
+    InsightSummary,
+    LeadInsight,
+    ReviewItem,
+)
 from leadqual.store._common import (
     SCHEMA_VERSION,
+    Encoded,
     check_batch,
     check_ids,
     check_limit,
     check_members,
-    check_save,
     check_save_many,
     check_status,
     conflict,
     decode,
+    decode_audit,
     encode,
+    encode_insight,
     next_member,
     utc,
 )
@@ -54,9 +63,10 @@ class MemoryInsightStore:
         self._lock = threading.RLock()
         self._closed = False
         self._order = itertools.count()
-        # lead -> [(version, owner_id, refreshed_at, json)], ascending version
-        self._insights: dict[str, list[tuple[int, str | None, datetime, str]]] = {}
-        self._audit: dict[str, list[tuple[int, int, str]]] = {}
+        # lead -> [(version, owner_id, refreshed_at, json, summary json)], ascending version
+        self._insights: dict[str, list[tuple[int, str | None, datetime, str, str]]] = {}
+        # lead -> [(insight version, order, json, research shared with the insight)]
+        self._audit: dict[str, list[tuple[int, int, str, bool]]] = {}
         self._consent: dict[str, list[tuple[datetime, int, str]]] = {}
         self._feedback: list[tuple[datetime, int, str, str]] = []
         self._reviews: dict[str, tuple[datetime, str, str]] = {}
@@ -85,19 +95,14 @@ class MemoryInsightStore:
 
     def save(self, insight: LeadInsight, audit: AuditRecord | None = None, /) -> None:
         """Store ``insight`` as the lead's latest, with its audit record; see the protocol."""
-        check_save(insight, audit)
         # Serialise first: a record that cannot be written leaves the store untouched.
-        body = encode(insight, "insight")
-        audit_body = encode(audit, "audit") if audit is not None else None
-        lead, version = insight.lead_id, insight.version
+        item = encode_insight(insight, audit)
         with self._lock:
             self._open()
-            versions = self._insights.setdefault(lead, [])
-            if versions and versions[-1][0] >= version:
-                raise conflict(lead, version, versions[-1][0])
-            versions.append((version, insight.owner_id, insight.refreshed_at, body))
-            if audit_body is not None:
-                self._audit.setdefault(lead, []).append((version, next(self._order), audit_body))
+            versions = self._insights.get(insight.lead_id)
+            if versions and versions[-1][0] >= insight.version:
+                raise conflict(insight.lead_id, insight.version, versions[-1][0])
+            self._put(item)
 
     def save_many(
         self,
@@ -110,22 +115,26 @@ class MemoryInsightStore:
         rows = check_save_many(items)
         with self._lock:
             self._open()
-            for insight, _, _ in rows:
-                versions = self._insights.get(insight.lead_id)
-                if versions and versions[-1][0] >= insight.version:
-                    raise conflict(insight.lead_id, insight.version, versions[-1][0])
+            for item in rows:
+                versions = self._insights.get(item.insight.lead_id)
+                if versions and versions[-1][0] >= item.insight.version:
+                    raise conflict(item.insight.lead_id, item.insight.version, versions[-1][0])
             batch = self._batches.get(batch_id) if batch_id is not None else None
-            for insight, body, audit_body in rows:
-                lead, version = insight.lead_id, insight.version
-                self._insights.setdefault(lead, []).append(
-                    (version, insight.owner_id, insight.refreshed_at, body)
-                )
-                if audit_body is not None:
-                    self._audit.setdefault(lead, []).append(
-                        (version, next(self._order), audit_body)
-                    )
-                if batch is not None and lead in batch:
-                    batch[lead] = True
+            for item in rows:
+                self._put(item)
+                if batch is not None and item.insight.lead_id in batch:
+                    batch[item.insight.lead_id] = True
+
+    def _put(self, item: Encoded) -> None:
+        insight = item.insight
+        lead, version = insight.lead_id, insight.version
+        self._insights.setdefault(lead, []).append(
+            (version, insight.owner_id, insight.refreshed_at, item.body, item.summary)
+        )
+        if item.audit_body is not None:
+            self._audit.setdefault(lead, []).append(
+                (version, next(self._order), item.audit_body, item.research_shared)
+            )
 
     def versions(self, lead_ids: Collection[str], /) -> dict[str, int]:
         """The newest stored version of each of these leads that has an insight."""
@@ -161,6 +170,18 @@ class MemoryInsightStore:
             ]
         return [decode(LeadInsight, t, f"insight of lead {lead!r}") for lead, t in texts]
 
+    def summaries(self, *, owner_ids: Collection[str] | None = None) -> Sequence[InsightSummary]:
+        """The summary of every lead's newest insight (of these owners, when given), by lead id."""
+        owners = None if owner_ids is None else set(owner_ids)
+        with self._lock:
+            self._open()
+            texts = [
+                (lead_id, versions[-1][4])
+                for lead_id, versions in sorted(self._insights.items())
+                if owners is None or versions[-1][1] in owners
+            ]
+        return [decode(InsightSummary, t, f"summary of lead {lead!r}") for lead, t in texts]
+
     def due(self, before: datetime, /, *, limit: int | None = None) -> Sequence[str]:
         """Ids of leads whose newest insight was refreshed before ``before``, oldest first."""
         cutoff = utc(before, "before")
@@ -178,16 +199,33 @@ class MemoryInsightStore:
         """The audit records of the lead, oldest first."""
         with self._lock:
             self._open()
-            texts = [row[2] for row in sorted(self._audit.get(lead_id, []))]
-        return [decode(AuditRecord, t, f"audit record of lead {lead_id!r}") for t in texts]
+            rows = [
+                self._audit_with_insight(lead_id, row)
+                for row in sorted(self._audit.get(lead_id, []))
+            ]
+        what = f"audit record of lead {lead_id!r}"
+        return [decode_audit(text, shared, insight, what) for text, shared, insight in rows]
 
     def latest_audit(self, lead_id: str, /) -> AuditRecord | None:
         """The lead's newest audit record, or ``None``."""
         with self._lock:
             self._open()
             rows = self._audit.get(lead_id)
-            text = max(rows)[2] if rows else None
-        return None if text is None else decode(AuditRecord, text, f"audit of lead {lead_id!r}")
+            found = self._audit_with_insight(lead_id, max(rows)) if rows else None
+        if found is None:
+            return None
+        text, shared, insight = found
+        return decode_audit(text, shared, insight, f"audit of lead {lead_id!r}")
+
+    def _audit_with_insight(
+        self, lead_id: str, row: tuple[int, int, str, bool]
+    ) -> tuple[str, bool, str | None]:
+        """An audit record's text, and the text of its insight when it shares its research."""
+        version, _, text, shared = row
+        insight = None
+        if shared:
+            insight = next((v[3] for v in self._insights.get(lead_id, []) if v[0] == version), None)
+        return text, shared, insight
 
     def erase(self, lead_id: str, /) -> int:
         """Delete everything stored about the lead; return how many records went."""

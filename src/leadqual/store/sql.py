@@ -22,6 +22,7 @@ from sqlalchemy import (
     Engine,
     Table,
     bindparam,
+    case,
     create_engine,
     delete,
     event,
@@ -43,19 +44,28 @@ from leadqual.errors import (
     StoreError,
     StoreSchemaError,
 )
-from leadqual.insight import AuditRecord, ConsentRecord, Feedback, LeadInsight, ReviewItem
+from leadqual.insight import (
+    AuditRecord,
+    ConsentRecord,
+    Feedback,
+    InsightSummary,
+    LeadInsight,
+    ReviewItem,
+)
 from leadqual.store import _schema
 from leadqual.store._common import (
+    Encoded,
     check_batch,
     check_ids,
     check_limit,
     check_members,
-    check_save,
     check_save_many,
     check_status,
     conflict,
     decode,
+    decode_audit,
     encode,
+    encode_insight,
     next_member,
     utc,
 )
@@ -218,6 +228,7 @@ class SqlInsightStore:
                 "version": moving.excluded.version,
                 "owner_id": moving.excluded.owner_id,
                 "refreshed_at": moving.excluded.refreshed_at,
+                "summary": moving.excluded.summary,
             },
             where=LATEST.c.version < moving.excluded.version,
         ).returning(LATEST.c.version)
@@ -229,12 +240,26 @@ class SqlInsightStore:
             )
             .where(LATEST.c.lead_id == bindparam("lead"))
         )
-        self._latest_audit = (
-            select(AUDIT.c.body)
+        # An audit record with the body of its insight, which holds the record's research
+        # when it is shared (read only then).
+        self._audit_rows = (
+            select(
+                AUDIT.c.body,
+                AUDIT.c.research_shared,
+                case((AUDIT.c.research_shared, INSIGHTS.c.body), else_=None),
+            )
+            .select_from(
+                AUDIT.outerjoin(
+                    INSIGHTS,
+                    (INSIGHTS.c.lead_id == AUDIT.c.lead_id)
+                    & (INSIGHTS.c.version == AUDIT.c.insight_version),
+                )
+            )
             .where(AUDIT.c.lead_id == bindparam("lead"))
-            .order_by(AUDIT.c.insight_version.desc(), AUDIT.c.id.desc())
-            .limit(1)
         )
+        self._latest_audit = self._audit_rows.order_by(
+            AUDIT.c.insight_version.desc(), AUDIT.c.id.desc()
+        ).limit(1)
         try:
             self.schema_version = self._prepare()
         except BaseException:
@@ -458,10 +483,8 @@ class SqlInsightStore:
 
     def save(self, insight: LeadInsight, audit: AuditRecord | None = None, /) -> None:
         """Store ``insight`` as the lead's latest, with its audit record; see the protocol."""
-        check_save(insight, audit)
         # Serialise before the transaction: a record that cannot be written changes nothing.
-        body = encode(insight, "insight")
-        audit_body = encode(audit, "audit") if audit is not None else None
+        item = encode_insight(insight, audit)
         lead, version = insight.lead_id, insight.version
         row = {
             "lead_id": lead,
@@ -471,26 +494,18 @@ class SqlInsightStore:
         }
         with self._write() as conn:
             try:
-                conn.execute(INSIGHTS.insert(), {**row, "body": body})
+                conn.execute(INSIGHTS.insert(), {**row, "body": item.body})
             except IntegrityError:
                 raise conflict(lead, version, None) from None
             # Move the lead's pointer only forwards. A concurrent writer of another version
             # waits on the row and then sees the newer version here (PostgreSQL re-checks the
             # condition; SQLite runs one writer at a time).
-            moved = conn.scalar(self._move_latest, row)
+            moved = conn.scalar(self._move_latest, {**row, "summary": item.summary})
             if moved is None:
                 stored = conn.scalar(select(LATEST.c.version).where(LATEST.c.lead_id == lead))
                 raise conflict(lead, version, stored)
-            if audit is not None and audit_body is not None:
-                conn.execute(
-                    AUDIT.insert(),
-                    {
-                        "lead_id": lead,
-                        "insight_version": version,
-                        "recorded_at": audit.recorded_at,
-                        "body": audit_body,
-                    },
-                )
+            if item.audit is not None and item.audit_body is not None:
+                conn.execute(AUDIT.insert(), _audit_row(item, item.audit))
 
     def save_many(
         self,
@@ -505,13 +520,11 @@ class SqlInsightStore:
             return
         # In lead id order: two writers saving overlapping groups then take their row locks in
         # one order, so neither waits for the other in a cycle (a PostgreSQL deadlock).
-        order = sorted(range(len(checked)), key=lambda k: checked[k][0].lead_id)
-        rows = [checked[k] for k in order]
-        audits = [items[k][1] for k in order]
+        rows = sorted(checked, key=lambda item: item.insight.lead_id)
         for attempt in range(_GROUP_ATTEMPTS):
             try:
                 with self._write() as conn:
-                    self._write_group(conn, rows, audits, batch_id)
+                    self._write_group(conn, rows, batch_id)
                 return
             except _GroupConflict:
                 # Rolled back; which lead it was is read afresh (a failed PostgreSQL
@@ -524,48 +537,40 @@ class SqlInsightStore:
                     raise
                 time.sleep(0.02 * (attempt + 1))
 
-    def _write_group(
-        self,
-        conn: Connection,
-        rows: Sequence[tuple[LeadInsight, str, str | None]],
-        audits: Sequence[AuditRecord | None],
-        batch_id: str | None,
-    ) -> None:
+    def _write_group(self, conn: Connection, rows: Sequence[Encoded], batch_id: str | None) -> None:
         latest = [
             {
-                "lead_id": i.lead_id,
-                "version": i.version,
-                "owner_id": i.owner_id,
-                "refreshed_at": i.refreshed_at,
+                "lead_id": item.insight.lead_id,
+                "version": item.insight.version,
+                "owner_id": item.insight.owner_id,
+                "refreshed_at": item.insight.refreshed_at,
             }
-            for i, _, _ in rows
+            for item in rows
         ]
         try:
             conn.execute(
                 INSIGHTS.insert(),
-                [{**row, "body": body} for row, (_, body, _) in zip(latest, rows, strict=True)],
+                [{**row, "body": item.body} for row, item in zip(latest, rows, strict=True)],
             )
         except IntegrityError:
             raise _GroupConflict from None
         # One multi-row statement (SQLAlchemy sends it as INSERT ... VALUES (...), (...)): a
         # row whose stored version is as new or newer is not updated and returns nothing.
-        moved = conn.execute(self._move_latest, latest).all()
+        moved = conn.execute(
+            self._move_latest,
+            [{**row, "summary": item.summary} for row, item in zip(latest, rows, strict=True)],
+        ).all()
         if len(moved) != len(latest):
             raise _GroupConflict
         audit_rows = [
-            {
-                "lead_id": i.lead_id,
-                "insight_version": i.version,
-                "recorded_at": a.recorded_at,
-                "body": body,
-            }
-            for (i, _, body), a in zip(rows, audits, strict=True)
-            if a is not None and body is not None
+            _audit_row(item, item.audit)
+            for item in rows
+            if item.audit is not None and item.audit_body is not None
         ]
         if audit_rows:
             conn.execute(AUDIT.insert(), audit_rows)
         if batch_id is not None:
-            ids = [i.lead_id for i, _, _ in rows]
+            ids = [item.insight.lead_id for item in rows]
             # In slices: databases cap the parameters of one statement.
             for start in range(0, len(ids), 500):
                 conn.execute(
@@ -577,10 +582,10 @@ class SqlInsightStore:
                     .values(done=True)
                 )
 
-    def _first_conflict(self, rows: Sequence[tuple[LeadInsight, str, str | None]]) -> StoreError:
+    def _first_conflict(self, rows: Sequence[Encoded]) -> StoreError:
         """The conflict to report for a group save that was rolled back."""
         with self._read() as conn:
-            for insight, _, _ in rows:
+            for insight in (item.insight for item in rows):
                 stored = conn.scalar(
                     select(func.max(INSIGHTS.c.version)).where(
                         INSIGHTS.c.lead_id == insight.lead_id
@@ -640,6 +645,30 @@ class SqlInsightStore:
             rows = conn.execute(query).all()
         return [decode(LeadInsight, body, f"insight of lead {lead!r}") for lead, body in rows]
 
+    def summaries(self, *, owner_ids: Collection[str] | None = None) -> Sequence[InsightSummary]:
+        """The summary of every lead's newest insight (of these owners, when given), by lead
+        id; only the summaries are read, not the insights."""
+        query = (
+            select(LATEST.c.lead_id, LATEST.c.summary, INSIGHTS.c.body)
+            .join(
+                INSIGHTS,
+                (LATEST.c.lead_id == INSIGHTS.c.lead_id)
+                & (LATEST.c.version == INSIGHTS.c.version)
+                # The insight itself only where no summary was kept.
+                & LATEST.c.summary.is_(None),
+                isouter=True,
+            )
+            .order_by(LATEST.c.lead_id)
+        )
+        if owner_ids is not None:
+            owners = sorted(set(owner_ids))
+            if not owners:
+                return []
+            query = query.where(LATEST.c.owner_id.in_(owners))
+        with self._read() as conn:
+            rows = conn.execute(query).all()
+        return [_summary(lead, summary, body) for lead, summary, body in rows]
+
     def due(self, before: datetime, /, *, limit: int | None = None) -> Sequence[str]:
         """Ids of leads whose newest insight was refreshed before ``before``, oldest first."""
         query = (
@@ -655,20 +684,20 @@ class SqlInsightStore:
 
     def audit(self, lead_id: str, /) -> Sequence[AuditRecord]:
         """The audit records of the lead, oldest first."""
-        query = (
-            select(AUDIT.c.body)
-            .where(AUDIT.c.lead_id == lead_id)
-            .order_by(AUDIT.c.insight_version, AUDIT.c.id)
-        )
+        query = self._audit_rows.order_by(AUDIT.c.insight_version, AUDIT.c.id)
         with self._read() as conn:
-            bodies = conn.scalars(query).all()
-        return [decode(AuditRecord, b, f"audit record of lead {lead_id!r}") for b in bodies]
+            rows = conn.execute(query, {"lead": lead_id}).all()
+        what = f"audit record of lead {lead_id!r}"
+        return [decode_audit(body, bool(shared), insight, what) for body, shared, insight in rows]
 
     def latest_audit(self, lead_id: str, /) -> AuditRecord | None:
         """The lead's newest audit record, or ``None``."""
         with self._read() as conn:
-            body = conn.scalar(self._latest_audit, {"lead": lead_id})
-        return None if body is None else decode(AuditRecord, body, f"audit of lead {lead_id!r}")
+            row = conn.execute(self._latest_audit, {"lead": lead_id}).first()
+        if row is None:
+            return None
+        body, shared, insight = row
+        return decode_audit(body, bool(shared), insight, f"audit of lead {lead_id!r}")
 
     def erase(self, lead_id: str, /) -> int:
         """Delete everything stored about the lead; return how many records went.
@@ -844,6 +873,28 @@ class SqlInsightStore:
         """Release connections; the store is unusable afterwards."""
         self._closed = True
         self._engine.dispose()
+
+
+def _audit_row(item: Encoded, audit: AuditRecord) -> dict[str, Any]:
+    return {
+        "lead_id": item.insight.lead_id,
+        "insight_version": item.insight.version,
+        "recorded_at": audit.recorded_at,
+        "body": item.audit_body,
+        "research_shared": item.research_shared,
+    }
+
+
+def _summary(lead: str, summary: str | None, body: str | None) -> InsightSummary:
+    """A lead's summary as stored, or (none stored) made from its insight."""
+    if summary is not None:
+        return decode(InsightSummary, summary, f"summary of lead {lead!r}")
+    if body is None:
+        raise StoreCorrupt(
+            f"lead {lead!r} has neither a summary nor an insight stored; restore the store from "
+            "a backup"
+        )
+    return InsightSummary.of(decode(LeadInsight, body, f"insight of lead {lead!r}"))
 
 
 def _count(result: CursorResult[Any]) -> int:
