@@ -262,6 +262,10 @@ def _target_names(model: type[BaseModel], *, person: bool) -> list[str]:
     return names
 
 
+_LEAD_TARGETS: tuple[str, ...] = tuple(_target_names(Lead, person=True))
+"""What a lead table's column can feed, named as :class:`LeadMapping` names them."""
+
+
 def _target_problem(model: type[BaseModel], target: str, *, person: bool) -> str | None:
     head, _, tail = target.partition(".")
     if head == "custom_fields" and "custom_fields" in model.model_fields:
@@ -432,10 +436,14 @@ def guess_mapping(frame: pd.DataFrame, /) -> MappingGuess:
     """
     frame = canonical_columns(frame, what="the frame")
     columns = [str(c) for c in frame.columns]
+    # A column already named as the field it holds (the lead table's own names: ``company_name``,
+    # ``address.city``, ``phones.mobile``) is that field, whatever a preset would make of it.
+    canonical = {c: c for c in columns if c in _LEAD_TARGETS}
+    others = [c for c in columns if c not in canonical]
     preset, found = None, {}
     best = 0
     for name, candidates in PRESET_COLUMNS.items():
-        matched = _resolve(columns, candidates)
+        matched = _resolve(others, {t: n for t, n in candidates.items() if t not in canonical})
         # A vendor's own spelling of its columns (API names) beats generic labels shared by all.
         exact = sum(
             1 for c in matched.values() if c in {n for ns in candidates.values() for n in ns}
@@ -443,9 +451,10 @@ def guess_mapping(frame: pd.DataFrame, /) -> MappingGuess:
         rank = len(matched) * 2 + exact
         if len(matched) >= 3 and rank > best:
             preset, found, best = name, matched, rank
+    found = {**canonical, **found}
     scores: dict[str, float] = dict.fromkeys(found, 100.0)
     rest = [c for c in columns if c not in found.values()]
-    targets = [t for t in _target_names(Lead, person=True) if t not in found]
+    targets = [t for t in _LEAD_TARGETS if t not in found]
     for target, (column, score) in best_matches(rest, targets=targets).items():
         found[target] = column
         scores[target] = score
