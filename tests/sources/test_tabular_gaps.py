@@ -10,8 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from leadqual.errors import ConfigurationError, LeadqualError
-from leadqual.models import Lead
+from leadqual.errors import ConfigurationError
 from leadqual.sources.tabular import (
     LeadMapping,
     guess_mapping,
@@ -217,4 +216,3 @@ def test_a_preset_still_reads_its_own_export() -> None:
     guess = guess_mapping(pd.DataFrame(columns=columns))
     assert guess.preset == "dynamics365"
     assert guess.mapping.columns == preset_mapping("dynamics365", columns).columns
-    assert isinstance(Lead, type)
