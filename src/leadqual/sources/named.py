@@ -14,7 +14,7 @@ Examples:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -49,6 +49,12 @@ def _whole(name: str, value: int | str) -> int:
     raise ConfigurationError(f"{name} must be a whole number, got {value!r}")
 
 
+def _names(value: str | Sequence[str]) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return tuple(part.strip() for part in value.split(",") if part.strip())
+    return tuple(value)
+
+
 def _model(kind: type[BaseModel], name: str, value: Any) -> Any:
     """``value`` as a ``kind``: itself, its fields as a mapping, or a YAML/JSON file's."""
     if isinstance(value, kind):
@@ -78,6 +84,7 @@ def tabular_source(
     delimiter: str | None = None,
     encoding: str | None = None,
     chunk_rows: int | str = 50_000,
+    seller_roles: str | Sequence[str] = (),
 ) -> TabularSource:
     """A :class:`~leadqual.sources.tabular.TabularSource` over a CSV or Parquet export of leads
     (or a DataFrame), for the ``tabular`` entry point.
@@ -90,6 +97,8 @@ def tabular_source(
         delimiter: the CSV delimiter (detected when not given).
         encoding: the CSV encoding (detected when not given).
         chunk_rows: rows read at a time.
+        seller_roles: the roles each owner of the export has as a seller (``Salesperson``;
+            several comma-separated in text), so the agent serves them their own leads.
 
     Raises:
         ConfigurationError: no such file, a bad option, a mapping file that cannot be read.
@@ -112,6 +121,7 @@ def tabular_source(
         delimiter=delimiter,
         encoding=encoding,
         chunk_rows=_whole("chunk_rows", chunk_rows),
+        seller_roles=_names(seller_roles),
     )
 
 

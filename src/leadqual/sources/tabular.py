@@ -1125,7 +1125,9 @@ class TabularSource:
 
     The tables are read when the source is built; what could not be read is in :attr:`results`.
     Sellers are the distinct owners of the leads (id and name both the owner cell, since an
-    export names owners rather than giving their ids).
+    export names owners rather than giving their ids), each with ``seller_roles`` (an export
+    has no roles; give the role the agent configuration's ``team_access`` lets use the agent,
+    e.g. ``("Salesperson",)``, so the owners can be served their own lists).
 
     Examples:
         >>> import pandas as pd
@@ -1152,7 +1154,12 @@ class TabularSource:
         encoding: str | None = None,
         now: datetime | None = None,
         chunk_rows: int = _CHUNK_ROWS,
+        seller_roles: Sequence[str] = (),
     ) -> None:
+        if isinstance(seller_roles, str) or not all(
+            isinstance(r, str) and r.strip() for r in seller_roles
+        ):
+            raise ConfigurationError("seller_roles is a list of role names, e.g. ['Salesperson']")
         options: dict[str, Any] = {
             "now": now,
             "chunk_rows": chunk_rows,
@@ -1186,7 +1193,7 @@ class TabularSource:
             accounts=results.get("accounts", LoadResult(())).records,
             contacts=results.get("contacts", LoadResult(())).records,
             activities=_unique_ids(results.get("activities", LoadResult(())).records),
-            sellers=[Seller(id=o, name=o) for o in owners],
+            sellers=[Seller(id=o, name=o, roles=tuple(seller_roles)) for o in owners],
         )
 
     @property
