@@ -80,6 +80,16 @@ DEFERRED = {
     "command reads records",
     ("leadqual.cli.commands.process", "leadqual.sources"): "the sources load only when a file "
     "is read",
+    ("leadqual.cli.commands.config", "leadqual.agent"): "the agent's components load only "
+    "when two configurations are compared",
+    ("leadqual.cli.commands.mcp", "leadqual.mcp"): "the MCP SDK loads only when the server "
+    "starts (and its absence is reported then)",
+    ("leadqual.sources.named", "leadqual.sources.tabular"): "pandas loads only when the "
+    "tabular source is built",
+    ("leadqual.sources.named", "leadqual.sources.sql_mapping"): "the SQL mapping loads only "
+    "when the sql source is built",
+    ("leadqual.sources.named", "leadqual.sources.sql_source"): "SQLAlchemy loads only when "
+    "the sql source is built",
     ("leadqual.cli.commands.replay", "leadqual.agent"): "the agent loads every component; only "
     "`leadqual replay` needs it here",
     ("leadqual.cli.commands.replay", "leadqual.email"): "the validator loads only when the agent "

@@ -25,7 +25,7 @@ def _module(name: str, body: str) -> str:
 
 def test_builtin_crm_sources_are_created_by_name() -> None:
     reg = crm_source_registry(load_plugins=False)
-    assert reg.names() == ["dataverse", "memory", "sample", "sqlite"]
+    assert reg.names() == ["dataverse", "memory", "sample", "sql", "sqlite", "tabular"]
     assert isinstance(reg.create("memory"), MemorySource)
     sqlite = reg.create("sqlite", ":memory:")
     assert isinstance(sqlite, SqliteSource)
@@ -40,7 +40,14 @@ def test_installed_entry_points_match_the_builtins() -> None:
         declared = sorted(ep.name for ep in metadata.entry_points(group=group))
         assert declared == reg.names(), group
     # the package's own entry points are built-ins, not clashing plugins
-    assert crm_source_registry().names() == ["dataverse", "memory", "sample", "sqlite"]
+    assert crm_source_registry().names() == [
+        "dataverse",
+        "memory",
+        "sample",
+        "sql",
+        "sqlite",
+        "tabular",
+    ]
 
 
 def test_a_crm_source_plugin_is_discovered_and_checked() -> None:

@@ -19,7 +19,7 @@ Examples:
     >>> reg = PluginRegistry(CRM_SOURCES_GROUP, kind="CRM source", check=callable,
     ...                      requirement="a callable", load_plugins=False)
     >>> reg.names()
-    ['dataverse', 'memory', 'sample', 'sqlite']
+    ['dataverse', 'memory', 'sample', 'sql', 'sqlite', 'tabular']
 """
 
 from __future__ import annotations

@@ -362,3 +362,31 @@ def test_personal_data_is_not_logged_at_info(
     logged = "\n".join(r.getMessage() for r in caplog.records if r.levelno >= logging.INFO)
     for personal in ("Lovelace", "ada.lovelace@contoso.com", "Turing", "grace@gmail.com"):
         assert personal not in logged
+
+
+def test_the_configurations_providers_section_runs_and_an_override_reaches_the_loader(
+    runner: CliRunner, leads_csv: Path, tmp_path: Path
+) -> None:
+    from leadqual.sources import load_sample_config
+    from leadqual.store import SqlInsightStore
+
+    config = load_sample_config().replace(providers={"use": [{"name": "sample"}]})
+    path = tmp_path / "agent.yaml"
+    path.write_text(config.to_yaml(), encoding="utf-8")
+    store = tmp_path / "insights.db"
+    result = _run(runner, "process", leads_csv, "-c", path, "--now", NOW, "--store", store, "-q")
+    assert result.exit_code == 0, result.output
+    with SqlInsightStore.sqlite(str(store)) as kept:
+        insight = kept.latest("L-2")
+        assert insight is not None
+        status = insight.research.status("sample")
+        # the configured provider was asked (the sample knows nothing of this export's company)
+        assert status is not None and status.state in ("ok", "empty")
+    # an override naming a package nobody installed is refused when the providers are built
+    wrong = config.replace(providers={"use": [{"name": "sample"}], "overrides": {"sample": "nope"}})
+    path.write_text(wrong.to_yaml(), encoding="utf-8")
+    refused = _run(runner, "process", leads_csv, "-c", path, "--now", NOW, "-q")
+    assert refused.exit_code == 1
+    assert refused.stderr.splitlines()[-1].startswith(
+        "leadqual: PluginError: overrides names 'nope'"
+    )

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from leadqual.cli.commands import config, dedupe, demo, emails, process, replay, score
+from leadqual.cli.commands import config, dedupe, demo, emails, mcp, process, replay, score
 from leadqual.cli.errors import ExitCode, describe
 from leadqual.cli.output import json_errors, sanitize
 
@@ -101,5 +101,6 @@ app.command("dedupe")(dedupe.dedupe)
 app.add_typer(score.app, name="score")
 app.add_typer(config.app, name="config")
 app.command("replay")(replay.replay)
+app.command("mcp")(mcp.mcp)
 app.command("demo")(demo.demo)
 app.command("version")(demo.version)

@@ -116,7 +116,8 @@ class TableRead:
 
     Raises:
         typer.BadParameter: a delimiter that is not one character, or an encoding Python does
-            not know (usage errors, found before the file is opened).
+            not know or that does not decode to text (usage errors, found before the file is
+            opened).
     """
 
     preset: str | None = None
@@ -135,12 +136,14 @@ class TableRead:
             )
         if self.encoding is not None:
             try:
-                codecs.lookup(self.encoding)
-            except LookupError:
+                text = getattr(codecs.lookup(self.encoding), "_is_text_encoding", True)
+                problem = "" if text else f"{self.encoding[:60]!r} is not a text encoding"
+            except (LookupError, ValueError):  # ValueError: a NUL in the name
+                problem = f"unknown encoding {self.encoding[:60]!r}"
+            if problem:
                 raise typer.BadParameter(
-                    f"unknown encoding {self.encoding!r}; try utf-8, cp1252, latin-1 or utf-16",
-                    param_hint="'--encoding'",
-                ) from None
+                    f"{problem}; try utf-8, cp1252, latin-1 or utf-16", param_hint="'--encoding'"
+                )
 
 
 # -- parsing ------------------------------------------------------------------------------------

@@ -306,7 +306,11 @@ def _has_nan(value: Any) -> bool:
 
 def _kind(value: Any) -> str | None:
     """The union member an entry is validated as: its built-in name, else ``plugin`` (``None``
-    for what is not an entry at all, refused with the message of the discriminator below)."""
+    for what is not an entry at all, refused with the message of the discriminator below). An
+    entry already read as a plugin stays one (a built-in's name taken over through
+    ``overrides``)."""
+    if isinstance(value, PluginProvider):
+        return "plugin"
     if isinstance(value, Mapping):
         name = value.get("name")
     elif isinstance(value, ConfigPart):
@@ -351,6 +355,56 @@ class ResearchProviders(ConfigPart):
     provider that fetches is used."""
     use: tuple[ProviderChoice, ...] = ()
     """The providers, each once."""
+    overrides: Mapping[
+        Annotated[str, Field(pattern=r"^[a-z_]{1,64}$")],
+        Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\s]+$")],
+    ] = Field(default_factory=dict)
+    """Built-in provider name -> the installed plugin that replaces it, named by its
+    distribution (``acme-research``) or its entry point's value
+    (``acme_research.site:SiteProvider``). An installed package that registers a built-in's name
+    is refused unless named here; a ``use`` entry with an overridden name is the plugin's, its
+    options checked against the plugin's class when the providers are built."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _overridden_entries_are_plugins(cls, data: Any) -> Any:
+        """A ``use`` entry whose name ``overrides`` gives to a plugin is read as that plugin's
+        entry (its options untyped here), not as the built-in's."""
+        if not isinstance(data, Mapping):
+            return data
+        overrides, use = data.get("overrides"), data.get("use")
+        if not isinstance(overrides, Mapping) or not overrides or not isinstance(use, list | tuple):
+            return data
+        entries = []
+        for entry in use:
+            name = (
+                entry.get("name")
+                if isinstance(entry, Mapping)
+                else getattr(entry, "name", None)
+                if isinstance(entry, ConfigPart)
+                else None
+            )
+            if isinstance(name, str) and name in overrides and name in BUILTIN_PROVIDER_OPTIONS:
+                fields = (
+                    entry
+                    if isinstance(entry, Mapping)
+                    else {"name": name, "options": entry.model_dump().get("options", {})}
+                )
+                entry = PluginProvider.model_validate(fields)
+            entries.append(entry)
+        return {**data, "use": tuple(entries)}
+
+    @field_validator("overrides")
+    @classmethod
+    def _builtin_names(cls, overrides: Mapping[str, str]) -> Mapping[str, str]:
+        unknown = sorted(set(overrides) - set(BUILTIN_PROVIDER_OPTIONS))
+        if unknown:
+            raise ValueError(
+                f"overrides replace built-in providers; {', '.join(repr(u) for u in unknown)} "
+                f"is not one (built-ins: {', '.join(sorted(BUILTIN_PROVIDER_OPTIONS))}); a "
+                "plugin with a name of its own needs no override"
+            )
+        return dict(overrides)
 
     @field_validator("user_agent")
     @classmethod

@@ -99,7 +99,9 @@ def build_providers(
         settings: the section, or an :class:`~leadqual.config.AgentConfig` (its ``providers``).
         fetcher: the :class:`~leadqual.research.http.SafeFetcher` the providers share
             (default: one with ``settings.user_agent``, made only when a provider fetches).
-        registry: where providers are found (default: the built-ins plus installed plugins).
+        registry: where providers are found (default: the built-ins plus installed plugins,
+            an installed plugin taking a built-in's name only where ``settings.overrides``
+            names it).
         environ: where a key named by ``api_key_env`` is read (default: the process
             environment, read now; nothing is read when no provider names a key).
 
@@ -111,7 +113,8 @@ def build_providers(
             one, or a required one missing); ``field`` names the option.
         ConfigurationError: a provider that fetches has no user agent to fetch with, a key's
             environment variable is not set, or a provider's class refuses its options.
-        PluginError: a plugin named in the section is no longer installed or cannot be built.
+        PluginError: a plugin named in the section is no longer installed or cannot be built,
+            or ``overrides`` names a plugin no installed package registers under that name.
     """
     section = settings.providers if isinstance(settings, AgentConfig) else settings
     if not isinstance(section, ResearchProviders):
@@ -121,7 +124,8 @@ def build_providers(
         )
     if not section.use:
         return []
-    registry = registry if registry is not None else ProviderRegistry()
+    if registry is None:
+        registry = ProviderRegistry(overrides=section.overrides or None)
     shared = fetcher
     built: list[ResearchProvider] = []
     for i, entry in enumerate(section.use):

@@ -34,12 +34,16 @@ __all__ = [
 Read = tuple[list[Any], dict[int, str]]
 """Values by position (``None`` when empty) and the reason for each cell that could not be read."""
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+"""The control characters removed from text cells: C0 but tab, line feed and carriage return,
+DEL, and every C1 control (U+0080-U+009F: CSI, NEL, ... never text in a CRM; where they appear
+a Windows-1252 file was read as Latin-1)."""
 _SCIENTIFIC = re.compile(r"^[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+$")
 
 
 def read_text(series: pd.Series, /) -> Read:
-    """Cells as stripped text; control characters (NUL...) removed, blank cells ``None``.
+    """Cells as stripped text; control characters removed (C0 but tab and line breaks, DEL,
+    and C1, U+0080-U+009F), blank cells ``None``.
 
     Text is kept as written: a formula such as ``=HYPERLINK(...)`` stays a plain string (nothing
     here evaluates it), and numbers in a text column (``00123``) keep their leading zeros.

@@ -23,7 +23,7 @@ import pandas as pd
 
 from leadqual.errors import ConfigurationError, ValidationFailed
 
-__all__ = ["Chunk", "TableInput", "canonical_columns", "iter_chunks"]
+__all__ = ["Chunk", "TableInput", "canonical_columns", "check_encoding", "iter_chunks"]
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +71,31 @@ def canonical_columns(frame: pd.DataFrame, /, *, what: str) -> pd.DataFrame:
     return frame
 
 
+def check_encoding(encoding: object, /) -> str:
+    """The canonical name of a text encoding (``"latin-1"`` -> ``"iso8859-1"``).
+
+    Raises:
+        ConfigurationError: not a string, not an encoding Python knows, or a codec that does not
+            decode bytes to text (``base64``, ``rot13``, ``zlib``).
+    """
+    if not isinstance(encoding, str):
+        raise ConfigurationError(
+            f"encoding must be the name of a text encoding, not {type(encoding).__name__}"
+        )
+    try:
+        info = codecs.lookup(encoding)
+    except (LookupError, ValueError):  # ValueError: a NUL in the name
+        raise ConfigurationError(
+            f"unknown encoding {encoding[:60]!r}: try utf-8, utf-8-sig, cp1252, latin-1 or utf-16"
+        ) from None
+    if not getattr(info, "_is_text_encoding", True):
+        raise ConfigurationError(
+            f"{encoding[:60]!r} is not a text encoding (it turns bytes into bytes): try utf-8, "
+            "cp1252, latin-1 or utf-16"
+        )
+    return info.name
+
+
 def iter_chunks(
     table: TableInput,
     /,
@@ -82,9 +107,12 @@ def iter_chunks(
     """The table in chunks of at most ``chunk_rows`` records (a file is streamed, never read whole).
 
     Raises:
-        ConfigurationError: no such file, or a format that is not read here.
+        ConfigurationError: no such file, a format that is not read here, or an ``encoding``
+            that is not the name of a text encoding Python knows.
         ValidationFailed: the file is empty, binary, or not a table with the given delimiter.
     """
+    if encoding is not None:
+        check_encoding(encoding)
     if isinstance(table, pd.DataFrame):
         frame = canonical_columns(table, what="the frame")
         for start in range(0, max(len(frame), 1), chunk_rows):

@@ -1,10 +1,11 @@
-"""The CRM sources available by name: the built-ins (``dataverse``, ``memory``, ``sample``, ``sqlite``) and the
-packages installed that declare an entry point in ``leadqual.crm_sources``.
+"""The CRM sources available by name: the built-ins (``dataverse``, ``memory``, ``sample``,
+``sql``, ``sqlite``, ``tabular``) and the packages installed that declare an entry point in
+``leadqual.crm_sources``.
 
 Examples:
     >>> reg = crm_source_registry(load_plugins=False)
     >>> reg.names()
-    ['dataverse', 'memory', 'sample', 'sqlite']
+    ['dataverse', 'memory', 'sample', 'sql', 'sqlite', 'tabular']
     >>> len(reg.create("sample").leads()) > 100
     True
 """
@@ -27,8 +28,10 @@ def crm_source_registry(
     entry_points: Iterable[metadata.EntryPoint] | None = None,
     overrides: Mapping[str, str] | None = None,
 ) -> PluginRegistry[Any]:
-    """CRM sources: ``memory``, ``sqlite`` (``path=``), ``sample``, ``dataverse``, and installed
-    plugins (``overrides``: see :class:`~leadqual.plugins.PluginRegistry`)."""
+    """CRM sources: ``memory``, ``sqlite`` (``path=``), ``sample``, ``dataverse``, ``tabular``
+    (``leads=`` a CSV or Parquet export, :func:`~leadqual.sources.named.tabular_source`),
+    ``sql`` (``url=``, :func:`~leadqual.sources.named.sql_source`), and installed plugins
+    (``overrides``: see :class:`~leadqual.plugins.PluginRegistry`)."""
     return PluginRegistry(
         CRM_SOURCES_GROUP,
         kind="CRM source",

@@ -1,4 +1,5 @@
-"""``leadqual config validate FILE`` and ``leadqual config schema``."""
+"""``leadqual config validate FILE``, ``leadqual config diff OLD NEW [--backtest HISTORY]`` and
+``leadqual config schema``."""
 
 from __future__ import annotations
 
@@ -8,14 +9,30 @@ from typing import Annotated
 import typer
 
 from leadqual.cli.errors import ExitCode, field_errors
-from leadqual.cli.inputs import JsonFlag, load_config
+from leadqual.cli.inputs import (
+    Delimiter,
+    Encoding,
+    JsonFlag,
+    MappingFile,
+    Now,
+    Preset,
+    ProblemsFile,
+    Quiet,
+    Strict,
+    TableRead,
+    load_config,
+    parse_now,
+    problem_rows,
+    read_leads,
+)
 from leadqual.cli.output import Screen
 from leadqual.errors import ValidationFailed
 
-__all__ = ["app", "schema", "validate"]
+__all__ = ["app", "diff", "schema", "validate"]
 
 app = typer.Typer(
-    help="Check an agent configuration, or print its JSON Schema.",
+    help="Check an agent configuration, compare two (and backtest the change on historical "
+    "leads), or print its JSON Schema.",
     rich_markup_mode=None,
     no_args_is_help=True,
 )
@@ -72,3 +89,94 @@ def schema() -> None:
     from leadqual.config import AgentConfig
 
     typer.echo(json.dumps(AgentConfig.model_json_schema(), indent=2, ensure_ascii=False))
+
+
+@app.command("diff")
+def diff(
+    old: Annotated[Path, typer.Argument(help="The configuration in use (YAML or JSON).")],
+    new: Annotated[Path, typer.Argument(help="The configuration to switch to.")],
+    backtest: Annotated[
+        Path | None,
+        typer.Option(
+            "--backtest",
+            help="A CSV or Parquet export of historical leads: show what the change would "
+            "have done to their ranking, ratings and hand-offs.",
+        ),
+    ] = None,
+    top: Annotated[
+        int,
+        typer.Option(
+            "--top", min=1, help="Compare how many won leads the top N closed leads hold."
+        ),
+    ] = 20,
+    horizon_days: Annotated[
+        int,
+        typer.Option(
+            "--horizon-days",
+            min=0,
+            help="A closed lead is seen as it stood this many days after it came in.",
+        ),
+    ] = 7,
+    limit: Annotated[
+        int, typer.Option("--limit", min=0, help="Show at most this many changed leads.")
+    ] = 10,
+    json: JsonFlag = False,
+    preset: Preset = None,
+    mapping: MappingFile = None,
+    delimiter: Delimiter = None,
+    encoding: Encoding = None,
+    now: Now = None,
+    problems: ProblemsFile = None,
+    strict: Strict = False,
+    quiet: Quiet = False,
+) -> None:
+    """Compare two agent configurations field by field and, with --backtest, what the change
+    would have done to historical leads: their rank, ICP fit, hand-raiser segment, rating,
+    hand-off and next action, and how many won leads the top of the list holds.
+
+    Nothing is fetched: research, email deliverability and drafting do not run. Exits with 0
+    whether or not the configurations differ (--json says "same").
+    """
+    screen = Screen(quiet=quiet, json=json)
+    when = parse_now(now)
+    read = TableRead(preset, mapping, delimiter, encoding, problems, strict)
+    from leadqual.agent import diff_configs
+
+    with screen.warnings_shown():
+        before = load_config(old)
+        after = load_config(new)
+        loaded = None
+        if backtest is not None:
+            loaded = read_leads(screen, backtest, read, now=when)
+            with screen.progress("Backtesting", total=len(loaded.records)) as advance:
+                report = diff_configs(
+                    before,
+                    after,
+                    loaded.records,
+                    now=when,
+                    top_n=top,
+                    horizon_days=horizon_days,
+                    progress=advance,
+                )
+        else:
+            report = diff_configs(before, after)
+    if json:
+        out = {
+            "old": str(old),
+            "new": str(new),
+            "same": report.same,
+            **report.model_dump(mode="json"),
+        }
+        if loaded is not None:
+            out["history"] = {
+                "file": str(backtest),
+                "rows": loaded.rows,
+                "leads": len(loaded.records),
+                "skipped_rows": len(loaded.skipped_rows),
+                "problems": problem_rows(loaded),
+            }
+        screen.print_json(out)
+        return
+    screen.line(f"{old} -> {new}: {len(report.changes)} field change(s)")
+    for text in report.lines(limit=limit):
+        screen.line(f"  {text}")

@@ -2,9 +2,10 @@
 
 The export's leads are read (every row that cannot be read is reported), the agent concludes on
 each lead its configuration selects (open leads by default), and the prioritised list is written:
-a table on screen, ``--csv`` and ``--json`` for files and machines. No web research runs (no
-research provider is given), and email addresses are checked offline unless ``--deliverability``
-asks DNS.
+a table on screen, ``--csv`` and ``--json`` for files and machines. Research runs through the
+providers the configuration's ``providers:`` section names (none by default; web research only
+with ``consent.web_research``), and email addresses are checked offline unless
+``--deliverability`` asks DNS.
 
 The command reads the whole export as an administrator would (every lead, owned or not); each
 owner the export names is a seller with the configuration's first seller role, so ``--seller``

@@ -1,0 +1,218 @@
+"""``leadqual mcp``: serve the agent's tools to assistants over MCP (stdio or streamable HTTP).
+
+The same server as ``python -m leadqual.mcp`` (:func:`leadqual.mcp.command.build_agent` builds
+the agent, :func:`leadqual.mcp.serve` runs it), with the command line's options and failures:
+a mistake is one line on stderr and an exit code, and nothing but the protocol is written to
+stdout (over stdio, stdout is the protocol). Needs the ``mcp`` extra.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+import typer
+
+from leadqual.cli.inputs import Now, parse_now
+from leadqual.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from types import ModuleType
+
+__all__ = ["Transport", "mcp", "source_options"]
+
+
+class Transport(StrEnum):
+    """How the server talks to its clients."""
+
+    STDIO = "stdio"
+    """A client starts the command and talks over its standard input and output."""
+    HTTP = "http"
+    """Streamable HTTP at ``http://HOST:PORT/PATH``."""
+
+
+def source_options(values: list[str]) -> dict[str, str]:
+    """``--source-option KEY=VALUE`` pairs as keyword arguments.
+
+    Raises:
+        typer.BadParameter: a value that is not ``KEY=VALUE``, a key that is not a Python name,
+            or a key given twice (usage errors).
+    """
+    out: dict[str, str] = {}
+    for text in values:
+        key, sep, value = text.partition("=")
+        key = key.strip()
+        if not sep or not key.isidentifier():
+            raise typer.BadParameter(
+                f"expected KEY=VALUE with KEY a name (path=crm.db), got {text!r}",
+                param_hint="'--source-option'",
+            )
+        if key in out:
+            raise typer.BadParameter(
+                f"the option {key!r} is given twice", param_hint="'--source-option'"
+            )
+        out[key] = value
+    return out
+
+
+def _sdk() -> tuple[ModuleType, ModuleType]:
+    """The MCP command and server modules, or a ConfigurationError saying how to install them."""
+    import importlib
+
+    from leadqual.mcp import EXTRA_MODULES
+
+    try:
+        command = importlib.import_module("leadqual.mcp.command")
+        server = importlib.import_module("leadqual.mcp.server")
+    except ModuleNotFoundError as err:
+        if err.name is not None and err.name.split(".")[0] in EXTRA_MODULES:
+            raise ConfigurationError(
+                "leadqual mcp needs the MCP SDK: pip install 'leadqual[mcp]'"
+            ) from None
+        raise
+    return command, server
+
+
+def mcp(
+    seller: Annotated[
+        str | None,
+        typer.Option(
+            "--seller",
+            help="The seller every call acts for (required with stdio; over HTTP, a loopback "
+            "address only).",
+        ),
+    ] = None,
+    transport: Annotated[
+        Transport,
+        typer.Option(
+            "--transport",
+            help="stdio (an assistant starts this command) or http (streamable HTTP).",
+        ),
+    ] = Transport.STDIO,
+    host: Annotated[str, typer.Option("--host", help="HTTP: the address to listen on.")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[
+        int, typer.Option("--port", min=1, max=65535, help="HTTP: the port to listen on.")
+    ] = 8000,
+    path: Annotated[str, typer.Option("--path", help="HTTP: the endpoint's path.")] = "/mcp",
+    tokens: Annotated[
+        Path | None,
+        typer.Option(
+            "--tokens",
+            help="HTTP: a file of 'TOKEN SELLER_ID' lines; each caller acts as its token's seller.",
+        ),
+    ] = None,
+    allow_writes: Annotated[
+        bool,
+        typer.Option("--allow-writes", help="Offer qualify_lead, which writes to the CRM."),
+    ] = False,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            "-c",
+            help="The agent configuration (YAML or JSON); the sample's by default, required "
+            "with --source.",
+        ),
+    ] = None,
+    source: Annotated[
+        str | None,
+        typer.Option(
+            "--source",
+            help="A CRM source by name: sqlite, sql, tabular, dataverse or an installed "
+            "plugin (default: the bundled sample CRM).",
+        ),
+    ] = None,
+    source_option: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--source-option",
+            metavar="KEY=VALUE",
+            help="An option of the source, e.g. path=crm.db or leads=export.csv (repeatable).",
+        ),
+    ] = None,
+    store: Annotated[
+        str | None,
+        typer.Option(
+            "--store", help="An insight store URL, e.g. sqlite:///insights.db (default: memory)."
+        ),
+    ] = None,
+    now: Now = None,
+    activate: Annotated[
+        bool | None,
+        typer.Option(
+            "--activate/--no-activate",
+            help="Process the newest open leads before serving (default: for the sample only).",
+        ),
+    ] = None,
+    check_deliverability: Annotated[
+        bool,
+        typer.Option(
+            "--check-deliverability/--no-check-deliverability",
+            help="Look up the mail servers of leads' addresses over DNS.",
+        ),
+    ] = True,
+    train: Annotated[
+        bool,
+        typer.Option(
+            "--train/--no-train", help="Sample CRM: train a scoring model on its closed leads."
+        ),
+    ] = True,
+) -> None:
+    """Serve the agent's tools to assistants over MCP: lead and account research, assessment,
+    summary, outreach draft, duplicates, score and the prioritised list (and qualify_lead with
+    --allow-writes), each call answered for one seller and never with another seller's lead.
+
+    Over stdio an assistant starts the command and every call acts for --seller. Over HTTP each
+    caller's bearer token (--tokens) names their seller. Stops when the client disconnects or
+    on Ctrl-C. See docs/mcp.md.
+    """
+    kind: Literal["stdio", "http"] = "http" if transport is Transport.HTTP else "stdio"
+    when = parse_now(now)
+    options = source_options(source_option or [])
+    if kind == "stdio" and not seller:
+        raise typer.BadParameter(
+            "--seller is required with stdio: the seller every call acts for",
+            param_hint="'--seller'",
+        )
+    if kind == "stdio" and tokens is not None:
+        raise typer.BadParameter("--tokens is for --transport http", param_hint="'--tokens'")
+    if options and source is None:
+        raise typer.BadParameter(
+            "--source-option needs --source (the sample CRM takes no options)",
+            param_hint="'--source-option'",
+        )
+    command, server = _sdk()
+    verifier: Any = None
+    if tokens is not None:
+        try:
+            verifier = server.seller_tokens(command.read_tokens(tokens))
+        except OSError as err:
+            raise ConfigurationError(
+                f"cannot read the tokens file {str(tokens)!r}: {err.strerror or err}"
+            ) from None
+        except UnicodeDecodeError:
+            raise ConfigurationError(f"the tokens file {str(tokens)!r} is not UTF-8 text") from None
+    agent, reference = command.build_agent(
+        config=config,
+        source=source,
+        source_options=options,
+        store=store,
+        now=when,
+        train=train,
+        activate=activate,
+        check_deliverability=check_deliverability,
+    )
+    server.serve(
+        agent,
+        transport=kind,
+        allow_writes=allow_writes,
+        seller=seller,
+        token_verifier=verifier,
+        host=host,
+        port=port,
+        path=path,
+        now=reference,
+    )
