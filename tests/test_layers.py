@@ -80,6 +80,8 @@ DEFERRED = {
     "command reads records",
     ("leadqual.cli.commands.process", "leadqual.sources"): "the sources load only when a file "
     "is read",
+    ("leadqual.cli.commands.serve", "leadqual.web"): "Starlette, Jinja2 and the agent load only "
+    "when the web view is served (the [web] extra may not be installed)",
     ("leadqual.cli.commands.replay", "leadqual.agent"): "the agent loads every component; only "
     "`leadqual replay` needs it here",
     ("leadqual.cli.commands.replay", "leadqual.email"): "the validator loads only when the agent "
