@@ -652,17 +652,18 @@ async def _read_post(request: Request, session: Session, form: dict[str, str]) -
     length = request.headers.get("content-length")
     if length is not None and (not length.isdigit() or int(length) > _MAX_BODY):
         return _plain(413, "Refused: the form is too large.")
-    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if kind != "application/x-www-form-urlencoded":
-        return _plain(415, "Refused: send the page's own form.")
     body = await request.body()
     if len(body) > _MAX_BODY:
         return _plain(413, "Refused: the form is too large.")
-    data = await request.form(max_files=0, max_fields=2000, max_part_size=_MAX_BODY)
-    for key in data:
-        value = data.get(key)
-        if isinstance(value, str):
-            form[key] = value
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if body and kind != "application/x-www-form-urlencoded":
+        return _plain(415, "Refused: send the page's own form.")
+    if body:
+        data = await request.form(max_files=0, max_fields=2000, max_part_size=_MAX_BODY)
+        for key in data:
+            value = data.get(key)
+            if isinstance(value, str):
+                form[key] = value
     if not tokens_match(session.csrf, form.get("csrf")):
         return _plain(
             403, "Refused: the form's security token is missing or stale. Reload the page."
@@ -758,6 +759,24 @@ def create_app(
         Route("/admin/activate", _endpoint(_activate), methods=["POST"]),
         Mount("/static", app=StaticFiles(directory=static), name="static"),
     ]
-    app = Starlette(routes=routes)
+
+    async def no_route(request: Request, exc: Exception) -> Response:
+        status = getattr(exc, "status_code", 404)
+        html = state.env.get_template("error.html").render(
+            csrf="",
+            me=None,
+            role=None,
+            can_review=False,
+            is_admin=False,
+            notice=None,
+            section="",
+            title="Not found" if status == 404 else "Not allowed",
+            message="There is no such page."
+            if status == 404
+            else "This page takes no such request.",
+        )
+        return _secured(HTMLResponse(html, status_code=status))
+
+    app = Starlette(routes=routes, exception_handlers={404: no_route, 405: no_route})
     app.state.leadqual = state
     return app
