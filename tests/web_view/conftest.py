@@ -98,6 +98,7 @@ def build_site(
         "L-0201",
         "L-0202",
         "L-0192",
+        "L-0210",
         HOSTILE_ID,
     ),
     **app_options: Any,
@@ -177,16 +178,27 @@ class Markup(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.tags: list[tuple[str, dict[str, str | None]]] = []
         self.text: list[str] = []
+        self.headings: list[str] = []
+        self._heading: list[str] | None = None
         self.feed(text)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.tags.append((tag, dict(attrs)))
+        if tag in ("h1", "h2", "h3"):
+            self._heading = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("h1", "h2", "h3") and self._heading is not None:
+            self.headings.append("".join(self._heading).strip())
+            self._heading = None
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.tags.append((tag, dict(attrs)))
 
     def handle_data(self, data: str) -> None:
         self.text.append(data)
+        if self._heading is not None:
+            self._heading.append(data)
 
     def by_id(self, element_id: str) -> dict[str, str | None] | None:
         return next((a for _, a in self.tags if a.get("id") == element_id), None)

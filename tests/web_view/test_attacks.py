@@ -96,7 +96,7 @@ def _nothing_written(site: Site) -> None:
     assert site.source.get_lead("L-0171").status is LeadStatus.OPEN
     assert list(site.agent.store.feedback(lead_id="L-0171")) == []
     assert site.agent.insight("L-0171", seller="S-01").version == 1
-    assert len(site.agent.store.insights()) == 7  # activation processed nothing
+    assert len(site.agent.store.insights()) == 8  # activation processed nothing
     review = site.agent.store.review("L-0192")
     assert review is not None and review.status == "open"
 
