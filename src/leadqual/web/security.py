@@ -91,7 +91,7 @@ class SessionKeys:
             expected = self._sign(payload)
         except UnicodeEncodeError:
             return None
-        if not hmac.compare_digest(expected, signature):
+        if not hmac.compare_digest(expected.encode("ascii"), signature.encode("utf-8", "replace")):
             return None
         try:
             data = json.loads(_unb64(payload))
