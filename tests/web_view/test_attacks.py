@@ -341,3 +341,19 @@ def test_pages_carry_no_secret_and_forbid_framing_and_inline_script(
         assert response.headers["x-frame-options"] == "DENY"
         assert response.headers["referrer-policy"] == "same-origin"
         assert response.headers["cache-control"] == "no-store"
+
+
+def test_a_failing_store_shows_no_url_or_password(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from leadqual.errors import StoreError
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise StoreError("cannot reach postgresql+psycopg://leadqual:hunter2@db.internal/leads")
+
+    sign_in(site.client, "S-01")
+    monkeypatch.setattr(site.agent, "prioritized", broken)
+    response = site.client.get("/leads")
+    assert response.status_code == 500
+    assert "StoreError" in response.text
+    assert "hunter2" not in response.text and "db.internal" not in response.text

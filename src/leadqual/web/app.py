@@ -8,6 +8,7 @@ lead that is not theirs is answered exactly as a lead that does not exist (404).
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import tempfile
@@ -43,6 +44,8 @@ from leadqual.web.security import COOKIE, Session, SessionKeys, same_origin, tok
 from leadqual.web.settings import SettingsForm, form_groups, initial_values, read_form
 
 __all__ = ["PAGE_SIZE", "Rebuild", "WebState", "create_app"]
+
+logger = logging.getLogger(__name__)
 
 Rebuild = Callable[[AgentConfig], QualificationAgent]
 """Builds the agent anew for a saved configuration (the same source, store and components)."""
@@ -593,10 +596,12 @@ def _error_page(ctx: _Ctx, err: LeadqualError) -> Response:
         return ctx.page("error.html", title="Not allowed", message=str(err), status=403)
     if isinstance(err, RecordNotFound):
         return ctx.page("error.html", title="Not found", message=str(err), status=404)
+    # The message may name a store or a service (a URL, a path): it goes to the log, not the page.
+    logger.error("web view: %s on %s: %s", type(err).__name__, ctx.request.url.path, err)
     return ctx.page(
         "error.html",
         title="Something went wrong",
-        message=f"{type(err).__name__}: {err}",
+        message=f"The request failed ({type(err).__name__}); the server's log has the details.",
         status=500,
     )
 
