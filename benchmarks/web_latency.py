@@ -47,6 +47,17 @@ from leadqual.web import SAMPLE_ADMIN, create_app
 
 SELLER = "S-01"
 TARGET_MS = 50.0
+WHERE = """Where the time goes at 10,000 leads: the page renders 8 cards, but
+`QualificationAgent.prioritized()`, which it calls, ranks every lead the seller may see first
+(it takes a `limit`, no offset, and applies the limit after ranking). To rank, it reads the newest
+insight of each of those leads through `store.insights(owner_ids=...)`, which decodes each one
+from JSON (some 20 KB each with research; the in-memory store keeps JSON too), then builds each
+lead's context from the CRM (`build_context`: activities, notes, account) and ranks them, twice
+when duplicate leads fold into one entry. What the page adds (access check, session, rendering)
+is the difference between the carousel and `prioritized` alone: within the noise here. Making it
+fast is the agent's work: read only what ranking needs (card, ICP fit, score, duplicates) or keep
+it decoded, and page the ranked list; the web view cannot get around it through the public API.
+On this shared 2-core machine single runs of seconds vary by tens of percent (3 runs each)."""
 
 
 def _quantile(values: list[float], q: float) -> float:
@@ -203,8 +214,9 @@ def main() -> None:
         f"With {args.leads:,} cloned leads added to the sample (their insights stored), "
         f"{args.big_rounds} timed carousels each after one untimed:",
         "",
-        "| store | seller | leads on the list | carousel p50 | `prioritized` alone | `store.insights` alone |",
-        "|---|---|---|---|---|---|",
+        "| store | seller | leads on the list | carousel p50 | `prioritized` alone "
+        "| `store.insights` alone | its share of `prioritized` |",
+        "|---|---|---|---|---|---|---|",
     ]
     notes = []
     for label, store in (
@@ -215,12 +227,13 @@ def main() -> None:
         notes.append(f"{label}: {r['stored']:,} insights stored, set up in {r['setup']:.0f} s")
         for who in (SELLER, SAMPLE_ADMIN.id):
             m = r[who]
+            ranked, read = statistics.median(m["prioritized"]), statistics.median(m["store"])
             lines.append(
                 f"| {label} | {who} | {m['entries']:,} | {statistics.median(m['carousel']):,.0f} ms "
-                f"| {statistics.median(m['prioritized']):,.0f} ms | {statistics.median(m['store']):,.0f} ms |"
+                f"| {ranked:,.0f} ms | {read:,.0f} ms | {read / ranked:.0%} |"
             )
         print(lines[-2], lines[-1], sep="\n", file=sys.stderr)
-    lines += ["", *(f"- {n}" for n in notes)]
+    lines += ["", *(f"- {n}" for n in notes), "", WHERE]
     body = "\n".join(lines)
     print(body)
     write_results("web_latency", body)
