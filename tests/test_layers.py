@@ -90,6 +90,8 @@ DEFERRED = {
     "when the sql source is built",
     ("leadqual.sources.named", "leadqual.sources.sql_source"): "SQLAlchemy loads only when "
     "the sql source is built",
+    ("leadqual.cli.commands.serve", "leadqual.web"): "Starlette, Jinja2 and the agent load only "
+    "when the web view is served (the [web] extra may not be installed)",
     ("leadqual.cli.commands.replay", "leadqual.agent"): "the agent loads every component; only "
     "`leadqual replay` needs it here",
     ("leadqual.cli.commands.replay", "leadqual.email"): "the validator loads only when the agent "

@@ -14,6 +14,7 @@ import typer
 from typer.core import TyperGroup
 
 from leadqual.cli.commands import config, dedupe, demo, emails, mcp, process, replay, score
+from leadqual.cli.commands import serve as serve_command
 from leadqual.cli.errors import ExitCode, describe
 from leadqual.cli.output import json_errors, sanitize
 
@@ -104,3 +105,4 @@ app.command("replay")(replay.replay)
 app.command("mcp")(mcp.mcp)
 app.command("demo")(demo.demo)
 app.command("version")(demo.version)
+app.command("serve")(serve_command.serve)
