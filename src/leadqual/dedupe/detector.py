@@ -418,7 +418,7 @@ class DuplicateDetector:
         agreement levels among the labelled matches and non-matches.
         """
         prepared = self.prepare(records)
-        model = FellegiSunter(self.settings.comparisons)
+        model = FellegiSunter(self.settings.comparisons, identifying=self.settings.identifying)
         if labelled_pairs is not None:
             missing = {"left_id", "right_id", "is_match"} - set(labelled_pairs.columns)
             if missing:
@@ -501,7 +501,7 @@ class DuplicateDetector:
             return empty, empty, sims0, np.zeros((0, len(s.rules)), dtype=bool), proba_none, report
         if s.classify != "rules" and self.model is None:
             # Unsupervised: learn the weights on the data at hand.
-            model = FellegiSunter(s.comparisons)
+            model = FellegiSunter(s.comparisons, identifying=s.identifying)
             random_levels = levels_of(s.comparisons, self._random_similarities(prepared))
             model.fit_levels(levels, random_levels=random_levels)
             self.model = model
