@@ -27,7 +27,12 @@ from leadqual._base import LeadqualModel, check_frame
 from leadqual._compat import warn_deprecated
 from leadqual._html import block, grid, kv, paragraph
 from leadqual._progress import Progress, Span, Steps, check_progress
-from leadqual.dedupe.cluster import cluster_labels, union_find_clusters
+from leadqual.dedupe.cluster import (
+    cluster_labels,
+    conflict_cuts,
+    union_find_clusters,
+    weak_links,
+)
 from leadqual.dedupe.fellegi_sunter import FellegiSunter, level_labels, levels_of
 from leadqual.dedupe.normalize import Normalizer
 from leadqual.dedupe.pipeline import (
@@ -46,6 +51,7 @@ from leadqual.models import Account, Contact, Lead
 
 __all__ = [
     "BlockingSummary",
+    "CutLink",
     "DuplicateDetector",
     "DuplicateIndex",
     "DuplicatePair",
@@ -147,6 +153,24 @@ class BlockingSummary(LeadqualModel):
     share it, and how they were still compared (by exact normalised keys)."""
 
 
+class CutLink(LeadqualModel):
+    """A pair the model judged a duplicate, cut by clustering: it was the only link between two
+    parts of a cluster and far weaker than the cluster's other links, so it would have merged
+    two otherwise unrelated groups (see :attr:`DedupeSettings.cut_margin
+    <leadqual.dedupe.DedupeSettings.cut_margin>`). It is not among the report's pairs."""
+
+    model_config = ConfigDict(frozen=True)
+
+    left_id: str
+    right_id: str
+    probability: Annotated[float, Field(ge=0, le=1)]
+    """The model's match probability of the pair."""
+    match_weight: float
+    """The pair's evidence in bits (log2 odds)."""
+    cluster_weight: float
+    """The median match weight of the links of the cluster it was cut from."""
+
+
 class DuplicateReport(LeadqualModel):
     """Duplicate pairs, the clusters they form, and what blocking did."""
 
@@ -154,9 +178,13 @@ class DuplicateReport(LeadqualModel):
 
     pairs: tuple[DuplicatePair, ...]
     clusters: tuple[tuple[str, ...], ...]
-    """Groups of ids linked directly or through other records (union-find)."""
+    """Groups of ids linked directly or through other records (union-find), once weak links
+    are cut."""
     blocking: BlockingSummary
     seconds: float
+    cut_links: tuple[CutLink, ...] = ()
+    """Pairs the model judged duplicates but clustering cut as the lone weak link between two
+    groups (only with ``classify="model"`` and a ``cut_margin``); not in :attr:`pairs`."""
 
     def pair(self, a: str, b: str, /) -> DuplicatePair | None:
         """The pair of ``a`` and ``b`` (either order), or ``None``."""
@@ -468,7 +496,13 @@ class DuplicateDetector:
     def _run(
         self, prepared: Prepared, steps: Steps | None = None
     ) -> tuple[
-        IntArray, IntArray, FloatArray, npt.NDArray[np.bool_], FloatArray | None, BlockingReport
+        IntArray,
+        IntArray,
+        FloatArray,
+        npt.NDArray[np.bool_],
+        FloatArray | None,
+        BlockingReport,
+        tuple[CutLink, ...],
     ]:
         s = self.settings
         left, right, report = self._blocker.pairs(prepared, steps=steps)
@@ -498,7 +532,8 @@ class DuplicateDetector:
             proba_none: FloatArray = np.zeros(0, dtype=np.float64)
             empty = np.empty(0, dtype=np.int64)
             sims0 = np.empty((0, len(s.comparisons)), dtype=np.float64)
-            return empty, empty, sims0, np.zeros((0, len(s.rules)), dtype=bool), proba_none, report
+            no_rules = np.zeros((0, len(s.rules)), dtype=bool)
+            return empty, empty, sims0, no_rules, proba_none, report, ()
         if s.classify != "rules" and self.model is None:
             # Unsupervised: learn the weights on the data at hand.
             model = FellegiSunter(s.comparisons, identifying=s.identifying)
@@ -510,16 +545,45 @@ class DuplicateDetector:
         # Similarities again for the matches only, to explain them.
         sims = self._comparer.compare(prepared, left[keep], right[keep])
         fired = apply_rules(s.rules, s.comparisons, sims)
+        left, right = left[keep], right[keep]
+        kept_proba = None if proba is None else proba[keep]
+        cuts: tuple[CutLink, ...] = ()
+        if s.classify == "model" and s.cut_margin is not None and self.model is not None:
+            weight = self.model.match_weight(sims)
+            cut = self._cuts(prepared, left, right, weight, s.cut_margin)
+            if cut.any():
+                cuts = _cut_links(prepared, left, right, weight, kept_proba, cut)
+                stay = ~cut
+                left, right, sims, fired = left[stay], right[stay], sims[stay], fired[stay]
+                kept_proba = None if kept_proba is None else kept_proba[stay]
         if steps is not None:
-            steps.advance(1, f"classified: {len(keep):,} duplicate pairs")
-        return (
-            left[keep],
-            right[keep],
-            sims,
-            fired,
-            None if proba is None else proba[keep],
-            report,
-        )
+            steps.advance(1, f"classified: {len(left):,} duplicate pairs")
+        return left, right, sims, fired, kept_proba, report, cuts
+
+    def _cuts(
+        self, prepared: Prepared, left: IntArray, right: IntArray, weight: FloatArray, margin: float
+    ) -> BoolArray:
+        """The links clustering cuts: first those joining records known to be different
+        entities (two records of a cluster with no identifying agreement and an identifying
+        disagreement), then lone links far weaker than their cluster's (``margin`` bits below
+        its median)."""
+        assert self.model is not None
+        n = len(prepared)
+        cut = np.zeros(len(left), dtype=bool)
+        if self.settings.identifying and len(left):
+            labels = cluster_labels(n, left, right)
+            lo, hi = _cluster_pairs(labels, _MAX_CHECKED_CLUSTER, left, right)
+            conflict = np.zeros(len(lo), dtype=bool)
+            for start in range(0, len(lo), self.chunk_size):
+                part = slice(start, start + self.chunk_size)
+                sims = self._comparer.compare(prepared, lo[part], hi[part])
+                levels = levels_of(self.settings.comparisons, sims)
+                conflict[part] = self.model.contradicted(levels)
+            cut = conflict_cuts(n, left, right, weight, lo[conflict], hi[conflict])
+        stay = np.flatnonzero(~cut)
+        weak = weak_links(n, left[stay], right[stay], weight[stay], margin=margin)
+        cut[stay[weak]] = True
+        return cut
 
     # -- batch --------------------------------------------------------------------------------
 
@@ -537,7 +601,9 @@ class DuplicateDetector:
         Columns: ``left_id``, ``right_id``, ``rule`` (first rule fired, or ``"model"``),
         ``probability`` (when a model is fitted), ``cluster`` (the union-find cluster label) and
         ``sim_<comparison>`` per comparison; ``attrs["blocking"]`` is the
-        :class:`BlockingSummary` (keys dropped as too common included). With ``transitive`` every pair within a cluster is
+        :class:`BlockingSummary` (keys dropped as too common included) and
+        ``attrs["cut_links"]`` the :class:`CutLink`\\ s clustering cut (not in the rows). With
+        ``transitive`` every pair within a cluster is
         listed (rule ``"cluster"`` for those linked only through other records), except in
         clusters larger than ``max_cluster_size``, whose size suggests a chain of weak links
         rather than one entity.
@@ -560,7 +626,7 @@ class DuplicateDetector:
     def _find_frame(
         self, prepared: Prepared, transitive: bool, max_cluster_size: int, steps: Steps | None
     ) -> pd.DataFrame:
-        left, right, sims, fired, proba, report = self._run(prepared, steps)
+        left, right, sims, fired, proba, report, cuts = self._run(prepared, steps)
         names = [r.name for r in self.settings.rules]
         first = (
             np.where(fired.any(axis=1), fired.argmax(axis=1), -1)
@@ -586,6 +652,7 @@ class DuplicateDetector:
         out = out.reset_index(drop=True)
         # Pairs lost to dropped (too common) keys are reported here, as find() reports them.
         out.attrs["blocking"] = _summary(len(prepared), report, self.settings)
+        out.attrs["cut_links"] = cuts
         if steps is not None:
             steps.finish(f"found {len(out):,} duplicate pairs")
         return out
@@ -628,20 +695,7 @@ class DuplicateDetector:
             logger.info(
                 "%d cluster(s) over %d records kept as direct pairs only", big, max_cluster_size
             )
-        use = (sizes[labels] >= 3) & (sizes[labels] <= max_cluster_size)
-        rows = np.flatnonzero(use).astype(np.int64)
-        if len(rows) == 0:
-            return out
-        order = rows[np.argsort(labels[rows], kind="stable")]
-        group_labels, starts, counts = np.unique(
-            labels[order], return_index=True, return_counts=True
-        )
-        del group_labels
-        a, b = _pairs_in_groups(order, starts.astype(np.int64), counts.astype(np.int64))
-        lo, hi = np.minimum(a, b), np.maximum(a, b)
-        have = np.minimum(left, right) * np.int64(n) + np.maximum(left, right)
-        new = ~np.isin(lo * np.int64(n) + hi, have)
-        lo, hi = lo[new], hi[new]
+        lo, hi = _cluster_pairs(labels, max_cluster_size, left, right)
         if len(lo) == 0:
             return out
         extra = pd.DataFrame(
@@ -673,7 +727,7 @@ class DuplicateDetector:
         steps = self._steps(progress, explain=True)
         prepared = self._preparer.prepare(self._frame(records), steps=steps)
         with self._model_kept_on_error():
-            left, right, sims, fired, proba, report = self._run(prepared, steps)
+            left, right, sims, fired, proba, report, cuts = self._run(prepared, steps)
             if steps is None:
                 pairs = self._explain(prepared, prepared, left, right, sims, fired, proba)
             else:
@@ -696,6 +750,7 @@ class DuplicateDetector:
             clusters=tuple(clusters),
             blocking=_summary(len(prepared), report, self.settings),
             seconds=seconds,
+            cut_links=cuts,
         )
 
     # -- explain ------------------------------------------------------------------------------
@@ -840,6 +895,58 @@ def _summary(
         pairs_per_key=report.pairs_per_key,
         dropped_keys=tuple((d.key, d.records) for d in report.dropped),
         too_common=() if settings is None else _too_common(settings, report),
+    )
+
+
+_MAX_CHECKED_CLUSTER = 200
+"""Clusters up to this many records have every pair of records inside checked for conflicts
+(two records the model vetoes as one entity); larger ones are cut by weak links only."""
+
+
+def _cluster_pairs(
+    labels: IntArray, max_size: int, left: IntArray, right: IntArray
+) -> tuple[IntArray, IntArray]:
+    """Every pair of records in one cluster of 3 to ``max_size`` records that is not already a
+    link, as row positions ``lo < hi``."""
+    n = len(labels)
+    sizes = np.bincount(labels, minlength=n)
+    use = (sizes[labels] >= 3) & (sizes[labels] <= max_size)
+    rows = np.flatnonzero(use).astype(np.int64)
+    if len(rows) == 0:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty
+    order = rows[np.argsort(labels[rows], kind="stable")]
+    _, starts, counts = np.unique(labels[order], return_index=True, return_counts=True)
+    a, b = _pairs_in_groups(order, starts.astype(np.int64), counts.astype(np.int64))
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    have = np.minimum(left, right) * np.int64(n) + np.maximum(left, right)
+    new = ~np.isin(lo * np.int64(n) + hi, have)
+    return lo[new], hi[new]
+
+
+def _cut_links(
+    prepared: Prepared,
+    left: IntArray,
+    right: IntArray,
+    weight: FloatArray,
+    proba: FloatArray | None,
+    cut: BoolArray,
+) -> tuple[CutLink, ...]:
+    """The cut links, described: ids, probability, weight, and the median weight of the
+    cluster each was cut from."""
+    labels = cluster_labels(len(prepared), left, right)
+    edge_label = labels[left]
+    median = pd.Series(weight).groupby(edge_label).transform("median").to_numpy()
+    ids = prepared.ids
+    return tuple(
+        CutLink(
+            left_id=str(ids[left[k]]),
+            right_id=str(ids[right[k]]),
+            probability=0.0 if proba is None else float(proba[k]),
+            match_weight=float(weight[k]),
+            cluster_weight=float(median[k]),
+        )
+        for k in np.flatnonzero(cut).tolist()
     )
 
 

@@ -377,6 +377,19 @@ class FellegiSunter:
         out: npt.NDArray[np.bool_] = np.asarray(~(ident >= 2).any(axis=1), dtype=bool)
         return out
 
+    def contradicted(self, levels: LevelArray, /) -> npt.NDArray[np.bool_]:
+        """Per pair: vetoed (see :meth:`vetoed`) and at least one identifying comparison
+        disagrees, so the two records are known to be different entities (not merely lacking
+        the values to tell)."""
+        levels = np.asarray(levels)
+        if len(self._identifying_at) == 0:
+            return np.zeros(len(levels), dtype=bool)
+        ident = levels[:, self._identifying_at]
+        out: npt.NDArray[np.bool_] = np.asarray(
+            ~(ident >= 2).any(axis=1) & (ident == 1).any(axis=1), dtype=bool
+        )
+        return out
+
     def _posterior(
         self, levels: LevelArray, m: list[FloatArray], u: list[FloatArray], lam: float
     ) -> FloatArray:

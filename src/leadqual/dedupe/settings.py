@@ -213,6 +213,11 @@ class DedupeSettings(_Setting):
     which no identifying comparison agrees (each is missing or below its lowest level) is never
     a match, whatever the other fields say: the learned model gives it probability 0 (see
     :class:`~leadqual.dedupe.FellegiSunter`). A shared address is a household, not a person."""
+    cut_margin: Annotated[float, Field(gt=0)] | None = 20.0
+    """When the model classifies: a link (a duplicate pair) whose removal splits its cluster in
+    two, and whose match weight is more than this many bits below the median weight of the
+    cluster's links, is cut; the cut links are reported
+    (:attr:`~leadqual.dedupe.DuplicateReport.cut_links`). ``None`` keeps every link."""
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
