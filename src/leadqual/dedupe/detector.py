@@ -12,6 +12,8 @@ Examples:
 from __future__ import annotations
 
 import logging
+import multiprocessing as mp
+import os
 import time
 from bisect import bisect_left, insort
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -354,7 +356,10 @@ class DuplicateDetector:
         settings: fields, blocking keys, comparisons, rules and decision; default
             :func:`~leadqual.dedupe.lead_settings`.
         normalizer: the normalisers (default phone region, free-mail list).
-        workers: threads for rapidfuzz's vectorised comparisons (``-1``: all cores).
+        workers: processes comparing candidate pairs in batch mode (``-1``, the default: one
+            per core this process may use; ``1``: in this process). Pairs are compared in
+            chunks and the results put back in order, so the result is the same for any
+            number of workers.
         random_pairs: random record pairs used to start the model's ``u`` probabilities.
         seed: seed of that random sample, so results are reproducible.
         chunk_size: candidate pairs compared at a time (bounds memory in batch mode).
@@ -378,7 +383,7 @@ class DuplicateDetector:
         settings: DedupeSettings | None = None,
         *,
         normalizer: Normalizer | None = None,
-        workers: int = 1,
+        workers: int = -1,
         random_pairs: int = 100_000,
         seed: int = 0,
         chunk_size: int = 500_000,
@@ -402,7 +407,7 @@ class DuplicateDetector:
             max_block_size=self.settings.max_block_size,
             exact_keys=_exact_keys(self.settings),
         )
-        self._comparer = Comparer(self.settings.comparisons, self.normalizer, workers=workers)
+        self._comparer = Comparer(self.settings.comparisons, self.normalizer, workers=1)
 
     # -- stages -------------------------------------------------------------------------------
 
@@ -517,12 +522,12 @@ class DuplicateDetector:
             # (pairs are compared one by one: the chunking changes no result)
             span = steps.span(_COMPARE_STEPS)
             chunk = min(chunk, max(_MIN_REPORTED_CHUNK, -(-len(left) // _COMPARE_STEPS)))
-        for start in range(0, len(left), chunk):
-            stop = start + chunk
-            sims = self._comparer.compare(prepared, left[start:stop], right[start:stop])
-            levels[start:stop] = levels_of(s.comparisons, sims)
-            if s.rules:
-                by_rule[start:stop] = apply_rules(s.rules, s.comparisons, sims).any(axis=1)
+        bounds = [(start, min(start + chunk, len(left))) for start in range(0, len(left), chunk)]
+        for (start, stop), (chunk_levels, chunk_rules) in zip(
+            bounds, self._compare_chunks(prepared, left, right, bounds), strict=True
+        ):
+            levels[start:stop] = chunk_levels
+            by_rule[start:stop] = chunk_rules
             if span is not None:
                 done = min(stop, len(left))
                 span.at(done, len(left), f"compared {done:,} of {len(left):,} candidate pairs")
@@ -559,6 +564,29 @@ class DuplicateDetector:
         if steps is not None:
             steps.advance(1, f"classified: {len(left):,} duplicate pairs")
         return left, right, sims, fired, kept_proba, report, cuts
+
+    def _compare_chunks(
+        self,
+        prepared: Prepared,
+        left: IntArray,
+        right: IntArray,
+        bounds: list[tuple[int, int]],
+    ) -> Iterator[tuple[npt.NDArray[np.int8], BoolArray]]:
+        """Agreement levels and whether a rule fired, chunk by chunk, in order: in worker
+        processes (forked, so the records are shared, not copied) when there are several
+        chunks and more than one worker, else here."""
+        workers = _resolve_workers(self.workers)
+        if workers == 1 or len(bounds) < 2 or "fork" not in mp.get_all_start_methods():
+            for start, stop in bounds:
+                yield _compare_chunk(self, prepared, left[start:stop], right[start:stop])
+            return
+        ctx = mp.get_context("fork")
+        with ctx.Pool(
+            min(workers, len(bounds)),
+            initializer=_worker_init,
+            initargs=(self, prepared, left, right),
+        ) as pool:
+            yield from pool.imap(_worker_chunk, bounds)
 
     def _cuts(
         self, prepared: Prepared, left: IntArray, right: IntArray, weight: FloatArray, margin: float
@@ -895,6 +923,46 @@ def _summary(
         pairs_per_key=report.pairs_per_key,
         dropped_keys=tuple((d.key, d.records) for d in report.dropped),
         too_common=() if settings is None else _too_common(settings, report),
+    )
+
+
+def _resolve_workers(workers: int) -> int:
+    if workers != -1:
+        return workers
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _compare_chunk(
+    detector: DuplicateDetector, prepared: Prepared, left: IntArray, right: IntArray
+) -> tuple[npt.NDArray[np.int8], BoolArray]:
+    s = detector.settings
+    sims = detector._comparer.compare(prepared, left, right)
+    levels = levels_of(s.comparisons, sims)
+    if s.rules:
+        fired: BoolArray = np.asarray(apply_rules(s.rules, s.comparisons, sims).any(axis=1))
+    else:
+        fired = np.zeros(len(left), dtype=bool)
+    return levels, fired
+
+
+_WORKER: dict[str, Any] = {}
+"""In a worker process only: the detector, records and pairs it was forked with."""
+
+
+def _worker_init(
+    detector: DuplicateDetector, prepared: Prepared, left: IntArray, right: IntArray
+) -> None:
+    _WORKER.update(detector=detector, prepared=prepared, left=left, right=right)
+
+
+def _worker_chunk(bounds: tuple[int, int]) -> tuple[npt.NDArray[np.int8], BoolArray]:
+    start, stop = bounds
+    w = _WORKER
+    return _compare_chunk(
+        w["detector"], w["prepared"], w["left"][start:stop], w["right"][start:stop]
     )
 
 
