@@ -26,7 +26,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from leadqual.dedupe.settings import FEBRL_COLUMNS
+try:
+    from leadqual.dedupe.settings import FEBRL_COLUMNS
+except ImportError:  # under the tools' interpreter, which has no leadqual
+    FEBRL_COLUMNS = (
+        "given_name", "surname", "street_number", "address_1", "address_2", "suburb",
+        "postcode", "state", "date_of_birth", "soc_sec_id",
+    )  # fmt: skip
 
 HERE = Path(__file__).resolve().parent
 COLUMNS = list(FEBRL_COLUMNS)

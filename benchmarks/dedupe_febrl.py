@@ -190,7 +190,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--input", type=Path, help="FEBRL-format CSV to deduplicate")
     parser.add_argument("--output", type=Path, help="where to write left_id,right_id pairs")
     parser.add_argument(
-        "--workers", type=int, default=-1, help="rapidfuzz threads (default -1: all cores)"
+        "--workers", type=int, default=-1, help="comparing processes (default -1: all cores)"
     )
     parser.add_argument("--repeats", type=int, default=3, help="timed runs in benchmark mode")
     args = parser.parse_args(argv)

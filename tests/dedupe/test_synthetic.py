@@ -40,3 +40,37 @@ def test_synthetic_leads_plant_the_seeds_four_kinds() -> None:
     assert len(found & truth) / len(truth) > 0.99
     assert len(found - truth) <= len(truth) // 100
     assert not any(frozenset(p) in found for p in look_alikes)
+
+
+def test_the_household_generator_is_harder_in_the_ways_it_says() -> None:
+    """More duplicates per person, more blanks (placeholders among them), people sharing an
+    address and surname, and larger surname blocks than the febrl profile."""
+    import pandas as pd
+
+    from leadqual.dedupe.pipeline import is_placeholder
+
+    plain, _ = synthetic_person_records(2000, seed=6)
+    house, ent_house = synthetic_person_records(2000, seed=6, profile="household")
+    assert len(house) / 2000 > 1.4 * len(plain) / 2000  # duplicates per person
+    assert pd.Series(ent_house).value_counts().max() > 6
+
+    def blank_share(frame: pd.DataFrame) -> float:
+        cells = frame.drop(columns="rec_id").to_numpy().ravel().tolist()
+        return sum(is_placeholder(str(c)) for c in cells) / len(cells)
+
+    assert blank_share(house) > 2 * blank_share(plain)
+    assert any(c in {"n/a", "unknown", "0000000"} for c in house["soc_sec_id"].tolist())
+    # Different people at one address with one surname: a household.
+    firsts = house.groupby(ent_house).head(1)
+    per_address = firsts.groupby(["address_1", "suburb", "surname"]).size()
+    assert per_address.max() >= 3
+    assert house["surname"].value_counts().iloc[0] > plain["surname"].value_counts().iloc[0]
+
+
+def test_the_detector_holds_up_on_households() -> None:
+    records, entity = synthetic_person_records(1000, seed=12, profile="household")
+    out = DuplicateDetector(person_record_settings()).find_frame(records, transitive=True)
+    found = {frozenset(p) for p in zip(out.left_id, out.right_id, strict=True)}
+    truth = true_pairs(records["rec_id"], entity)
+    tp = len(found & truth)
+    assert 2 * tp / (len(found) + len(truth)) > 0.97

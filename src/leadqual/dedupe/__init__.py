@@ -9,6 +9,7 @@ Pipeline: normalise -> block -> compare -> classify -> cluster -> explain; see
 from leadqual.dedupe.cluster import UnionFind, union_find_clusters
 from leadqual.dedupe.detector import (
     BlockingSummary,
+    CutLink,
     DuplicateDetector,
     DuplicateIndex,
     DuplicatePair,
@@ -57,6 +58,7 @@ __all__ = [
     "Comparison",
     "ComparisonWeights",
     "Condition",
+    "CutLink",
     "DedupeSettings",
     "DuplicateDetector",
     "DuplicateIndex",

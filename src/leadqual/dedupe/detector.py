@@ -12,6 +12,8 @@ Examples:
 from __future__ import annotations
 
 import logging
+import multiprocessing as mp
+import os
 import time
 from bisect import bisect_left, insort
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -27,7 +29,12 @@ from leadqual._base import LeadqualModel, check_frame
 from leadqual._compat import warn_deprecated
 from leadqual._html import block, grid, kv, paragraph
 from leadqual._progress import Progress, Span, Steps, check_progress
-from leadqual.dedupe.cluster import cluster_labels, union_find_clusters
+from leadqual.dedupe.cluster import (
+    cluster_labels,
+    conflict_cuts,
+    union_find_clusters,
+    weak_links,
+)
 from leadqual.dedupe.fellegi_sunter import FellegiSunter, level_labels, levels_of
 from leadqual.dedupe.normalize import Normalizer
 from leadqual.dedupe.pipeline import (
@@ -46,6 +53,7 @@ from leadqual.models import Account, Contact, Lead
 
 __all__ = [
     "BlockingSummary",
+    "CutLink",
     "DuplicateDetector",
     "DuplicateIndex",
     "DuplicatePair",
@@ -147,6 +155,24 @@ class BlockingSummary(LeadqualModel):
     share it, and how they were still compared (by exact normalised keys)."""
 
 
+class CutLink(LeadqualModel):
+    """A pair the model judged a duplicate, cut by clustering: it was the only link between two
+    parts of a cluster and far weaker than the cluster's other links, so it would have merged
+    two otherwise unrelated groups (see :attr:`DedupeSettings.cut_margin
+    <leadqual.dedupe.DedupeSettings.cut_margin>`). It is not among the report's pairs."""
+
+    model_config = ConfigDict(frozen=True)
+
+    left_id: str
+    right_id: str
+    probability: Annotated[float, Field(ge=0, le=1)]
+    """The model's match probability of the pair."""
+    match_weight: float
+    """The pair's evidence in bits (log2 odds)."""
+    cluster_weight: float
+    """The median match weight of the links of the cluster it was cut from."""
+
+
 class DuplicateReport(LeadqualModel):
     """Duplicate pairs, the clusters they form, and what blocking did."""
 
@@ -154,9 +180,13 @@ class DuplicateReport(LeadqualModel):
 
     pairs: tuple[DuplicatePair, ...]
     clusters: tuple[tuple[str, ...], ...]
-    """Groups of ids linked directly or through other records (union-find)."""
+    """Groups of ids linked directly or through other records (union-find), once weak links
+    are cut."""
     blocking: BlockingSummary
     seconds: float
+    cut_links: tuple[CutLink, ...] = ()
+    """Pairs the model judged duplicates but clustering cut as the lone weak link between two
+    groups (only with ``classify="model"`` and a ``cut_margin``); not in :attr:`pairs`."""
 
     def pair(self, a: str, b: str, /) -> DuplicatePair | None:
         """The pair of ``a`` and ``b`` (either order), or ``None``."""
@@ -326,7 +356,10 @@ class DuplicateDetector:
         settings: fields, blocking keys, comparisons, rules and decision; default
             :func:`~leadqual.dedupe.lead_settings`.
         normalizer: the normalisers (default phone region, free-mail list).
-        workers: threads for rapidfuzz's vectorised comparisons (``-1``: all cores).
+        workers: processes comparing candidate pairs in batch mode (``-1``, the default: one
+            per core this process may use; ``1``: in this process). Pairs are compared in
+            chunks and the results put back in order, so the result is the same for any
+            number of workers.
         random_pairs: random record pairs used to start the model's ``u`` probabilities.
         seed: seed of that random sample, so results are reproducible.
         chunk_size: candidate pairs compared at a time (bounds memory in batch mode).
@@ -350,7 +383,7 @@ class DuplicateDetector:
         settings: DedupeSettings | None = None,
         *,
         normalizer: Normalizer | None = None,
-        workers: int = 1,
+        workers: int = -1,
         random_pairs: int = 100_000,
         seed: int = 0,
         chunk_size: int = 500_000,
@@ -374,7 +407,7 @@ class DuplicateDetector:
             max_block_size=self.settings.max_block_size,
             exact_keys=_exact_keys(self.settings),
         )
-        self._comparer = Comparer(self.settings.comparisons, self.normalizer, workers=workers)
+        self._comparer = Comparer(self.settings.comparisons, self.normalizer, workers=1)
 
     # -- stages -------------------------------------------------------------------------------
 
@@ -418,7 +451,7 @@ class DuplicateDetector:
         agreement levels among the labelled matches and non-matches.
         """
         prepared = self.prepare(records)
-        model = FellegiSunter(self.settings.comparisons)
+        model = FellegiSunter(self.settings.comparisons, identifying=self.settings.identifying)
         if labelled_pairs is not None:
             missing = {"left_id", "right_id", "is_match"} - set(labelled_pairs.columns)
             if missing:
@@ -468,7 +501,13 @@ class DuplicateDetector:
     def _run(
         self, prepared: Prepared, steps: Steps | None = None
     ) -> tuple[
-        IntArray, IntArray, FloatArray, npt.NDArray[np.bool_], FloatArray | None, BlockingReport
+        IntArray,
+        IntArray,
+        FloatArray,
+        npt.NDArray[np.bool_],
+        FloatArray | None,
+        BlockingReport,
+        tuple[CutLink, ...],
     ]:
         s = self.settings
         left, right, report = self._blocker.pairs(prepared, steps=steps)
@@ -483,12 +522,12 @@ class DuplicateDetector:
             # (pairs are compared one by one: the chunking changes no result)
             span = steps.span(_COMPARE_STEPS)
             chunk = min(chunk, max(_MIN_REPORTED_CHUNK, -(-len(left) // _COMPARE_STEPS)))
-        for start in range(0, len(left), chunk):
-            stop = start + chunk
-            sims = self._comparer.compare(prepared, left[start:stop], right[start:stop])
-            levels[start:stop] = levels_of(s.comparisons, sims)
-            if s.rules:
-                by_rule[start:stop] = apply_rules(s.rules, s.comparisons, sims).any(axis=1)
+        bounds = [(start, min(start + chunk, len(left))) for start in range(0, len(left), chunk)]
+        for (start, stop), (chunk_levels, chunk_rules) in zip(
+            bounds, self._compare_chunks(prepared, left, right, bounds), strict=True
+        ):
+            levels[start:stop] = chunk_levels
+            by_rule[start:stop] = chunk_rules
             if span is not None:
                 done = min(stop, len(left))
                 span.at(done, len(left), f"compared {done:,} of {len(left):,} candidate pairs")
@@ -498,10 +537,11 @@ class DuplicateDetector:
             proba_none: FloatArray = np.zeros(0, dtype=np.float64)
             empty = np.empty(0, dtype=np.int64)
             sims0 = np.empty((0, len(s.comparisons)), dtype=np.float64)
-            return empty, empty, sims0, np.zeros((0, len(s.rules)), dtype=bool), proba_none, report
+            no_rules = np.zeros((0, len(s.rules)), dtype=bool)
+            return empty, empty, sims0, no_rules, proba_none, report, ()
         if s.classify != "rules" and self.model is None:
             # Unsupervised: learn the weights on the data at hand.
-            model = FellegiSunter(s.comparisons)
+            model = FellegiSunter(s.comparisons, identifying=s.identifying)
             random_levels = levels_of(s.comparisons, self._random_similarities(prepared))
             model.fit_levels(levels, random_levels=random_levels)
             self.model = model
@@ -510,16 +550,68 @@ class DuplicateDetector:
         # Similarities again for the matches only, to explain them.
         sims = self._comparer.compare(prepared, left[keep], right[keep])
         fired = apply_rules(s.rules, s.comparisons, sims)
+        left, right = left[keep], right[keep]
+        kept_proba = None if proba is None else proba[keep]
+        cuts: tuple[CutLink, ...] = ()
+        if s.classify == "model" and s.cut_margin is not None and self.model is not None:
+            weight = self.model.match_weight(sims)
+            cut = self._cuts(prepared, left, right, weight, s.cut_margin)
+            if cut.any():
+                cuts = _cut_links(prepared, left, right, weight, kept_proba, cut)
+                stay = ~cut
+                left, right, sims, fired = left[stay], right[stay], sims[stay], fired[stay]
+                kept_proba = None if kept_proba is None else kept_proba[stay]
         if steps is not None:
-            steps.advance(1, f"classified: {len(keep):,} duplicate pairs")
-        return (
-            left[keep],
-            right[keep],
-            sims,
-            fired,
-            None if proba is None else proba[keep],
-            report,
-        )
+            steps.advance(1, f"classified: {len(left):,} duplicate pairs")
+        return left, right, sims, fired, kept_proba, report, cuts
+
+    def _compare_chunks(
+        self,
+        prepared: Prepared,
+        left: IntArray,
+        right: IntArray,
+        bounds: list[tuple[int, int]],
+    ) -> Iterator[tuple[npt.NDArray[np.int8], BoolArray]]:
+        """Agreement levels and whether a rule fired, chunk by chunk, in order: in worker
+        processes (forked, so the records are shared, not copied) when there are several
+        chunks and more than one worker, else here."""
+        workers = _resolve_workers(self.workers)
+        if workers == 1 or len(bounds) < 2 or "fork" not in mp.get_all_start_methods():
+            for start, stop in bounds:
+                yield _compare_chunk(self, prepared, left[start:stop], right[start:stop])
+            return
+        ctx = mp.get_context("fork")
+        with ctx.Pool(
+            min(workers, len(bounds)),
+            initializer=_worker_init,
+            initargs=(self, prepared, left, right),
+        ) as pool:
+            yield from pool.imap(_worker_chunk, bounds)
+
+    def _cuts(
+        self, prepared: Prepared, left: IntArray, right: IntArray, weight: FloatArray, margin: float
+    ) -> BoolArray:
+        """The links clustering cuts: first those joining records known to be different
+        entities (two records of a cluster with no identifying agreement and an identifying
+        disagreement), then lone links far weaker than their cluster's (``margin`` bits below
+        its median)."""
+        assert self.model is not None
+        n = len(prepared)
+        cut = np.zeros(len(left), dtype=bool)
+        if self.settings.identifying and len(left):
+            labels = cluster_labels(n, left, right)
+            lo, hi = _cluster_pairs(labels, _MAX_CHECKED_CLUSTER, left, right)
+            conflict = np.zeros(len(lo), dtype=bool)
+            for start in range(0, len(lo), self.chunk_size):
+                part = slice(start, start + self.chunk_size)
+                sims = self._comparer.compare(prepared, lo[part], hi[part])
+                levels = levels_of(self.settings.comparisons, sims)
+                conflict[part] = self.model.contradicted(levels)
+            cut = conflict_cuts(n, left, right, weight, lo[conflict], hi[conflict])
+        stay = np.flatnonzero(~cut)
+        weak = weak_links(n, left[stay], right[stay], weight[stay], margin=margin)
+        cut[stay[weak]] = True
+        return cut
 
     # -- batch --------------------------------------------------------------------------------
 
@@ -537,7 +629,9 @@ class DuplicateDetector:
         Columns: ``left_id``, ``right_id``, ``rule`` (first rule fired, or ``"model"``),
         ``probability`` (when a model is fitted), ``cluster`` (the union-find cluster label) and
         ``sim_<comparison>`` per comparison; ``attrs["blocking"]`` is the
-        :class:`BlockingSummary` (keys dropped as too common included). With ``transitive`` every pair within a cluster is
+        :class:`BlockingSummary` (keys dropped as too common included) and
+        ``attrs["cut_links"]`` the :class:`CutLink`\\ s clustering cut (not in the rows). With
+        ``transitive`` every pair within a cluster is
         listed (rule ``"cluster"`` for those linked only through other records), except in
         clusters larger than ``max_cluster_size``, whose size suggests a chain of weak links
         rather than one entity.
@@ -560,7 +654,7 @@ class DuplicateDetector:
     def _find_frame(
         self, prepared: Prepared, transitive: bool, max_cluster_size: int, steps: Steps | None
     ) -> pd.DataFrame:
-        left, right, sims, fired, proba, report = self._run(prepared, steps)
+        left, right, sims, fired, proba, report, cuts = self._run(prepared, steps)
         names = [r.name for r in self.settings.rules]
         first = (
             np.where(fired.any(axis=1), fired.argmax(axis=1), -1)
@@ -586,6 +680,7 @@ class DuplicateDetector:
         out = out.reset_index(drop=True)
         # Pairs lost to dropped (too common) keys are reported here, as find() reports them.
         out.attrs["blocking"] = _summary(len(prepared), report, self.settings)
+        out.attrs["cut_links"] = cuts
         if steps is not None:
             steps.finish(f"found {len(out):,} duplicate pairs")
         return out
@@ -628,20 +723,7 @@ class DuplicateDetector:
             logger.info(
                 "%d cluster(s) over %d records kept as direct pairs only", big, max_cluster_size
             )
-        use = (sizes[labels] >= 3) & (sizes[labels] <= max_cluster_size)
-        rows = np.flatnonzero(use).astype(np.int64)
-        if len(rows) == 0:
-            return out
-        order = rows[np.argsort(labels[rows], kind="stable")]
-        group_labels, starts, counts = np.unique(
-            labels[order], return_index=True, return_counts=True
-        )
-        del group_labels
-        a, b = _pairs_in_groups(order, starts.astype(np.int64), counts.astype(np.int64))
-        lo, hi = np.minimum(a, b), np.maximum(a, b)
-        have = np.minimum(left, right) * np.int64(n) + np.maximum(left, right)
-        new = ~np.isin(lo * np.int64(n) + hi, have)
-        lo, hi = lo[new], hi[new]
+        lo, hi = _cluster_pairs(labels, max_cluster_size, left, right)
         if len(lo) == 0:
             return out
         extra = pd.DataFrame(
@@ -673,7 +755,7 @@ class DuplicateDetector:
         steps = self._steps(progress, explain=True)
         prepared = self._preparer.prepare(self._frame(records), steps=steps)
         with self._model_kept_on_error():
-            left, right, sims, fired, proba, report = self._run(prepared, steps)
+            left, right, sims, fired, proba, report, cuts = self._run(prepared, steps)
             if steps is None:
                 pairs = self._explain(prepared, prepared, left, right, sims, fired, proba)
             else:
@@ -696,6 +778,7 @@ class DuplicateDetector:
             clusters=tuple(clusters),
             blocking=_summary(len(prepared), report, self.settings),
             seconds=seconds,
+            cut_links=cuts,
         )
 
     # -- explain ------------------------------------------------------------------------------
@@ -840,6 +923,98 @@ def _summary(
         pairs_per_key=report.pairs_per_key,
         dropped_keys=tuple((d.key, d.records) for d in report.dropped),
         too_common=() if settings is None else _too_common(settings, report),
+    )
+
+
+def _resolve_workers(workers: int) -> int:
+    if workers != -1:
+        return workers
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _compare_chunk(
+    detector: DuplicateDetector, prepared: Prepared, left: IntArray, right: IntArray
+) -> tuple[npt.NDArray[np.int8], BoolArray]:
+    s = detector.settings
+    sims = detector._comparer.compare(prepared, left, right)
+    levels = levels_of(s.comparisons, sims)
+    if s.rules:
+        fired: BoolArray = np.asarray(apply_rules(s.rules, s.comparisons, sims).any(axis=1))
+    else:
+        fired = np.zeros(len(left), dtype=bool)
+    return levels, fired
+
+
+_WORKER: dict[str, Any] = {}
+"""In a worker process only: the detector, records and pairs it was forked with."""
+
+
+def _worker_init(
+    detector: DuplicateDetector, prepared: Prepared, left: IntArray, right: IntArray
+) -> None:
+    _WORKER.update(detector=detector, prepared=prepared, left=left, right=right)
+
+
+def _worker_chunk(bounds: tuple[int, int]) -> tuple[npt.NDArray[np.int8], BoolArray]:
+    start, stop = bounds
+    w = _WORKER
+    return _compare_chunk(
+        w["detector"], w["prepared"], w["left"][start:stop], w["right"][start:stop]
+    )
+
+
+_MAX_CHECKED_CLUSTER = 200
+"""Clusters up to this many records have every pair of records inside checked for conflicts
+(two records the model vetoes as one entity); larger ones are cut by weak links only."""
+
+
+def _cluster_pairs(
+    labels: IntArray, max_size: int, left: IntArray, right: IntArray
+) -> tuple[IntArray, IntArray]:
+    """Every pair of records in one cluster of 3 to ``max_size`` records that is not already a
+    link, as row positions ``lo < hi``."""
+    n = len(labels)
+    sizes = np.bincount(labels, minlength=n)
+    use = (sizes[labels] >= 3) & (sizes[labels] <= max_size)
+    rows = np.flatnonzero(use).astype(np.int64)
+    if len(rows) == 0:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty
+    order = rows[np.argsort(labels[rows], kind="stable")]
+    _, starts, counts = np.unique(labels[order], return_index=True, return_counts=True)
+    a, b = _pairs_in_groups(order, starts.astype(np.int64), counts.astype(np.int64))
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    have = np.minimum(left, right) * np.int64(n) + np.maximum(left, right)
+    new = ~np.isin(lo * np.int64(n) + hi, have)
+    return lo[new], hi[new]
+
+
+def _cut_links(
+    prepared: Prepared,
+    left: IntArray,
+    right: IntArray,
+    weight: FloatArray,
+    proba: FloatArray | None,
+    cut: BoolArray,
+) -> tuple[CutLink, ...]:
+    """The cut links, described: ids, probability, weight, and the median weight of the
+    cluster each was cut from."""
+    labels = cluster_labels(len(prepared), left, right)
+    edge_label = labels[left]
+    median = pd.Series(weight).groupby(edge_label).transform("median").to_numpy()
+    ids = prepared.ids
+    return tuple(
+        CutLink(
+            left_id=str(ids[left[k]]),
+            right_id=str(ids[right[k]]),
+            probability=0.0 if proba is None else float(proba[k]),
+            match_weight=float(weight[k]),
+            cluster_weight=float(median[k]),
+        )
+        for k in np.flatnonzero(cut).tolist()
     )
 
 

@@ -140,6 +140,12 @@ class FellegiSunter:
         max_iterations: EM iterations at most.
         tolerance: EM stops when no probability moves more than this.
         fix_u: keep ``u`` at its random-pair estimate instead of refining it by EM.
+        identifying: names of the comparisons that identify an entity (name, date of birth, a
+            national id). A pair on which none of them agrees (each is missing or at level
+            "disagree") is a non-match (probability 0) whatever the other comparisons say, in
+            EM and in predictions: agreement on low-entropy fields (state, suburb, street)
+            never outweighs disagreement on the identifying ones, nor stands in for them when
+            they are blank. Its :meth:`match_weight` still shows the evidence.
 
     Examples:
         >>> import numpy as np
@@ -159,7 +165,14 @@ class FellegiSunter:
         max_iterations: int = 200,
         tolerance: float = 1e-6,
         fix_u: bool = False,
+        identifying: Sequence[str] = (),
     ) -> None:
+        names = [c.name for c in comparisons]
+        unknown = sorted(set(identifying) - set(names))
+        if unknown:
+            raise ConfigurationError(
+                f"identifying names unknown comparison(s) {unknown}; known: {names}"
+            )
         if max_iterations < 1:
             raise ConfigurationError(f"max_iterations must be at least 1, got {max_iterations}")
         if not tolerance > 0:
@@ -168,6 +181,10 @@ class FellegiSunter:
         self.max_iterations = max_iterations
         self.tolerance = tolerance
         self.fix_u = fix_u
+        self.identifying = tuple(identifying)
+        self._identifying_at = np.array(
+            [names.index(x) for x in dict.fromkeys(identifying)], dtype=np.int64
+        )
         self.m_: list[FloatArray] | None = None
         self.u_: list[FloatArray] | None = None
         self.lambda_: float | None = None
@@ -350,11 +367,35 @@ class FellegiSunter:
             total += w[levels[:, j]]
         return total
 
+    def vetoed(self, levels: LevelArray, /) -> npt.NDArray[np.bool_]:
+        """Per pair: no identifying comparison agrees (each is missing, level 0, or disagrees,
+        level 1), so the pair is a non-match (all false without ``identifying``)."""
+        levels = np.asarray(levels)
+        if len(self._identifying_at) == 0:
+            return np.zeros(len(levels), dtype=bool)
+        ident = levels[:, self._identifying_at]
+        out: npt.NDArray[np.bool_] = np.asarray(~(ident >= 2).any(axis=1), dtype=bool)
+        return out
+
+    def contradicted(self, levels: LevelArray, /) -> npt.NDArray[np.bool_]:
+        """Per pair: vetoed (see :meth:`vetoed`) and at least one identifying comparison
+        disagrees, so the two records are known to be different entities (not merely lacking
+        the values to tell)."""
+        levels = np.asarray(levels)
+        if len(self._identifying_at) == 0:
+            return np.zeros(len(levels), dtype=bool)
+        ident = levels[:, self._identifying_at]
+        out: npt.NDArray[np.bool_] = np.asarray(
+            ~(ident >= 2).any(axis=1) & (ident == 1).any(axis=1), dtype=bool
+        )
+        return out
+
     def _posterior(
         self, levels: LevelArray, m: list[FloatArray], u: list[FloatArray], lam: float
     ) -> FloatArray:
         logit = np.log(lam) - np.log1p(-lam) + self._log_bayes(levels, m, u)
         result: FloatArray = 1.0 / (1.0 + np.exp(-np.clip(logit, -700, 700)))
+        result[self.vetoed(levels)] = 0.0
         return result
 
     def match_weight(self, similarities: FloatArray, /) -> FloatArray:

@@ -34,11 +34,48 @@ __all__ = [
     "Prepared",
     "Preparer",
     "apply_rules",
+    "is_placeholder",
 ]
 
 logger = logging.getLogger(__name__)
 
 _NOT_DIGITS = re.compile(r"[^0-9]")
+_DIGIT_SEPARATORS = re.compile(r"[\s+().\-/]")
+_PLACEHOLDERS = frozenset(
+    {
+        "n/a", "n.a.", "n a", "none", "null", "unknown", "not known", "not available",
+        "not applicable", "tbd", "tba", "-", "--", "---", "?", "??", "???", "xxx", ".", "...", "_",
+    }
+)  # fmt: skip
+"""Words that stand for no value. Not "na", "nan" or "nil": they are also names."""
+_REPEATED_DIGITS = 5
+"""A value of one digit repeated this many times or more (``1111111``) is a placeholder."""
+
+
+def is_placeholder(value: str, /) -> bool:
+    """Whether ``value`` stands for "no value": blank, a placeholder word ("n/a", "unknown",
+    "-", ...), zeros only ("0", "0000"), or one digit repeated five times or more ("1111111",
+    "99999999") once spaces and separators are ignored.
+
+    Such values neither agree nor disagree with anything: they are read as missing.
+
+    Examples:
+        >>> [is_placeholder(v) for v in ("", " N/A ", "unknown", "0", "000-000", "9999999")]
+        [True, True, True, True, True, True]
+        >>> [is_placeholder(v) for v in ("2222", "10", "nash", "1999-09-09")]
+        [False, False, False, False]
+    """
+    folded = value.strip().casefold()
+    if not folded or folded in _PLACEHOLDERS:
+        return True
+    digits = _DIGIT_SEPARATORS.sub("", folded)
+    if not digits.isdigit() or not digits.isascii():
+        return False
+    return digits.count("0") == len(digits) or (
+        len(digits) >= _REPEATED_DIGITS and digits.count(digits[0]) == len(digits)
+    )
+
+
 _UNSEEN: Any = object()
 
 IntArray = npt.NDArray[np.int64]
@@ -187,6 +224,19 @@ class Preparer:
         self.normalizer = normalizer
 
     def _scalar(self, spec: FieldSpec) -> Callable[[Any, str | None], str | None]:
+        """The normaliser of one value of the field; a placeholder ("n/a", "0", "1111111"),
+        before or after normalising, is missing."""
+        base = self._normalise(spec)
+
+        def scalar(value: Any, region: str | None) -> str | None:
+            if is_placeholder(_number_text(value)):
+                return None
+            norm = base(value, region)
+            return None if norm is None or is_placeholder(norm) else norm
+
+        return scalar
+
+    def _normalise(self, spec: FieldSpec) -> Callable[[Any, str | None], str | None]:
         n = self.normalizer
         kind = spec.kind
         if kind == "text":
@@ -747,8 +797,9 @@ class Comparer:
         missing = lgm | rgm | lfm | rfm
         sim[missing] = np.nan
         # Only the family name on one side: some evidence, never enough for a rule on its own.
-        only_family = (lgm | rgm) & ~lfm & ~rfm
-        sim[only_family] = np.minimum(ff[only_family], 0.8)
+        if comp.family_only is not None:
+            only_family = (lgm | rgm) & ~lfm & ~rfm
+            sim[only_family] = np.minimum(ff[only_family], comp.family_only)
         return sim
 
 

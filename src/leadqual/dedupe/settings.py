@@ -123,14 +123,18 @@ class Comparison(_Setting):
     the Fellegi-Sunter model, strongest first; "exact" (similarity 1) is always its own level.
 
     Examples:
-        >>> Comparison(name="surname", fields=("surname",), method="jaro_winkler")
-        Comparison(name='surname', fields=('surname',), method='jaro_winkler', levels=(0.92, 0.8))
+        >>> Comparison(name="surname", fields=("surname",), method="jaro_winkler").levels
+        (0.92, 0.8)
     """
 
     name: Annotated[str, Field(min_length=1)]
     fields: Annotated[tuple[str, ...], Field(min_length=1, max_length=2)]
     method: ComparisonMethod = "jaro_winkler"
     levels: tuple[float, ...] = (0.92, 0.8)
+    family_only: Annotated[float, Field(ge=0, le=1)] | None = 0.8
+    """For ``person_name``, when a side lacks the given name: the family names' similarity,
+    capped at this (some evidence, never enough for a rule at 0.85); ``None`` reads the name as
+    missing then, so a shared family name (a household) is no agreement on the person."""
 
     @model_validator(mode="after")
     def _check(self) -> Self:
@@ -203,6 +207,17 @@ class DedupeSettings(_Setting):
     classify: Literal["rules", "model", "any"] = "rules"
     threshold: Annotated[float, Field(gt=0, lt=1)] = 0.5
     max_block_size: Annotated[int, Field(ge=2)] = 1000
+    identifying: tuple[str, ...] = ()
+    """Comparisons that identify a person (name, date of birth, a national id), as opposed to
+    low-entropy ones many people share (state, suburb, street, postcode). When set, a pair on
+    which no identifying comparison agrees (each is missing or below its lowest level) is never
+    a match, whatever the other fields say: the learned model gives it probability 0 (see
+    :class:`~leadqual.dedupe.FellegiSunter`). A shared address is a household, not a person."""
+    cut_margin: Annotated[float, Field(gt=0)] | None = 20.0
+    """When the model classifies: a link (a duplicate pair) whose removal splits its cluster in
+    two, and whose match weight is more than this many bits below the median weight of the
+    cluster's links, is cut; the cut links are reported
+    (:attr:`~leadqual.dedupe.DuplicateReport.cut_links`). ``None`` keeps every link."""
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -230,6 +245,11 @@ class DedupeSettings(_Setting):
                         f"rule {rule.name!r} uses unknown comparison {cond.comparison!r}; "
                         f"known: {sorted(comps)}"
                     )
+        unknown = set(self.identifying) - comps
+        if unknown:
+            raise ValueError(
+                f"identifying names unknown comparison(s) {sorted(unknown)}; known: {sorted(comps)}"
+            )
         if self.classify in ("rules", "any") and not self.rules:
             raise ValueError(f"classify={self.classify!r} needs at least one rule")
         return self
@@ -466,6 +486,7 @@ def person_record_settings(
                 fields=("given_name", "surname"),
                 method="person_name",
                 levels=(0.92, 0.8),
+                family_only=None,
             ),
             Comparison(
                 name="street_number", fields=("street_number",), method="levenshtein", levels=(0.6,)
@@ -485,4 +506,5 @@ def person_record_settings(
         classify="model",
         threshold=threshold,
         max_block_size=max_block_size,
+        identifying=("name", "date_of_birth", "soc_sec_id"),
     )

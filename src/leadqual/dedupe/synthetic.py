@@ -5,6 +5,13 @@ have none or one). Duplicates are corrupted the way FEBRL corrupts them: typos (
 substitute, transpose), blanked fields, a space inserted inside a word, given and family name
 swapped, address lines swapped, digit changes in numbers and dates.
 
+``profile="household"`` is a second, harder generator with other parameters: people live in
+households (several people sharing a surname, street address, suburb, postcode and state, with
+their own given name, date of birth and national id), 0-9 duplicates per person, about three
+times the blanking, blanks often written as placeholders ("n/a", "unknown", "-", "0",
+"0000000"), fewer surnames, suburbs and postcodes (larger blocks) and a more skewed surname
+distribution.
+
 Examples:
     >>> records, entity = synthetic_person_records(100, seed=1)
     >>> len(records) > 100, list(records.columns)[:3]
@@ -14,6 +21,8 @@ Examples:
 """
 
 from __future__ import annotations
+
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -111,60 +120,103 @@ def _split(word: str, rng: np.random.Generator) -> str:
     return word[:i] + " " + word[i:]
 
 
+_PLACEHOLDER_TEXT = ("n/a", "unknown", "-", "N/A", "none")
+_PLACEHOLDER_DIGITS = {
+    "street_number": ("0",),
+    "postcode": ("0000",),
+    "date_of_birth": ("00000000", "11111111"),
+    "soc_sec_id": ("0000000", "9999999", "1111111"),
+}
+
+
 def synthetic_person_records(
     n_entities: int,
     /,
     *,
-    max_duplicates: int = 5,
+    max_duplicates: int | None = None,
     corruptions: tuple[int, int] = (1, 3),
     seed: int = 0,
+    profile: Literal["febrl", "household"] = "febrl",
 ) -> tuple[pd.DataFrame, npt.NDArray[np.int64]]:
     """Records of ``n_entities`` people with FEBRL-style duplicates, shuffled, opaque ids.
 
     Args:
         n_entities: distinct people.
-        max_duplicates: duplicates per person at most (0 to this, skewed towards few).
+        max_duplicates: duplicates per person at most (0 to this, skewed towards few); default
+            5 (``febrl``) or 9 (``household``).
         corruptions: how many corruptions a duplicate receives, at least and at most.
         seed: random seed.
+        profile: ``febrl`` (independent people, light blanking) or ``household`` (people
+            sharing addresses and surnames, more duplicates, heavy blanking with placeholders,
+            larger blocks, more skewed surnames; see the module's description).
 
     Returns:
-        The records (column ``rec_id`` plus the FEBRL columns, all strings, "" = missing) and
-        the entity number of each record, for scoring.
+        The records (column ``rec_id`` plus the FEBRL columns, all strings, "" or a
+        placeholder = missing) and the entity number of each record, for scoring.
     """
+    household = profile == "household"
+    if profile not in ("febrl", "household"):
+        raise ValueError(f"profile must be 'febrl' or 'household', got {profile!r}")
+    if max_duplicates is None:
+        max_duplicates = 9 if household else 5
     rng = np.random.default_rng(seed)
     given_pool = np.array(_given_names(), dtype=object)
-    surname_pool = np.array(_words(rng, max(2000, n_entities // 20), (1, 3)), dtype=object)
+    surnames = max(1000, n_entities // 60) if household else max(2000, n_entities // 20)
+    surname_pool = np.array(_words(rng, surnames, (1, 3)), dtype=object)
     street_pool = np.array(_words(rng, max(1000, n_entities // 50), (1, 3)), dtype=object)
-    suburb_pool = np.array(_words(rng, max(800, n_entities // 100), (2, 3)), dtype=object)
+    suburbs = max(300, n_entities // 300) if household else max(800, n_entities // 100)
+    suburb_pool = np.array(_words(rng, suburbs, (2, 3)), dtype=object)
     # Zipf-like popularity: a few names are very common, as in real data.
     for pool in (given_pool, surname_pool, street_pool, suburb_pool):
         rng.shuffle(pool)
 
-    def popular(pool: npt.NDArray[np.object_], n: int) -> npt.NDArray[np.object_]:
-        weights = 1.0 / np.arange(1, len(pool) + 1) ** 0.8
+    def popular(
+        pool: npt.NDArray[np.object_], n: int, exponent: float = 0.8
+    ) -> npt.NDArray[np.object_]:
+        weights = 1.0 / np.arange(1, len(pool) + 1) ** exponent
         picked: npt.NDArray[np.object_] = pool[
             rng.choice(len(pool), size=n, p=weights / weights.sum())
         ]
         return picked
 
     n = n_entities
+    if household:
+        # Households of 1-6 people: the address and (mostly) the surname are shared.
+        sizes = rng.integers(1, 7, size=n)
+        home = np.repeat(np.arange(n), sizes)[:n]
+    else:
+        home = np.arange(n)
+    n_homes = int(home.max()) + 1 if n else 0
+    # The draws come in the order of the febrl profile's first version, so its data stays the same.
+    given = popular(given_pool, n)
+    surname = popular(surname_pool, n_homes, 1.1 if household else 0.8)[home]
+    street_number = rng.integers(1, 400, size=n_homes).astype(str).astype(object)[home]
+    street = np.array(
+        [
+            f"{s} {_STREET_KINDS[k]}"
+            for s, k in zip(
+                popular(street_pool, n_homes),
+                rng.integers(len(_STREET_KINDS), size=n_homes),
+                strict=True,
+            )
+        ],
+        dtype=object,
+    )[home]
+    address_2 = np.where(rng.random(n_homes) < 0.6, popular(street_pool, n_homes), "")[home]
+    suburb = popular(suburb_pool, n_homes)[home]
+    postcode = np.char.zfill(
+        rng.integers(200, 2999 if household else 9999, size=n_homes).astype(str), 4
+    ).astype(object)[home]
+    state = np.array(_STATES, dtype=object)[rng.integers(len(_STATES), size=n_homes)][home]
     base = {
-        "given_name": popular(given_pool, n),
-        "surname": popular(surname_pool, n),
-        "street_number": rng.integers(1, 400, size=n).astype(str).astype(object),
-        "address_1": np.array(
-            [
-                f"{s} {_STREET_KINDS[k]}"
-                for s, k in zip(
-                    popular(street_pool, n), rng.integers(len(_STREET_KINDS), size=n), strict=True
-                )
-            ],
-            dtype=object,
-        ),
-        "address_2": np.where(rng.random(n) < 0.6, popular(street_pool, n), ""),
-        "suburb": popular(suburb_pool, n),
-        "postcode": np.char.zfill(rng.integers(200, 9999, size=n).astype(str), 4).astype(object),
-        "state": np.array(_STATES, dtype=object)[rng.integers(len(_STATES), size=n)],
+        "given_name": given,
+        "surname": surname,
+        "street_number": street_number,
+        "address_1": street,
+        "address_2": address_2,
+        "suburb": suburb,
+        "postcode": postcode,
+        "state": state,
         "date_of_birth": np.array(
             [
                 f"{y}{m:02d}{d:02d}"
@@ -179,14 +231,29 @@ def synthetic_person_records(
         ),
         "soc_sec_id": rng.integers(1_000_000, 9_999_999, size=n).astype(str).astype(object),
     }
+    if household:
+        # Some members keep another surname (a partner, a lodger).
+        other = np.flatnonzero(rng.random(n) < 0.2)
+        base["surname"][other] = popular(surname_pool, len(other), 1.1)
+    base = {c: np.asarray(v, dtype=object).copy() for c, v in base.items()}
+
+    def blank(col: str, size: int) -> list[str]:
+        """Blanks: "" (febrl), or often a placeholder (household)."""
+        if not household:
+            return [""] * size
+        words = _PLACEHOLDER_DIGITS.get(col, _PLACEHOLDER_TEXT)
+        kinds = rng.random(size)
+        return ["" if k < 0.6 else words[int(k * 1000) % len(words)] for k in kinds.tolist()]
+
     # Originals miss some values too.
     for col in ("address_2", "street_number", "date_of_birth", "soc_sec_id", "given_name"):
-        blank = rng.random(n) < 0.02
-        base[col][blank] = ""
-    # Skewed duplicate counts: P(k) ~ 0.5^k, capped.
-    counts = np.minimum(rng.geometric(0.55, size=n) - 1, max_duplicates)
+        blanked = np.flatnonzero(rng.random(n) < (0.08 if household else 0.02))
+        base[col][blanked] = blank(col, len(blanked))
+    # Skewed duplicate counts: P(k) ~ 0.45^k (febrl) or 0.7^k (household), capped.
+    counts = np.minimum(rng.geometric(0.3 if household else 0.55, size=n) - 1, max_duplicates)
     entity = np.concatenate([np.arange(n), np.repeat(np.arange(n), counts)]).astype(np.int64)
     rows = {c: base[c][entity].copy() for c in _COLUMNS}
+    blank_share = 0.3 if household else 0.1
     for r in range(n, len(entity)):
         for _ in range(int(rng.integers(corruptions[0], corruptions[1] + 1))):
             kind = rng.random()
@@ -202,13 +269,13 @@ def synthetic_person_records(
                     rows["address_2"][r],
                     rows["address_1"][r],
                 )
-            elif kind < 0.18:
-                rows[col][r] = ""
+            elif kind < 0.08 + blank_share:
+                rows[col][r] = blank(col, 1)[0]
             elif col in ("street_number", "postcode", "date_of_birth", "soc_sec_id"):
                 rows[col][r] = _digit_change(value, rng)
             elif col == "state":
                 rows[col][r] = _STATES[int(rng.integers(len(_STATES)))]
-            elif kind < 0.3:
+            elif kind < 0.2 + blank_share:
                 rows[col][r] = _split(value, rng)
             else:
                 rows[col][r] = _typo(value, rng)
