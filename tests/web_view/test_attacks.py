@@ -54,16 +54,24 @@ def test_hostile_crm_and_scraped_text_render_as_text_on_the_insight(site: Site) 
     hrefs = [a.get("href") for tag, a in markup.tags if tag == "a"]
     assert not any(h and "news.example" in h for h in hrefs)
     assert HOSTILE_NEWS_URL not in page.text
-    # The draft's text area holds the hostile need as text, not as the end of the element.
-    assert page.text.count("</textarea>") == 1
+    # A hostile need never closes the draft's text area early (the drafting guards may also
+    # refuse to draft from such text at all, leaving no text area).
+    assert page.text.count("</textarea>") <= 1
 
 
 def test_a_draft_edited_with_markup_comes_back_as_text_and_in_the_mail_link(site: Site) -> None:
     token = sign_in(site.client, "S-01")
+    # The seller's own lead with a draft; the seller types the markup.
+    drafted = [
+        i for i in site.agent.store.insights() if i.owner_id == "S-01" and i.draft is not None
+    ]
+    assert drafted, "the site has a drafted lead of S-01's"
+    lead_id, draft = drafted[0].lead_id, drafted[0].draft
+    assert draft is not None
     subject = 'Re: "you" & <me>?'
     body = "Hello </textarea><script>alert(1)</script>\nline two & more?cc=boss@evil.example"
     page = site.client.post(
-        f"/leads/{HOSTILE_ID}/draft", data={"csrf": token, "subject": subject, "body": body}
+        f"/leads/{lead_id}/draft", data={"csrf": token, "subject": subject, "body": body}
     )
     assert page.status_code == 200
     markup = assert_inert(page.text)
@@ -72,7 +80,7 @@ def test_a_draft_edited_with_markup_comes_back_as_text_and_in_the_mail_link(site
     from urllib.parse import parse_qs, urlsplit
 
     parts = urlsplit(mailto["href"])
-    assert parts.scheme == "mailto" and parts.path == "evil.ceo@icloud.com"
+    assert parts.scheme == "mailto" and parts.path == ",".join(draft.to)
     query = parse_qs(parts.query)
     assert query == {"subject": [subject], "body": [body.replace("\n", "\r\n")]}
     subject_input = markup.by_id("draft-subject")

@@ -282,7 +282,7 @@ class SqlInsightStore:
             >>> folder = tempfile.mkdtemp()
             >>> store = SqlInsightStore.sqlite(pathlib.Path(folder) / "insights.db")
             >>> store.schema_version
-            1
+            2
             >>> store.close()
         """
         file = Path(path)
