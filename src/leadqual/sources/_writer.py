@@ -38,8 +38,9 @@ class ReadByKind:
     record_id)``, which returns the record of that kind or raises
     :class:`~leadqual.errors.RecordNotFound`."""
 
-    def _get(self, kind: str, record_id: str) -> Any:
-        raise NotImplementedError
+    if TYPE_CHECKING:
+        # The lookup each source implements.
+        def _get(self, kind: str, record_id: str) -> Any: ...
 
     def get_lead(self, lead_id: str, /) -> Lead:
         """The lead with this id."""
@@ -71,8 +72,9 @@ class InsertCreates:
     """The ``create_*`` methods of :class:`~leadqual.sources.CrmWriter` over a source's
     ``_insert`` (insert, raising :func:`id_taken` when the id is used)."""
 
-    def _insert(self, kind: str, record: Account | Contact | Opportunity) -> None:
-        raise NotImplementedError
+    if TYPE_CHECKING:
+        # The insert each source implements.
+        def _insert(self, kind: str, record: Account | Contact | Opportunity) -> None: ...
 
     def create_account(self, account: Account, /) -> Account:
         """Create an account; its id must be new."""
