@@ -175,3 +175,77 @@ def test_every_command_is_documented_with_an_example(command: str) -> None:
     top = command.split()[0]
     assert f"## `leadqual {top}" in page or f"`leadqual {top}`" in page
     assert re.search(rf"^\$ leadqual {re.escape(command)}( |$)", page, re.M), command
+
+
+def _table_commands(export: Path, config: Path, tmp_path: Path) -> dict[str, list[str]]:
+    """Each command that reads an export, as far as its arguments go."""
+    model = tmp_path / "model.lqm"
+    return {
+        "process": ["process", str(export), "-c", str(config), "--now", "2025-06-30"],
+        "dedupe": ["dedupe", str(export)],
+        "emails": ["emails", str(export)],
+        "score train": [
+            *("score", "train", str(export), "-o", str(model)),
+            *("--key-file", str(tmp_path / "model.key")),
+        ],
+        "score evaluate": ["score", "evaluate", str(model), str(export)],
+        "score predict": ["score", "predict", str(model), str(export)],
+        "config diff": ["config", "diff", str(config), str(config), "--backtest", str(export)],
+    }
+
+
+TABLE_COMMANDS = [
+    "process",
+    "dedupe",
+    "emails",
+    "score train",
+    "score evaluate",
+    "score predict",
+    "config diff",
+]
+
+
+@pytest.mark.parametrize("command", TABLE_COMMANDS)
+def test_every_command_reading_an_export_refuses_a_bad_delimiter_or_encoding_before_reading(
+    command: str, runner: CliRunner, leads_csv: Path, config_file: Path, tmp_path: Path
+) -> None:
+    args = _table_commands(leads_csv, config_file, tmp_path)[command]
+    for option, value, said in (
+        ("--delimiter", ";;", "a delimiter is one character"),
+        ("--encoding", "klingon", "unknown encoding 'klingon'"),
+    ):
+        result = runner.invoke(app, [*args, option, value])
+        assert result.exit_code == ExitCode.USAGE, result.output
+        assert said in result.stderr
+    assert not (tmp_path / "model.lqm").exists()
+
+
+@pytest.mark.parametrize("command", ["process", "dedupe", "score train", "config diff"])
+def test_every_command_reading_leads_writes_its_row_problems_where_asked(
+    command: str, runner: CliRunner, leads_csv: Path, config_file: Path, tmp_path: Path
+) -> None:
+    problems = tmp_path / "problems.csv"
+    args = _table_commands(leads_csv, config_file, tmp_path)[command]
+    runner.invoke(app, [*args, "--problems", str(problems), "--quiet"])
+    lines = problems.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "row,column,value,reason,skipped"
+    # row 7's date is not one: every command reads the file the same way and says so
+    assert any(line.startswith("7,") for line in lines[1:]), lines
+
+
+@pytest.mark.parametrize("command", ["process", "dedupe", "score train", "config diff"])
+def test_preset_and_mapping_together_are_a_usage_error_everywhere(
+    command: str, runner: CliRunner, leads_csv: Path, config_file: Path, tmp_path: Path
+) -> None:
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text("columns: {id: Id}\n", encoding="utf-8")
+    args = _table_commands(leads_csv, config_file, tmp_path)[command]
+    result = runner.invoke(app, [*args, "--preset", "hubspot", "--mapping", str(mapping)])
+    assert result.exit_code == ExitCode.USAGE, result.output
+    assert "give --preset or --mapping, not both" in result.stderr
+
+
+def test_emails_takes_no_preset_or_mapping(runner: CliRunner, leads_csv: Path) -> None:
+    result = runner.invoke(app, ["emails", str(leads_csv), "--preset", "hubspot"])
+    assert result.exit_code == ExitCode.USAGE
+    assert "No such option: --preset" in result.stderr

@@ -65,6 +65,8 @@ def test_serve_passes_its_options_on(served: list[dict[str, Any]], tmp_path: Pat
         ["--now", "yesterday"],
         ["--source-option", "no-equals-sign"],
         ["--source-option", "=value"],
+        ["--source-option", "not-a-name=1"],
+        ["--source", "sqlite", "--source-option", "path=a.db", "--source-option", "path=b.db"],
         ["--port", "0"],
         ["--port", "70000"],
     ],

@@ -8,8 +8,11 @@ The library is imported inside each function, so building the command line (and 
 from __future__ import annotations
 
 import codecs
+import functools
+import inspect
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,23 +31,34 @@ if TYPE_CHECKING:
 
 __all__ = [
     "KEY_ENV",
+    "Activate",
+    "CheckDeliverability",
     "Delimiter",
     "Encoding",
+    "Host",
     "JsonFlag",
     "KeyFile",
     "MappingFile",
     "Now",
+    "Port",
     "Preset",
     "ProblemsFile",
     "Quiet",
+    "SourceName",
+    "SourceOptions",
+    "StoreUrl",
     "Strict",
     "TableRead",
+    "Train",
     "load_config",
     "load_model",
+    "one_stdout",
     "open_store",
     "parse_now",
     "read_leads",
+    "reads_table",
     "signing_key",
+    "source_options",
 ]
 
 KEY_ENV = "LEADQUAL_MODEL_KEY"
@@ -110,6 +124,53 @@ KeyFile = Annotated[
 ]
 
 
+# the options of the commands that serve the agent (``leadqual serve`` and ``leadqual mcp``)
+SourceName = Annotated[
+    str | None,
+    typer.Option(
+        "--source",
+        help="A CRM source by name: sqlite, sql, tabular, dataverse or an installed plugin "
+        "(default: the bundled sample CRM).",
+    ),
+]
+SourceOptions = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--source-option",
+        metavar="KEY=VALUE",
+        help="An option of the source, e.g. path=crm.db or leads=export.csv (repeatable).",
+    ),
+]
+StoreUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--store", help="An insight store URL, e.g. sqlite:///insights.db (default: memory)."
+    ),
+]
+Activate = Annotated[
+    bool | None,
+    typer.Option(
+        "--activate/--no-activate",
+        help="Process the newest open leads before serving (default: for the sample only).",
+    ),
+]
+CheckDeliverability = Annotated[
+    bool,
+    typer.Option(
+        "--check-deliverability/--no-check-deliverability",
+        help="Look up the mail servers of leads' addresses over DNS.",
+    ),
+]
+Train = Annotated[
+    bool,
+    typer.Option(
+        "--train/--no-train", help="Sample CRM: train a scoring model on its closed leads."
+    ),
+]
+Host = Annotated[str, typer.Option("--host", help="The address to listen on.")]
+Port = Annotated[int, typer.Option("--port", min=1, max=65535, help="The port to listen on.")]
+
+
 @dataclass(frozen=True)
 class TableRead:
     """How to read an export: the options the table-reading commands share.
@@ -146,6 +207,55 @@ class TableRead:
                 )
 
 
+_TABLE_OPTIONS: dict[str, tuple[Any, Any]] = {
+    "preset": (Preset, None),
+    "mapping": (MappingFile, None),
+    "delimiter": (Delimiter, None),
+    "encoding": (Encoding, None),
+    "problems": (ProblemsFile, None),
+    "strict": (Strict, False),
+}
+
+
+def reads_table(*, mapping: bool = True) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Give a command the options that say how to read its export, handed to it together as
+    one ``read: TableRead`` argument.
+
+    The options are ``--preset`` and ``--mapping`` (unless ``mapping=False``), ``--delimiter``,
+    ``--encoding``, ``--problems`` and ``--strict``; they are listed before ``--quiet`` (or
+    last). The command declares ``read: TableRead`` and not the options themselves.
+    """
+    names = [name for name in _TABLE_OPTIONS if mapping or name not in ("preset", "mapping")]
+
+    def decorate(command: Callable[..., None]) -> Callable[..., None]:
+        signature = inspect.signature(command, eval_str=True)
+        own = [p for p in signature.parameters.values() if p.name != "read"]
+        at = next((i for i, p in enumerate(own) if p.name == "quiet"), len(own))
+        added = [
+            inspect.Parameter(
+                name,
+                inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                default=_TABLE_OPTIONS[name][1],
+                annotation=_TABLE_OPTIONS[name][0],
+            )
+            for name in names
+        ]
+        parameters = [*own[:at], *added, *own[at:]]
+
+        @functools.wraps(command)
+        def run(*args: Any, **kwargs: Any) -> None:
+            given = {name: kwargs.pop(name, _TABLE_OPTIONS[name][1]) for name in names}
+            command(*args, read=TableRead(**given), **kwargs)
+
+        # typer reads the options from the signature: the command's own, with the six added
+        run.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
+        run.__annotations__ = {p.name: p.annotation for p in parameters}
+        run.__annotations__["return"] = signature.return_annotation
+        return run
+
+    return decorate
+
+
 # -- parsing ------------------------------------------------------------------------------------
 
 
@@ -167,6 +277,40 @@ def parse_now(value: str | None) -> datetime | None:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     return parsed.astimezone(UTC)
+
+
+def source_options(values: list[str] | None) -> dict[str, str]:
+    """``--source-option KEY=VALUE`` pairs as keyword arguments for the source.
+
+    Raises:
+        typer.BadParameter: a value that is not ``KEY=VALUE``, a key that is not a Python name,
+            or a key given twice (usage errors).
+    """
+    out: dict[str, str] = {}
+    for text in values or ():
+        key, sep, value = text.partition("=")
+        key = key.strip()
+        if not sep or not key.isidentifier():
+            raise typer.BadParameter(
+                f"expected KEY=VALUE with KEY a name (path=crm.db), got {text!r}",
+                param_hint="'--source-option'",
+            )
+        if key in out:
+            raise typer.BadParameter(
+                f"the option {key!r} is given twice", param_hint="'--source-option'"
+            )
+        out[key] = value
+    return out
+
+
+def one_stdout(*, json: bool, csv: str | None) -> None:
+    """Refuse ``--json`` with ``--csv -``: both would write to stdout.
+
+    Raises:
+        typer.BadParameter: both are given (a usage error).
+    """
+    if json and csv == "-":
+        raise typer.BadParameter("--json and --csv - both write to stdout; choose one")
 
 
 def load_config(path: Path) -> AgentConfig:
@@ -327,9 +471,14 @@ def signing_key(key_file: Path | None, *, create: bool = False, screen: Screen) 
     return key
 
 
-def load_model(path: Path, key: bytes) -> Any:
-    """A scorer or registry from a model file, its signature and types checked before anything
-    in it is built (:func:`leadqual.scoring.load_model`)."""
+def load_model(path: Path, key_file: Path | None, *, screen: Screen) -> Any:
+    """A scorer or registry from a model file, its signature (with the key :func:`signing_key`
+    reads) and types checked before anything in it is built
+    (:func:`leadqual.scoring.load_model`).
+
+    Raises:
+        ConfigurationError: no signing key given, or the key file cannot be read.
+    """
     from leadqual.scoring import load_model as load
 
-    return load(path, key=key)
+    return load(path, key=signing_key(key_file, screen=screen))

@@ -10,20 +10,15 @@ import typer
 
 from leadqual.cli.errors import ExitCode, field_errors
 from leadqual.cli.inputs import (
-    Delimiter,
-    Encoding,
     JsonFlag,
-    MappingFile,
     Now,
-    Preset,
-    ProblemsFile,
     Quiet,
-    Strict,
     TableRead,
     load_config,
     parse_now,
     problem_rows,
     read_leads,
+    reads_table,
 )
 from leadqual.cli.output import Screen
 from leadqual.errors import ValidationFailed
@@ -92,6 +87,7 @@ def schema() -> None:
 
 
 @app.command("diff")
+@reads_table()
 def diff(
     old: Annotated[Path, typer.Argument(help="The configuration in use (YAML or JSON).")],
     new: Annotated[Path, typer.Argument(help="The configuration to switch to.")],
@@ -121,14 +117,10 @@ def diff(
         int, typer.Option("--limit", min=0, help="Show at most this many changed leads.")
     ] = 10,
     json: JsonFlag = False,
-    preset: Preset = None,
-    mapping: MappingFile = None,
-    delimiter: Delimiter = None,
-    encoding: Encoding = None,
     now: Now = None,
-    problems: ProblemsFile = None,
-    strict: Strict = False,
     quiet: Quiet = False,
+    *,
+    read: TableRead,
 ) -> None:
     """Compare two agent configurations field by field and, with --backtest, what the change
     would have done to historical leads: their rank, ICP fit, hand-raiser segment, rating,
@@ -139,7 +131,6 @@ def diff(
     """
     screen = Screen(quiet=quiet, json=json)
     when = parse_now(now)
-    read = TableRead(preset, mapping, delimiter, encoding, problems, strict)
     from leadqual.agent import diff_configs
 
     with screen.warnings_shown():

@@ -13,17 +13,12 @@ from typing import Annotated, Any
 import typer
 
 from leadqual.cli.inputs import (
-    Delimiter,
-    Encoding,
     JsonFlag,
-    MappingFile,
-    Preset,
-    ProblemsFile,
     Quiet,
-    Strict,
     TableRead,
     problem_rows,
     read_leads,
+    reads_table,
 )
 from leadqual.cli.output import Screen, open_output, write_csv
 
@@ -54,6 +49,7 @@ _SCREEN = (
 )
 
 
+@reads_table()
 def dedupe(
     file: Annotated[Path, typer.Argument(help="The CRM export: a CSV or Parquet file of leads.")],
     csv: Annotated[
@@ -65,19 +61,14 @@ def dedupe(
         typer.Option("--clusters", help="Write the clusters as CSV to this file ('-' for stdout)."),
     ] = None,
     json: JsonFlag = False,
-    preset: Preset = None,
-    mapping: MappingFile = None,
-    delimiter: Delimiter = None,
-    encoding: Encoding = None,
-    problems: ProblemsFile = None,
-    strict: Strict = False,
     quiet: Quiet = False,
+    *,
+    read: TableRead,
 ) -> None:
     """Find the duplicate leads of an export: pairs with the rule that matched, and clusters."""
     screen = Screen(quiet=quiet, json=json)
     if [json, csv == "-", clusters == "-"].count(True) > 1:
         raise typer.BadParameter("only one of --json, --csv - and --clusters - can use stdout")
-    read = TableRead(preset, mapping, delimiter, encoding, problems, strict)
     from leadqual.dedupe import DuplicateDetector
 
     with screen.warnings_shown():

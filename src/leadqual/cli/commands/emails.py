@@ -15,16 +15,14 @@ from typing import TYPE_CHECKING, Annotated, Any, cast
 import typer
 
 from leadqual.cli.inputs import (
-    Delimiter,
-    Encoding,
     JsonFlag,
-    ProblemsFile,
     Quiet,
-    Strict,
     TableRead,
+    one_stdout,
     parse_now,
     problem_rows,
     read_leads,
+    reads_table,
 )
 from leadqual.cli.output import Screen, open_output, write_csv
 from leadqual.errors import ConfigurationError
@@ -98,6 +96,7 @@ def _row(lead_id: str, address: str | None, check: EmailCheck | None) -> dict[st
     }
 
 
+@reads_table(mapping=False)
 def emails(
     file: Annotated[Path, typer.Argument(help="A CSV or Parquet file with an email column.")],
     column: Annotated[
@@ -113,22 +112,18 @@ def emails(
         typer.Option("--csv", help="Write the results as CSV to this file ('-' for stdout)."),
     ] = None,
     json: JsonFlag = False,
-    delimiter: Delimiter = None,
-    encoding: Encoding = None,
     now: Annotated[
         str | None,
         typer.Option("--now", help="The time the checks are stamped with (ISO 8601)."),
     ] = None,
-    problems: ProblemsFile = None,
-    strict: Strict = False,
     quiet: Quiet = False,
+    *,
+    read: TableRead,
 ) -> None:
     """Check the email addresses of a file: validity, type, flags, typo suggestions."""
     screen = Screen(quiet=quiet, json=json)
-    if json and csv == "-":
-        raise typer.BadParameter("--json and --csv - both write to stdout; choose one")
+    one_stdout(json=json, csv=csv)
     when = parse_now(now)
-    read = TableRead(None, None, delimiter, encoding, problems, strict)
     from leadqual.email import EmailValidator
     from leadqual.sources.tabular import LeadMapping, iter_lead_batches
 
@@ -136,7 +131,9 @@ def emails(
         # The header's guess says which columns identify a row; only those and the address are
         # read, so a column this command does not need (a status it does not know) cannot make
         # a row fail.
-        batches = iter_lead_batches(file, delimiter=delimiter, encoding=encoding, chunk_rows=100)
+        batches = iter_lead_batches(
+            file, delimiter=read.delimiter, encoding=read.encoding, chunk_rows=100
+        )
         with contextlib.closing(cast("Generator[LoadResult[Lead], None, None]", batches)):
             first = next(batches, None)
         guessed = dict(first.mapping.columns) if first is not None and first.mapping else {}

@@ -14,13 +14,25 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 
-from leadqual.cli.inputs import Now, parse_now
+from leadqual.cli.inputs import (
+    Activate,
+    CheckDeliverability,
+    Host,
+    Now,
+    Port,
+    SourceName,
+    SourceOptions,
+    StoreUrl,
+    Train,
+    parse_now,
+    source_options,
+)
 from leadqual.errors import ConfigurationError
 
 if TYPE_CHECKING:
     from types import ModuleType
 
-__all__ = ["Transport", "mcp", "source_options"]
+__all__ = ["Transport", "mcp"]
 
 
 class Transport(StrEnum):
@@ -30,30 +42,6 @@ class Transport(StrEnum):
     """A client starts the command and talks over its standard input and output."""
     HTTP = "http"
     """Streamable HTTP at ``http://HOST:PORT/PATH``."""
-
-
-def source_options(values: list[str]) -> dict[str, str]:
-    """``--source-option KEY=VALUE`` pairs as keyword arguments.
-
-    Raises:
-        typer.BadParameter: a value that is not ``KEY=VALUE``, a key that is not a Python name,
-            or a key given twice (usage errors).
-    """
-    out: dict[str, str] = {}
-    for text in values:
-        key, sep, value = text.partition("=")
-        key = key.strip()
-        if not sep or not key.isidentifier():
-            raise typer.BadParameter(
-                f"expected KEY=VALUE with KEY a name (path=crm.db), got {text!r}",
-                param_hint="'--source-option'",
-            )
-        if key in out:
-            raise typer.BadParameter(
-                f"the option {key!r} is given twice", param_hint="'--source-option'"
-            )
-        out[key] = value
-    return out
 
 
 def _sdk() -> tuple[ModuleType, ModuleType]:
@@ -90,12 +78,8 @@ def mcp(
             help="stdio (an assistant starts this command) or http (streamable HTTP).",
         ),
     ] = Transport.STDIO,
-    host: Annotated[str, typer.Option("--host", help="HTTP: the address to listen on.")] = (
-        "127.0.0.1"
-    ),
-    port: Annotated[
-        int, typer.Option("--port", min=1, max=65535, help="HTTP: the port to listen on.")
-    ] = 8000,
+    host: Host = "127.0.0.1",
+    port: Port = 8000,
     path: Annotated[str, typer.Option("--path", help="HTTP: the endpoint's path.")] = "/mcp",
     tokens: Annotated[
         Path | None,
@@ -117,49 +101,13 @@ def mcp(
             "with --source.",
         ),
     ] = None,
-    source: Annotated[
-        str | None,
-        typer.Option(
-            "--source",
-            help="A CRM source by name: sqlite, sql, tabular, dataverse or an installed "
-            "plugin (default: the bundled sample CRM).",
-        ),
-    ] = None,
-    source_option: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--source-option",
-            metavar="KEY=VALUE",
-            help="An option of the source, e.g. path=crm.db or leads=export.csv (repeatable).",
-        ),
-    ] = None,
-    store: Annotated[
-        str | None,
-        typer.Option(
-            "--store", help="An insight store URL, e.g. sqlite:///insights.db (default: memory)."
-        ),
-    ] = None,
+    source: SourceName = None,
+    source_option: SourceOptions = None,
+    store: StoreUrl = None,
     now: Now = None,
-    activate: Annotated[
-        bool | None,
-        typer.Option(
-            "--activate/--no-activate",
-            help="Process the newest open leads before serving (default: for the sample only).",
-        ),
-    ] = None,
-    check_deliverability: Annotated[
-        bool,
-        typer.Option(
-            "--check-deliverability/--no-check-deliverability",
-            help="Look up the mail servers of leads' addresses over DNS.",
-        ),
-    ] = True,
-    train: Annotated[
-        bool,
-        typer.Option(
-            "--train/--no-train", help="Sample CRM: train a scoring model on its closed leads."
-        ),
-    ] = True,
+    activate: Activate = None,
+    check_deliverability: CheckDeliverability = True,
+    train: Train = True,
 ) -> None:
     """Serve the agent's tools to assistants over MCP: lead and account research, assessment,
     summary, outreach draft, duplicates, score and the prioritised list (and qualify_lead with
@@ -171,7 +119,7 @@ def mcp(
     """
     kind: Literal["stdio", "http"] = "http" if transport is Transport.HTTP else "stdio"
     when = parse_now(now)
-    options = source_options(source_option or [])
+    options = source_options(source_option)
     if kind == "stdio" and not seller:
         raise typer.BadParameter(
             "--seller is required with stdio: the seller every call acts for",

@@ -20,24 +20,19 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from leadqual.cli.inputs import (
-    Delimiter,
-    Encoding,
     JsonFlag,
     KeyFile,
-    MappingFile,
     Now,
-    Preset,
-    ProblemsFile,
     Quiet,
-    Strict,
     TableRead,
     load_config,
     load_model,
+    one_stdout,
     open_store,
     parse_now,
     problem_rows,
     read_leads,
-    signing_key,
+    reads_table,
 )
 from leadqual.cli.output import Screen, open_output, write_csv
 from leadqual.errors import ConfigurationError, ValidationFailed
@@ -147,6 +142,7 @@ def crm_of(leads: tuple[Lead, ...], config: AgentConfig) -> tuple[MemorySource, 
     return MemorySource(leads=leads, sellers=sellers), admin
 
 
+@reads_table()
 def process(
     file: Annotated[Path, typer.Argument(help="The CRM export: a CSV or Parquet file of leads.")],
     config: Annotated[
@@ -188,14 +184,10 @@ def process(
             help="Ask DNS whether each email domain accepts mail (default: offline checks).",
         ),
     ] = False,
-    preset: Preset = None,
-    mapping: MappingFile = None,
-    delimiter: Delimiter = None,
-    encoding: Encoding = None,
     now: Now = None,
-    problems: ProblemsFile = None,
-    strict: Strict = False,
     quiet: Quiet = False,
+    *,
+    read: TableRead,
 ) -> None:
     """Run the agent over a CRM export and write the prioritised list.
 
@@ -204,10 +196,8 @@ def process(
     selects), or with --seller one owner's own list.
     """
     screen = Screen(quiet=quiet, json=json)
-    if json and csv == "-":
-        raise typer.BadParameter("--json and --csv - both write to stdout; choose one")
+    one_stdout(json=json, csv=csv)
     when = parse_now(now)
-    read = TableRead(preset, mapping, delimiter, encoding, problems, strict)
     from leadqual.agent import QualificationAgent
     from leadqual.email import EmailValidator
 
@@ -224,7 +214,7 @@ def process(
             )
         scorer = None
         if model is not None:
-            scorer = load_model(model, signing_key(key_file, screen=screen))
+            scorer = load_model(model, key_file, screen=screen)
         insight_store = open_store(store)
         try:
             agent = QualificationAgent(

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from leadqual.cli.inputs import JsonFlag, KeyFile, load_config, load_model, open_store, signing_key
+from leadqual.cli.inputs import JsonFlag, KeyFile, load_config, load_model, open_store
 from leadqual.cli.output import Screen
 from leadqual.errors import RecordNotFound
 
@@ -69,7 +69,7 @@ def replay(
         agent_config = load_config(config)
         scorer = None
         if model is not None:
-            scorer = load_model(model, signing_key(key_file, screen=screen))
+            scorer = load_model(model, key_file, screen=screen)
         insight_store = open_store(store)
         try:
             records = insight_store.audit(lead_id)

@@ -18,21 +18,17 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from leadqual.cli.inputs import (
-    Delimiter,
-    Encoding,
     JsonFlag,
     KeyFile,
-    MappingFile,
     Now,
-    Preset,
-    ProblemsFile,
     Quiet,
-    Strict,
     TableRead,
     load_model,
+    one_stdout,
     parse_now,
     problem_rows,
     read_leads,
+    reads_table,
     signing_key,
 )
 from leadqual.cli.output import Screen, open_output, write_csv
@@ -86,6 +82,7 @@ def _scorer_of(obj: Any, path: Path) -> Any:
 
 
 @app.command("train")
+@reads_table()
 def train(
     history: Annotated[Path, typer.Argument(help="History export: leads with their final status.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the model file.")],
@@ -112,13 +109,9 @@ def train(
         ),
     ] = None,
     json: JsonFlag = False,
-    preset: Preset = None,
-    mapping: MappingFile = None,
-    delimiter: Delimiter = None,
-    encoding: Encoding = None,
-    problems: ProblemsFile = None,
-    strict: Strict = False,
     quiet: Quiet = False,
+    *,
+    read: TableRead,
 ) -> None:
     """Train a scoring model on the closed leads of a history export and save it signed.
 
@@ -130,7 +123,6 @@ def train(
     when = parse_now(now)
     if report is not None and report.suffix.lower() not in (".md", ".html", ".htm"):
         raise typer.BadParameter("the report is .md (Markdown) or .html", param_hint="--report")
-    read = TableRead(preset, mapping, delimiter, encoding, problems, strict)
     from leadqual.scoring import save_model, train_from_crm
     from leadqual.sources import MemorySource
 
@@ -227,6 +219,7 @@ def _probabilities(model: Any, leads: list[Lead]) -> tuple[list[float], list[str
 
 
 @app.command("evaluate")
+@reads_table()
 def evaluate(
     model: Annotated[Path, typer.Argument(help="A model file from 'leadqual score train'.")],
     history: Annotated[
@@ -234,25 +227,20 @@ def evaluate(
     ],
     key_file: KeyFile = None,
     json: JsonFlag = False,
-    preset: Preset = None,
-    mapping: MappingFile = None,
-    delimiter: Delimiter = None,
-    encoding: Encoding = None,
-    problems: ProblemsFile = None,
-    strict: Strict = False,
     quiet: Quiet = False,
+    *,
+    read: TableRead,
 ) -> None:
     """Measure a saved model on closed leads: ROC-AUC, PR-AUC, Brier score and how each grade
     converted."""
     screen = Screen(quiet=quiet, json=json)
-    read = TableRead(preset, mapping, delimiter, encoding, problems, strict)
     import numpy as np
     from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
 
     from leadqual.models import LeadStatus
 
     with screen.warnings_shown():
-        scorer = _scorer_of(load_model(model, signing_key(key_file, screen=screen)), model)
+        scorer = _scorer_of(load_model(model, key_file, screen=screen), model)
         closed, loaded = _history(screen, history, read)
         y = np.array([1 if lead.status is LeadStatus.QUALIFIED else 0 for lead in closed])
         qualified = int(y.sum())
@@ -327,6 +315,7 @@ def evaluate(
 
 
 @app.command("predict")
+@reads_table()
 def predict(
     model: Annotated[Path, typer.Argument(help="A model file from 'leadqual score train'.")],
     file: Annotated[Path, typer.Argument(help="The CRM export of leads to score.")],
@@ -341,23 +330,17 @@ def predict(
         typer.Option("--csv", help="Write the scores as CSV to this file ('-' for stdout)."),
     ] = None,
     json: JsonFlag = False,
-    preset: Preset = None,
-    mapping: MappingFile = None,
-    delimiter: Delimiter = None,
-    encoding: Encoding = None,
-    problems: ProblemsFile = None,
-    strict: Strict = False,
     quiet: Quiet = False,
+    *,
+    read: TableRead,
 ) -> None:
     """Score the leads of an export with a saved model, best first. Closed leads and leads too
     old to score are listed with the reason in not_scored."""
     screen = Screen(quiet=quiet, json=json)
-    if json and csv == "-":
-        raise typer.BadParameter("--json and --csv - both write to stdout; choose one")
+    one_stdout(json=json, csv=csv)
     when = parse_now(now)
-    read = TableRead(preset, mapping, delimiter, encoding, problems, strict)
     with screen.warnings_shown():
-        scorer = _scorer_of(load_model(model, signing_key(key_file, screen=screen)), model)
+        scorer = _scorer_of(load_model(model, key_file, screen=screen), model)
         loaded = read_leads(screen, file, read, now=when)
         leads = loaded.records
         rows: list[dict[str, Any]] = []
