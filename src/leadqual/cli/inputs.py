@@ -13,7 +13,7 @@ import inspect
 import os
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 __all__ = [
     "KEY_ENV",
     "Activate",
+    "AgentOptions",
     "CheckDeliverability",
     "Delimiter",
     "Encoding",
@@ -57,6 +58,7 @@ __all__ = [
     "parse_now",
     "read_leads",
     "reads_table",
+    "serves_agent",
     "signing_key",
     "source_options",
 ]
@@ -207,14 +209,37 @@ class TableRead:
                 )
 
 
-_TABLE_OPTIONS: dict[str, tuple[Any, Any]] = {
-    "preset": (Preset, None),
-    "mapping": (MappingFile, None),
-    "delimiter": (Delimiter, None),
-    "encoding": (Encoding, None),
-    "problems": (ProblemsFile, None),
-    "strict": (Strict, False),
-}
+def _grouped(
+    argument: str, options: dict[str, tuple[Any, Any]], make: Callable[..., Any]
+) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """A decorator giving a command ``options`` (name: (annotated type, default)), handed to it
+    together as the one argument ``argument``, ``make(**values)``; they are listed before
+    ``--quiet`` (or last)."""
+
+    def decorate(command: Callable[..., None]) -> Callable[..., None]:
+        signature = inspect.signature(command, eval_str=True)
+        own = [p for p in signature.parameters.values() if p.name != argument]
+        at = next((i for i, p in enumerate(own) if p.name == "quiet"), len(own))
+        added = [
+            inspect.Parameter(
+                name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=default, annotation=kind
+            )
+            for name, (kind, default) in options.items()
+        ]
+        parameters = [*own[:at], *added, *own[at:]]
+
+        @functools.wraps(command)
+        def run(*args: Any, **kwargs: Any) -> None:
+            values = {name: kwargs.pop(name, default) for name, (_, default) in options.items()}
+            command(*args, **{argument: make(**values)}, **kwargs)
+
+        # typer reads the options from the signature: the command's own, with the group's added
+        run.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
+        run.__annotations__ = {p.name: p.annotation for p in parameters}
+        run.__annotations__["return"] = signature.return_annotation
+        return run
+
+    return decorate
 
 
 def reads_table(*, mapping: bool = True) -> Callable[[Callable[..., None]], Callable[..., None]]:
@@ -225,35 +250,79 @@ def reads_table(*, mapping: bool = True) -> Callable[[Callable[..., None]], Call
     ``--encoding``, ``--problems`` and ``--strict``; they are listed before ``--quiet`` (or
     last). The command declares ``read: TableRead`` and not the options themselves.
     """
-    names = [name for name in _TABLE_OPTIONS if mapping or name not in ("preset", "mapping")]
+    options: dict[str, tuple[Any, Any]] = {
+        "preset": (Preset, None),
+        "mapping": (MappingFile, None),
+        "delimiter": (Delimiter, None),
+        "encoding": (Encoding, None),
+        "problems": (ProblemsFile, None),
+        "strict": (Strict, False),
+    }
+    if not mapping:
+        del options["preset"], options["mapping"]
+    return _grouped("read", options, TableRead)
 
-    def decorate(command: Callable[..., None]) -> Callable[..., None]:
-        signature = inspect.signature(command, eval_str=True)
-        own = [p for p in signature.parameters.values() if p.name != "read"]
-        at = next((i for i, p in enumerate(own) if p.name == "quiet"), len(own))
-        added = [
-            inspect.Parameter(
-                name,
-                inspect.Parameter.POSITIONAL_OR_KEYWORD,
-                default=_TABLE_OPTIONS[name][1],
-                annotation=_TABLE_OPTIONS[name][0],
-            )
-            for name in names
-        ]
-        parameters = [*own[:at], *added, *own[at:]]
 
-        @functools.wraps(command)
-        def run(*args: Any, **kwargs: Any) -> None:
-            given = {name: kwargs.pop(name, _TABLE_OPTIONS[name][1]) for name in names}
-            command(*args, read=TableRead(**given), **kwargs)
+@dataclass(frozen=True)
+class AgentOptions:
+    """Where the agent a server command serves reads and keeps its data, and how it starts:
+    the keyword arguments :func:`leadqual.web.serve` and
+    :func:`leadqual.mcp.command.build_agent` share."""
 
-        # typer reads the options from the signature: the command's own, with the six added
-        run.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
-        run.__annotations__ = {p.name: p.annotation for p in parameters}
-        run.__annotations__["return"] = signature.return_annotation
-        return run
+    source: str | None = None
+    source_options: dict[str, str] = field(default_factory=dict)
+    store: str | None = None
+    now: datetime | None = None
+    activate: bool | None = None
+    train: bool = True
+    check_deliverability: bool = True
 
-    return decorate
+    @classmethod
+    def parse(
+        cls,
+        *,
+        source: str | None,
+        source_option: list[str] | None,
+        store: str | None,
+        now: str | None,
+        activate: bool | None,
+        train: bool,
+        check_deliverability: bool,
+    ) -> AgentOptions:
+        """The options as given on the command line, parsed.
+
+        Raises:
+            typer.BadParameter: a bad ``--source-option`` or ``--now`` (usage errors).
+        """
+        return cls(
+            source=source,
+            source_options=source_options(source_option),
+            store=store,
+            now=parse_now(now),
+            activate=activate,
+            train=train,
+            check_deliverability=check_deliverability,
+        )
+
+    def kwargs(self) -> dict[str, Any]:
+        """The options as keyword arguments."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def serves_agent(command: Callable[..., None]) -> Callable[..., None]:
+    """Give a server command the options of the agent it serves (``--source``,
+    ``--source-option``, ``--store``, ``--now``, ``--activate``, ``--train`` and
+    ``--check-deliverability``), handed to it together as one ``agent: AgentOptions``."""
+    options: dict[str, tuple[Any, Any]] = {
+        "source": (SourceName, None),
+        "source_option": (SourceOptions, None),
+        "store": (StoreUrl, None),
+        "now": (Now, None),
+        "activate": (Activate, None),
+        "train": (Train, True),
+        "check_deliverability": (CheckDeliverability, True),
+    }
+    return _grouped("agent", options, AgentOptions.parse)(command)
 
 
 # -- parsing ------------------------------------------------------------------------------------

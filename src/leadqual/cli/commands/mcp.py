@@ -14,19 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 
-from leadqual.cli.inputs import (
-    Activate,
-    CheckDeliverability,
-    Host,
-    Now,
-    Port,
-    SourceName,
-    SourceOptions,
-    StoreUrl,
-    Train,
-    parse_now,
-    source_options,
-)
+from leadqual.cli.inputs import AgentOptions, Host, Port, serves_agent
 from leadqual.errors import ConfigurationError
 
 if TYPE_CHECKING:
@@ -62,6 +50,7 @@ def _sdk() -> tuple[ModuleType, ModuleType]:
     return command, server
 
 
+@serves_agent
 def mcp(
     seller: Annotated[
         str | None,
@@ -101,13 +90,8 @@ def mcp(
             "with --source.",
         ),
     ] = None,
-    source: SourceName = None,
-    source_option: SourceOptions = None,
-    store: StoreUrl = None,
-    now: Now = None,
-    activate: Activate = None,
-    check_deliverability: CheckDeliverability = True,
-    train: Train = True,
+    *,
+    agent: AgentOptions,
 ) -> None:
     """Serve the agent's tools to assistants over MCP: lead and account research, assessment,
     summary, outreach draft, duplicates, score and the prioritised list (and qualify_lead with
@@ -118,8 +102,6 @@ def mcp(
     on Ctrl-C. See docs/mcp.md.
     """
     kind: Literal["stdio", "http"] = "http" if transport is Transport.HTTP else "stdio"
-    when = parse_now(now)
-    options = source_options(source_option)
     if kind == "stdio" and not seller:
         raise typer.BadParameter(
             "--seller is required with stdio: the seller every call acts for",
@@ -127,7 +109,7 @@ def mcp(
         )
     if kind == "stdio" and tokens is not None:
         raise typer.BadParameter("--tokens is for --transport http", param_hint="'--tokens'")
-    if options and source is None:
+    if agent.source_options and agent.source is None:
         raise typer.BadParameter(
             "--source-option needs --source (the sample CRM takes no options)",
             param_hint="'--source-option'",
@@ -143,18 +125,9 @@ def mcp(
             ) from None
         except UnicodeDecodeError:
             raise ConfigurationError(f"the tokens file {str(tokens)!r} is not UTF-8 text") from None
-    agent, reference = command.build_agent(
-        config=config,
-        source=source,
-        source_options=options,
-        store=store,
-        now=when,
-        train=train,
-        activate=activate,
-        check_deliverability=check_deliverability,
-    )
+    served, reference = command.build_agent(config=config, **agent.kwargs())
     server.serve(
-        agent,
+        served,
         transport=kind,
         allow_writes=allow_writes,
         seller=seller,

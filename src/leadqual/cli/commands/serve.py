@@ -8,24 +8,13 @@ from typing import Annotated
 
 import typer
 
-from leadqual.cli.inputs import (
-    Activate,
-    CheckDeliverability,
-    Host,
-    Now,
-    Port,
-    SourceName,
-    SourceOptions,
-    StoreUrl,
-    Train,
-    parse_now,
-    source_options,
-)
+from leadqual.cli.inputs import AgentOptions, Host, Port, serves_agent
 from leadqual.errors import ConfigurationError
 
 __all__ = ["serve"]
 
 
+@serves_agent
 def serve(
     host: Host = "127.0.0.1",
     port: Port = 8000,
@@ -38,18 +27,11 @@ def serve(
             "written back to it. Default: the sample's, kept in memory.",
         ),
     ] = None,
-    source: SourceName = None,
-    source_option: SourceOptions = None,
-    store: StoreUrl = None,
-    now: Now = None,
-    activate: Activate = None,
-    train: Train = True,
-    check_deliverability: CheckDeliverability = True,
+    *,
+    agent: AgentOptions,
 ) -> None:
     """Serve the seller's web view: the prioritised leads, each lead's insight and draft,
     qualification, the review list and the admin settings. Ctrl-C stops it."""
-    when = parse_now(now)
-    options = source_options(source_option)
     try:
         from leadqual.web import serve as run
     except ImportError as err:
@@ -57,15 +39,4 @@ def serve(
             f"the web view needs its extra: pip install 'leadqual[web]' ({err})"
         ) from None
     typer.echo(f"leadqual: serving the web view on http://{host}:{port}/", err=True)
-    run(
-        host=host,
-        port=port,
-        config=config,
-        store=store,
-        source=source,
-        source_options=options,
-        now=when,
-        train=train,
-        activate=activate,
-        check_deliverability=check_deliverability,
-    )
+    run(host=host, port=port, config=config, **agent.kwargs())
