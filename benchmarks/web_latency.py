@@ -161,7 +161,7 @@ def _fill(store: InsightStore, n: int) -> tuple[QualificationAgent, Any, int]:
 
 def many_leads(store: InsightStore, n: int, rounds: int) -> dict[str, Any]:
     """The carousel with ``n`` more leads in the store: S-01 and an admin, with the store read
-    and the agent's ranking timed alone."""
+    the ranking makes (the stored summaries) and the agent's ranking timed alone."""
     started = time.perf_counter()
     agent, now, stored = _fill(store, n)
     setup = time.perf_counter() - started
@@ -176,7 +176,7 @@ def many_leads(store: InsightStore, n: int, rounds: int) -> dict[str, Any]:
             "prioritized": [
                 _ms(lambda w=who: agent.prioritized(w, now=now)) for _ in range(rounds)
             ],
-            "store": [_ms(lambda o=owners: store.insights(owner_ids=o)) for _ in range(rounds)],
+            "store": [_ms(lambda o=owners: store.summaries(owner_ids=o)) for _ in range(rounds)],
         }
     return out
 
@@ -215,7 +215,7 @@ def main() -> None:
         f"{args.big_rounds} timed carousels each after one untimed:",
         "",
         "| store | seller | leads on the list | carousel p50 | `prioritized` alone "
-        "| `store.insights` alone | its share of `prioritized` |",
+        "| `store.summaries` alone | its share of `prioritized` |",
         "|---|---|---|---|---|---|---|",
     ]
     notes = []
