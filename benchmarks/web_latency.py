@@ -47,17 +47,19 @@ from leadqual.web import SAMPLE_ADMIN, create_app
 
 SELLER = "S-01"
 TARGET_MS = 50.0
-WHERE = """Where the time goes at 10,000 leads: the page renders 8 cards, but
-`QualificationAgent.prioritized()`, which it calls, ranks every lead the seller may see first
-(it takes a `limit`, no offset, and applies the limit after ranking). To rank, it reads the newest
-insight of each of those leads through `store.insights(owner_ids=...)`, which decodes each one
-from JSON (some 20 KB each with research; the in-memory store keeps JSON too), then builds each
-lead's context from the CRM (`build_context`: activities, notes, account) and ranks them, twice
-when duplicate leads fold into one entry. What the page adds (access check, session, rendering)
-is the difference between the carousel and `prioritized` alone: within the noise here. Making it
-fast is the agent's work: read only what ranking needs (card, ICP fit, score, duplicates) or keep
-it decoded, and page the ranked list; the web view cannot get around it through the public API.
-On this shared 2-core machine single runs of seconds vary by tens of percent (3 runs each)."""
+WHERE = """Where the time goes at 10,000 leads: the page shows 8 cards, but
+`QualificationAgent.prioritized()`, which it calls, ranks every lead the seller may see (the page
+shows how many there are and pages through them). It reads each lead's stored summary
+(`store.summaries`, timed alone above) instead of decoding every insight; the rest is the ranking
+itself, in Python, lead by lead: the selection criteria, the CRM context (`build_context`),
+engagement from the lead's activities, its hand-raiser segments, its rating and its factors, all
+at the given time. A profile of the admin's list (memory store) puts the ranking at about half,
+reading the summaries under a fifth, the selection check and the contexts about a tenth. What
+the page adds (access check, session, rendering) is the difference between the carousel and
+`prioritized` alone. A fast list for thousands of leads needs the ranking signals kept between
+calls (they change with time and activities) or the list narrowed before ranking: agent work, not
+a change the web view can make. On this shared 2-core machine timings of seconds move with the
+other work on it (3 runs each)."""
 
 
 def _quantile(values: list[float], q: float) -> float:
@@ -161,7 +163,7 @@ def _fill(store: InsightStore, n: int) -> tuple[QualificationAgent, Any, int]:
 
 def many_leads(store: InsightStore, n: int, rounds: int) -> dict[str, Any]:
     """The carousel with ``n`` more leads in the store: S-01 and an admin, with the store read
-    and the agent's ranking timed alone."""
+    the ranking makes (the stored summaries) and the agent's ranking timed alone."""
     started = time.perf_counter()
     agent, now, stored = _fill(store, n)
     setup = time.perf_counter() - started
@@ -176,7 +178,7 @@ def many_leads(store: InsightStore, n: int, rounds: int) -> dict[str, Any]:
             "prioritized": [
                 _ms(lambda w=who: agent.prioritized(w, now=now)) for _ in range(rounds)
             ],
-            "store": [_ms(lambda o=owners: store.insights(owner_ids=o)) for _ in range(rounds)],
+            "store": [_ms(lambda o=owners: store.summaries(owner_ids=o)) for _ in range(rounds)],
         }
     return out
 
@@ -215,7 +217,7 @@ def main() -> None:
         f"{args.big_rounds} timed carousels each after one untimed:",
         "",
         "| store | seller | leads on the list | carousel p50 | `prioritized` alone "
-        "| `store.insights` alone | its share of `prioritized` |",
+        "| `store.summaries` alone | its share of `prioritized` |",
         "|---|---|---|---|---|---|---|",
     ]
     notes = []
