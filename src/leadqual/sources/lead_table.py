@@ -167,6 +167,7 @@ def typed_table(columns: Mapping[str, Any], n: int, custom: Sequence[str] = ()) 
     """The lead table from column values (lists or Series by position; absent columns empty),
     each given its dtype. One place decides the dtypes, for both ways a table is made."""
     data: dict[str, Any] = {}
+    empty: dict[str, pd.Series] = {}
     for name, dtype in LEAD_TABLE_COLUMNS.items():
         values = columns.get(name)
         if name == "status":
@@ -174,7 +175,9 @@ def typed_table(columns: Mapping[str, Any], n: int, custom: Sequence[str] = ()) 
         elif name == "other_emails":
             data[name] = _tuples(values, n)
         elif values is None:
-            data[name] = _empty(dtype, n)
+            if dtype not in empty:
+                empty[dtype] = _empty(dtype, n)
+            data[name] = empty[dtype]
         elif isinstance(values, pd.Series) and _dtype_is(values, dtype):
             data[name] = values.reset_index(drop=True)
         else:
@@ -189,7 +192,7 @@ def typed_table(columns: Mapping[str, Any], n: int, custom: Sequence[str] = ()) 
 
 def _empty(dtype: str, n: int) -> pd.Series:
     if dtype == "str":
-        return pd.Series(np.full(n, np.nan, dtype=object), dtype="str")
+        return pd.Series(np.full(n, np.nan), dtype="str")
     if dtype == "Int64":
         return pd.Series(pd.array([None] * n, dtype="Int64"))
     if dtype == "float64":

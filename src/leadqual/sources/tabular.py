@@ -1173,10 +1173,7 @@ class _TableReader(_Reader[Lead]):
                     report(i, column, None if value != value else value, reason, skipped=required)
             values_of[target] = values
         self._split_column_names(values_of, n)
-        given = values_of.pop("id", None)
-        ids = self._ids(
-            frame, {} if given is None else {"id": python_values(given)}, rows, blank, report
-        )
+        ids = self._id_column(frame, values_of.pop("id", None), rows, blank, report)
         if self.mapping._person:
             identity = np.zeros(n, dtype=bool)
             for t in _IDENTITY:
@@ -1219,19 +1216,62 @@ class _TableReader(_Reader[Lead]):
         )
 
     def _statuses(self, raw: pd.Series) -> tuple[pd.Series, dict[int, str]]:
-        known = {
-            v: self.status_table.get(value_key(v)) for v in pd.unique(raw.dropna()).tolist()
-        }
-        statuses = raw.map(lambda v: None if v != v else getattr(known.get(v), "value", "?"))
-        unknown = statuses == "?"
+        codes, uniques = pd.factorize(raw)
+        found = [self.status_table.get(value_key(v)) for v in uniques.tolist()]
+        names = np.asarray([None if f is None else f.value for f in found] + [None], dtype=object)
+        statuses = names[codes]  # code -1 (an empty cell) takes the last: None
+        known = np.asarray([f is not None for f in found] + [True], dtype=bool)
+        unknown = ~known[codes]
         errors = dict.fromkeys(
-            np.flatnonzero(unknown.to_numpy(dtype=bool)).tolist(),
+            np.flatnonzero(unknown).tolist(),
             "unknown status: add it to LeadMapping.status_values",
         )
-        values = pd.Series(
-            pd.Categorical(statuses.where(~unknown, None), dtype=_STATUS_DTYPE)
-        )
-        return values, errors
+        return pd.Series(pd.Categorical(statuses, dtype=_STATUS_DTYPE)), errors
+
+    def _id_column(
+        self,
+        frame: pd.DataFrame,
+        given: pd.Series | None,
+        rows: np.ndarray[Any, Any],
+        blank: np.ndarray[Any, Any],
+        report: Any,
+    ) -> np.ndarray[Any, Any]:
+        """:meth:`_Reader._ids` on whole columns: the ids (an array of str), rows without one
+        and repeated ids reported as it reports them."""
+        n = len(frame)
+        column = self.mapping.columns.get("id")
+        missing = np.ones(n, dtype=bool) if given is None else given.isna().to_numpy()
+        ids = np.empty(n, dtype=object)
+        if given is not None:
+            ids[~missing] = given[~missing].to_numpy(dtype=object)
+        if missing.any():
+            hashes = pd.util.hash_pandas_object(_as_text(frame), index=False).to_numpy()
+            prefix = self.mapping.id_prefix
+            made = np.asarray([f"{prefix}{h:016x}" for h in hashes[missing].tolist()], dtype=object)
+            ids[missing] = made
+            if given is not None:
+                for i in np.flatnonzero(missing & ~blank).tolist():
+                    report(i, column, None, f"no id: {ids[i]} is made from the row", skipped=False)
+        live = np.flatnonzero(~blank)
+        if not len(live):
+            return ids
+        keys = pd.util.hash_array(ids[live])
+        earlier = self.ledger.first_rows(keys)
+        live_rows = rows[live]
+        first_here = pd.Series(live_rows).groupby(keys, sort=False).transform("first").to_numpy()
+        repeat = (earlier == 0) & (first_here != live_rows)
+        earlier[repeat] = first_here[repeat]
+        fresh = (earlier == 0)
+        for j in np.flatnonzero(earlier).tolist():
+            i = int(live[j])
+            why = (
+                f"the id {ids[i]!r} is also on row {int(earlier[j])}"
+                if given is not None
+                else f"the same as row {int(earlier[j])} (ids are made from the row's cells)"
+            )
+            report(i, column, ids[i] if given is not None else None, why, skipped=True)
+        self.ledger.add(keys[fresh], live_rows[fresh])
+        return ids
 
     def _split_column_names(self, values_of: dict[str, pd.Series], n: int) -> None:
         if "full_name" not in values_of:
@@ -1273,7 +1313,7 @@ class _TableReader(_Reader[Lead]):
     def _assemble(
         self,
         values_of: Mapping[str, pd.Series],
-        ids: Sequence[str],
+        ids: np.ndarray[Any, Any],
         rows: np.ndarray[Any, Any],
         custom: Sequence[str],
     ) -> pd.DataFrame:
@@ -1281,14 +1321,14 @@ class _TableReader(_Reader[Lead]):
         columns: dict[str, Any] = {
             t: v.iloc[at].reset_index(drop=True) for t, v in values_of.items()
         }
-        columns["id"] = pd.Series(np.asarray(ids, dtype=object)[at], dtype="str")
+        columns["id"] = pd.Series(ids[at], dtype="str")
         return typed_table(columns, len(at), custom)
 
     def _validated(
         self,
         table: pd.DataFrame,
         values_of: Mapping[str, pd.Series],
-        ids: Sequence[str],
+        ids: np.ndarray[Any, Any],
         doubtful: np.ndarray[Any, Any],
         keep: np.ndarray[Any, Any],
         raw: Mapping[str, pd.Series],
@@ -1337,8 +1377,10 @@ def _lists(raw: pd.Series) -> pd.Series:
 def _looked_up(values: pd.Series, table: Mapping[str, str], *, keep: bool) -> pd.Series:
     """Each distinct cell looked up once (folded with :func:`value_key`); kept as written when
     not found."""
-    found = {v: table.get(value_key(v), v if keep else None) for v in pd.unique(values.dropna()).tolist()}
-    return values.map(found).astype("str")
+    codes, uniques = pd.factorize(values)
+    found = [table.get(value_key(v), v if keep else None) for v in uniques.tolist()]
+    names = np.asarray([*found, None], dtype=object)
+    return pd.Series(names[codes], dtype="str")
 
 
 # -- public entry points --------------------------------------------------------------------------
