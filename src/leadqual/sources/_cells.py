@@ -20,6 +20,8 @@ import numpy as np
 import pandas as pd
 import phonenumbers
 
+from leadqual._text import CONTROL_CHARACTERS, clean_cell
+
 __all__ = [
     "DATE_FORMATS",
     "Column",
@@ -45,10 +47,8 @@ reason for each cell that could not be read. Each ``*_column`` reader gives, cel
 its ``read_*`` twin gives; the columns are read with pandas, and only the cells the twin would
 treat specially are read value by value (by the twin itself)."""
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-"""The control characters removed from text cells: C0 but tab, line feed and carriage return,
-DEL, and every C1 control (U+0080-U+009F: CSI, NEL, ... never text in a CRM; where they appear
-a Windows-1252 file was read as Latin-1)."""
+_CONTROL = CONTROL_CHARACTERS
+"""The control characters removed from text cells (the one list every source uses)."""
 _SCIENTIFIC = re.compile(r"^[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+$")
 
 
@@ -79,10 +79,7 @@ def read_text(series: pd.Series, /) -> Read:
             unread[i] = why
             continue
         text = v if isinstance(v, str) else (_number_text(v) or "") if _is_number(v) else str(v)
-        if _CONTROL.search(text):
-            text = _CONTROL.sub("", text)
-        text = text.strip()
-        out.append(text or None)
+        out.append(clean_cell(text) or None)
     return out, unread
 
 
