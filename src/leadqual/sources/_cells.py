@@ -95,9 +95,36 @@ def _plain_text(series: pd.Series) -> bool:
 def _cleaned(series: pd.Series) -> pd.Series:
     """Text cells with control characters removed and stripped (missing stays missing)."""
     cells = series
-    if cells.str.contains(_CONTROL.pattern, regex=True, na=False).any():
+    if _may_hold_controls(cells) and cells.str.contains(_CONTROL.pattern, regex=True, na=False).any():
         cells = cells.str.replace(_CONTROL.pattern, "", regex=True)
     return cells.str.strip()
+
+
+def _may_hold_controls(series: pd.Series) -> bool:
+    """Whether an Arrow-backed text column may hold a control character, from its UTF-8 bytes
+    (numpy, no regex): C0 controls and DEL are single bytes no other character uses, and a C1
+    control is ``0xC2`` then ``0x80``-``0x9F``. ``True`` (ask the regex) when the bytes are not
+    at hand."""
+    arrow = getattr(series.array, "_pa_array", None)
+    if arrow is None or not hasattr(arrow, "chunks"):
+        return True
+    for chunk in arrow.chunks:
+        if len(chunk) == 0:
+            continue
+        buffers = chunk.buffers()
+        if len(buffers) < 3 or buffers[1] is None or buffers[2] is None:
+            return True
+        width = np.int64 if "large" in str(chunk.type) else np.int32
+        offsets = np.frombuffer(buffers[1], dtype=width)
+        data = np.frombuffer(buffers[2], dtype=np.uint8)
+        data = data[int(offsets[chunk.offset]) : int(offsets[chunk.offset + len(chunk)])]
+        c0 = (data < 0x20) & (data != 0x09) & (data != 0x0A) & (data != 0x0D)
+        if c0.any() or (data == 0x7F).any():
+            return True
+        lead = np.flatnonzero(data[:-1] == 0xC2)
+        if len(lead) and ((data[lead + 1] >= 0x80) & (data[lead + 1] <= 0x9F)).any():
+            return True
+    return False
 
 
 def text_column(series: pd.Series, /) -> Column:
