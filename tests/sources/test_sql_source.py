@@ -597,7 +597,7 @@ def test_hostile_values_round_trip_as_plain_data(db: Db) -> None:
     ]
     with SqlSource(db.url, db.mapping()) as sql:
         assert sql.leads() == sorted([*read, weird], key=lambda r: (r.created_at, r.id))
-        for lead in leads:
+        for lead in read:
             assert sql.leads(owner_id=lead.owner_id) == [lead]
         assert sql.get_lead(HOSTILE[0]) == weird
         with pytest.raises(RecordNotFound):
