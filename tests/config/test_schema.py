@@ -166,7 +166,11 @@ def test_the_schema_and_the_model_agree_on_builtin_entries(entry: dict[str, Any]
 
 def test_an_overridden_entry_still_needs_a_name_and_options_as_a_mapping() -> None:
     schema = AgentConfig.json_schema()
-    for entry in ({"name": "website", "options": [1]}, {"options": {}}, {"name": "website", "x": 1}):
+    for entry in (
+        {"name": "website", "options": [1]},
+        {"options": {}},
+        {"name": "website", "x": 1},
+    ):
         data = _with_providers({"use": [entry], "overrides": {"website": "acme-research"}})
         with pytest.raises(jsonschema.ValidationError):
             jsonschema.validate(data, schema)

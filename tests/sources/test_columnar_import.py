@@ -269,9 +269,7 @@ def test_a_csv_file_is_read_in_chunks_into_one_table(tmp_path: Path) -> None:
     assert table is not None and len(table) == 7
     assert table["phones.business"].tolist()[0] == "+14255550000"
     assert table["phones.mobile"].tolist()[0] == "+493012340000"
-    assert [(p.row, p.reason) for p in result.problems] == [
-        (9, "the id 'L3' is also on row 5")
-    ]
+    assert [(p.row, p.reason) for p in result.problems] == [(9, "the id 'L3' is also on row 5")]
     assert isinstance(table.index, pd.RangeIndex)
     lead = result.records[0]
     assert [p.kind for p in lead.phones] == ["business", "mobile"]
@@ -302,7 +300,10 @@ def test_the_table_of_leads_keeps_every_column_and_dtype() -> None:
     ("change", "message"),
     [
         (lambda t: t.drop(columns=["email"]), "no 'email'"),
-        (lambda t: t.assign(employee_count=t["employee_count"].astype("float64")), "employee_count"),
+        (
+            lambda t: t.assign(employee_count=t["employee_count"].astype("float64")),
+            "employee_count",
+        ),
         (lambda t: t.assign(created_at=t["created_at"].astype(str)), "created_at"),
     ],
 )
@@ -323,7 +324,9 @@ def test_an_edited_table_row_the_model_refuses_is_named() -> None:
 
 def test_records_are_made_only_when_asked_for() -> None:
     frame = pd.DataFrame({"Last": ["Ng"], "Created": ["2025-01-01"]})
-    result = leads_from_frame(frame, LeadMapping(columns={"last_name": "Last", "created_at": "Created"}))
+    result = leads_from_frame(
+        frame, LeadMapping(columns={"last_name": "Last", "created_at": "Created"})
+    )
     assert result._records is None and result.table is not None
     assert result.records[0].last_name == "Ng"
     assert result.records is result.records  # made once
@@ -348,5 +351,6 @@ def test_the_phone_numbers_take_the_per_row_path_outside_plain_international_for
     assert phones[0] == "+14255550100" and phones[3] == "+493511234567"
     assert phones[2] != phones[2]  # digits lost: reported, left out
     assert np.array_equal(
-        result.table["phones.business"].isna(), lead_table(per_row.records)["phones.business"].isna()
+        result.table["phones.business"].isna(),
+        lead_table(per_row.records)["phones.business"].isna(),
     )

@@ -58,14 +58,16 @@ def _sql_leads(path: Path, rows: list[dict[str, str]]) -> dict[str, object]:
         return {lead.id: lead for lead in sql.leads()}
 
 
-@given(st.lists(st.fixed_dictionaries({f: CELL for f in FIELDS}), min_size=1, max_size=4))
+@given(st.lists(st.fixed_dictionaries(dict.fromkeys(FIELDS, CELL)), min_size=1, max_size=4))
 @settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 def test_a_text_cell_reads_the_same_from_sql_and_from_a_table(
     tmp_path: Path, rows: list[dict[str, str]]
 ) -> None:
-    rows = [{**row, "id": f"L{i}", "last_name": f"Ng{row['last_name']}"} for i, row in enumerate(rows)]
+    rows = [
+        {**row, "id": f"L{i}", "last_name": f"Ng{row['last_name']}"} for i, row in enumerate(rows)
+    ]
     from_sql = _sql_leads(tmp_path / "crm.db", rows)
     frame = pd.DataFrame(rows).assign(created_at="2026-01-05 09:30:00")
     mapping = LeadMapping(columns={c: c for c in ["id", *FIELDS, "created_at"]})

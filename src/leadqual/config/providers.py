@@ -400,13 +400,7 @@ def _overridable_entries(schema: dict[str, Any]) -> None:
         rules.append(
             {
                 "if": {"not": overridden},
-                "then": {
-                    "properties": {
-                        "use": {
-                            "items": {"if": named, "then": {"$ref": ref}}
-                        }
-                    }
-                },
+                "then": {"properties": {"use": {"items": {"if": named, "then": {"$ref": ref}}}}},
             }
         )
     schema["allOf"] = rules

@@ -183,8 +183,8 @@ def _table_frame(table: pd.DataFrame) -> pd.DataFrame:
     written = python_values(table["address.country"])
     countries = {c: country_feature(c) for c in set(written)}
     websites = python_values(table["website"])
-    has_phone = table[[c for c in table.columns if str(c).startswith("phones.")]].notna().any(
-        axis=1
+    has_phone = (
+        table[[c for c in table.columns if str(c).startswith("phones.")]].notna().any(axis=1)
     )
     custom = sorted(c for c in table.columns if str(c).startswith("custom_fields."))
     custom_values = {c: python_values(table[c]) for c in custom}

@@ -95,7 +95,10 @@ def _plain_text(series: pd.Series) -> bool:
 def _cleaned(series: pd.Series) -> pd.Series:
     """Text cells with control characters removed and stripped (missing stays missing)."""
     cells = series
-    if _may_hold_controls(cells) and cells.str.contains(_CONTROL.pattern, regex=True, na=False).any():
+    if (
+        _may_hold_controls(cells)
+        and cells.str.contains(_CONTROL.pattern, regex=True, na=False).any()
+    ):
         cells = cells.str.replace(_CONTROL.pattern, "", regex=True)
     return cells.str.strip()
 
@@ -519,9 +522,7 @@ so pandas' regex engines agree on it)."""
 _PLAIN_E164 = r"\+[1-9][0-9]{6,14}"
 
 
-def phone_column(
-    series: pd.Series, /, *, regions: Sequence[str | None], normalize: bool
-) -> Column:
+def phone_column(series: pd.Series, /, *, regions: Sequence[str | None], normalize: bool) -> Column:
     """:func:`read_phones` as a column of dtype ``str``: numbers written in international form
     with ASCII digits and separators are normalised with pandas; the others are read by
     :func:`read_phones` (each distinct number parsed once)."""

@@ -77,12 +77,14 @@ from leadqual.sources._files import Chunk, TableInput, canonical_columns, iter_c
 from leadqual.sources.lead_table import (
     LEAD_TABLE_COLUMNS,
     PHONE_KINDS,
-    STATUS_DTYPE as _STATUS_DTYPE,
     lead_table,
     leads_from_table,
     python_values,
     record_data,
     typed_table,
+)
+from leadqual.sources.lead_table import (
+    STATUS_DTYPE as _STATUS_DTYPE,
 )
 from leadqual.sources.memory import MemorySource
 
@@ -326,6 +328,8 @@ class LoadResult(Generic[_R]):
 
     __slots__ = ("_records", "_table", "blank_rows", "mapping", "notes", "problems", "rows")
 
+    _records: tuple[_R, ...] | None
+    _table: pd.DataFrame | None
     problems: tuple[RowProblem, ...]
     rows: int
     """Rows read, blank rows not counted."""
@@ -389,7 +393,7 @@ class LoadResult(Generic[_R]):
             built: tuple[Any, ...] = tuple(leads_from_table(self._table))
             object.__setattr__(self, "_records", built)
             return built
-        return self._records  # type: ignore[return-value]
+        return self._records
 
     @property
     def table(self) -> pd.DataFrame | None:
@@ -443,7 +447,7 @@ def _concat_tables(tables: list[pd.DataFrame]) -> pd.DataFrame:
     if any(list(t.columns[len(LEAD_TABLE_COLUMNS) :]) != custom for t in tables):
         tables = [t.reindex(columns=[*LEAD_TABLE_COLUMNS, *custom]) for t in tables]
     joined = pd.concat(tables, ignore_index=True)
-    return joined.astype({c: object for c in custom}) if custom else joined
+    return joined.astype(dict.fromkeys(custom, object)) if custom else joined
 
 
 class MappingGuess(FrozenModel):
@@ -911,17 +915,25 @@ class _Reader(Generic[_R]):
         return column_of
 
     def _refused(
-        self, err: ValidationError, i: int, raw: Mapping[str, Sequence[Any]], report: Any
+        self,
+        err: ValidationError,
+        i: int,
+        raw: Mapping[str, Sequence[Any]],
+        report: Any,
+        *,
+        row: int | None = None,
     ) -> None:
-        """Report row ``i`` as the model refused it: the first error's field, column and cell."""
+        """Report row ``i`` of ``raw`` (``row`` of the chunk, when not the same) as the model
+        refused it: the first error's field, column and cell."""
         column_of = self._column_of()
         first = err.errors(include_url=False)[0]
         loc = ".".join(str(p) for p in first["loc"])
         bad_column = column_of.get(loc) or column_of.get(
             str(first["loc"][0]) if first["loc"] else ""
         )
-        value = raw[bad_column][i] if bad_column in raw else None
-        report(i, bad_column, value, f"{loc or 'row'}: {first['msg']}", skipped=True)
+        value = raw[bad_column][i] if bad_column is not None and bad_column in raw else None
+        at = i if row is None else row
+        report(at, bad_column, value, f"{loc or 'row'}: {first['msg']}", skipped=True)
 
     def _build(
         self,
@@ -1095,7 +1107,12 @@ class _TableReader(_Reader[Lead]):
         )
         if n == 0:
             return LoadResult(
-                None, tuple(problems), len(problems), 0, self.mapping, table=typed_table({}, 0, custom)
+                None,
+                tuple(problems),
+                len(problems),
+                0,
+                self.mapping,
+                table=typed_table({}, 0, custom),
             )
         skip = np.zeros(n, dtype=bool)
 
@@ -1114,20 +1131,20 @@ class _TableReader(_Reader[Lead]):
         for column in dict.fromkeys(self.mapping.columns.values()):
             raw[column], unread[column] = _cells.text_column(frame[column])
         blank = np.ones(n, dtype=bool)
-        for column, values in raw.items():
-            blank &= values.isna().to_numpy()
+        for column, cells in raw.items():
+            blank &= cells.isna().to_numpy()
             blank[list(unread[column])] = False
         for column in frame.columns:
             if column in raw or not blank.any():
                 continue
             blank &= _empty_cells(frame[column])
-        for column, values in raw.items():
-            too_long = (values.str.len() > self.mapping.max_cell_chars).fillna(False)
+        for column, cells in raw.items():
+            too_long = (cells.str.len() > self.mapping.max_cell_chars).fillna(False)
             for i in np.flatnonzero(too_long.to_numpy(dtype=bool)).tolist():
                 report(
                     i,
                     column,
-                    values.iat[i],
+                    cells.iat[i],
                     f"the cell is longer than {self.mapping.max_cell_chars} characters",
                     skipped=True,
                 )
@@ -1169,8 +1186,8 @@ class _TableReader(_Reader[Lead]):
             required = target in ("id", *self.required_dates) or kind == "status"
             for i, reason in errors.items():
                 if not blank[i]:
-                    value = raw[column].iat[i]
-                    report(i, column, None if value != value else value, reason, skipped=required)
+                    cell: Any = raw[column].iat[i]
+                    report(i, column, None if pd.isna(cell) else cell, reason, skipped=required)
             values_of[target] = values
         self._split_column_names(values_of, n)
         ids = self._id_column(frame, values_of.pop("id", None), rows, blank, report)
@@ -1181,7 +1198,10 @@ class _TableReader(_Reader[Lead]):
                     identity |= values_of[t].notna().to_numpy()
             for i in np.flatnonzero(~blank & ~skip & ~identity).tolist():
                 report(
-                    i, None, None, "nothing identifies the record: no name, company or email",
+                    i,
+                    None,
+                    None,
+                    "nothing identifies the record: no name, company or email",
                     skipped=True,
                 )
         created = values_of.get("created_at")
@@ -1189,7 +1209,7 @@ class _TableReader(_Reader[Lead]):
             created = _cells.date_column(
                 pd.Series([None] * n, dtype=object), formats=(), dayfirst=False, timezone="UTC"
             )[0]
-        stamp = (created.isna().to_numpy() & ~skip & ~blank)
+        stamp = created.isna().to_numpy() & ~skip & ~blank
         if stamp.any():
             created = created.copy()
             created.iloc[np.flatnonzero(stamp)] = pd.Timestamp(self.now)
@@ -1198,7 +1218,10 @@ class _TableReader(_Reader[Lead]):
                 empty = raw[date_column].isna().to_numpy()
                 for i in np.flatnonzero(stamp & empty).tolist():
                     report(
-                        i, date_column, None, "no created_at: the import time is used",
+                        i,
+                        date_column,
+                        None,
+                        "no created_at: the import time is used",
                         skipped=False,
                     )
         values_of["created_at"] = created
@@ -1261,7 +1284,7 @@ class _TableReader(_Reader[Lead]):
         first_here = pd.Series(live_rows).groupby(keys, sort=False).transform("first").to_numpy()
         repeat = (earlier == 0) & (first_here != live_rows)
         earlier[repeat] = first_here[repeat]
-        fresh = (earlier == 0)
+        fresh = earlier == 0
         for j in np.flatnonzero(earlier).tolist():
             i = int(live[j])
             why = (
@@ -1276,7 +1299,7 @@ class _TableReader(_Reader[Lead]):
     def _split_column_names(self, values_of: dict[str, pd.Series], n: int) -> None:
         if "full_name" not in values_of:
             return
-        lists = {
+        lists: dict[str, list[Any]] = {
             t: python_values(values_of.pop(t))
             for t in ("full_name", "first_name", "last_name")
             if t in values_of
@@ -1348,7 +1371,7 @@ class _TableReader(_Reader[Lead]):
             try:
                 accepted.append(self.validator.validate_python(data))
             except ValidationError as err:
-                self._refused(err, j, raws, lambda _j, *a, **k: report(i, *a, **k))
+                self._refused(err, j, raws, report, row=i)
                 keep[i] = False
                 continue
             where.append(i)
@@ -1356,7 +1379,9 @@ class _TableReader(_Reader[Lead]):
             return table
         from_model = lead_table(accepted, custom_fields=custom)
         fast_rows = np.flatnonzero(keep & ~np.isin(np.arange(len(keep)), doubtful))
-        order = np.argsort(np.concatenate([fast_rows, np.asarray(where, dtype=np.int64)]), kind="stable")
+        order = np.argsort(
+            np.concatenate([fast_rows, np.asarray(where, dtype=np.int64)]), kind="stable"
+        )
         joined = pd.concat([table, from_model], ignore_index=True)
         return joined.iloc[order].reset_index(drop=True).astype(table.dtypes.to_dict())
 
