@@ -354,3 +354,33 @@ def test_the_phone_numbers_take_the_per_row_path_outside_plain_international_for
         result.table["phones.business"].isna(),
         lead_table(per_row.records)["phones.business"].isna(),
     )
+
+
+@given(st.lists(st.none() | st.text(max_size=6), min_size=1, max_size=8), st.integers(0, 3))
+@settings(max_examples=300, deadline=None)
+def test_the_byte_check_never_misses_a_control_character(cells: list[str | None], cut: int) -> None:
+    from leadqual._text import CONTROL_CHARACTERS
+    from leadqual.sources._cells import _may_hold_controls
+
+    try:
+        series = pd.Series(cells, dtype="str").iloc[cut:]  # a slice: offsets into shared buffers
+    except UnicodeEncodeError:
+        return  # a lone surrogate: not Arrow text, read value by value
+    has = any(isinstance(c, str) and CONTROL_CHARACTERS.search(c) for c in cells[cut:])
+    if has:
+        assert _may_hold_controls(series)
+
+
+def test_a_date_column_mixing_offsets_reads_each_cell() -> None:
+    from leadqual.sources import _cells
+
+    values, errors = _cells.read_dates(
+        pd.Series(
+            ["2025-03-01T09:30:00+02:00", "2025-03-01T09:30:00Z", "2025-03-01T09:30:00-05:00"]
+        ),
+        formats=(),
+        dayfirst=False,
+        timezone="UTC",
+    )
+    assert errors == {}
+    assert [v.hour for v in values] == [7, 9, 14]
