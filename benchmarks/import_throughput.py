@@ -20,6 +20,7 @@ import argparse
 import cProfile
 import csv
 import gc
+import os
 import pstats
 import random
 import sys
@@ -183,7 +184,8 @@ same file (default type inference) in the same run, all streamed in batches of 5
 "Columnar" is the lead table of each batch (`iter_lead_batches(...).table`, what
 `read_lead_table` joins), no `Lead` made; "records" also makes each batch's `Lead` records from
 its table. Median of {args.repeats} runs below {args.rows:,} rows, one run at {args.rows:,}.
-The machine is shared: compare ratios within a run.
+Load average at the end of the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (the
+machine is shared): compare ratios within a run.
 
 {chr(10).join(lines)}
 
