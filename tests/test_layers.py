@@ -72,6 +72,8 @@ DEFERRED = {
     "only when addresses are checked",
     ("leadqual.cli.commands.emails", "leadqual.sources.tabular"): "pandas loads only when a "
     "file is read",
+    ("leadqual.cli.commands.emails", "leadqual.sources.lead_table"): "pandas loads only when a "
+    "file is read",
     ("leadqual.cli.commands.process", "leadqual.agent"): "the agent loads every component, "
     "scikit-learn included; only `leadqual process` needs it",
     ("leadqual.cli.commands.process", "leadqual.email"): "the validator loads only when the "
@@ -119,6 +121,8 @@ DEFERRED = {
     "over SQL tables is asked for, not with MemorySource",
     ("leadqual.sources", "leadqual.sources.tabular"): "pandas loads only when a tabular name "
     "(TabularSource, LeadMapping, ...) is read",
+    ("leadqual.sources", "leadqual.sources.lead_table"): "pandas loads only when a lead table "
+    "name (read_lead_table's LEAD_TABLE_COLUMNS, leads_from_table, ...) is read",
     ("leadqual.sources", "leadqual.sources.dataverse"): "httpx and tenacity load only when "
     "the Dataverse source is asked for",
 }

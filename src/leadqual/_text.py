@@ -10,8 +10,10 @@ import unicodedata
 from functools import lru_cache
 
 __all__ = [
+    "CONTROL_CHARACTERS",
     "STOPWORDS",
     "clear_text_caches",
+    "clean_cell",
     "content_tokens",
     "fold",
     "fold_words",
@@ -21,6 +23,24 @@ __all__ = [
     "strip_accents",
     "strip_legal_suffixes",
 ]
+
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+"""The control characters removed from the text cells a source reads (CSV, Parquet, SQL,
+Dataverse): C0 but tab, line feed and carriage return, DEL, and every C1 control
+(U+0080-U+009F: CSI, NEL, ... never text in a CRM; where they appear a Windows-1252 file was
+read as Latin-1). The pattern is plain enough for pandas' regex engines too."""
+
+
+def clean_cell(text: str, /) -> str:
+    """A text cell as the sources keep it: :data:`CONTROL_CHARACTERS` removed, then stripped.
+
+    >>> clean_cell(" Ada\x1b[2J Lovelace\x85 ")
+    'Ada[2J Lovelace'
+    """
+    if CONTROL_CHARACTERS.search(text):
+        text = CONTROL_CHARACTERS.sub("", text)
+    return text.strip()
+
 
 _PUNCT = re.compile(r"[^\w\s+&/-]+")
 _SPACE = re.compile(r"\s+")

@@ -126,3 +126,51 @@ def test_the_configuration_page_shows_the_published_schema() -> None:
     assert "agent-config.schema.json" in (ROOT / "mkdocs.yml").read_text(encoding="utf-8") or (
         "pymdownx.snippets" in (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
     )
+
+
+def _with_providers(providers: dict[str, Any]) -> dict[str, Any]:
+    from leadqual.sources import load_sample_config
+
+    data: dict[str, Any] = yaml.safe_load(load_sample_config().to_yaml())
+    data["providers"] = {"user_agent": "Tailspin ops@tailspin.example", **providers}
+    return data
+
+
+def test_an_overridden_builtin_entry_takes_the_plugins_options_in_the_schema() -> None:
+    # the plugin that replaces 'website' has options the built-in does not know: the model
+    # reads the entry as the plugin's, and so must the schema an editor validates with
+    entry = {"name": "website", "options": {"api_key_env": "ACME_KEY", "depth": 3}}
+    data = _with_providers({"use": [entry], "overrides": {"website": "acme-research"}})
+    schema = AgentConfig.json_schema()
+    jsonschema.validate(data, schema)
+    # the override of another built-in does not free this one's options
+    for overrides in ({}, {"gdelt": "acme-news"}):
+        refused = _with_providers({"use": [entry], "overrides": overrides})
+        with pytest.raises(jsonschema.ValidationError, match="api_key_env"):
+            jsonschema.validate(refused, schema)
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        {"name": "website", "options": {"max_pages": 2}},  # the built-in's own options
+        {"name": "website"},
+        {"name": "sample"},
+    ],
+)
+def test_the_schema_and_the_model_agree_on_builtin_entries(entry: dict[str, Any]) -> None:
+    for providers in ({"use": [entry]}, {"use": [entry], "overrides": {"website": "acme"}}):
+        data = _with_providers(providers)
+        jsonschema.validate(data, AgentConfig.json_schema())
+
+
+def test_an_overridden_entry_still_needs_a_name_and_options_as_a_mapping() -> None:
+    schema = AgentConfig.json_schema()
+    for entry in (
+        {"name": "website", "options": [1]},
+        {"options": {}},
+        {"name": "website", "x": 1},
+    ):
+        data = _with_providers({"use": [entry], "overrides": {"website": "acme-research"}})
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(data, schema)

@@ -26,7 +26,15 @@ from collections.abc import Mapping
 from importlib import metadata
 from typing import Annotated, Any, ClassVar, Literal, Self
 
-from pydantic import Discriminator, Field, JsonValue, Tag, field_validator, model_validator
+from pydantic import (
+    ConfigDict,
+    Discriminator,
+    Field,
+    JsonValue,
+    Tag,
+    field_validator,
+    model_validator,
+)
 
 from leadqual.config._shared import ConfigPart
 from leadqual.plugins import RESEARCH_PROVIDERS_GROUP
@@ -339,6 +347,64 @@ ProviderChoice = Annotated[
 """One provider to run: ``{name: ..., options: {...}}``. A built-in's options are typed (an
 unknown option is refused); a plugin's are checked when the providers are built."""
 
+_BUILTIN_CHOICES: tuple[type[_Builtin], ...] = (
+    WebsiteChoice,
+    WikidataChoice,
+    WikipediaChoice,
+    GleifChoice,
+    GdeltChoice,
+    SecEdgarChoice,
+    CompaniesHouseChoice,
+    SampleChoice,
+)
+
+
+def _overridable_entries(schema: dict[str, Any]) -> None:
+    """The schema of ``providers`` as the model reads it: a ``use`` entry whose name
+    ``overrides`` gives to a plugin is that plugin's (its options free here, checked against the
+    plugin's class when the providers are built); every other built-in entry has the built-in's
+    typed options.
+
+    JSON Schema cannot look from an entry up to ``overrides``, so the condition sits on the
+    section: each entry may be a built-in's, a plugin's, or an overridden built-in's name with
+    any options; and for each built-in not named in ``overrides``, an entry with its name must
+    be the built-in's.
+    """
+    properties = schema.get("properties", {})
+    use = properties.get("use")
+    if not isinstance(use, dict) or "items" not in use:
+        return
+    # the references pydantic gave the union's members, in the union's order (built-ins first)
+    refs = [member.get("$ref") for member in use["items"].get("oneOf", ())]
+    use["items"] = {
+        "anyOf": [
+            use["items"],
+            {
+                "type": "object",
+                "description": "A built-in's name that overrides gives to a plugin: the "
+                "plugin's entry, its options checked when the providers are built.",
+                "properties": {
+                    "name": {"enum": sorted(BUILTIN_PROVIDER_OPTIONS)},
+                    "options": {"type": "object"},
+                },
+                "required": ["name"],
+                "additionalProperties": False,
+            },
+        ]
+    }
+    rules = []
+    for choice, ref in zip(_BUILTIN_CHOICES, refs, strict=False):
+        name = choice.model_fields["name"].annotation.__args__[0]  # type: ignore[union-attr]
+        overridden = {"required": ["overrides"], "properties": {"overrides": {"required": [name]}}}
+        named = {"required": ["name"], "properties": {"name": {"const": name}}}
+        rules.append(
+            {
+                "if": {"not": overridden},
+                "then": {"properties": {"use": {"items": {"if": named, "then": {"$ref": ref}}}}},
+            }
+        )
+    schema["allOf"] = rules
+
 
 class ResearchProviders(ConfigPart):
     """Which research providers run, in order of preference for merged fields (earlier wins a
@@ -348,6 +414,8 @@ class ResearchProviders(ConfigPart):
     An empty ``use`` (the default) configures none: the agent then uses the providers it is
     given in code, if any.
     """
+
+    model_config = ConfigDict(json_schema_extra=_overridable_entries)
 
     user_agent: Annotated[str, Field(min_length=1, max_length=200)] | None = None
     """Identifies your application to the sites fetched (``"Acme leadqual

@@ -50,6 +50,12 @@ from leadqual.dedupe.pipeline import (
 from leadqual.dedupe.settings import BlockingKey, DedupeSettings, lead_settings
 from leadqual.errors import ConfigurationError, ValidationFailed
 from leadqual.models import Account, Contact, Lead
+from leadqual.sources.lead_table import (
+    PHONE_KINDS,
+    check_lead_table,
+    is_lead_table,
+    python_values,
+)
 
 __all__ = [
     "BlockingSummary",
@@ -277,13 +283,51 @@ _PERSON_COLUMNS = [
 """The columns of leads_frame and contacts_frame (one shape, so one set of rules reads both)."""
 
 
-def leads_frame(leads: Iterable[Lead], /) -> pd.DataFrame:
-    """Leads as the table :func:`~leadqual.dedupe.lead_settings` reads (one row per lead)."""
+def leads_frame(leads: Iterable[Lead] | pd.DataFrame, /) -> pd.DataFrame:
+    """Leads as the table :func:`~leadqual.dedupe.lead_settings` reads (one row per lead).
+
+    ``leads`` are :class:`~leadqual.models.Lead` records or the lead table
+    (:mod:`leadqual.sources.lead_table`, e.g. ``read_lead_table(path).table``), read column by
+    column without making a record per row.
+    """
+    if isinstance(leads, pd.DataFrame):
+        return _from_lead_table(check_lead_table(leads, field="leads"))
     rows = [_lead_row(lead) for lead in leads]
     return _frame(
         rows,
         _PERSON_COLUMNS,
     )
+
+
+def _from_lead_table(table: pd.DataFrame) -> pd.DataFrame:
+    """:func:`leads_frame` of a lead table: each column as the records would give it."""
+    if len(table) == 0:
+        return _frame([], _PERSON_COLUMNS)
+    emails = [
+        tuple(dict.fromkeys(e for e in (first, *others) if e))
+        for first, others in zip(
+            python_values(table["email"]), table["other_emails"].tolist(), strict=True
+        )
+    ]
+    numbers = [python_values(table[f"phones.{kind}"]) for kind in PHONE_KINDS]
+    phones = [tuple(n for n in row if n is not None) for row in zip(*numbers, strict=True)]
+    created = table["created_at"]
+    out = pd.DataFrame(
+        {
+            "id": python_values(table["id"]),
+            "first_name": python_values(table["first_name"]),
+            "last_name": python_values(table["last_name"]),
+            "company_name": python_values(table["company_name"]),
+            "emails": emails,
+            "phones": phones,
+            "country": python_values(table["address.country"]),
+            "website": python_values(table["website"]),
+            "created_at": python_values(created),
+            "modified_at": python_values(table["modified_at"].fillna(created)),
+        },
+        columns=_PERSON_COLUMNS,
+    )
+    return out
 
 
 def contacts_frame(
@@ -414,6 +458,8 @@ class DuplicateDetector:
     def _frame(self, records: pd.DataFrame | Iterable[Lead]) -> pd.DataFrame:
         if isinstance(records, pd.DataFrame):
             check_frame(records, field="records")
+            if is_lead_table(records):  # the lead table: read as leads_frame would give it
+                return leads_frame(records)
             return records
         items = list(records)
         if items and not all(isinstance(r, Lead) for r in items):

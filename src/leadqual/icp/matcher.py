@@ -45,6 +45,7 @@ from leadqual.icp.matchers import (
 from leadqual.icp.profile import CharacteristicKind, IcpCharacteristic, IcpProfile, TierCutoffs
 from leadqual.icp.ranges import NumericRange
 from leadqual.models import Address, LeadContext
+from leadqual.sources.lead_table import LEAD_TABLE_COLUMNS, is_lead_table, python_values
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -432,7 +433,8 @@ class IcpMatcher:
         """Match every row of ``frame`` at once (vectorised, for notebooks and bulk scoring).
 
         Columns are named by field path (``account.industry``, ``lead.employee_count``; see
-        :meth:`columns`). A characteristic none of whose columns is present raises
+        :meth:`columns`). The lead table (:mod:`leadqual.sources.lead_table`, e.g.
+        ``read_lead_table(path).table``) is read as it is: its columns are the ``lead.`` paths. A characteristic none of whose columns is present raises
         :class:`~leadqual.errors.ConfigurationError`; a missing secondary column counts as empty.
         Each distinct value is compared once, then spread over the rows; plain numeric columns
         are compared with numpy directly.
@@ -446,6 +448,8 @@ class IcpMatcher:
         import pandas as pd
 
         check_frame(frame)
+        if is_lead_table(frame):
+            frame = _lead_paths(frame)
         n = len(frame)
         out = pd.DataFrame(index=frame.index)
         known_w = np.zeros(n)
@@ -595,3 +599,24 @@ class IcpMatcher:
             ne_u[i] = True
         idx = np.where(codes < 0, len(values), codes)
         return st_u[idx], cr_u[idx], (rs_u[idx] if reasons else None), ne_u[idx]
+
+
+def _lead_paths(table: pd.DataFrame) -> pd.DataFrame:
+    """The lead table with its columns as ``lead.`` field paths, valued as :meth:`IcpMatcher.to_frame`
+    gives them (``None`` for missing text, counts and amounts as floats); other columns kept."""
+    import pandas as pd
+
+    columns: dict[str, Any] = {}
+    for name in table.columns:
+        values = table[name]
+        if name not in LEAD_TABLE_COLUMNS and not str(name).startswith("custom_fields."):
+            columns[name] = values
+            continue
+        if str(values.dtype) in ("Int64", "float64"):
+            converted: Any = values.astype("float64")
+        elif isinstance(values.dtype, pd.DatetimeTZDtype):
+            converted = values
+        else:
+            converted = pd.Series(python_values(values), index=table.index, dtype=object)
+        columns[f"lead.{name}"] = converted
+    return pd.DataFrame(columns, index=table.index)

@@ -27,6 +27,7 @@ from leadqual._compat import renamed_kwarg
 from leadqual._domains import email_domain, is_free_email_domain
 from leadqual._geo import country_code
 from leadqual._text import is_placeholder
+from leadqual.errors import ConfigurationError
 from leadqual.models import (
     Appointment,
     ChatMessage,
@@ -35,6 +36,7 @@ from leadqual.models import (
     LeadContext,
     PhoneCall,
 )
+from leadqual.sources.lead_table import check_lead_table, python_values
 
 __all__ = ["LEAD_COLUMNS", "country_feature", "lead_record", "leads_frame"]
 
@@ -139,13 +141,25 @@ def _activity_counts(context: LeadContext, cutoff: datetime | None) -> dict[str,
 
 @renamed_kwarg("as_of", "now")
 def leads_frame(
-    leads: Iterable[Lead],
+    leads: Iterable[Lead] | pd.DataFrame,
     /,
     *,
     contexts: Mapping[str, LeadContext] | None = None,
     now: datetime | None = None,
 ) -> pd.DataFrame:
-    """A DataFrame of :func:`lead_record` rows indexed by lead id."""
+    """A DataFrame of :func:`lead_record` rows indexed by lead id.
+
+    ``leads`` are :class:`~leadqual.models.Lead` records or the lead table
+    (:mod:`leadqual.sources.lead_table`, e.g. ``read_lead_table(path).table``), whose columns
+    give the same rows without a record per lead (activity counts need ``contexts`` and
+    records).
+    """
+    if isinstance(leads, pd.DataFrame):
+        if contexts is not None:
+            raise ConfigurationError(
+                "activity counts need Lead records: pass leads_from_table(table) with contexts"
+            )
+        return _table_frame(check_lead_table(leads, field="leads"))
     rows: list[dict[str, Any]] = []
     ids: list[str] = []
     for lead in leads:
@@ -156,3 +170,49 @@ def leads_frame(
     if df.empty:
         return pd.DataFrame(columns=list(LEAD_COLUMNS), index=pd.Index([], name="lead_id"))
     return df
+
+
+def _table_frame(table: pd.DataFrame) -> pd.DataFrame:
+    """:func:`leads_frame` of a lead table: the columns :func:`lead_record` reads, row by row as
+    plain values (each distinct email domain and country looked up once)."""
+    if len(table) == 0:
+        return pd.DataFrame(columns=list(LEAD_COLUMNS), index=pd.Index([], name="lead_id"))
+    plain = {c: python_values(table[c]) for c in _PLAIN}
+    emails = python_values(table["email"])
+    kinds: dict[str | None, str | None] = {e: _email_type(e) for e in set(emails)}
+    written = python_values(table["address.country"])
+    countries = {c: country_feature(c) for c in set(written)}
+    websites = python_values(table["website"])
+    has_phone = (
+        table[[c for c in table.columns if str(c).startswith("phones.")]].notna().any(axis=1)
+    )
+    custom = sorted(c for c in table.columns if str(c).startswith("custom_fields."))
+    custom_values = {c: python_values(table[c]) for c in custom}
+    rows: list[dict[str, Any]] = []
+    for i, phone in enumerate(has_phone.tolist()):
+        rec = {c: plain[c][i] for c in _PLAIN[:9]}
+        rec["country"] = countries[written[i]]
+        rec["email_type"] = kinds[emails[i]]
+        rec["has_phone"] = bool(phone)
+        rec["has_website"] = bool(websites[i])
+        rec["owner_id"] = plain["owner_id"][i]
+        for c in custom:
+            value = custom_values[c][i]
+            if value is not None:
+                rec[f"custom.{c.partition('.')[2]}"] = value
+        rows.append(rec)
+    return pd.DataFrame(rows, index=pd.Index(python_values(table["id"]), name="lead_id"))
+
+
+_PLAIN = (
+    "job_title",
+    "industry",
+    "employee_count",
+    "annual_revenue",
+    "lead_source",
+    "campaign",
+    "topic",
+    "need",
+    "line_of_business",
+    "owner_id",
+)

@@ -22,6 +22,11 @@ from leadqual.sources.sqlite import SqliteSource
 
 if TYPE_CHECKING:
     from leadqual.sources.dataverse import DataverseSource, WritableDataverseSource
+    from leadqual.sources.lead_table import (
+        LEAD_TABLE_COLUMNS,
+        check_lead_table,
+        leads_from_table,
+    )
     from leadqual.sources.sql_source import SqlSource, WritableSqlSource
     from leadqual.sources.tabular import (
         AccountMapping,
@@ -36,6 +41,7 @@ if TYPE_CHECKING:
         iter_lead_batches,
         leads_from_frame,
         preset_mapping,
+        read_lead_table,
     )
 
 _TABULAR = frozenset(
@@ -52,10 +58,15 @@ _TABULAR = frozenset(
         "iter_lead_batches",
         "leads_from_frame",
         "preset_mapping",
+        "read_lead_table",
     }
+)
+_LEAD_TABLE = frozenset(
+    {"LEAD_TABLE_COLUMNS", "check_lead_table", "lead_table", "leads_from_table"}
 )
 
 __all__ = [
+    "LEAD_TABLE_COLUMNS",
     "SAMPLE_AS_OF",
     "AccountMapping",
     "ActivityMapping",
@@ -78,13 +89,16 @@ __all__ = [
     "WritableDataverseSource",
     "WritableSqlSource",
     "build_context",
+    "check_lead_table",
     "guess_mapping",
     "iter_lead_batches",
     "leads_from_frame",
+    "leads_from_table",
     "load_sample",
     "load_sample_config",
     "load_sample_data",
     "preset_mapping",
+    "read_lead_table",
     "with_status",
 ]
 
@@ -103,4 +117,8 @@ def __getattr__(name: str) -> Any:
         import leadqual.sources.tabular as tabular
 
         return getattr(tabular, name)
+    if name in _LEAD_TABLE:
+        import leadqual.sources.lead_table as table
+
+        return getattr(table, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

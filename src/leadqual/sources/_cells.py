@@ -20,24 +20,35 @@ import numpy as np
 import pandas as pd
 import phonenumbers
 
+from leadqual._text import CONTROL_CHARACTERS, clean_cell
+
 __all__ = [
     "DATE_FORMATS",
+    "Column",
     "Read",
+    "date_column",
+    "number_column",
+    "phone_column",
     "read_bools",
     "read_dates",
     "read_numbers",
     "read_phones",
     "not_text",
     "read_text",
+    "text_column",
 ]
 
 Read = tuple[list[Any], dict[int, str]]
 """Values by position (``None`` when empty) and the reason for each cell that could not be read."""
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-"""The control characters removed from text cells: C0 but tab, line feed and carriage return,
-DEL, and every C1 control (U+0080-U+009F: CSI, NEL, ... never text in a CRM; where they appear
-a Windows-1252 file was read as Latin-1)."""
+Column = tuple[pd.Series, dict[int, str]]
+"""A column read whole: values by position in a typed Series (missing when empty), and the
+reason for each cell that could not be read. Each ``*_column`` reader gives, cell for cell, what
+its ``read_*`` twin gives; the columns are read with pandas, and only the cells the twin would
+treat specially are read value by value (by the twin itself)."""
+
+_CONTROL = CONTROL_CHARACTERS
+"""The control characters removed from text cells (the one list every source uses)."""
 _SCIENTIFIC = re.compile(r"^[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+$")
 
 
@@ -52,16 +63,9 @@ def read_text(series: pd.Series, /) -> Read:
     """
     if pd.api.types.is_float_dtype(series.dtype) or pd.api.types.is_integer_dtype(series.dtype):
         return [_number_text(v) for v in series.tolist()], {}
-    if (
-        pd.api.types.is_string_dtype(series.dtype)
-        and pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty")
-        and _all_unicode(series)
-    ):
+    if _plain_text(series):
         # The common case (a CSV read as text): pandas' string methods, no Python loop per cell.
-        cells = series
-        if cells.str.contains(_CONTROL.pattern, regex=True, na=False).any():
-            cells = cells.str.replace(_CONTROL.pattern, "", regex=True)
-        return [v if isinstance(v, str) and v else None for v in cells.str.strip().tolist()], {}
+        return [v if isinstance(v, str) and v else None for v in _cleaned(series).tolist()], {}
     values = series.tolist()
     out: list[Any] = []
     unread: dict[int, str] = {}
@@ -75,11 +79,65 @@ def read_text(series: pd.Series, /) -> Read:
             unread[i] = why
             continue
         text = v if isinstance(v, str) else (_number_text(v) or "") if _is_number(v) else str(v)
-        if _CONTROL.search(text):
-            text = _CONTROL.sub("", text)
-        text = text.strip()
-        out.append(text or None)
+        out.append(clean_cell(text) or None)
     return out, unread
+
+
+def _plain_text(series: pd.Series) -> bool:
+    """Whether a column holds only text (or nothing) that pandas' string methods can clean."""
+    return (
+        pd.api.types.is_string_dtype(series.dtype)
+        and pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty")
+        and _all_unicode(series)
+    )
+
+
+def _cleaned(series: pd.Series) -> pd.Series:
+    """Text cells with control characters removed and stripped (missing stays missing)."""
+    cells = series
+    if (
+        _may_hold_controls(cells)
+        and cells.str.contains(_CONTROL.pattern, regex=True, na=False).any()
+    ):
+        cells = cells.str.replace(_CONTROL.pattern, "", regex=True)
+    return cells.str.strip()
+
+
+def _may_hold_controls(series: pd.Series) -> bool:
+    """Whether an Arrow-backed text column may hold a control character, from its UTF-8 bytes
+    (numpy, no regex): C0 controls and DEL are single bytes no other character uses, and a C1
+    control is ``0xC2`` then ``0x80``-``0x9F``. ``True`` (ask the regex) when the bytes are not
+    at hand."""
+    arrow = getattr(series.array, "_pa_array", None)
+    if arrow is None or not hasattr(arrow, "chunks"):
+        return True
+    for chunk in arrow.chunks:
+        if len(chunk) == 0:
+            continue
+        buffers = chunk.buffers()
+        if len(buffers) < 3 or buffers[1] is None or buffers[2] is None:
+            return True
+        width = np.int64 if "large" in str(chunk.type) else np.int32
+        offsets = np.frombuffer(buffers[1], dtype=width)
+        data = np.frombuffer(buffers[2], dtype=np.uint8)
+        data = data[int(offsets[chunk.offset]) : int(offsets[chunk.offset + len(chunk)])]
+        c0 = (data < 0x20) & (data != 0x09) & (data != 0x0A) & (data != 0x0D)
+        if c0.any() or (data == 0x7F).any():
+            return True
+        lead = np.flatnonzero(data[:-1] == 0xC2)
+        if len(lead) and ((data[lead + 1] >= 0x80) & (data[lead + 1] <= 0x9F)).any():
+            return True
+    return False
+
+
+def text_column(series: pd.Series, /) -> Column:
+    """:func:`read_text` as a column of dtype ``str`` (``NaN`` when empty)."""
+    if _plain_text(series):
+        cells = _cleaned(series)
+        out = cells.where(cells != "").astype("str")
+        return out.reset_index(drop=True), {}
+    values, unread = read_text(series)
+    return pd.Series(values, dtype="str"), unread
 
 
 def _all_unicode(series: pd.Series) -> bool:
@@ -201,15 +259,72 @@ def read_numbers(series: pd.Series, /, *, integer: bool) -> Read:
         elif (
             integer and not float(number).is_integer() and _THOUSANDS.fullmatch(str(raw[i]).strip())
         ):
-            values.append(int(str(raw[i]).strip().replace(".", "")))  # 1.200: German thousands
+            whole = int(str(raw[i]).strip().replace(".", ""))  # 1.200: German thousands
+            _whole(whole, i, values, errors)
         elif integer and not float(number).is_integer():
             values.append(None)
             errors[i] = "not a whole number"
         elif integer:
-            values.append(int(number))
+            _whole(int(number), i, values, errors)
         else:
             values.append(float(number))
     return values, errors
+
+
+_MAX_WHOLE = 2**63 - 1
+
+
+def _whole(value: int, i: int, values: list[Any], errors: dict[int, str]) -> None:
+    if value > _MAX_WHOLE:
+        values.append(None)
+        errors[i] = "a whole number too large to store (above 2**63 - 1)"
+    else:
+        values.append(value)
+
+
+def number_column(series: pd.Series, /, *, integer: bool) -> Column:
+    """:func:`read_numbers` as a column: ``Int64`` when ``integer``, else ``float64``.
+
+    Cells pandas reads as a plain number (``12``, ``00123``, ``1.2E+05``) are taken as it reads
+    them; the others (``1,200``, ``$1.5M``, negative, fractional counts, words) are read by
+    :func:`read_numbers`.
+    """
+    n = len(series)
+    odd: np.ndarray[Any, Any]
+    floats: np.ndarray[Any, Any]
+    if pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype):
+        floats, odd = np.full(n, np.nan), np.ones(n, dtype=bool)
+    else:
+        try:
+            coerced = pd.to_numeric(series, errors="coerce")
+        except (OverflowError, TypeError, ValueError):
+            coerced = pd.Series(np.full(n, np.nan))
+        floats = coerced.astype("float64").to_numpy(na_value=np.nan)
+        with np.errstate(invalid="ignore"):
+            odd = (
+                np.isnan(floats)
+                | ~np.isfinite(floats)
+                | (floats < 0)
+                | (integer & ((floats != np.floor(floats)) | (floats > 2.0**62)))
+            )
+        odd &= series.notna().to_numpy()
+    at = np.flatnonzero(odd)
+    values, errors = read_numbers(series.iloc[at].reset_index(drop=True), integer=integer)
+    if integer:
+        whole = np.where(odd | np.isnan(floats), 0, floats).astype(np.int64)
+        mask = np.isnan(floats) | odd
+        for j, v in enumerate(values):
+            if v is not None:
+                whole[at[j]] = v
+                mask[at[j]] = False
+        out = pd.Series(pd.arrays.IntegerArray(whole, mask))
+    else:
+        floats = np.where(odd, np.nan, floats)
+        for j, v in enumerate(values):
+            if v is not None:
+                floats[at[j]] = v
+        out = pd.Series(floats)
+    return out, {int(at[j]): reason for j, reason in errors.items()}
 
 
 # -- dates ----------------------------------------------------------------------------------------
@@ -241,38 +356,51 @@ def read_dates(
     numbers (``45352``); :data:`DATE_FORMATS`; then pandas' per-value parser. A column may mix
     formats: each cell is read by the first that fits.
     """
+    stamps, errors = date_column(series, formats=formats, dayfirst=dayfirst, timezone=timezone)
+    return _as_datetimes(stamps), errors
+
+
+def date_column(
+    series: pd.Series, /, *, formats: Sequence[str], dayfirst: bool, timezone: str
+) -> Column:
+    """:func:`read_dates` as a column of dtype ``datetime64[us, UTC]`` (``NaT`` when empty)."""
     if isinstance(series.dtype, pd.DatetimeTZDtype):
-        return _in_calendar(series.dt.tz_convert("UTC"), {})
+        return _in_calendar(series.dt.tz_convert("UTC").reset_index(drop=True), {})
     if pd.api.types.is_datetime64_dtype(series.dtype):
-        return _in_calendar(_localize(series, timezone), {})
-    values_in, _ = read_text(series)
-    text = pd.Series(values_in, index=range(len(values_in)), dtype=object)
+        return _in_calendar(_localize(series.reset_index(drop=True), timezone), {})
+    text, _ = text_column(series)
     present = text.notna()
     # microseconds, as pandas parses: years 1 to 9999 (a "9999-12-31" placeholder) fit, where
     # nanoseconds end in 2262 and pandas fails while it assigns a later date
     parsed = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us, UTC]")
     todo = present.copy()
     if not todo.any():
-        return [None] * len(text), {}
+        return _in_calendar(parsed, {})
     has_offset = text.where(present, "").str.contains(_OFFSET)
 
     def attempt(fmt: str | None, mask: pd.Series, *, mixed: bool = False) -> None:
-        if not mask.any():
-            return
-        cells = text[mask]
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # pandas warns about formats it guesses
-            if mixed:
-                got = pd.to_datetime(cells, format="mixed", dayfirst=dayfirst, errors="coerce")
+        # cells with an offset and cells without go apart: one call cannot hold both, and
+        # offset cells are read in UTC (several offsets in one call are refused otherwise)
+        for part in (mask & has_offset, mask & ~has_offset):
+            if not part.any():
+                continue
+            cells = text[part]
+            utc = bool(has_offset[part].iloc[0])
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # pandas warns about formats it guesses
+                if mixed:
+                    got = pd.to_datetime(
+                        cells, format="mixed", dayfirst=dayfirst, errors="coerce", utc=utc
+                    )
+                else:
+                    got = pd.to_datetime(cells, format=fmt, errors="coerce", utc=utc)
+            if getattr(got.dtype, "tz", None) is None:
+                got = _localize(got, timezone)
             else:
-                got = pd.to_datetime(cells, format=fmt, errors="coerce")
-        if getattr(got.dtype, "tz", None) is None:
-            got = _localize(got, timezone)
-        else:
-            got = got.dt.tz_convert("UTC")
-        ok = got.notna()
-        parsed.loc[ok[ok].index] = _microseconds(got[ok])
-        todo.loc[ok[ok].index] = False
+                got = got.dt.tz_convert("UTC")
+            ok = got.notna()
+            parsed.loc[ok[ok].index] = _microseconds(got[ok])
+            todo.loc[ok[ok].index] = False
 
     own = [_dayfirst(f) if dayfirst else f for f in formats]
     for fmt in own:
@@ -308,15 +436,16 @@ _FIRST = pd.Timestamp("0001-01-01", tz="UTC")
 _LAST = pd.Timestamp("9999-12-31 23:59:59.999999", tz="UTC")
 
 
-def _in_calendar(stamps: pd.Series, errors: dict[int, str]) -> Read:
-    """The stamps as datetimes; one that leaves the years 1 to 9999 once in UTC (a
+def _in_calendar(stamps: pd.Series, errors: dict[int, str]) -> Column:
+    """The stamps in UTC at microseconds; one that leaves the years 1 to 9999 once in UTC (a
     ``9999-12-31`` placeholder written at -05:00) is reported, not read."""
     outside = stamps.notna() & ((stamps < _FIRST) | (stamps > _LAST))
     if outside.any():
         stamps = stamps.where(~outside)
         for i in np.flatnonzero(outside.to_numpy()).tolist():
             errors[i] = "a date outside the years 1 to 9999 once read in UTC"
-    return _as_datetimes(stamps), errors
+    naive = stamps.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(dtype="datetime64[us]")
+    return pd.Series(naive).dt.tz_localize("UTC"), errors
 
 
 def _localize(stamps: pd.Series, timezone: str) -> pd.Series:
@@ -333,7 +462,7 @@ def _localize(stamps: pd.Series, timezone: str) -> pd.Series:
 
 def _as_datetimes(stamps: pd.Series) -> list[Any]:
     """Aware UTC datetimes with ``datetime.UTC`` as their zone (cheap for the model to check)."""
-    naive = stamps.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(dtype="datetime64[us]")
+    naive = stamps.dt.tz_localize(None).to_numpy(dtype="datetime64[us]")
     return [None if v is None else v.replace(tzinfo=UTC) for v in naive.astype(object).tolist()]
 
 
@@ -385,6 +514,40 @@ def read_phones(series: pd.Series, /, *, regions: Sequence[str | None], normaliz
                 continue
         values[i] = _phone(text, regions[i])
     return values, errors
+
+
+_PLAIN_INTERNATIONAL = "\\+[0-9 \t\n\r\f\v().\\-/\u00a0]+"
+"""A number in international form: ``+``, ASCII digits and separators only (literal characters,
+so pandas' regex engines agree on it)."""
+_PLAIN_E164 = r"\+[1-9][0-9]{6,14}"
+
+
+def phone_column(series: pd.Series, /, *, regions: Sequence[str | None], normalize: bool) -> Column:
+    """:func:`read_phones` as a column of dtype ``str``: numbers written in international form
+    with ASCII digits and separators are normalised with pandas; the others are read by
+    :func:`read_phones` (each distinct number parsed once)."""
+    text, _ = text_column(series)
+    present = text.notna().to_numpy()
+    out = text.copy()
+    if normalize and present.any():
+        plain = text.str.fullmatch(_PLAIN_INTERNATIONAL).fillna(False).to_numpy(dtype=bool)
+        # in such a cell every character but the digits is a separator
+        bare = "+" + text.str.slice(1).str.replace("[^0-9]", "", regex=True)
+        done = plain & bare.str.fullmatch(_PLAIN_E164).fillna(False).to_numpy(dtype=bool)
+        out[done] = bare[done]
+        rest = present & ~done
+    else:
+        rest = present & text.str.contains("[eE]").fillna(False).to_numpy(dtype=bool)
+    at = np.flatnonzero(rest)
+    if not len(at):
+        return out, {}
+    values, errors = read_phones(
+        pd.Series(text.iloc[at].tolist(), dtype=object),
+        regions=[regions[i] for i in at.tolist()],
+        normalize=normalize,
+    )
+    out.iloc[at] = pd.Series(values, dtype="str").to_numpy()
+    return out, {int(at[j]): reason for j, reason in errors.items()}
 
 
 # -- flags ----------------------------------------------------------------------------------------

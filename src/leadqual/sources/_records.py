@@ -23,6 +23,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 from pydantic import BaseModel
 
 from leadqual._base import LeadqualModel
+from leadqual._text import clean_cell
 from leadqual.errors import ConfigurationError, RowConversionError, ValidationFailed
 from leadqual.models import (
     Account,
@@ -257,6 +258,12 @@ def convert(shape: str, value: Any) -> Any:
     return value
 
 
+def _is_key(target: str) -> bool:
+    """Whether a target holds a record's key (``id``, ``owner_id``, ``regarding.id``): kept as
+    stored, since the source looks records up by it."""
+    return target == "id" or target.endswith((".id", "_id"))
+
+
 @functools.cache
 def _parts(target: str) -> tuple[str, str]:
     head, _, rest = target.partition(".")
@@ -329,6 +336,16 @@ def build_record(
             continue
         try:
             value = convert(shape, value)
+            if shape in ("text", "texts") and not _is_key(target):
+                # the tabular sources' cleaning: a cell is the same text from a CSV or a table,
+                # and one with nothing left in it is empty there too
+                value = (
+                    [c for c in (clean_cell(v) for v in value) if c]
+                    if shape == "texts"
+                    else clean_cell(value)
+                )
+                if not value:
+                    continue
         except Unreadable as err:
             column = columns.get(target, (None,))[0]
             raise RowConversionError(

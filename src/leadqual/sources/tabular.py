@@ -74,6 +74,18 @@ from leadqual.sources._columns import (
     value_key,
 )
 from leadqual.sources._files import Chunk, TableInput, canonical_columns, iter_chunks
+from leadqual.sources.lead_table import (
+    LEAD_TABLE_COLUMNS,
+    PHONE_KINDS,
+    lead_table,
+    leads_from_table,
+    python_values,
+    record_data,
+    typed_table,
+)
+from leadqual.sources.lead_table import (
+    STATUS_DTYPE as _STATUS_DTYPE,
+)
 from leadqual.sources.memory import MemorySource
 
 __all__ = [
@@ -91,6 +103,7 @@ __all__ = [
     "iter_lead_batches",
     "leads_from_frame",
     "preset_mapping",
+    "read_lead_table",
     "records_from_frame",
 ]
 
@@ -302,23 +315,91 @@ class RowProblem(FrozenModel):
     missing id or creation date, with one made up as documented)."""
 
 
-@dataclass(frozen=True)
 class LoadResult(Generic[_R]):
     """The records a table held, and the problems met reading it.
 
     ``len(records) + len(skipped_rows) == rows``: every row read is either loaded or reported.
+
+    A lead import read column by column (:func:`read_lead_table`, :func:`iter_lead_batches`,
+    :func:`leads_from_frame`) also holds :attr:`table`, the :mod:`lead table
+    <leadqual.sources.lead_table>` of the loaded rows; its :attr:`records` are then made from
+    that table the first time they are asked for.
     """
 
-    records: tuple[_R, ...]
-    problems: tuple[RowProblem, ...] = ()
-    rows: int = 0
+    __slots__ = ("_records", "_table", "blank_rows", "mapping", "notes", "problems", "rows")
+
+    _records: tuple[_R, ...] | None
+    _table: pd.DataFrame | None
+    problems: tuple[RowProblem, ...]
+    rows: int
     """Rows read, blank rows not counted."""
-    blank_rows: int = 0
+    blank_rows: int
     """Rows with no value at all (not records, not reported)."""
-    mapping: _TableMapping | None = None
+    mapping: _TableMapping | None
     """The mapping used (useful when it was guessed)."""
-    notes: tuple[str, ...] = field(default=())
+    notes: tuple[str, ...]
     """Remarks about the whole table (a guessed mapping, a field no column feeds...)."""
+
+    def __init__(
+        self,
+        records: Sequence[_R] | None = (),
+        problems: Sequence[RowProblem] = (),
+        rows: int = 0,
+        blank_rows: int = 0,
+        mapping: _TableMapping | None = None,
+        notes: Sequence[str] = (),
+        *,
+        table: pd.DataFrame | None = None,
+    ) -> None:
+        if records is None and table is None:
+            raise ConfigurationError("a LoadResult needs its records, its table, or both")
+        set_ = object.__setattr__
+        set_(self, "_records", None if records is None else tuple(records))
+        set_(self, "_table", table)
+        set_(self, "problems", tuple(problems))
+        set_(self, "rows", rows)
+        set_(self, "blank_rows", blank_rows)
+        set_(self, "mapping", mapping)
+        set_(self, "notes", tuple(notes))
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"LoadResult is read-only: {name} cannot be set")
+
+    def __repr__(self) -> str:
+        count = len(self._table) if self._table is not None else len(self.records)
+        return (
+            f"LoadResult(records={count}, problems={len(self.problems)}, rows={self.rows}, "
+            f"blank_rows={self.blank_rows})"
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, LoadResult):
+            return NotImplemented
+        return (
+            self.records == other.records
+            and self.problems == other.problems
+            and (self.rows, self.blank_rows, self.mapping, self.notes)
+            == (other.rows, other.blank_rows, other.mapping, other.notes)
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    @property
+    def records(self) -> tuple[_R, ...]:
+        """The records loaded, in file order (made from :attr:`table` on first use when the
+        import was read column by column)."""
+        if self._records is None:
+            assert self._table is not None
+            built: tuple[Any, ...] = tuple(leads_from_table(self._table))
+            object.__setattr__(self, "_records", built)
+            return built
+        return self._records
+
+    @property
+    def table(self) -> pd.DataFrame | None:
+        """The lead table of the loaded rows, for an import read column by column (else
+        ``None``)."""
+        return self._table
 
     @property
     def skipped_rows(self) -> tuple[int, ...]:
@@ -334,20 +415,39 @@ class LoadResult(Generic[_R]):
 
     @classmethod
     def combine(cls, parts: Iterable[LoadResult[_R]]) -> LoadResult[_R]:
-        """One result from the results of consecutive batches."""
-        records: list[_R] = []
+        """One result from the results of consecutive batches (their tables joined when every
+        batch has one; records made from them only when asked for)."""
+        items = list(parts)
         problems: list[RowProblem] = []
         rows = blank = 0
         mapping = None
         notes: dict[str, None] = {}
-        for part in parts:
-            records.extend(part.records)
+        for part in items:
             problems.extend(part.problems)
             rows += part.rows
             blank += part.blank_rows
             mapping = mapping or part.mapping
             notes.update(dict.fromkeys(part.notes))
-        return cls(tuple(records), tuple(problems), rows, blank, mapping, tuple(notes))
+        table = None
+        records: list[_R] | None = None
+        if items and all(p._table is not None for p in items):
+            tables = [p._table for p in items if p._table is not None]
+            table = _concat_tables(tables)
+            if all(p._records is not None for p in items):
+                records = [r for p in items for r in p.records]
+        else:
+            records = [r for p in items for r in p.records]
+        return cls(records, tuple(problems), rows, blank, mapping, tuple(notes), table=table)
+
+
+def _concat_tables(tables: list[pd.DataFrame]) -> pd.DataFrame:
+    if len(tables) == 1:
+        return tables[0]
+    custom = sorted({c for t in tables for c in t.columns if c not in LEAD_TABLE_COLUMNS})
+    if any(list(t.columns[len(LEAD_TABLE_COLUMNS) :]) != custom for t in tables):
+        tables = [t.reindex(columns=[*LEAD_TABLE_COLUMNS, *custom]) for t in tables]
+    joined = pd.concat(tables, ignore_index=True)
+    return joined.astype(dict.fromkeys(custom, object)) if custom else joined
 
 
 class MappingGuess(FrozenModel):
@@ -798,16 +898,42 @@ class _Reader(Generic[_R]):
                             skipped=False,
                         )
         records: list[_R] = []
-        column_of = {t.partition(".")[0]: c for t, c in self.mapping.columns.items()}
-        column_of.update(self.mapping.columns)
+        column_of = self._column_of()
         todo: list[int] = np.flatnonzero(~(blank | skip)).tolist()
         with _collector_paused():
-            self._build(values_of, ids, todo, raw, column_of, records, report)
+            self._build(_kind_ordered(values_of), ids, todo, raw, column_of, records, report)
         problems.sort(key=lambda p: p.row)
         read_rows = int(n - blank.sum()) + len(chunk.bad_lines)
         return LoadResult(
             tuple(records), tuple(problems), read_rows, int(blank.sum()), self.mapping
         )
+
+    def _column_of(self) -> dict[str, str]:
+        """Field (and its head: ``address`` for ``address.city``) -> the column it is read from."""
+        column_of = {t.partition(".")[0]: c for t, c in self.mapping.columns.items()}
+        column_of.update(self.mapping.columns)
+        return column_of
+
+    def _refused(
+        self,
+        err: ValidationError,
+        i: int,
+        raw: Mapping[str, Sequence[Any]],
+        report: Any,
+        *,
+        row: int | None = None,
+    ) -> None:
+        """Report row ``i`` of ``raw`` (``row`` of the chunk, when not the same) as the model
+        refused it: the first error's field, column and cell."""
+        column_of = self._column_of()
+        first = err.errors(include_url=False)[0]
+        loc = ".".join(str(p) for p in first["loc"])
+        bad_column = column_of.get(loc) or column_of.get(
+            str(first["loc"][0]) if first["loc"] else ""
+        )
+        value = raw[bad_column][i] if bad_column is not None and bad_column in raw else None
+        at = i if row is None else row
+        report(at, bad_column, value, f"{loc or 'row'}: {first['msg']}", skipped=True)
 
     def _build(
         self,
@@ -834,13 +960,7 @@ class _Reader(Generic[_R]):
             try:
                 records.append(self.validator.validate_python(data))
             except ValidationError as err:
-                first = err.errors(include_url=False)[0]
-                loc = ".".join(str(p) for p in first["loc"])
-                bad_column = column_of.get(loc) or column_of.get(
-                    str(first["loc"][0]) if first["loc"] else ""
-                )
-                value = raw[bad_column][i] if bad_column in raw else None
-                report(i, bad_column, value, f"{loc or 'row'}: {first['msg']}", skipped=True)
+                self._refused(err, i, raw, report)
 
     def _regions(self, frame: pd.DataFrame, n: int) -> list[str | None]:
         default = self.mapping.default_country
@@ -953,6 +1073,341 @@ class _Reader(Generic[_R]):
         return data
 
 
+def _kind_ordered(values_of: dict[str, _T]) -> dict[str, _T]:
+    """``values_of`` with phone numbers in the kinds' order (business, mobile, home, other), as
+    the lead table holds them, whatever order the mapping names them in."""
+
+    def rank(target: str) -> int:
+        head, _, tail = target.partition(".")
+        return PHONE_KINDS.index(tail) if head == "phones" and tail in PHONE_KINDS else -1
+
+    return {t: values_of[t] for t in sorted(values_of, key=rank)}
+
+
+class _TableReader(_Reader[Lead]):
+    """Reads chunks of a leads table column by column into the lead table
+    (:mod:`leadqual.sources.lead_table`), with the row report :class:`_Reader` gives.
+
+    Each step is :meth:`_Reader.read`'s, on whole columns: the cell readers' ``*_column``
+    twins; statuses and lead sources looked up once per distinct value; the model's rules
+    (text stripped, counts and amounts not negative, times in order, an open lead not closed)
+    checked on the columns. A row those checks cannot vouch for is validated by the model,
+    which reports it as the per-row reader does, or loads it as the model made it.
+    """
+
+    def read_table(self, chunk: Chunk) -> LoadResult[Lead]:
+        frame, rows = chunk.frame, chunk.rows
+        n = len(frame)
+        problems: list[RowProblem] = [
+            RowProblem(row=line, column=None, value=None, reason=reason, skipped=True)
+            for line, reason in chunk.bad_lines
+        ]
+        custom = sorted(
+            t.partition(".")[2] for t in self.mapping.columns if t.startswith("custom_fields.")
+        )
+        if n == 0:
+            return LoadResult(
+                None,
+                tuple(problems),
+                len(problems),
+                0,
+                self.mapping,
+                table=typed_table({}, 0, custom),
+            )
+        skip = np.zeros(n, dtype=bool)
+
+        def report(i: int, column: str | None, value: Any, reason: str, *, skipped: bool) -> None:
+            text = None if value is None or value != value else str(value)[:200]
+            problems.append(
+                RowProblem(
+                    row=int(rows[i]), column=column, value=text, reason=reason, skipped=skipped
+                )
+            )
+            if skipped:
+                skip[i] = True
+
+        raw: dict[str, pd.Series] = {}
+        unread: dict[str, dict[int, str]] = {}
+        for column in dict.fromkeys(self.mapping.columns.values()):
+            raw[column], unread[column] = _cells.text_column(frame[column])
+        blank = np.ones(n, dtype=bool)
+        for column, cells in raw.items():
+            blank &= cells.isna().to_numpy()
+            blank[list(unread[column])] = False
+        for column in frame.columns:
+            if column in raw or not blank.any():
+                continue
+            blank &= _empty_cells(frame[column])
+        for column, cells in raw.items():
+            too_long = (cells.str.len() > self.mapping.max_cell_chars).fillna(False)
+            for i in np.flatnonzero(too_long.to_numpy(dtype=bool)).tolist():
+                report(
+                    i,
+                    column,
+                    cells.iat[i],
+                    f"the cell is longer than {self.mapping.max_cell_chars} characters",
+                    skipped=True,
+                )
+
+        values_of: dict[str, pd.Series] = {}
+        countries = self._regions(frame, n)
+        for target, column in self.mapping.columns.items():
+            kind = self.kinds[target]
+            series = frame[column]
+            errors: dict[int, str]
+            values: pd.Series
+            if kind == "text":
+                values, errors = raw[column], {}
+            elif kind == "list":
+                values, errors = _lists(raw[column]), {}
+            elif kind in ("int", "float"):
+                values, errors = _cells.number_column(series, integer=kind == "int")
+            elif kind == "date":
+                values, errors = _cells.date_column(
+                    series,
+                    formats=self.mapping.date_formats,
+                    dayfirst=self.mapping.dayfirst,
+                    timezone=self.mapping.timezone,
+                )
+            elif kind == "phone":
+                values, errors = _cells.phone_column(
+                    series, regions=countries, normalize=self.mapping.normalize_phones
+                )
+            else:  # status
+                values, errors = self._statuses(raw[column])
+            if unread[column]:
+                values = values.copy()
+                gone = list(unread[column])
+                values.iloc[gone] = None if values.dtype == object else np.nan
+                for i, reason in unread[column].items():
+                    errors.setdefault(i, reason)
+            if target == "lead_source":
+                values = _looked_up(values, self.source_table, keep=True)
+            required = target in ("id", *self.required_dates) or kind == "status"
+            for i, reason in errors.items():
+                if not blank[i]:
+                    cell: Any = raw[column].iat[i]
+                    report(i, column, None if pd.isna(cell) else cell, reason, skipped=required)
+            values_of[target] = values
+        self._split_column_names(values_of, n)
+        ids = self._id_column(frame, values_of.pop("id", None), rows, blank, report)
+        if self.mapping._person:
+            identity = np.zeros(n, dtype=bool)
+            for t in _IDENTITY:
+                if t in values_of:
+                    identity |= values_of[t].notna().to_numpy()
+            for i in np.flatnonzero(~blank & ~skip & ~identity).tolist():
+                report(
+                    i,
+                    None,
+                    None,
+                    "nothing identifies the record: no name, company or email",
+                    skipped=True,
+                )
+        created = values_of.get("created_at")
+        if created is None:
+            created = _cells.date_column(
+                pd.Series([None] * n, dtype=object), formats=(), dayfirst=False, timezone="UTC"
+            )[0]
+        stamp = created.isna().to_numpy() & ~skip & ~blank
+        if stamp.any():
+            created = created.copy()
+            created.iloc[np.flatnonzero(stamp)] = pd.Timestamp(self.now)
+            date_column = self.mapping.columns.get("created_at")
+            if date_column is not None:
+                empty = raw[date_column].isna().to_numpy()
+                for i in np.flatnonzero(stamp & empty).tolist():
+                    report(
+                        i,
+                        date_column,
+                        None,
+                        "no created_at: the import time is used",
+                        skipped=False,
+                    )
+        values_of["created_at"] = created
+        keep = ~(blank | skip)
+        doubtful = keep & self._doubtful(values_of, n)
+        table = self._assemble(values_of, ids, keep & ~doubtful, custom)
+        if doubtful.any():
+            table = self._validated(
+                table, values_of, ids, np.flatnonzero(doubtful), keep, raw, report, custom
+            )
+        problems.sort(key=lambda p: p.row)
+        read_rows = int(n - blank.sum()) + len(chunk.bad_lines)
+        return LoadResult(
+            None, tuple(problems), read_rows, int(blank.sum()), self.mapping, table=table
+        )
+
+    def _statuses(self, raw: pd.Series) -> tuple[pd.Series, dict[int, str]]:
+        codes, uniques = pd.factorize(raw)
+        found = [self.status_table.get(value_key(v)) for v in uniques.tolist()]
+        names = np.asarray([None if f is None else f.value for f in found] + [None], dtype=object)
+        statuses = names[codes]  # code -1 (an empty cell) takes the last: None
+        known = np.asarray([f is not None for f in found] + [True], dtype=bool)
+        unknown = ~known[codes]
+        errors = dict.fromkeys(
+            np.flatnonzero(unknown).tolist(),
+            "unknown status: add it to LeadMapping.status_values",
+        )
+        return pd.Series(pd.Categorical(statuses, dtype=_STATUS_DTYPE)), errors
+
+    def _id_column(
+        self,
+        frame: pd.DataFrame,
+        given: pd.Series | None,
+        rows: np.ndarray[Any, Any],
+        blank: np.ndarray[Any, Any],
+        report: Any,
+    ) -> np.ndarray[Any, Any]:
+        """:meth:`_Reader._ids` on whole columns: the ids (an array of str), rows without one
+        and repeated ids reported as it reports them."""
+        n = len(frame)
+        column = self.mapping.columns.get("id")
+        missing = np.ones(n, dtype=bool) if given is None else given.isna().to_numpy()
+        ids = np.empty(n, dtype=object)
+        if given is not None:
+            ids[~missing] = given[~missing].to_numpy(dtype=object)
+        if missing.any():
+            hashes = pd.util.hash_pandas_object(_as_text(frame), index=False).to_numpy()
+            prefix = self.mapping.id_prefix
+            made = np.asarray([f"{prefix}{h:016x}" for h in hashes[missing].tolist()], dtype=object)
+            ids[missing] = made
+            if given is not None:
+                for i in np.flatnonzero(missing & ~blank).tolist():
+                    report(i, column, None, f"no id: {ids[i]} is made from the row", skipped=False)
+        live = np.flatnonzero(~blank)
+        if not len(live):
+            return ids
+        keys = pd.util.hash_array(ids[live])
+        earlier = self.ledger.first_rows(keys)
+        live_rows = rows[live]
+        first_here = pd.Series(live_rows).groupby(keys, sort=False).transform("first").to_numpy()
+        repeat = (earlier == 0) & (first_here != live_rows)
+        earlier[repeat] = first_here[repeat]
+        fresh = earlier == 0
+        for j in np.flatnonzero(earlier).tolist():
+            i = int(live[j])
+            why = (
+                f"the id {ids[i]!r} is also on row {int(earlier[j])}"
+                if given is not None
+                else f"the same as row {int(earlier[j])} (ids are made from the row's cells)"
+            )
+            report(i, column, ids[i] if given is not None else None, why, skipped=True)
+        self.ledger.add(keys[fresh], live_rows[fresh])
+        return ids
+
+    def _split_column_names(self, values_of: dict[str, pd.Series], n: int) -> None:
+        if "full_name" not in values_of:
+            return
+        lists: dict[str, list[Any]] = {
+            t: python_values(values_of.pop(t))
+            for t in ("full_name", "first_name", "last_name")
+            if t in values_of
+        }
+        self._split_names(lists, n)
+        for t in ("first_name", "last_name"):
+            values_of[t] = pd.Series(lists[t], dtype="str")
+
+    def _doubtful(self, values_of: Mapping[str, pd.Series], n: int) -> np.ndarray[Any, Any]:
+        """Rows whose columns do not prove what the model checks (its validators decide)."""
+        out = np.zeros(n, dtype=bool)
+        for target in ("first_name", "last_name", "lead_source"):
+            # made here (names split, lead sources mapped), not read as stripped text
+            values = values_of.get(target)
+            if values is not None:
+                out |= (values.str.strip() != values).fillna(False).to_numpy(dtype=bool)
+                out |= (values == "").fillna(False).to_numpy(dtype=bool) & (target != "lead_source")
+        created = values_of["created_at"]
+        for later in ("modified_at", "closed_at"):
+            values = values_of.get(later)
+            if values is not None:
+                out |= (values < created).fillna(False).to_numpy(dtype=bool)
+        closed = values_of.get("closed_at")
+        if closed is not None:
+            status = values_of.get("status")
+            is_open = (
+                np.ones(n, dtype=bool)
+                if status is None
+                else (status.isna() | (status == "open")).to_numpy(dtype=bool)
+            )
+            out |= closed.notna().to_numpy() & is_open
+        return out
+
+    def _assemble(
+        self,
+        values_of: Mapping[str, pd.Series],
+        ids: np.ndarray[Any, Any],
+        rows: np.ndarray[Any, Any],
+        custom: Sequence[str],
+    ) -> pd.DataFrame:
+        at = np.flatnonzero(rows)
+        columns: dict[str, Any] = {
+            t: v.iloc[at].reset_index(drop=True) for t, v in values_of.items()
+        }
+        columns["id"] = pd.Series(ids[at], dtype="str")
+        return typed_table(columns, len(at), custom)
+
+    def _validated(
+        self,
+        table: pd.DataFrame,
+        values_of: Mapping[str, pd.Series],
+        ids: np.ndarray[Any, Any],
+        doubtful: np.ndarray[Any, Any],
+        keep: np.ndarray[Any, Any],
+        raw: Mapping[str, pd.Series],
+        report: Any,
+        custom: Sequence[str],
+    ) -> pd.DataFrame:
+        """``table`` with the doubtful rows the model accepts, as it made them, in file order;
+        the others reported as the model says."""
+        lists = {t: python_values(v.iloc[doubtful]) for t, v in values_of.items()}
+        lists = _kind_ordered(lists)
+        raws = {c: python_values(v.iloc[doubtful]) for c, v in raw.items()}
+        accepted: list[Lead] = []
+        where: list[int] = []
+        for j, i in enumerate(doubtful.tolist()):
+            data = record_data(lists, j)
+            data["id"] = ids[i]
+            try:
+                accepted.append(self.validator.validate_python(data))
+            except ValidationError as err:
+                self._refused(err, j, raws, report, row=i)
+                keep[i] = False
+                continue
+            where.append(i)
+        if not accepted:
+            return table
+        from_model = lead_table(accepted, custom_fields=custom)
+        fast_rows = np.flatnonzero(keep & ~np.isin(np.arange(len(keep)), doubtful))
+        order = np.argsort(
+            np.concatenate([fast_rows, np.asarray(where, dtype=np.int64)]), kind="stable"
+        )
+        joined = pd.concat([table, from_model], ignore_index=True)
+        return joined.iloc[order].reset_index(drop=True).astype(table.dtypes.to_dict())
+
+
+def _lists(raw: pd.Series) -> pd.Series:
+    """``other_emails`` cells: addresses split at ``;`` or ``,``."""
+    return pd.Series(
+        [
+            None
+            if v != v
+            else tuple(p.strip() for p in v.replace(",", ";").split(";") if p.strip())
+            for v in raw.tolist()
+        ],
+        dtype=object,
+    )
+
+
+def _looked_up(values: pd.Series, table: Mapping[str, str], *, keep: bool) -> pd.Series:
+    """Each distinct cell looked up once (folded with :func:`value_key`); kept as written when
+    not found."""
+    codes, uniques = pd.factorize(values)
+    found = [table.get(value_key(v), v if keep else None) for v in uniques.tolist()]
+    names = np.asarray([*found, None], dtype=object)
+    return pd.Series(names[codes], dtype="str")
+
+
 # -- public entry points --------------------------------------------------------------------------
 
 _M = TypeVar("_M", bound=_TableMapping)
@@ -1012,6 +1467,7 @@ def _results(
     chunk_rows: int,
     delimiter: str | None,
     encoding: str | None,
+    columnar: bool = False,
 ) -> Iterator[LoadResult[Any]]:
     if chunk_rows < 1:
         raise ConfigurationError(f"chunk_rows must be at least 1, got {chunk_rows}")
@@ -1021,19 +1477,26 @@ def _results(
     for chunk in iter_chunks(table, chunk_rows=chunk_rows, delimiter=delimiter, encoding=encoding):
         if reader is None:
             mapping, notes = choose(chunk.frame)
-            reader = _Reader(mapping, when, what)
+            if columnar and isinstance(mapping, LeadMapping):
+                reader = _TableReader(mapping, when, what)
+            else:
+                reader = _Reader(mapping, when, what)
             reader.check_columns([str(c) for c in chunk.frame.columns])
             for note in notes:
                 logger.info("%s: %s", what, note)
-        result = reader.read(chunk)
+        if isinstance(reader, _TableReader):
+            result = reader.read_table(chunk)
+        else:
+            result = reader.read(chunk)
         if notes:
             result = LoadResult(
-                result.records,
+                result._records,
                 result.problems,
                 result.rows,
                 result.blank_rows,
                 result.mapping,
                 notes,
+                table=result.table,
             )
             notes = ()
         yield result
@@ -1057,6 +1520,10 @@ def iter_lead_batches(
     most ``chunk_rows`` rows. The file is streamed: memory depends on ``chunk_rows``, not on the
     file's size (besides 16 bytes an id, kept to report duplicates across batches).
 
+    Each batch is read column by column into the lead table (``result.table``); its ``records``
+    are made from that table when first asked for, so a caller that needs only the table
+    never makes a :class:`~leadqual.models.Lead`.
+
     ``mapping`` is a :class:`LeadMapping`, a preset name (:data:`PRESETS`) or ``None`` to guess it
     from the first batch (:func:`guess_mapping`; the first result's ``notes`` say what was
     guessed). CSV files: the encoding (UTF-8 with or without BOM, UTF-16, else Windows-1252 with
@@ -1076,6 +1543,58 @@ def iter_lead_batches(
         chunk_rows=chunk_rows,
         delimiter=delimiter,
         encoding=encoding,
+        columnar=True,
+    )
+
+
+def read_lead_table(
+    table: TableInput,
+    /,
+    *,
+    mapping: LeadMapping | str | None = None,
+    chunk_rows: int = _CHUNK_ROWS,
+    delimiter: str | None = None,
+    encoding: str | None = None,
+    now: datetime | None = None,
+) -> LoadResult[Lead]:
+    """A CRM export (CSV, Parquet or DataFrame) read straight into the lead table
+    (:mod:`leadqual.sources.lead_table`): ``result.table``, with the same row report, the same
+    values and the same rows as the leads :func:`leads_from_frame` loads, without making a
+    :class:`~leadqual.models.Lead` per row (``result.records`` makes them if asked).
+
+    Cells are read a column at a time with pandas (dates with ``pd.to_datetime`` in the
+    mapping's formats, then the usual ones; numbers with ``pd.to_numeric``, the odd ones such
+    as ``1,200`` or ``$1.5M`` one by one; statuses and lead sources looked up once per distinct
+    value; phone numbers in international form normalised with pandas, the others parsed once
+    per distinct number). CSV files are read in chunks of ``chunk_rows``; arguments as for
+    :func:`iter_lead_batches`, which yields the same results batch by batch.
+
+    Examples:
+        >>> import pandas as pd
+        >>> export = pd.DataFrame({
+        ...     "First Name": ["Ada", "Alan"], "Last Name": ["Lovelace", "Turing"],
+        ...     "Company": ["Analytical Ltd", "Bletchley"], "Employees": ["1.2E+03", "00012"],
+        ...     "Created On": ["2025-03-01", "soon"],
+        ... })
+        >>> result = read_lead_table(export)
+        >>> result.table[["last_name", "employee_count"]].values.tolist()
+        [['Lovelace', 1200]]
+        >>> [(p.row, p.column, p.reason) for p in result.problems]
+        [(3, 'Created On', 'not a date')]
+
+    Raises:
+        ConfigurationError: as for :func:`iter_lead_batches`.
+        ValidationFailed: as for :func:`iter_lead_batches`.
+    """
+    return LoadResult.combine(
+        iter_lead_batches(
+            table,
+            mapping=mapping,
+            chunk_rows=chunk_rows,
+            delimiter=delimiter,
+            encoding=encoding,
+            now=now,
+        )
     )
 
 

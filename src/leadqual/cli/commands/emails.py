@@ -151,8 +151,9 @@ def emails(
         columns["email"] = address_column
         loaded = read_leads(screen, file, read, now=when, mapping=LeadMapping(columns=columns))
         validator = EmailValidator(check_deliverability=deliverability, now=when)
-        leads = loaded.records
-        addresses = sorted({lead.email for lead in leads if lead.email})
+        # the lead table's id and email columns: no Lead is made for this command
+        pairs = _ids_and_emails(loaded)
+        addresses = sorted({email for _, email in pairs if email})
         checks: dict[str, EmailCheck] = {}
         step = 500
         with screen.progress("Checking addresses", total=len(addresses)) as advance:
@@ -160,9 +161,7 @@ def emails(
                 part = addresses[start : start + step]
                 checks.update(zip(part, validator.validate_many(part), strict=True))
                 advance(len(checks), len(addresses))
-    rows = [
-        _row(lead.id, lead.email, checks.get(lead.email) if lead.email else None) for lead in leads
-    ]
+    rows = [_row(lead_id, email, checks.get(email) if email else None) for lead_id, email in pairs]
     if csv is not None:
         with open_output(csv) as target:
             write_csv(rows, COLUMNS, target)
@@ -187,3 +186,13 @@ def emails(
         + ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
         + ("" if deliverability else " (deliverability not checked: --deliverability asks DNS)")
     )
+
+
+def _ids_and_emails(loaded: LoadResult[Lead]) -> list[tuple[str, str | None]]:
+    """Each loaded row's id and address, from the lead table when the read made one."""
+    from leadqual.sources.lead_table import python_values
+
+    table = loaded.table
+    if table is None:
+        return [(lead.id, lead.email) for lead in loaded.records]
+    return list(zip(python_values(table["id"]), python_values(table["email"]), strict=True))
