@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from sklearn.ensemble import HistGradientBoostingClassifier
 
 from leadqual.scoring import LeadScorer
+from leadqual.scoring import _forest as forest_module
 from leadqual.scoring._forest import CompiledForest
 from leadqual.scoring.scorer import _COMPILED_MAX_ROWS
 
@@ -106,6 +107,16 @@ def test_a_fractional_category_reads_as_its_whole_part_on_both_fast_paths() -> N
     Z[3:, 0] = [0.0, 2.0, 4.0]
     np.testing.assert_allclose(forest.raw_batch(Z), forest.raw(Z))
     np.testing.assert_allclose(forest.raw_batch(Z[:3]), forest.raw_batch(Z[3:]))
+
+
+def test_a_batch_larger_than_one_working_set_is_scored_in_parts_alike(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    model, X, forest = _fitted()[0]
+    whole = forest.raw_batch(X[:500])
+    monkeypatch.setattr(forest_module, "_BATCH_ROWS", 7)  # 500 rows: 72 parts, the last of 3
+    np.testing.assert_allclose(forest.raw_batch(X[:500]), whole, rtol=1e-12)
+    np.testing.assert_allclose(whole, _sklearn(model, X[:500]), rtol=1e-9)
 
 
 def test_trees_that_are_one_leaf_add_their_value() -> None:

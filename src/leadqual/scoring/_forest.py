@@ -35,6 +35,8 @@ __all__ = ["CompiledForest"]
 
 _CATEGORIES = 256
 """Categories a native categorical split can name (scikit-learn's bitsets hold 8 x 32 bits)."""
+_BATCH_ROWS = 65_536
+"""Rows whose bins and leaf masks :meth:`CompiledForest.raw_batch` holds at once."""
 _MAX_LEAVES = 16
 """Trees with more leaves than this are left to scikit-learn for large batches (a tree's leaves
 are the bits of one ``uint16``)."""
@@ -260,11 +262,11 @@ class CompiledForest:
         for a forest read from a model file written before it existed)."""
         return bool(getattr(self, "tables_built", False))
 
-    def _bins(self, column: Callable[[int], NDArray[np.float64]], n: int) -> NDArray[np.intp]:
-        """Each row's bin of each attribute the trees split on (one row per attribute)."""
-        out = np.empty((len(self.bin_features), n), dtype=np.intp)
-        for i, f in enumerate(self.bin_features.tolist()):
-            x = column(f)
+    def _bins(self, columns: list[NDArray[np.float64]]) -> NDArray[np.intp]:
+        """Each row's bin of each attribute the trees split on (one row per attribute), from
+        those attributes' columns."""
+        out = np.empty((len(self.bin_features), len(columns[0]) if columns else 0), dtype=np.intp)
+        for i, x in enumerate(columns):
             if self.bin_categorical[i]:
                 bad = ~((x >= 0) & (x < _CATEGORIES))  # NaN too
                 # a fractional code reads as its whole part, as in :meth:`raw`
@@ -278,15 +280,14 @@ class CompiledForest:
     def raw_batch(
         self,
         Z: NDArray[np.float64],
-        column: Callable[[int], NDArray[np.float64]] | None = None,
+        column: Callable[[NDArray[np.float64], int], NDArray[np.float64]] | None = None,
     ) -> NDArray[np.float64]:
         """Raw log-odds for each row of ``Z``, by leaf tables (the same values as :meth:`raw`,
         faster from a few dozen rows).
 
         Args:
-            Z: the trees' input.
-            column: reads column ``j`` of the trees' input from ``Z`` when ``Z`` is not that
-                input itself (default: ``Z[:, j]``).
+            Z: the trees' input, or a matrix that ``column`` reads it from.
+            column: ``column(Z, j)`` is column ``j`` of the trees' input (default: ``Z[:, j]``).
         """
         n = Z.shape[0]
         out = np.full(n, self.baseline)
@@ -294,7 +295,20 @@ class CompiledForest:
             return out
         if not self.has_tables:
             raise ValueError("no leaf tables: a tree has too many leaves, or an older model file")
-        bins = self._bins(column if column is not None else (lambda j: Z[:, j]), n)
+        # a bounded working set whatever the batch's size
+        for lo in range(0, n, _BATCH_ROWS):
+            part = Z[lo : lo + _BATCH_ROWS]
+            features = self.bin_features.tolist()
+            if column is None:
+                columns = [part[:, f] for f in features]
+            else:
+                columns = [column(part, f) for f in features]
+            self._add_leaves(self._bins(columns), out[lo : lo + _BATCH_ROWS])
+        return out
+
+    def _add_leaves(self, bins: NDArray[np.intp], out: NDArray[np.float64]) -> None:
+        """Add to ``out`` the value of the leaf each row reaches in each tree."""
+        n = len(out)
         tables, start, trees = self.tables, self.table_start.tolist(), self.table_tree.tolist()
         slots = self.table_slot.tolist()
         alive = np.empty(n, dtype=np.uint16)
@@ -315,7 +329,6 @@ class CompiledForest:
             # spares numpy's buffered bounds check)
             _ONE_BIT.take(alive, out=leaf, mode="clip")
             out += self.leaf_value[t].take(leaf)
-        return out
 
     def raw(self, Z: NDArray[np.float64]) -> NDArray[np.float64]:
         """Raw log-odds for each row of ``Z``."""

@@ -350,8 +350,7 @@ class _Model:
                 # leaf tables: a few array lookups per tree over the whole batch, reading the
                 # columns the trees split on straight from Z
                 layout = getattr(self, "layout", None)
-                column = None if layout is None else partial(layout.column, Z)
-                outs.append(fast.raw_batch(Z, column))
+                outs.append(fast.raw_batch(Z, None if layout is None else layout.column))
                 continue
             X = self._tree_input(Z) if isinstance(part, HistGradientBoostingClassifier) else Z
             if isinstance(fast, CompiledForest) and small:
