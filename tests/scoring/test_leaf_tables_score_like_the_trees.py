@@ -201,3 +201,17 @@ def test_a_model_without_leaf_tables_scores_batches_through_scikit_learn(
     finally:
         for k, v in saved.items():
             setattr(forest, k, v)
+
+
+def test_only_the_model_that_scores_batches_carries_leaf_tables(
+    scorers: dict[str, LeadScorer],
+) -> None:
+    scorer = scorers["boosting"]
+    final = [c for c in scorer.model_.compiled if isinstance(c, CompiledForest)]
+    folds = [c for m in scorer.fold_models_ for c in m.compiled if isinstance(c, CompiledForest)]
+    assert final and all(f.has_tables for f in final)
+    assert folds and not any(f.has_tables for f in folds)
+    # the folds' forests still give each lead its band
+    lead = _hostile_batch(3).to_dict(orient="records")[0]
+    band = scorer.score_record(lead, band=True).band
+    assert band is not None and band[0] <= band[1]

@@ -95,9 +95,18 @@ def _leaf_bits(
 
 
 class CompiledForest:
-    """Flat-array copy of a binary ``HistGradientBoostingClassifier``'s trees."""
+    """Flat-array copy of a binary ``HistGradientBoostingClassifier``'s trees.
 
-    def __init__(self, model: Any, check: NDArray[np.float64] | None = None) -> None:
+    Args:
+        model: the fitted model.
+        check: rows to compare the compiled paths' predictions with scikit-learn's on.
+        leaf_tables: also build the leaf tables of :meth:`raw_batch` (a forest that only ever
+            scores a few rows at a time does without).
+    """
+
+    def __init__(
+        self, model: Any, check: NDArray[np.float64] | None = None, *, leaf_tables: bool = True
+    ) -> None:
         predictors = [it[0] for it in model._predictors]
         feats: list[NDArray[np.int64]] = []
         thr: list[NDArray[np.float64]] = []
@@ -167,7 +176,9 @@ class CompiledForest:
         self.roots = np.asarray(roots, dtype=np.int64)
         self.depth = depth
         self.baseline = float(np.ravel(model._baseline_prediction)[0])
-        self._build_tables()
+        self.tables_built = False
+        if leaf_tables:
+            self._build_tables()
         if check is not None and len(check):
             theirs = np.ravel(model._raw_predict(check))
             both = (self.raw(check), self.raw_batch(check)) if self.has_tables else ()

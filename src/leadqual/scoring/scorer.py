@@ -18,7 +18,7 @@ proportion to how far past it the lead is (its out-of-range part as the linear m
 all linear from :data:`EXTRAPOLATION_RAMP` log-odds), so scores stay continuous; from
 :data:`EXTRAPOLATION_TOLERANCE` the lead is marked ``extrapolated``. On the bank benchmark's
 time-ordered split, where the newer leads lie past the economic indicators' training range, this
-lifts boosting from 0.60 to 0.75 ROC-AUC without changing its cross-validated figure.
+lifts boosting from 0.65 to 0.75 ROC-AUC without changing its cross-validated figure.
 
 How the work is shared: each model is fitted once. Rows that are identical once featurized (a
 lead entered twice, a resampled table) stay on one side of every validation split and of boosting's
@@ -300,14 +300,19 @@ class _Model:
         layout = getattr(self, "layout", None)
         return Z if layout is None else layout.compact(Z)
 
-    def compile(self, Z_check: NDArray[np.float64]) -> None:
+    def compile(self, Z_check: NDArray[np.float64], *, tables: bool = True) -> None:
+        """The fast paths of each part (``tables``: the trees' leaf tables for batches too)."""
         compiled: list[CompiledForest | tuple[NDArray[np.float64], float] | None] = []
         for part in self.parts:
             if isinstance(part, LogisticRegression):
                 compiled.append((part.coef_[0].astype(np.float64), float(part.intercept_[0])))
             elif isinstance(part, HistGradientBoostingClassifier):
                 try:
-                    compiled.append(CompiledForest(part, check=self._tree_input(Z_check[:50])))
+                    compiled.append(
+                        CompiledForest(
+                            part, check=self._tree_input(Z_check[:50]), leaf_tables=tables
+                        )
+                    )
                 except (AttributeError, KeyError, ValueError) as err:  # pragma: no cover
                     logger.warning("fast path unavailable for boosting: %s", err)
                     compiled.append(None)
@@ -904,7 +909,7 @@ class LeadScorer(LeadClassifier):
             # past the validations planned for kinds a table without usable attributes skips
             steps.to(steps.total - 1, f"fitted the {chosen} model on all {n} leads")
         for m in fold_models.get(chosen, []):
-            m.compile(Z)
+            m.compile(Z, tables=False)  # they score one lead at a time (its band)
         self.fold_models_ = fold_models.get(chosen, [])
         self.calibration_ = (1.0, 0.0)
         chosen_oof = oofs.get(chosen)
