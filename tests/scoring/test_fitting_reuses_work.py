@@ -49,8 +49,12 @@ def fits(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[dict[str, Any]]]:
         def fit(
             self: Any, X: Any, y: Any, *a: Any, _o: Any = cls.fit, _n: str = name, **kw: Any
         ) -> Any:
-            out[_n].append({"X": np.asarray(X), "X_val": kw.get("X_val"), "model": self})
-            return _o(self, X, y, *a, **kw)
+            record = {"X": np.asarray(X), "X_val": kw.get("X_val"), "model": self}
+            out[_n].append(record)
+            fitted = _o(self, X, y, *a, **kw)
+            # the whole validation curve, before the scorer cuts the trees back
+            record["scores"] = np.array(getattr(fitted, "validation_score_", []), copy=True)
+            return fitted
 
         monkeypatch.setattr(cls, "fit", fit)
     return out
@@ -65,11 +69,37 @@ def test_early_stopping_stops_on_rows_that_share_no_copy_with_training(
     for f in fits["boosting"]:
         assert f["X_val"] is not None, "early stopping split rows itself (copies on both sides)"
         assert not _row_keys(f["X"]) & _row_keys(np.asarray(f["X_val"]))
-        # it stopped, and kept the trees up to its best validation score
+        # it stopped, and kept the fewest trees whose validation loss is near its best
         model = f["model"]
-        assert model.n_iter_ < model.max_iter
-        assert int(np.argmax(model.validation_score_)) == model.n_iter_
+        assert len(f["scores"]) - 1 < model.max_iter
+        _assert_fewest_trees_near_best(f["scores"], model.n_iter_)
     assert 0 < scorer.n_trees_ < 400
+
+
+def _assert_fewest_trees_near_best(curve: np.ndarray, kept: int) -> None:
+    top = float(np.max(curve[1:]))
+    near = curve >= top - scorer_module.TREES_LOSS_TOLERANCE * abs(top)
+    assert kept >= 1 and near[kept], "the trees kept are not near the best validation loss"
+    assert not near[1:kept].any(), "fewer trees were as near the best"
+
+
+def test_boosting_keeps_no_tree_that_barely_moves_the_validation_loss(
+    fits: dict[str, list[dict[str, Any]]],
+) -> None:
+    X, y = _leads(4000, seed=11)
+    scorer = LeadScorer(model="boosting", n_jobs=1).fit(X, y)
+    for f in fits["boosting"]:
+        curve, model = f["scores"], f["model"]
+        _assert_fewest_trees_near_best(curve, model.n_iter_)
+        # the cut is real: the best validation score came later than the trees kept
+        assert model.n_iter_ <= int(np.argmax(curve))
+        assert len(model.validation_score_) == model.n_iter_ + 1
+    # the final model (trained on the most rows) is the one scoring, with the trees it kept
+    final = max(
+        fits["boosting"], key=lambda f: len(f["X"]) + (0 if f["X_val"] is None else len(f["X_val"]))
+    )["model"]
+    assert scorer.n_trees_ == final.n_iter_
+    assert scorer.model_.parts[0] is final
 
 
 def test_without_copies_early_stopping_still_stops(fits: dict[str, list[dict[str, Any]]]) -> None:

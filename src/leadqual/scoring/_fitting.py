@@ -119,3 +119,14 @@ class TreeLayout:
             out[:, j] = Z[:, s:e] @ np.arange(e - s, dtype=np.float64)
         out[:, k:] = Z[:, self.passthrough]
         return out
+
+    def column(self, Z: NDArray[np.float64], j: int) -> NDArray[np.float64]:
+        """Column ``j`` of :meth:`compact`'s output, without building the rest of it."""
+        k = len(self.blocks)
+        if not k:
+            return Z[:, j]
+        if j < k:
+            s, e = (int(v) for v in self.blocks[j])
+            out: NDArray[np.float64] = Z[:, s:e] @ np.arange(e - s, dtype=np.float64)
+            return out
+        return Z[:, int(self.passthrough[j - k])]

@@ -325,6 +325,10 @@ class _Plan(ABC):
     def batch(self, s: pd.Series) -> NDArray[np.float64]:
         """Numbers for a whole column."""
 
+    def batch_into(self, s: pd.Series, out: NDArray[np.float64]) -> None:
+        """:meth:`batch` written into ``out`` (a block of the featurized matrix)."""
+        out[:] = self.batch(s)
+
     @abstractmethod
     def one(self, value: Any, out: NDArray[np.float64], start: int) -> None:
         """Write one value's numbers into ``out`` from ``start`` (the fast path)."""
@@ -378,14 +382,17 @@ class _NumericPlan(_Plan):
         return (v - self.center) / self.scale
 
     def batch(self, s: pd.Series) -> NDArray[np.float64]:
+        out = np.empty((len(s), 2 if self.has_missing else 1))
+        self.batch_into(s, out)
+        return out
+
+    def batch_into(self, s: pd.Series, out: NDArray[np.float64]) -> None:
         v = pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
         _check_magnitude(self.column, v)
-        v = np.where(np.isfinite(v), v, np.nan)
-        miss = np.isnan(v)
-        v = self._prep(np.where(miss, self.median, v))
+        miss = ~np.isfinite(v)
+        out[:, 0] = self._prep(np.where(miss, self.median, v))
         if self.has_missing:
-            return np.column_stack([v, miss.astype(np.float64)])
-        return v[:, None]
+            out[:, 1] = miss
 
     def one(self, value: Any, out: NDArray[np.float64], start: int) -> None:
         miss = _is_missing(value)
@@ -429,10 +436,22 @@ class _CategoricalPlan(_Plan):
         return key if key else MISSING
 
     def batch(self, s: pd.Series) -> NDArray[np.float64]:
-        n = len(s)
-        out = np.zeros((n, len(self.levels)), dtype=np.float64)
-        if n == 0:
-            return out
+        out = np.empty((len(s), len(self.levels)), dtype=np.float64)
+        self.batch_into(s, out)
+        return out
+
+    def batch_into(self, s: pd.Series, out: NDArray[np.float64]) -> None:
+        codes = self.codes(s)
+        # one comparison per level writes each column of the block whole (the block is a
+        # column-major slice: a scatter of ones would write across it)
+        for j in range(out.shape[1]):
+            np.equal(codes, j, out=out[:, j], casting="unsafe")
+
+    def codes(self, s: pd.Series) -> NDArray[np.int64]:
+        """Each row's level (its index in ``levels``; -1: none, a rare value without a rare
+        level)."""
+        if len(s) == 0:
+            return np.zeros(0, dtype=np.int64)
         # one hashing pass over the column; the (slow) str/strip treatment then runs once per
         # distinct value, not once per row
         seen, uniques = pd.factorize(s, use_na_sentinel=True)
@@ -454,8 +473,7 @@ class _CategoricalPlan(_Plan):
                 rows = np.flatnonzero(np.isin(seen, other))
                 values = s.to_numpy(dtype=object)[rows]
                 codes[rows] = [self.index.get(self._key(v), rare) for v in values]
-        ok = codes >= 0
-        out[np.nonzero(ok)[0], codes[ok]] = 1.0
+        out: NDArray[np.int64] = codes
         return out
 
     def one(self, value: Any, out: NDArray[np.float64], start: int) -> None:
@@ -866,7 +884,7 @@ class LeadFeaturizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             if refs is not None and isinstance(plan, _DatetimePlan):
                 out[:, start:stop] = plan.batch_at(df[plan.column], refs)
             else:
-                out[:, start:stop] = plan.batch(df[plan.column])
+                plan.batch_into(df[plan.column], out[:, start:stop])
         return out
 
     def get_feature_names_out(self, input_features: Any = None) -> NDArray[np.object_]:
