@@ -106,6 +106,7 @@ DEFERRED = {
     "read",
     ("leadqual.cli.inputs", "leadqual.config"): "pydantic and PyYAML load only when a "
     "configuration or mapping file is read",
+    ("leadqual.cli.inputs", "leadqual._base"): "pydantic loads only when --now is read",
     ("leadqual.cli.inputs", "leadqual.scoring"): "scikit-learn loads only when a model file is "
     "read",
     ("leadqual.cli.inputs", "leadqual.sources.tabular"): "pandas loads only when a file is read",
