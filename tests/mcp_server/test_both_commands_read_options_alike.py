@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+import typer
 from hypothesis import assume, given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -15,6 +16,7 @@ from typer.testing import CliRunner
 import leadqual.mcp.command as command
 import leadqual.mcp.server as server
 from leadqual.cli import app
+from leadqual.cli.inputs import parse_now
 from leadqual.errors import ValidationFailed
 from leadqual.plugins import plugin_options
 
@@ -127,3 +129,8 @@ def test_a_key_that_is_not_a_name_is_refused(key: str, value: str) -> None:
         with pytest.raises(ValidationFailed, match="expected KEY=VALUE") as err:
             plugin_options([text])
         assert err.value.field == "--source-option"
+
+
+def test_a_time_outside_the_calendar_once_in_utc_is_a_usage_error_in_every_command() -> None:
+    with pytest.raises(typer.BadParameter, match="outside the years 1 to 9999"):
+        parse_now("0001-01-01T00:00+05:00")
