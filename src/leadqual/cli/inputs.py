@@ -22,7 +22,6 @@ import typer
 
 from leadqual.cli.output import Screen, open_output, write_csv
 from leadqual.errors import ConfigurationError, ValidationFailed
-from leadqual.plugins import plugin_options
 
 if TYPE_CHECKING:
     from leadqual.config import AgentConfig
@@ -353,6 +352,8 @@ def source_options(values: list[str] | None) -> dict[str, str]:
         typer.BadParameter: a value that is not ``KEY=VALUE``, a key that is not a Python name,
             or a key given twice (usage errors).
     """
+    from leadqual.plugins import plugin_options
+
     try:
         return plugin_options(values or (), field="--source-option")
     except ValidationFailed as err:

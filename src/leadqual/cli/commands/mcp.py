@@ -16,7 +16,6 @@ import typer
 
 from leadqual.cli.inputs import AgentOptions, Host, Port, serves_agent
 from leadqual.errors import ConfigurationError, ValidationFailed
-from leadqual.mcp.options import check_served
 
 if TYPE_CHECKING:
     from types import ModuleType
@@ -103,6 +102,8 @@ def mcp(
     on Ctrl-C. See docs/mcp.md.
     """
     kind: Literal["stdio", "http"] = "http" if transport is Transport.HTTP else "stdio"
+    from leadqual.mcp.options import check_served
+
     try:
         check_served(
             transport=kind,
