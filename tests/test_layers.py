@@ -85,7 +85,7 @@ DEFERRED = {
     ("leadqual.cli.commands.config", "leadqual.agent"): "the agent's components load only "
     "when two configurations are compared",
     ("leadqual.cli.commands.mcp", "leadqual.mcp"): "the MCP SDK loads only when the server "
-    "starts (and its absence is reported then)",
+    "starts (and its absence is reported then); `leadqual version` loads no library module",
     ("leadqual.sources.named", "leadqual.sources.tabular"): "pandas loads only when the "
     "tabular source is built",
     ("leadqual.sources.named", "leadqual.sources.sql_mapping"): "the SQL mapping loads only "
@@ -108,6 +108,9 @@ DEFERRED = {
     "read",
     ("leadqual.cli.inputs", "leadqual.config"): "pydantic and PyYAML load only when a "
     "configuration or mapping file is read",
+    ("leadqual.cli.inputs", "leadqual._base"): "pydantic loads only when --now is read",
+    ("leadqual.cli.inputs", "leadqual.plugins"): "`leadqual version` loads no library module; "
+    "the option reader loads when --source-option is read",
     ("leadqual.cli.inputs", "leadqual.scoring"): "scikit-learn loads only when a model file is "
     "read",
     ("leadqual.cli.inputs", "leadqual.sources.tabular"): "pandas loads only when a file is read",

@@ -16,6 +16,7 @@ __all__ = [
     "UtcDatetime",
     "as_validation_failed",
     "check_frame",
+    "parse_utc",
     "to_utc",
 ]
 
@@ -40,6 +41,23 @@ def to_utc(value: datetime, field: str = "now") -> datetime:
             f"{field} {value.isoformat()} lies outside the years 1 to 9999 once read in UTC",
             field=field,
         ) from None
+
+
+def parse_utc(text: str, /, field: str = "now") -> datetime:
+    """An ISO 8601 date or time read as an aware UTC datetime (surrounding spaces ignored; a
+    naive value is taken to be UTC already), as the command lines read ``--now``.
+
+    Raises:
+        ValidationFailed: not an ISO 8601 date or time, or one outside the years 1 to 9999 once
+            read in UTC; ``field`` names where it came from.
+    """
+    try:
+        parsed = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ValidationFailed(
+            f"{text!r} is not an ISO 8601 date or time (e.g. 2025-06-30T09:00:00Z)", field=field
+        ) from None
+    return to_utc(parsed, field)
 
 
 def check_frame(frame: Any, /, *, field: str = "frame") -> None:

@@ -30,7 +30,7 @@ from importlib import metadata
 from typing import Any, Generic, TypeVar
 
 from leadqual._compat import moved_names
-from leadqual.errors import ConfigurationError, PluginError
+from leadqual.errors import ConfigurationError, PluginError, ValidationFailed
 
 __all__ = [
     "CRM_SOURCES_GROUP",
@@ -39,6 +39,7 @@ __all__ = [
     "PluginRegistry",
     "builtin_entry_points",
     "missing_members",
+    "plugin_options",
 ]
 
 # The component registries moved to their components, so this module imports none of them.
@@ -125,6 +126,34 @@ def missing_members(obj: object, protocol: type, /) -> list[str]:
         declared = getattr(protocol, name, None)
         if not hasattr(obj, name) or (callable(declared) and not callable(getattr(obj, name))):
             out.append(name)
+    return out
+
+
+def plugin_options(pairs: Iterable[str], /, *, field: str = "--source-option") -> dict[str, str]:
+    """``KEY=VALUE`` texts as the keyword arguments a plugin is built with.
+
+    The first ``=`` ends the key, so a value may hold more (``dsn=a=b`` is ``{"dsn": "a=b"}``);
+    spaces around the key are dropped, the value is kept as given (it may be empty).
+
+    Examples:
+        >>> plugin_options(["path=crm.db", " dsn =a=b", "token="])
+        {'path': 'crm.db', 'dsn': 'a=b', 'token': ''}
+
+    Raises:
+        ValidationFailed: a text without ``=``, a key that is not a Python name (``not-a-name``)
+            or a key given twice; ``field`` names the option it came from.
+    """
+    out: dict[str, str] = {}
+    for text in pairs:
+        key, sep, value = text.partition("=")
+        key = key.strip()
+        if not sep or not key.isidentifier():
+            raise ValidationFailed(
+                f"expected KEY=VALUE with KEY a name (path=crm.db), got {text!r}", field=field
+            )
+        if key in out:
+            raise ValidationFailed(f"the option {key!r} is given twice", field=field)
+        out[key] = value
     return out
 
 

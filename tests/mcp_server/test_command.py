@@ -88,7 +88,7 @@ def test_a_malformed_tokens_file_names_the_line(tmp_path: Path, body: str, probl
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--seller", "S-01", "--now", "yesterday"], "Invalid isoformat string"),
+        (["--seller", "S-01", "--now", "yesterday"], "is not an ISO 8601 date or time"),
         (["--seller", "S-01", "--source", "sqlite"], "--config is required"),
         (["--transport", "http", "--tokens", "{tokens}"], "at least 24 characters"),
         (["--transport", "http", "--tokens", "{missing}"], "No such file"),

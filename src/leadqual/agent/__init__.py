@@ -14,6 +14,7 @@ Examples:
 from leadqual._progress import Progress
 from leadqual.agent.access import Access, Role
 from leadqual.agent.agent import ORGANIZATION, QualificationAgent
+from leadqual.agent.building import AgentSetup, BuiltAgent, build_agent
 from leadqual.agent.configdiff import (
     ConfigBacktest,
     ConfigDiff,
@@ -57,6 +58,7 @@ __all__ = [
     "AccountLinked",
     "AccountUpdated",
     "AgentCounters",
+    "AgentSetup",
     "AgentStatus",
     "CompanyNameUpdated",
     "ConfigBacktest",
@@ -77,11 +79,13 @@ __all__ = [
     "QualificationAgent",
     "QualificationOutcome",
     "BatchReport",
+    "BuiltAgent",
     "ReplayReport",
     "Role",
     "SellerView",
     "StageCounter",
     "TopConversion",
+    "build_agent",
     "changed_inputs",
     "coalesce",
     "config_hash",

@@ -14,7 +14,7 @@ import os
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -336,40 +336,28 @@ def parse_now(value: str | None) -> datetime | None:
     """
     if value is None:
         return None
+    from leadqual._base import parse_utc
+
     try:
-        parsed = datetime.fromisoformat(value.strip())
-    except ValueError:
-        raise typer.BadParameter(
-            f"{value!r} is not an ISO 8601 date or time (e.g. 2025-06-30T09:00:00Z)",
-            param_hint="'--now'",
-        ) from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+        return parse_utc(value, "--now")
+    except ValidationFailed as err:
+        raise typer.BadParameter(str(err), param_hint="'--now'") from None
 
 
 def source_options(values: list[str] | None) -> dict[str, str]:
-    """``--source-option KEY=VALUE`` pairs as keyword arguments for the source.
+    """``--source-option KEY=VALUE`` pairs as keyword arguments for the source
+    (:func:`leadqual.plugins.plugin_options`).
 
     Raises:
         typer.BadParameter: a value that is not ``KEY=VALUE``, a key that is not a Python name,
             or a key given twice (usage errors).
     """
-    out: dict[str, str] = {}
-    for text in values or ():
-        key, sep, value = text.partition("=")
-        key = key.strip()
-        if not sep or not key.isidentifier():
-            raise typer.BadParameter(
-                f"expected KEY=VALUE with KEY a name (path=crm.db), got {text!r}",
-                param_hint="'--source-option'",
-            )
-        if key in out:
-            raise typer.BadParameter(
-                f"the option {key!r} is given twice", param_hint="'--source-option'"
-            )
-        out[key] = value
-    return out
+    from leadqual.plugins import plugin_options
+
+    try:
+        return plugin_options(values or (), field="--source-option")
+    except ValidationFailed as err:
+        raise typer.BadParameter(str(err), param_hint="'--source-option'") from None
 
 
 def one_stdout(*, json: bool, csv: str | None) -> None:

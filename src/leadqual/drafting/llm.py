@@ -64,6 +64,7 @@ __all__ = [
     "LlmMessage",
     "LlmReplyClassifier",
     "OpenAICompatibleClient",
+    "SyncComplete",
     "ask",
     "is_llm_client",
     "llm_client_registry",
@@ -106,6 +107,32 @@ class LlmClient(Protocol):
     ) -> str:
         """The model's answer to ``messages``; raises :class:`~leadqual.errors.ProviderError`."""
         ...
+
+
+class SyncComplete:
+    """Gives an :class:`LlmClient` a sync ``complete`` beside its ``acomplete``: subclass it.
+
+    Examples:
+        >>> class Echo(SyncComplete):
+        ...     name = "echo"
+        ...     async def acomplete(self, messages, /, *, temperature=0.2, max_tokens=800):
+        ...         return messages[-1].content
+        >>> Echo().complete([LlmMessage(role="user", content="hi")])
+        'hi'
+    """
+
+    def complete(
+        self: LlmClient,
+        messages: Sequence[LlmMessage],
+        /,
+        *,
+        temperature: float = 0.2,
+        max_tokens: int = 800,
+    ) -> str:
+        """:meth:`acomplete` for sync code (works inside a running event loop too)."""
+        return run_sync(
+            lambda: self.acomplete(messages, temperature=temperature, max_tokens=max_tokens)
+        )
 
 
 def _legacy_complete(client: object) -> Callable[..., Awaitable[str]] | None:
@@ -171,7 +198,7 @@ class _RetryableStatus(Exception):
         self.response = response
 
 
-class OpenAICompatibleClient:
+class OpenAICompatibleClient(SyncComplete):
     """A chat-completions client for OpenAI-compatible servers, on httpx.
 
     Args:
@@ -351,19 +378,6 @@ class OpenAICompatibleClient:
         if response.status_code != 200:
             self._raise_for(response)
         return self._content(response)
-
-    def complete(
-        self,
-        messages: Sequence[LlmMessage],
-        /,
-        *,
-        temperature: float = 0.2,
-        max_tokens: int = 800,
-    ) -> str:
-        """:meth:`acomplete` for sync code (works inside a running event loop too)."""
-        return run_sync(
-            lambda: self.acomplete(messages, temperature=temperature, max_tokens=max_tokens)
-        )
 
     async def _post(
         self,

@@ -11,108 +11,51 @@ from __future__ import annotations
 
 import argparse
 import sys
-import warnings
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Unpack
 
-from leadqual._base import to_utc
-from leadqual.agent import QualificationAgent
-from leadqual.config import AgentConfig
-from leadqual.email import EmailValidator, StaticResolver
+from leadqual._base import parse_utc
+from leadqual.agent import AgentSetup, QualificationAgent
+from leadqual.agent import build_agent as build_served
 from leadqual.errors import ConfigurationError, LeadqualError
+from leadqual.mcp.options import check_served
 from leadqual.mcp.server import seller_tokens, serve
-from leadqual.research.sample_provider import SampleResearchProvider
-from leadqual.scoring.crm import train_from_crm
-from leadqual.sources import CrmSource, MemorySource
-from leadqual.sources.registry import crm_source_registry
-from leadqual.sources.sample import load_sample_config, load_sample_data
-from leadqual.store import InsightStore, SqlInsightStore
+from leadqual.plugins import plugin_options
 
 __all__ = ["build_agent", "main", "read_tokens"]
 
 
-def build_agent(
-    *,
-    config: str | Path | None = None,
-    source: str | None = None,
-    source_options: dict[str, str] | None = None,
-    store: str | None = None,
-    now: datetime | None = None,
-    train: bool = True,
-    activate: bool | None = None,
-    check_deliverability: bool = True,
-) -> tuple[QualificationAgent, datetime | None]:
-    """The agent the command serves, and the reference time of its calls.
-
-    Without ``source``, the bundled sample CRM (offline research, DNS answers and its fixed
-    reference time), with a scoring model trained on its closed leads when ``train``. Otherwise
-    the CRM source registered under ``source`` (``sqlite`` with ``path=``, or an installed
-    plugin) built with ``source_options``, and the configuration file ``config`` (required).
-
-    Args:
-        config: an ``AgentConfig`` file (YAML or JSON); the sample's configuration by default.
-        source: a CRM source by name (``leadqual.crm_sources`` entry points).
-        source_options: keyword arguments for the source (``{"path": "crm.db"}``).
-        store: an insight store URL (``sqlite:///insights.db``, ``postgresql+psycopg://...``);
-            in memory by default.
-        now: the reference time of every call (the sample's own by default; else the clock).
-        train: train a scoring model on the sample's closed leads (sample only).
-        activate: process the newest open leads before serving (default: for the sample only).
-        check_deliverability: look up the mail servers of leads' addresses (DNS; not for the
-            sample, which ships its DNS answers).
+def build_agent(**setup: Unpack[AgentSetup]) -> tuple[QualificationAgent, datetime | None]:
+    """The agent the command serves, and the reference time of its calls: the agent
+    :func:`leadqual.agent.build_agent` builds with the same keyword arguments.
 
     Raises:
         ConfigurationError: a source without a configuration file, or a bad store URL.
         PluginError: an unknown source, or one that cannot be built with the options.
     """
-    kept: InsightStore | None = SqlInsightStore(store) if store else None
-    agent_config = AgentConfig.from_file(config) if config is not None else None
-    if source is None or source == "sample":
-        data = load_sample_data()
-        crm = MemorySource.from_snapshot(data.crm)
-        when = now or data.as_of
-        scorer = None
-        if train:
-            with warnings.catch_warnings():
-                # A small sample: convergence and calibration notes are expected, not news.
-                warnings.simplefilter("ignore")
-                scorer = train_from_crm(crm, now=when, months=24).scorer
-        agent = QualificationAgent(
-            agent_config or load_sample_config(),
-            crm,
-            providers=[SampleResearchProvider(data)],
-            email_validator=EmailValidator(resolver=StaticResolver.from_sample(data), now=when),
-            scorer=scorer,
-            store=kept,
-        )
-        if activate is None or activate:
-            agent.activate(now=when)
-        return agent, when
-    if agent_config is None:
-        raise ConfigurationError(
-            f"--config is required with --source {source}: the agent's settings"
-        )
-    built: CrmSource = crm_source_registry().create(source, **(source_options or {}))
-    agent = QualificationAgent(
-        agent_config,
-        built,
-        store=kept,
-        email_validator=EmailValidator(check_deliverability=check_deliverability),
-    )
-    if activate:
-        agent.activate(now=now)
-    return agent, now
+    built = build_served(**setup)
+    return built.agent, built.now
 
 
 def read_tokens(path: str | Path, /) -> dict[str, str]:
     """Bearer tokens from a file: one ``TOKEN SELLER_ID`` pair a line; ``#`` starts a comment.
 
     Raises:
-        ConfigurationError: a line that is not a pair, or a token given twice.
+        ConfigurationError: the file cannot be read or is not UTF-8 text, a line that is not a
+            pair, or a token given twice.
     """
+    try:
+        body = Path(path).read_text(encoding="utf-8")
+    except OSError as err:
+        raise ConfigurationError(
+            f"cannot read the tokens file {str(path)!r}: {err.strerror or err}"
+        ) from None
+    except UnicodeDecodeError:
+        raise ConfigurationError(f"the tokens file {str(path)!r} is not UTF-8 text") from None
     tokens: dict[str, str] = {}
-    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+    for number, line in enumerate(body.splitlines(), 1):
         text = line.split("#", 1)[0].strip()
         if not text:
             continue
@@ -123,13 +66,6 @@ def read_tokens(path: str | Path, /) -> dict[str, str]:
             raise ConfigurationError(f"{path} line {number}: the token is given twice")
         tokens[parts[0]] = parts[1]
     return tokens
-
-
-def _option(text: str) -> tuple[str, str]:
-    key, sep, value = text.partition("=")
-    if not sep or not key:
-        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
-    return key, value
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -153,7 +89,6 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--source-option",
         action="append",
-        type=_option,
         default=[],
         metavar="KEY=VALUE",
         help="an option for the source, e.g. path=crm.db (repeatable)",
@@ -185,16 +120,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``python -m leadqual.mcp``; returns the exit code."""
     args = _parser().parse_args(argv)
     try:
-        now = to_utc(datetime.fromisoformat(args.now), "--now") if args.now else None
-        if args.transport == "stdio" and not args.seller:
-            raise ConfigurationError(
-                "--seller is required with stdio: the seller every call acts for"
-            )
+        check_served(
+            transport=args.transport,
+            seller=args.seller,
+            tokens=args.tokens,
+            source=args.source,
+            source_options=args.source_option,
+            port=args.port,
+        )
+        source_options = plugin_options(args.source_option, field="--source-option")
+        now = parse_utc(args.now, "--now") if args.now is not None else None
         verifier = seller_tokens(read_tokens(args.tokens)) if args.tokens else None
         agent, when = build_agent(
             config=args.config,
             source=args.source,
-            source_options=dict(args.source_option),
+            source_options=source_options,
             store=args.store,
             now=now,
             train=args.train,

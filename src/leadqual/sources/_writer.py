@@ -70,26 +70,33 @@ class ReadByKind:
 
 class InsertCreates:
     """The ``create_*`` methods of :class:`~leadqual.sources.CrmWriter` over a source's
-    ``_insert`` (insert, raising :func:`id_taken` when the id is used)."""
+    ``_insert`` (insert, raising :func:`id_taken` when the id is used). A source whose service
+    stores a record differently from how it was given (stamps, a new id) overrides ``_create``
+    to return the record as stored."""
 
     if TYPE_CHECKING:
         # The insert each source implements.
         def _insert(self, kind: str, record: Account | Contact | Opportunity) -> None: ...
 
+    def _create(self, kind: str, record: Account | Contact | Opportunity) -> Any:
+        """Insert ``record`` and return it as stored: here, as given."""
+        self._insert(kind, record)
+        return record
+
     def create_account(self, account: Account, /) -> Account:
-        """Create an account; its id must be new."""
-        self._insert("account", account)
-        return account
+        """Create an account (its id must be new) and return it as stored."""
+        created: Account = self._create("account", account)
+        return created
 
     def create_contact(self, contact: Contact, /) -> Contact:
-        """Create a contact; its id must be new."""
-        self._insert("contact", contact)
-        return contact
+        """Create a contact (its id must be new) and return it as stored."""
+        created: Contact = self._create("contact", contact)
+        return created
 
     def create_opportunity(self, opportunity: Opportunity, /) -> Opportunity:
-        """Create an opportunity; its id must be new."""
-        self._insert("opportunity", opportunity)
-        return opportunity
+        """Create an opportunity (its id must be new) and return it as stored."""
+        created: Opportunity = self._create("opportunity", opportunity)
+        return created
 
 
 class WriterMethods(InsertCreates):

@@ -20,8 +20,7 @@ import inspect
 import re
 from collections.abc import Awaitable, Callable, Sequence
 
-from leadqual._sync import run_sync
-from leadqual.drafting.llm import LlmMessage
+from leadqual.drafting.llm import LlmMessage, SyncComplete
 
 __all__ = ["FunctionLlmClient", "prompt_draft_body"]
 
@@ -33,7 +32,7 @@ _DRAFT_BODY = re.compile(
 LlmFunction = Callable[[Sequence[LlmMessage]], "str | Awaitable[str]"]
 
 
-class FunctionLlmClient:
+class FunctionLlmClient(SyncComplete):
     """An :class:`~leadqual.drafting.llm.LlmClient` whose answers come from ``function``.
 
     Args:
@@ -63,19 +62,6 @@ class FunctionLlmClient:
         if not isinstance(answer, str):
             raise TypeError(f"the function must return a str, got {type(answer).__name__}")
         return answer
-
-    def complete(
-        self,
-        messages: Sequence[LlmMessage],
-        /,
-        *,
-        temperature: float = 0.2,
-        max_tokens: int = 800,
-    ) -> str:
-        """:meth:`acomplete` for sync code."""
-        return run_sync(
-            lambda: self.acomplete(messages, temperature=temperature, max_tokens=max_tokens)
-        )
 
 
 def prompt_draft_body(messages: Sequence[LlmMessage], /) -> str:

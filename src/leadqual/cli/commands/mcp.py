@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 import typer
 
 from leadqual.cli.inputs import AgentOptions, Host, Port, serves_agent
-from leadqual.errors import ConfigurationError
+from leadqual.errors import ConfigurationError, ValidationFailed
 
 if TYPE_CHECKING:
     from types import ModuleType
@@ -102,29 +102,23 @@ def mcp(
     on Ctrl-C. See docs/mcp.md.
     """
     kind: Literal["stdio", "http"] = "http" if transport is Transport.HTTP else "stdio"
-    if kind == "stdio" and not seller:
-        raise typer.BadParameter(
-            "--seller is required with stdio: the seller every call acts for",
-            param_hint="'--seller'",
+    from leadqual.mcp.options import check_served
+
+    try:
+        check_served(
+            transport=kind,
+            seller=seller,
+            tokens=tokens,
+            source=agent.source,
+            source_options=agent.source_options,
+            port=port,
         )
-    if kind == "stdio" and tokens is not None:
-        raise typer.BadParameter("--tokens is for --transport http", param_hint="'--tokens'")
-    if agent.source_options and agent.source is None:
-        raise typer.BadParameter(
-            "--source-option needs --source (the sample CRM takes no options)",
-            param_hint="'--source-option'",
-        )
+    except ValidationFailed as err:
+        raise typer.BadParameter(str(err), param_hint=f"'{err.field}'") from None
     command, server = _sdk()
     verifier: Any = None
     if tokens is not None:
-        try:
-            verifier = server.seller_tokens(command.read_tokens(tokens))
-        except OSError as err:
-            raise ConfigurationError(
-                f"cannot read the tokens file {str(tokens)!r}: {err.strerror or err}"
-            ) from None
-        except UnicodeDecodeError:
-            raise ConfigurationError(f"the tokens file {str(tokens)!r} is not UTF-8 text") from None
+        verifier = server.seller_tokens(command.read_tokens(tokens))
     served, reference = command.build_agent(config=config, **agent.kwargs())
     server.serve(
         served,

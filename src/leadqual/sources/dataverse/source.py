@@ -39,7 +39,7 @@ from leadqual.models import (
     Seller,
 )
 from leadqual.sources._records import OCCURRED
-from leadqual.sources._writer import ReadByKind, id_taken
+from leadqual.sources._writer import InsertCreates, ReadByKind, id_taken
 from leadqual.sources.base import with_changes, with_status
 from leadqual.sources.changes import ChangePage, RecordChange, TrackedKind
 from leadqual.sources.dataverse._odata import (
@@ -671,17 +671,18 @@ def _same_ref(a: RecordRef, b: RecordRef) -> bool:
     return a.kind == b.kind and a.id.lower() == b.id.lower()
 
 
-class WritableDataverseSource(DataverseSource):
+class WritableDataverseSource(InsertCreates, DataverseSource):
     """What ``DataverseSource(..., writable=True)`` builds: a :class:`DataverseSource` that is
     also a :class:`~leadqual.sources.CrmWriter`.
 
     Each write is one request, or one ``$batch`` change set (moving notes and activities), which
     the service applies entirely or not at all. Records come back as the service stored them
     (``Prefer: return=representation``): the service stamps ``createdon`` and ``modifiedon``,
-    and assigns a new GUID to a record whose id is not one.
+    and assigns a new GUID to a record whose id is not one. An opportunity is created open.
     """
 
     def _create(self, kind: str, record: Account | Contact | Opportunity) -> Any:
+        """POST ``record`` to its table and return it as the service stored it."""
         table = self._table(kind)
         dropped: list[str] = []
         body = table.encode(record, creating=True, dropped=dropped)
@@ -726,21 +727,6 @@ class WritableDataverseSource(DataverseSource):
             created_id = _id_in(self._client.follow(link, what="OData-EntityId"))
             return self._get(kind, created_id)
         return table.record(answer.json_object())
-
-    def create_account(self, account: Account, /) -> Account:
-        """Create an account and return it as stored."""
-        created: Account = self._create("account", account)
-        return created
-
-    def create_contact(self, contact: Contact, /) -> Contact:
-        """Create a contact and return it as stored."""
-        created: Contact = self._create("contact", contact)
-        return created
-
-    def create_opportunity(self, opportunity: Opportunity, /) -> Opportunity:
-        """Create an (open) opportunity and return it as stored."""
-        created: Opportunity = self._create("opportunity", opportunity)
-        return created
 
     def _patch(self, lead_id: str, body: Mapping[str, Any], *, action: str) -> Lead:
         table = self._table("lead")
