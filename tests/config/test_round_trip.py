@@ -86,7 +86,7 @@ PATHS = st.sampled_from(
 SCALAR = st.one_of(
     TEXT,
     st.integers(min_value=-(10**30), max_value=10**30),
-    st.floats(allow_nan=False),
+    st.floats(allow_nan=False, allow_infinity=False),
     st.booleans(),
 )
 WHEN = st.datetimes(

@@ -214,6 +214,17 @@ def test_a_nan_condition_is_refused_rather_than_never_matching() -> None:
     assert "NaN" in str(err)
 
 
+@pytest.mark.parametrize("value", [".inf", "-.inf", "[1, .inf]"])
+def test_an_infinite_condition_value_is_refused_as_it_cannot_round_trip_json(value: str) -> None:
+    op = "in" if value.startswith("[") else "gt"
+    text = GOOD + (
+        f"selection:\n- {{type: field, field: lead.employee_count, op: {op}, value: {value}}}\n"
+    )
+    err = _refused(text)
+    assert err.field is not None and err.field.startswith("selection.0")
+    assert "infinite" in str(err)
+
+
 def test_from_file_reads_yaml_with_lines_and_json_as_before(tmp_path: Path) -> None:
     path = tmp_path / "agent.yml"
     path.write_text(GOOD + "refresh: {research_every_days: 0}\n", encoding="utf-8")

@@ -84,6 +84,12 @@ class FieldCondition(ConfigPart):
         values = self.value if isinstance(self.value, list) else [self.value]
         if any(isinstance(v, float) and math.isnan(v) for v in values):
             raise ValueError("a condition on NaN never holds (NaN equals nothing): give a value")
+        # JSON has no infinity (it would be written as null and read back as "no value"), and
+        # no lead field holds one, so an infinite value is refused like NaN.
+        if any(isinstance(v, float) and math.isinf(v) for v in values):
+            raise ValueError(
+                "a condition on an infinite number cannot be saved or met: give a finite value"
+            )
         return self
 
 
