@@ -437,6 +437,35 @@ def _pairs_in_groups(
     return order[left_pos], order[right_pos]
 
 
+def _key_codes(left: IntArray, right: IntArray, n: np.int64) -> IntArray:
+    """One key's pairs as sorted distinct ``lo * n + hi`` codes (a record paired with itself,
+    as two equal values of a multi-valued cell do, is dropped)."""
+    lo = np.minimum(left, right)
+    hi = np.maximum(left, right)
+    keep = lo != hi
+    codes: IntArray = lo[keep] * n + hi[keep]
+    del lo, hi, keep
+    # pd.unique hashes (fast on tens of millions of codes); the distinct ones are then sorted.
+    out: IntArray = pd.unique(codes)
+    out.sort()
+    return out
+
+
+def _merge_codes(seen: IntArray, new: IntArray) -> IntArray:
+    """The union of two sorted arrays of distinct codes, sorted."""
+    if len(seen) == 0:
+        return new
+    at = np.searchsorted(seen, new)
+    present = seen[np.minimum(at, len(seen) - 1)] == new
+    new = new[~present]
+    if len(new) == 0:
+        return seen
+    merged = np.concatenate([seen, new])
+    del seen, new
+    merged.sort(kind="stable")  # two sorted runs: a linear merge
+    return merged
+
+
 class Blocker:
     """Generates candidate pairs: records sharing a key value, or neighbours in key order.
 
@@ -490,11 +519,24 @@ class Blocker:
         self, prepared: Prepared, /, *, steps: Steps | None = None
     ) -> tuple[IntArray, IntArray, BlockingReport]:
         """Candidate pairs over ``prepared``, with a report; ``steps`` advances by one per key."""
+        codes, report = self.pair_codes(prepared, steps=steps)
+        n = np.int64(max(len(prepared), 1))
+        return codes // n, codes % n, report
+
+    def pair_codes(
+        self, prepared: Prepared, /, *, steps: Steps | None = None
+    ) -> tuple[IntArray, BlockingReport]:
+        """Candidate pairs over ``prepared`` as one sorted ``int64`` per pair, ``lo * n + hi``
+        (``n`` records, ``lo < hi`` row positions), with a report; ``steps`` advances by one
+        per key.
+
+        Each key's pairs are deduplicated on their own and merged into the pairs of the keys
+        before: memory holds the distinct candidate pairs (eight bytes each) and one key's
+        pairs, never every key's pairs at once.
+        """
         report = BlockingReport()
-        # Each pair is kept as one int64 (lo * n + hi) from the moment it is generated: a quarter
-        # of the memory of left/right/min/max arrays over every key.
         n = np.int64(len(prepared))
-        chunks: list[IntArray] = [np.empty(0, dtype=np.int64)]
+        seen: IntArray = np.empty(0, dtype=np.int64)
         exact: dict[str, tuple[IntArray, ObjArray]] = {}
         for key in self.keys:
             rows, values = self.key_values(prepared, key)
@@ -506,21 +548,14 @@ class Blocker:
                 else:
                     codes, _ = pd.factorize(values)
                     left, right = self._block_pairs(rows, codes, key, report, prepared, exact)
+                del rows, values
                 report.pairs_per_key[key.name] = len(left)
-                lo = np.minimum(left, right)
-                hi = np.maximum(left, right)
+                seen = _merge_codes(seen, _key_codes(left, right, n))
                 del left, right
-                keep = lo != hi
-                chunks.append(lo[keep] * n + hi[keep])
-                del lo, hi, keep
             if steps is not None:
                 steps.advance(1, f"blocked on {key.name}")
-        # pd.unique hashes; np.unique would sort tens of millions of codes.
-        seen: IntArray = pd.unique(np.concatenate(chunks))
-        del chunks
-        seen.sort()
         report.candidates = len(seen)
-        return seen // n, seen % n, report
+        return seen, report
 
     def _block_pairs(
         self,
