@@ -25,13 +25,14 @@ from typing import Any, Self
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 
 from leadqual.dedupe.fellegi_sunter import FellegiSunter, levels_of
 from leadqual.dedupe.normalize import Normalizer
-from leadqual.dedupe.pipeline import Comparer, IntArray, Prepared, apply_rules
+from leadqual.dedupe.pipeline import Comparer, IntArray, ObjArray, Prepared, Preparer, apply_rules
 from leadqual.dedupe.settings import DedupeSettings
 
-__all__ = ["PairComparison", "fork_safe", "resolve_workers"]
+__all__ = ["PairComparison", "fork_safe", "prepare_columns", "resolve_workers"]
 
 logger = logging.getLogger(__name__)
 
@@ -214,3 +215,48 @@ def _warm(settings: DedupeSettings, prepared: Prepared) -> None:
                 prepared.texts(name)
                 if comp.method == "company":
                     prepared.first_words(name)
+
+
+# -- normalising --------------------------------------------------------------------------------
+
+_IN_PREPARE: dict[str, tuple[Preparer, pd.DataFrame]] = {}
+"""Set in a forked worker process only: the preparer and the records it normalises."""
+
+
+def _init_prepare(preparer: Preparer, frame: pd.DataFrame) -> None:
+    _IN_PREPARE["job"] = (preparer, frame)
+
+
+def _prepare_one(index: int) -> tuple[npt.NDArray[np.int64], list[Any], bool] | None:
+    """One field, normalised in a worker and sent back compactly: a code per record and the
+    distinct normalised cells (-1: missing); ``None`` when it fails (the caller redoes it)."""
+    preparer, frame = _IN_PREPARE["job"]
+    try:
+        out, is_multi = preparer.column(frame, preparer.settings.fields[index])
+        codes, uniques = pd.factorize(pd.Series(out, dtype=object), use_na_sentinel=True)
+    except Exception:  # redone in the caller, which raises it properly
+        return None
+    return codes.astype(np.int64), list(uniques), is_multi
+
+
+def prepare_columns(
+    preparer: Preparer, frame: pd.DataFrame, workers: int
+) -> Iterator[tuple[ObjArray, bool] | None]:
+    """Each of the settings' fields of ``frame`` normalised (in order), in forked worker
+    processes when this process may fork; nothing (the caller normalises) when it may not."""
+    count = min(resolve_workers(workers), len(preparer.settings.fields))
+    if count < 2 or not fork_safe():
+        return
+    with mp.get_context("fork").Pool(
+        count, initializer=_init_prepare, initargs=(preparer, frame)
+    ) as pool:
+        for result in pool.imap(_prepare_one, range(len(preparer.settings.fields))):
+            if result is None:
+                yield None
+                continue
+            codes, uniques, is_multi = result
+            table = np.empty(len(uniques) + 1, dtype=object)
+            for i, cell in enumerate(uniques):  # one by one: numpy would unpack tuples
+                table[i] = cell
+            table[-1] = None
+            yield table[codes], is_multi

@@ -425,7 +425,7 @@ class DuplicateDetector:
 
     def prepare(self, records: pd.DataFrame | Iterable[Lead], /) -> Prepared:
         """Normalise records (stage 1)."""
-        return self._preparer.prepare(self._frame(records))
+        return self._preparer.prepare(self._frame(records), workers=self.workers)
 
     def _random_similarities(
         self, prepared: Prepared, comparison: PairComparison | None = None
@@ -710,7 +710,7 @@ class DuplicateDetector:
         """
         check_progress(progress)
         steps = self._steps(progress, explain=False)
-        prepared = self._preparer.prepare(self._frame(records), steps=steps)
+        prepared = self._preparer.prepare(self._frame(records), steps=steps, workers=self.workers)
         with self._model_kept_on_error():
             return self._find_frame(prepared, transitive, max_cluster_size, steps)
 
@@ -816,7 +816,7 @@ class DuplicateDetector:
         check_progress(progress)
         t0 = time.perf_counter()
         steps = self._steps(progress, explain=True)
-        prepared = self._preparer.prepare(self._frame(records), steps=steps)
+        prepared = self._preparer.prepare(self._frame(records), steps=steps, workers=self.workers)
         with self._model_kept_on_error():
             left, right, sims, fired, proba, report, cuts = self._run(prepared, steps)
             if steps is None:

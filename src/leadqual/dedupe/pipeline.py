@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +35,7 @@ __all__ = [
     "Preparer",
     "apply_rules",
     "is_placeholder",
+    "placeholder_mask",
 ]
 
 logger = logging.getLogger(__name__)
@@ -76,7 +77,41 @@ def is_placeholder(value: str, /) -> bool:
     )
 
 
+_ASCII_DIGITS = re.compile(r"[0-9]+")
+_ZEROS = re.compile(r"0+")
+_ONE_DIGIT = re.compile(r"([0-9])\1*")
+
+
+def placeholder_mask(
+    values: Sequence[Any] | npt.NDArray[np.object_], /
+) -> npt.NDArray[np.bool_]:
+    """:func:`is_placeholder` over many values at once (``None``, NaN and any value that is not
+    text count as placeholders): one pass of pandas' string methods instead of a Python call per value.
+
+    Examples:
+        >>> placeholder_mask(["", " N/A ", "0", "000-000", "9999999", None, "2222", "nash"]).tolist()
+        [True, True, True, True, True, True, False, False]
+    """
+    series = pd.Series(values, dtype=object)
+    folded = series.str.strip().str.casefold()  # NaN where the value is not text
+    mask = (
+        folded.isna().to_numpy() | (folded == "").to_numpy() | folded.isin(_PLACEHOLDERS).to_numpy()
+    )
+    digits = folded.str.replace(_DIGIT_SEPARATORS, "", regex=True)
+    numeric = digits.str.fullmatch(_ASCII_DIGITS).to_numpy(dtype=bool, na_value=False)
+    if numeric.any():
+        some = digits[numeric]
+        zeros = some.str.fullmatch(_ZEROS).to_numpy(dtype=bool)
+        repeated = (some.str.len() >= _REPEATED_DIGITS).to_numpy(dtype=bool) & some.str.fullmatch(
+            _ONE_DIGIT
+        ).to_numpy(dtype=bool)
+        mask[np.flatnonzero(numeric)] |= zeros | repeated
+    return np.asarray(mask, dtype=bool)
+
+
 _UNSEEN: Any = object()
+_PARALLEL_PREPARE_MIN = 20_000
+"""Fewest records normalised in worker processes: below, forking costs more than it saves."""
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -236,6 +271,22 @@ class Preparer:
 
         return scalar
 
+    def _many(self, spec: FieldSpec, distinct: list[Any]) -> list[str | None]:
+        """What :meth:`_scalar` gives for each of ``distinct`` (values with no region), with
+        the placeholder checks run over all of them at once."""
+        base = self._normalise(spec)
+        texts = [v if type(v) is str else _number_text(v) for v in distinct]
+        before = placeholder_mask(texts)
+        normed = [
+            None if skip or _is_missing(v) else base(v, None)
+            for v, skip in zip(distinct, before.tolist(), strict=True)
+        ]
+        after = placeholder_mask(normed)
+        return [
+            None if skip else _same(v, norm)
+            for v, norm, skip in zip(distinct, normed, after.tolist(), strict=True)
+        ]
+
     def _normalise(self, spec: FieldSpec) -> Callable[[Any, str | None], str | None]:
         n = self.normalizer
         kind = spec.kind
@@ -296,9 +347,13 @@ class Preparer:
                 multi.add(spec.name)
         return Prepared(ids=np.array([rid], dtype=object), columns=columns, multi=frozenset(multi))
 
-    def prepare(self, frame: pd.DataFrame, /, *, steps: Steps | None = None) -> Prepared:
+    def prepare(
+        self, frame: pd.DataFrame, /, *, steps: Steps | None = None, workers: int = 1
+    ) -> Prepared:
         """Normalise ``frame`` (one row per record, the settings' source columns); ``steps``
-        advances by one per field.
+        advances by one per field. With ``workers`` above 1 (``-1``: one per core) and enough
+        records, fields are normalised in forked worker processes, one field per task (the
+        result is the same).
 
         Raises:
             ValidationFailed: a source column or the id column is missing, or ids repeat.
@@ -316,8 +371,6 @@ class Preparer:
         # Results name records by str(id): 1 and "1" would be one record there.
         if not as_text.is_unique:
             raise ValidationFailed(f"ids in {s.id_column!r} repeat", field=s.id_column)
-        columns: dict[str, ObjArray] = {}
-        multi: set[str] = set()
         for spec in s.fields:
             if spec.column not in frame.columns:
                 raise ValidationFailed(
@@ -325,19 +378,40 @@ class Preparer:
                     f"(columns: {list(frame.columns)})",
                     field=spec.column,
                 )
-            try:
-                columns[spec.name], is_multi = self._column(frame, spec)
-            except TypeError as err:  # an unhashable cell (a dict, a nested list)
-                raise ValidationFailed(
-                    f"column {spec.column!r} holds a value that is neither text, a number nor a "
-                    f"list of them ({err})",
-                    field=spec.column,
-                ) from None
+        columns: dict[str, ObjArray] = {}
+        multi: set[str] = set()
+        done: Iterator[tuple[ObjArray, bool] | None] = iter(())
+        if workers != 1 and len(frame) >= _PARALLEL_PREPARE_MIN and len(s.fields) > 1:
+            from leadqual.dedupe._workers import prepare_columns
+
+            done = prepare_columns(self, frame, workers)
+        for spec in s.fields:
+            # A field a worker could not normalise (None) is normalised here, where its error,
+            # if any, is raised as it would be without workers.
+            result = next(done, None)
+            columns[spec.name], is_multi = (
+                result if result is not None else self.column(frame, spec)
+            )
             if is_multi:
                 multi.add(spec.name)
             if steps is not None:
                 steps.advance(1, f"normalised {spec.name}")
         return Prepared(ids=ids, columns=columns, multi=frozenset(multi))
+
+    def column(self, frame: pd.DataFrame, spec: FieldSpec) -> tuple[ObjArray, bool]:
+        """One field of ``frame`` normalised, and whether it is multi-valued.
+
+        Raises:
+            ValidationFailed: a cell is neither text, a number nor a list of them.
+        """
+        try:
+            return self._column(frame, spec)
+        except TypeError as err:  # an unhashable cell (a dict, a nested list)
+            raise ValidationFailed(
+                f"column {spec.column!r} holds a value that is neither text, a number nor a "
+                f"list of them ({err})",
+                field=spec.column,
+            ) from None
 
     def _column(self, frame: pd.DataFrame, spec: FieldSpec) -> tuple[ObjArray, bool]:
         fn = self._scalar(spec)
@@ -363,9 +437,7 @@ class Preparer:
                 # A tuple past the first rows: multi-valued after all (the path below).
                 if not any(isinstance(u, _CONTAINERS) for u in distinct):
                     normed = np.empty(len(distinct) + 1, dtype=object)
-                    normed[:] = [
-                        None if _is_missing(u) else _same(u, fn(u, None)) for u in distinct
-                    ] + [None]
+                    normed[:] = [*self._many(spec, distinct), None]
                     out[:] = normed[codes]
                     return out, False
         cache: dict[tuple[Any, str | None], str | None] = {}
