@@ -208,6 +208,8 @@ def _warm(settings: DedupeSettings, prepared: Prepared) -> None:
     """Compute the records' derived columns once here, before forking, so the workers share
     them instead of each computing its own."""
     for comp in settings.comparisons:
+        if comp.method != "exact":
+            prepared.value_codes(comp.fields)
         for name in comp.fields:
             if comp.method == "exact":
                 prepared.codes(name)

@@ -77,36 +77,76 @@ def is_placeholder(value: str, /) -> bool:
     )
 
 
-_ASCII_DIGITS = re.compile(r"[0-9]+")
-_ZEROS = re.compile(r"0+")
-_ONE_DIGIT = re.compile(r"([0-9])\1*")
+_ASCII_SPACE = np.array([ord(c) for c in " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"], dtype=np.uint32)
+"""The ASCII characters ``str.strip`` and ``\\s`` treat as white space."""
+_ASCII_SEPARATORS = np.array([ord(c) for c in "+()./-"], dtype=np.uint32)
+_WORD_CODES = tuple(
+    (w, np.array([ord(c) for c in w], dtype=np.uint32)) for w in sorted(_PLACEHOLDERS)
+)
+_MASK_BATCH = 65_536
+"""Values checked at a time (a batch is held as a fixed-width array of code points)."""
 
 
-def placeholder_mask(
-    values: Sequence[Any] | npt.NDArray[np.object_], /
-) -> npt.NDArray[np.bool_]:
+def placeholder_mask(values: Sequence[Any] | npt.NDArray[np.object_], /) -> npt.NDArray[np.bool_]:
     """:func:`is_placeholder` over many values at once (``None``, NaN and any value that is not
-    text count as placeholders): one pass of pandas' string methods instead of a Python call per value.
+    text count as placeholders), vectorised over the values' code points (a value with a
+    character outside ASCII is checked on its own).
 
     Examples:
         >>> placeholder_mask(["", " N/A ", "0", "000-000", "9999999", None, "2222", "nash"]).tolist()
         [True, True, True, True, True, True, False, False]
     """
-    series = pd.Series(values, dtype=object)
-    folded = series.str.strip().str.casefold()  # NaN where the value is not text
-    mask = (
-        folded.isna().to_numpy() | (folded == "").to_numpy() | folded.isin(_PLACEHOLDERS).to_numpy()
+    items = list(values)
+    out = np.ones(len(items), dtype=bool)
+    text = np.flatnonzero(
+        np.fromiter((type(v) is str for v in items), dtype=bool, count=len(items))
     )
-    digits = folded.str.replace(_DIGIT_SEPARATORS, "", regex=True)
-    numeric = digits.str.fullmatch(_ASCII_DIGITS).to_numpy(dtype=bool, na_value=False)
-    if numeric.any():
-        some = digits[numeric]
-        zeros = some.str.fullmatch(_ZEROS).to_numpy(dtype=bool)
-        repeated = (some.str.len() >= _REPEATED_DIGITS).to_numpy(dtype=bool) & some.str.fullmatch(
-            _ONE_DIGIT
-        ).to_numpy(dtype=bool)
-        mask[np.flatnonzero(numeric)] |= zeros | repeated
-    return np.asarray(mask, dtype=bool)
+    for start in range(0, len(text), _MASK_BATCH):
+        at = text[start : start + _MASK_BATCH]
+        batch = [items[i] for i in at.tolist()]
+        out[at] = _placeholder_batch(batch)
+    return out
+
+
+def _placeholder_batch(batch: list[str]) -> npt.NDArray[np.bool_]:
+    if not batch:
+        return np.zeros(0, dtype=bool)
+    points = np.array(batch, dtype=str)
+    width = points.dtype.itemsize // 4
+    if width == 0:
+        return np.ones(len(batch), dtype=bool)
+    m = points.view(np.uint32).reshape(len(batch), width)
+    used = m != 0  # numpy pads with NUL; a NUL in the text itself goes to the exact check
+    space = np.isin(m, _ASCII_SPACE)
+    digit = (m >= 48) & (m <= 57)
+    ignorable = space | np.isin(m, _ASCII_SEPARATORS) | ~used
+    lengths = np.fromiter(map(len, batch), dtype=np.int64, count=len(batch))
+    exotic = (m > 127).any(axis=1) | (used.sum(axis=1) != lengths)
+    blank = (space | ~used).all(axis=1)
+    # one ASCII digit, repeated, once separators and white space are ignored
+    numeric = (digit | ignorable).all(axis=1) & digit.any(axis=1)
+    low = np.where(digit, m, 255).min(axis=1)
+    high = np.where(digit, m, 0).max(axis=1)
+    same = numeric & (low == high)
+    by_digits = same & ((low == 48) | (digit.sum(axis=1) >= _REPEATED_DIGITS))
+    # a placeholder word once white space at the ends is stripped and ASCII letters lowered
+    lower = np.where((m >= 65) & (m <= 90), m + 32, m)
+    solid = used & ~space
+    first = np.argmax(solid, axis=1)
+    last = width - 1 - np.argmax(solid[:, ::-1], axis=1)
+    size = last - first + 1
+    words = np.zeros(len(batch), dtype=bool)
+    rows = np.arange(len(batch))[:, None]
+    for word, code in _WORD_CODES:
+        fits = np.flatnonzero(~blank & (size == len(word)))
+        if len(fits) == 0:
+            continue
+        taken = lower[rows[fits], first[fits, None] + np.arange(len(word))[None, :]]
+        words[fits[(taken == code[None, :]).all(axis=1)]] = True
+    out: npt.NDArray[np.bool_] = np.asarray(blank | by_digits | words, dtype=bool)
+    for k in np.flatnonzero(exotic).tolist():
+        out[k] = is_placeholder(batch[k])
+    return out
 
 
 _UNSEEN: Any = object()
@@ -146,6 +186,37 @@ class Prepared:
         default_factory=dict, compare=False, repr=False
     )
     _codes: dict[str, IntArray] = field(default_factory=dict, compare=False, repr=False)
+    _values: dict[tuple[str, ...], tuple[IntArray, IntArray]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    def value_codes(self, names: tuple[str, ...]) -> tuple[IntArray, IntArray]:
+        """Each record's values of the fields ``names`` as one code (``0..k-1``; records with
+        equal values, missing ones included, share a code) and, per code, the first record
+        with it; computed once per tuple of fields. A comparison depends on the values only,
+        so it can be computed once per distinct pair of codes."""
+        if names not in self._values:
+            combined: IntArray | None = None
+            for name in names:
+                col = self.columns[name]
+                if name in self.multi:
+                    # tuples are hashable: one code per distinct cell
+                    codes, _ = pd.factorize(pd.Series(col, dtype=object), use_na_sentinel=False)
+                else:
+                    codes, _ = pd.factorize(col, use_na_sentinel=False)
+                codes = codes.astype(np.int64)
+                if combined is None:
+                    combined = codes
+                else:
+                    width = np.int64(int(codes.max()) + 1 if len(codes) else 1)
+                    combined, _ = pd.factorize(combined * width + codes)
+                    combined = combined.astype(np.int64)
+            assert combined is not None
+            first = np.full(int(combined.max()) + 1 if len(combined) else 0, -1, dtype=np.int64)
+            rows = np.arange(len(combined), dtype=np.int64)
+            first[combined[::-1]] = rows[::-1]  # the last write per code is its first record
+            self._values[names] = (combined, first)
+        return self._values[names]
 
     def codes(self, name: str) -> IntArray:
         """The field as integer codes, one column per value of a multi-valued cell (``-1``
@@ -734,10 +805,25 @@ class Comparer:
         self.workers = workers
 
     def compare(self, prepared: Prepared, left: IntArray, right: IntArray, /) -> FloatArray:
-        """Similarities of the pairs ``(left[k], right[k])`` of ``prepared``."""
+        """Similarities of the pairs ``(left[k], right[k])`` of ``prepared``.
+
+        Each comparison is computed once per distinct pair of values (see
+        :meth:`Prepared.value_codes`): candidate pairs repeat values a great deal (a block
+        shares its key; states, suburbs and street numbers recur), and the result is the same.
+        """
         out = np.full((len(left), len(self.comparisons)), np.nan, dtype=np.float64)
         for j, comp in enumerate(self.comparisons):
-            out[:, j] = self.similarity(comp, prepared, prepared, left, right)
+            if comp.method == "exact" or len(left) == 0:
+                out[:, j] = self.similarity(comp, prepared, prepared, left, right)
+                continue
+            codes, first = prepared.value_codes(comp.fields)
+            width = np.int64(len(first))
+            index, distinct = pd.factorize(codes[left] * width + codes[right])
+            distinct = np.asarray(distinct, dtype=np.int64)
+            sim = self.similarity(
+                comp, prepared, prepared, first[distinct // width], first[distinct % width]
+            )
+            out[:, j] = sim[index]
         return out
 
     def similarity(
