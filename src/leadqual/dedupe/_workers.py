@@ -18,7 +18,7 @@ import logging
 import multiprocessing as mp
 import os
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from multiprocessing.pool import Pool
 from types import TracebackType
 from typing import Any, Self
@@ -29,10 +29,19 @@ import pandas as pd
 
 from leadqual.dedupe.fellegi_sunter import FellegiSunter, levels_of
 from leadqual.dedupe.normalize import Normalizer
-from leadqual.dedupe.pipeline import Comparer, IntArray, ObjArray, Prepared, Preparer, apply_rules
+from leadqual.dedupe.pipeline import (
+    Blocker,
+    Comparer,
+    DroppedKey,
+    IntArray,
+    ObjArray,
+    Prepared,
+    Preparer,
+    apply_rules,
+)
 from leadqual.dedupe.settings import DedupeSettings
 
-__all__ = ["PairComparison", "fork_safe", "prepare_columns", "resolve_workers"]
+__all__ = ["PairComparison", "fork_safe", "key_codes", "prepare_columns", "resolve_workers"]
 
 logger = logging.getLogger(__name__)
 
@@ -262,3 +271,35 @@ def prepare_columns(
                 table[i] = cell
             table[-1] = None
             yield table[codes], is_multi
+
+
+# -- blocking -----------------------------------------------------------------------------------
+
+_IN_BLOCKING: dict[str, tuple[Blocker, Prepared]] = {}
+"""Set in a forked worker process only: the blocker and the records it pairs."""
+
+
+def _init_blocking(blocker: Blocker, prepared: Prepared) -> None:
+    _IN_BLOCKING["job"] = (blocker, prepared)
+
+
+def _block_one(index: int) -> tuple[IntArray, int, list[DroppedKey]]:
+    blocker, prepared = _IN_BLOCKING["job"]
+    return blocker.key_codes(prepared, blocker.keys[index])
+
+
+def key_codes(
+    blocker: Blocker, prepared: Prepared, workers: int
+) -> Generator[tuple[IntArray, int, list[DroppedKey]], None, None]:
+    """Each of the blocker's keys' pair codes (see :meth:`Blocker.key_codes`), in order: in
+    forked worker processes when this process may fork, else here."""
+    count = min(resolve_workers(workers), len(blocker.keys))
+    if count < 2 or not fork_safe():
+        exact: dict[str, tuple[IntArray, ObjArray]] = {}
+        for key in blocker.keys:
+            yield blocker.key_codes(prepared, key, exact)
+        return
+    with mp.get_context("fork").Pool(
+        count, initializer=_init_blocking, initargs=(blocker, prepared)
+    ) as pool:
+        yield from pool.imap(_block_one, range(len(blocker.keys)))

@@ -477,7 +477,7 @@ class DuplicateDetector:
             sims = self._comparer.compare(prepared, left, right)
             model.fit_labelled(sims, labelled_pairs["is_match"].to_numpy(dtype=object))
         else:
-            codes, _ = self._blocker.pair_codes(prepared)
+            codes, _ = self._blocker.pair_codes(prepared, workers=self.workers)
             with self._comparison(prepared, codes, patterns=True) as comparison:
                 bounds = self._bounds(len(codes), self.chunk_size)
                 patterns = _concat_codes(
@@ -535,7 +535,7 @@ class DuplicateDetector:
         tuple[CutLink, ...],
     ]:
         s = self.settings
-        codes, report = self._blocker.pair_codes(prepared, steps=steps)
+        codes, report = self._blocker.pair_codes(prepared, steps=steps, workers=self.workers)
         need_patterns = s.classify != "rules" or self.model is not None
         with self._comparison(prepared, codes, patterns=need_patterns) as comparison:
             return self._classify(prepared, codes, report, comparison, need_patterns, steps)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -456,17 +456,22 @@ class Preparer:
             from leadqual.dedupe._workers import prepare_columns
 
             done = prepare_columns(self, frame, workers)
-        for spec in s.fields:
-            # A field a worker could not normalise (None) is normalised here, where its error,
-            # if any, is raised as it would be without workers.
-            result = next(done, None)
-            columns[spec.name], is_multi = (
-                result if result is not None else self.column(frame, spec)
-            )
-            if is_multi:
-                multi.add(spec.name)
-            if steps is not None:
-                steps.advance(1, f"normalised {spec.name}")
+        try:
+            for spec in s.fields:
+                # A field a worker could not normalise (None) is normalised here, where its
+                # error, if any, is raised as it would be without workers.
+                result = next(done, None)
+                columns[spec.name], is_multi = (
+                    result if result is not None else self.column(frame, spec)
+                )
+                if is_multi:
+                    multi.add(spec.name)
+                if steps is not None:
+                    steps.advance(1, f"normalised {spec.name}")
+        finally:
+            close = getattr(done, "close", None)
+            if close is not None:
+                close()  # the workers end here, even when a progress callback raised
         return Prepared(ids=ids, columns=columns, multi=frozenset(multi))
 
     def column(self, frame: pd.DataFrame, spec: FieldSpec) -> tuple[ObjArray, bool]:
@@ -667,38 +672,65 @@ class Blocker:
         return codes // n, codes % n, report
 
     def pair_codes(
-        self, prepared: Prepared, /, *, steps: Steps | None = None
+        self, prepared: Prepared, /, *, steps: Steps | None = None, workers: int = 1
     ) -> tuple[IntArray, BlockingReport]:
         """Candidate pairs over ``prepared`` as one sorted ``int64`` per pair, ``lo * n + hi``
         (``n`` records, ``lo < hi`` row positions), with a report; ``steps`` advances by one
         per key.
 
         Each key's pairs are deduplicated on their own and merged into the pairs of the keys
-        before: memory holds the distinct candidate pairs (eight bytes each) and one key's
-        pairs, never every key's pairs at once.
+        before: memory holds the distinct candidate pairs (eight bytes each) and a key's pairs,
+        never every key's pairs at once. With ``workers`` above 1 (``-1``: one per core) and
+        enough records, keys are paired in forked worker processes, a key per task (the
+        result is the same).
         """
         report = BlockingReport()
-        n = np.int64(len(prepared))
         seen: IntArray = np.empty(0, dtype=np.int64)
+        done: Generator[tuple[IntArray, int, list[DroppedKey]], None, None] | None = None
+        if workers != 1 and len(prepared) >= _PARALLEL_PREPARE_MIN and len(self.keys) > 1:
+            from leadqual.dedupe._workers import key_codes
+
+            done = key_codes(self, prepared, workers)
         exact: dict[str, tuple[IntArray, ObjArray]] = {}
-        for key in self.keys:
-            rows, values = self.key_values(prepared, key)
-            if len(rows) < 2:
-                report.pairs_per_key[key.name] = 0
-            else:
-                if key.window is not None:
-                    left, right = self._window_pairs(rows, values, key.window)
-                else:
-                    codes, _ = pd.factorize(values)
-                    left, right = self._block_pairs(rows, codes, key, report, prepared, exact)
-                del rows, values
-                report.pairs_per_key[key.name] = len(left)
-                seen = _merge_codes(seen, _key_codes(left, right, n))
-                del left, right
-            if steps is not None:
-                steps.advance(1, f"blocked on {key.name}")
+        try:
+            for key in self.keys:
+                codes, count, dropped = (
+                    self.key_codes(prepared, key, exact) if done is None else next(done)
+                )
+                report.pairs_per_key[key.name] = count
+                report.dropped += dropped
+                seen = _merge_codes(seen, codes)
+                del codes
+                if steps is not None:
+                    steps.advance(1, f"blocked on {key.name}")
+        finally:
+            if done is not None:
+                done.close()  # the workers end here, even when a progress callback raised
         report.candidates = len(seen)
         return seen, report
+
+    def key_codes(
+        self,
+        prepared: Prepared,
+        key: BlockingKey,
+        exact: dict[str, tuple[IntArray, ObjArray]] | None = None,
+    ) -> tuple[IntArray, int, list[DroppedKey]]:
+        """One key's pairs as sorted distinct codes (see :meth:`pair_codes`), how many pairs
+        it generated, and its values dropped as too common. ``exact`` caches the exact keys'
+        values between calls."""
+        rows, values = self.key_values(prepared, key)
+        if len(rows) < 2:
+            return np.empty(0, dtype=np.int64), 0, []
+        part = BlockingReport()
+        if key.window is not None:
+            left, right = self._window_pairs(rows, values, key.window)
+        else:
+            codes, _ = pd.factorize(values)
+            left, right = self._block_pairs(
+                rows, codes, key, part, prepared, {} if exact is None else exact
+            )
+        del rows, values
+        return _key_codes(left, right, np.int64(len(prepared))), len(left), part.dropped
 
     def _block_pairs(
         self,
