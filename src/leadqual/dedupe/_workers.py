@@ -16,55 +16,32 @@ from __future__ import annotations
 
 import logging
 import multiprocessing as mp
-import os
-import threading
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from multiprocessing.pool import Pool
 from types import TracebackType
 from typing import Any, Self
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 
+from leadqual.dedupe._fork import fork_safe, resolve_workers
 from leadqual.dedupe.fellegi_sunter import FellegiSunter, levels_of
 from leadqual.dedupe.normalize import Normalizer
 from leadqual.dedupe.pipeline import (
-    Blocker,
     Comparer,
-    DroppedKey,
     IntArray,
-    ObjArray,
     Prepared,
-    Preparer,
     apply_rules,
 )
 from leadqual.dedupe.settings import DedupeSettings
 
-__all__ = ["PairComparison", "fork_safe", "key_codes", "prepare_columns", "resolve_workers"]
+__all__ = ["PairComparison", "fork_safe", "resolve_workers"]
 
 logger = logging.getLogger(__name__)
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 CodeArray = npt.NDArray[np.integer[Any]]
-
-
-def resolve_workers(workers: int) -> int:
-    """``workers`` as a count (``-1``: the cores this process may use)."""
-    if workers != -1:
-        return workers
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
-
-
-def fork_safe() -> bool:
-    """Whether this process may fork worker processes: the platform can, and no other Python
-    thread runs (a web or MCP server's threads may hold locks that a child would inherit
-    locked)."""
-    return "fork" in mp.get_all_start_methods() and threading.active_count() == 1
 
 
 class _Task:
@@ -226,80 +203,3 @@ def _warm(settings: DedupeSettings, prepared: Prepared) -> None:
                 prepared.texts(name)
                 if comp.method == "company":
                     prepared.first_words(name)
-
-
-# -- normalising --------------------------------------------------------------------------------
-
-_IN_PREPARE: dict[str, tuple[Preparer, pd.DataFrame]] = {}
-"""Set in a forked worker process only: the preparer and the records it normalises."""
-
-
-def _init_prepare(preparer: Preparer, frame: pd.DataFrame) -> None:
-    _IN_PREPARE["job"] = (preparer, frame)
-
-
-def _prepare_one(index: int) -> tuple[npt.NDArray[np.int64], list[Any], bool] | None:
-    """One field, normalised in a worker and sent back compactly: a code per record and the
-    distinct normalised cells (-1: missing); ``None`` when it fails (the caller redoes it)."""
-    preparer, frame = _IN_PREPARE["job"]
-    try:
-        out, is_multi = preparer.column(frame, preparer.settings.fields[index])
-        codes, uniques = pd.factorize(pd.Series(out, dtype=object), use_na_sentinel=True)
-    except Exception:  # redone in the caller, which raises it properly
-        return None
-    return codes.astype(np.int64), list(uniques), is_multi
-
-
-def prepare_columns(
-    preparer: Preparer, frame: pd.DataFrame, workers: int
-) -> Iterator[tuple[ObjArray, bool] | None]:
-    """Each of the settings' fields of ``frame`` normalised (in order), in forked worker
-    processes when this process may fork; nothing (the caller normalises) when it may not."""
-    count = min(resolve_workers(workers), len(preparer.settings.fields))
-    if count < 2 or not fork_safe():
-        return
-    with mp.get_context("fork").Pool(
-        count, initializer=_init_prepare, initargs=(preparer, frame)
-    ) as pool:
-        for result in pool.imap(_prepare_one, range(len(preparer.settings.fields))):
-            if result is None:
-                yield None
-                continue
-            codes, uniques, is_multi = result
-            table = np.empty(len(uniques) + 1, dtype=object)
-            for i, cell in enumerate(uniques):  # one by one: numpy would unpack tuples
-                table[i] = cell
-            table[-1] = None
-            yield table[codes], is_multi
-
-
-# -- blocking -----------------------------------------------------------------------------------
-
-_IN_BLOCKING: dict[str, tuple[Blocker, Prepared]] = {}
-"""Set in a forked worker process only: the blocker and the records it pairs."""
-
-
-def _init_blocking(blocker: Blocker, prepared: Prepared) -> None:
-    _IN_BLOCKING["job"] = (blocker, prepared)
-
-
-def _block_one(index: int) -> tuple[IntArray, int, list[DroppedKey]]:
-    blocker, prepared = _IN_BLOCKING["job"]
-    return blocker.key_codes(prepared, blocker.keys[index])
-
-
-def key_codes(
-    blocker: Blocker, prepared: Prepared, workers: int
-) -> Generator[tuple[IntArray, int, list[DroppedKey]], None, None]:
-    """Each of the blocker's keys' pair codes (see :meth:`Blocker.key_codes`), in order: in
-    forked worker processes when this process may fork, else here."""
-    count = min(resolve_workers(workers), len(blocker.keys))
-    if count < 2 or not fork_safe():
-        exact: dict[str, tuple[IntArray, ObjArray]] = {}
-        for key in blocker.keys:
-            yield blocker.key_codes(prepared, key, exact)
-        return
-    with mp.get_context("fork").Pool(
-        count, initializer=_init_blocking, initargs=(blocker, prepared)
-    ) as pool:
-        yield from pool.imap(_block_one, range(len(blocker.keys)))

@@ -21,6 +21,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from leadqual._progress import Steps
+from leadqual.dedupe._fork import fork_imap
 from leadqual.dedupe.normalize import Normalizer, fold_text
 from leadqual.dedupe.settings import BlockingKey, Comparison, DedupeSettings, FieldSpec, Rule
 from leadqual.errors import ConfigurationError, ValidationFailed
@@ -453,9 +454,7 @@ class Preparer:
         multi: set[str] = set()
         done: Iterator[tuple[ObjArray, bool] | None] = iter(())
         if workers != 1 and len(frame) >= _PARALLEL_PREPARE_MIN and len(s.fields) > 1:
-            from leadqual.dedupe._workers import prepare_columns
-
-            done = prepare_columns(self, frame, workers)
+            done = fork_imap((self, frame), _prepare_one, range(len(s.fields)), workers) or done
         try:
             for spec in s.fields:
                 # A field a worker could not normalise (None) is normalised here, where its
@@ -688,9 +687,7 @@ class Blocker:
         seen: IntArray = np.empty(0, dtype=np.int64)
         done: Generator[tuple[IntArray, int, list[DroppedKey]], None, None] | None = None
         if workers != 1 and len(prepared) >= _PARALLEL_PREPARE_MIN and len(self.keys) > 1:
-            from leadqual.dedupe._workers import key_codes
-
-            done = key_codes(self, prepared, workers)
+            done = fork_imap((self, prepared), _block_one, range(len(self.keys)), workers)
         exact: dict[str, tuple[IntArray, ObjArray]] = {}
         try:
             for key in self.keys:
@@ -1059,3 +1056,42 @@ def _holds(sim: FloatArray, at_least: float | None, below: float | None) -> npt.
     if below is not None:
         ok &= sim < below
     return ok
+
+
+def _prepare_one(job: tuple[Preparer, pd.DataFrame], index: int) -> tuple[ObjArray, bool] | None:
+    """In a worker: one field normalised, sent back compactly (a code per record and the
+    distinct cells) and rebuilt in the caller's process; ``None`` when it fails (the caller
+    normalises that field itself and raises its error)."""
+    preparer, frame = job
+    try:
+        out, is_multi = preparer.column(frame, preparer.settings.fields[index])
+        codes, uniques = pd.factorize(pd.Series(out, dtype=object), use_na_sentinel=True)
+    except Exception:  # redone in the caller, which raises it properly
+        return None
+    return _Rebuilt(codes.astype(np.int64), list(uniques)), is_multi  # type: ignore[return-value]
+
+
+class _Rebuilt:
+    """A column sent back from a worker as codes and distinct cells, rebuilt when unpickled."""
+
+    def __init__(self, codes: IntArray, uniques: list[Any]) -> None:
+        self.codes = codes
+        self.uniques = uniques
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild, (self.codes, self.uniques))
+
+
+def _rebuild(codes: IntArray, uniques: list[Any]) -> ObjArray:
+    table = np.empty(len(uniques) + 1, dtype=object)
+    for i, cell in enumerate(uniques):  # one by one: numpy would unpack tuples
+        table[i] = cell
+    table[-1] = None
+    out: ObjArray = table[codes]
+    return out
+
+
+def _block_one(job: tuple[Blocker, Prepared], index: int) -> tuple[IntArray, int, list[DroppedKey]]:
+    """In a worker: one blocking key's pair codes."""
+    blocker, prepared = job
+    return blocker.key_codes(prepared, blocker.keys[index])
