@@ -2,7 +2,7 @@
 single-lead incremental check against them.
 
     .venv/bin/python benchmarks/dedupe_scale.py [--records 1000000] [--leads 1000000]
-        [--tools-python /path/to/venv-with-splink/bin/python]
+        [--tools-python /path/to/venv-with-splink/bin/python] [--tools-timeout 1200]
 
 1. FEBRL-style person records from :func:`leadqual.dedupe.synthetic.synthetic_person_records`
    on two generators (``febrl``: typos, blanked fields, swapped names, digit changes, 0-5
@@ -11,7 +11,9 @@ single-lead incremental check against them.
    deduplicated through the contract command ``dedupe_febrl.py`` in a child process (all
    cores): wall time, peak memory (the sum of the proportional set size of the child and its
    worker processes, sampled), cores used (CPU time / wall), precision / recall / F1. With
-   ``--tools-python``, splink runs on the same CSV in the same run.
+   ``--tools-python``, splink runs on the same CSV in the same run, stopped after
+   ``--tools-timeout`` seconds (reported as not finished). Load averages are printed before
+   and after each method.
 2. Leads with the seeds' four duplicate kinds and look-alikes
    (:func:`leadqual.dedupe.synthetic.synthetic_leads`), deduplicated in batch with the default
    rules in a child process: wall time, peak memory, F1, look-alikes flagged.
@@ -24,6 +26,7 @@ The data is generated here, never read from the test fixtures; nothing is tuned 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import subprocess
@@ -60,15 +63,39 @@ def _tree_pss_mb(pid: int) -> float:
     return total / 1024
 
 
-def _run_measured(args: list[str]) -> tuple[float, float, float, str, str]:
+class TimedOut(RuntimeError):
+    """A child ran past its time limit and was stopped."""
+
+
+def _load() -> str:
+    """The machine's load averages (1, 5, 15 minutes) as printed by uptime."""
+    return ", ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def _run_measured(
+    args: list[str], timeout: float | None = None
+) -> tuple[float, float, float, str, str]:
     """Run a child: (wall seconds, peak memory MB of it and its workers, cores used, stdout,
-    stderr)."""
+    stderr). Past ``timeout`` seconds the child and its process group are killed and
+    :class:`TimedOut` is raised."""
+    import signal
     import threading
 
     t0 = time.perf_counter()
     peak = [0.0]
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        proc = subprocess.Popen(args, stdout=out, stderr=err, text=True)
+        # its own process group (not its own session, which would change its share of the CPU)
+        proc = subprocess.Popen(args, stdout=out, stderr=err, text=True, process_group=0)
+        killed = threading.Event()
+
+        def kill() -> None:
+            killed.set()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+
+        timer = threading.Timer(timeout, kill) if timeout else None
+        if timer is not None:
+            timer.start()
         done = threading.Event()
 
         def sample() -> None:
@@ -82,6 +109,10 @@ def _run_measured(args: list[str]) -> tuple[float, float, float, str, str]:
         wall = time.perf_counter() - t0
         done.set()
         sampler.join()
+        if timer is not None:
+            timer.cancel()
+        if killed.is_set():
+            raise TimedOut(f"stopped after {wall:.0f} s (time limit {timeout:.0f} s)")
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
@@ -107,7 +138,9 @@ _RECORDS_PER_ENTITY = {"febrl": 1.8, "household": 3.3}
 """Records per person on average, so both generators give about the requested records."""
 
 
-def febrl_part(n_records: int, tools_python: str | None, tmp: Path, profile: str) -> list[str]:
+def febrl_part(
+    n_records: int, tools_python: str | None, tmp: Path, profile: str, tools_timeout: float
+) -> list[str]:
     from leadqual.dedupe.synthetic import synthetic_person_records, true_pairs
 
     n_entities = max(10, int(n_records / _RECORDS_PER_ENTITY[profile]))
@@ -122,10 +155,11 @@ def febrl_part(n_records: int, tools_python: str | None, tmp: Path, profile: str
     lines = [
         f"### `{profile}` generator: {len(records):,} records ({n_entities:,} people, "
         f"{len(truth):,} true pairs)\n",
-        "| method | wall | peak memory | cores used | pairs | precision | recall | F1 |",
-        "|---|---|---|---|---|---|---|---|",
+        "| method | wall | peak memory | cores used | pairs | precision | recall | F1 | load before / after |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     out_path = tmp / "pairs.csv"
+    load_before = _load()
     wall, rss, cores, stdout, _ = _run_measured(
         [sys.executable, str(HERE / "dedupe_febrl.py"), "--input", str(csv_path), "--output",
          str(out_path)]
@@ -135,12 +169,14 @@ def febrl_part(n_records: int, tools_python: str | None, tmp: Path, profile: str
     p, r, f = _f1(found, truth)
     lines.append(
         f"| leadqual `dedupe_febrl.py` (all cores; read CSV + match + write) | {wall:.1f} s | "
-        f"{rss:,.0f} MB | {cores:.2f} | {len(found):,} | {p:.4f} | {r:.4f} | {f:.4f} |"
+        f"{rss:,.0f} MB | {cores:.2f} | {len(found):,} | {p:.4f} | {r:.4f} | {f:.4f} | "
+        f"{load_before} / {_load()} |"
     )
     print(lines[-1], "\n   ", stdout.strip(), flush=True)
     ours_wall = wall
     if tools_python:
         json_path = tmp / "splink.json"
+        load_before = _load()
         try:
             wall, rss, cores, _, _ = _run_measured(
                 [
@@ -152,7 +188,8 @@ def febrl_part(n_records: int, tools_python: str | None, tmp: Path, profile: str
                     str(csv_path),
                     "--output",
                     str(json_path),
-                ]
+                ],
+                timeout=tools_timeout,
             )
             result = json.loads(json_path.read_text(encoding="utf-8"))
             ids = records["rec_id"].tolist()
@@ -160,11 +197,21 @@ def febrl_part(n_records: int, tools_python: str | None, tmp: Path, profile: str
             p, r, f = _f1(found, truth)
             lines.append(
                 f"| splink 5 + DuckDB (all threads; read CSV + train + predict) | {wall:.1f} s | "
-                f"{rss:,.0f} MB | {cores:.2f} | {len(found):,} | {p:.4f} | {r:.4f} | {f:.4f} |"
+                f"{rss:,.0f} MB | {cores:.2f} | {len(found):,} | {p:.4f} | {r:.4f} | {f:.4f} | "
+                f"{load_before} / {_load()} |"
             )
             lines.append(f"\nleadqual is {wall / ours_wall:.2f}x as fast as splink here.")
+        except TimedOut as err:
+            lines.append(
+                f"| splink 5 + DuckDB | did not finish: {err} | | | | | | | "
+                f"{load_before} / {_load()} |"
+            )
+            lines.append(
+                f"\nsplink did not finish within {tools_timeout:.0f} s, so leadqual is at least "
+                f"{tools_timeout / ours_wall:.2f}x as fast as splink here."
+            )
         except RuntimeError as err:
-            lines.append(f"| splink | failed: {str(err).splitlines()[-1][:120]} | | | | | | |")
+            lines.append(f"| splink | failed: {str(err).splitlines()[-1][:120]} | | | | | | | |")
         print(lines[-1], flush=True)
     return lines
 
@@ -275,6 +322,9 @@ def main() -> None:
     parser.add_argument("--tools-python", default=os.environ.get("DEDUPE_TOOLS_PYTHON"))
     parser.add_argument("--part", choices=["all", "febrl", "leads"], default="all")
     parser.add_argument(
+        "--tools-timeout", type=float, default=1200.0, help="seconds splink may run per generator"
+    )
+    parser.add_argument(
         "--profiles", default="febrl,household", help="generators for part 1, comma-separated"
     )
     args = parser.parse_args()
@@ -284,17 +334,23 @@ def main() -> None:
     from _common import write_results
 
     lines: list[str] = []
+    start_load = _load()
     with tempfile.TemporaryDirectory(prefix="dedupe_scale_") as tmp:
         if args.part in ("all", "febrl") and args.records:
             for profile in args.profiles.split(","):
-                lines += febrl_part(args.records, args.tools_python, Path(tmp), profile)
+                lines += febrl_part(
+                    args.records, args.tools_python, Path(tmp), profile, args.tools_timeout
+                )
                 lines.append("")
         if args.part in ("all", "leads") and args.leads:
             os.environ["_DEDUPE_SCALE_CHILD"] = "1"
             lines += leads_part(args.leads, args.checks)
     body = (
         "Synthetic data generated in the run (seeded); every time is one run on a shared "
-        "2-core machine, so compare within a run.\n\n" + "\n".join(lines)
+        "2-core machine, so compare within a run. Load average (1, 5, 15 min) at the start of "
+        f"the run {start_load}, at the end {_load()}; each row gives it before and after its "
+        "method ran. Cores used is CPU time / wall of the child and its workers.\n\n"
+        + "\n".join(lines)
     )
     print(f"wrote {write_results('dedupe_scale', body)}")
 

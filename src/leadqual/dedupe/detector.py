@@ -12,8 +12,6 @@ Examples:
 from __future__ import annotations
 
 import logging
-import multiprocessing as mp
-import os
 import time
 from bisect import bisect_left, insort
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -29,6 +27,7 @@ from leadqual._base import LeadqualModel, check_frame
 from leadqual._compat import warn_deprecated
 from leadqual._html import block, grid, kv, paragraph
 from leadqual._progress import Progress, Span, Steps, check_progress
+from leadqual.dedupe._workers import PairComparison, resolve_workers
 from leadqual.dedupe.cluster import (
     cluster_labels,
     conflict_cuts,
@@ -472,15 +471,19 @@ class DuplicateDetector:
 
     def prepare(self, records: pd.DataFrame | Iterable[Lead], /) -> Prepared:
         """Normalise records (stage 1)."""
-        return self._preparer.prepare(self._frame(records))
+        return self._preparer.prepare(self._frame(records), workers=self.workers)
 
-    def _random_similarities(self, prepared: Prepared) -> FloatArray:
+    def _random_similarities(
+        self, prepared: Prepared, comparison: PairComparison | None = None
+    ) -> FloatArray:
         n = len(prepared)
         rng = np.random.default_rng(self.seed)
         k = min(self.random_pairs, n * (n - 1) // 2)
         left = rng.integers(0, n, size=k, dtype=np.int64)
         right = rng.integers(0, n, size=k, dtype=np.int64)
         keep = left != right
+        if comparison is not None:
+            return comparison.similarities(left[keep], right[keep])
         return self._comparer.compare(prepared, left[keep], right[keep])
 
     def fit(
@@ -520,11 +523,33 @@ class DuplicateDetector:
             sims = self._comparer.compare(prepared, left, right)
             model.fit_labelled(sims, labelled_pairs["is_match"].to_numpy(dtype=object))
         else:
-            left, right, _ = self._blocker.pairs(prepared)
-            sims = self._comparer.compare(prepared, left, right)
-            model.fit(sims, random_similarities=self._random_similarities(prepared))
+            codes, _ = self._blocker.pair_codes(prepared, workers=self.workers)
+            with self._comparison(prepared, codes, patterns=True) as comparison:
+                bounds = self._bounds(len(codes), self.chunk_size)
+                patterns = _concat_codes(
+                    [p for p, _ in comparison.candidates(bounds) if p is not None]
+                )
+                random_levels = levels_of(
+                    self.settings.comparisons, self._random_similarities(prepared, comparison)
+                )
+            model.fit_pattern_codes(patterns, random_levels=random_levels)
         self.model = model
         return self
+
+    def _comparison(self, prepared: Prepared, codes: IntArray, *, patterns: bool) -> PairComparison:
+        return PairComparison(
+            self.settings,
+            self.normalizer,
+            prepared,
+            codes,
+            workers=self.workers,
+            chunk_size=self.chunk_size,
+            patterns=patterns,
+        )
+
+    @staticmethod
+    def _bounds(total: int, chunk: int) -> list[tuple[int, int]]:
+        return [(start, min(start + chunk, total)) for start in range(0, total, chunk)]
 
     def _decide(
         self, sims: FloatArray
@@ -556,30 +581,57 @@ class DuplicateDetector:
         tuple[CutLink, ...],
     ]:
         s = self.settings
-        left, right, report = self._blocker.pairs(prepared, steps=steps)
-        # Compare in chunks, keeping only one byte per comparison (the agreement level) and
-        # whether a rule fired: memory stays flat however many candidate pairs there are.
-        levels = np.empty((len(left), len(s.comparisons)), dtype=np.int8)
-        by_rule = np.zeros(len(left), dtype=bool)
+        codes, report = self._blocker.pair_codes(prepared, steps=steps, workers=self.workers)
+        need_patterns = s.classify != "rules" or self.model is not None
+        with self._comparison(prepared, codes, patterns=need_patterns) as comparison:
+            return self._classify(prepared, codes, report, comparison, need_patterns, steps)
+
+    def _classify(
+        self,
+        prepared: Prepared,
+        codes: IntArray,
+        report: BlockingReport,
+        comparison: PairComparison,
+        need_patterns: bool,
+        steps: Steps | None,
+    ) -> tuple[
+        IntArray,
+        IntArray,
+        FloatArray,
+        npt.NDArray[np.bool_],
+        FloatArray | None,
+        BlockingReport,
+        tuple[CutLink, ...],
+    ]:
+        s = self.settings
+        # Candidate pairs are compared in chunks (in worker processes when there are several),
+        # each pair leaving only its agreement pattern (four bytes) and whether a rule fired:
+        # the similarities of the pairs kept are computed again, at the end, to explain them.
+        total = len(codes)
         chunk = self.chunk_size
         span: Span | None = None
         if steps is not None:
             # smaller chunks when reporting, so the bar moves while a few big ones are compared
             # (pairs are compared one by one: the chunking changes no result)
             span = steps.span(_COMPARE_STEPS)
-            chunk = min(chunk, max(_MIN_REPORTED_CHUNK, -(-len(left) // _COMPARE_STEPS)))
-        bounds = [(start, min(start + chunk, len(left))) for start in range(0, len(left), chunk)]
-        for (start, stop), (chunk_levels, chunk_rules) in zip(
-            bounds, self._compare_chunks(prepared, left, right, bounds), strict=True
+            chunk = min(chunk, max(_MIN_REPORTED_CHUNK, -(-total // _COMPARE_STEPS)))
+        bounds = self._bounds(total, chunk)
+        pattern_parts: list[npt.NDArray[np.integer[Any]]] = []
+        by_rule: BoolArray | None = np.zeros(total, dtype=bool) if s.rules else None
+        for (start, stop), (chunk_patterns, chunk_rules) in zip(
+            bounds, comparison.candidates(bounds), strict=True
         ):
-            levels[start:stop] = chunk_levels
-            by_rule[start:stop] = chunk_rules
+            if chunk_patterns is not None:
+                pattern_parts.append(chunk_patterns)
+            if by_rule is not None and chunk_rules is not None:
+                by_rule[start:stop] = chunk_rules
             if span is not None:
-                done = min(stop, len(left))
-                span.at(done, len(left), f"compared {done:,} of {len(left):,} candidate pairs")
+                span.at(stop, total, f"compared {stop:,} of {total:,} candidate pairs")
         if span is not None:
-            span.end(f"compared {len(left):,} candidate pairs")
-        if s.classify != "rules" and self.model is None and len(left) == 0:
+            span.end(f"compared {total:,} candidate pairs")
+        patterns = _concat_codes(pattern_parts) if need_patterns else None
+        del pattern_parts
+        if s.classify != "rules" and self.model is None and total == 0:
             proba_none: FloatArray = np.zeros(0, dtype=np.float64)
             empty = np.empty(0, dtype=np.int64)
             sims0 = np.empty((0, len(s.comparisons)), dtype=np.float64)
@@ -587,21 +639,24 @@ class DuplicateDetector:
             return empty, empty, sims0, no_rules, proba_none, report, ()
         if s.classify != "rules" and self.model is None:
             # Unsupervised: learn the weights on the data at hand.
+            assert patterns is not None
             model = FellegiSunter(s.comparisons, identifying=s.identifying)
-            random_levels = levels_of(s.comparisons, self._random_similarities(prepared))
-            model.fit_levels(levels, random_levels=random_levels)
+            random_levels = levels_of(
+                s.comparisons, self._random_similarities(prepared, comparison)
+            )
+            model.fit_pattern_codes(patterns, random_levels=random_levels)
             self.model = model
-        proba = self.model.predict_proba_levels(levels) if self.model is not None else None
-        keep = np.flatnonzero(self._combine(by_rule, proba))
+        keep, kept_proba = self._kept(patterns, by_rule, total)
+        del patterns, by_rule
+        n = np.int64(max(len(prepared), 1))
+        left, right = codes[keep] // n, codes[keep] % n
         # Similarities again for the matches only, to explain them.
-        sims = self._comparer.compare(prepared, left[keep], right[keep])
+        sims = comparison.similarities(left, right)
         fired = apply_rules(s.rules, s.comparisons, sims)
-        left, right = left[keep], right[keep]
-        kept_proba = None if proba is None else proba[keep]
         cuts: tuple[CutLink, ...] = ()
         if s.classify == "model" and s.cut_margin is not None and self.model is not None:
             weight = self.model.match_weight(sims)
-            cut = self._cuts(prepared, left, right, weight, s.cut_margin)
+            cut = self._cuts(prepared, left, right, weight, s.cut_margin, comparison)
             if cut.any():
                 cuts = _cut_links(prepared, left, right, weight, kept_proba, cut)
                 stay = ~cut
@@ -611,31 +666,37 @@ class DuplicateDetector:
             steps.advance(1, f"classified: {len(left):,} duplicate pairs")
         return left, right, sims, fired, kept_proba, report, cuts
 
-    def _compare_chunks(
+    def _kept(
+        self,
+        patterns: npt.NDArray[np.integer[Any]] | None,
+        by_rule: BoolArray | None,
+        total: int,
+    ) -> tuple[IntArray, FloatArray | None]:
+        """The candidates the decision keeps (positions) and their probabilities, decided a
+        chunk at a time so no per-pair probability array is held for every candidate."""
+        if self.model is None or patterns is None:
+            rules = by_rule if by_rule is not None else np.zeros(total, dtype=bool)
+            return np.flatnonzero(self._combine(rules, None)).astype(np.int64), None
+        kept: list[IntArray] = [np.empty(0, dtype=np.int64)]
+        kept_proba: list[FloatArray] = [np.empty(0, dtype=np.float64)]
+        for start, stop in self._bounds(total, self.chunk_size):
+            proba = self.model.predict_proba_codes(patterns[start:stop])
+            rules = (
+                by_rule[start:stop] if by_rule is not None else np.zeros(stop - start, dtype=bool)
+            )
+            at = np.flatnonzero(self._combine(rules, proba))
+            kept.append(at.astype(np.int64) + start)
+            kept_proba.append(proba[at])
+        return np.concatenate(kept), np.concatenate(kept_proba)
+
+    def _cuts(
         self,
         prepared: Prepared,
         left: IntArray,
         right: IntArray,
-        bounds: list[tuple[int, int]],
-    ) -> Iterator[tuple[npt.NDArray[np.int8], BoolArray]]:
-        """Agreement levels and whether a rule fired, chunk by chunk, in order: in worker
-        processes (forked, so the records are shared, not copied) when there are several
-        chunks and more than one worker, else here."""
-        workers = _resolve_workers(self.workers)
-        if workers == 1 or len(bounds) < 2 or "fork" not in mp.get_all_start_methods():
-            for start, stop in bounds:
-                yield _compare_chunk(self, prepared, left[start:stop], right[start:stop])
-            return
-        ctx = mp.get_context("fork")
-        with ctx.Pool(
-            min(workers, len(bounds)),
-            initializer=_worker_init,
-            initargs=(self, prepared, left, right),
-        ) as pool:
-            yield from pool.imap(_worker_chunk, bounds)
-
-    def _cuts(
-        self, prepared: Prepared, left: IntArray, right: IntArray, weight: FloatArray, margin: float
+        weight: FloatArray,
+        margin: float,
+        comparison: PairComparison,
     ) -> BoolArray:
         """The links clustering cuts: first those joining records known to be different
         entities (two records of a cluster with no identifying agreement and an identifying
@@ -648,9 +709,11 @@ class DuplicateDetector:
             labels = cluster_labels(n, left, right)
             lo, hi = _cluster_pairs(labels, _MAX_CHECKED_CLUSTER, left, right)
             conflict = np.zeros(len(lo), dtype=bool)
-            for start in range(0, len(lo), self.chunk_size):
-                part = slice(start, start + self.chunk_size)
-                sims = self._comparer.compare(prepared, lo[part], hi[part])
+            # A chunk of pairs at a time through the workers: only the verdicts are kept.
+            step = self.chunk_size * max(1, resolve_workers(self.workers))
+            for start in range(0, len(lo), step):
+                part = slice(start, start + step)
+                sims = comparison.similarities(lo[part], hi[part])
                 levels = levels_of(self.settings.comparisons, sims)
                 conflict[part] = self.model.contradicted(levels)
             cut = conflict_cuts(n, left, right, weight, lo[conflict], hi[conflict])
@@ -693,7 +756,7 @@ class DuplicateDetector:
         """
         check_progress(progress)
         steps = self._steps(progress, explain=False)
-        prepared = self._preparer.prepare(self._frame(records), steps=steps)
+        prepared = self._preparer.prepare(self._frame(records), steps=steps, workers=self.workers)
         with self._model_kept_on_error():
             return self._find_frame(prepared, transitive, max_cluster_size, steps)
 
@@ -799,7 +862,7 @@ class DuplicateDetector:
         check_progress(progress)
         t0 = time.perf_counter()
         steps = self._steps(progress, explain=True)
-        prepared = self._preparer.prepare(self._frame(records), steps=steps)
+        prepared = self._preparer.prepare(self._frame(records), steps=steps, workers=self.workers)
         with self._model_kept_on_error():
             left, right, sims, fired, proba, report, cuts = self._run(prepared, steps)
             if steps is None:
@@ -972,44 +1035,10 @@ def _summary(
     )
 
 
-def _resolve_workers(workers: int) -> int:
-    if workers != -1:
-        return workers
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
-
-
-def _compare_chunk(
-    detector: DuplicateDetector, prepared: Prepared, left: IntArray, right: IntArray
-) -> tuple[npt.NDArray[np.int8], BoolArray]:
-    s = detector.settings
-    sims = detector._comparer.compare(prepared, left, right)
-    levels = levels_of(s.comparisons, sims)
-    if s.rules:
-        fired: BoolArray = np.asarray(apply_rules(s.rules, s.comparisons, sims).any(axis=1))
-    else:
-        fired = np.zeros(len(left), dtype=bool)
-    return levels, fired
-
-
-_WORKER: dict[str, Any] = {}
-"""In a worker process only: the detector, records and pairs it was forked with."""
-
-
-def _worker_init(
-    detector: DuplicateDetector, prepared: Prepared, left: IntArray, right: IntArray
-) -> None:
-    _WORKER.update(detector=detector, prepared=prepared, left=left, right=right)
-
-
-def _worker_chunk(bounds: tuple[int, int]) -> tuple[npt.NDArray[np.int8], BoolArray]:
-    start, stop = bounds
-    w = _WORKER
-    return _compare_chunk(
-        w["detector"], w["prepared"], w["left"][start:stop], w["right"][start:stop]
-    )
+def _concat_codes(parts: list[npt.NDArray[np.integer[Any]]]) -> npt.NDArray[np.integer[Any]]:
+    if not parts:
+        return np.empty(0, dtype=np.int32)
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
 
 _MAX_CHECKED_CLUSTER = 200

@@ -250,8 +250,8 @@ class FellegiSunter:
         random_levels: LevelArray | None = None,
         prior: float | None = None,
     ) -> FellegiSunter:
-        """:meth:`fit` from agreement levels (see :func:`levels_of`) instead of similarities;
-        what batch mode uses, so a million pairs cost one byte per comparison.
+        """:meth:`fit` from agreement levels (see :func:`levels_of`) instead of similarities,
+        so a million pairs cost one byte per comparison.
 
         Raises:
             ConfigurationError: ``prior`` is not strictly between 0 and 1, or ``levels`` does
@@ -272,11 +272,50 @@ class FellegiSunter:
                 disqualified=0,
                 needed=1,
             )
-        patterns, counts = self._patterns(levels)
+        return self._fit(self._codes(levels), random_levels, prior)
+
+    def fit_pattern_codes(
+        self,
+        codes: npt.NDArray[np.integer[Any]],
+        /,
+        *,
+        random_levels: LevelArray | None = None,
+        prior: float | None = None,
+    ) -> FellegiSunter:
+        """:meth:`fit_levels` from each pair's agreement pattern as one integer (see
+        :meth:`pattern_codes`): four bytes per candidate pair, so batch mode keeps nothing
+        else of a pair while the weights are learned.
+
+        Raises:
+            ConfigurationError: ``prior`` is not strictly between 0 and 1.
+            InsufficientTrainingData: there are no candidate pairs.
+        """
+        if prior is not None and not 0.0 < prior < 1.0:
+            raise ConfigurationError(f"prior must be strictly between 0 and 1, got {prior!r}")
+        if random_levels is not None:
+            random_levels = np.asarray(random_levels)
+            _check_shape(self.comparisons, random_levels, "random_levels")
+        if len(codes) == 0:
+            raise InsufficientTrainingData(
+                "no candidate pairs to learn weights from: relax the blocking keys",
+                qualified=0,
+                disqualified=0,
+                needed=1,
+            )
+        return self._fit(np.asarray(codes), random_levels, prior)
+
+    def _fit(
+        self,
+        codes: npt.NDArray[np.integer[Any]],
+        random_levels: LevelArray | None,
+        prior: float | None,
+    ) -> FellegiSunter:
+        patterns, counts = self._patterns_of_codes(codes)
+        levels = patterns
         if random_levels is not None and len(random_levels):
             u = self._frequencies(random_levels, np.ones(len(random_levels)))
         else:
-            u = self._frequencies(levels, np.ones(len(levels)))
+            u = self._frequencies(levels, counts.astype(np.float64))
         m = self._initial_m()
         lam = prior if prior is not None else 0.1
         counts_f = counts.astype(np.float64)
@@ -345,17 +384,48 @@ class FellegiSunter:
             raise NotFittedError("the Fellegi-Sunter model is not fitted: call fit() first")
         return self.m_, self.u_, self.lambda_
 
-    def _patterns(self, levels: LevelArray) -> tuple[LevelArray, npt.NDArray[np.int64]]:
-        # Mixed-radix codes make the distinct patterns a 1-D (hash-based) unique, much faster
-        # than np.unique(axis=0) on millions of rows.
+    def _place(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
         radix = np.array(self.n_levels, dtype=np.int64)
         place = np.concatenate([[1], np.cumprod(radix[:-1])]).astype(np.int64)
-        codes = levels.astype(np.int64) @ place
-        tally = pd.Series(codes).value_counts(sort=False)  # hash-based: fast on many rows
+        return radix, place
+
+    def _codes(self, levels: LevelArray) -> npt.NDArray[np.int64]:
+        _, place = self._place()
+        codes: npt.NDArray[np.int64] = np.asarray(levels).astype(np.int64) @ place
+        return codes
+
+    def pattern_codes(self, levels: LevelArray, /) -> npt.NDArray[np.integer[Any]]:
+        """Each pair's agreement levels (see :func:`levels_of`) as one integer, in mixed radix
+        (``int32`` when the comparisons' levels fit in it, else ``int64``): what
+        :meth:`fit_pattern_codes` and :meth:`predict_proba_codes` read.
+
+        Raises:
+            ConfigurationError: ``levels`` does not have one column per comparison.
+        """
+        _check_shape(self.comparisons, np.asarray(levels), "levels")
+        codes = self._codes(levels)
+        radix, _ = self._place()
+        if int(np.prod(radix.astype(object))) < 2**31:
+            return codes.astype(np.int32)
+        return codes
+
+    def _decode(self, codes: npt.NDArray[np.int64]) -> LevelArray:
+        radix, place = self._place()
+        patterns = (codes[:, None] // place[None, :]) % radix[None, :]
+        return patterns.astype(np.int8)
+
+    def _patterns_of_codes(
+        self, codes: npt.NDArray[np.integer[Any]]
+    ) -> tuple[LevelArray, npt.NDArray[np.int64]]:
+        # Mixed-radix codes make the distinct patterns a 1-D (hash-based) unique, much faster
+        # than np.unique(axis=0) on millions of rows.
+        tally = pd.Series(codes.astype(np.int64)).value_counts(sort=False)  # hash-based
         uniq = tally.index.to_numpy(dtype=np.int64)
         counts = tally.to_numpy(dtype=np.int64)
-        patterns = (uniq[:, None] // place[None, :]) % radix[None, :]
-        return patterns.astype(np.int8), counts.astype(np.int64)
+        return self._decode(uniq), counts.astype(np.int64)
+
+    def _patterns(self, levels: LevelArray) -> tuple[LevelArray, npt.NDArray[np.int64]]:
+        return self._patterns_of_codes(self._codes(levels))
 
     def _log_bayes(
         self, levels: LevelArray, m: list[FloatArray], u: list[FloatArray]
@@ -416,6 +486,15 @@ class FellegiSunter:
         m, u, lam = self._check_fitted()
         _check_shape(self.comparisons, np.asarray(levels), "levels")
         return self._posterior(levels, m, u, lam)
+
+    def predict_proba_codes(self, codes: npt.NDArray[np.integer[Any]], /) -> FloatArray:
+        """The match probability of each pair, from its pattern code (see
+        :meth:`pattern_codes`): computed once per distinct pattern."""
+        m, u, lam = self._check_fitted()
+        index, uniq = pd.factorize(np.asarray(codes).astype(np.int64, copy=False))
+        table = self._posterior(self._decode(np.asarray(uniq, dtype=np.int64)), m, u, lam)
+        out: FloatArray = table[index]
+        return out
 
     def contributions(self, similarities: FloatArray, /) -> FloatArray:
         """Per pair and comparison, the bits of evidence its level adds (0 when missing)."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +21,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from leadqual._progress import Steps
+from leadqual.dedupe._fork import fork_imap
 from leadqual.dedupe.normalize import Normalizer, fold_text
 from leadqual.dedupe.settings import BlockingKey, Comparison, DedupeSettings, FieldSpec, Rule
 from leadqual.errors import ConfigurationError, ValidationFailed
@@ -35,6 +36,7 @@ __all__ = [
     "Preparer",
     "apply_rules",
     "is_placeholder",
+    "placeholder_mask",
 ]
 
 logger = logging.getLogger(__name__)
@@ -76,7 +78,81 @@ def is_placeholder(value: str, /) -> bool:
     )
 
 
+_ASCII_SPACE = np.array([ord(c) for c in " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"], dtype=np.uint32)
+"""The ASCII characters ``str.strip`` and ``\\s`` treat as white space."""
+_ASCII_SEPARATORS = np.array([ord(c) for c in "+()./-"], dtype=np.uint32)
+_WORD_CODES = tuple(
+    (w, np.array([ord(c) for c in w], dtype=np.uint32)) for w in sorted(_PLACEHOLDERS)
+)
+_MASK_BATCH = 65_536
+"""Values checked at a time (a batch is held as a fixed-width array of code points)."""
+
+
+def placeholder_mask(values: Sequence[Any] | npt.NDArray[np.object_], /) -> npt.NDArray[np.bool_]:
+    """:func:`is_placeholder` over many values at once (``None``, NaN and any value that is not
+    text count as placeholders), vectorised over the values' code points (a value with a
+    character outside ASCII is checked on its own).
+
+    Examples:
+        >>> placeholder_mask(["", " N/A ", "0", "000-000", "9999999", None, "2222", "nash"]).tolist()
+        [True, True, True, True, True, True, False, False]
+    """
+    items = list(values)
+    out = np.ones(len(items), dtype=bool)
+    text = np.flatnonzero(
+        np.fromiter((type(v) is str for v in items), dtype=bool, count=len(items))
+    )
+    for start in range(0, len(text), _MASK_BATCH):
+        at = text[start : start + _MASK_BATCH]
+        batch = [items[i] for i in at.tolist()]
+        out[at] = _placeholder_batch(batch)
+    return out
+
+
+def _placeholder_batch(batch: list[str]) -> npt.NDArray[np.bool_]:
+    if not batch:
+        return np.zeros(0, dtype=bool)
+    points = np.array(batch, dtype=str)
+    width = points.dtype.itemsize // 4
+    if width == 0:
+        return np.ones(len(batch), dtype=bool)
+    m = points.view(np.uint32).reshape(len(batch), width)
+    used = m != 0  # numpy pads with NUL; a NUL in the text itself goes to the exact check
+    space = np.isin(m, _ASCII_SPACE)
+    digit = (m >= 48) & (m <= 57)
+    ignorable = space | np.isin(m, _ASCII_SEPARATORS) | ~used
+    lengths = np.fromiter(map(len, batch), dtype=np.int64, count=len(batch))
+    exotic = (m > 127).any(axis=1) | (used.sum(axis=1) != lengths)
+    blank = (space | ~used).all(axis=1)
+    # one ASCII digit, repeated, once separators and white space are ignored
+    numeric = (digit | ignorable).all(axis=1) & digit.any(axis=1)
+    low = np.where(digit, m, 255).min(axis=1)
+    high = np.where(digit, m, 0).max(axis=1)
+    same = numeric & (low == high)
+    by_digits = same & ((low == 48) | (digit.sum(axis=1) >= _REPEATED_DIGITS))
+    # a placeholder word once white space at the ends is stripped and ASCII letters lowered
+    lower = np.where((m >= 65) & (m <= 90), m + 32, m)
+    solid = used & ~space
+    first = np.argmax(solid, axis=1)
+    last = width - 1 - np.argmax(solid[:, ::-1], axis=1)
+    size = last - first + 1
+    words = np.zeros(len(batch), dtype=bool)
+    rows = np.arange(len(batch))[:, None]
+    for word, code in _WORD_CODES:
+        fits = np.flatnonzero(~blank & (size == len(word)))
+        if len(fits) == 0:
+            continue
+        taken = lower[rows[fits], first[fits, None] + np.arange(len(word))[None, :]]
+        words[fits[(taken == code[None, :]).all(axis=1)]] = True
+    out: npt.NDArray[np.bool_] = np.asarray(blank | by_digits | words, dtype=bool)
+    for k in np.flatnonzero(exotic).tolist():
+        out[k] = is_placeholder(batch[k])
+    return out
+
+
 _UNSEEN: Any = object()
+_PARALLEL_PREPARE_MIN = 20_000
+"""Fewest records normalised in worker processes: below, forking costs more than it saves."""
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -111,6 +187,37 @@ class Prepared:
         default_factory=dict, compare=False, repr=False
     )
     _codes: dict[str, IntArray] = field(default_factory=dict, compare=False, repr=False)
+    _values: dict[tuple[str, ...], tuple[IntArray, IntArray]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    def value_codes(self, names: tuple[str, ...]) -> tuple[IntArray, IntArray]:
+        """Each record's values of the fields ``names`` as one code (``0..k-1``; records with
+        equal values, missing ones included, share a code) and, per code, the first record
+        with it; computed once per tuple of fields. A comparison depends on the values only,
+        so it can be computed once per distinct pair of codes."""
+        if names not in self._values:
+            combined: IntArray | None = None
+            for name in names:
+                col = self.columns[name]
+                if name in self.multi:
+                    # tuples are hashable: one code per distinct cell
+                    codes, _ = pd.factorize(pd.Series(col, dtype=object), use_na_sentinel=False)
+                else:
+                    codes, _ = pd.factorize(col, use_na_sentinel=False)
+                codes = codes.astype(np.int64)
+                if combined is None:
+                    combined = codes
+                else:
+                    width = np.int64(int(codes.max()) + 1 if len(codes) else 1)
+                    combined, _ = pd.factorize(combined * width + codes)
+                    combined = combined.astype(np.int64)
+            assert combined is not None
+            first = np.full(int(combined.max()) + 1 if len(combined) else 0, -1, dtype=np.int64)
+            rows = np.arange(len(combined), dtype=np.int64)
+            first[combined[::-1]] = rows[::-1]  # the last write per code is its first record
+            self._values[names] = (combined, first)
+        return self._values[names]
 
     def codes(self, name: str) -> IntArray:
         """The field as integer codes, one column per value of a multi-valued cell (``-1``
@@ -236,6 +343,22 @@ class Preparer:
 
         return scalar
 
+    def _many(self, spec: FieldSpec, distinct: list[Any]) -> list[str | None]:
+        """What :meth:`_scalar` gives for each of ``distinct`` (values with no region), with
+        the placeholder checks run over all of them at once."""
+        base = self._normalise(spec)
+        texts = [v if type(v) is str else _number_text(v) for v in distinct]
+        before = placeholder_mask(texts)
+        normed = [
+            None if skip or _is_missing(v) else base(v, None)
+            for v, skip in zip(distinct, before.tolist(), strict=True)
+        ]
+        after = placeholder_mask(normed)
+        return [
+            None if skip else _same(v, norm)
+            for v, norm, skip in zip(distinct, normed, after.tolist(), strict=True)
+        ]
+
     def _normalise(self, spec: FieldSpec) -> Callable[[Any, str | None], str | None]:
         n = self.normalizer
         kind = spec.kind
@@ -296,9 +419,13 @@ class Preparer:
                 multi.add(spec.name)
         return Prepared(ids=np.array([rid], dtype=object), columns=columns, multi=frozenset(multi))
 
-    def prepare(self, frame: pd.DataFrame, /, *, steps: Steps | None = None) -> Prepared:
+    def prepare(
+        self, frame: pd.DataFrame, /, *, steps: Steps | None = None, workers: int = 1
+    ) -> Prepared:
         """Normalise ``frame`` (one row per record, the settings' source columns); ``steps``
-        advances by one per field.
+        advances by one per field. With ``workers`` above 1 (``-1``: one per core) and enough
+        records, fields are normalised in forked worker processes, one field per task (the
+        result is the same).
 
         Raises:
             ValidationFailed: a source column or the id column is missing, or ids repeat.
@@ -316,8 +443,6 @@ class Preparer:
         # Results name records by str(id): 1 and "1" would be one record there.
         if not as_text.is_unique:
             raise ValidationFailed(f"ids in {s.id_column!r} repeat", field=s.id_column)
-        columns: dict[str, ObjArray] = {}
-        multi: set[str] = set()
         for spec in s.fields:
             if spec.column not in frame.columns:
                 raise ValidationFailed(
@@ -325,19 +450,43 @@ class Preparer:
                     f"(columns: {list(frame.columns)})",
                     field=spec.column,
                 )
-            try:
-                columns[spec.name], is_multi = self._column(frame, spec)
-            except TypeError as err:  # an unhashable cell (a dict, a nested list)
-                raise ValidationFailed(
-                    f"column {spec.column!r} holds a value that is neither text, a number nor a "
-                    f"list of them ({err})",
-                    field=spec.column,
-                ) from None
-            if is_multi:
-                multi.add(spec.name)
-            if steps is not None:
-                steps.advance(1, f"normalised {spec.name}")
+        columns: dict[str, ObjArray] = {}
+        multi: set[str] = set()
+        done: Iterator[tuple[ObjArray, bool] | None] = iter(())
+        if workers != 1 and len(frame) >= _PARALLEL_PREPARE_MIN and len(s.fields) > 1:
+            done = fork_imap((self, frame), _prepare_one, range(len(s.fields)), workers) or done
+        try:
+            for spec in s.fields:
+                # A field a worker could not normalise (None) is normalised here, where its
+                # error, if any, is raised as it would be without workers.
+                result = next(done, None)
+                columns[spec.name], is_multi = (
+                    result if result is not None else self.column(frame, spec)
+                )
+                if is_multi:
+                    multi.add(spec.name)
+                if steps is not None:
+                    steps.advance(1, f"normalised {spec.name}")
+        finally:
+            close = getattr(done, "close", None)
+            if close is not None:
+                close()  # the workers end here, even when a progress callback raised
         return Prepared(ids=ids, columns=columns, multi=frozenset(multi))
+
+    def column(self, frame: pd.DataFrame, spec: FieldSpec) -> tuple[ObjArray, bool]:
+        """One field of ``frame`` normalised, and whether it is multi-valued.
+
+        Raises:
+            ValidationFailed: a cell is neither text, a number nor a list of them.
+        """
+        try:
+            return self._column(frame, spec)
+        except TypeError as err:  # an unhashable cell (a dict, a nested list)
+            raise ValidationFailed(
+                f"column {spec.column!r} holds a value that is neither text, a number nor a "
+                f"list of them ({err})",
+                field=spec.column,
+            ) from None
 
     def _column(self, frame: pd.DataFrame, spec: FieldSpec) -> tuple[ObjArray, bool]:
         fn = self._scalar(spec)
@@ -363,9 +512,7 @@ class Preparer:
                 # A tuple past the first rows: multi-valued after all (the path below).
                 if not any(isinstance(u, _CONTAINERS) for u in distinct):
                     normed = np.empty(len(distinct) + 1, dtype=object)
-                    normed[:] = [
-                        None if _is_missing(u) else _same(u, fn(u, None)) for u in distinct
-                    ] + [None]
+                    normed[:] = [*self._many(spec, distinct), None]
                     out[:] = normed[codes]
                     return out, False
         cache: dict[tuple[Any, str | None], str | None] = {}
@@ -437,6 +584,35 @@ def _pairs_in_groups(
     return order[left_pos], order[right_pos]
 
 
+def _key_codes(left: IntArray, right: IntArray, n: np.int64) -> IntArray:
+    """One key's pairs as sorted distinct ``lo * n + hi`` codes (a record paired with itself,
+    as two equal values of a multi-valued cell do, is dropped)."""
+    lo = np.minimum(left, right)
+    hi = np.maximum(left, right)
+    keep = lo != hi
+    codes: IntArray = lo[keep] * n + hi[keep]
+    del lo, hi, keep
+    # pd.unique hashes (fast on tens of millions of codes); the distinct ones are then sorted.
+    out: IntArray = pd.unique(codes)
+    out.sort()
+    return out
+
+
+def _merge_codes(seen: IntArray, new: IntArray) -> IntArray:
+    """The union of two sorted arrays of distinct codes, sorted."""
+    if len(seen) == 0:
+        return new
+    at = np.searchsorted(seen, new)
+    present = seen[np.minimum(at, len(seen) - 1)] == new
+    new = new[~present]
+    if len(new) == 0:
+        return seen
+    merged = np.concatenate([seen, new])
+    del seen, new
+    merged.sort(kind="stable")  # two sorted runs: a linear merge
+    return merged
+
+
 class Blocker:
     """Generates candidate pairs: records sharing a key value, or neighbours in key order.
 
@@ -490,37 +666,68 @@ class Blocker:
         self, prepared: Prepared, /, *, steps: Steps | None = None
     ) -> tuple[IntArray, IntArray, BlockingReport]:
         """Candidate pairs over ``prepared``, with a report; ``steps`` advances by one per key."""
+        codes, report = self.pair_codes(prepared, steps=steps)
+        n = np.int64(max(len(prepared), 1))
+        return codes // n, codes % n, report
+
+    def pair_codes(
+        self, prepared: Prepared, /, *, steps: Steps | None = None, workers: int = 1
+    ) -> tuple[IntArray, BlockingReport]:
+        """Candidate pairs over ``prepared`` as one sorted ``int64`` per pair, ``lo * n + hi``
+        (``n`` records, ``lo < hi`` row positions), with a report; ``steps`` advances by one
+        per key.
+
+        Each key's pairs are deduplicated on their own and merged into the pairs of the keys
+        before: memory holds the distinct candidate pairs (eight bytes each) and a key's pairs,
+        never every key's pairs at once. With ``workers`` above 1 (``-1``: one per core) and
+        enough records, keys are paired in forked worker processes, a key per task (the
+        result is the same).
+        """
         report = BlockingReport()
-        # Each pair is kept as one int64 (lo * n + hi) from the moment it is generated: a quarter
-        # of the memory of left/right/min/max arrays over every key.
-        n = np.int64(len(prepared))
-        chunks: list[IntArray] = [np.empty(0, dtype=np.int64)]
+        seen: IntArray = np.empty(0, dtype=np.int64)
+        done: Generator[tuple[IntArray, int, list[DroppedKey]], None, None] | None = None
+        if workers != 1 and len(prepared) >= _PARALLEL_PREPARE_MIN and len(self.keys) > 1:
+            done = fork_imap((self, prepared), _block_one, range(len(self.keys)), workers)
         exact: dict[str, tuple[IntArray, ObjArray]] = {}
-        for key in self.keys:
-            rows, values = self.key_values(prepared, key)
-            if len(rows) < 2:
-                report.pairs_per_key[key.name] = 0
-            else:
-                if key.window is not None:
-                    left, right = self._window_pairs(rows, values, key.window)
-                else:
-                    codes, _ = pd.factorize(values)
-                    left, right = self._block_pairs(rows, codes, key, report, prepared, exact)
-                report.pairs_per_key[key.name] = len(left)
-                lo = np.minimum(left, right)
-                hi = np.maximum(left, right)
-                del left, right
-                keep = lo != hi
-                chunks.append(lo[keep] * n + hi[keep])
-                del lo, hi, keep
-            if steps is not None:
-                steps.advance(1, f"blocked on {key.name}")
-        # pd.unique hashes; np.unique would sort tens of millions of codes.
-        seen: IntArray = pd.unique(np.concatenate(chunks))
-        del chunks
-        seen.sort()
+        try:
+            for key in self.keys:
+                codes, count, dropped = (
+                    self.key_codes(prepared, key, exact) if done is None else next(done)
+                )
+                report.pairs_per_key[key.name] = count
+                report.dropped += dropped
+                seen = _merge_codes(seen, codes)
+                del codes
+                if steps is not None:
+                    steps.advance(1, f"blocked on {key.name}")
+        finally:
+            if done is not None:
+                done.close()  # the workers end here, even when a progress callback raised
         report.candidates = len(seen)
-        return seen // n, seen % n, report
+        return seen, report
+
+    def key_codes(
+        self,
+        prepared: Prepared,
+        key: BlockingKey,
+        exact: dict[str, tuple[IntArray, ObjArray]] | None = None,
+    ) -> tuple[IntArray, int, list[DroppedKey]]:
+        """One key's pairs as sorted distinct codes (see :meth:`pair_codes`), how many pairs
+        it generated, and its values dropped as too common. ``exact`` caches the exact keys'
+        values between calls."""
+        rows, values = self.key_values(prepared, key)
+        if len(rows) < 2:
+            return np.empty(0, dtype=np.int64), 0, []
+        part = BlockingReport()
+        if key.window is not None:
+            left, right = self._window_pairs(rows, values, key.window)
+        else:
+            codes, _ = pd.factorize(values)
+            left, right = self._block_pairs(
+                rows, codes, key, part, prepared, {} if exact is None else exact
+            )
+        del rows, values
+        return _key_codes(left, right, np.int64(len(prepared))), len(left), part.dropped
 
     def _block_pairs(
         self,
@@ -627,10 +834,25 @@ class Comparer:
         self.workers = workers
 
     def compare(self, prepared: Prepared, left: IntArray, right: IntArray, /) -> FloatArray:
-        """Similarities of the pairs ``(left[k], right[k])`` of ``prepared``."""
+        """Similarities of the pairs ``(left[k], right[k])`` of ``prepared``.
+
+        Each comparison is computed once per distinct pair of values (see
+        :meth:`Prepared.value_codes`): candidate pairs repeat values a great deal (a block
+        shares its key; states, suburbs and street numbers recur), and the result is the same.
+        """
         out = np.full((len(left), len(self.comparisons)), np.nan, dtype=np.float64)
         for j, comp in enumerate(self.comparisons):
-            out[:, j] = self.similarity(comp, prepared, prepared, left, right)
+            if comp.method == "exact" or len(left) == 0:
+                out[:, j] = self.similarity(comp, prepared, prepared, left, right)
+                continue
+            codes, first = prepared.value_codes(comp.fields)
+            width = np.int64(len(first))
+            index, distinct = pd.factorize(codes[left] * width + codes[right])
+            distinct = np.asarray(distinct, dtype=np.int64)
+            sim = self.similarity(
+                comp, prepared, prepared, first[distinct // width], first[distinct % width]
+            )
+            out[:, j] = sim[index]
         return out
 
     def similarity(
@@ -834,3 +1056,42 @@ def _holds(sim: FloatArray, at_least: float | None, below: float | None) -> npt.
     if below is not None:
         ok &= sim < below
     return ok
+
+
+def _prepare_one(job: tuple[Preparer, pd.DataFrame], index: int) -> tuple[ObjArray, bool] | None:
+    """In a worker: one field normalised, sent back compactly (a code per record and the
+    distinct cells) and rebuilt in the caller's process; ``None`` when it fails (the caller
+    normalises that field itself and raises its error)."""
+    preparer, frame = job
+    try:
+        out, is_multi = preparer.column(frame, preparer.settings.fields[index])
+        codes, uniques = pd.factorize(pd.Series(out, dtype=object), use_na_sentinel=True)
+    except Exception:  # redone in the caller, which raises it properly
+        return None
+    return _Rebuilt(codes.astype(np.int64), list(uniques)), is_multi  # type: ignore[return-value]
+
+
+class _Rebuilt:
+    """A column sent back from a worker as codes and distinct cells, rebuilt when unpickled."""
+
+    def __init__(self, codes: IntArray, uniques: list[Any]) -> None:
+        self.codes = codes
+        self.uniques = uniques
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild, (self.codes, self.uniques))
+
+
+def _rebuild(codes: IntArray, uniques: list[Any]) -> ObjArray:
+    table = np.empty(len(uniques) + 1, dtype=object)
+    for i, cell in enumerate(uniques):  # one by one: numpy would unpack tuples
+        table[i] = cell
+    table[-1] = None
+    out: ObjArray = table[codes]
+    return out
+
+
+def _block_one(job: tuple[Blocker, Prepared], index: int) -> tuple[IntArray, int, list[DroppedKey]]:
+    """In a worker: one blocking key's pair codes."""
+    blocker, prepared = job
+    return blocker.key_codes(prepared, blocker.keys[index])
