@@ -32,7 +32,14 @@ import pandas as pd
 from pydantic import ConfigDict
 
 from leadqual._base import LeadqualModel
-from leadqual.dedupe import BlockingKey, DedupeSettings, DuplicateDetector, FieldSpec, Normalizer
+from leadqual.dedupe import (
+    EXACT_FIELDS,
+    BlockingKey,
+    DedupeSettings,
+    DuplicateDetector,
+    FieldSpec,
+    Normalizer,
+)
 from leadqual.dedupe.pipeline import Blocker
 from leadqual.errors import ConfigurationError, ValidationFailed
 from leadqual.spark._common import (
@@ -55,8 +62,6 @@ logger = logging.getLogger(__name__)
 
 _ROW = "_lq_row"
 _BLOCK = "_lq_block"
-_EXACT_FIELDS = (("email",), ("phone",), ("given", "family", "company"))
-"""The exact keys one machine pairs records by inside a block too common to pair in full."""
 _NO_LIMIT = 2**31 - 1
 
 
@@ -119,7 +124,7 @@ def _exact_keys(settings: DedupeSettings) -> tuple[BlockingKey, ...]:
     names = {f.name for f in settings.fields}
     keys = tuple(
         BlockingKey(name="exact_" + "_".join(fields), fields=fields)
-        for fields in _EXACT_FIELDS
+        for fields in EXACT_FIELDS
         if set(fields) <= names
     )
     if keys:
