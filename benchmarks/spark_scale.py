@@ -304,7 +304,13 @@ def main() -> None:
             sdf.unpersist()
     finally:
         spark.stop()
-    body = "\n".join(lines) + "\n\nPer-core rates on Spark (2 cores):\n\n" + "\n".join(rates)
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    body = (
+        "\n".join(lines)
+        + "\n\nPer-core rates on Spark (2 cores):\n\n"
+        + "\n".join(rates)
+        + f"\n\nLoad average at the end of the run (1, 5, 15 min): {load}."
+    )
     path = write_results("spark_scale", body)
     print(f"wrote {path}")
 
