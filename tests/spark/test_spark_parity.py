@@ -12,10 +12,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from leadqual.dedupe import DuplicateDetector, lead_settings
+from leadqual.dedupe import (
+    EXACT_FIELDS,
+    DuplicateDetector,
+    contact_settings,
+    lead_settings,
+    person_record_settings,
+)
 from leadqual.dedupe.synthetic import synthetic_leads
 from leadqual.email import EmailValidator, validate_frame
-from leadqual.errors import InsufficientTrainingData
+from leadqual.errors import InsufficientTrainingData, ValidationFailed
 from leadqual.icp import IcpMatcher
 from leadqual.scoring import LeadScorer
 from leadqual.sources import load_sample_config
@@ -109,6 +115,8 @@ def test_duplicates_equal_the_single_machine_detector_with_a_block_of_half_the_r
     frame.loc[::2, "company_name"] = "Acme Holdings Inc."
     frame.loc[::10, ["first_name", "country"]] = None
     frame.loc[3, "emails"] = [frame.loc[1, "emails"][0]] if frame.loc[1, "emails"] else []
+    from pyspark.sql import functions as sf
+
     detector = DuplicateDetector(lead_settings(max_block_size=30))
     # persisted: a repartitioned frame read twice may come back in another row order
     sdf = spark.createDataFrame(frame).repartition(2).cache()
@@ -127,35 +135,132 @@ def test_duplicates_equal_the_single_machine_detector_with_a_block_of_half_the_r
     clusters = result.clusters.toPandas()
     assert set(clusters["cluster"]) == set(want["cluster"])
     assert result.rejected.count() == 0
+    assert result.report.records == len(frame)
+    # ids are checked in one job before any pair is made: missing, then repeated
+    first = frame["id"].iloc[0]
+    blank = sdf.withColumn("id", sf.when(sf.col("id") == first, None).otherwise(sf.col("id")))
+    with pytest.raises(ValidationFailed, match="1 record"):
+        find_duplicates(blank, detector, check_versions=False)
+    twice = sdf.unionByName(sdf.filter(sf.col("id").isin(frame["id"].iloc[[5, 9]].tolist())))
+    with pytest.raises(ValidationFailed, match=r"2 id\(s\) repeat, such as"):
+        find_duplicates(twice, detector, check_versions=False)
+
+
+@pytest.mark.parametrize(
+    "settings", [lead_settings(), contact_settings(), person_record_settings()]
+)
+def test_spark_splits_oversized_blocks_by_the_detectors_exact_keys(settings: Any) -> None:
+    from leadqual.dedupe import detector as one_machine
+    from leadqual.spark import dedupe as on_spark
+
+    assert on_spark._exact_keys(settings) == one_machine._exact_keys(settings)
+    assert {k.fields for k in on_spark._exact_keys(settings)} <= set(EXACT_FIELDS) | {
+        tuple(f.name for f in settings.fields)
+    }
+
+
+_HOSTILE_EMAILS = [
+    "kim@contoso.com",
+    "  Kim@Contoso.COM ",
+    "sam@gmial.com",
+    "not an address",
+    "",
+    "a@b",
+    "info@acme.io",
+    "x@mailinator.com",
+    "abc@privaterelay.appleid.com",
+    "用户@例子.广告",
+    "josé.garcía@correo.es",
+    "\uff46\uff55\uff4c\uff4c\uff20\uff57\uff49\uff44\uff54\uff48.com",  # fullwidth
+    "zero\u200bwidth@example.com",
+    '"quoted local"@example.com',
+    "a" * 300 + "@example.com",
+    "two@@example.com",
+    "trailing.dot.@example.com",
+    "x@gmail.con",
+    "\u202eevil@example.com",
+    None,
+]
+_HOSTILE_TEXT = [
+    "Software",
+    "Société Générale",
+    "Tür\u0308kiye",
+    "🚀 Startups",
+    "",
+    "   ",
+    "Government",
+    "Financial Services",
+    "نظام",
+    "x" * 2000,
+    None,
+]
+
+
+def _hostile_rows(n: int, seed: int = 11) -> pd.DataFrame:
+    """``n`` leads of hostile text, numbers and addresses; half of them share one email and
+    one industry (the block holding half the rows), and a third of every column is null."""
+    rng = np.random.default_rng(seed)
+
+    def pick(values: list[Any]) -> list[Any]:
+        return [values[i] for i in rng.integers(len(values), size=n)]
+
+    rows = pd.DataFrame(
+        {
+            "lead_id": [f"h{i:04d}" for i in range(n)],
+            "lead.industry": pick(_HOSTILE_TEXT),
+            "lead.employee_count": pick([250.0, None, 12.0, 3000.0, -5.0, 0.0, 1e12, np.nan]),
+            "lead.job_title": pick(["CTO", None, "intern", "VP Sales", "Chief 🤖 Officer", ""]),
+            "lead.address.country": pick(["US", None, "France", "DE", "Türkiye", "??", "ZZ"]),
+            "lead.need": pick(["faster invoicing", None, "fraud checks", "", "\x00\x01"]),
+            "email": pick(_HOSTILE_EMAILS),
+        }
+    )
+    half = rng.random(n) < 0.5
+    rows.loc[half, "email"] = "same@bigcorp.com"
+    rows.loc[half, "lead.industry"] = "Software"
+    nulls = rng.random((n, 5)) < 0.33
+    for j, name in enumerate(
+        ["lead.industry", "lead.employee_count", "lead.job_title", "lead.need", "email"]
+    ):
+        rows.loc[nulls[:, j], name] = None
+    rows["skew"] = np.where(half, 0, rng.integers(1, 4, size=n))
+    return rows
 
 
 def test_icp_email_and_insights_keep_failing_rows(spark: Any) -> None:
     config = load_sample_config()
     assert config.icp is not None
-    rows = pd.DataFrame(
-        {
-            "lead_id": ["a", "b", "c", "d"],
-            "lead.industry": ["Software", None, "Retail", "Banking"],
-            "lead.employee_count": [250.0, None, 12.0, 3000.0],
-            "lead.job_title": ["CTO", None, "intern", "VP Sales"],
-            "lead.address.country": ["US", None, "France", "DE"],
-            "lead.need": ["faster invoicing", None, None, "fraud checks"],
-            "email": ["kim@contoso.com", None, "sam@gmial.com", "not an address"],
-        }
-    )
-    sdf = spark.createDataFrame(rows)
+    rows = _hostile_rows(300)
+    # skewed partitions: the half-of-the-rows value lands in one of them
+    sdf = spark.createDataFrame(rows).repartition(4, "skew").drop("skew")
+    assert sdf.rdd.getNumPartitions() == 4
+    local = rows.drop(columns=["skew", "email"])
     icp = match_icp(sdf, config.icp).toPandas().set_index("lead_id").loc[rows["lead_id"]]
-    want = IcpMatcher(config.icp).match_frame(rows.drop(columns=["email"]))
+    want = IcpMatcher(config.icp).match_frame(local)
+    assert len(icp) == len(rows)  # nothing dropped
+    assert icp["error"].isna().all()
     assert icp["icp_score"].tolist() == want["icp_score"].tolist()
     assert icp["icp_tier"].tolist() == want["icp_tier"].astype(str).tolist()
+    assert np.allclose(icp["icp_coverage"], want["icp_coverage"], equal_nan=True)
+    assert icp["icp_score"].nunique() > 3  # the data is varied enough to mean something
     with pytest.raises(SchemaMismatch, match="none of its columns"):
         match_icp(sdf.select("lead_id", "email"), config.icp)
 
     factory = partial(EmailValidator, check_deliverability=False)
     emails = validate_emails(sdf, factory).toPandas().set_index("lead_id").loc[rows["lead_id"]]
-    ref = validate_frame(factory(), rows)
-    assert emails["email_status"].tolist() == ref["email_status"].tolist()
-    assert emails["email_reasons"].tolist() == ref["email_reasons"].tolist()
+    ref = validate_frame(factory(), rows.drop(columns=["skew"]))
+    assert len(emails) == len(rows)
+    assert emails["error"].isna().all()
+    for name in ("normalized", "status", "type", "reasons", "suggestion"):
+        got_col = emails[f"email_{name}"].tolist()
+        want_col = [None if pd.isna(v) else v for v in ref[f"email_{name}"].tolist()]
+        assert [None if pd.isna(v) else v for v in got_col] == want_col, name
+    for name in ("is_valid", "is_disposable", "is_role_account", "is_free_provider"):
+        assert (
+            emails[f"email_{name}"].astype(object).tolist()
+            == ref[f"email_{name}"].astype(object).tolist()
+        ), name
+    assert emails["email_status"].nunique() >= 3
     with pytest.raises(Exception, match="function that builds the validator"):
         validate_emails(sdf, factory())  # type: ignore[arg-type]
 

@@ -40,6 +40,7 @@ from leadqual.dedupe.qualify import (
     check_qualification,
 )
 from leadqual.dedupe.settings import (
+    EXACT_FIELDS,
     BlockingKey,
     Comparison,
     Condition,
@@ -53,6 +54,7 @@ from leadqual.dedupe.settings import (
 )
 
 __all__ = [
+    "EXACT_FIELDS",
     "BlockingKey",
     "BlockingSummary",
     "Comparison",

@@ -46,7 +46,7 @@ from leadqual.dedupe.pipeline import (
     _pairs_in_groups,
     apply_rules,
 )
-from leadqual.dedupe.settings import BlockingKey, DedupeSettings, lead_settings
+from leadqual.dedupe.settings import EXACT_FIELDS, BlockingKey, DedupeSettings, lead_settings
 from leadqual.errors import ConfigurationError, ValidationFailed
 from leadqual.models import Account, Contact, Lead
 from leadqual.sources.lead_table import (
@@ -994,17 +994,13 @@ class DuplicateDetector:
         return DuplicateIndex(self, self.prepare(records) if not _empty(records) else None)
 
 
-_EXACT_FIELDS = (("email",), ("phone",), ("given", "family", "company"))
-"""Exact keys, on normalised fields, that make two person records the same one."""
-
-
 def _exact_keys(settings: DedupeSettings) -> tuple[BlockingKey, ...]:
     """The exact keys that still pair records inside an over-common block: normalised email,
     phone, or name and company where the settings have those fields, else the whole record."""
     names = {f.name for f in settings.fields}
     keys = tuple(
         BlockingKey(name="exact_" + "_".join(fields), fields=fields)
-        for fields in _EXACT_FIELDS
+        for fields in EXACT_FIELDS
         if set(fields) <= names
     )
     if keys:

@@ -28,6 +28,7 @@ __all__ = [
     "ComparisonMethod",
     "Condition",
     "DedupeSettings",
+    "EXACT_FIELDS",
     "FieldKind",
     "FieldSpec",
     "Rule",
@@ -70,6 +71,12 @@ ComparisonMethod = Literal[
 - ``date``: dates written as digits (``YYYYMMDD``): 1 equal, 0.9 day and month swapped or one
   digit off, else 0.
 """
+
+
+EXACT_FIELDS: tuple[tuple[str, ...], ...] = (("email",), ("phone",), ("given", "family", "company"))
+"""Exact keys, on normalised fields, that make two person records the same one: a block too
+common to pair in full (more than ``max_block_size`` records) still pairs the records sharing
+one of these (where the settings have the fields), on one machine and on Spark alike."""
 
 
 class _Setting(LeadqualModel):

@@ -32,7 +32,14 @@ import pandas as pd
 from pydantic import ConfigDict
 
 from leadqual._base import LeadqualModel
-from leadqual.dedupe import BlockingKey, DedupeSettings, DuplicateDetector, FieldSpec, Normalizer
+from leadqual.dedupe import (
+    EXACT_FIELDS,
+    BlockingKey,
+    DedupeSettings,
+    DuplicateDetector,
+    FieldSpec,
+    Normalizer,
+)
 from leadqual.dedupe.pipeline import Blocker
 from leadqual.errors import ConfigurationError, ValidationFailed
 from leadqual.spark._common import (
@@ -55,8 +62,6 @@ logger = logging.getLogger(__name__)
 
 _ROW = "_lq_row"
 _BLOCK = "_lq_block"
-_EXACT_FIELDS = (("email",), ("phone",), ("given", "family", "company"))
-"""The exact keys one machine pairs records by inside a block too common to pair in full."""
 _NO_LIMIT = 2**31 - 1
 
 
@@ -119,7 +124,7 @@ def _exact_keys(settings: DedupeSettings) -> tuple[BlockingKey, ...]:
     names = {f.name for f in settings.fields}
     keys = tuple(
         BlockingKey(name="exact_" + "_".join(fields), fields=fields)
-        for fields in _EXACT_FIELDS
+        for fields in EXACT_FIELDS
         if set(fields) <= names
     )
     if keys:
@@ -354,8 +359,7 @@ def find_duplicates(
         .withColumn(_ROW, sf.monotonically_increasing_id())
         .persist(StorageLevel.MEMORY_AND_DISK)
     )
-    _check_ids(records, idc)
-    n_records = records.count()
+    n_records = _check_ids(records, idc)
 
     # stage 1: keys per record
     exact = _exact_keys(s)
@@ -375,62 +379,39 @@ def find_duplicates(
         .join(records.select(_ROW, idc), _ROW)
         .select(sf.col(idc).alias("id"), "error")
     )
-    n_rejected = rejected.count()
 
-    # stage 2: blocks
+    # stage 2: blocks. The counts the plan needs come back in one job; oversized blocks are
+    # split only when there are some.
     block_keys = keys.filter(sf.col("kind") == "block")
-    sizes = block_keys.groupBy("key", "value").agg(sf.count(sf.lit(1)).alias("size"))
-    normal = sizes.filter((sf.col("size") >= 2) & (sf.col("size") <= s.max_block_size))
-    big = sizes.filter(sf.col("size") > s.max_block_size).persist()
-    members = block_keys.join(normal.select("key", "value"), ["key", "value"]).select(
+    sizes = (
+        block_keys.groupBy("key", "value")
+        .agg(sf.count(sf.lit(1)).alias("size"))
+        .filter(sf.col("size") >= 2)
+        .persist(StorageLevel.MEMORY_AND_DISK)
+    )
+    sized = block_keys.join(sizes, ["key", "value"])
+    plan = _block_counts(keys, sizes, s.max_block_size)
+    members = sized.filter(sf.col("size") <= s.max_block_size).select(
         sf.concat(sf.lit("b\x1e"), sf.col("key"), sf.lit("\x1e"), sf.col("value")).alias(
             "block_id"
         ),
         _ROW,
     )
-    per_key = {
-        r["key"]: int(r["pairs"])
-        for r in normal.groupBy("key")
-        .agg(sf.sum(sf.col("size") * (sf.col("size") - 1) / 2).alias("pairs"))
-        .collect()
-    }
-
-    # oversized blocks: split by the exact keys, a star from each part's first record
-    exact_keys = keys.filter(sf.col("kind") == "exact").select(
-        _ROW, sf.col("key").alias("exact_key"), sf.col("value").alias("exact_value")
-    )
-    in_big = block_keys.join(big.select("key", "value"), ["key", "value"])
-    parts = in_big.join(exact_keys, _ROW)
-    part_cols = ["key", "value", "exact_key", "exact_value"]
-    leaders = (
-        parts.groupBy(*part_cols)
-        .agg(sf.min(_ROW).alias("leader"), sf.count(sf.lit(1)).alias("part_size"))
-        .filter(sf.col("part_size") >= 2)
-    )
-    stars = (
-        parts.join(leaders, part_cols)
-        .filter(sf.col(_ROW) != sf.col("leader"))
-        .select("key", "value", "leader", sf.col(_ROW).alias("member"))
-        .distinct()
-        .persist(StorageLevel.MEMORY_AND_DISK)
-    )
-    oversized = _oversized_report(big, leaders, stars)
-    for block in oversized:
-        per_key[block.key] = per_key.get(block.key, 0) + block.exact_pairs
-    star_pairs = stars.select("leader", "member").distinct()
-    star_id = sf.concat(
-        sf.lit("s\x1e"),
-        sf.col("leader").cast("string"),
-        sf.lit("\x1e"),
-        sf.col("member").cast("string"),
-    )
-    star_members = star_pairs.select(
-        star_id.alias("block_id"), sf.col("leader").alias(_ROW)
-    ).unionByName(star_pairs.select(star_id.alias("block_id"), sf.col("member").alias(_ROW)))
+    per_key = dict(plan.per_key)
+    n_assigned = plan.members
+    oversized: tuple[OversizedBlock, ...] = ()
+    assigned = members
+    cached: list[DataFrame] = [sizes]
+    if plan.oversized_rows:
+        split = _split_oversized(keys, sizes, s.max_block_size)
+        oversized = split.blocks
+        for block in oversized:
+            per_key[block.key] = per_key.get(block.key, 0) + block.exact_pairs
+        assigned = members.unionByName(split.members)
+        n_assigned += split.member_rows
+        cached += [split.parts, split.stars]
 
     # stage 3: compare, whole blocks per task
-    assigned = members.unionByName(star_members).persist(StorageLevel.MEMORY_AND_DISK)
-    n_assigned = assigned.count()
     n_batches = max(1, -(-n_assigned // max(1, batch_rows)))
     to_compare = assigned.withColumn(
         "_lq_batch", sf.pmod(sf.xxhash64("block_id"), sf.lit(n_batches))
@@ -444,12 +425,13 @@ def find_duplicates(
 
     compared = to_compare.groupBy("_lq_batch").applyInPandas(compare_run, ddl(pair_fields))
     pairs = compared.dropDuplicates(["left_row", "right_row"]).persist(StorageLevel.MEMORY_AND_DISK)
-    n_pairs = pairs.count()
 
-    # stage 4: clusters
-    labels, iterations = _components(pairs, max_iterations)
+    # stage 4: clusters (the comparison runs in the first of these jobs)
+    found = _components(pairs, max_iterations)
+    for frame in cached:
+        frame.unpersist()
     names = records.select(sf.col(_ROW).alias("label"), sf.col(idc).alias("cluster"))
-    labelled = labels.join(names, "label")
+    labelled = found.labels.join(names, "label")
     clusters = labelled.join(records.select(_ROW, sf.col(idc).alias("id")), _ROW).select(
         "id", "cluster"
     )
@@ -458,79 +440,239 @@ def find_duplicates(
         .orderBy("left_row", "right_row")
         .select("left_id", "right_id", "rule", "probability", "cluster", *sims)
     )
-    n_clusters = labels.select("label").distinct().count()
     report = SparkDedupeReport(
         records=n_records,
-        rejected=n_rejected,
+        rejected=plan.rejected,
         pairs_per_key={k.name: per_key.get(k.name, 0) for k in s.blocking},
         compared_rows=n_assigned,
-        duplicate_pairs=n_pairs,
-        clusters=n_clusters,
+        duplicate_pairs=found.pairs,
+        clusters=found.clusters,
         oversized=oversized,
-        iterations=iterations,
+        iterations=found.iterations,
     )
     logger.info(
         "spark dedupe: %d records, %d duplicate pairs, %d clusters, %d oversized blocks",
         n_records,
-        n_pairs,
-        n_clusters,
+        found.pairs,
+        found.clusters,
         len(oversized),
     )
     return SparkDuplicates(pairs=out_pairs, clusters=clusters, rejected=rejected, report=report)
 
 
-def _check_ids(records: DataFrame, idc: str) -> None:
+def _check_ids(records: DataFrame, idc: str) -> int:
+    """The number of records, after checking in one job that every id is present and unique.
+
+    Raises:
+        ValidationFailed: ids missing or repeated (how many, and the smallest repeated one).
+    """
     from pyspark.sql import functions as sf
 
-    missing = records.filter(sf.col(idc).isNull()).count()
-    if missing:
-        raise ValidationFailed(f"{missing} record(s) have no {idc!r}", field=idc)
-    repeated = [
-        r[0] for r in records.groupBy(idc).count().filter(sf.col("count") > 1).limit(5).collect()
-    ]
-    if repeated:
+    per_id = records.groupBy(idc).agg(sf.count(sf.lit(1)).alias("n"))
+    present = sf.col(idc).isNotNull()
+    row = per_id.agg(
+        sf.sum("n").alias("records"),
+        sf.sum(sf.when(present, 0).otherwise(sf.col("n"))).alias("missing"),
+        sf.sum(sf.when(present & (sf.col("n") > 1), 1).otherwise(0)).alias("repeated"),
+        sf.min(sf.when(present & (sf.col("n") > 1), sf.col(idc))).alias("example"),
+    ).collect()[0]
+    n_records = int(row["records"] or 0)
+    if row["missing"]:
+        raise ValidationFailed(f"{int(row['missing'])} record(s) have no {idc!r}", field=idc)
+    if row["repeated"]:
         raise ValidationFailed(
-            f"ids repeat: {', '.join(map(str, repeated))}; each record needs its own {idc!r}",
+            f"{int(row['repeated'])} id(s) repeat, such as {row['example']!r}; each record "
+            f"needs its own {idc!r}",
             field=idc,
         )
+    return n_records
 
 
-def _oversized_report(
-    big: DataFrame, leaders: DataFrame, stars: DataFrame
-) -> tuple[OversizedBlock, ...]:
+@dataclass(frozen=True)
+class _BlockCounts:
+    rejected: int
+    per_key: dict[str, int]
+    """Pairs made by each key's blocks of normal size."""
+    members: int
+    """Record copies in blocks of normal size."""
+    oversized_rows: int
+    """Record copies in blocks larger than ``max_block_size``."""
+
+
+def _block_counts(keys: DataFrame, sizes: DataFrame, max_block_size: int) -> _BlockCounts:
+    """The records that failed, and per blocking key the pairs and records of its blocks of
+    normal size and the records of its oversized ones, in one Spark job (one row per key)."""
     from pyspark.sql import functions as sf
 
-    blocks = big.collect()  # one row per oversized key value: few by construction
-    if not blocks:
-        return ()
-    part_counts = {
-        (r["key"], r["value"]): int(r["n"])
-        for r in leaders.groupBy("key", "value").agg(sf.count(sf.lit(1)).alias("n")).collect()
-    }
-    pair_counts = {
-        (r["key"], r["value"]): int(r["n"])
-        for r in stars.groupBy("key", "value").agg(sf.count(sf.lit(1)).alias("n")).collect()
-    }
-    return tuple(
-        sorted(
-            (
-                OversizedBlock(
-                    key=r["key"],
-                    records=int(r["size"]),
-                    parts=part_counts.get((r["key"], r["value"]), 0),
-                    exact_pairs=pair_counts.get((r["key"], r["value"]), 0),
-                )
-                for r in blocks
-            ),
-            key=lambda b: (b.key, -b.records),
-        )
+    normal = sf.col("size") <= max_block_size
+    size = sf.col("size")
+    per_key = sizes.groupBy("key").agg(
+        sf.sum(sf.when(normal, size * (size - 1)).otherwise(0)).alias("twice_pairs"),
+        sf.sum(sf.when(normal, size).otherwise(0)).alias("members"),
+        sf.sum(sf.when(normal, 0).otherwise(size)).alias("oversized"),
+        sf.lit(0).cast("bigint").alias("rejected"),
+    )
+    rejected = keys.filter(sf.col("kind") == "error").agg(
+        sf.lit(None).cast("string").alias("key"),
+        sf.lit(0).cast("bigint").alias("twice_pairs"),
+        sf.lit(0).cast("bigint").alias("members"),
+        sf.lit(0).cast("bigint").alias("oversized"),
+        sf.count(sf.lit(1)).alias("rejected"),
+    )
+    rows = per_key.unionByName(rejected).collect()
+    return _BlockCounts(
+        rejected=sum(int(r["rejected"] or 0) for r in rows),
+        per_key={r["key"]: int(r["twice_pairs"]) // 2 for r in rows if r["key"] is not None},
+        members=sum(int(r["members"] or 0) for r in rows),
+        oversized_rows=sum(int(r["oversized"] or 0) for r in rows),
     )
 
 
-def _components(pairs: DataFrame, max_iterations: int) -> tuple[DataFrame, int]:
+@dataclass(frozen=True)
+class _Split:
+    blocks: tuple[OversizedBlock, ...]
+    members: DataFrame
+    """``block_id``, ``_lq_row``: each star (a part's first record and one other) as a block."""
+    member_rows: int
+    parts: DataFrame
+    stars: DataFrame
+    """``parts`` and ``stars`` are persisted: unpersist them when the pairs are made."""
+
+
+def _split_oversized(keys: DataFrame, sizes: DataFrame, max_block_size: int) -> _Split:
+    """Oversized blocks split by the exact keys: inside each part (records of the block sharing
+    an exact key value) every record is paired with the part's first record. The report's
+    counts come back in one Spark job (one row per oversized key value: few by construction)."""
+    from pyspark import StorageLevel
+    from pyspark.sql import Window
+    from pyspark.sql import functions as sf
+
+    exact_keys = keys.filter(sf.col("kind") == "exact").select(
+        _ROW, sf.col("key").alias("exact_key"), sf.col("value").alias("exact_value")
+    )
+    big = sizes.filter(sf.col("size") > max_block_size)
+    part_cols = ["key", "value", "exact_key", "exact_value"]
+    in_part = Window.partitionBy(*part_cols)
+    # the records of each oversized block with their exact key values, each with its part's
+    # first record and size (a window, not a join back): computed once, read three times
+    parts = (
+        keys.filter(sf.col("kind") == "block")
+        .join(big.select("key", "value"), ["key", "value"])
+        .select(_ROW, "key", "value")
+        .join(exact_keys, _ROW)
+        .select(
+            *part_cols,
+            _ROW,
+            sf.min(_ROW).over(in_part).alias("leader"),
+            sf.count(sf.lit(1)).over(in_part).alias("part_size"),
+        )
+        .filter(sf.col("part_size") >= 2)
+        .persist(StorageLevel.MEMORY_AND_DISK)
+    )
+    stars = (
+        parts.filter(sf.col(_ROW) != sf.col("leader"))
+        .select("key", "value", "leader", sf.col(_ROW).alias("member"))
+        .distinct()
+        .persist(StorageLevel.MEMORY_AND_DISK)
+    )
+    star_pairs = stars.select("leader", "member").distinct()
+    blocks = (
+        big.join(
+            parts.filter(sf.col(_ROW) == sf.col("leader"))
+            .groupBy("key", "value")
+            .agg(sf.count(sf.lit(1)).alias("parts")),
+            ["key", "value"],
+            "left",
+        )
+        .join(
+            stars.groupBy("key", "value").agg(sf.count(sf.lit(1)).alias("exact_pairs")),
+            ["key", "value"],
+            "left",
+        )
+        .select(
+            "key",
+            sf.col("size").cast("bigint").alias("size"),
+            sf.coalesce("parts", sf.lit(0)).cast("bigint").alias("parts"),
+            sf.coalesce("exact_pairs", sf.lit(0)).cast("bigint").alias("exact_pairs"),
+        )
+    )
+    total = star_pairs.agg(
+        sf.lit(None).cast("string").alias("key"),
+        sf.count(sf.lit(1)).alias("size"),
+        sf.lit(0).cast("bigint").alias("parts"),
+        sf.lit(0).cast("bigint").alias("exact_pairs"),
+    )
+    rows = blocks.unionByName(total).collect()
+    found = sorted(
+        (
+            OversizedBlock(
+                key=r["key"],
+                records=int(r["size"]),
+                parts=int(r["parts"]),
+                exact_pairs=int(r["exact_pairs"]),
+            )
+            for r in rows
+            if r["key"] is not None
+        ),
+        key=lambda b: (b.key, -b.records),
+    )
+    n_star_pairs = sum(int(r["size"]) for r in rows if r["key"] is None)
+    star_id = sf.concat(
+        sf.lit("s\x1e"),
+        sf.col("leader").cast("string"),
+        sf.lit("\x1e"),
+        sf.col("member").cast("string"),
+    )
+    members = star_pairs.select(
+        star_id.alias("block_id"), sf.col("leader").alias(_ROW)
+    ).unionByName(star_pairs.select(star_id.alias("block_id"), sf.col("member").alias(_ROW)))
+    return _Split(
+        blocks=tuple(found), members=members, member_rows=2 * n_star_pairs, parts=parts, stars=stars
+    )
+
+
+@dataclass(frozen=True)
+class _Components:
+    labels: DataFrame
+    """``_lq_row``, ``label`` (the smallest row number in its component) per linked record."""
+    iterations: int
+    pairs: int
+    clusters: int
+
+
+def _propagate(edges: DataFrame, labels: DataFrame) -> DataFrame:
+    """One round: each record takes the smallest label among itself and its neighbours, then
+    jumps to its label's label; ``changed`` tells whether its label moved. Checkpointed lazily:
+    computed once, by the job that reads it, and the plan is cut there, so rounds do not grow
+    it."""
+    from pyspark.sql import functions as sf
+
+    spread = (
+        edges.join(labels.select(sf.col(_ROW).alias("b"), sf.col("label").alias("nl")), "b")
+        .groupBy(sf.col("a").alias(_ROW))
+        .agg(sf.min("nl").alias("nl"))
+    )
+    step = labels.join(spread, _ROW).select(
+        _ROW, sf.col("label").alias("old"), sf.least("label", "nl").alias("label")
+    )
+    return (
+        step.alias("x")
+        .join(step.alias("y"), sf.col("x.label") == sf.col(f"y.{_ROW}"))
+        .select(
+            sf.col(f"x.{_ROW}").alias(_ROW),
+            sf.least("x.label", "y.label").alias("label"),
+            (sf.least("x.label", "y.label") != sf.col("x.old")).alias("changed"),
+        )
+        .localCheckpoint(eager=False)
+    )
+
+
+def _components(pairs: DataFrame, max_iterations: int) -> _Components:
     """Connected components of the pair graph: every record's label becomes the smallest row
-    number it is linked to, by rounds of propagation along the edges and pointer jumping, each
-    round a few joins (no pair leaves the cluster)."""
+    number it is linked to, by rounds of propagation along the edges and pointer jumping (no
+    pair leaves the cluster). One Spark job per round materialises the round and returns its
+    changes, the clusters and the pairs; the first also makes the pairs. Duplicate clusters
+    are mostly pairs and small stars, which settle in one round: one job."""
     from pyspark.sql import functions as sf
 
     edges = pairs.select(sf.col("left_row").alias("a"), sf.col("right_row").alias("b"))
@@ -542,32 +684,26 @@ def _components(pairs: DataFrame, max_iterations: int) -> tuple[DataFrame, int]:
         .agg(sf.min("b").alias("b"))
         .select(sf.col("a").alias(_ROW), sf.least("a", "b").alias("label"))
     )
-    labels = labels.localCheckpoint()
+    n_pairs = pairs.agg(sf.count(sf.lit(1)).alias("pairs"))
     for iteration in range(1, max_iterations + 1):
-        # each record takes the smallest label among its neighbours ...
-        spread = (
-            edges.join(labels.select(sf.col(_ROW).alias("b"), sf.col("label").alias("nl")), "b")
-            .groupBy(sf.col("a").alias(_ROW))
-            .agg(sf.min("nl").alias("nl"))
+        labels = _propagate(edges, labels)
+        stats = (
+            labels.agg(
+                sf.sum(sf.col("changed").cast("bigint")).alias("changed"),
+                sf.count_distinct("label").alias("clusters"),
+            )
+            .crossJoin(n_pairs)
+            .collect()[0]
         )
-        step = labels.join(spread, _ROW).select(_ROW, sf.least("label", "nl").alias("label"))
-        # ... and jumps to its label's label
-        jumped = (
-            step.alias("x")
-            .join(step.alias("y"), sf.col("x.label") == sf.col(f"y.{_ROW}"))
-            .select(sf.col(f"x.{_ROW}").alias(_ROW), sf.least("x.label", "y.label").alias("label"))
-            .localCheckpoint()
-        )
-        changed = (
-            jumped.join(labels.withColumnRenamed("label", "old"), _ROW)
-            .filter(sf.col("label") != sf.col("old"))
-            .limit(1)
-            .count()
-        )
-        labels = jumped
-        if not changed:
+        labels = labels.select(_ROW, "label")
+        if not stats["changed"]:
             edges.unpersist()
-            return labels, iteration
+            return _Components(
+                labels=labels,
+                iterations=iteration,
+                pairs=int(stats["pairs"]),
+                clusters=int(stats["clusters"]),
+            )
     edges.unpersist()
     raise ValidationFailed(
         f"the clusters did not settle in {max_iterations} rounds of label propagation: chains of "
