@@ -3,9 +3,11 @@
 How a model is chosen (``model="auto"``): below :data:`AUTO_MIN_ROWS` training rows (or fewer than
 :data:`AUTO_MIN_MINORITY` of the rarer class) a regularised logistic regression is used, its
 regularisation picked by cross-validation; above, the regularised linear model, gradient boosting
-and their blend (the average of their log-odds) are compared on the same out-of-fold predictions,
-and the simplest whose ROC-AUC is within one standard error of the best is kept (the standard error
-of the paired difference by DeLong's method, :func:`delong`). The thresholds come from the benchmark
+and their blend (the average of their log-odds) are compared on the same validation folds, and the
+simplest whose ROC-AUC is within one standard error of the best is kept. Each fold's models are
+judged on that fold's rows only and the folds' ROC-AUCs averaged; the standard error of a paired
+difference is the larger of its sampling error within the folds (DeLong's method, :func:`delong`)
+and its spread between them (see ``_fold_aucs``). The thresholds come from the benchmark
 on the shared public data (``benchmarks/scoring.py``): with 40+40 rows boosting lost to the linear
 model on every dataset, and at 500 rows (about 55 positives) the comparison itself cost more than
 it gained.
@@ -234,8 +236,60 @@ def delong(
         aucs[r] = (tz[:m].sum() - m * (m + 1) / 2) / (m * n)
         v10[r] = (tz[:m] - tx) / n
         v01[r] = 1.0 - (tz[m:] - ty) / m
-    cov = np.atleast_2d(np.cov(v10)) / m + np.atleast_2d(np.cov(v01)) / n
+    # with one lead of an outcome its component of the variance is unknown: left out (zero)
+    cov = np.zeros((k, k))
+    if m >= 2:
+        cov += np.atleast_2d(np.cov(v10)) / m
+    if n >= 2:
+        cov += np.atleast_2d(np.cov(v01)) / n
     return aucs, cov
+
+
+def _fold_aucs(
+    y: NDArray[np.int64],
+    scores: Sequence[NDArray[np.float64]],
+    tests: Sequence[NDArray[np.int64]],
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Several models' validation ROC-AUC over folds, and the standard error of each paired
+    difference.
+
+    ``scores`` are out-of-fold scores of every row and ``tests`` the rows each fold scores. Each
+    fold's models are judged on that fold's rows only, and the AUC is the mean of the folds'
+    (folds holding one outcome only are left out). Pooling the folds' scores into one AUC would
+    also rank rows of one fold against another's, scored by models fitted on other rows: with
+    time-ordered folds that rewards following the base rate from period to period, which says
+    nothing of how a model ranks the leads of one coming period.
+
+    The standard error of a difference is the larger of two estimates: the sampling error within
+    the folds (:func:`delong` per fold, the folds independent), and the spread of the per-fold
+    differences between folds (their standard deviation over the square root of their number),
+    which also holds how much the difference moves from one fold (one period, with time-ordered
+    folds) to the next. With one fold only the first exists.
+    """
+    k = len(scores)
+    per_fold: list[NDArray[np.float64]] = []
+    within = np.zeros((k, k))
+    for te in tests:
+        yt = y[te]
+        if len(np.unique(yt)) < 2:
+            continue
+        aucs, cov = delong(yt, [sc[te] for sc in scores])
+        per_fold.append(aucs)
+        within += cov
+    if not per_fold:
+        return np.full(k, 0.5), np.zeros((k, k))
+    table = np.asarray(per_fold)
+    m = len(per_fold)
+    mean: NDArray[np.float64] = table.mean(axis=0)
+    d = np.diag(within)
+    within_var = (d[:, None] + d[None, :] - 2 * within) / m**2
+    se = np.sqrt(np.maximum(within_var, 0.0))
+    if m >= 2:
+        diffs = table[:, :, None] - table[:, None, :]
+        between = diffs.std(axis=0, ddof=1) / math.sqrt(m)
+        se = np.maximum(se, between)
+    out: NDArray[np.float64] = se
+    return mean, out
 
 
 class _Guard:
@@ -792,7 +846,6 @@ class LeadScorer(LeadClassifier):
         layout = TreeLayout(self.featurizer_) if trees else None
         Zt = layout.compact(Z) if layout is not None else Z
         categorical = layout.categorical if layout is not None else np.zeros(0, dtype=bool)
-        validation: dict[str, float] = {}
         oofs: dict[str, NDArray[np.float64]] = {}
         fold_models: dict[str, list[_Model]] = {}
 
@@ -827,7 +880,6 @@ class LeadScorer(LeadClassifier):
                     oofs["linear"] = oof_c
                 if steps is not None:
                     steps.advance(1, f"validated the linear model (C={c:g})")
-            validation["linear"] = best
         self.linear_C_ = C
 
         # everything left is independent: one batch of fits, side by side
@@ -850,7 +902,6 @@ class LeadScorer(LeadClassifier):
             fold_linear = [fitted["linear", i] for i in range(len(folds))]
             if compared_linear:
                 oofs["linear"] = oof([_Model("linear", [m]) for m in fold_linear])
-                validation["linear"] = float(roc_auc_score(yb[seen], oofs["linear"][seen]))
                 if steps is not None:
                     steps.advance(1, f"validated the linear model (C={C:g})")
         if compared_linear and folds:
@@ -877,9 +928,6 @@ class LeadScorer(LeadClassifier):
                     for lin, b in zip(fold_linear, boosted, strict=True)
                 ]
                 oofs["blend"] = (oofs["linear"] + oofs["boosting"]) / 2
-            for kind in ("boosting", "blend"):
-                if kind in kinds:
-                    validation[kind] = float(roc_auc_score(yb[seen], oofs[kind][seen]))
             if steps is not None:
                 steps.advance(
                     1, f"validated the {'boosting' if 'boosting' in kinds else 'blend'} model"
@@ -889,10 +937,9 @@ class LeadScorer(LeadClassifier):
                 _Model("custom", [fitted["custom", i]]) for i in range(len(folds))
             ]
             oofs["custom"] = oof(fold_models["custom"])
-            validation["custom"] = float(roc_auc_score(yb[seen], oofs["custom"][seen]))
             if steps is not None:
                 steps.advance(1, "validated the custom model")
-        chosen = self._choose(kinds, validation, oofs, yb[seen], seen)
+        chosen, validation = self._choose(kinds, oofs, yb, [te for _, te in folds])
         self.validation_auc_ = dict(validation)
         self.model_kind_ = chosen
         final_linear = fitted.get(("linear", -1))
@@ -935,28 +982,30 @@ class LeadScorer(LeadClassifier):
     @staticmethod
     def _choose(
         kinds: list[str],
-        validation: Mapping[str, float],
         oofs: Mapping[str, NDArray[np.float64]],
-        y_seen: NDArray[np.int64],
-        seen: NDArray[np.bool_],
-    ) -> str:
-        """The simplest model whose validation AUC is within one standard error of the best.
+        y: NDArray[np.int64],
+        tests: Sequence[NDArray[np.int64]],
+    ) -> tuple[str, dict[str, float]]:
+        """The simplest model whose validation AUC is within one standard error of the best, and
+        the validation AUC of each model compared.
 
-        ``kinds`` runs from simplest to most complex (linear, boosting, blend). Two models a few
-        thousandths apart on one validation set are a coin toss; the one-standard-error rule
-        (Breiman et al., 1984) takes the simpler one, with the standard error of the paired AUC
-        difference from :func:`delong`.
+        ``kinds`` runs from simplest to most complex (linear, boosting, blend); ``tests`` are the
+        rows each validation fold scores (see :func:`_fold_aucs`). Two models a few
+        thousandths apart are a coin toss; the one-standard-error rule (Breiman et al., 1984)
+        takes the simpler one.
         """
-        compared = [k for k in kinds if k in validation and k in oofs]
+        compared = [k for k in kinds if k in oofs]
+        if not compared:
+            return kinds[0], {}
+        aucs, se = _fold_aucs(y, [oofs[k] for k in compared], tests)
+        validation = {k: float(a) for k, a in zip(compared, aucs, strict=True)}
         if len(compared) < 2:
-            return max(kinds, key=lambda k: (validation.get(k, -1.0), -kinds.index(k)))
-        aucs, cov = delong(y_seen, [oofs[k][seen] for k in compared])
+            return max(kinds, key=lambda k: (validation.get(k, -1.0), -kinds.index(k))), validation
         best = int(np.argmax(aucs))
-        for i, _ in enumerate(compared):
-            var = cov[i, i] + cov[best, best] - 2 * cov[i, best]
-            if aucs[i] >= aucs[best] - math.sqrt(max(float(var), 0.0)):
-                return compared[i]
-        return compared[best]  # pragma: no cover - the best is always within its own band
+        for i, kind in enumerate(compared):
+            if aucs[i] >= aucs[best] - se[i, best]:
+                return kind, validation
+        return compared[best], validation  # pragma: no cover - the best is within its own band
 
     def _matrix(self, X: Any) -> NDArray[np.float64]:
         Z = self.featurizer_.transform(X)
