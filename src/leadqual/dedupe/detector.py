@@ -386,6 +386,19 @@ def _frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
 # -- the detector -------------------------------------------------------------------------------
 
 
+_RunResult = tuple[
+    IntArray,
+    IntArray,
+    FloatArray,
+    npt.NDArray[np.bool_],
+    FloatArray | None,
+    BlockingReport,
+    tuple[CutLink, ...],
+]
+"""A run's matched pairs (left and right rows, similarities, the rules that fired, the model's
+probabilities when there is a model), its blocking report and the links cut from clusters."""
+
+
 class DuplicateDetector:
     """Finds duplicate records: normalise -> block -> compare -> classify -> cluster -> explain.
 
@@ -569,17 +582,7 @@ class DuplicateDetector:
         by_model: BoolArray = np.asarray(proba >= s.threshold, dtype=bool)
         return by_model if s.classify == "model" else by_rule | by_model
 
-    def _run(
-        self, prepared: Prepared, steps: Steps | None = None
-    ) -> tuple[
-        IntArray,
-        IntArray,
-        FloatArray,
-        npt.NDArray[np.bool_],
-        FloatArray | None,
-        BlockingReport,
-        tuple[CutLink, ...],
-    ]:
+    def _run(self, prepared: Prepared, steps: Steps | None = None) -> _RunResult:
         s = self.settings
         codes, report = self._blocker.pair_codes(prepared, steps=steps, workers=self.workers)
         need_patterns = s.classify != "rules" or self.model is not None
@@ -594,15 +597,7 @@ class DuplicateDetector:
         comparison: PairComparison,
         need_patterns: bool,
         steps: Steps | None,
-    ) -> tuple[
-        IntArray,
-        IntArray,
-        FloatArray,
-        npt.NDArray[np.bool_],
-        FloatArray | None,
-        BlockingReport,
-        tuple[CutLink, ...],
-    ]:
+    ) -> _RunResult:
         s = self.settings
         # Candidate pairs are compared in chunks (in worker processes when there are several),
         # each pair leaving only its agreement pattern (four bytes) and whether a rule fired:
