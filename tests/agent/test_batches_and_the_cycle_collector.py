@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
+from leadqual.agent import QualificationAgent
 from leadqual.errors import StoreError
-from leadqual.sources import SampleData
+from leadqual.models import Seller
+from leadqual.sources import MemorySource, SampleData
 from leadqual.store import MemoryInsightStore
 
 from .conftest import MakeAgent
@@ -109,3 +112,49 @@ def test_a_collector_switched_off_stays_off_and_nothing_is_frozen(
     )
     assert set(seen) == {0}
     assert not gc.isenabled()
+
+
+def _recording_rank(agent: QualificationAgent, seen: list[int]) -> None:
+    rank = agent.prioritizer.rank
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        seen.append(gc.get_freeze_count())
+        return rank(*args, **kwargs)
+
+    agent.prioritizer.rank = recording  # type: ignore[method-assign]
+
+
+def test_a_long_ranked_list_sets_the_heap_aside_and_gives_it_back(
+    make_agent: MakeAgent, sample_data: SampleData, sample_source: MemorySource, collector: None
+) -> None:
+    sample_source.add(Seller(id="S-11", name="Ada Admin", roles=("System Administrator",)))
+    agent = make_agent()
+    seen: list[int] = []
+    _recording_rank(agent, seen)
+    view = agent.prioritized("S-11", now=sample_data.as_of)  # every lead: far over a batch
+    assert len(view.entries) >= 32
+    assert seen and min(seen) > 1000  # the CRM, the models and the caches, not a handful
+    assert gc.get_freeze_count() == 0
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("ranking failed")
+
+    agent.prioritizer.rank = broken  # type: ignore[method-assign]
+    with pytest.raises(RuntimeError, match="ranking failed"):
+        agent.prioritized("S-11", now=sample_data.as_of)
+    assert gc.get_freeze_count() == 0
+
+
+def test_a_short_ranked_list_leaves_the_collector_alone(
+    make_agent: MakeAgent, sample_data: SampleData, sample_source: MemorySource, collector: None
+) -> None:
+    listed = make_agent().prioritized("S-01", now=sample_data.as_of).entries[:3]
+    sample_source.add(Seller(id="S-12", name="Sam Small", roles=("Salesperson",)))
+    for entry in listed:
+        sample_source.add(sample_source.get_lead(entry.lead_id).replace(owner_id="S-12"))
+    agent = make_agent()
+    seen: list[int] = []
+    _recording_rank(agent, seen)
+    view = agent.prioritized("S-12", now=sample_data.as_of)
+    assert 0 < len(view.entries) <= 3
+    assert seen and set(seen) == {0}

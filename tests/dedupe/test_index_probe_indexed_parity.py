@@ -6,6 +6,7 @@ update keeps its place in the records' order."""
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -39,6 +40,16 @@ _SETTINGS = DedupeSettings(
     max_block_size=3,
 )
 
+# Email as a plain blocking key as well: the exact-email pairing inside a crowded company block
+# then reads the email block's own table, which updates and removals must keep right for both.
+_EMAIL_BLOCKED = _SETTINGS.replace(
+    blocking=(
+        BlockingKey(name="company", fields=("company",)),
+        BlockingKey(name="email", fields=("email",)),
+    )
+)
+_BOTH = pytest.mark.parametrize("dedupe", [_SETTINGS, _EMAIL_BLOCKED], ids=["sorted", "blocked"])
+
 _COMPANIES = ["Acme Inc.", "Acme", "Globex", "Initech LLC", ""]
 _EMAILS = ["ann@acme.com", "bob@acme.com", "cy@acme.com", "dee@globex.com", ""]
 _ROW = st.tuples(st.sampled_from(_COMPANIES), st.sampled_from(_EMAILS))
@@ -63,13 +74,14 @@ def _batch_pairs(detector: DuplicateDetector, frame: pd.DataFrame, probe: str) -
     return out
 
 
+@_BOTH
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rows=st.lists(_ROW, min_size=2, max_size=9), data=st.data())
 def test_a_probe_in_the_index_gets_the_pairs_batch_mode_gives_it(
-    rows: list[tuple[str, str]], data: st.DataObject
+    dedupe: DedupeSettings, rows: list[tuple[str, str]], data: st.DataObject
 ) -> None:
     frame = _frame(rows)
-    detector = DuplicateDetector(_SETTINGS)
+    detector = DuplicateDetector(dedupe)
     index = detector.index(frame)
     probe = data.draw(st.sampled_from(list(frame["id"])))
     record = frame[frame["id"] == probe].iloc[0].to_dict()
@@ -77,13 +89,14 @@ def test_a_probe_in_the_index_gets_the_pairs_batch_mode_gives_it(
     assert found == _batch_pairs(detector, frame, probe)
 
 
+@_BOTH
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rows=st.lists(_ROW, min_size=2, max_size=9), data=st.data())
 def test_after_an_update_the_probe_keeps_its_place_in_the_order(
-    rows: list[tuple[str, str]], data: st.DataObject
+    dedupe: DedupeSettings, rows: list[tuple[str, str]], data: st.DataObject
 ) -> None:
     frame = _frame(rows)
-    detector = DuplicateDetector(_SETTINGS)
+    detector = DuplicateDetector(dedupe)
     index = detector.index(frame)
     k = data.draw(st.integers(0, len(rows) - 1))
     company, email = data.draw(_ROW)
@@ -128,3 +141,33 @@ def test_many_updates_do_not_grow_the_index_without_bound() -> None:
     assert {p.left_id for p in index.find({**now, "id": "zz"})} == {
         p.left_id for p in detector.index(fresh).find({**now, "id": "zz"})
     }
+
+
+@_BOTH
+def test_an_updated_record_keeps_its_lead_in_a_crowded_block(dedupe: DedupeSettings) -> None:
+    # r00 and r03.. share an email inside a crowded company block. Updating r00 (away and
+    # back) re-adds it behind every other record, but the records' order (and batch mode's)
+    # still has it first, so a new record with that email pairs with r00, not r03.
+    frame = _frame([("Acme Inc.", "ann@acme.com"), *[("Acme Inc.", "bob@acme.com")] * 2])
+    frame = pd.concat([frame, _frame([("Acme Inc.", "ann@acme.com")] * 4)], ignore_index=True)
+    frame["id"] = [f"r{k:02d}" for k in range(len(frame))]
+    detector = DuplicateDetector(dedupe)
+    index = detector.index(frame)
+    assert index.upsert({"id": "r00", "company": "Globex", "email": "ann@acme.com"})
+    assert index.upsert(frame.iloc[0].to_dict())
+    new = {"id": "new", "company": "Acme Inc.", "email": "ann@acme.com"}
+    batch = pd.concat([frame, pd.DataFrame([new])], ignore_index=True)
+    assert {p.left_id for p in index.find(new)} == _batch_pairs(detector, batch, "new")
+    assert "r00" in {p.left_id for p in index.find(new)}
+
+
+@_BOTH
+def test_records_sharing_a_value_leave_nothing_of_it_when_all_are_removed(
+    dedupe: DedupeSettings,
+) -> None:
+    frame = _frame([("Globex", "secret@person.com")] * 3 + [("Acme Inc.", "ann@acme.com")])
+    index = DuplicateDetector(dedupe).index(frame)
+    for rid in ("r00", "r01", "r02"):
+        assert index.remove(rid)
+    assert "secret" not in repr(vars(index))
+    assert {p.left_id for p in index.find({"id": "x", "company": "Globex", "email": None})} == set()

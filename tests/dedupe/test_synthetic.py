@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
+
 from leadqual.dedupe import DuplicateDetector, person_record_settings
 from leadqual.dedupe.synthetic import synthetic_leads, synthetic_person_records, true_pairs
+from leadqual.errors import ValidationFailed
 
 
 def test_person_records_are_reproducible_and_carry_their_truth() -> None:
@@ -74,3 +79,38 @@ def test_the_detector_holds_up_on_households() -> None:
     truth = true_pairs(records["rec_id"], entity)
     tp = len(found & truth)
     assert 2 * tp / (len(found) + len(truth)) > 0.97
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 3, 7])
+def test_tiny_lead_tables_have_the_rows_asked_for_and_their_truth(n: int) -> None:
+    frame, planted, look_alikes = synthetic_leads(n, seed=n)
+    assert len(frame) == n
+    assert list(frame.columns) == list(synthetic_leads(40)[0].columns)
+    ids = set(frame["id"])
+    assert len(ids) == n
+    for _, a, b in planted:
+        assert {a, b} <= ids
+    for a, b in look_alikes:
+        assert {a, b} <= ids
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"n_leads": -1}, "n_leads"),
+        ({"n_leads": 2.5}, "n_leads"),
+        ({"n_leads": 10, "duplicate_share": 0.9}, "duplicate_share"),
+        ({"n_leads": 10, "duplicate_share": float("nan")}, "duplicate_share"),
+    ],
+)
+def test_impossible_lead_tables_are_refused_by_name(kwargs: dict[str, Any], field: str) -> None:
+    n = kwargs.pop("n_leads")
+    with pytest.raises(ValidationFailed) as err:
+        synthetic_leads(n, **kwargs)
+    assert err.value.field == field
+
+
+@pytest.mark.parametrize("n", [0, -5])
+def test_person_records_need_a_person(n: int) -> None:
+    with pytest.raises(ValidationFailed, match="n_entities"):
+        synthetic_person_records(n)

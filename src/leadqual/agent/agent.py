@@ -967,6 +967,29 @@ class QualificationAgent:
             if owners is not None
             else list(self.source.leads())
         )
+        with _collector_spares_the_heap(len(leads) >= _BATCH_DEDUPE_MIN):
+            return self._ranked_view(
+                seller,
+                role,
+                owners,
+                leads,
+                when,
+                limit=limit,
+                include_duplicates=include_duplicates,
+            )
+
+    def _ranked_view(
+        self,
+        seller: str,
+        role: Role,
+        owners: Collection[str] | None,
+        leads: list[Lead],
+        when: datetime,
+        *,
+        limit: int | None,
+        include_duplicates: bool,
+    ) -> SellerView:
+        """:meth:`prioritized` once the seller's leads are known."""
         leads = [lead for lead in leads if self._selected(lead, when)]
         stored = self._summaries(owners)
         contexts = [build_context(self.source, lead.id) for lead in leads]

@@ -989,6 +989,43 @@ class DuplicateDetector:
         return DuplicateIndex(self, self.prepare(records) if not _empty(records) else None)
 
 
+_Rows = int | list[int]
+"""The index rows holding one key value: a single row, or a list of them in the order added."""
+
+
+def _put_row(table: dict[Any, _Rows], value: Any, row: int) -> None:
+    have = table.get(value)
+    if have is None:
+        table[value] = row
+    elif isinstance(have, int):
+        table[value] = [have, row]
+    else:
+        have.append(row)
+
+
+def _rows_of(table: dict[Any, _Rows], value: Any) -> Sequence[int]:
+    have = table.get(value)
+    if have is None:
+        return ()
+    return (have,) if isinstance(have, int) else have
+
+
+def _drop_row(table: dict[Any, _Rows], value: Any, row: int) -> None:
+    have = table.get(value)
+    if have is None:
+        return
+    if isinstance(have, int):
+        if have == row:
+            del table[value]
+        return
+    if row in have:
+        have.remove(row)
+    if len(have) == 1:
+        table[value] = have[0]
+    elif not have:
+        del table[value]
+
+
 def _exact_keys(settings: DedupeSettings) -> tuple[BlockingKey, ...]:
     """The exact keys that still pair records inside an over-common block: normalised email,
     phone, or name and company where the settings have those fields, else the whole record."""
@@ -1143,19 +1180,36 @@ class DuplicateIndex:
         # records in, kept when a record is updated so both modes break ties alike.
         self._ordinal: dict[str, int] = {}
         self._row_ordinal: list[int] = []
-        self._exact: dict[str, dict[Any, list[int]]] = {
+        # exact key value -> row(s) with it: one int for a value one record has (most values),
+        # a list in the order added once several share it; ints, not lists of tuples, because
+        # an index over a million leads holds several million of these
+        self._exact: dict[str, dict[Any, _Rows]] = {
             k.name: {} for k in settings.blocking if k.window is None
         }
         # (key value, ordinal, row), sorted: batch mode's sorted neighbourhood order
         self._sorted: dict[str, list[tuple[str, int, int]]] = {
             k.name: [] for k in settings.blocking if k.window is not None
         }
-        # exact key value -> (ordinal, row) of the indexed records with it, in ordinal order:
-        # the first of them in a block too common to pair in full is the one batch mode pairs
-        # the others with
-        self._first: dict[str, dict[Any, list[tuple[int, int]]]] = {
-            k.name: {} for k in _exact_keys(settings)
-        }
+        # Exact key (email, phone, name + company) -> value -> rows: the first of them in the
+        # records' order, in a block too common to pair in full, is the one batch mode pairs
+        # the others with. An exact key that is also a plain blocking key reads that key's
+        # table instead of holding a second copy.
+        self._first: dict[str, dict[Any, _Rows]] = {}
+        self._own_first: list[BlockingKey] = []
+        for exact_key in _exact_keys(settings):
+            same = next(
+                (
+                    k
+                    for k in settings.blocking
+                    if k.window is None and k.prefix is None and k.fields == exact_key.fields
+                ),
+                None,
+            )
+            if same is None:
+                self._first[exact_key.name] = {}
+                self._own_first.append(exact_key)
+            else:
+                self._first[exact_key.name] = self._exact[same.name]
         if prepared is not None:
             self._add_prepared(prepared)
 
@@ -1187,17 +1241,17 @@ class DuplicateIndex:
             if name in self._multi and name not in prepared.multi:
                 cells = [_as_tuple(v) for v in cells]
             self._columns[name].extend(cells)
-        for exact_key in _exact_keys(self.detector.settings):
+        for exact_key in self._own_first:
             rows, values = Blocker.key_values(prepared, exact_key)
             first = self._first[exact_key.name]
             for r, v in zip(rows.tolist(), values.tolist(), strict=True):
-                insort(first.setdefault(v, []), (ordinal[start + r], start + r))
+                _put_row(first, v, start + r)
         for key in self.detector.settings.blocking:
             rows, values = Blocker.key_values(prepared, key)
             if key.window is None:
                 table = self._exact[key.name]
                 for r, v in zip(rows.tolist(), values.tolist(), strict=True):
-                    table.setdefault(v, []).append(start + r)
+                    _put_row(table, v, start + r)
             else:
                 entries = self._sorted[key.name]
                 new = [
@@ -1263,23 +1317,15 @@ class DuplicateIndex:
             columns={name: _objects([self._columns[name][at]]) for name in self._fields},
             multi=frozenset(self._multi),
         )
-        for exact_key in _exact_keys(self.detector.settings):
+        for exact_key in self._own_first:
             _, values = Blocker.key_values(row, exact_key)
             for v in values.tolist():
-                firsts = self._first[exact_key.name].get(v)
-                if firsts is not None:
-                    firsts[:] = [item for item in firsts if item[1] != at]
-                    if not firsts:
-                        del self._first[exact_key.name][v]
+                _drop_row(self._first[exact_key.name], v, at)
         for key in self.detector.settings.blocking:
             _, values = Blocker.key_values(row, key)
             for v in values.tolist():
                 if key.window is None:
-                    rows = self._exact[key.name].get(v)
-                    if rows is not None and at in rows:
-                        rows.remove(at)
-                        if not rows:
-                            del self._exact[key.name][v]
+                    _drop_row(self._exact[key.name], v, at)
                 else:
                     entries = self._sorted[key.name]
                     item = (str(v), self._row_ordinal[at], at)
@@ -1321,7 +1367,7 @@ class DuplicateIndex:
             _, values = Blocker.key_values(one, key)
             for v in values.tolist():
                 if key.window is None:
-                    rows = [r for r in self._exact[key.name].get(v, ()) if r != self_at]
+                    rows = [r for r in _rows_of(self._exact[key.name], v) if r != self_at]
                     # With the record itself the block holds len(rows) + 1: the size batch mode
                     # sees, so both modes drop the same keys.
                     if len(rows) + 1 > settings.max_block_size:
@@ -1371,9 +1417,11 @@ class DuplicateIndex:
         for exact_key in _exact_keys(self.detector.settings):
             _, values = Blocker.key_values(one, exact_key)
             for v in values.tolist():
-                sharing = [
-                    (o, r) for o, r in self._first[exact_key.name].get(v, ()) if r in crowded
-                ]
+                sharing = sorted(
+                    (self._row_ordinal[r], r)
+                    for r in _rows_of(self._first[exact_key.name], v)
+                    if r in crowded
+                )
                 if not sharing:
                     continue
                 if self_ordinal < sharing[0][0]:

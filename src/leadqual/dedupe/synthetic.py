@@ -30,6 +30,7 @@ import pandas as pd
 
 from leadqual.dedupe.normalize import Normalizer
 from leadqual.dedupe.settings import FEBRL_COLUMNS
+from leadqual.errors import ValidationFailed
 
 __all__ = ["synthetic_person_records", "true_pairs"]
 
@@ -156,7 +157,14 @@ def synthetic_person_records(
     """
     household = profile == "household"
     if profile not in ("febrl", "household"):
-        raise ValueError(f"profile must be 'febrl' or 'household', got {profile!r}")
+        raise ValidationFailed(
+            f"profile must be 'febrl' or 'household', got {profile!r}", field="profile"
+        )
+    if isinstance(n_entities, bool) or not isinstance(n_entities, int) or n_entities < 1:
+        raise ValidationFailed(
+            f"n_entities must be a whole number of people, at least 1, got {n_entities!r}",
+            field="n_entities",
+        )
     if max_duplicates is None:
         max_duplicates = 9 if household else 5
     rng = np.random.default_rng(seed)
@@ -328,6 +336,18 @@ def _nickname_table() -> dict[str, list[str]]:
     return table
 
 
+_LEAD_COLUMNS = (
+    "id",
+    "first_name",
+    "last_name",
+    "company_name",
+    "emails",
+    "phones",
+    "country",
+    "website",
+)
+
+
 def synthetic_leads(
     n_leads: int, /, *, duplicate_share: float = 0.1, seed: int = 0
 ) -> tuple[pd.DataFrame, list[tuple[str, str, str]], list[tuple[str, str]]]:
@@ -338,6 +358,16 @@ def synthetic_leads(
         The table (``n_leads`` rows), the planted duplicates as ``(kind, id, id)`` and the
         look-alike pairs.
     """
+    if isinstance(n_leads, bool) or not isinstance(n_leads, int) or n_leads < 0:
+        raise ValidationFailed(
+            f"n_leads must be a whole number, at least 0, got {n_leads!r}", field="n_leads"
+        )
+    if not 0 <= duplicate_share <= 0.45:
+        # Each duplicate and look-alike copies a distinct original lead.
+        raise ValidationFailed(
+            f"duplicate_share must be between 0 and 0.45, got {duplicate_share!r}",
+            field="duplicate_share",
+        )
     rng = np.random.default_rng(seed)
     nick = _nickname_table()
     formal = np.array(sorted(nick), dtype=object)
@@ -356,7 +386,10 @@ def synthetic_leads(
         for i, (w, s) in enumerate(zip(comp_word, comp_sector, strict=True))
     ]
     n_dup = int(n_leads * duplicate_share)
-    n_look = max(1, n_dup // 10)
+    # One look-alike at least where there is an original for it; each duplicate and look-alike
+    # needs an original of its own.
+    n_look = max(1, n_dup // 10) if n_leads >= 2 else 0
+    n_dup = max(0, min(n_dup, n_leads // 2 - n_look))
     n_base = n_leads - n_dup - n_look
     first = formal[rng.integers(len(formal), size=n_base)]
     last = surnames[rng.integers(len(surnames), size=n_base)]
@@ -449,5 +482,6 @@ def synthetic_leads(
         )
         look_alikes.append((str(src["id"]), new_id))
     order = rng.permutation(len(rows))
-    frame = pd.DataFrame([rows[i] for i in order])
+    # The columns named, so an empty table has them too.
+    frame = pd.DataFrame([rows[i] for i in order], columns=_LEAD_COLUMNS)
     return frame, planted, look_alikes

@@ -290,7 +290,8 @@ class TemplateDrafter:
         )
         if draft.to != (context.lead.email,):
             problems.append(f"the recipient is not the lead's address: {draft.to}")
-        first = context.lead.first_name
+        # A first name a draft may not carry is left out of the greeting (see _render).
+        first = clean_name(context.lead.first_name)
         if first and first not in draft.body.split("\n\n", 1)[0]:
             problems.append(f"the greeting does not name {first}")
         owner = context.owner.name if context.owner else None
@@ -336,7 +337,15 @@ class TemplateDrafter:
             return text
 
         company_text = company or hole(_COMPANY_HOLE)
-        greeting = f"Hi {lead.first_name}," if lead.first_name else "Hello,"
+        first_name = clean_name(lead.first_name)
+        if lead.first_name and lead.first_name.strip() and first_name is None:
+            # The name field is lead-supplied text: a greeting never carries markup, a link or
+            # an instruction, and the draft is still written.
+            notes.append(
+                "left out the lead's first name: it carried markup, a link, instructions or "
+                "punctuation a name does not have"
+            )
+        greeting = f"Hi {first_name}," if first_name else "Hello,"
         emails = context.emails
         last_out = next((m for m in reversed(emails) if m.direction == "outbound"), None)
         last_in = next((m for m in reversed(emails) if m.direction == "inbound"), None)
