@@ -376,7 +376,12 @@ def date_column(
     todo = present.copy()
     if not todo.any():
         return _in_calendar(parsed, {})
-    has_offset = text.where(present, "").str.contains(_OFFSET)
+    if not formats:
+        done = _common_dates(text, parsed, dayfirst=dayfirst, timezone=timezone)
+        todo &= ~done
+        if not todo.any():
+            return _in_calendar(parsed, {})
+    has_offset = text.where(todo, "").str.contains(_OFFSET)
 
     def attempt(fmt: str | None, mask: pd.Series, *, mixed: bool = False) -> None:
         # cells with an offset and cells without go apart: one call cannot hold both, and
@@ -421,6 +426,73 @@ def date_column(
     attempt(None, todo, mixed=True)
     errors = {int(i): "not a date" for i in todo[todo].index}
     return _in_calendar(parsed, errors)
+
+
+_DAY = r"(?:0?[1-9]|1[0-9]|2[0-8])"
+_MONTH = r"(?:0?[1-9]|1[0-2])"
+_YEAR = r"[1-9][0-9]{3}"
+_CLOCK12 = r"(?:0?[1-9]|1[0-2]):[0-5][0-9]"
+_CLOCK24 = r"(?:[01][0-9]|2[0-3]):[0-5][0-9]"
+_ISO_DAY = rf"{_YEAR}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])"
+_COMMON_DATES: tuple[tuple[str, str, bool, bool], ...] = (
+    # (cells matching this, read with this strptime format, in UTC (else in the mapping's
+    # zone), a format whose day and month dayfirst swaps)
+    (rf"^{_ISO_DAY}$", "%Y-%m-%d", False, False),
+    (rf"^{_ISO_DAY}T{_CLOCK24}:[0-5][0-9]$", "%Y-%m-%dT%H:%M:%S", False, False),
+    (rf"^{_ISO_DAY} {_CLOCK24}:[0-5][0-9]$", "%Y-%m-%d %H:%M:%S", False, False),
+    (rf"^{_ISO_DAY}T{_CLOCK24}:[0-5][0-9]Z$", "%Y-%m-%dT%H:%M:%SZ", True, False),
+    (rf"^{_ISO_DAY} {_CLOCK24}$", "%Y-%m-%d %H:%M", False, False),
+    (rf"^{_MONTH}/{_DAY}/{_YEAR} {_CLOCK12} (?:AM|PM|am|pm)$", "%m/%d/%Y %I:%M %p", False, True),
+    (
+        rf"^{_MONTH}/{_DAY}/{_YEAR} {_CLOCK12}:[0-5][0-9] (?:AM|PM|am|pm)$",
+        "%m/%d/%Y %I:%M:%S %p",
+        False,
+        True,
+    ),
+    (rf"^{_MONTH}/{_DAY}/{_YEAR} {_CLOCK24}$", "%m/%d/%Y %H:%M", False, True),
+    (rf"^{_MONTH}/{_DAY}/{_YEAR}$", "%m/%d/%Y", False, True),
+    (rf"^{_DAY}\.{_MONTH}\.{_YEAR}$", "%d.%m.%Y", False, False),
+    (rf"^{_DAY}\.{_MONTH}\.{_YEAR} {_CLOCK24}$", "%d.%m.%Y %H:%M", False, False),
+)
+"""Shapes of dates most exports write, each read in C with Arrow's ``strptime``: a cell of
+such a shape is read by the first step of :func:`date_column`'s chain that reads it (ISO 8601
+or a :data:`DATE_FORMATS` entry) and to the same instant, so reading it here changes nothing.
+Days above 28 are left to the chain: Arrow's ``strptime`` takes 30 February for 2 March."""
+
+
+def _common_dates(
+    text: pd.Series, parsed: pd.Series, *, dayfirst: bool, timezone: str
+) -> np.ndarray[Any, Any]:
+    """Read the cells of :data:`_COMMON_DATES`' shapes into ``parsed``; which were read."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    cells = pa.array(text.array, type=pa.string()) if len(text) else pa.array([], pa.string())
+    done = np.zeros(len(text), dtype=bool)
+    left = np.flatnonzero(text.notna().to_numpy())
+    sample = text.iloc[left[:20]].tolist()
+    shapes = sorted(  # the shapes the first cells have first: most columns have one
+        _COMMON_DATES, key=lambda s: -sum(1 for v in sample if re.match(s[0], v))
+    )
+    for pattern, fmt, utc, swaps in shapes:
+        if not len(left):
+            break
+        if dayfirst and swaps:
+            pattern = pattern.replace(f"^{_MONTH}/{_DAY}/", f"^{_DAY}/{_MONTH}/")
+            fmt = _dayfirst(fmt)
+        part = cells.take(pa.array(left))
+        match = pc.match_substring_regex(part, pattern).to_numpy(zero_copy_only=False)
+        if not match.any():
+            continue
+        at = left[match]
+        got = pc.strptime(part.filter(pa.array(match)), format=fmt, unit="us", error_is_null=True)
+        ok = ~np.asarray(got.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+        stamps = pd.Series(got.filter(pa.array(ok)).to_numpy(zero_copy_only=False))
+        stamps = stamps.dt.tz_localize("UTC") if utc else _localize(stamps, timezone)
+        parsed.iloc[at[ok]] = stamps.array
+        done[at[ok]] = True
+        left = left[~match]  # the shapes exclude each other: the others are the chain's
+    return done
 
 
 def _microseconds(stamps: pd.Series) -> pd.Series:
