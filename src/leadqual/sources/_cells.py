@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC
 from functools import lru_cache
 from typing import Any
@@ -26,6 +26,8 @@ __all__ = [
     "DATE_FORMATS",
     "Column",
     "Read",
+    "arrow_text",
+    "longest_bytes",
     "date_column",
     "number_column",
     "phone_column",
@@ -34,7 +36,9 @@ __all__ = [
     "read_numbers",
     "read_phones",
     "not_text",
+    "per_distinct",
     "read_text",
+    "str_series",
     "text_column",
 ]
 
@@ -108,7 +112,11 @@ def _may_hold_controls(series: pd.Series) -> bool:
     (numpy, no regex): C0 controls and DEL are single bytes no other character uses, and a C1
     control is ``0xC2`` then ``0x80``-``0x9F``. ``True`` (ask the regex) when the bytes are not
     at hand."""
-    arrow = getattr(series.array, "_pa_array", None)
+    return _controls_in(getattr(series.array, "_pa_array", None))
+
+
+def _controls_in(arrow: Any) -> bool:
+    """:func:`_may_hold_controls` of Arrow strings."""
     if arrow is None or not hasattr(arrow, "chunks"):
         return True
     for chunk in arrow.chunks:
@@ -132,12 +140,92 @@ def _may_hold_controls(series: pd.Series) -> bool:
 
 def text_column(series: pd.Series, /) -> Column:
     """:func:`read_text` as a column of dtype ``str`` (``NaN`` when empty)."""
+    arrow = arrow_text(series)
+    if arrow is not None:
+        return str_series(_cleaned_arrow(arrow)), {}
     if _plain_text(series):
         cells = _cleaned(series)
         out = cells.where(cells != "").astype("str")
         return out.reset_index(drop=True), {}
     values, unread = read_text(series)
     return pd.Series(values, dtype="str"), unread
+
+
+_STR = pd.StringDtype("pyarrow", na_value=np.nan)
+
+
+def arrow_text(series: pd.Series, /) -> Any:
+    """The Arrow strings (a ``pyarrow.ChunkedArray``) behind a column of dtype ``str``, or
+    ``None`` for any other column."""
+    if series.dtype != _STR:
+        return None
+    return getattr(series.array, "_pa_array", None)
+
+
+def str_series(cells: Any, /) -> pd.Series:
+    """A column of dtype ``str`` over Arrow strings (no copy)."""
+    return pd.Series(_STR.__from_arrow__(cells))
+
+
+def _cleaned_arrow(cells: Any) -> Any:
+    """:func:`_cleaned` on Arrow strings, empty cells made missing."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if _controls_in(cells):
+        cells = pc.replace_substring_regex(cells, _CONTROL.pattern, "")
+    cells = pc.utf8_trim_whitespace(cells)
+    return pc.if_else(pc.equal(cells, ""), pa.scalar(None, pa.string()), cells)
+
+
+def longest_bytes(series: pd.Series, /) -> int:
+    """An upper bound of the longest cell's length in characters: its length in UTF-8 bytes
+    for Arrow strings (from their offsets), else the longest cell's length."""
+    arrow = arrow_text(series)
+    if arrow is None or not hasattr(arrow, "chunks"):
+        lengths = series.str.len()
+        return int(lengths.max()) if lengths.notna().any() else 0
+    longest = 0
+    for chunk in arrow.chunks:
+        if len(chunk) == 0:
+            continue
+        width = np.int64 if "large" in str(chunk.type) else np.int32
+        offsets = np.frombuffer(chunk.buffers()[1], dtype=width)
+        offsets = offsets[chunk.offset : chunk.offset + len(chunk) + 1]
+        longest = max(longest, int(np.diff(offsets).max()))
+    return longest
+
+
+def per_distinct(
+    series: pd.Series,
+    read: Callable[[pd.Series, np.ndarray[Any, Any]], Column],
+    /,
+    *,
+    also: np.ndarray[Any, Any] | None = None,
+) -> Column:
+    """``read(cells, rows)`` of a column called once per distinct cell (and distinct ``also``
+    code, when given: a row's region for its phone number), its values and reasons spread back
+    to every row. ``rows`` are the positions the distinct cells were taken from. A reader whose
+    values depend on nothing but the cell (and ``also``) gives what it gives on the whole column;
+    exports repeat their amounts, counts and phone numbers, so this reads far fewer cells."""
+    n = len(series)
+    if n < 256:
+        return read(series.reset_index(drop=True), np.arange(n))
+    codes, _ = pd.factorize(series, use_na_sentinel=True)
+    keys = codes.astype(np.int64)
+    if also is not None:
+        keys = keys * (int(also.max(initial=0)) + 2) + also + 1
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    if 2 * len(first) > n:
+        return read(series.reset_index(drop=True), np.arange(n))
+    values, errors = read(series.iloc[first].reset_index(drop=True), first)
+    out = values.take(inverse).reset_index(drop=True)
+    if not errors:
+        return out, {}
+    bad = np.fromiter(errors, dtype=np.int64, count=len(errors))
+    reasons = [errors[int(j)] for j in inverse[np.isin(inverse, bad)].tolist()]
+    at = np.flatnonzero(np.isin(inverse, bad)).tolist()
+    return out, dict(zip(at, reasons, strict=True))
 
 
 def _all_unicode(series: pd.Series) -> bool:
@@ -592,6 +680,8 @@ _PLAIN_INTERNATIONAL = "\\+[0-9 \t\n\r\f\v().\\-/\u00a0]+"
 """A number in international form: ``+``, ASCII digits and separators only (literal characters,
 so pandas' regex engines agree on it)."""
 _PLAIN_E164 = r"\+[1-9][0-9]{6,14}"
+_NOT_DIGITS = str.maketrans(dict.fromkeys(" \t\n\r\f\v().-/\u00a0"))
+"""The separators a number in international form may hold (all but its digits and ``+``)."""
 
 
 def phone_column(series: pd.Series, /, *, regions: Sequence[str | None], normalize: bool) -> Column:
@@ -603,10 +693,16 @@ def phone_column(series: pd.Series, /, *, regions: Sequence[str | None], normali
     out = text.copy()
     if normalize and present.any():
         plain = text.str.fullmatch(_PLAIN_INTERNATIONAL).fillna(False).to_numpy(dtype=bool)
+        at_plain = np.flatnonzero(plain)
         # in such a cell every character but the digits is a separator
-        bare = "+" + text.str.slice(1).str.replace("[^0-9]", "", regex=True)
-        done = plain & bare.str.fullmatch(_PLAIN_E164).fillna(False).to_numpy(dtype=bool)
-        out[done] = bare[done]
+        bare = pd.Series(
+            ["+" + v[1:].translate(_NOT_DIGITS) for v in text.iloc[at_plain].tolist()],
+            dtype="str",
+        )
+        good = bare.str.fullmatch(_PLAIN_E164).fillna(False).to_numpy(dtype=bool)
+        done = np.zeros(len(text), dtype=bool)
+        done[at_plain[good]] = True
+        out.iloc[at_plain[good]] = bare[good].to_numpy()
         rest = present & ~done
     else:
         rest = present & text.str.contains("[eE]").fillna(False).to_numpy(dtype=bool)

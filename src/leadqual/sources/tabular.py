@@ -1014,7 +1014,9 @@ class _Reader(Generic[_R]):
         live = np.flatnonzero(~blank)
         if not len(live):
             return ids
-        keys = pd.util.hash_array(np.asarray([ids[i] for i in live], dtype=object))
+        keys = pd.util.hash_array(
+            np.asarray([ids[i] for i in live], dtype=object), categorize=False
+        )
         earlier = self.ledger.first_rows(keys)
         fresh = np.zeros(len(live), dtype=bool)
         seen: dict[int, int] = {}
@@ -1139,6 +1141,8 @@ class _TableReader(_Reader[Lead]):
                 continue
             blank &= _empty_cells(frame[column])
         for column, cells in raw.items():
+            if _cells.longest_bytes(cells) <= self.mapping.max_cell_chars:
+                continue  # no cell has more characters than bytes
             too_long = (cells.str.len() > self.mapping.max_cell_chars).fillna(False)
             for i in np.flatnonzero(too_long.to_numpy(dtype=bool)).tolist():
                 report(
@@ -1150,7 +1154,7 @@ class _TableReader(_Reader[Lead]):
                 )
 
         values_of: dict[str, pd.Series] = {}
-        countries = self._regions(frame, n)
+        region_of, regions = self._region_codes(frame, n)
         for target, column in self.mapping.columns.items():
             kind = self.kinds[target]
             series = frame[column]
@@ -1161,7 +1165,10 @@ class _TableReader(_Reader[Lead]):
             elif kind == "list":
                 values, errors = _lists(raw[column]), {}
             elif kind in ("int", "float"):
-                values, errors = _cells.number_column(series, integer=kind == "int")
+                integer = kind == "int"
+                values, errors = _cells.per_distinct(
+                    series, lambda cells, _at: _cells.number_column(cells, integer=integer)
+                )
             elif kind == "date":
                 values, errors = _cells.date_column(
                     series,
@@ -1170,8 +1177,15 @@ class _TableReader(_Reader[Lead]):
                     timezone=self.mapping.timezone,
                 )
             elif kind == "phone":
-                values, errors = _cells.phone_column(
-                    series, regions=countries, normalize=self.mapping.normalize_phones
+                normalize = self.mapping.normalize_phones
+                values, errors = _cells.per_distinct(
+                    series,
+                    lambda cells, at: _cells.phone_column(
+                        cells,
+                        regions=[regions[r] for r in region_of[at].tolist()],
+                        normalize=normalize,
+                    ),
+                    also=region_of,
                 )
             else:  # status
                 values, errors = self._statuses(raw[column])
@@ -1238,6 +1252,18 @@ class _TableReader(_Reader[Lead]):
             None, tuple(problems), read_rows, int(blank.sum()), self.mapping, table=table
         )
 
+    def _region_codes(self, frame: pd.DataFrame, n: int) -> tuple[np.ndarray[Any, Any], list[Any]]:
+        """:meth:`_Reader._regions` as codes: each row's index into the regions, each
+        distinct country cell read once."""
+        default = self.mapping.default_country
+        column = self.mapping.columns.get("address.country")
+        if column is None or not any(t.startswith("phones.") for t in self.mapping.columns):
+            return np.zeros(n, dtype=np.int64), [default]
+        codes, uniques = pd.factorize(frame[column], use_na_sentinel=True)
+        texts, _ = _cells.read_text(pd.Series(uniques))
+        regions = [(country_code(v) if v else None) or default for v in texts] + [default]
+        return np.where(codes < 0, len(regions) - 1, codes).astype(np.int64), regions
+
     def _statuses(self, raw: pd.Series) -> tuple[pd.Series, dict[int, str]]:
         codes, uniques = pd.factorize(raw)
         found = [self.status_table.get(value_key(v)) for v in uniques.tolist()]
@@ -1278,7 +1304,7 @@ class _TableReader(_Reader[Lead]):
         live = np.flatnonzero(~blank)
         if not len(live):
             return ids
-        keys = pd.util.hash_array(ids[live])
+        keys = pd.util.hash_array(ids[live], categorize=False)
         earlier = self.ledger.first_rows(keys)
         live_rows = rows[live]
         first_here = pd.Series(live_rows).groupby(keys, sort=False).transform("first").to_numpy()
@@ -1404,8 +1430,8 @@ def _looked_up(values: pd.Series, table: Mapping[str, str], *, keep: bool) -> pd
     not found."""
     codes, uniques = pd.factorize(values)
     found = [table.get(value_key(v), v if keep else None) for v in uniques.tolist()]
-    names = np.asarray([*found, None], dtype=object)
-    return pd.Series(names[codes], dtype="str")
+    names = pd.Series([*found, None], dtype="str")
+    return names.take(np.where(codes < 0, len(found), codes)).reset_index(drop=True)
 
 
 # -- public entry points --------------------------------------------------------------------------
