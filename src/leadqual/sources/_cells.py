@@ -37,6 +37,7 @@ __all__ = [
     "read_phones",
     "not_text",
     "per_distinct",
+    "plain_international",
     "read_text",
     "str_series",
     "text_column",
@@ -209,7 +210,7 @@ def per_distinct(
     values depend on nothing but the cell (and ``also``) gives what it gives on the whole column;
     exports repeat their amounts, counts and phone numbers, so this reads far fewer cells."""
     n = len(series)
-    if n < 256:
+    if n < 64:
         return read(series.reset_index(drop=True), np.arange(n))
     codes, _ = pd.factorize(series, use_na_sentinel=True)
     keys = codes.astype(np.int64)
@@ -680,6 +681,24 @@ _PLAIN_INTERNATIONAL = "\\+[0-9 \t\n\r\f\v().\\-/\u00a0]+"
 """A number in international form: ``+``, ASCII digits and separators only (literal characters,
 so pandas' regex engines agree on it)."""
 _PLAIN_E164 = r"\+[1-9][0-9]{6,14}"
+_PLAIN_INTERNATIONAL_CELL = "^[ \t]*\\+[1-9](?:[ \t().\\-/\u00a0]*[0-9]){6,14}[ \t().\\-/\u00a0]*$"
+"""A raw cell :func:`phone_column` reads as ``+`` and its 7 to 15 digits without parsing it
+(so without its row's region)."""
+
+
+def plain_international(series: pd.Series, /) -> np.ndarray[Any, Any]:
+    """Which cells of a raw column are phone numbers in plain international form (``+1 425
+    555 0100``), read alike whatever the row's region; ``False`` for any other cell, and for
+    every cell of a column not of Arrow strings."""
+    arrow = arrow_text(series)
+    if arrow is None:
+        return np.zeros(len(series), dtype=bool)
+    import pyarrow.compute as pc
+
+    found = pc.match_substring_regex(arrow, _PLAIN_INTERNATIONAL_CELL)
+    return np.asarray(pc.fill_null(found, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
 _NOT_DIGITS = str.maketrans(dict.fromkeys(" \t\n\r\f\v().-/\u00a0"))
 """The separators a number in international form may hold (all but its digits and ``+``)."""
 

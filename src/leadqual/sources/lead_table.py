@@ -60,6 +60,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from leadqual.errors import ValidationFailed
 from leadqual.models import Address, Lead, LeadStatus
@@ -75,6 +76,8 @@ __all__ = [
 ]
 
 PHONE_KINDS: tuple[str, ...] = ("business", "mobile", "home", "other")
+
+_STR = pd.StringDtype("pyarrow", na_value=np.nan)
 
 STATUS_DTYPE = pd.CategoricalDtype([s.value for s in LeadStatus])
 """The dtype of the ``status`` column: ``open``, ``qualified``, ``disqualified``."""
@@ -193,9 +196,9 @@ def typed_table(columns: Mapping[str, Any], n: int, custom: Sequence[str] = ()) 
 
 def _empty(dtype: str, n: int) -> pd.Series:
     if dtype == "str":
-        return pd.Series(np.full(n, np.nan), dtype="str")
+        return pd.Series(_STR.__from_arrow__(pa.nulls(n, pa.large_string())))
     if dtype == "Int64":
-        return pd.Series(pd.array([None] * n, dtype="Int64"))
+        return pd.Series(pd.arrays.IntegerArray(np.zeros(n, np.int64), np.ones(n, dtype=bool)))
     if dtype == "float64":
         return pd.Series(np.full(n, np.nan))
     return pd.Series(np.full(n, np.datetime64("NaT", "us")), dtype="datetime64[us]").dt.tz_localize(

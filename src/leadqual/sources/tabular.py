@@ -1178,6 +1178,8 @@ class _TableReader(_Reader[Lead]):
                 )
             elif kind == "phone":
                 normalize = self.mapping.normalize_phones
+                # a number in plain international form is read alike whatever the region
+                international = _cells.plain_international(series)
                 values, errors = _cells.per_distinct(
                     series,
                     lambda cells, at: _cells.phone_column(
@@ -1185,7 +1187,7 @@ class _TableReader(_Reader[Lead]):
                         regions=[regions[r] for r in region_of[at].tolist()],
                         normalize=normalize,
                     ),
-                    also=region_of,
+                    also=np.where(international, 0, region_of),
                 )
             else:  # status
                 values, errors = self._statuses(raw[column])
@@ -1204,7 +1206,12 @@ class _TableReader(_Reader[Lead]):
                     report(i, column, None if pd.isna(cell) else cell, reason, skipped=required)
             values_of[target] = values
         self._split_column_names(values_of, n)
-        ids = self._id_column(frame, values_of.pop("id", None), rows, blank, report)
+        given_ids = values_of.pop("id", None)
+        ids = self._id_column(frame, given_ids, rows, blank, report)
+        if given_ids is not None and not given_ids.isna().any():
+            id_texts = given_ids  # every row had its id: the column as read, no copy
+        else:
+            id_texts = pd.Series(ids, dtype="str")
         if self.mapping._person:
             identity = np.zeros(n, dtype=bool)
             for t in _IDENTITY:
@@ -1241,7 +1248,7 @@ class _TableReader(_Reader[Lead]):
         values_of["created_at"] = created
         keep = ~(blank | skip)
         doubtful = keep & self._doubtful(values_of, n)
-        table = self._assemble(values_of, ids, keep & ~doubtful, custom)
+        table = self._assemble(values_of, id_texts, keep & ~doubtful, custom)
         if doubtful.any():
             table = self._validated(
                 table, values_of, ids, np.flatnonzero(doubtful), keep, raw, report, custom
@@ -1362,7 +1369,7 @@ class _TableReader(_Reader[Lead]):
     def _assemble(
         self,
         values_of: Mapping[str, pd.Series],
-        ids: np.ndarray[Any, Any],
+        ids: pd.Series,
         rows: np.ndarray[Any, Any],
         custom: Sequence[str],
     ) -> pd.DataFrame:
@@ -1370,7 +1377,7 @@ class _TableReader(_Reader[Lead]):
         columns: dict[str, Any] = {
             t: v.iloc[at].reset_index(drop=True) for t, v in values_of.items()
         }
-        columns["id"] = pd.Series(ids[at], dtype="str")
+        columns["id"] = ids.iloc[at].reset_index(drop=True)
         return typed_table(columns, len(at), custom)
 
     def _validated(
