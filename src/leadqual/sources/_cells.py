@@ -14,7 +14,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from datetime import UTC
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -165,7 +165,7 @@ def arrow_text(series: pd.Series, /) -> Any:
 
 def str_series(cells: Any, /) -> pd.Series:
     """A column of dtype ``str`` over Arrow strings (no copy)."""
-    return pd.Series(_STR.__from_arrow__(cells))
+    return pd.Series(cast(Any, _STR).__from_arrow__(cells))
 
 
 def _cleaned_arrow(cells: Any) -> Any:

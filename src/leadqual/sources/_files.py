@@ -276,7 +276,8 @@ def _csv_chunks(
                 done += len(chunk.frame)
             return
         except _NotForArrow:
-            pass  # the rows not yet given are read by pandas, which reports its bad lines
+            # the rows not yet given are read by pandas, which reports its bad lines
+            logger.debug("%s: read by pandas from record %d", path.name, done + 1)
     yield from _pandas_chunks(path, chunk_rows, sep=sep, encoding=enc, sniffed=sniffed, skip=done)
 
 
@@ -363,7 +364,7 @@ def _arrow_chunks(
                 batch, header = batch.slice(1), False
             pending.append(batch)
             held += batch.num_rows
-            while held >= chunk_rows:
+            while held > chunk_rows:  # the file's last record is checked before it is given
                 table = pa.Table.from_batches(pending)
                 yield _arrow_chunk(table.slice(0, chunk_rows), names, start, path.name)
                 start += chunk_rows
@@ -371,12 +372,22 @@ def _arrow_chunks(
                 pending, held = rest.to_batches(), rest.num_rows
         if ragged:
             raise _NotForArrow
+        table = pa.Table.from_batches(pending, schema=schema)
+        if table.num_rows and _ends_in_a_line_break(table.slice(table.num_rows - 1)):
+            # A quote left open takes the rest of the file into the last record's cell as
+            # Arrow reads it (pandas refuses the file); a real quoted line break in the last
+            # record is read as well by pandas.
+            raise _NotForArrow
     except (pa.ArrowException, UnicodeError, LookupError, OSError) as err:
         logger.debug("%s: read by pandas (%s)", path.name, _first_line(err))
         raise _NotForArrow from err
     if held or start == 0:
-        table = pa.Table.from_batches(pending, schema=schema)
         yield _arrow_chunk(table, names, start, path.name)
+
+
+def _ends_in_a_line_break(last: Any) -> bool:
+    """Whether a cell of the one-row table ``last`` holds a line break."""
+    return any("\n" in cell or "\r" in cell for cell in last.to_pylist()[0].values())
 
 
 _ARROW_BLOCK_BYTES = 1 << 22

@@ -56,7 +56,7 @@ import gc
 import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -196,7 +196,7 @@ def typed_table(columns: Mapping[str, Any], n: int, custom: Sequence[str] = ()) 
 
 def _empty(dtype: str, n: int) -> pd.Series:
     if dtype == "str":
-        return pd.Series(_STR.__from_arrow__(pa.nulls(n, pa.large_string())))
+        return pd.Series(cast(Any, _STR).__from_arrow__(pa.nulls(n, pa.large_string())))
     if dtype == "Int64":
         return pd.Series(pd.arrays.IntegerArray(np.zeros(n, np.int64), np.ones(n, dtype=bool)))
     if dtype == "float64":

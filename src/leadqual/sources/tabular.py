@@ -1165,10 +1165,7 @@ class _TableReader(_Reader[Lead]):
             elif kind == "list":
                 values, errors = _lists(raw[column]), {}
             elif kind in ("int", "float"):
-                integer = kind == "int"
-                values, errors = _cells.per_distinct(
-                    series, lambda cells, _at: _cells.number_column(cells, integer=integer)
-                )
+                values, errors = _cells.per_distinct(series, _number_reader(kind == "int"))
             elif kind == "date":
                 values, errors = _cells.date_column(
                     series,
@@ -1177,17 +1174,11 @@ class _TableReader(_Reader[Lead]):
                     timezone=self.mapping.timezone,
                 )
             elif kind == "phone":
-                normalize = self.mapping.normalize_phones
                 # a number in plain international form is read alike whatever the region
-                international = _cells.plain_international(series)
                 values, errors = _cells.per_distinct(
                     series,
-                    lambda cells, at: _cells.phone_column(
-                        cells,
-                        regions=[regions[r] for r in region_of[at].tolist()],
-                        normalize=normalize,
-                    ),
-                    also=np.where(international, 0, region_of),
+                    _phone_reader(region_of, regions, normalize=self.mapping.normalize_phones),
+                    also=np.where(_cells.plain_international(series), 0, region_of),
                 )
             else:  # status
                 values, errors = self._statuses(raw[column])
@@ -1417,6 +1408,25 @@ class _TableReader(_Reader[Lead]):
         )
         joined = pd.concat([table, from_model], ignore_index=True)
         return joined.iloc[order].reset_index(drop=True).astype(table.dtypes.to_dict())
+
+
+def _number_reader(integer: bool) -> Callable[[pd.Series, np.ndarray[Any, Any]], _cells.Column]:
+    def read(cells: pd.Series, _at: np.ndarray[Any, Any]) -> _cells.Column:
+        return _cells.number_column(cells, integer=integer)
+
+    return read
+
+
+def _phone_reader(
+    region_of: np.ndarray[Any, Any], regions: Sequence[str | None], *, normalize: bool
+) -> Callable[[pd.Series, np.ndarray[Any, Any]], _cells.Column]:
+    """Phone cells read with the region of the row each was taken from."""
+
+    def read(cells: pd.Series, at: np.ndarray[Any, Any]) -> _cells.Column:
+        where = [regions[r] for r in region_of[at].tolist()]
+        return _cells.phone_column(cells, regions=where, normalize=normalize)
+
+    return read
 
 
 def _lists(raw: pd.Series) -> pd.Series:
