@@ -363,31 +363,24 @@ def _leads(part: pd.DataFrame, custom: list[str], start: int) -> list[Lead]:
 
 def record_data(values_of: Mapping[str, Sequence[Any]], i: int) -> dict[str, Any]:
     """The model's input for row ``i`` of ``values_of`` (target -> values; nested targets
-    dotted), ``None`` left out; phone numbers in the kinds' order."""
+    dotted: ``address.city``, ``custom_fields.tier``, ``regarding.id`` become nested mappings,
+    ``phones.<kind>`` a list of numbers in the kinds' order), ``None`` left out."""
     data: dict[str, Any] = {}
-    address: dict[str, Any] = {}
     phones: dict[str, Any] = {}
-    custom: dict[str, Any] = {}
     for target, values in values_of.items():
         v = values[i]
         if v is None:
             continue
-        head, _, tail = target.partition(".")
-        if head == "address":
-            address[tail] = v
+        head, dot, tail = target.partition(".")
+        if not dot:
+            data[target] = v
         elif head == "phones":
             phones[tail] = v
-        elif head == "custom_fields":
-            custom[tail] = v
         else:
-            data[target] = v
-    if address:
-        data["address"] = address
+            data.setdefault(head, {})[tail] = v
     if phones:
         data["phones"] = [
             {"number": phones[k], "kind": k}
             for k in sorted(phones, key=lambda k: PHONE_KINDS.index(k) if k in PHONE_KINDS else 9)
         ]
-    if custom:
-        data["custom_fields"] = custom
     return data

@@ -1040,38 +1040,11 @@ class _Reader(Generic[_R]):
         return ids
 
     def _record(self, values_of: dict[str, list[Any]], i: int) -> dict[str, Any]:
-        data: dict[str, Any] = {}
-        address: dict[str, Any] = {}
-        phones: list[dict[str, str]] = []
-        custom: dict[str, Any] = {}
-        regarding: dict[str, Any] = {}
-        for target, values in values_of.items():
-            v = values[i]
-            if v is None:
-                continue
-            head, _, tail = target.partition(".")
-            if head == "address":
-                address[tail] = v
-            elif head == "phones":
-                phones.append({"number": v, "kind": tail})
-            elif head == "custom_fields":
-                custom[tail] = v
-            elif head == "regarding":
-                regarding[tail] = v
-            else:
-                data[target] = v
-        if address:
-            data["address"] = address
-        if phones:
-            data["phones"] = phones
-        if custom:
-            data["custom_fields"] = custom
+        data = record_data(values_of, i)
         if isinstance(self.mapping, ActivityMapping):
             data["kind"] = self.mapping.kind
-            if self.mapping.regarding_kind and "kind" not in regarding:
-                regarding["kind"] = self.mapping.regarding_kind
-        if regarding:
-            data["regarding"] = regarding
+            if self.mapping.regarding_kind:
+                data.setdefault("regarding", {}).setdefault("kind", self.mapping.regarding_kind)
         return data
 
 
