@@ -175,8 +175,50 @@ def _cleaned_arrow(cells: Any) -> Any:
 
     if _controls_in(cells):
         cells = pc.replace_substring_regex(cells, _CONTROL.pattern, "")
-    cells = pc.utf8_trim_whitespace(cells)
-    return pc.if_else(pc.equal(cells, ""), pa.scalar(None, pa.string()), cells)
+    padded, empty = _edges(cells)
+    if padded:
+        cells = pc.utf8_trim_whitespace(cells)
+    if padded or empty:
+        cells = pc.if_else(pc.equal(cells, ""), pa.scalar(None, cells.type), cells)
+    return cells
+
+
+_EDGE_BYTES = np.zeros(256, dtype=bool)
+_EDGE_BYTES[[0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x1C, 0x1D, 0x1E, 0x1F, 0x20]] = True
+_EDGE_BYTES[0x80:] = True  # a multi-byte character may be Unicode whitespace: look closer
+"""Bytes a cell stripped of whitespace may not start or end with."""
+
+
+def _edges(cells: Any) -> tuple[bool, bool]:
+    """Whether some Arrow string may have whitespace around it (from its first and last bytes),
+    and whether some is empty; ``(True, True)`` when the bytes are not at hand."""
+    padded = empty = False
+    for chunk in getattr(cells, "chunks", [None]):
+        if chunk is None:
+            return True, True
+        if len(chunk) == 0:
+            continue
+        buffers = chunk.buffers()
+        if len(buffers) < 3 or buffers[1] is None:
+            return True, True
+        width = np.int64 if "large" in str(chunk.type) else np.int32
+        offsets = np.frombuffer(buffers[1], dtype=width)[
+            chunk.offset : chunk.offset + len(chunk) + 1
+        ]
+        starts: np.ndarray[Any, Any] = offsets[:-1]
+        ends: np.ndarray[Any, Any] = offsets[1:]
+        full: np.ndarray[Any, Any] = ends > starts
+        if chunk.null_count:
+            full &= np.asarray(chunk.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+        empty = empty or bool((~full).any())
+        if buffers[2] is None or not full.any():
+            continue
+        data = np.frombuffer(buffers[2], dtype=np.uint8)
+        if _EDGE_BYTES[data[starts[full]]].any() or _EDGE_BYTES[data[ends[full] - 1]].any():
+            padded = True
+        if padded and empty:
+            break
+    return padded, empty
 
 
 def longest_bytes(series: pd.Series, /) -> int:
