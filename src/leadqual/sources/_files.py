@@ -119,6 +119,9 @@ def iter_chunks(
 ) -> Iterator[Chunk]:
     """The table in chunks of at most ``chunk_rows`` records (a file is streamed, never read whole).
 
+    ``engine`` chooses how a CSV file is split into cells (:data:`Engine`); both give the same
+    chunks.
+
     Raises:
         ConfigurationError: no such file, a format that is not read here, or an ``encoding``
             that is not the name of a text encoding Python knows.
