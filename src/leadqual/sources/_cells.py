@@ -11,10 +11,10 @@ from __future__ import annotations
 import math
 import re
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -26,6 +26,8 @@ __all__ = [
     "DATE_FORMATS",
     "Column",
     "Read",
+    "arrow_text",
+    "longest_bytes",
     "date_column",
     "number_column",
     "phone_column",
@@ -34,7 +36,10 @@ __all__ = [
     "read_numbers",
     "read_phones",
     "not_text",
+    "per_distinct",
+    "plain_international",
     "read_text",
+    "str_series",
     "text_column",
 ]
 
@@ -108,7 +113,11 @@ def _may_hold_controls(series: pd.Series) -> bool:
     (numpy, no regex): C0 controls and DEL are single bytes no other character uses, and a C1
     control is ``0xC2`` then ``0x80``-``0x9F``. ``True`` (ask the regex) when the bytes are not
     at hand."""
-    arrow = getattr(series.array, "_pa_array", None)
+    return _controls_in(getattr(series.array, "_pa_array", None))
+
+
+def _controls_in(arrow: Any) -> bool:
+    """:func:`_may_hold_controls` of Arrow strings."""
     if arrow is None or not hasattr(arrow, "chunks"):
         return True
     for chunk in arrow.chunks:
@@ -132,12 +141,134 @@ def _may_hold_controls(series: pd.Series) -> bool:
 
 def text_column(series: pd.Series, /) -> Column:
     """:func:`read_text` as a column of dtype ``str`` (``NaN`` when empty)."""
+    arrow = arrow_text(series)
+    if arrow is not None:
+        return str_series(_cleaned_arrow(arrow)), {}
     if _plain_text(series):
         cells = _cleaned(series)
         out = cells.where(cells != "").astype("str")
         return out.reset_index(drop=True), {}
     values, unread = read_text(series)
     return pd.Series(values, dtype="str"), unread
+
+
+_STR = pd.StringDtype("pyarrow", na_value=np.nan)
+
+
+def arrow_text(series: pd.Series, /) -> Any:
+    """The Arrow strings (a ``pyarrow.ChunkedArray``) behind a column of dtype ``str``, or
+    ``None`` for any other column."""
+    if series.dtype != _STR:
+        return None
+    return getattr(series.array, "_pa_array", None)
+
+
+def str_series(cells: Any, /) -> pd.Series:
+    """A column of dtype ``str`` over Arrow strings (no copy)."""
+    return pd.Series(cast(Any, _STR).__from_arrow__(cells))
+
+
+def _cleaned_arrow(cells: Any) -> Any:
+    """:func:`_cleaned` on Arrow strings, empty cells made missing."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if _controls_in(cells):
+        cells = pc.replace_substring_regex(cells, _CONTROL.pattern, "")
+    padded, empty = _edges(cells)
+    if padded:
+        cells = pc.utf8_trim_whitespace(cells)
+    if padded or empty:
+        cells = pc.if_else(pc.equal(cells, ""), pa.scalar(None, cells.type), cells)
+    return cells
+
+
+_EDGE_BYTES = np.zeros(256, dtype=bool)
+_EDGE_BYTES[[0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x1C, 0x1D, 0x1E, 0x1F, 0x20]] = True
+_EDGE_BYTES[0x80:] = True  # a multi-byte character may be Unicode whitespace: look closer
+"""Bytes a cell stripped of whitespace may not start or end with."""
+
+
+def _edges(cells: Any) -> tuple[bool, bool]:
+    """Whether some Arrow string may have whitespace around it (from its first and last bytes),
+    and whether some is empty; ``(True, True)`` when the bytes are not at hand."""
+    padded = empty = False
+    for chunk in getattr(cells, "chunks", [None]):
+        if chunk is None:
+            return True, True
+        if len(chunk) == 0:
+            continue
+        buffers = chunk.buffers()
+        if len(buffers) < 3 or buffers[1] is None:
+            return True, True
+        width = np.int64 if "large" in str(chunk.type) else np.int32
+        offsets = np.frombuffer(buffers[1], dtype=width)[
+            chunk.offset : chunk.offset + len(chunk) + 1
+        ]
+        starts: np.ndarray[Any, Any] = offsets[:-1]
+        ends: np.ndarray[Any, Any] = offsets[1:]
+        full: np.ndarray[Any, Any] = ends > starts
+        if chunk.null_count:
+            full &= np.asarray(chunk.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+        empty = empty or bool((~full).any())
+        if buffers[2] is None or not full.any():
+            continue
+        data = np.frombuffer(buffers[2], dtype=np.uint8)
+        if _EDGE_BYTES[data[starts[full]]].any() or _EDGE_BYTES[data[ends[full] - 1]].any():
+            padded = True
+        if padded and empty:
+            break
+    return padded, empty
+
+
+def longest_bytes(series: pd.Series, /) -> int:
+    """An upper bound of the longest cell's length in characters: its length in UTF-8 bytes
+    for Arrow strings (from their offsets), else the longest cell's length."""
+    arrow = arrow_text(series)
+    if arrow is None or not hasattr(arrow, "chunks"):
+        lengths = series.str.len()
+        return int(lengths.max()) if lengths.notna().any() else 0
+    longest = 0
+    for chunk in arrow.chunks:
+        if len(chunk) == 0:
+            continue
+        width = np.int64 if "large" in str(chunk.type) else np.int32
+        offsets = np.frombuffer(chunk.buffers()[1], dtype=width)
+        offsets = offsets[chunk.offset : chunk.offset + len(chunk) + 1]
+        longest = max(longest, int(np.diff(offsets).max()))
+    return longest
+
+
+def per_distinct(
+    series: pd.Series,
+    read: Callable[[pd.Series, np.ndarray[Any, Any]], Column],
+    /,
+    *,
+    also: np.ndarray[Any, Any] | None = None,
+) -> Column:
+    """``read(cells, rows)`` of a column called once per distinct cell (and distinct ``also``
+    code, when given: a row's region for its phone number), its values and reasons spread back
+    to every row. ``rows`` are the positions the distinct cells were taken from. A reader whose
+    values depend on nothing but the cell (and ``also``) gives what it gives on the whole column;
+    exports repeat their amounts, counts and phone numbers, so this reads far fewer cells."""
+    n = len(series)
+    if n < 64:
+        return read(series.reset_index(drop=True), np.arange(n))
+    codes, _ = pd.factorize(series, use_na_sentinel=True)
+    keys = codes.astype(np.int64)
+    if also is not None:
+        keys = keys * (int(also.max(initial=0)) + 2) + also + 1
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    if 2 * len(first) > n:
+        return read(series.reset_index(drop=True), np.arange(n))
+    values, errors = read(series.iloc[first].reset_index(drop=True), first)
+    out = values.take(inverse).reset_index(drop=True)
+    if not errors:
+        return out, {}
+    bad = np.fromiter(errors, dtype=np.int64, count=len(errors))
+    reasons = [errors[int(j)] for j in inverse[np.isin(inverse, bad)].tolist()]
+    at = np.flatnonzero(np.isin(inverse, bad)).tolist()
+    return out, dict(zip(at, reasons, strict=True))
 
 
 def _all_unicode(series: pd.Series) -> bool:
@@ -376,7 +507,12 @@ def date_column(
     todo = present.copy()
     if not todo.any():
         return _in_calendar(parsed, {})
-    has_offset = text.where(present, "").str.contains(_OFFSET)
+    if not formats:
+        done = _common_dates(text, parsed, dayfirst=dayfirst, timezone=timezone)
+        todo &= ~done
+        if not todo.any():
+            return _in_calendar(parsed, {})
+    has_offset = text.where(todo, "").str.contains(_OFFSET)
 
     def attempt(fmt: str | None, mask: pd.Series, *, mixed: bool = False) -> None:
         # cells with an offset and cells without go apart: one call cannot hold both, and
@@ -421,6 +557,73 @@ def date_column(
     attempt(None, todo, mixed=True)
     errors = {int(i): "not a date" for i in todo[todo].index}
     return _in_calendar(parsed, errors)
+
+
+_DAY = r"(?:0?[1-9]|1[0-9]|2[0-8])"
+_MONTH = r"(?:0?[1-9]|1[0-2])"
+_YEAR = r"[1-9][0-9]{3}"
+_CLOCK12 = r"(?:0?[1-9]|1[0-2]):[0-5][0-9]"
+_CLOCK24 = r"(?:[01][0-9]|2[0-3]):[0-5][0-9]"
+_ISO_DAY = rf"{_YEAR}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])"
+_COMMON_DATES: tuple[tuple[str, str, bool, bool], ...] = (
+    # (cells matching this, read with this strptime format, in UTC (else in the mapping's
+    # zone), a format whose day and month dayfirst swaps)
+    (rf"^{_ISO_DAY}$", "%Y-%m-%d", False, False),
+    (rf"^{_ISO_DAY}T{_CLOCK24}:[0-5][0-9]$", "%Y-%m-%dT%H:%M:%S", False, False),
+    (rf"^{_ISO_DAY} {_CLOCK24}:[0-5][0-9]$", "%Y-%m-%d %H:%M:%S", False, False),
+    (rf"^{_ISO_DAY}T{_CLOCK24}:[0-5][0-9]Z$", "%Y-%m-%dT%H:%M:%SZ", True, False),
+    (rf"^{_ISO_DAY} {_CLOCK24}$", "%Y-%m-%d %H:%M", False, False),
+    (rf"^{_MONTH}/{_DAY}/{_YEAR} {_CLOCK12} (?:AM|PM|am|pm)$", "%m/%d/%Y %I:%M %p", False, True),
+    (
+        rf"^{_MONTH}/{_DAY}/{_YEAR} {_CLOCK12}:[0-5][0-9] (?:AM|PM|am|pm)$",
+        "%m/%d/%Y %I:%M:%S %p",
+        False,
+        True,
+    ),
+    (rf"^{_MONTH}/{_DAY}/{_YEAR} {_CLOCK24}$", "%m/%d/%Y %H:%M", False, True),
+    (rf"^{_MONTH}/{_DAY}/{_YEAR}$", "%m/%d/%Y", False, True),
+    (rf"^{_DAY}\.{_MONTH}\.{_YEAR}$", "%d.%m.%Y", False, False),
+    (rf"^{_DAY}\.{_MONTH}\.{_YEAR} {_CLOCK24}$", "%d.%m.%Y %H:%M", False, False),
+)
+"""Shapes of dates most exports write, each read in C with Arrow's ``strptime``: a cell of
+such a shape is read by the first step of :func:`date_column`'s chain that reads it (ISO 8601
+or a :data:`DATE_FORMATS` entry) and to the same instant, so reading it here changes nothing.
+Days above 28 are left to the chain: Arrow's ``strptime`` takes 30 February for 2 March."""
+
+
+def _common_dates(
+    text: pd.Series, parsed: pd.Series, *, dayfirst: bool, timezone: str
+) -> np.ndarray[Any, Any]:
+    """Read the cells of :data:`_COMMON_DATES`' shapes into ``parsed``; which were read."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    cells = pa.array(text.array, type=pa.string()) if len(text) else pa.array([], pa.string())
+    done = np.zeros(len(text), dtype=bool)
+    left = np.flatnonzero(text.notna().to_numpy())
+    sample = text.iloc[left[:20]].tolist()
+    shapes = sorted(  # the shapes the first cells have first: most columns have one
+        _COMMON_DATES, key=lambda s: -sum(1 for v in sample if re.match(s[0], v))
+    )
+    for pattern, fmt, utc, swaps in shapes:
+        if not len(left):
+            break
+        if dayfirst and swaps:
+            pattern = pattern.replace(f"^{_MONTH}/{_DAY}/", f"^{_DAY}/{_MONTH}/")
+            fmt = _dayfirst(fmt)
+        part = cells.take(pa.array(left))
+        match = pc.match_substring_regex(part, pattern).to_numpy(zero_copy_only=False)
+        if not match.any():
+            continue
+        at = left[match]
+        got = pc.strptime(part.filter(pa.array(match)), format=fmt, unit="us", error_is_null=True)
+        ok = ~np.asarray(got.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+        stamps = pd.Series(got.filter(pa.array(ok)).to_numpy(zero_copy_only=False))
+        stamps = stamps.dt.tz_localize("UTC") if utc else _localize(stamps, timezone)
+        parsed.iloc[at[ok]] = stamps.array
+        done[at[ok]] = True
+        left = left[~match]  # the shapes exclude each other: the others are the chain's
+    return done
 
 
 def _microseconds(stamps: pd.Series) -> pd.Series:
@@ -520,6 +723,26 @@ _PLAIN_INTERNATIONAL = "\\+[0-9 \t\n\r\f\v().\\-/\u00a0]+"
 """A number in international form: ``+``, ASCII digits and separators only (literal characters,
 so pandas' regex engines agree on it)."""
 _PLAIN_E164 = r"\+[1-9][0-9]{6,14}"
+_PLAIN_INTERNATIONAL_CELL = "^[ \t]*\\+[1-9](?:[ \t().\\-/\u00a0]*[0-9]){6,14}[ \t().\\-/\u00a0]*$"
+"""A raw cell :func:`phone_column` reads as ``+`` and its 7 to 15 digits without parsing it
+(so without its row's region)."""
+
+
+def plain_international(series: pd.Series, /) -> np.ndarray[Any, Any]:
+    """Which cells of a raw column are phone numbers in plain international form (``+1 425
+    555 0100``), read alike whatever the row's region; ``False`` for any other cell, and for
+    every cell of a column not of Arrow strings."""
+    arrow = arrow_text(series)
+    if arrow is None:
+        return np.zeros(len(series), dtype=bool)
+    import pyarrow.compute as pc
+
+    found = pc.match_substring_regex(arrow, _PLAIN_INTERNATIONAL_CELL)
+    return np.asarray(pc.fill_null(found, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+_NOT_DIGITS = str.maketrans(dict.fromkeys(" \t\n\r\f\v().-/\u00a0"))
+"""The separators a number in international form may hold (all but its digits and ``+``)."""
 
 
 def phone_column(series: pd.Series, /, *, regions: Sequence[str | None], normalize: bool) -> Column:
@@ -531,10 +754,16 @@ def phone_column(series: pd.Series, /, *, regions: Sequence[str | None], normali
     out = text.copy()
     if normalize and present.any():
         plain = text.str.fullmatch(_PLAIN_INTERNATIONAL).fillna(False).to_numpy(dtype=bool)
+        at_plain = np.flatnonzero(plain)
         # in such a cell every character but the digits is a separator
-        bare = "+" + text.str.slice(1).str.replace("[^0-9]", "", regex=True)
-        done = plain & bare.str.fullmatch(_PLAIN_E164).fillna(False).to_numpy(dtype=bool)
-        out[done] = bare[done]
+        bare = pd.Series(
+            ["+" + v[1:].translate(_NOT_DIGITS) for v in text.iloc[at_plain].tolist()],
+            dtype="str",
+        )
+        good = bare.str.fullmatch(_PLAIN_E164).fillna(False).to_numpy(dtype=bool)
+        done = np.zeros(len(text), dtype=bool)
+        done[at_plain[good]] = True
+        out.iloc[at_plain[good]] = bare[good].to_numpy()
         rest = present & ~done
     else:
         rest = present & text.str.contains("[eE]").fillna(False).to_numpy(dtype=bool)

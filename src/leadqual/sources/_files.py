@@ -16,19 +16,31 @@ import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from leadqual.errors import ConfigurationError, ValidationFailed
 
-__all__ = ["Chunk", "TableInput", "canonical_columns", "check_encoding", "iter_chunks"]
+__all__ = [
+    "Chunk",
+    "Engine",
+    "TableInput",
+    "canonical_columns",
+    "check_encoding",
+    "iter_chunks",
+]
 
 logger = logging.getLogger(__name__)
 
 TableInput = str | Path | pd.DataFrame
 """A table: the path of a CSV or Parquet file, or a DataFrame."""
+
+Engine = Literal["arrow", "pandas"]
+"""How a CSV file is split into cells: pyarrow's streaming reader (the default; a file with a
+line that does not split into the header's columns is read on by pandas from that point), or
+pandas' C parser throughout."""
 
 _SAMPLE_BYTES = 256 * 1024
 _DELIMITERS = (",", ";", "\t", "|")
@@ -103,8 +115,12 @@ def iter_chunks(
     chunk_rows: int,
     delimiter: str | None = None,
     encoding: str | None = None,
+    engine: Engine = "arrow",
 ) -> Iterator[Chunk]:
     """The table in chunks of at most ``chunk_rows`` records (a file is streamed, never read whole).
+
+    ``engine`` chooses how a CSV file is split into cells (:data:`Engine`); both give the same
+    chunks.
 
     Raises:
         ConfigurationError: no such file, a format that is not read here, or an ``encoding``
@@ -135,7 +151,9 @@ def iter_chunks(
             "pandas.read_excel and pass the DataFrame"
         )
     else:
-        yield from _csv_chunks(path, chunk_rows, delimiter=delimiter, encoding=encoding)
+        yield from _csv_chunks(
+            path, chunk_rows, delimiter=delimiter, encoding=encoding, engine=engine
+        )
 
 
 # -- Parquet --------------------------------------------------------------------------------------
@@ -175,7 +193,8 @@ def _sniff_encoding(path: Path, head: bytes) -> str:
     try:
         with path.open("rb") as fh:
             while block := fh.read(1 << 20):
-                decoder.decode(block)
+                if decoder.getstate()[0] or not block.isascii():
+                    decoder.decode(block)  # ASCII needs no decoding to be UTF-8
             decoder.decode(b"", final=True)
     except UnicodeDecodeError:
         warnings.warn(
@@ -224,7 +243,12 @@ def _sniff_delimiter(text: str) -> str:
 
 
 def _csv_chunks(
-    path: Path, chunk_rows: int, *, delimiter: str | None, encoding: str | None
+    path: Path,
+    chunk_rows: int,
+    *,
+    delimiter: str | None,
+    encoding: str | None,
+    engine: Engine = "arrow",
 ) -> Iterator[Chunk]:
     with path.open("rb") as fh:
         head = fh.read(_SAMPLE_BYTES)
@@ -243,6 +267,148 @@ def _csv_chunks(
             f"pass delimiter={sniffed!r}, or leave delimiter out to detect it",
             field="delimiter",
         )
+    done = 0
+    if engine == "arrow":
+        names = _header_names(path, sep, enc)
+        try:
+            chunks = _arrow_chunks(path, chunk_rows, sep=sep, encoding=enc, names=names)
+            for chunk in chunks:
+                if done == 0:
+                    _check_header(path, chunk.frame, sep, sniffed)
+                yield chunk
+                done += len(chunk.frame)
+            return
+        except _NotForArrow:
+            # the rows not yet given are read by pandas, which reports its bad lines
+            logger.debug("%s: read by pandas from record %d", path.name, done + 1)
+    yield from _pandas_chunks(path, chunk_rows, sep=sep, encoding=enc, sniffed=sniffed, skip=done)
+
+
+def _header_names(path: Path, sep: str, encoding: str) -> list[str]:
+    """The column names as pandas reads the header (a name given twice made ``Name.1``, an
+    empty one ``Unnamed: 3``), so both readers name the columns alike."""
+    try:
+        header = pd.read_csv(
+            path, sep=sep, encoding=encoding, dtype=str, nrows=0, engine="c", skip_blank_lines=False
+        )
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as err:
+        raise ValidationFailed(f"{path.name} cannot be read as CSV: {_first_line(err)}") from err
+    return [str(c) for c in header.columns]
+
+
+class _NotForArrow(Exception):
+    """Raised by :func:`_arrow_chunks` before it gives a chunk it cannot vouch for (a line that
+    does not split into the header's columns, or anything Arrow refuses): the caller reads the
+    rest with pandas."""
+
+
+_STR = pd.StringDtype("pyarrow", na_value=np.nan)
+"""pandas' ``str`` dtype over Arrow strings: what ``read_csv(dtype=str)`` gives."""
+
+
+def _arrow_chunks(
+    path: Path, chunk_rows: int, *, sep: str, encoding: str, names: list[str]
+) -> Iterator[Chunk]:
+    """The file's records with pyarrow's streaming CSV reader, every cell as the text written
+    (``00123`` stays ``00123``; empty cells are ``""`` as with pandas' ``na_filter=False``).
+
+    Rows are counted by records, a cell with a quoted line break being one row as a spreadsheet
+    shows it. A line with more or fewer cells than the header is never dropped: at the first one
+    :class:`_NotForArrow` is raised before any chunk holding or following it is given.
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    ragged: list[object] = []
+
+    def on_invalid(row: object) -> str:
+        ragged.append(row)
+        return "skip"
+
+    width = len(names)
+    generated = [f"f{i}" for i in range(width)]
+    try:
+        reader = pacsv.open_csv(
+            path,
+            read_options=pacsv.ReadOptions(
+                use_threads=False,
+                block_size=_ARROW_BLOCK_BYTES,
+                autogenerate_column_names=True,
+                # Arrow skips a UTF-8 BOM itself; other encodings are decoded by Python's codec
+                encoding="utf8" if encoding in ("utf-8", "utf-8-sig") else encoding,
+            ),
+            parse_options=pacsv.ParseOptions(
+                delimiter=sep,
+                newlines_in_values=True,
+                ignore_empty_lines=False,
+                invalid_row_handler=on_invalid,
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(generated, pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+        schema = reader.schema
+        if schema.names != generated or any(t != pa.string() for t in schema.types):
+            raise _NotForArrow  # the header splits otherwise than pandas split it
+        header = True  # the first record read is the header
+        pending: list[Any] = []
+        held = 0
+        start = 0
+        while True:
+            try:
+                batch = reader.read_next_batch()
+            except StopIteration:
+                break
+            if ragged:
+                raise _NotForArrow
+            if header and batch.num_rows:
+                batch, header = batch.slice(1), False
+            pending.append(batch)
+            held += batch.num_rows
+            while held > chunk_rows:  # the file's last record is checked before it is given
+                table = pa.Table.from_batches(pending)
+                yield _arrow_chunk(table.slice(0, chunk_rows), names, start, path.name)
+                start += chunk_rows
+                rest = table.slice(chunk_rows)
+                pending, held = rest.to_batches(), rest.num_rows
+        if ragged:
+            raise _NotForArrow
+        table = pa.Table.from_batches(pending, schema=schema)
+        if table.num_rows and _ends_in_a_line_break(table.slice(table.num_rows - 1)):
+            # A quote left open takes the rest of the file into the last record's cell as
+            # Arrow reads it (pandas refuses the file); a real quoted line break in the last
+            # record is read as well by pandas.
+            raise _NotForArrow
+    except (pa.ArrowException, UnicodeError, LookupError, OSError) as err:
+        logger.debug("%s: read by pandas (%s)", path.name, _first_line(err))
+        raise _NotForArrow from err
+    if held or start == 0:
+        yield _arrow_chunk(table, names, start, path.name)
+
+
+def _ends_in_a_line_break(last: Any) -> bool:
+    """Whether a cell of the one-row table ``last`` holds a line break."""
+    return any("\n" in cell or "\r" in cell for cell in last.to_pylist()[0].values())
+
+
+_ARROW_BLOCK_BYTES = 1 << 22
+
+
+def _arrow_chunk(table: Any, names: list[str], start: int, what: str) -> Chunk:
+    frame = table.rename_columns(names).to_pandas(types_mapper=lambda _t: _STR)
+    frame.index = pd.RangeIndex(start, start + len(frame))
+    frame = canonical_columns(frame, what=what)
+    return Chunk(frame, np.arange(start, start + len(frame), dtype=np.int64) + 2)
+
+
+def _pandas_chunks(
+    path: Path, chunk_rows: int, *, sep: str, encoding: str, sniffed: str, skip: int
+) -> Iterator[Chunk]:
+    """The file's records with pandas' C parser (lines that do not split into the header's
+    columns reported), the first ``skip`` records left out (already given)."""
+    enc = encoding
     try:
         reader = pd.read_csv(
             path,
@@ -274,13 +440,19 @@ def _csv_chunks(
                     ) from err
             bad = tuple(_bad_lines(caught))
             frame = canonical_columns(frame, what=path.name)
-            if start == 0:
+            if start == 0 and skip == 0:
                 _check_header(path, frame, sep, sniffed)
             rows = np.arange(start, start + len(frame), dtype=np.int64) + 2
             for line, _ in bad:  # rows after a skipped line move down by one
                 rows[rows >= line] += 1
-            yield Chunk(frame, rows, bad)
             start = int(rows[-1]) - 1 if len(rows) else start + len(bad)
+            if skip:
+                dropped = min(skip, len(frame))
+                skip -= dropped
+                frame, rows = frame.iloc[dropped:], rows[dropped:]
+                if not len(frame) and not bad:
+                    continue
+            yield Chunk(frame, rows, bad)
 
 
 def _bad_lines(caught: list[warnings.WarningMessage]) -> Iterator[tuple[int, str]]:

@@ -56,10 +56,11 @@ import gc
 import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from leadqual.errors import ValidationFailed
 from leadqual.models import Address, Lead, LeadStatus
@@ -75,6 +76,8 @@ __all__ = [
 ]
 
 PHONE_KINDS: tuple[str, ...] = ("business", "mobile", "home", "other")
+
+_STR = pd.StringDtype("pyarrow", na_value=np.nan)
 
 STATUS_DTYPE = pd.CategoricalDtype([s.value for s in LeadStatus])
 """The dtype of the ``status`` column: ``open``, ``qualified``, ``disqualified``."""
@@ -193,9 +196,9 @@ def typed_table(columns: Mapping[str, Any], n: int, custom: Sequence[str] = ()) 
 
 def _empty(dtype: str, n: int) -> pd.Series:
     if dtype == "str":
-        return pd.Series(np.full(n, np.nan), dtype="str")
+        return pd.Series(cast(Any, _STR).__from_arrow__(pa.nulls(n, pa.large_string())))
     if dtype == "Int64":
-        return pd.Series(pd.array([None] * n, dtype="Int64"))
+        return pd.Series(pd.arrays.IntegerArray(np.zeros(n, np.int64), np.ones(n, dtype=bool)))
     if dtype == "float64":
         return pd.Series(np.full(n, np.nan))
     return pd.Series(np.full(n, np.datetime64("NaT", "us")), dtype="datetime64[us]").dt.tz_localize(
@@ -360,31 +363,24 @@ def _leads(part: pd.DataFrame, custom: list[str], start: int) -> list[Lead]:
 
 def record_data(values_of: Mapping[str, Sequence[Any]], i: int) -> dict[str, Any]:
     """The model's input for row ``i`` of ``values_of`` (target -> values; nested targets
-    dotted), ``None`` left out; phone numbers in the kinds' order."""
+    dotted: ``address.city``, ``custom_fields.tier``, ``regarding.id`` become nested mappings,
+    ``phones.<kind>`` a list of numbers in the kinds' order), ``None`` left out."""
     data: dict[str, Any] = {}
-    address: dict[str, Any] = {}
     phones: dict[str, Any] = {}
-    custom: dict[str, Any] = {}
     for target, values in values_of.items():
         v = values[i]
         if v is None:
             continue
-        head, _, tail = target.partition(".")
-        if head == "address":
-            address[tail] = v
+        head, dot, tail = target.partition(".")
+        if not dot:
+            data[target] = v
         elif head == "phones":
             phones[tail] = v
-        elif head == "custom_fields":
-            custom[tail] = v
         else:
-            data[target] = v
-    if address:
-        data["address"] = address
+            data.setdefault(head, {})[tail] = v
     if phones:
         data["phones"] = [
             {"number": phones[k], "kind": k}
             for k in sorted(phones, key=lambda k: PHONE_KINDS.index(k) if k in PHONE_KINDS else 9)
         ]
-    if custom:
-        data["custom_fields"] = custom
     return data

@@ -1014,7 +1014,9 @@ class _Reader(Generic[_R]):
         live = np.flatnonzero(~blank)
         if not len(live):
             return ids
-        keys = pd.util.hash_array(np.asarray([ids[i] for i in live], dtype=object))
+        keys = pd.util.hash_array(
+            np.asarray([ids[i] for i in live], dtype=object), categorize=False
+        )
         earlier = self.ledger.first_rows(keys)
         fresh = np.zeros(len(live), dtype=bool)
         seen: dict[int, int] = {}
@@ -1038,38 +1040,11 @@ class _Reader(Generic[_R]):
         return ids
 
     def _record(self, values_of: dict[str, list[Any]], i: int) -> dict[str, Any]:
-        data: dict[str, Any] = {}
-        address: dict[str, Any] = {}
-        phones: list[dict[str, str]] = []
-        custom: dict[str, Any] = {}
-        regarding: dict[str, Any] = {}
-        for target, values in values_of.items():
-            v = values[i]
-            if v is None:
-                continue
-            head, _, tail = target.partition(".")
-            if head == "address":
-                address[tail] = v
-            elif head == "phones":
-                phones.append({"number": v, "kind": tail})
-            elif head == "custom_fields":
-                custom[tail] = v
-            elif head == "regarding":
-                regarding[tail] = v
-            else:
-                data[target] = v
-        if address:
-            data["address"] = address
-        if phones:
-            data["phones"] = phones
-        if custom:
-            data["custom_fields"] = custom
+        data = record_data(values_of, i)
         if isinstance(self.mapping, ActivityMapping):
             data["kind"] = self.mapping.kind
-            if self.mapping.regarding_kind and "kind" not in regarding:
-                regarding["kind"] = self.mapping.regarding_kind
-        if regarding:
-            data["regarding"] = regarding
+            if self.mapping.regarding_kind:
+                data.setdefault("regarding", {}).setdefault("kind", self.mapping.regarding_kind)
         return data
 
 
@@ -1139,6 +1114,8 @@ class _TableReader(_Reader[Lead]):
                 continue
             blank &= _empty_cells(frame[column])
         for column, cells in raw.items():
+            if _cells.longest_bytes(cells) <= self.mapping.max_cell_chars:
+                continue  # no cell has more characters than bytes
             too_long = (cells.str.len() > self.mapping.max_cell_chars).fillna(False)
             for i in np.flatnonzero(too_long.to_numpy(dtype=bool)).tolist():
                 report(
@@ -1150,7 +1127,7 @@ class _TableReader(_Reader[Lead]):
                 )
 
         values_of: dict[str, pd.Series] = {}
-        countries = self._regions(frame, n)
+        region_of, regions = self._region_codes(frame, n)
         for target, column in self.mapping.columns.items():
             kind = self.kinds[target]
             series = frame[column]
@@ -1161,7 +1138,7 @@ class _TableReader(_Reader[Lead]):
             elif kind == "list":
                 values, errors = _lists(raw[column]), {}
             elif kind in ("int", "float"):
-                values, errors = _cells.number_column(series, integer=kind == "int")
+                values, errors = _cells.per_distinct(series, _number_reader(kind == "int"))
             elif kind == "date":
                 values, errors = _cells.date_column(
                     series,
@@ -1170,8 +1147,11 @@ class _TableReader(_Reader[Lead]):
                     timezone=self.mapping.timezone,
                 )
             elif kind == "phone":
-                values, errors = _cells.phone_column(
-                    series, regions=countries, normalize=self.mapping.normalize_phones
+                # a number in plain international form is read alike whatever the region
+                values, errors = _cells.per_distinct(
+                    series,
+                    _phone_reader(region_of, regions, normalize=self.mapping.normalize_phones),
+                    also=np.where(_cells.plain_international(series), 0, region_of),
                 )
             else:  # status
                 values, errors = self._statuses(raw[column])
@@ -1190,7 +1170,12 @@ class _TableReader(_Reader[Lead]):
                     report(i, column, None if pd.isna(cell) else cell, reason, skipped=required)
             values_of[target] = values
         self._split_column_names(values_of, n)
-        ids = self._id_column(frame, values_of.pop("id", None), rows, blank, report)
+        given_ids = values_of.pop("id", None)
+        ids = self._id_column(frame, given_ids, rows, blank, report)
+        if given_ids is not None and not given_ids.isna().any():
+            id_texts = given_ids  # every row had its id: the column as read, no copy
+        else:
+            id_texts = pd.Series(ids, dtype="str")
         if self.mapping._person:
             identity = np.zeros(n, dtype=bool)
             for t in _IDENTITY:
@@ -1227,7 +1212,7 @@ class _TableReader(_Reader[Lead]):
         values_of["created_at"] = created
         keep = ~(blank | skip)
         doubtful = keep & self._doubtful(values_of, n)
-        table = self._assemble(values_of, ids, keep & ~doubtful, custom)
+        table = self._assemble(values_of, id_texts, keep & ~doubtful, custom)
         if doubtful.any():
             table = self._validated(
                 table, values_of, ids, np.flatnonzero(doubtful), keep, raw, report, custom
@@ -1237,6 +1222,18 @@ class _TableReader(_Reader[Lead]):
         return LoadResult(
             None, tuple(problems), read_rows, int(blank.sum()), self.mapping, table=table
         )
+
+    def _region_codes(self, frame: pd.DataFrame, n: int) -> tuple[np.ndarray[Any, Any], list[Any]]:
+        """:meth:`_Reader._regions` as codes: each row's index into the regions, each
+        distinct country cell read once."""
+        default = self.mapping.default_country
+        column = self.mapping.columns.get("address.country")
+        if column is None or not any(t.startswith("phones.") for t in self.mapping.columns):
+            return np.zeros(n, dtype=np.int64), [default]
+        codes, uniques = pd.factorize(frame[column], use_na_sentinel=True)
+        texts, _ = _cells.read_text(pd.Series(uniques))
+        regions = [(country_code(v) if v else None) or default for v in texts] + [default]
+        return np.where(codes < 0, len(regions) - 1, codes).astype(np.int64), regions
 
     def _statuses(self, raw: pd.Series) -> tuple[pd.Series, dict[int, str]]:
         codes, uniques = pd.factorize(raw)
@@ -1278,7 +1275,7 @@ class _TableReader(_Reader[Lead]):
         live = np.flatnonzero(~blank)
         if not len(live):
             return ids
-        keys = pd.util.hash_array(ids[live])
+        keys = pd.util.hash_array(ids[live], categorize=False)
         earlier = self.ledger.first_rows(keys)
         live_rows = rows[live]
         first_here = pd.Series(live_rows).groupby(keys, sort=False).transform("first").to_numpy()
@@ -1336,7 +1333,7 @@ class _TableReader(_Reader[Lead]):
     def _assemble(
         self,
         values_of: Mapping[str, pd.Series],
-        ids: np.ndarray[Any, Any],
+        ids: pd.Series,
         rows: np.ndarray[Any, Any],
         custom: Sequence[str],
     ) -> pd.DataFrame:
@@ -1344,7 +1341,7 @@ class _TableReader(_Reader[Lead]):
         columns: dict[str, Any] = {
             t: v.iloc[at].reset_index(drop=True) for t, v in values_of.items()
         }
-        columns["id"] = pd.Series(ids[at], dtype="str")
+        columns["id"] = ids.iloc[at].reset_index(drop=True)
         return typed_table(columns, len(at), custom)
 
     def _validated(
@@ -1386,6 +1383,25 @@ class _TableReader(_Reader[Lead]):
         return joined.iloc[order].reset_index(drop=True).astype(table.dtypes.to_dict())
 
 
+def _number_reader(integer: bool) -> Callable[[pd.Series, np.ndarray[Any, Any]], _cells.Column]:
+    def read(cells: pd.Series, _at: np.ndarray[Any, Any]) -> _cells.Column:
+        return _cells.number_column(cells, integer=integer)
+
+    return read
+
+
+def _phone_reader(
+    region_of: np.ndarray[Any, Any], regions: Sequence[str | None], *, normalize: bool
+) -> Callable[[pd.Series, np.ndarray[Any, Any]], _cells.Column]:
+    """Phone cells read with the region of the row each was taken from."""
+
+    def read(cells: pd.Series, at: np.ndarray[Any, Any]) -> _cells.Column:
+        where = [regions[r] for r in region_of[at].tolist()]
+        return _cells.phone_column(cells, regions=where, normalize=normalize)
+
+    return read
+
+
 def _lists(raw: pd.Series) -> pd.Series:
     """``other_emails`` cells: addresses split at ``;`` or ``,``."""
     return pd.Series(
@@ -1404,8 +1420,8 @@ def _looked_up(values: pd.Series, table: Mapping[str, str], *, keep: bool) -> pd
     not found."""
     codes, uniques = pd.factorize(values)
     found = [table.get(value_key(v), v if keep else None) for v in uniques.tolist()]
-    names = np.asarray([*found, None], dtype=object)
-    return pd.Series(names[codes], dtype="str")
+    names = pd.Series([*found, None], dtype="str")
+    return names.take(np.where(codes < 0, len(found), codes)).reset_index(drop=True)
 
 
 # -- public entry points --------------------------------------------------------------------------
