@@ -14,7 +14,6 @@ import numpy as np
 import pandas as pd
 import pytest
 import skops.io as sio
-from sklearn.ensemble import HistGradientBoostingClassifier
 
 from leadqual.errors import (
     ConfigurationError,
@@ -33,13 +32,7 @@ from leadqual.scoring import (
     load_model,
     save_model,
 )
-from leadqual.scoring.registry import (
-    _MAGIC,
-    EARLIER_FILES_TYPES,
-    TRUSTED_TYPES,
-    _sign,
-    read_header,
-)
+from leadqual.scoring.registry import _MAGIC, TRUSTED_TYPES, _sign, read_header
 
 KEY = b"k" * 32
 
@@ -129,10 +122,8 @@ def test_the_trusted_types_are_exactly_what_fitted_models_hold(fitted: dict[str,
     found = set()
     for obj in fitted.values():
         found |= set(sio.get_untrusted_types(data=sio.dumps(obj)))
-    # nothing a model needs is missing, and nothing is trusted that no model holds (but what
-    # files of earlier versions hold, which a test below writes and reads)
-    assert found == set(TRUSTED_TYPES) - set(EARLIER_FILES_TYPES)
-    assert set(EARLIER_FILES_TYPES) <= set(TRUSTED_TYPES)
+    # nothing a model needs is missing, and nothing is trusted that no model holds
+    assert found == set(TRUSTED_TYPES)
     for name in TRUSTED_TYPES:
         module, _, attr = name.rpartition(".")
         target = getattr(importlib.import_module(module), attr)
@@ -295,39 +286,3 @@ def test_a_registry_file_holds_its_default_model_and_its_lines(
     assert loaded.lines_of_business == ("North",) and None in loaded and len(loaded) == 2
     with pytest.raises(ModelFileError, match="not a ModelRegistry"):
         ModelRegistry.load(save_model(fitted["linear"], tmp_path / "s.lqm", key=KEY), key=KEY)
-
-
-def _as_an_earlier_version_wrote_it(scorer: LeadScorer, X: pd.DataFrame, y: np.ndarray) -> None:
-    """``scorer``'s trees as earlier versions fitted them: each categorical attribute's level
-    index, split natively as a category, and a layout without level rates."""
-    layout = scorer.model_.layout
-    del layout.level_values
-    Z = scorer._matrix(X)
-    assert layout.categorical.any()
-    tree = HistGradientBoostingClassifier(
-        categorical_features=layout.categorical, max_iter=30, random_state=0
-    ).fit(layout.compact(Z), y)
-    scorer.model_.parts = [tree]
-    scorer.model_.compile(Z)
-
-
-def test_a_file_whose_trees_split_categories_natively_still_loads_and_scores(
-    tmp_path: Path,
-) -> None:
-    X, y = _data(400)
-    scorer = LeadScorer(model="boosting", cv=3, calibrate=False, extrapolation="trees").fit(X, y)
-    _as_an_earlier_version_wrote_it(scorer, X, y)
-    assert scorer.model_.parts[0].is_categorical_.any()
-    path = save_model(scorer, tmp_path / "earlier.lqm", key=KEY)
-    assert set(EARLIER_FILES_TYPES) <= set(sio.get_untrusted_types(data=sio.dumps(scorer)))
-    loaded = load_model(path, key=KEY)
-    probe, _ = _data(200, seed=21)
-    probe.loc[:5, "source"] = "never seen"
-    expected = scorer.model_.parts[0].predict_proba(
-        scorer.model_.layout.compact(scorer._matrix(probe))
-    )[:, 1]
-    # the batch path (leaf tables), the single-lead path and scikit-learn agree
-    np.testing.assert_allclose(loaded.predict_proba(probe)[:, 1], expected, rtol=1e-9)
-    records = probe.iloc[:8].to_dict(orient="records")
-    single = [loaded.score_record(r, explain=False).probability for r in records]
-    np.testing.assert_allclose(single, expected[:8], rtol=1e-9)

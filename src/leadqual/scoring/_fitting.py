@@ -10,27 +10,12 @@ one side.
 *Compact tree input.* The featurizer one-hot encodes a categorical attribute into one column per
 level, which the linear model needs. A tree ensemble builds a histogram per column at every node,
 so 12 levels cost 12 columns; :class:`TreeLayout` gives the trees one column per categorical
-attribute instead, which costs about a third of the time on the bank-marketing attributes. The
-layout is computed from the one-hot matrix, so every path that edits a row in the one-hot layout
-(explanations, what-ifs) stays valid.
-
-That column holds the level's outcome rate in the rows the trees are fitted on (the smoothed
-log-odds of its leads qualifying, less the overall log-odds; see :data:`RATE_PRIOR_LEADS`), and the
-trees split it as a number. For a yes/no outcome the best split of a categorical attribute into
-two groups is a threshold on the levels ordered by their outcome rate (Breiman et al., 1984,
-*Classification and Regression Trees*, section 4.2.2; Fisher, 1958), so at the root nothing is
-lost against any grouping of levels; further down the order is the training rows' overall one,
-where native categorical splits (scikit-learn's) re-sort the levels at every node. That freedom
-fits noise: on the bank-marketing benchmark's five folds native splits scored 0.8022 ROC-AUC,
-one-hot columns 0.8034 at 2.3 times the fitting time, and the rate order 0.8042 at native splits'
-time. A level the rows never showed (all zeros in its block) reads as the overall rate. The order
-is learnt from the training rows of each fit alone: a validation fold's trees never see the
-outcomes they are judged on.
+attribute instead (the level's index, split natively as a category), which costs about a third of
+the time on the bank-marketing attributes. The layout is computed from the one-hot matrix, so every
+path that edits a row in the one-hot layout (explanations, what-ifs) stays valid.
 """
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 import pandas as pd
@@ -41,11 +26,8 @@ from leadqual.scoring.features import LeadFeaturizer, _CategoricalPlan, _Datetim
 __all__ = ["TreeLayout", "group_folds", "row_groups"]
 
 MAX_TREE_CATEGORIES = 250
-"""A categorical attribute with more levels stays one-hot for the trees."""
-RATE_PRIOR_LEADS = 20.0
-"""How many leads at the overall rate a level's own rate is shrunk towards (an m-estimate): a level
-of 5 leads, all qualified, ranks high but not beyond the doubt 5 leads leave. The benchmark's
-ROC-AUC moved by 0.0004 between 1 and 20."""
+"""A categorical attribute with more levels stays one-hot for the trees (scikit-learn's native
+categorical splits take fewer than 255 categories)."""
 
 
 def row_groups(Z: NDArray[np.float64]) -> NDArray[np.int64] | None:
@@ -87,19 +69,13 @@ def group_folds(
 
 
 class TreeLayout:
-    """Which one-hot blocks of the featurized matrix the trees see as one column each, and the
-    number each level reads as there.
+    """Which one-hot blocks of the featurized matrix the trees see as one categorical column.
 
     Args:
         featurizer: the fitted featurizer whose matrix is mapped.
-        Z: the featurized rows the trees are fitted on.
-        y: their outcomes (1 qualified, 0 not); each level reads as its smoothed outcome rate in
-            them (see the module docs).
     """
 
-    def __init__(
-        self, featurizer: LeadFeaturizer, Z: NDArray[np.float64], y: NDArray[np.int64]
-    ) -> None:
+    def __init__(self, featurizer: LeadFeaturizer) -> None:
         width = len(featurizer.feature_names_out_)
         blocks: list[tuple[int, int]] = []
         for plan, (start, _) in zip(featurizer.plans_, featurizer.blocks_, strict=True):
@@ -118,36 +94,29 @@ class TreeLayout:
         self.passthrough: NDArray[np.int64] = np.flatnonzero(~one_hot).astype(np.int64)
         self.blocks: NDArray[np.int64] = np.asarray(blocks, dtype=np.int64).reshape(-1, 2)
         """Each categorical attribute's one-hot columns, as (start, stop)."""
-        self.level_values: NDArray[np.float64] = np.zeros(max(width, 1))
-        """The number each one-hot column's level reads as in the trees' column (zero outside
-        the blocks)."""
-        if len(blocks):
-            y = np.asarray(y, dtype=np.float64)
-            prior = (float(y.sum()) + 0.5) / (len(y) + 1.0)  # never 0 or 1
-            counts = Z[:, one_hot].sum(axis=0)
-            positives = y @ Z[:, one_hot]
-            rate = (positives + RATE_PRIOR_LEADS * prior) / (counts + RATE_PRIOR_LEADS)
-            self.level_values[one_hot] = np.log(rate / (1 - rate)) - math.log(prior / (1 - prior))
 
     @property
     def categorical(self) -> NDArray[np.bool_]:
-        """Which columns of :meth:`compact`'s output the trees split as categories: none (every
-        column is a number), but the blocks' columns in a model file written when the trees
-        split a level's index natively as a category."""
-        out = np.zeros(len(self.blocks) + len(self.passthrough), dtype=bool)
-        if getattr(self, "level_values", None) is None:
-            out[: len(self.blocks)] = True
+        """Which columns of :meth:`compact`'s output are categorical (the first ones)."""
+        k = len(self.blocks)
+        out: NDArray[np.bool_] = np.r_[
+            np.ones(k, dtype=bool), np.zeros(len(self.passthrough) if k else 0, dtype=bool)
+        ]
         return out
 
     def compact(self, Z: NDArray[np.float64]) -> NDArray[np.float64]:
-        """The trees' matrix: one column per block (its level's number), then the pass-through
-        columns."""
+        """The trees' matrix: one level index per block, then the pass-through columns.
+
+        The categorical columns come first because scikit-learn moves them there anyway: in this
+        order its column numbers and ours agree (see :mod:`leadqual.scoring._forest`).
+        """
         k = len(self.blocks)
         if not k:
             return Z
         out = np.empty((Z.shape[0], k + len(self.passthrough)), order="F")
-        for j in range(k):
-            out[:, j] = self.column(Z, j)
+        for j, (s, e) in enumerate(self.blocks):
+            # the one-hot block times 0, 1, 2, ...: the index of the level that is set
+            out[:, j] = Z[:, s:e] @ np.arange(e - s, dtype=np.float64)
         out[:, k:] = Z[:, self.passthrough]
         return out
 
@@ -158,9 +127,6 @@ class TreeLayout:
             return Z[:, j]
         if j < k:
             s, e = (int(v) for v in self.blocks[j])
-            values = getattr(self, "level_values", None)
-            # model files from before the rate order: the level's index, a native category
-            weights = np.arange(e - s, dtype=np.float64) if values is None else values[s:e]
-            out: NDArray[np.float64] = Z[:, s:e] @ weights
+            out: NDArray[np.float64] = Z[:, s:e] @ np.arange(e - s, dtype=np.float64)
             return out
         return Z[:, int(self.passthrough[j - k])]

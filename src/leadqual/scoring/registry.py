@@ -60,7 +60,6 @@ from leadqual.scoring.scorer import LeadScorer, ScoreOptions
 
 __all__ = [
     "FORMAT_VERSION",
-    "EARLIER_FILES_TYPES",
     "TRUSTED_TYPES",
     "IncompatibleModelError",
     "ModelFileError",
@@ -84,7 +83,6 @@ TRUSTED_TYPES: tuple[str, ...] = (
     "datetime.timezone",
     # scikit-learn's boosting with categorical columns validates its numeric ones through
     # partial(check_array, ...): both are checked by name, so no other function can hide there
-    # (see EARLIER_FILES_TYPES)
     "functools.partial",
     "leadqual.scoring._fitting.TreeLayout",
     "leadqual.scoring._forest.CompiledForest",
@@ -112,10 +110,6 @@ estimators, builtin containers): exactly the types leadqual's scorers, the regis
 parts are made of (a test checks the list against fitted models of every kind). A scorer with a
 bring-your-own ``estimator`` from another library needs that library's types passed as
 ``trusted=`` to :func:`save_model` and :func:`load_model`."""
-
-EARLIER_FILES_TYPES: tuple[str, ...] = ("functools.partial", "sklearn.utils.validation.check_array")
-"""The part of :data:`TRUSTED_TYPES` that only model files of earlier versions hold: their trees
-split categorical attributes natively, and such files still load and score as they did."""
 
 
 def _versions() -> dict[str, str]:

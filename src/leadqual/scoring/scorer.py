@@ -28,9 +28,8 @@ early-stopping split, so that neither rewards memorising them; boosting keeps th
 whose validation loss is within :data:`TREES_LOSS_TOLERANCE` of its best. The blend's and the extrapolation guard's linear part is the linear model
 of the same fold, the blend's out-of-fold scores are averaged from its parts', and the final parts
 (linear, boosting) are fitted on all rows beside the validation folds rather than after the choice.
-The trees read one column per categorical attribute rather than its one-hot columns, which costs
-about a third of the time: the level's outcome rate in the rows those trees are fitted on, split as
-a number (see ``leadqual.scoring._fitting``).
+The trees read one column per categorical attribute (split natively as categories) rather than its
+one-hot columns, which costs about a third of the time.
 
 How a batch is scored: featurized once into one matrix that the linear part (a matrix-vector
 product), the extrapolation guard and the trees all read; the trees read the columns they split
@@ -187,12 +186,6 @@ def _at_best_iteration(
         model.train_score_ = model.train_score_[: best + 1]
         model.validation_score_ = scores[: best + 1]
     return model
-
-
-def _native(layout: TreeLayout) -> NDArray[np.bool_] | None:
-    """The trees' categorical columns for scikit-learn (``None``: every column is a number)."""
-    categorical = layout.categorical
-    return categorical if categorical.any() else None
 
 
 def _sigmoid_one(x: float) -> float:
@@ -752,15 +745,15 @@ class LeadScorer(LeadClassifier):
 
     def _fit_trees(
         self,
-        Z: NDArray[np.float64],
+        Zt: NDArray[np.float64],
         yb: NDArray[np.int64],
         rows: NDArray[np.int64] | None,
         groups: NDArray[np.int64] | None,
-    ) -> tuple[HistGradientBoostingClassifier, TreeLayout]:
-        """Boosting on ``rows`` (``None``: all) of ``Z``, stopped early on a tenth of them that
-        shares no row with the rest, and the trees' layout, whose level rates come from the rows
-        the trees are fitted on (not the tenth that stops them)."""
-        Zr = Z if rows is None else Z[rows]
+        categorical: NDArray[np.bool_],
+    ) -> HistGradientBoostingClassifier:
+        """Boosting on ``rows`` (``None``: all) of the trees' matrix, stopped early on a tenth of
+        them that shares no row with the rest."""
+        X = Zt if rows is None else Zt[rows]
         y = yb if rows is None else yb[rows]
         minority = min(int(np.sum(y)), len(y) - int(np.sum(y)))
         model = HistGradientBoostingClassifier(
@@ -773,20 +766,15 @@ class LeadScorer(LeadClassifier):
             early_stopping=minority >= _EARLY_STOPPING_MIN_PER_CLASS,
             validation_fraction=0.1,
             n_iter_no_change=20,
+            categorical_features=categorical if categorical.any() else None,
             random_state=self.random_state,
         )
-        if model.early_stopping:
-            g = np.arange(len(y)) if groups is None else (groups if rows is None else groups[rows])
+        g = None if groups is None else (groups if rows is None else groups[rows])
+        if model.early_stopping and g is not None:
             val = group_folds(y, g, 10, self.random_state) == 0
             if len(np.unique(y[val])) == 2 and len(np.unique(y[~val])) == 2:
-                layout = TreeLayout(self.featurizer_, Zr[~val], y[~val])
-                X = layout.compact(Zr)
-                model.set_params(categorical_features=_native(layout))
-                fitted = model.fit(X[~val], y[~val], X_val=X[val], y_val=y[val])
-                return _at_best_iteration(fitted), layout
-        layout = TreeLayout(self.featurizer_, Zr, y)
-        model.set_params(categorical_features=_native(layout))
-        return _at_best_iteration(model.fit(layout.compact(Zr), y)), layout
+                return _at_best_iteration(model.fit(X[~val], y[~val], X_val=X[val], y_val=y[val]))
+        return _at_best_iteration(model.fit(X, y))
 
     def _run(self, tasks: Sequence[Callable[[], Any]], *, parallel: bool = True) -> list[Any]:
         """Each task's result, ``n_jobs`` tasks at a time, native code single-threaded.
@@ -855,6 +843,9 @@ class LeadScorer(LeadClassifier):
         trees = "boosting" in kinds or "blend" in kinds
         guarded = trees and self.extrapolation == "linear" and len(self.guard_idx_) > 0
         compared_linear = "linear" in kinds or "blend" in kinds
+        layout = TreeLayout(self.featurizer_) if trees else None
+        Zt = layout.compact(Z) if layout is not None else Z
+        categorical = layout.categorical if layout is not None else np.zeros(0, dtype=bool)
         oofs: dict[str, NDArray[np.float64]] = {}
         fold_models: dict[str, list[_Model]] = {}
 
@@ -894,11 +885,9 @@ class LeadScorer(LeadClassifier):
         # everything left is independent: one batch of fits, side by side
         tasks: dict[tuple[str, int], Callable[[], Any]] = {}
         if trees:
-            # each fit's trees read each level as its outcome rate in that fit's rows alone: a
-            # validation fold's trees never see the outcomes they are judged on
-            tasks["boosting", -1] = partial(self._fit_trees, Z, yb, None, groups)
+            tasks["boosting", -1] = partial(self._fit_trees, Zt, yb, None, groups, categorical)
             for i, (tr, _) in enumerate(folds):
-                tasks["boosting", i] = partial(self._fit_trees, Z, yb, tr, groups)
+                tasks["boosting", i] = partial(self._fit_trees, Zt, yb, tr, groups, categorical)
         if self.estimator is not None:
             tasks["custom", -1] = partial(fit_custom, np.arange(n))
             for i, (tr, _) in enumerate(folds):
@@ -925,9 +914,9 @@ class LeadScorer(LeadClassifier):
             boosted = [
                 _Model(
                     "boosting",
-                    [fitted["boosting", i][0]],
+                    [fitted["boosting", i]],
                     guard(fold_linear[i] if fold_linear else None, tr),
-                    fitted["boosting", i][1],
+                    layout,
                 )
                 for i, (tr, _) in enumerate(folds)
             ]
@@ -935,7 +924,7 @@ class LeadScorer(LeadClassifier):
             oofs["boosting"] = oof(boosted)
             if "blend" in kinds:
                 fold_models["blend"] = [
-                    _Model("blend", [lin, *b.parts], b.guard, b.layout)
+                    _Model("blend", [lin, *b.parts], b.guard, layout)
                     for lin, b in zip(fold_linear, boosted, strict=True)
                 ]
                 oofs["blend"] = (oofs["linear"] + oofs["boosting"]) / 2
@@ -959,7 +948,7 @@ class LeadScorer(LeadClassifier):
         elif chosen == "linear":
             self.model_ = _Model("linear", [final_linear])
         else:
-            tree, layout = fitted["boosting", -1]
+            tree = fitted["boosting", -1]
             parts = [tree] if chosen == "boosting" else [final_linear, tree]
             self.model_ = _Model(chosen, parts, guard(final_linear, slice(None)), layout)  # type: ignore[arg-type]
         self.model_.compile(Z)
