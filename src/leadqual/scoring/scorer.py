@@ -34,7 +34,9 @@ one-hot columns, which costs about a third of the time.
 How a batch is scored: featurized once into one matrix that the linear part (a matrix-vector
 product), the extrapolation guard and the trees all read; the trees read the columns they split
 on straight from it, through leaf tables for more than a few dozen rows (see
-``leadqual.scoring._forest``), with no thread pool.
+``leadqual.scoring._forest``), with no thread pool: the matrix-vector products run on one BLAS
+thread (BLAS's own threads spin while they wait for each other, which on a busy machine cost more
+than they saved).
 
 How probabilities are calibrated (``calibrate=True``): Platt scaling fitted on the chosen model's
 out-of-fold scores, so the 0-100 score reads as a probability in percent and ranking is unchanged.
