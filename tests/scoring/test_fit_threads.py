@@ -10,10 +10,11 @@ import pandas as pd
 import pytest
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
-from threadpoolctl import threadpool_info
+from threadpoolctl import threadpool_info, threadpool_limits
 
 from leadqual.errors import ConfigurationError
 from leadqual.scoring import LeadScorer
+from leadqual.scoring import scorer as scorer_module
 
 
 def _data(n: int = 700) -> tuple[pd.DataFrame, np.ndarray]:
@@ -69,3 +70,31 @@ def test_n_jobs_must_be_a_nonzero_integer(n_jobs: object) -> None:
     X, y = _data(60)
     with pytest.raises(ConfigurationError, match="n_jobs"):
         LeadScorer(n_jobs=n_jobs).fit(X, y)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("kind", ["linear", "blend"])
+def test_a_batch_is_scored_on_one_blas_thread_and_the_pools_are_left_as_they_were(
+    kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    X, y = _data()
+    scorer = LeadScorer(model=kind, cv=3, n_jobs=1).fit(X, y)
+    during: list[dict[str, int]] = []
+    inner = scorer_module._Model._raw_flagged
+
+    def spy(self: Any, Z: np.ndarray) -> Any:
+        during.append(_threads())
+        return inner(self, Z)
+
+    monkeypatch.setattr(scorer_module._Model, "_raw_flagged", spy)
+    before = _threads()
+    with threadpool_limits(limits=2, user_api="blas"):
+        outside = _threads()
+        big = scorer.predict_proba(X)
+        assert _threads() == outside  # restored, whatever it was
+        scorer.score_record(X.iloc[0].to_dict(), explain=False)
+    assert _threads() == before
+    assert during[0].get("blas") == 1  # the batch (700 rows)
+    assert during[-1] == outside  # one lead: no pool touched
+    # the same scores as the single-lead path, which touches no pool
+    one = [scorer.score_record(r, explain=False).probability for r in X.iloc[:5].to_dict("records")]
+    np.testing.assert_allclose(big[:5, 1], one, rtol=1e-9)

@@ -215,3 +215,35 @@ def test_only_the_model_that_scores_batches_carries_leaf_tables(
     lead = _hostile_batch(3).to_dict(orient="records")[0]
     band = scorer.score_record(lead, band=True).band
     assert band is not None and band[0] <= band[1]
+
+
+@pytest.mark.parametrize("few_edges", [0, 10**6])
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**16))
+def test_both_ways_of_binning_and_an_odd_tree_of_sixteen_leaves_give_scikit_learns_log_odds(
+    few_edges: int, seed: int
+) -> None:
+    # an odd number of trees (the last has no partner to be looked up with), trees of 16 leaves
+    # (every leaf code used), and every attribute binned by counting (10**6) or by binary search
+    model, X = _sixteen_leaves()
+    forest = CompiledForest(model)
+    rng = np.random.default_rng(seed)
+    Z = X[rng.choice(len(X), 300)]
+    # values exactly on the thresholds, just above them, and missing or infinite
+    for column in (2, 3, 4):
+        on = np.asarray(_thresholds(forest, column))
+        if len(on):
+            Z[:100, column] = rng.choice(on, 100)
+            Z[100:150, column] = np.nextafter(rng.choice(on, 50), np.inf)
+        Z[150:160, column] = rng.choice([np.nan, np.inf, -np.inf], 10)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(forest_module, "_FEW_EDGES", few_edges)
+        np.testing.assert_allclose(forest.raw_batch(Z), _sklearn(model, Z), rtol=1e-9, atol=1e-12)
+
+
+@cache
+def _sixteen_leaves() -> tuple[HistGradientBoostingClassifier, np.ndarray]:
+    model, X = _model(4, max_leaf_nodes=16, max_iter=41, early_stopping=False, min_samples_leaf=5)
+    assert model.n_iter_ == 41
+    assert max(int(p[0].nodes["is_leaf"].sum()) for p in model._predictors) == 16
+    return model, X

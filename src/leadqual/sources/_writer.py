@@ -7,7 +7,7 @@ the storage each source already has.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +25,7 @@ from leadqual.models import (
 )
 from leadqual.sources.base import with_changes, with_status
 
-__all__ = ["InsertCreates", "ReadByKind", "WriterMethods", "id_taken"]
+__all__ = ["InsertCreates", "ListsInOrder", "ReadByKind", "WriterMethods", "id_taken"]
 
 
 def id_taken(kind: str, record_id: str) -> ValidationFailed:
@@ -66,6 +66,52 @@ class ReadByKind:
         """The seller with this id."""
         seller: Seller = self._get("seller", seller_id)
         return seller
+
+
+class ListsInOrder:
+    """The list methods of :class:`~leadqual.sources.CrmSource` over a source's streaming
+    ``iter_leads``, ``iter_contacts`` and ``iter_accounts`` (same filters): the records they
+    yield, by creation time then id."""
+
+    if TYPE_CHECKING:
+        # The streams each source implements.
+        def iter_leads(
+            self,
+            *,
+            owner_id: str | None = None,
+            status: LeadStatus | None = None,
+            modified_since: datetime | None = None,
+        ) -> Iterator[Lead]: ...
+
+        def iter_contacts(
+            self, *, account_id: str | None = None, modified_since: datetime | None = None
+        ) -> Iterator[Contact]: ...
+
+        def iter_accounts(self, *, modified_since: datetime | None = None) -> Iterator[Account]: ...
+
+    def leads(
+        self,
+        *,
+        owner_id: str | None = None,
+        status: LeadStatus | None = None,
+        modified_since: datetime | None = None,
+    ) -> Sequence[Lead]:
+        """Leads, filtered by owner, status and last modification (``modified_at``, else
+        ``created_at``), by creation time then id."""
+        found = self.iter_leads(owner_id=owner_id, status=status, modified_since=modified_since)
+        return sorted(found, key=lambda r: (r.created_at, r.id))
+
+    def contacts(
+        self, *, account_id: str | None = None, modified_since: datetime | None = None
+    ) -> Sequence[Contact]:
+        """Contacts, optionally those of one account, by creation time then id."""
+        found = self.iter_contacts(account_id=account_id, modified_since=modified_since)
+        return sorted(found, key=lambda r: (r.created_at, r.id))
+
+    def accounts(self, *, modified_since: datetime | None = None) -> Sequence[Account]:
+        """Accounts, by creation time then id."""
+        found = self.iter_accounts(modified_since=modified_since)
+        return sorted(found, key=lambda r: (r.created_at, r.id))
 
 
 class InsertCreates:

@@ -71,7 +71,7 @@ from leadqual.sources._records import close_matches as _close
 from leadqual.sources._records import required as _required
 from leadqual.sources._records import text as _text
 from leadqual.sources._records import value_of as _value_of
-from leadqual.sources._writer import InsertCreates, ReadByKind, id_taken
+from leadqual.sources._writer import InsertCreates, ListsInOrder, ReadByKind, id_taken
 from leadqual.sources.base import with_changes, with_status
 from leadqual.sources.sql_mapping import SqlMapping, TableMap, normalize_code
 
@@ -126,7 +126,7 @@ def _candidates(bound: _Bound, target: str, model_value: Any) -> list[Any]:
 # -- the source --------------------------------------------------------------------------------
 
 
-class SqlSource(ReadByKind):
+class SqlSource(ListsInOrder, ReadByKind):
     """A :class:`~leadqual.sources.CrmSource` over existing tables in any database SQLAlchemy
     reaches (SQLite, PostgreSQL, SQL Server...), read through a :class:`SqlMapping`.
 
@@ -415,18 +415,6 @@ class SqlSource(ReadByKind):
 
         return self._iter("lead", where, keep)
 
-    def leads(
-        self,
-        *,
-        owner_id: str | None = None,
-        status: LeadStatus | None = None,
-        modified_since: datetime | None = None,
-    ) -> Sequence[Lead]:
-        """Leads, filtered by owner, status and last modification (``modified_at``, else
-        ``created_at``), by creation time then id."""
-        found = self.iter_leads(owner_id=owner_id, status=status, modified_since=modified_since)
-        return sorted(found, key=lambda r: (r.created_at, r.id))
-
     def iter_contacts(
         self, *, account_id: str | None = None, modified_since: datetime | None = None
     ) -> Iterator[Contact]:
@@ -441,13 +429,6 @@ class SqlSource(ReadByKind):
             ),
         )
 
-    def contacts(
-        self, *, account_id: str | None = None, modified_since: datetime | None = None
-    ) -> Sequence[Contact]:
-        """Contacts, optionally those of one account."""
-        found = self.iter_contacts(account_id=account_id, modified_since=modified_since)
-        return sorted(found, key=lambda r: (r.created_at, r.id))
-
     def iter_accounts(self, *, modified_since: datetime | None = None) -> Iterator[Account]:
         """Accounts as :meth:`accounts` reads them, one at a time."""
         since = to_utc(modified_since, "modified_since") if modified_since else None
@@ -456,11 +437,6 @@ class SqlSource(ReadByKind):
             lambda b: [_since(b, since, self._engine)],
             lambda a: since is None or (a.modified_at or a.created_at) >= since,
         )
-
-    def accounts(self, *, modified_since: datetime | None = None) -> Sequence[Account]:
-        """Accounts."""
-        found = self.iter_accounts(modified_since=modified_since)
-        return sorted(found, key=lambda r: (r.created_at, r.id))
 
     def opportunities(
         self,

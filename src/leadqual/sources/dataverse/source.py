@@ -39,7 +39,7 @@ from leadqual.models import (
     Seller,
 )
 from leadqual.sources._records import OCCURRED
-from leadqual.sources._writer import InsertCreates, ReadByKind, id_taken
+from leadqual.sources._writer import InsertCreates, ListsInOrder, ReadByKind, id_taken
 from leadqual.sources.base import with_changes, with_status
 from leadqual.sources.changes import ChangePage, RecordChange, TrackedKind
 from leadqual.sources.dataverse._odata import (
@@ -94,7 +94,7 @@ class QualifiedRecords(FrozenModel):
     """The account, contact and opportunity the service created, in the order it listed them."""
 
 
-class DataverseSource(ReadByKind):
+class DataverseSource(ListsInOrder, ReadByKind):
     """Leads, contacts, accounts, opportunities, activities and notes read from a Dataverse
     (Dynamics 365 Sales) environment through its Web API.
 
@@ -350,18 +350,6 @@ class DataverseSource(ReadByKind):
             ),
         )
 
-    def leads(
-        self,
-        *,
-        owner_id: str | None = None,
-        status: LeadStatus | None = None,
-        modified_since: datetime | None = None,
-    ) -> Sequence[Lead]:
-        """Leads, filtered by owner, status and last modification (``modifiedon``), by creation
-        time then id."""
-        found = self.iter_leads(owner_id=owner_id, status=status, modified_since=modified_since)
-        return sorted(found, key=lambda r: (r.created_at, r.id))
-
     def iter_contacts(
         self, *, account_id: str | None = None, modified_since: datetime | None = None
     ) -> Iterator[Contact]:
@@ -379,13 +367,6 @@ class DataverseSource(ReadByKind):
             ),
         )
 
-    def contacts(
-        self, *, account_id: str | None = None, modified_since: datetime | None = None
-    ) -> Sequence[Contact]:
-        """Contacts, optionally those of one account (``parentcustomerid``)."""
-        found = self.iter_contacts(account_id=account_id, modified_since=modified_since)
-        return sorted(found, key=lambda r: (r.created_at, r.id))
-
     def iter_accounts(self, *, modified_since: datetime | None = None) -> Iterator[Account]:
         """Accounts as :meth:`accounts` reads them, page by page."""
         since = to_utc(modified_since, "modified_since") if modified_since else None
@@ -394,11 +375,6 @@ class DataverseSource(ReadByKind):
             lambda t: [t.since("modified_at", since) if since is not None else ""],
             lambda a: since is None or (a.modified_at or a.created_at) >= since,
         )
-
-    def accounts(self, *, modified_since: datetime | None = None) -> Sequence[Account]:
-        """Accounts."""
-        found = self.iter_accounts(modified_since=modified_since)
-        return sorted(found, key=lambda r: (r.created_at, r.id))
 
     def opportunities(
         self,
