@@ -46,7 +46,7 @@ from leadqual.dedupe.pipeline import (
     _pairs_in_groups,
     apply_rules,
 )
-from leadqual.dedupe.settings import EXACT_FIELDS, BlockingKey, DedupeSettings, lead_settings
+from leadqual.dedupe.settings import DedupeSettings, lead_settings
 from leadqual.errors import ConfigurationError, ValidationFailed
 from leadqual.models import Account, Contact, Lead
 from leadqual.sources.lead_table import (
@@ -461,7 +461,7 @@ class DuplicateDetector:
         self._blocker = Blocker(
             self.settings.blocking,
             max_block_size=self.settings.max_block_size,
-            exact_keys=_exact_keys(self.settings),
+            exact_keys=self.settings.exact_keys(),
         )
         self._comparer = Comparer(self.settings.comparisons, self.normalizer, workers=1)
 
@@ -989,22 +989,8 @@ class DuplicateDetector:
         return DuplicateIndex(self, self.prepare(records) if not _empty(records) else None)
 
 
-def _exact_keys(settings: DedupeSettings) -> tuple[BlockingKey, ...]:
-    """The exact keys that still pair records inside an over-common block: normalised email,
-    phone, or name and company where the settings have those fields, else the whole record."""
-    names = {f.name for f in settings.fields}
-    keys = tuple(
-        BlockingKey(name="exact_" + "_".join(fields), fields=fields)
-        for fields in EXACT_FIELDS
-        if set(fields) <= names
-    )
-    if keys:
-        return keys
-    return (BlockingKey(name="exact_record", fields=tuple(f.name for f in settings.fields)),)
-
-
 def _too_common(settings: DedupeSettings, report: BlockingReport) -> tuple[str, ...]:
-    exact = ", ".join(" + ".join(k.fields) for k in _exact_keys(settings))
+    exact = ", ".join(" + ".join(k.fields) for k in settings.exact_keys())
     return tuple(
         f"blocking key {d.key!r}: one value is shared by {d.records:,} records, more than "
         f"max_block_size ({settings.max_block_size:,}), too common to compare every pair; "
@@ -1154,7 +1140,7 @@ class DuplicateIndex:
         # the first of them in a block too common to pair in full is the one batch mode pairs
         # the others with
         self._first: dict[str, dict[Any, list[tuple[int, int]]]] = {
-            k.name: {} for k in _exact_keys(settings)
+            k.name: {} for k in settings.exact_keys()
         }
         if prepared is not None:
             self._add_prepared(prepared)
@@ -1187,7 +1173,7 @@ class DuplicateIndex:
             if name in self._multi and name not in prepared.multi:
                 cells = [_as_tuple(v) for v in cells]
             self._columns[name].extend(cells)
-        for exact_key in _exact_keys(self.detector.settings):
+        for exact_key in self.detector.settings.exact_keys():
             rows, values = Blocker.key_values(prepared, exact_key)
             first = self._first[exact_key.name]
             for r, v in zip(rows.tolist(), values.tolist(), strict=True):
@@ -1263,7 +1249,7 @@ class DuplicateIndex:
             columns={name: _objects([self._columns[name][at]]) for name in self._fields},
             multi=frozenset(self._multi),
         )
-        for exact_key in _exact_keys(self.detector.settings):
+        for exact_key in self.detector.settings.exact_keys():
             _, values = Blocker.key_values(row, exact_key)
             for v in values.tolist():
                 firsts = self._first[exact_key.name].get(v)
@@ -1368,7 +1354,7 @@ class DuplicateIndex:
         with records of the block, the first of them in the records' order; or, when ``one``
         itself comes first, every one of them."""
         out: list[int] = []
-        for exact_key in _exact_keys(self.detector.settings):
+        for exact_key in self.detector.settings.exact_keys():
             _, values = Blocker.key_values(one, exact_key)
             for v in values.tolist():
                 sharing = [
