@@ -2,7 +2,8 @@
 splink on Spark for the same duplicate detection, in the same run.
 
     .venv/bin/python benchmarks/spark_scale.py [--rows 20000 ...] [--no-splink]
-        [--partitions 8]
+        [--splink-limit 900] [--no-dedupe] [--partitions 8] [--driver-memory 8g]
+        [--results spark_scale]
 
 For each size: synthetic leads (:func:`leadqual.dedupe.synthetic.synthetic_leads`, 10 %
 planted duplicates of the seeds' four kinds and look-alikes) and a scoring table of the same
@@ -10,12 +11,15 @@ length.
 
 1. Scoring: a :class:`~leadqual.LeadScorer` fitted once on 5,000 rows scores every row,
    ``score_frame`` on one machine against ``score_leads`` on Spark (``top_factors=0``, written
-   to Spark's ``noop`` sink); parity: every score and grade equal.
+   to Spark's ``noop`` sink), timed twice: first as a job runs in a fresh session (Python
+   workers start and import the scorer), then again with the workers up; parity: every score
+   and grade equal.
 2. Duplicates: ``DuplicateDetector.find_frame`` against ``leadqual.spark.find_duplicates``
    (pairs read back); parity: the same pairs, rules and clusters. Precision / recall / F1
    against the planted pairs.
 3. splink 5 on Spark (``SparkAPI``, same session): u by random sampling, m by EM, threshold
-   0.5, blocking on email, phone, surname + company; the same F1.
+   0.5, blocking on email, phone, surname + company; the same F1. It gets ``--splink-limit``
+   seconds: past them its Spark jobs are cancelled and it is reported as not finished.
 4. Plans: the physical plans of the scoring output and of the duplicate pairs are checked for
    operators that bring all rows to the driver (``CollectLimit``, ``TakeOrderedAndProject``,
    ``CollectTail``); broadcast exchanges are counted (Spark broadcasts only sides estimated
@@ -31,6 +35,7 @@ import argparse
 import logging
 import os
 import sys
+import threading
 import time
 import warnings
 from pathlib import Path
@@ -59,7 +64,7 @@ def _quiet() -> None:
     logging.getLogger("py4j").setLevel(logging.WARNING)
 
 
-def _session(partitions: int) -> Any:
+def _session(partitions: int, driver_memory: str) -> Any:
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     from pyspark.sql import SparkSession
 
@@ -78,7 +83,7 @@ def _session(partitions: int) -> Any:
         .config("spark.ui.enabled", "false")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-        .config("spark.driver.memory", "6g")
+        .config("spark.driver.memory", driver_memory)
         .getOrCreate()
     )
     spark.sparkContext.setLogLevel("ERROR")
@@ -132,6 +137,9 @@ def _scoring(spark: Any, n: int) -> dict[str, Any]:
     t0 = time.perf_counter()
     scored.write.format("noop").mode("overwrite").save()
     on_spark = time.perf_counter() - t0
+    t0 = time.perf_counter()  # again, with the Python workers started and their imports done
+    scored.write.format("noop").mode("overwrite").save()
+    again = time.perf_counter() - t0
     got = scored.select("id", "score", "grade").toPandas().set_index("id").loc[frame["id"]]
     parity = (
         got["score"].tolist() == want["score"].tolist()
@@ -142,6 +150,7 @@ def _scoring(spark: Any, n: int) -> dict[str, Any]:
     return {
         "local": local,
         "spark": on_spark,
+        "again": again,
         "parity": parity,
         "collect_all": collect_all,
         "broadcasts": broadcasts,
@@ -242,14 +251,49 @@ def _splink(spark: Any, frame: pd.DataFrame, truth: set[frozenset[str]]) -> dict
     return {"spark": wall, "pairs": len(found), "f1": _f1(found, truth)}
 
 
+def _splink_limited(
+    spark: Any, frame: pd.DataFrame, truth: set[frozenset[str]], limit: float
+) -> dict[str, Any]:
+    """:func:`_splink` in a thread of its own Spark job group; past ``limit`` seconds the group's
+    jobs are cancelled and ``{"limit": limit}`` comes back instead of figures."""
+    sc = spark.sparkContext
+    out: dict[str, Any] = {}
+
+    def run() -> None:
+        sc.setJobGroup("splink", "splink on Spark", interruptOnCancel=True)
+        try:
+            out.update(_splink(spark, frame, truth))
+        except Exception as err:  # a cancelled job surfaces here; reported by the caller
+            out["error"] = err
+
+    worker = threading.Thread(target=run, name="splink", daemon=True)
+    t0 = time.perf_counter()
+    worker.start()
+    worker.join(limit)
+    if not worker.is_alive():
+        if "error" in out and "spark" not in out:
+            raise out["error"]
+        return out
+    while worker.is_alive():  # splink may start another job after one is cancelled
+        sc.cancelJobGroup("splink")
+        worker.join(5)
+    print(f"splink stopped after {time.perf_counter() - t0:.0f} s", flush=True)
+    return {"limit": limit}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, nargs="+", default=[20_000])
     parser.add_argument("--partitions", type=int, default=8)
     parser.add_argument("--no-splink", action="store_true")
+    parser.add_argument("--splink-limit", type=float, default=900.0)
+    parser.add_argument("--no-dedupe", action="store_true", help="scoring only")
+    parser.add_argument("--driver-memory", default="8g")
+    parser.add_argument("--results", default="spark_scale", help="results file name")
     args = parser.parse_args()
     _quiet()
-    spark = _session(args.partitions)
+    load_start = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    spark = _session(args.partitions, args.driver_memory)
     lines = [
         f"`local[{CORES}]`, {args.partitions} shuffle partitions, AQE on (Spark's default); "
         f"sizes run: {', '.join(f'{n:,}' for n in args.rows)} leads (only these). Single-machine "
@@ -266,10 +310,18 @@ def main() -> None:
             score = _scoring(spark, n)
             print(f"{n:,} scoring: {score}", flush=True)
             lines.append(
-                f"| {n:,} | scoring | {score['local']:.1f} s | {score['spark']:.1f} s | "
+                f"| {n:,} | scoring | {score['local']:.1f} s | {score['spark']:.1f} s "
+                f"(again: {score['again']:.1f} s) | "
                 f"{score['spark'] / score['local']:.1f}x | {'exact' if score['parity'] else 'DIFFERS'}"
                 f" | | {score['collect_all'] or 'none'} / {score['broadcasts']} |"
             )
+            if args.no_dedupe:
+                rates.append(
+                    f"- {n:,} rows: scoring {n / score['spark'] / CORES:,.0f} rows/s per core on "
+                    f"Spark, {n / score['again'] / CORES:,.0f} run again "
+                    f"({n / score['local']:,.0f} rows/s in one process)"
+                )
+                continue
             dd, frame, truth, sdf = _dedupe(spark, n)
             print(f"{n:,} dedupe: {dd}", flush=True)
             p, r, f = dd["f1"]
@@ -282,14 +334,23 @@ def main() -> None:
             )
             rates.append(
                 f"- {n:,} rows: scoring {n / score['spark'] / CORES:,.0f} rows/s per core on "
-                f"Spark ({n / score['local']:,.0f} rows/s in one process); duplicates "
+                f"Spark, {n / score['again'] / CORES:,.0f} run again "
+                f"({n / score['local']:,.0f} rows/s in one process); duplicates "
                 f"{n / dd['spark'] / CORES:,.0f} rows/s per core on Spark "
                 f"({n / dd['local']:,.0f} rows/s in one process)"
             )
             if not args.no_splink:
                 try:
-                    sp = _splink(spark, frame, truth)
+                    sp = _splink_limited(spark, frame, truth, args.splink_limit)
                     print(f"{n:,} splink: {sp}", flush=True)
+                    if "limit" in sp:
+                        lines.append(
+                            f"| {n:,} | splink 5 on Spark | | not finished in "
+                            f"{sp['limit']:.0f} s (jobs cancelled) | leadqual < "
+                            f"{dd['spark'] / sp['limit']:.2f}x splink's time | | | |"
+                        )
+                        sdf.unpersist()
+                        continue
                     p, r, f = sp["f1"]
                     lines.append(
                         f"| {n:,} | splink 5 on Spark ({sp['pairs']:,} pairs; train + predict) | "
@@ -309,9 +370,10 @@ def main() -> None:
         "\n".join(lines)
         + "\n\nPer-core rates on Spark (2 cores):\n\n"
         + "\n".join(rates)
-        + f"\n\nLoad average at the end of the run (1, 5, 15 min): {load}."
+        + f"\n\nLoad average (1, 5, 15 min) at the start of the run: {load_start}; at the end: "
+        f"{load}."
     )
-    path = write_results("spark_scale", body)
+    path = write_results(args.results, body)
     print(f"wrote {path}")
 
 

@@ -19,7 +19,9 @@ from leadqual.dedupe import (
     FieldSpec,
     Normalizer,
     Rule,
+    contact_settings,
     lead_settings,
+    person_record_settings,
     union_find_clusters,
 )
 from leadqual.dedupe.cluster import cluster_labels
@@ -87,6 +89,28 @@ def test_too_common_key_values_are_reported_and_paired_by_exact_keys_only() -> N
     assert ("0", "1", "2", "3", "4", "5") in report.clusters
     (note,) = report.blocking.too_common
     assert "'surname'" in note and "7 records" in note and "5 pairs" in note
+
+
+@pytest.mark.parametrize(
+    ("settings", "expected"),
+    [
+        (lead_settings(), (("email",), ("phone",), ("given", "family", "company"))),
+        (contact_settings(), (("email",), ("phone",), ("given", "family", "company"))),
+        (
+            person_record_settings(),
+            (tuple(f.name for f in person_record_settings().fields),),
+        ),
+        (surname_settings(), (("surname", "city"),)),
+    ],
+)
+def test_exact_keys_are_the_exact_fields_the_settings_have_else_the_whole_record(
+    settings: DedupeSettings, expected: tuple[tuple[str, ...], ...]
+) -> None:
+    keys = settings.exact_keys()
+    assert tuple(k.fields for k in keys) == expected
+    assert all(k.window is None and k.prefix is None for k in keys)
+    assert len({k.name for k in keys}) == len(keys)
+    assert all(set(k.fields) <= {f.name for f in settings.fields} for k in keys)
 
 
 def test_sorted_neighbourhood_pairs_neighbours_despite_typos() -> None:

@@ -4,6 +4,9 @@ that fails is kept with its reason. Few tests, one shared local session (see con
 
 from __future__ import annotations
 
+import inspect
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
@@ -13,11 +16,8 @@ import pandas as pd
 import pytest
 
 from leadqual.dedupe import (
-    EXACT_FIELDS,
     DuplicateDetector,
-    contact_settings,
     lead_settings,
-    person_record_settings,
 )
 from leadqual.dedupe.synthetic import synthetic_leads
 from leadqual.email import EmailValidator, validate_frame
@@ -146,17 +146,40 @@ def test_duplicates_equal_the_single_machine_detector_with_a_block_of_half_the_r
         find_duplicates(twice, detector, check_versions=False)
 
 
-@pytest.mark.parametrize(
-    "settings", [lead_settings(), contact_settings(), person_record_settings()]
-)
-def test_spark_splits_oversized_blocks_by_the_detectors_exact_keys(settings: Any) -> None:
-    from leadqual.dedupe import detector as one_machine
+def test_an_executor_running_duplicates_does_not_import_the_scorer() -> None:
+    """Each Python worker imports what the pickled job function's module imports: duplicate
+    detection must not pay for scikit-learn (seconds per worker), nor any job for pyspark's
+    absence on the driver."""
+    code = (
+        "import sys; import leadqual.spark.dedupe; "
+        "print(sorted(m for m in ('sklearn', 'leadqual.scoring', 'leadqual.spark.apply', "
+        "'pyspark') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert out.stdout.strip() == "[]"
+    import leadqual.spark as package
+
+    assert set(package.__all__) <= set(dir(package))
+    assert package.find_duplicates is on_spark_find_duplicates()
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        package.nothing  # noqa: B018
+
+
+def on_spark_find_duplicates() -> Any:
+    from leadqual.spark.dedupe import find_duplicates as fn
+
+    return fn
+
+
+def test_spark_has_no_exact_keys_of_its_own() -> None:
+    """Oversized blocks are split by ``DedupeSettings.exact_keys`` on both paths: a second
+    implementation in the Spark module could drift from the detector's."""
     from leadqual.spark import dedupe as on_spark
 
-    assert on_spark._exact_keys(settings) == one_machine._exact_keys(settings)
-    assert {k.fields for k in on_spark._exact_keys(settings)} <= set(EXACT_FIELDS) | {
-        tuple(f.name for f in settings.fields)
-    }
+    assert not hasattr(on_spark, "_exact_keys")
+    assert "exact_keys()" in inspect.getsource(on_spark.find_duplicates)
 
 
 _HOSTILE_EMAILS = [

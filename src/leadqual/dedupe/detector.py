@@ -46,7 +46,7 @@ from leadqual.dedupe.pipeline import (
     _pairs_in_groups,
     apply_rules,
 )
-from leadqual.dedupe.settings import EXACT_FIELDS, BlockingKey, DedupeSettings, lead_settings
+from leadqual.dedupe.settings import BlockingKey, DedupeSettings, lead_settings
 from leadqual.errors import ConfigurationError, ValidationFailed
 from leadqual.models import Account, Contact, Lead
 from leadqual.sources.lead_table import (
@@ -461,7 +461,7 @@ class DuplicateDetector:
         self._blocker = Blocker(
             self.settings.blocking,
             max_block_size=self.settings.max_block_size,
-            exact_keys=_exact_keys(self.settings),
+            exact_keys=self.settings.exact_keys(),
         )
         self._comparer = Comparer(self.settings.comparisons, self.normalizer, workers=1)
 
@@ -1026,22 +1026,8 @@ def _drop_row(table: dict[Any, _Rows], value: Any, row: int) -> None:
         del table[value]
 
 
-def _exact_keys(settings: DedupeSettings) -> tuple[BlockingKey, ...]:
-    """The exact keys that still pair records inside an over-common block: normalised email,
-    phone, or name and company where the settings have those fields, else the whole record."""
-    names = {f.name for f in settings.fields}
-    keys = tuple(
-        BlockingKey(name="exact_" + "_".join(fields), fields=fields)
-        for fields in EXACT_FIELDS
-        if set(fields) <= names
-    )
-    if keys:
-        return keys
-    return (BlockingKey(name="exact_record", fields=tuple(f.name for f in settings.fields)),)
-
-
 def _too_common(settings: DedupeSettings, report: BlockingReport) -> tuple[str, ...]:
-    exact = ", ".join(" + ".join(k.fields) for k in _exact_keys(settings))
+    exact = ", ".join(" + ".join(k.fields) for k in settings.exact_keys())
     return tuple(
         f"blocking key {d.key!r}: one value is shared by {d.records:,} records, more than "
         f"max_block_size ({settings.max_block_size:,}), too common to compare every pair; "
@@ -1196,7 +1182,7 @@ class DuplicateIndex:
         # table instead of holding a second copy.
         self._first: dict[str, dict[Any, _Rows]] = {}
         self._own_first: list[BlockingKey] = []
-        for exact_key in _exact_keys(settings):
+        for exact_key in settings.exact_keys():
             same = next(
                 (
                     k
@@ -1414,7 +1400,7 @@ class DuplicateIndex:
         with records of the block, the first of them in the records' order; or, when ``one``
         itself comes first, every one of them."""
         out: list[int] = []
-        for exact_key in _exact_keys(self.detector.settings):
+        for exact_key in self.detector.settings.exact_keys():
             _, values = Blocker.key_values(one, exact_key)
             for v in values.tolist():
                 sharing = sorted(

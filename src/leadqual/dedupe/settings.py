@@ -268,6 +268,21 @@ class DedupeSettings(_Setting):
                 return comp
         raise ConfigurationError(f"no comparison named {name!r}")
 
+    def exact_keys(self) -> tuple[BlockingKey, ...]:
+        """The exact keys that still pair records inside a block too common to pair in full
+        (more than ``max_block_size`` records): those of :data:`EXACT_FIELDS` whose fields the
+        settings have (normalised email, phone, or name and company), else one key on every
+        field (the whole record). One machine and Spark split such blocks by these same keys."""
+        names = {f.name for f in self.fields}
+        keys = tuple(
+            BlockingKey(name="exact_" + "_".join(fields), fields=fields)
+            for fields in EXACT_FIELDS
+            if set(fields) <= names
+        )
+        if keys:
+            return keys
+        return (BlockingKey(name="exact_record", fields=tuple(f.name for f in self.fields)),)
+
     def with_rules(self, rules: Sequence[Rule], /) -> DedupeSettings:
         """A validated copy with other rules (for instance the defaults plus one of your own)."""
         data = self.model_dump()

@@ -33,7 +33,6 @@ from pydantic import ConfigDict
 
 from leadqual._base import LeadqualModel
 from leadqual.dedupe import (
-    EXACT_FIELDS,
     BlockingKey,
     DedupeSettings,
     DuplicateDetector,
@@ -120,18 +119,6 @@ class SparkDuplicates:
 # -- the detector, rebuilt on each executor ---------------------------------------------------
 
 
-def _exact_keys(settings: DedupeSettings) -> tuple[BlockingKey, ...]:
-    names = {f.name for f in settings.fields}
-    keys = tuple(
-        BlockingKey(name="exact_" + "_".join(fields), fields=fields)
-        for fields in EXACT_FIELDS
-        if set(fields) <= names
-    )
-    if keys:
-        return keys
-    return (BlockingKey(name="exact_record", fields=tuple(f.name for f in settings.fields)),)
-
-
 @dataclass(frozen=True)
 class _Recipe:
     """What builds the detector where it runs (a detector's caches are not sent)."""
@@ -154,7 +141,8 @@ class _Recipe:
         normalizer = Normalizer(
             default_region=self.default_region, free_mail_domains=self.free_mail_domains
         )
-        det = DuplicateDetector(settings, normalizer=normalizer)
+        # one process per task: Spark runs the tasks side by side, so the detector forks none
+        det = DuplicateDetector(settings, normalizer=normalizer, workers=1)
         det.model = self.model
         return det
 
@@ -359,10 +347,9 @@ def find_duplicates(
         .withColumn(_ROW, sf.monotonically_increasing_id())
         .persist(StorageLevel.MEMORY_AND_DISK)
     )
-    n_records = _check_ids(records, idc)
 
     # stage 1: keys per record
-    exact = _exact_keys(s)
+    exact = s.exact_keys()
 
     def keys_run(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         here = shared.value.checked().detector()
@@ -390,7 +377,8 @@ def find_duplicates(
         .persist(StorageLevel.MEMORY_AND_DISK)
     )
     sized = block_keys.join(sizes, ["key", "value"])
-    plan = _block_counts(keys, sizes, s.max_block_size)
+    plan = _block_counts(records, idc, keys, sizes, s.max_block_size)
+    n_records = plan.records
     members = sized.filter(sf.col("size") <= s.max_block_size).select(
         sf.concat(sf.lit("b\x1e"), sf.col("key"), sf.lit("\x1e"), sf.col("value")).alias(
             "block_id"
@@ -460,36 +448,9 @@ def find_duplicates(
     return SparkDuplicates(pairs=out_pairs, clusters=clusters, rejected=rejected, report=report)
 
 
-def _check_ids(records: DataFrame, idc: str) -> int:
-    """The number of records, after checking in one job that every id is present and unique.
-
-    Raises:
-        ValidationFailed: ids missing or repeated (how many, and the smallest repeated one).
-    """
-    from pyspark.sql import functions as sf
-
-    per_id = records.groupBy(idc).agg(sf.count(sf.lit(1)).alias("n"))
-    present = sf.col(idc).isNotNull()
-    row = per_id.agg(
-        sf.sum("n").alias("records"),
-        sf.sum(sf.when(present, 0).otherwise(sf.col("n"))).alias("missing"),
-        sf.sum(sf.when(present & (sf.col("n") > 1), 1).otherwise(0)).alias("repeated"),
-        sf.min(sf.when(present & (sf.col("n") > 1), sf.col(idc))).alias("example"),
-    ).collect()[0]
-    n_records = int(row["records"] or 0)
-    if row["missing"]:
-        raise ValidationFailed(f"{int(row['missing'])} record(s) have no {idc!r}", field=idc)
-    if row["repeated"]:
-        raise ValidationFailed(
-            f"{int(row['repeated'])} id(s) repeat, such as {row['example']!r}; each record "
-            f"needs its own {idc!r}",
-            field=idc,
-        )
-    return n_records
-
-
 @dataclass(frozen=True)
 class _BlockCounts:
+    records: int
     rejected: int
     per_key: dict[str, int]
     """Pairs made by each key's blocks of normal size."""
@@ -499,28 +460,71 @@ class _BlockCounts:
     """Record copies in blocks larger than ``max_block_size``."""
 
 
-def _block_counts(keys: DataFrame, sizes: DataFrame, max_block_size: int) -> _BlockCounts:
-    """The records that failed, and per blocking key the pairs and records of its blocks of
-    normal size and the records of its oversized ones, in one Spark job (one row per key)."""
+def _block_counts(
+    records: DataFrame, idc: str, keys: DataFrame, sizes: DataFrame, max_block_size: int
+) -> _BlockCounts:
+    """The records (after checking that every id is present and unique), the records that
+    failed, and per blocking key the pairs and records of its blocks of normal size and the
+    records of its oversized ones, in one Spark job (one row per key, one for the ids, one for
+    the failures), before any pair is made.
+
+    Raises:
+        ValidationFailed: ids missing or repeated (how many, and the smallest repeated one).
+    """
     from pyspark.sql import functions as sf
 
+    zero = sf.lit(0).cast("bigint")
     normal = sf.col("size") <= max_block_size
     size = sf.col("size")
     per_key = sizes.groupBy("key").agg(
         sf.sum(sf.when(normal, size * (size - 1)).otherwise(0)).alias("twice_pairs"),
         sf.sum(sf.when(normal, size).otherwise(0)).alias("members"),
         sf.sum(sf.when(normal, 0).otherwise(size)).alias("oversized"),
-        sf.lit(0).cast("bigint").alias("rejected"),
+        zero.alias("rejected"),
+        zero.alias("records"),
+        zero.alias("missing"),
+        zero.alias("repeated"),
+        sf.lit(None).cast("string").alias("example"),
     )
     rejected = keys.filter(sf.col("kind") == "error").agg(
         sf.lit(None).cast("string").alias("key"),
-        sf.lit(0).cast("bigint").alias("twice_pairs"),
-        sf.lit(0).cast("bigint").alias("members"),
-        sf.lit(0).cast("bigint").alias("oversized"),
+        zero.alias("twice_pairs"),
+        zero.alias("members"),
+        zero.alias("oversized"),
         sf.count(sf.lit(1)).alias("rejected"),
+        zero.alias("records"),
+        zero.alias("missing"),
+        zero.alias("repeated"),
+        sf.lit(None).cast("string").alias("example"),
     )
-    rows = per_key.unionByName(rejected).collect()
+    per_id = records.groupBy(idc).agg(sf.count(sf.lit(1)).alias("n"))
+    present = sf.col(idc).isNotNull()
+    ids = per_id.agg(
+        sf.lit(None).cast("string").alias("key"),
+        zero.alias("twice_pairs"),
+        zero.alias("members"),
+        zero.alias("oversized"),
+        zero.alias("rejected"),
+        sf.sum("n").cast("bigint").alias("records"),
+        sf.sum(sf.when(present, 0).otherwise(sf.col("n"))).cast("bigint").alias("missing"),
+        sf.sum(sf.when(present & (sf.col("n") > 1), 1).otherwise(0))
+        .cast("bigint")
+        .alias("repeated"),
+        sf.min(sf.when(present & (sf.col("n") > 1), sf.col(idc))).cast("string").alias("example"),
+    )
+    rows = per_key.unionByName(rejected).unionByName(ids).collect()
+    missing = sum(int(r["missing"] or 0) for r in rows)
+    repeated = sum(int(r["repeated"] or 0) for r in rows)
+    if missing:
+        raise ValidationFailed(f"{missing} record(s) have no {idc!r}", field=idc)
+    if repeated:
+        example = next(r["example"] for r in rows if r["example"] is not None)
+        raise ValidationFailed(
+            f"{repeated} id(s) repeat, such as {example!r}; each record needs its own {idc!r}",
+            field=idc,
+        )
     return _BlockCounts(
+        records=sum(int(r["records"] or 0) for r in rows),
         rejected=sum(int(r["rejected"] or 0) for r in rows),
         per_key={r["key"]: int(r["twice_pairs"]) // 2 for r in rows if r["key"] is not None},
         members=sum(int(r["members"] or 0) for r in rows),
